@@ -1,0 +1,138 @@
+// Runs a piece of the Pulumi program under `pulumi.runtime.setMocks` and records
+// every resource it registers, so tests assert on what a real `pulumi up` would send
+// to the engine (inputs exactly as serialized, secrets still marked as secrets).
+import * as pulumi from "@pulumi/pulumi";
+
+export const PROJECT = "grafana-slack-alerts";
+
+/** The marker Pulumi puts on a serialized secret value. */
+const SIG_KEY = pulumi.runtime.specialSigKey;
+const SECRET_SIG = pulumi.runtime.specialSecretSig;
+
+export interface RegisteredResource {
+    /** Pulumi type token, e.g. `docker:index/container:Container`. */
+    type: string;
+    /** Logical name given to the resource. */
+    name: string;
+    /** Inputs as the engine receives them; secrets are still wrapped. */
+    inputs: any;
+    /** The same inputs with every secret unwrapped. */
+    plain: any;
+    /** Provider reference (`urn::id`), when one was set explicitly. */
+    provider?: string;
+    /** False for component resources (mocks only see custom ones). */
+    custom: boolean;
+}
+
+export interface RunOptions {
+    /** Stack config, keys without the project prefix. Values as strings (what the CLI sets). */
+    config?: Record<string, string>;
+    /** Keys of `config` that are stored as secrets (`pulumi config set --secret`). */
+    secretKeys?: string[];
+    /** Run as a preview: outputs the mock does not return stay unknown. Default false. */
+    preview?: boolean;
+    /** Stack name. Default `test`. */
+    stack?: string;
+    /** Extra state the mock returns for a resource (e.g. a LoadBalancer's status). */
+    stateFor?: (args: pulumi.runtime.MockResourceArgs) => Record<string, any> | undefined;
+}
+
+export interface RunResult<T> {
+    resources: RegisteredResource[];
+    result?: T;
+    error?: unknown;
+}
+
+export function isSecretValue(v: unknown): boolean {
+    return typeof v === "object" && v !== null && (v as any)[SIG_KEY] === SECRET_SIG;
+}
+
+/** Removes Pulumi's secret wrappers, recursively. */
+export function unwrapSecrets(v: any): any {
+    if (Array.isArray(v)) return v.map(unwrapSecrets);
+    if (v && typeof v === "object") {
+        if (isSecretValue(v)) return unwrapSecrets(v.value);
+        const out: any = {};
+        for (const [k, x] of Object.entries(v)) out[k] = unwrapSecrets(x);
+        return out;
+    }
+    return v;
+}
+
+/** Waits until no new resource has been registered for a few ticks. */
+async function settle(count: () => number): Promise<void> {
+    let last = -1;
+    let stable = 0;
+    for (let i = 0; i < 500 && stable < 4; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        const now = count();
+        stable = now === last ? stable + 1 : 0;
+        last = now;
+    }
+}
+
+/**
+ * Sets config and mocks, runs `program`, waits for registrations to settle and returns
+ * what was registered. Errors thrown by `program` are returned, not thrown, so tests
+ * can assert both the message and that nothing was registered.
+ */
+export async function runWithMocks<T>(opts: RunOptions, program: () => Promise<T> | T): Promise<RunResult<T>> {
+    const config: Record<string, string> = {};
+    for (const [k, v] of Object.entries(opts.config ?? {})) config[`${PROJECT}:${k}`] = v;
+    pulumi.runtime.setAllConfig(config, (opts.secretKeys ?? []).map((k) => `${PROJECT}:${k}`));
+    const resources: RegisteredResource[] = [];
+    await pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                resources.push({
+                    type: args.type,
+                    name: args.name,
+                    inputs: args.inputs,
+                    plain: unwrapSecrets(args.inputs),
+                    provider: args.provider,
+                    custom: args.custom ?? true,
+                });
+                const extra = opts.stateFor?.(args) ?? {};
+                return { id: `${args.name}-id`, state: { ...args.inputs, ...extra } };
+            },
+            call(args) {
+                return args.inputs;
+            },
+        },
+        PROJECT,
+        opts.stack ?? "test",
+        opts.preview ?? false,
+    );
+    let result: T | undefined;
+    let error: unknown;
+    try {
+        result = await program();
+    } catch (e) {
+        error = e;
+    }
+    await settle(() => resources.length);
+    return { resources, result, error };
+}
+
+/** Resolves an Output in a test (not in preview, where unknowns never resolve). */
+export function valueOf<T>(o: pulumi.Input<T> | undefined): Promise<T | undefined> {
+    if (o === undefined) return Promise.resolve(undefined);
+    return new Promise((resolve) => pulumi.output(o).apply((v) => { resolve(v as T); return v; }));
+}
+
+/** Whether an Output is marked secret. */
+export function outputIsSecret(o: pulumi.Input<unknown>): Promise<boolean> {
+    return pulumi.isSecret(pulumi.output(o));
+}
+
+export function ofType(resources: RegisteredResource[], type: string): RegisteredResource[] {
+    return resources.filter((r) => r.type === type);
+}
+
+export function one(resources: RegisteredResource[], type: string, name?: string): RegisteredResource {
+    const found = resources.filter((r) => r.type === type && (name === undefined || r.name === name));
+    if (found.length !== 1) {
+        throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${resources.map((r) => `${r.type}/${r.name}`).join(", ")}`);
+    }
+    return found[0];
+}
