@@ -1,0 +1,394 @@
+// The stack's configuration: the one module that reads it. Every key is checked up
+// front and every problem is reported at once, before any resource is registered, so
+// bad config creates nothing. Secret values are never put in a message.
+import * as pulumi from "@pulumi/pulumi";
+import {
+    DEFAULT_GRAFANA_IMAGE, DEFAULT_RENDERER_IMAGE, ImageRef, MIN_GRAFANA_FOR_SLACK_UPLOADS, RECOMMENDED_MIN_GRAFANA,
+    compareVersions, formatVersion, parseImageRef, parseVersion, pinProblem,
+} from "./images";
+
+export type Target = "docker" | "kubernetes";
+export type KubernetesMode = "sidecar" | "operator" | "separate";
+export type OperatorApiVersion = "v1beta1" | "v1alpha1";
+export type GrafanaServiceType = "ClusterIP" | "NodePort" | "LoadBalancer";
+
+export const TARGETS: readonly Target[] = ["docker", "kubernetes"];
+export const KUBERNETES_MODES: readonly KubernetesMode[] = ["sidecar", "operator", "separate"];
+export const OPERATOR_API_VERSIONS: readonly OperatorApiVersion[] = ["v1beta1", "v1alpha1"];
+export const SERVICE_TYPES: readonly GrafanaServiceType[] = ["ClusterIP", "NodePort", "LoadBalancer"];
+
+export interface ConfigKeySpec {
+    name: string;
+    type: "string" | "integer" | "boolean";
+    /** Default as declared in Pulumi.yaml (the engine injects it when a stack lacks the key). */
+    default: string | number | boolean;
+    /** Set with `pulumi config set --secret`; never shown. */
+    secret?: boolean;
+    description: string;
+}
+
+/**
+ * Every key of the public contract. Pulumi.yaml declares exactly these (a test keeps them
+ * in step). Optional secrets are declared as plain strings with an empty default: the
+ * engine rejects a `secret: true` key whose default is not encrypted (FIELD-NOTES, Pulumi).
+ */
+export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
+    { name: "target", type: "string", default: "docker", description: "Where to run Grafana and the renderer: docker (local Docker engine) or kubernetes." },
+    { name: "kubernetesMode", type: "string", default: "", description: "With target kubernetes: sidecar, operator or separate (empty means separate). Must stay empty with target docker." },
+    { name: "namespace", type: "string", default: "grafana", description: "Kubernetes namespace the program creates and deploys into." },
+    { name: "operatorApiVersion", type: "string", default: "v1beta1", description: "kubernetesMode operator: v1beta1 (grafana-operator v5) or v1alpha1 (operator v4, the seeds' form)." },
+    { name: "grafanaImage", type: "string", default: DEFAULT_GRAFANA_IMAGE, description: `Grafana image with a pinned version tag; at least ${MIN_GRAFANA_FOR_SLACK_UPLOADS} (Slack uploads), ${RECOMMENDED_MIN_GRAFANA}+ recommended.` },
+    { name: "rendererImage", type: "string", default: DEFAULT_RENDERER_IMAGE, description: "Grafana Image Renderer image with a pinned version tag; v5 recommended, v3/v4 supported." },
+    { name: "grafanaPort", type: "integer", default: 3000, description: "Port Grafana is published on: the host port (docker) or the Service port (kubernetes)." },
+    { name: "grafanaUrl", type: "string", default: "", description: "URL Pulumi uses to reach Grafana's API (provider and verifier). Docker default http://localhost:<grafanaPort>; kubernetes: derived from a LoadBalancer, otherwise set it." },
+    { name: "grafanaAdminUser", type: "string", default: "admin", description: "Grafana admin user name." },
+    { name: "grafanaAdminPassword", type: "string", default: "", secret: true, description: "Grafana admin password (secret). Generated and kept in state when unset." },
+    { name: "rendererToken", type: "string", default: "", secret: true, description: "Shared token between Grafana and the renderer (secret). Generated and kept in state when unset." },
+    { name: "ignoreHttpsErrors", type: "boolean", default: true, description: "Let the renderer's browser accept self-signed certificates (v5: BROWSER_FLAG=--ignore-certificate-errors; v3/v4: IGNORE_HTTPS_ERRORS=true)." },
+    { name: "rendererReplicas", type: "integer", default: 1, description: "Renderer replicas (kubernetes separate mode; the sidecar and docker run exactly one)." },
+    { name: "grafanaServiceType", type: "string", default: "ClusterIP", description: "Kubernetes Service type for Grafana: ClusterIP, NodePort or LoadBalancer." },
+    { name: "grafanaNodePort", type: "integer", default: 0, description: "With grafanaServiceType NodePort: a fixed node port (30000-32767); 0 lets Kubernetes choose." },
+    { name: "slackToken", type: "string", default: "", secret: true, description: "Slack bot token (xoxb-..., secret). Without it no Slack resource is created." },
+    { name: "slackChannel", type: "string", default: "", description: "Slack channel for alerts: a channel ID (C0123ABCD) or #name." },
+    { name: "slackApiUrl", type: "string", default: "https://slack.com/api/", description: "Slack Web API base URL used by the verifier (change only for a proxy)." },
+    { name: "verify", type: "boolean", default: true, description: "Render a panel through Grafana, post it to Slack and confirm it landed, on every change." },
+    { name: "verifyTrigger", type: "string", default: "", description: "Change to any new value to force the verification to run again." },
+    { name: "cleanupTestMessage", type: "boolean", default: false, description: "Delete the verification's Slack post when the stack is destroyed." },
+    { name: "renderYamlTo", type: "string", default: "", description: "Kubernetes only: write manifests to this directory instead of applying them (secrets land there in plain text)." },
+];
+
+/** Validated settings. Secrets are Outputs marked secret; they never become plain strings here. */
+export interface StackSettings {
+    project: string;
+    stack: string;
+    target: Target;
+    /** Set only for target kubernetes. */
+    kubernetesMode?: KubernetesMode;
+    namespace: string;
+    operatorApiVersion: OperatorApiVersion;
+    grafanaImage: ImageRef;
+    rendererImage: ImageRef;
+    /** Renderer major version from its tag: decides the variable names it reads. */
+    rendererMajor: number;
+    grafanaPort: number;
+    /** Explicit grafanaUrl, or the Docker default; undefined when it must be derived (kubernetes). */
+    grafanaUrl?: string;
+    grafanaAdminUser: string;
+    /** Configured password (secret) or undefined: then one is generated. */
+    grafanaAdminPassword?: pulumi.Output<string>;
+    /** Configured renderer token (secret) or undefined: then one is generated. */
+    rendererToken?: pulumi.Output<string>;
+    ignoreHttpsErrors: boolean;
+    rendererReplicas: number;
+    grafanaServiceType: GrafanaServiceType;
+    /** Fixed node port, or undefined to let Kubernetes choose. */
+    grafanaNodePort?: number;
+    /** Present only when both token and channel are set. */
+    slack?: { token: pulumi.Output<string>; channel: string };
+    slackApiUrl: string;
+    verify: boolean;
+    verifyTrigger: string;
+    cleanupTestMessage: boolean;
+    renderYamlTo?: string;
+    /** Non-fatal findings, logged as warnings. */
+    warnings: string[];
+}
+
+export interface ConfigProblem {
+    key: string;
+    /** What was given; for secrets a description, never the value. */
+    given: string;
+    allowed: string;
+    fix: string;
+}
+
+/** Raised when config is invalid; lists every problem. A RunError prints without a stack trace. */
+export class ConfigValidationError extends pulumi.RunError {
+    constructor(readonly problems: ConfigProblem[]) {
+        super(formatProblems(problems));
+        this.name = "ConfigValidationError";
+    }
+}
+
+export function formatProblems(problems: ConfigProblem[]): string {
+    const lines = [`Stack configuration has ${problems.length} problem${problems.length === 1 ? "" : "s"}; nothing was created.`];
+    for (const p of problems) {
+        lines.push(`  - ${p.key}: got ${p.given}; allowed: ${p.allowed}.`);
+        lines.push(`      fix: ${p.fix}`);
+    }
+    return lines.join("\n");
+}
+
+/** Where raw values come from: the stack config by default, a map in tests. */
+export interface RawConfigSource {
+    /** Raw string value of `key`, or undefined when unset. */
+    get(key: string): string | undefined;
+    /** Whether the stack stores `key` encrypted. */
+    isSecret(key: string): boolean;
+    /** Keys of this project's namespace present in the stack. */
+    keys(): string[];
+}
+
+export function stackConfigSource(project = pulumi.getProject()): RawConfigSource {
+    const prefix = `${project}:`;
+    const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
+    return {
+        get: (key) => pulumi.runtime.getConfig(prefix + key),
+        isSecret: (key) => (isConfigSecret ? isConfigSecret(prefix + key) : true),
+        keys: () => Object.keys(pulumi.runtime.allConfig())
+            .filter((k) => k.startsWith(prefix))
+            .map((k) => k.slice(prefix.length)),
+    };
+}
+
+/** First renderer with the auth token Grafana sends (CVE-2022-31176). */
+const MIN_RENDERER = "3.6.1";
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const CHANNEL_ID = /^[CGD][A-Z0-9]{8,}$/;
+const CHANNEL_NAME = /^#[a-z0-9][a-z0-9._-]{0,79}$/;
+
+const quote = (v: string) => JSON.stringify(v);
+
+/**
+ * Reads and validates the whole configuration. Throws ConfigValidationError with every
+ * problem found; returns settings only when there is none.
+ */
+export function readSettings(source: RawConfigSource = stackConfigSource(), project = pulumi.getProject(), stack = pulumi.getStack()): StackSettings {
+    const problems: ConfigProblem[] = [];
+    const warnings: string[] = [];
+    const spec = new Map(CONFIG_KEYS.map((k) => [k.name, k]));
+    const set = (key: string, value: string) => `pulumi config set ${key} ${value}`;
+    const setSecret = (key: string, value: string) => `pulumi config set --secret ${key} ${value}`;
+    const problem = (key: string, given: string, allowed: string, fix: string) => problems.push({ key, given, allowed, fix });
+
+    /** The raw value, or the declared default when the key is unset. */
+    const raw = (key: string): string => {
+        const v = source.get(key);
+        return v === undefined ? String(spec.get(key)!.default) : v;
+    };
+    const isSet = (key: string) => {
+        const v = source.get(key);
+        return v !== undefined && v !== "" && v !== String(spec.get(key)!.default);
+    };
+    const oneOf = <T extends string>(key: string, allowed: readonly T[], example: T): T | undefined => {
+        const v = raw(key);
+        if ((allowed as readonly string[]).includes(v)) return v as T;
+        problem(key, quote(v), allowed.join(" | "), set(key, example));
+        return undefined;
+    };
+    const integer = (key: string, min: number, max: number, example: number): number => {
+        const v = raw(key).trim();
+        const n = Number(v);
+        if (!/^-?\d+$/.test(v) || n < min || n > max) {
+            problem(key, quote(v), `a whole number from ${min} to ${max}`, set(key, String(example)));
+            return Number(spec.get(key)!.default);
+        }
+        return n;
+    };
+    const boolean = (key: string): boolean => {
+        const v = raw(key).trim().toLowerCase();
+        if (v === "true" || v === "false") return v === "true";
+        problem(key, quote(raw(key)), "true | false", set(key, String(spec.get(key)!.default)));
+        return Boolean(spec.get(key)!.default);
+    };
+    const url = (key: string, example: string): string | undefined => {
+        const v = raw(key).trim();
+        if (v === "") return undefined;
+        let parsed: URL | undefined;
+        try { parsed = new URL(v); } catch { /* reported below */ }
+        if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:") || !parsed.hostname) {
+            problem(key, quote(v), "an absolute http:// or https:// URL", set(key, example));
+            return undefined;
+        }
+        if (parsed.username || parsed.password) {
+            problem(key, "a URL with credentials in it", "a URL without user:password (credentials come from grafanaAdminUser/grafanaAdminPassword)", set(key, example));
+            return undefined;
+        }
+        return v.replace(/\/+$/, "");
+    };
+    /** A secret value: must be stored encrypted. Returns the plain value for checks only. */
+    const secretValue = (key: string, example: string): string | undefined => {
+        const v = source.get(key);
+        if (v === undefined || v === "") return undefined;
+        if (!source.isSecret(key)) {
+            problem(key, "a value stored in plain text in the stack file", "a secret value", `pulumi config rm ${key} && ${setSecret(key, example)}`);
+        }
+        return v;
+    };
+
+    // Typos: a key this program does not read is almost always a misspelt one.
+    for (const key of source.keys()) {
+        if (!spec.has(key)) {
+            const near = closest(key, [...spec.keys()]);
+            problem(key, "an unknown key", `one of the keys documented in the README${near ? ` (did you mean ${near}?)` : ""}`,
+                `pulumi config rm ${key}${near ? ` && pulumi config set ${near} <value>` : ""}`);
+        }
+    }
+
+    const target = oneOf("target", TARGETS, "docker") ?? "docker";
+    const k8s = target === "kubernetes";
+
+    let kubernetesMode: KubernetesMode | undefined;
+    const modeRaw = raw("kubernetesMode");
+    if (!k8s) {
+        if (modeRaw !== "") {
+            problem("kubernetesMode", `${quote(modeRaw)} with target ${quote(raw("target"))}`, "kubernetesMode only with target kubernetes",
+                `pulumi config rm kubernetesMode   (or: pulumi config set target kubernetes)`);
+        }
+    } else if (modeRaw === "") {
+        kubernetesMode = "separate";
+    } else {
+        kubernetesMode = oneOf("kubernetesMode", KUBERNETES_MODES, "separate");
+    }
+
+    const namespace = raw("namespace");
+    if (!DNS_LABEL.test(namespace) || namespace.length > 63) {
+        problem("namespace", quote(namespace), "a Kubernetes name: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters", set("namespace", "grafana"));
+    }
+    const operatorApiVersion = oneOf("operatorApiVersion", OPERATOR_API_VERSIONS, "v1beta1") ?? "v1beta1";
+
+    const image = (key: string, example: string): ImageRef => {
+        const ref = parseImageRef(raw(key));
+        const why = pinProblem(ref);
+        if (why) problem(key, `${quote(ref.ref)}, which ${why}`, "an image with a version tag, e.g. " + example, set(key, example));
+        return ref;
+    };
+    const grafanaImage = image("grafanaImage", DEFAULT_GRAFANA_IMAGE);
+    const rendererImage = image("rendererImage", DEFAULT_RENDERER_IMAGE);
+    if (grafanaImage.version) {
+        const v = grafanaImage.version;
+        if (compareVersions(v, parseVersion(MIN_GRAFANA_FOR_SLACK_UPLOADS)!) < 0) {
+            problem("grafanaImage", `${quote(grafanaImage.ref)} (Grafana ${formatVersion(v)})`,
+                `Grafana ${MIN_GRAFANA_FOR_SLACK_UPLOADS} or newer: older versions upload images with Slack's retired files.upload API, so alerts would arrive without pictures`,
+                set("grafanaImage", DEFAULT_GRAFANA_IMAGE));
+        } else if (compareVersions(v, parseVersion(RECOMMENDED_MIN_GRAFANA)!) < 0) {
+            warnings.push(`grafanaImage ${grafanaImage.ref}: Grafana before ${RECOMMENDED_MIN_GRAFANA} has known Slack upload bugs (channel-name recipients fixed in 11.4.3); ${RECOMMENDED_MIN_GRAFANA}+ is recommended.`);
+        }
+    }
+    const rendererMajor = rendererImage.version?.major ?? 5;
+    if (rendererImage.version && compareVersions(rendererImage.version, parseVersion(MIN_RENDERER)!) < 0) {
+        problem("rendererImage", `${quote(rendererImage.ref)} (renderer ${formatVersion(rendererImage.version)})`,
+            "renderer 3.6.1 or newer (the first with the shared auth token Grafana requires)", set("rendererImage", DEFAULT_RENDERER_IMAGE));
+    }
+
+    const grafanaPort = integer("grafanaPort", 1, 65535, 3000);
+    const explicitUrl = url("grafanaUrl", `http://localhost:${grafanaPort}`);
+    const grafanaUrl = explicitUrl ?? (k8s ? undefined : `http://localhost:${grafanaPort}`);
+
+    const grafanaAdminUser = raw("grafanaAdminUser");
+    if (grafanaAdminUser === "" || grafanaAdminUser.includes(":") || /\s/.test(grafanaAdminUser)) {
+        problem("grafanaAdminUser", quote(grafanaAdminUser), "a non-empty name without ':' or spaces (it is sent as HTTP basic auth)", set("grafanaAdminUser", "admin"));
+    }
+    const password = secretValue("grafanaAdminPassword", "<password>");
+    if (password !== undefined && password.length < 8) {
+        problem("grafanaAdminPassword", `a secret of ${password.length} characters`, "at least 8 characters, or unset to generate one",
+            `${setSecret("grafanaAdminPassword", "<longer password>")}   (or: pulumi config rm grafanaAdminPassword)`);
+    }
+    const token = secretValue("rendererToken", "<token>");
+    if (token !== undefined && (token.length < 16 || /[\s,]/.test(token))) {
+        problem("rendererToken", `a secret of ${token.length} characters${/[\s,]/.test(token) ? " containing spaces or commas" : ""}`,
+            "at least 16 characters without spaces or commas (the renderer splits its token list on them), or unset to generate one",
+            `${setSecret("rendererToken", "<token>")}   (or: pulumi config rm rendererToken)`);
+    }
+
+    const ignoreHttpsErrors = boolean("ignoreHttpsErrors");
+    const rendererReplicas = integer("rendererReplicas", 1, 100, 1);
+    if (rendererReplicas > 1) {
+        if (!k8s) {
+            problem("rendererReplicas", `${rendererReplicas} with target docker`, "1 with target docker (one renderer container)", set("rendererReplicas", "1"));
+        } else if (kubernetesMode === "sidecar") {
+            problem("rendererReplicas", `${rendererReplicas} with kubernetesMode sidecar`,
+                "1 in sidecar mode (the renderer lives in Grafana's single pod); use kubernetesMode separate to scale the renderer",
+                `${set("rendererReplicas", "1")}   (or: pulumi config set kubernetesMode separate)`);
+        } else if (kubernetesMode === "operator") {
+            problem("rendererReplicas", `${rendererReplicas} with kubernetesMode operator`,
+                "1 in operator mode (the renderer is a container in the operator's Grafana pod); use kubernetesMode separate to scale the renderer",
+                `${set("rendererReplicas", "1")}   (or: pulumi config set kubernetesMode separate)`);
+        }
+    }
+
+    const grafanaServiceType = oneOf("grafanaServiceType", SERVICE_TYPES, "LoadBalancer") ?? "ClusterIP";
+    if (!k8s && isSet("grafanaServiceType")) {
+        problem("grafanaServiceType", `${quote(raw("grafanaServiceType"))} with target docker`, "grafanaServiceType only with target kubernetes", "pulumi config rm grafanaServiceType");
+    }
+    let grafanaNodePort: number | undefined = integer("grafanaNodePort", 0, 32767, 30300);
+    if (grafanaNodePort === 0) {
+        grafanaNodePort = undefined;
+    } else if (grafanaNodePort < 30000) {
+        problem("grafanaNodePort", String(grafanaNodePort), "0 or a node port from 30000 to 32767", set("grafanaNodePort", "30300"));
+    } else if (grafanaServiceType !== "NodePort") {
+        problem("grafanaNodePort", `${grafanaNodePort} with grafanaServiceType ${grafanaServiceType}`, "a node port only with grafanaServiceType NodePort",
+            `pulumi config set grafanaServiceType NodePort   (or: pulumi config rm grafanaNodePort)`);
+    }
+
+    const slackToken = secretValue("slackToken", "xoxb-...");
+    const slackChannel = raw("slackChannel").trim();
+    if (slackToken !== undefined) {
+        if (/^https?:\/\/hooks\.slack\.com\//.test(slackToken)) {
+            problem("slackToken", "an incoming-webhook URL", "a bot token starting with xoxb- (webhooks cannot upload images)",
+                `${setSecret("slackToken", "xoxb-...")}   (create the bot from slack-app-manifest.yaml; see README "Create the Slack app")`);
+        } else if (!slackToken.startsWith("xoxb-")) {
+            const kind = /^xox[a-z]-/.test(slackToken) ? `a token starting with ${slackToken.slice(0, 5)} (not a bot token)` : "a value that is not a Slack token";
+            problem("slackToken", kind, "a bot token starting with xoxb- (OAuth & Permissions → Bot User OAuth Token)", setSecret("slackToken", "xoxb-..."));
+        }
+        if (slackChannel === "") {
+            problem("slackChannel", "nothing while slackToken is set", "a channel ID (C0123ABCD) or #name", set("slackChannel", "C0123ABCD"));
+        }
+    } else if (slackChannel !== "") {
+        problem("slackToken", `nothing while slackChannel is ${quote(slackChannel)}`, "a bot token (xoxb-...) whenever slackChannel is set",
+            `${setSecret("slackToken", "xoxb-...")}   (or: pulumi config rm slackChannel)`);
+    }
+    if (slackChannel !== "" && !CHANNEL_ID.test(slackChannel) && !CHANNEL_NAME.test(slackChannel)) {
+        const hint = /^[a-z0-9]/.test(slackChannel) ? `#${slackChannel}` : "C0123ABCD";
+        problem("slackChannel", quote(slackChannel), "a channel ID such as C0123ABCD (recommended) or a #name of lowercase letters, digits, '-', '_' or '.'",
+            set("slackChannel", `'${hint}'`));
+    }
+    const slackApiUrl = url("slackApiUrl", "https://slack.com/api/") ?? "https://slack.com/api";
+
+    const verify = boolean("verify");
+    const verifyTrigger = raw("verifyTrigger");
+    const cleanupTestMessage = boolean("cleanupTestMessage");
+
+    const renderYamlTo = raw("renderYamlTo").trim() || undefined;
+    if (renderYamlTo && !k8s) {
+        problem("renderYamlTo", `${quote(renderYamlTo)} with target docker`, "renderYamlTo only with target kubernetes", "pulumi config rm renderYamlTo");
+    }
+
+    if (problems.length > 0) throw new ConfigValidationError(problems);
+
+    return {
+        project, stack, target, kubernetesMode, namespace, operatorApiVersion, grafanaImage, rendererImage, rendererMajor,
+        grafanaPort, grafanaUrl, grafanaAdminUser,
+        grafanaAdminPassword: password === undefined ? undefined : pulumi.secret(password),
+        rendererToken: token === undefined ? undefined : pulumi.secret(token),
+        ignoreHttpsErrors, rendererReplicas, grafanaServiceType, grafanaNodePort,
+        slack: slackToken === undefined ? undefined : { token: pulumi.secret(slackToken), channel: slackChannel },
+        slackApiUrl: slackApiUrl.endsWith("/") ? slackApiUrl : `${slackApiUrl}/`,
+        verify, verifyTrigger, cleanupTestMessage, renderYamlTo, warnings,
+    };
+}
+
+/** The known key nearest to a misspelt one (edit distance <= 3), if any. */
+function closest(key: string, known: string[]): string | undefined {
+    let best: string | undefined;
+    let bestDistance = 4;
+    for (const k of known) {
+        const d = editDistance(key.toLowerCase(), k.toLowerCase());
+        if (d < bestDistance) { best = k; bestDistance = d; }
+    }
+    return best;
+}
+
+function editDistance(a: string, b: string): number {
+    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+        let prev = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const tmp = row[j];
+            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+            prev = tmp;
+        }
+    }
+    return row[b.length];
+}

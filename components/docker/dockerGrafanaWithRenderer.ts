@@ -1,0 +1,113 @@
+// Docker target: Grafana and the renderer as two containers on a user-defined network,
+// addressing each other by alias. (The seeds pointed both at `localhost`, which inside a
+// container is the container itself.) Only Grafana is published, on 127.0.0.1.
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import type { GrafanaDeployment } from "../grafanaDeployment";
+import { DOCKER_ALIASES, EnvVar, SecretName, Wiring } from "../wiring";
+
+export interface DockerGrafanaWithRendererArgs {
+    /** Stack name: part of container, network and volume names, so stacks can share one engine. */
+    stackName: string;
+    /** Grafana image, pinned. */
+    grafanaImage: string;
+    /** Grafana Image Renderer image, pinned. */
+    rendererImage: string;
+    /** Host port Grafana is published on (127.0.0.1 only). */
+    grafanaPort: number;
+    /** URL this machine uses for Grafana's API, e.g. http://localhost:3000. */
+    grafanaUrl: string;
+    /** The wiring decided in components/wiring.ts for the Docker placement. */
+    wiring: Wiring;
+    /** Resolves the secrets the wiring refers to. */
+    secret: (name: SecretName) => pulumi.Output<string>;
+}
+
+/** Seconds Pulumi waits for a container to report healthy before failing the update. */
+const HEALTHY_TIMEOUT_SECONDS = 180;
+
+export class DockerGrafanaWithRenderer extends pulumi.ComponentResource implements GrafanaDeployment {
+    readonly network: docker.Network;
+    readonly grafanaContainer: docker.Container;
+    readonly rendererContainer: docker.Container;
+    readonly grafanaApiUrl: pulumi.Output<string>;
+    readonly renderingServerUrl: string;
+    readonly renderingCallbackUrl: string;
+    readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: DockerGrafanaWithRendererArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("grafana-slack-alerts:docker:GrafanaWithRenderer", name, {}, opts);
+        const { wiring } = args;
+        const suffix = args.stackName;
+
+        this.network = new docker.Network(`${name}-network`, {
+            name: `grafana-slack-alerts-${suffix}`,
+            driver: "bridge",
+        }, { parent: this });
+
+        const image = (key: string, ref: string) => new docker.RemoteImage(`${name}-${key}-image`, {
+            name: ref,
+            keepLocally: true,
+        }, { parent: this });
+        const rendererImage = image("renderer", args.rendererImage);
+        const grafanaImage = image("grafana", args.grafanaImage);
+
+        // KEY=VALUE strings; any secret makes the whole list a secret Output.
+        const envs = (vars: EnvVar[]) => pulumi.all(vars.map((v) =>
+            v.secret ? pulumi.interpolate`${v.name}=${args.secret(v.secret)}` : pulumi.output(`${v.name}=${v.value}`)));
+        const healthcheck = (tests: string[]) => ({
+            tests,
+            interval: "5s",
+            timeout: "3s",
+            startPeriod: "20s",
+            retries: 10,
+        });
+        const hardening = {
+            capabilities: { drops: ["ALL"] },
+            securityOpts: ["no-new-privileges:true"],
+            restart: "unless-stopped",
+            // Pulumi returns only once the healthcheck passes, so nothing talks to Grafana early.
+            wait: true,
+            waitTimeout: HEALTHY_TIMEOUT_SECONDS,
+        };
+
+        this.rendererContainer = new docker.Container(`${name}-renderer`, {
+            name: `grafana-image-renderer-${suffix}`,
+            image: rendererImage.imageId,
+            envs: envs(wiring.renderer.env),
+            // Not published: only Grafana, on the same network, needs the renderer.
+            networksAdvanced: [{ name: this.network.name, aliases: [DOCKER_ALIASES.renderer] }],
+            healthcheck: healthcheck(wiring.renderer.healthcheck),
+            memory: 2048,
+            // Chromium uses /dev/shm for rendering; Docker's 64 MB default crashes large panels.
+            shmSize: 256,
+            ...hardening,
+        }, { parent: this });
+
+        const grafanaData = new docker.Volume(`${name}-grafana-data`, {
+            name: `grafana-slack-alerts-${suffix}-data`,
+        }, { parent: this });
+
+        this.grafanaContainer = new docker.Container(`${name}-grafana`, {
+            name: `grafana-${suffix}`,
+            image: grafanaImage.imageId,
+            envs: envs(wiring.grafana.env),
+            networksAdvanced: [{ name: this.network.name, aliases: [DOCKER_ALIASES.grafana] }],
+            ports: [{ internal: wiring.grafana.containerPort, external: args.grafanaPort, ip: "127.0.0.1" }],
+            volumes: [{ volumeName: grafanaData.name, containerPath: "/var/lib/grafana" }],
+            healthcheck: healthcheck(wiring.grafana.healthcheck),
+            memory: 1024,
+            ...hardening,
+        }, { parent: this, dependsOn: [this.rendererContainer] });
+
+        this.grafanaApiUrl = pulumi.output(args.grafanaUrl);
+        this.renderingServerUrl = wiring.renderingServerUrl;
+        this.renderingCallbackUrl = wiring.renderingCallbackUrl;
+        this.ready = [this.grafanaContainer, this.rendererContainer];
+        this.registerOutputs({
+            grafanaApiUrl: this.grafanaApiUrl,
+            renderingServerUrl: this.renderingServerUrl,
+            renderingCallbackUrl: this.renderingCallbackUrl,
+        });
+    }
+}

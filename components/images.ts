@@ -1,0 +1,76 @@
+// Container image references and the versions read from their tags. The renderer's
+// major version decides which environment variables it reads (v5 is a Go rewrite with
+// new names), and Grafana's version decides whether Slack image uploads can work.
+
+/** Default images. Pinned: a no-change `pulumi up` must never pull something new. */
+export const DEFAULT_GRAFANA_IMAGE = "grafana/grafana:13.1.1";
+export const DEFAULT_RENDERER_IMAGE = "grafana/grafana-image-renderer:v5.11.1";
+
+/** First Grafana that uploads to Slack with files.getUploadURLExternal (files.upload is gone). */
+export const MIN_GRAFANA_FOR_SLACK_UPLOADS = "11.4.1";
+/** First Grafana with that upload path and the channel-name recipient fix. */
+export const RECOMMENDED_MIN_GRAFANA = "11.5.0";
+
+export interface Version {
+    major: number;
+    minor: number;
+    patch: number;
+}
+
+export interface ImageRef {
+    /** The reference as given, e.g. `grafana/grafana:13.1.1`. */
+    ref: string;
+    /** Registry and repository, e.g. `grafana/grafana`. */
+    repository: string;
+    /** Tag, e.g. `13.1.1` or `v5.11.1`; undefined when the reference has none. */
+    tag?: string;
+    /** Digest (`sha256:...`), when pinned by digest. */
+    digest?: string;
+    /** Version read from the tag, when the tag starts with one. */
+    version?: Version;
+}
+
+/** Parses `repo[:tag][@digest]`. A port in the registry host (`host:5000/x`) is not a tag. */
+export function parseImageRef(ref: string): ImageRef {
+    let rest = ref.trim();
+    let digest: string | undefined;
+    const at = rest.indexOf("@");
+    if (at >= 0) {
+        digest = rest.slice(at + 1);
+        rest = rest.slice(0, at);
+    }
+    let tag: string | undefined;
+    const lastColon = rest.lastIndexOf(":");
+    if (lastColon > rest.lastIndexOf("/")) {
+        tag = rest.slice(lastColon + 1);
+        rest = rest.slice(0, lastColon);
+    }
+    return { ref, repository: rest, tag: tag || undefined, digest, version: tag ? parseVersion(tag) : undefined };
+}
+
+/** Reads `v5.11.1`, `13.1.1`, `12.0.0-security-01`, `11.5-ubuntu`; undefined for `main`, `latest`. */
+export function parseVersion(tag: string): Version | undefined {
+    const m = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:$|[-+_.])/.exec(tag);
+    if (!m) return undefined;
+    return { major: Number(m[1]), minor: Number(m[2] ?? 0), patch: Number(m[3] ?? 0) };
+}
+
+export function compareVersions(a: Version, b: Version): number {
+    return a.major - b.major || a.minor - b.minor || a.patch - b.patch;
+}
+
+export function formatVersion(v: Version): string {
+    return `${v.major}.${v.minor}.${v.patch}`;
+}
+
+/**
+ * Why an image reference is not acceptable as a pinned image, or undefined when it is.
+ * A digest pins exactly, but the tag is still needed: it is where the version is read.
+ */
+export function pinProblem(image: ImageRef): string | undefined {
+    if (!image.repository) return "has no repository name";
+    if (!image.tag) return "has no tag, so Docker would pull `latest` and every `pulumi up` could change what runs";
+    if (image.tag === "latest") return "uses the moving `latest` tag; pin a version so deployments are repeatable";
+    if (!image.version) return `has tag "${image.tag}", which does not start with a version number (e.g. 13.1.1 or v5.11.1)`;
+    return undefined;
+}
