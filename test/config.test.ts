@@ -1,0 +1,156 @@
+import { strict as assert } from "assert";
+import { ConfigValidationError, readSettings } from "../components/config";
+import { DEFAULT_GRAFANA_IMAGE, DEFAULT_RENDERER_IMAGE, parseImageRef, parseVersion } from "../components/images";
+import { fakeConfigSource, settingsFor } from "./harness/configSource";
+
+/** Runs readSettings and returns the validation error it must throw. */
+function problemsFor(values: Record<string, string>, secretKeys?: string[]): ConfigValidationError {
+    try {
+        readSettings(fakeConfigSource({ values, secretKeys }), "grafana-slack-alerts", "test");
+    } catch (e) {
+        assert.ok(e instanceof ConfigValidationError, `expected ConfigValidationError, got ${e}`);
+        return e;
+    }
+    assert.fail(`expected config ${JSON.stringify(values)} to be rejected`);
+}
+
+function problemFor(values: Record<string, string>, key: string, secretKeys?: string[]) {
+    const err = problemsFor(values, secretKeys);
+    const p = err.problems.find((x) => x.key === key);
+    assert.ok(p, `expected a problem for ${key}; got ${err.message}`);
+    return { problem: p, message: err.message };
+}
+
+const TOKEN = "xoxb-1111-2222-abcdefSECRETtoken";
+
+describe("config: defaults", () => {
+    it("gives the documented defaults for an empty dev stack", () => {
+        const s = settingsFor();
+        assert.equal(s.target, "docker");
+        assert.equal(s.kubernetesMode, undefined);
+        assert.equal(s.namespace, "grafana");
+        assert.equal(s.operatorApiVersion, "v1beta1");
+        assert.equal(s.grafanaImage.ref, DEFAULT_GRAFANA_IMAGE);
+        assert.equal(s.rendererImage.ref, DEFAULT_RENDERER_IMAGE);
+        assert.equal(s.rendererMajor, 5);
+        assert.equal(s.grafanaPort, 3000);
+        assert.equal(s.grafanaUrl, "http://localhost:3000");
+        assert.equal(s.grafanaAdminUser, "admin");
+        assert.equal(s.grafanaAdminPassword, undefined, "generated when unset");
+        assert.equal(s.rendererToken, undefined, "generated when unset");
+        assert.equal(s.ignoreHttpsErrors, true);
+        assert.equal(s.rendererReplicas, 1);
+        assert.equal(s.slack, undefined);
+        assert.equal(s.verify, true);
+        assert.equal(s.renderYamlTo, undefined);
+    });
+
+    it("defaults kubernetesMode to separate with target kubernetes and derives no Grafana URL", () => {
+        const s = settingsFor({ target: "kubernetes" });
+        assert.equal(s.kubernetesMode, "separate");
+        assert.equal(s.grafanaUrl, undefined);
+    });
+
+    it("uses grafanaPort in the Docker default URL and trims a trailing slash from an explicit one", () => {
+        assert.equal(settingsFor({ grafanaPort: "3100" }).grafanaUrl, "http://localhost:3100");
+        assert.equal(settingsFor({ grafanaUrl: "https://grafana.example.com/" }).grafanaUrl, "https://grafana.example.com");
+    });
+
+    it("accepts a bot token with a channel ID or #name", () => {
+        for (const channel of ["C0123ABCDE", "#grafana-alert"]) {
+            const s = settingsFor({ slackToken: TOKEN, slackChannel: channel });
+            assert.equal(s.slack?.channel, channel);
+        }
+    });
+});
+
+describe("config: each bad value is reported with the key, the value, what is allowed and the fix", () => {
+    const cases: Array<{ title: string; values: Record<string, string>; key: string; given: RegExp; fix: RegExp }> = [
+        { title: "unknown target", values: { target: "dockr" }, key: "target", given: /"dockr"/, fix: /pulumi config set target docker/ },
+        { title: "unknown mode", values: { target: "kubernetes", kubernetesMode: "daemonset" }, key: "kubernetesMode", given: /"daemonset"/, fix: /pulumi config set kubernetesMode separate/ },
+        { title: "mode with target docker", values: { kubernetesMode: "sidecar" }, key: "kubernetesMode", given: /"sidecar" with target "docker"/, fix: /pulumi config rm kubernetesMode/ },
+        { title: "bad port", values: { grafanaPort: "70000" }, key: "grafanaPort", given: /"70000"/, fix: /pulumi config set grafanaPort 3000/ },
+        { title: "non-numeric port", values: { grafanaPort: "http" }, key: "grafanaPort", given: /"http"/, fix: /pulumi config set grafanaPort/ },
+        { title: "malformed URL", values: { grafanaUrl: "localhost:3000" }, key: "grafanaUrl", given: /"localhost:3000"/, fix: /pulumi config set grafanaUrl http:\/\/localhost:3000/ },
+        { title: "non-bot token", values: { slackToken: "xoxp-user-token-12345", slackChannel: "C0123ABCDE" }, key: "slackToken", given: /xoxp-/, fix: /pulumi config set --secret slackToken xoxb-/ },
+        { title: "webhook instead of token", values: { slackToken: "https://hooks.slack.com/services/T/B/X", slackChannel: "C0123ABCDE" }, key: "slackToken", given: /incoming-webhook/, fix: /--secret slackToken xoxb-/ },
+        { title: "token without channel", values: { slackToken: TOKEN }, key: "slackChannel", given: /nothing while slackToken is set/, fix: /pulumi config set slackChannel/ },
+        { title: "channel without token", values: { slackChannel: "C0123ABCDE" }, key: "slackToken", given: /nothing while slackChannel/, fix: /--secret slackToken/ },
+        { title: "channel neither ID nor #name", values: { slackToken: TOKEN, slackChannel: "grafana alerts!" }, key: "slackChannel", given: /"grafana alerts!"/, fix: /pulumi config set slackChannel/ },
+        { title: "image without tag", values: { grafanaImage: "grafana/grafana" }, key: "grafanaImage", given: /no tag/, fix: /pulumi config set grafanaImage grafana\/grafana:/ },
+        { title: "image with latest", values: { rendererImage: "grafana/grafana-image-renderer:latest" }, key: "rendererImage", given: /latest/, fix: /pulumi config set rendererImage grafana\/grafana-image-renderer:v5/ },
+        { title: "renderer replicas < 1", values: { target: "kubernetes", rendererReplicas: "0" }, key: "rendererReplicas", given: /"0"/, fix: /pulumi config set rendererReplicas 1/ },
+        { title: "sidecar with replicas > 1", values: { target: "kubernetes", kubernetesMode: "sidecar", rendererReplicas: "3" }, key: "rendererReplicas", given: /3 with kubernetesMode sidecar/, fix: /kubernetesMode separate/ },
+        { title: "invalid namespace", values: { target: "kubernetes", namespace: "Grafana_NS" }, key: "namespace", given: /"Grafana_NS"/, fix: /pulumi config set namespace grafana/ },
+        { title: "unknown service type", values: { target: "kubernetes", grafanaServiceType: "Ingress" }, key: "grafanaServiceType", given: /"Ingress"/, fix: /pulumi config set grafanaServiceType/ },
+        { title: "unknown operator API", values: { target: "kubernetes", kubernetesMode: "operator", operatorApiVersion: "v2" }, key: "operatorApiVersion", given: /"v2"/, fix: /operatorApiVersion v1beta1/ },
+        { title: "Grafana too old for Slack uploads", values: { grafanaImage: "grafana/grafana:9.5.3" }, key: "grafanaImage", given: /Grafana 9\.5\.3/, fix: /pulumi config set grafanaImage grafana\/grafana:1/ },
+        { title: "renderer without auth token support", values: { rendererImage: "grafana/grafana-image-renderer:3.4.0" }, key: "rendererImage", given: /3\.4\.0/, fix: /rendererImage grafana\/grafana-image-renderer:v5/ },
+        { title: "renderYamlTo with docker", values: { renderYamlTo: "out" }, key: "renderYamlTo", given: /"out" with target docker/, fix: /pulumi config rm renderYamlTo/ },
+        { title: "boolean that is not one", values: { verify: "yes" }, key: "verify", given: /"yes"/, fix: /pulumi config set verify true/ },
+        { title: "misspelt key", values: { grafanaPorts: "3000" }, key: "grafanaPorts", given: /unknown key/, fix: /pulumi config rm grafanaPorts && pulumi config set grafanaPort/ },
+        { title: "node port outside the range", values: { target: "kubernetes", grafanaServiceType: "NodePort", grafanaNodePort: "8080" }, key: "grafanaNodePort", given: /8080/, fix: /grafanaNodePort 30300/ },
+    ];
+    for (const c of cases) {
+        it(c.title, () => {
+            const { problem, message } = problemFor(c.values, c.key);
+            assert.match(problem.given, c.given);
+            assert.ok(problem.allowed.length > 0);
+            assert.match(problem.fix, c.fix);
+            // The message a user sees carries all four parts.
+            assert.ok(message.includes(`- ${c.key}: got ${problem.given}; allowed: ${problem.allowed}.`), message);
+            assert.ok(message.includes(`fix: ${problem.fix}`), message);
+        });
+    }
+
+    it("accepts a Grafana between 11.4.1 and 11.5 with a warning", () => {
+        const s = settingsFor({ grafanaImage: "grafana/grafana:11.4.3" });
+        assert.equal(s.warnings.length, 1);
+        assert.match(s.warnings[0], /11\.5\.0\+ is recommended/);
+    });
+});
+
+describe("config: every problem at once, never a secret", () => {
+    it("reports several bad keys in one error", () => {
+        const err = problemsFor({ target: "kubernetes", kubernetesMode: "bogus", grafanaPort: "0", grafanaImage: "grafana/grafana:latest", slackChannel: "#ok" });
+        const keys = err.problems.map((p) => p.key).sort();
+        assert.deepEqual(keys, ["grafanaImage", "grafanaPort", "kubernetesMode", "slackToken"]);
+        assert.match(err.message, /has 4 problems; nothing was created/);
+    });
+
+    it("never echoes a secret value, even a malformed one", () => {
+        const secretToken = "xoxp-THIS-IS-A-SECRET-VALUE";
+        const secretPassword = "short";
+        const err = problemsFor({ slackToken: secretToken, slackChannel: "C0123ABCDE", grafanaAdminPassword: secretPassword, rendererToken: "has a, comma" });
+        assert.ok(!err.message.includes("THIS-IS-A-SECRET-VALUE"), err.message);
+        assert.ok(!err.message.includes(`"${secretPassword}"`), err.message);
+        assert.ok(!err.message.includes("has a, comma"), err.message);
+        assert.deepEqual(err.problems.map((p) => p.key).sort(), ["grafanaAdminPassword", "rendererToken", "slackToken"]);
+    });
+
+    it("rejects a secret stored in plain text and says how to store it encrypted", () => {
+        const { problem, message } = problemFor({ slackToken: TOKEN, slackChannel: "C0123ABCDE" }, "slackToken", []);
+        assert.match(problem.fix, /pulumi config rm slackToken && pulumi config set --secret slackToken/);
+        assert.ok(!message.includes(TOKEN));
+    });
+
+    it("returns secrets as secret Outputs", async () => {
+        const s = settingsFor({ slackToken: TOKEN, slackChannel: "C0123ABCDE", grafanaAdminPassword: "a-long-password" });
+        const { isSecret } = await import("@pulumi/pulumi");
+        assert.equal(await isSecret(s.slack!.token), true);
+        assert.equal(await isSecret(s.grafanaAdminPassword!), true);
+    });
+});
+
+describe("images", () => {
+    it("reads repository, tag, digest and version", () => {
+        const r = parseImageRef("registry.local:5000/grafana/grafana:12.0.0-security-01@sha256:abc");
+        assert.equal(r.repository, "registry.local:5000/grafana/grafana");
+        assert.equal(r.tag, "12.0.0-security-01");
+        assert.equal(r.digest, "sha256:abc");
+        assert.deepEqual(r.version, { major: 12, minor: 0, patch: 0 });
+        assert.equal(parseImageRef("registry.local:5000/renderer").tag, undefined, "a registry port is not a tag");
+        assert.deepEqual(parseVersion("v5.11.1"), { major: 5, minor: 11, patch: 1 });
+        assert.equal(parseVersion("main"), undefined);
+    });
+});
