@@ -1,0 +1,129 @@
+import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { isSecretValue, ofType, one, RegisteredResource, valueOf } from "./harness/pulumiMocks";
+import { runStack } from "./harness/program";
+
+const CONTAINER = "docker:index/container:Container";
+const IMAGE = "docker:index/remoteImage:RemoteImage";
+const NETWORK = "docker:index/network:Network";
+
+/** KEY=VALUE list of a container as a map. */
+function envOf(c: RegisteredResource): Record<string, string> {
+    return Object.fromEntries((c.plain.envs as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+}
+
+describe("docker target (default dev stack)", function () {
+    const RENDERER_TOKEN = "configured-renderer-token-0123456789";
+    let resources: RegisteredResource[];
+    let outputs: Record<string, unknown>;
+    let grafana: RegisteredResource;
+    let renderer: RegisteredResource;
+
+    before(async () => {
+        const run = await runStack({ target: "docker", verify: "false", rendererToken: RENDERER_TOKEN }, { stack: "dev" });
+        assert.equal(run.error, undefined, String(run.error));
+        resources = run.resources;
+        outputs = run.result!;
+        grafana = one(resources, CONTAINER, "grafana-grafana");
+        renderer = one(resources, CONTAINER, "grafana-renderer");
+    });
+
+    it("registers one network, two pinned images, two containers and a data volume", () => {
+        assert.equal(ofType(resources, NETWORK).length, 1);
+        assert.deepEqual(ofType(resources, IMAGE).map((i) => i.plain.name).sort(),
+            ["grafana/grafana-image-renderer:v5.11.1", "grafana/grafana:13.1.1"]);
+        assert.equal(ofType(resources, CONTAINER).length, 2);
+        assert.equal(ofType(resources, "docker:index/volume:Volume").length, 1);
+        for (const image of ofType(resources, IMAGE)) assert.doesNotMatch(image.plain.name, /:latest$/);
+    });
+
+    it("puts both containers on the same user-defined network under stable aliases", () => {
+        const network = one(resources, NETWORK);
+        assert.equal(network.plain.name, "grafana-slack-alerts-dev");
+        assert.deepEqual(grafana.plain.networksAdvanced, [{ name: "grafana-slack-alerts-dev", aliases: ["grafana"] }]);
+        assert.deepEqual(renderer.plain.networksAdvanced, [{ name: "grafana-slack-alerts-dev", aliases: ["renderer"] }]);
+    });
+
+    it("wires Grafana to the renderer by alias, never by localhost", () => {
+        const env = envOf(grafana);
+        assert.equal(env.GF_RENDERING_SERVER_URL, "http://renderer:8081/render");
+        assert.equal(env.GF_RENDERING_CALLBACK_URL, "http://grafana:3000/");
+        assert.doesNotMatch(env.GF_RENDERING_SERVER_URL + env.GF_RENDERING_CALLBACK_URL, /localhost|127\.0\.0\.1/);
+    });
+
+    it("gives both sides the same renderer token, and the env lists are secrets", () => {
+        assert.equal(envOf(grafana).GF_RENDERING_RENDERER_TOKEN, RENDERER_TOKEN);
+        assert.equal(envOf(renderer).AUTH_TOKEN, RENDERER_TOKEN);
+        assert.ok(isSecretValue(grafana.inputs.envs), "Grafana's env (token, password) is a secret");
+        assert.ok(isSecretValue(renderer.inputs.envs), "the renderer's env (token) is a secret");
+    });
+
+    it("sets admin credentials and enables alert screenshots", () => {
+        const env = envOf(grafana);
+        assert.equal(env.GF_SECURITY_ADMIN_USER, "admin");
+        assert.match(env.GF_SECURITY_ADMIN_PASSWORD, /^generated-/);
+        assert.equal(env.GF_UNIFIED_ALERTING_SCREENSHOTS_CAPTURE, "true");
+        assert.match(env.GF_UNIFIED_ALERTING_SCREENSHOTS_CAPTURE_TIMEOUT, /^\d+s$/);
+    });
+
+    it("uses renderer v5 variable names for a v5 image", () => {
+        const env = envOf(renderer);
+        assert.equal(env.BROWSER_FLAG, "--ignore-certificate-errors");
+        assert.equal(env.IGNORE_HTTPS_ERRORS, undefined);
+        assert.equal(env.XDG_CONFIG_HOME, "/tmp/.chromium");
+    });
+
+    it("publishes only Grafana, on 127.0.0.1:grafanaPort", () => {
+        assert.equal(renderer.plain.ports, undefined);
+        assert.deepEqual(grafana.plain.ports, [{ internal: 3000, external: 3000, ip: "127.0.0.1" }]);
+    });
+
+    it("health-checks and waits for both containers, restarts them, keeps Grafana's data in a volume", () => {
+        for (const c of [grafana, renderer]) {
+            assert.ok(c.plain.healthcheck.tests.length > 0);
+            assert.equal(c.plain.wait, true);
+            assert.ok(c.plain.waitTimeout > 0);
+            assert.equal(c.plain.restart, "unless-stopped");
+            assert.deepEqual(c.plain.capabilities, { drops: ["ALL"] });
+        }
+        assert.match(grafana.plain.healthcheck.tests.join(" "), /\/api\/health/);
+        assert.deepEqual(renderer.plain.healthcheck.tests, ["CMD", "/usr/bin/grafana-image-renderer", "healthcheck"]);
+        assert.equal(grafana.plain.volumes[0].containerPath, "/var/lib/grafana");
+    });
+
+    it("exports the URLs and target, and keeps the password a secret output", async () => {
+        assert.equal(await valueOf(outputs.grafanaUrl as pulumi.Output<string>), "http://localhost:3000");
+        assert.equal(outputs.renderingServerUrl, "http://renderer:8081/render");
+        assert.equal(outputs.renderingCallbackUrl, "http://grafana:3000/");
+        assert.equal(outputs.target, "docker");
+        assert.equal(await pulumi.isSecret(outputs.grafanaAdminPassword as pulumi.Output<string>), true);
+    });
+
+    it("generates the admin password (token was configured, so only one RandomPassword)", () => {
+        const generated = ofType(resources, "random:index/randomPassword:RandomPassword");
+        assert.deepEqual(generated.map((r) => r.name), ["secrets-grafana-admin-password"]);
+        assert.equal(generated[0].plain.special, false);
+    });
+});
+
+describe("docker target with a v4 renderer", () => {
+    it("uses the old variable names and probe", async () => {
+        const run = await runStack({ verify: "false", rendererImage: "grafana/grafana-image-renderer:v4.0.14", ignoreHttpsErrors: "true" });
+        assert.equal(run.error, undefined, String(run.error));
+        const env = envOf(one(run.resources, CONTAINER, "grafana-renderer"));
+        assert.equal(env.IGNORE_HTTPS_ERRORS, "true");
+        assert.equal(env.HTTP_PORT, "8081");
+        assert.equal(env.BROWSER_FLAG, undefined);
+        assert.equal(env.SERVER_ADDR, undefined);
+        assert.match(one(run.resources, CONTAINER, "grafana-renderer").plain.healthcheck.tests.join(" "), /8081\/ /);
+    });
+});
+
+describe("bad config creates nothing", () => {
+    it("registers no resource and reports every problem", async () => {
+        const run = await runStack({ target: "docker", kubernetesMode: "sidecar", grafanaPort: "-1", slackChannel: "#alerts" });
+        assert.ok(run.error instanceof Error);
+        assert.match(run.error.message, /3 problems/);
+        assert.deepEqual(run.resources, []);
+    });
+});
