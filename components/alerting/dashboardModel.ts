@@ -138,7 +138,7 @@ export function buildDashboardModel(args: DashboardModelArgs): Record<string, un
         tags: [PROJECT],
         timezone: "utc",
         editable: true,
-        schemaVersion: 39,
+        schemaVersion: 41,
         refresh: "1m",
         time: { from: "now-1h", to: "now" },
         templating: { list: [] },
