@@ -1,0 +1,212 @@
+// The catalogue of failures the verifier and `doctor` report. Every entry says what
+// failed, why, and the next step; docs/troubleshooting.md quotes these templates
+// verbatim (a test keeps the two in step). `{name}` marks a value filled in at run time.
+//
+// This module is captured by value into the serialized dynamic provider, so it must
+// stay plain data and plain functions: no imports, no classes.
+
+export interface MessageTemplate {
+    what: string;
+    why: string;
+    next: string;
+}
+
+const SLACK_REINSTALL =
+    "reinstall the Slack app to the workspace (OAuth & Permissions > Reinstall) and use its Bot User OAuth Token (xoxb-...) as slackToken / SLACK_BOT_TOKEN";
+
+const RENDERER_WIRING =
+    "likely causes: (1) the renderer is unreachable from Grafana: GF_RENDERING_SERVER_URL must be an address Grafana itself can reach (the renderer's container or service name, never localhost); (2) the callback URL is wrong: GF_RENDERING_CALLBACK_URL must be an address the renderer can reach Grafana at; (3) token mismatch: GF_RENDERING_RENDERER_TOKEN must equal the renderer's AUTH_TOKEN. The renderer's log and Grafana's log (logger=rendering) name the failing step";
+
+export const MESSAGES = {
+    // --- Grafana -------------------------------------------------------------------
+    grafana_unreachable: {
+        what: "Grafana is not up at {url}",
+        why: "{url}/api/health gave no healthy answer within {seconds}s ({last})",
+        next: "start Grafana or fix the address: grafanaUrl / --grafana-url must be reachable from this machine (a published port for Docker, a port-forward or Ingress for Kubernetes); if Grafana is only slow to start, raise the health timeout",
+    },
+    grafana_auth: {
+        what: "Grafana rejected the credentials for {url}",
+        why: "{endpoint} answered HTTP {status}: the user:password in grafanaAuth is wrong or that user may not do this",
+        next: "pass the admin credentials Grafana runs with as user:password (grafanaAuth / --grafana-auth / GRAFANA_AUTH); if the admin password was changed in Grafana's UI, use that one or reset it with `grafana cli admin reset-admin-password`",
+    },
+    grafana_http_error: {
+        what: "Grafana request {endpoint} failed",
+        why: "{detail}",
+        next: "check that {url} is Grafana itself (not a proxy or another service) and look for this request in Grafana's log",
+    },
+    renderer_not_configured: {
+        what: "Grafana has no image renderer configured",
+        why: "/api/frontend/settings reports rendererAvailable=false, so every render would be a placeholder image",
+        next: "set GF_RENDERING_SERVER_URL (e.g. http://renderer:8081/render), GF_RENDERING_CALLBACK_URL (e.g. http://grafana:3000/) and GF_RENDERING_RENDERER_TOKEN (equal to the renderer's AUTH_TOKEN) on Grafana, then restart it",
+    },
+    renderer_placeholder: {
+        what: "Grafana returned a placeholder instead of panel {panelId} of dashboard {dashboardUid}",
+        why: "{detail}; Grafana answers HTTP 200 with a small placeholder image when its renderer does not work",
+        next: RENDERER_WIRING,
+    },
+    render_failed: {
+        what: "Grafana could not render panel {panelId} of dashboard {dashboardUid}",
+        why: "{endpoint} answered {detail}",
+        next: "check that the dashboard UID and panel ID exist, then the renderer wiring: " + RENDERER_WIRING,
+    },
+    render_timeout: {
+        what: "Rendering panel {panelId} of dashboard {dashboardUid} timed out",
+        why: "Grafana did not answer {endpoint} within {seconds}s",
+        next: "the renderer is probably starved or cannot call Grafana back: check its memory and log, that GF_RENDERING_CALLBACK_URL is reachable from the renderer, and raise the render timeout for slow dashboards",
+    },
+    // --- Slack: the token ------------------------------------------------------------
+    invalid_auth: {
+        what: "Slack rejected the bot token",
+        why: "{method} returned invalid_auth: the token is not valid (mistyped, from another workspace, or not a bot token)",
+        next: SLACK_REINSTALL,
+    },
+    not_authed: {
+        what: "Slack received no token",
+        why: "{method} returned not_authed: the request carried no token",
+        next: "set slackToken / --slack-token / SLACK_BOT_TOKEN to the Bot User OAuth Token (xoxb-...); if it is set, check that nothing between here and Slack strips the Authorization header",
+    },
+    token_revoked: {
+        what: "Slack rejected the bot token",
+        why: "{method} returned token_revoked: the token was revoked (the app was uninstalled or its token regenerated)",
+        next: SLACK_REINSTALL,
+    },
+    account_inactive: {
+        what: "Slack rejected the bot token",
+        why: "{method} returned account_inactive: the app's bot user or the workspace is deactivated",
+        next: SLACK_REINSTALL + "; if the app was removed by an admin, ask them to approve it again",
+    },
+    missing_scope: {
+        what: "The Slack token lacks a scope for {method}",
+        why: "needed: {needed}; granted: {provided}",
+        next: "add {needed} under OAuth & Permissions > Bot Token Scopes (or in slack-app-manifest.yaml), reinstall the app and use the new token",
+    },
+    // --- Slack: the channel ----------------------------------------------------------
+    not_in_channel: {
+        what: "The bot is not a member of {channel}",
+        why: "{method} returned not_in_channel",
+        next: "invite the bot: type /invite @<app name> in {channel}, then run again",
+    },
+    channel_not_found: {
+        what: "Slack cannot find channel {channel}",
+        why: "{method} returned channel_not_found{detail}",
+        next: "use the channel ID (channel details > About, starts with C or G) and check that the token belongs to that channel's workspace; for a private channel, invite the bot first",
+    },
+    channel_missing: {
+        what: "No Slack channel to post to",
+        why: "a Slack token was given without a channel",
+        next: "set slackChannel / --slack-channel / SLACK_CHANNEL to the channel ID (C...) or #name",
+    },
+    channel_name_needs_id: {
+        what: "Cannot look up channel {channel} by name",
+        why: "the token has neither channels:read nor groups:read, so it may not list channels",
+        next: "set slackChannel / --slack-channel to the channel ID (channel details > About, starts with C or G), or add channels:read (groups:read for private channels) and reinstall the app",
+    },
+    // --- Slack: transport ----------------------------------------------------------
+    ratelimited: {
+        what: "Slack rate-limited {method}",
+        why: "HTTP 429 with Retry-After {retryAfter}s{detail}",
+        next: "wait a minute and run again; Slack limits files.* and conversations.* calls per workspace, so do not run several verifications at once",
+    },
+    slack_unreachable: {
+        what: "Cannot reach the Slack API for {method}",
+        why: "{detail}",
+        next: "check network and proxy access from this machine to {apiUrl} (slackApiUrl / --slack-api-url / SLACK_API_URL)",
+    },
+    slack_error: {
+        what: "Slack refused {method}",
+        why: "it returned {error}",
+        next: "look {error} up at https://docs.slack.dev/reference/methods/{method} and fix the token, scope or channel it names",
+    },
+    upload_failed: {
+        what: "Uploading the image to Slack failed",
+        why: "{detail}",
+        next: "run again; if it persists, check that this machine can reach Slack's upload host (files.slack.com) and that no proxy limits request sizes",
+    },
+    // --- Slack: did it land ------------------------------------------------------
+    share_timeout: {
+        what: "Slack did not show file {fileId} in {channel}",
+        why: "it was uploaded, but after {polls} checks over {seconds}s it is still not shared there",
+        next: "look in {channel} for the test message; if it is missing, check that the bot is in the channel and that the channel belongs to this workspace, then run again (or raise the share timeout)",
+    },
+    verify_scope_missing: {
+        what: "Posted file {fileId} to {channel} but could not confirm it landed",
+        why: "the token has neither files:read (for files.info) nor channels:history / groups:history (for conversations.history)",
+        next: "add files:read under OAuth & Permissions > Bot Token Scopes and reinstall the app; until then verified stays false",
+    },
+    file_delete_failed: {
+        what: "Could not delete the test file {fileId} from Slack",
+        why: "files.delete returned {error}",
+        next: "delete the test message by hand in Slack, or set cleanupTestMessage to false and run `pulumi up` before destroying",
+    },
+    // --- anything else ----------------------------------------------------------------
+    unexpected_error: {
+        what: "The verification stopped on an unexpected error",
+        why: "{detail}",
+        next: "run `npm run doctor` against the same Grafana and Slack for a step-by-step checklist; if this repeats, report the message",
+    },
+} satisfies Record<string, MessageTemplate>;
+
+export type MessageKey = keyof typeof MESSAGES;
+
+/** A failure a person can act on. `message` is `<what>: <why>. Next step: <next>`. */
+export interface VerificationFailure {
+    key: MessageKey;
+    what: string;
+    why: string;
+    next: string;
+    message: string;
+}
+
+/** Fills `{name}` placeholders; unknown names stay visible rather than vanishing. */
+export function fillTemplate(template: string, params: Record<string, string | number | undefined>): string {
+    return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+        const v = params[name];
+        return v === undefined ? whole : String(v);
+    });
+}
+
+export function describeFailure(key: MessageKey, params: Record<string, string | number | undefined>): VerificationFailure {
+    const t: MessageTemplate = MESSAGES[key];
+    const what = fillTemplate(t.what, params);
+    const why = fillTemplate(t.why, params);
+    const next = fillTemplate(t.next, params);
+    return { key, what, why, next, message: `${what}: ${why}. Next step: ${next}` };
+}
+
+/** An Error carrying a catalogued failure (plain Error + fields, so it survives serialization). */
+export function verificationError(key: MessageKey, params: Record<string, string | number | undefined>): Error & { failure: VerificationFailure } {
+    const failure = describeFailure(key, params);
+    const err = new Error(failure.message) as Error & { failure: VerificationFailure };
+    err.name = "VerificationError";
+    err.failure = failure;
+    return err;
+}
+
+export function isVerificationError(e: unknown): e is Error & { failure: VerificationFailure } {
+    return e instanceof Error && typeof (e as any).failure === "object" && (e as any).failure !== null && typeof (e as any).failure.key === "string";
+}
+
+/**
+ * Replaces every occurrence of the given secrets (and their Basic-auth and URL-encoded
+ * forms) with `[redacted]`. Applied to every finding and error before it leaves the
+ * verifier, as a second line of defence: no message template contains a secret.
+ */
+export function makeScrubber(secrets: Array<string | undefined>): (text: string) => string {
+    const needles = new Set<string>();
+    for (const s of secrets) {
+        if (!s || s.length < 4) continue;
+        needles.add(s);
+        needles.add(encodeURIComponent(s));
+        needles.add(Buffer.from(s).toString("base64"));
+        const colon = s.indexOf(":");
+        // The password alone too, unless it is so short that it would garble ordinary
+        // words ("admin"); the templates never contain it in any case.
+        if (colon >= 0 && s.length - colon - 1 >= 8) needles.add(s.slice(colon + 1));
+    }
+    const list = [...needles].sort((a, b) => b.length - a.length);
+    return (text: string) => {
+        let out = text;
+        for (const n of list) out = out.split(n).join("[redacted]");
+        return out;
+    };
+}

@@ -1,0 +1,108 @@
+// A Pulumi resource that proves the whole path works: Grafana renders a real panel image
+// and Slack shows it in the channel. See verificationProvider.ts for how it runs and
+// docs/troubleshooting.md for every failure it can report.
+import * as pulumi from "@pulumi/pulumi";
+import type { VerifyTiming } from "./timing";
+import { verificationProvider } from "./verificationProvider";
+
+export interface SlackImageVerificationArgs {
+    /** URL this machine uses to reach Grafana's API (e.g. `http://localhost:3000`), without credentials. A change re-runs the check. */
+    grafanaUrl: pulumi.Input<string>;
+    /** Grafana credentials as `user:password` (or a service-account token). Made secret here; never stored in outputs. */
+    grafanaAuth: pulumi.Input<string>;
+    /** UID of the dashboard holding the panel to render. A change re-runs the check. */
+    dashboardUid: pulumi.Input<string>;
+    /** ID of the panel to render (`panelId` in the dashboard JSON). A change re-runs the check. */
+    panelId: pulumi.Input<number>;
+    /** Requested image width in pixels (default 1000); a real render has exactly this width. A change re-runs the check. */
+    width?: pulumi.Input<number>;
+    /** Requested image height in pixels (default 500). A change re-runs the check. */
+    height?: pulumi.Input<number>;
+    /** Slack bot token (xoxb-...). Made secret here. Without it only the Grafana and renderer checks run. A change re-runs the check. */
+    slackToken?: pulumi.Input<string | undefined>;
+    /** Channel to post the test image to: an ID (`C0123ABCD`, used as is) or `#name` (looked up; needs channels:read). Required with `slackToken`. */
+    slackChannel?: pulumi.Input<string | undefined>;
+    /** Slack Web API base URL (default `https://slack.com/api/`); for proxies and tests. */
+    slackApiUrl?: pulumi.Input<string | undefined>;
+    /** Named in the test message's comment, so people know which stack posted it. */
+    stackName: pulumi.Input<string>;
+    /** Grafana image reference; an upgrade re-runs the check. */
+    grafanaImage: pulumi.Input<string>;
+    /** Renderer image reference; an upgrade re-runs the check. */
+    rendererImage: pulumi.Input<string>;
+    /** Any change (e.g. a date) forces a re-check without changing anything else. */
+    verifyTrigger?: pulumi.Input<string | undefined>;
+    /** Delete the posted test file when this resource is deleted or replaced. Keeps the (secret) token in the state for that. Default false. */
+    cleanupTestMessage?: pulumi.Input<boolean | undefined>;
+    /** Waits, timeouts and retry bounds (see VerifyTiming); the defaults suit a real deployment. Changing them posts nothing. */
+    timing?: pulumi.Input<Partial<VerifyTiming> | undefined>;
+}
+
+export interface VerificationCheckOutput {
+    id: string;
+    status: "pass" | "fail" | "skip";
+    finding: string;
+    key?: string;
+}
+
+export class SlackImageVerification extends pulumi.dynamic.Resource {
+    /** True only when Slack showed the posted image shared in the channel. */
+    public readonly verified!: pulumi.Output<boolean>;
+    /** How it was verified (e.g. "files.info shows F0... shared in C0..."), or why not. */
+    public readonly verifiedHow!: pulumi.Output<string>;
+    /** Size of the rendered PNG, from its own header. */
+    public readonly imageWidth!: pulumi.Output<number | undefined>;
+    public readonly imageHeight!: pulumi.Output<number | undefined>;
+    public readonly imageBytes!: pulumi.Output<number | undefined>;
+    /** How long Grafana took to render the panel, in milliseconds. */
+    public readonly renderMs!: pulumi.Output<number | undefined>;
+    public readonly grafanaVersion!: pulumi.Output<string | undefined>;
+    public readonly rendererVersion!: pulumi.Output<string | undefined>;
+    /** The channel's ID (resolved from `#name` if needed). */
+    public readonly slackChannelId!: pulumi.Output<string | undefined>;
+    /** ID of the posted test file. */
+    public readonly slackFileId!: pulumi.Output<string | undefined>;
+    public readonly permalink!: pulumi.Output<string | undefined>;
+    /** Timestamp of the message carrying the file. */
+    public readonly messageTs!: pulumi.Output<string | undefined>;
+    /** The checklist: one entry per check. */
+    public readonly checks!: pulumi.Output<VerificationCheckOutput[]>;
+    /** When the check ran (ISO 8601). */
+    public readonly checkedAt!: pulumi.Output<string>;
+
+    constructor(name: string, args: SlackImageVerificationArgs, opts?: pulumi.CustomResourceOptions) {
+        const props: Record<string, unknown> = {
+            ...args,
+            grafanaAuth: pulumi.secret(args.grafanaAuth),
+            slackToken: args.slackToken === undefined ? undefined : pulumi.secret(args.slackToken),
+            // Outputs must be listed (as undefined) for Pulumi to expose them.
+            verified: undefined,
+            verifiedHow: undefined,
+            imageWidth: undefined,
+            imageHeight: undefined,
+            imageBytes: undefined,
+            renderMs: undefined,
+            grafanaVersion: undefined,
+            rendererVersion: undefined,
+            slackChannelId: undefined,
+            slackFileId: undefined,
+            permalink: undefined,
+            messageTs: undefined,
+            checks: undefined,
+            checkedAt: undefined,
+        };
+        super(
+            verificationProvider,
+            name,
+            props,
+            {
+                ...opts,
+                // The token is kept in the state only for cleanup; both it and its
+                // fingerprint stay encrypted whatever the engine infers.
+                additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "slackToken", "slackTokenFingerprint"],
+            },
+            "verify",
+            "SlackImageVerification",
+        );
+    }
+}

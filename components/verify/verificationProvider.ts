@@ -1,0 +1,302 @@
+// The dynamic provider behind SlackImageVerification. Pulumi serializes this object
+// (closure serialization) and runs it in a separate Node process without ts-node, so:
+// no value imports of @pulumi/pulumi here, node_modules are required inside the
+// functions, and everything it references from ./checks etc. is captured by value.
+//
+// The engine hands the provider plain values (it does not accept secrets); secret-ness
+// of outputs is restored from inputs of the same name and `additionalSecretOutputs`.
+import type * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_HEIGHT, DEFAULT_WIDTH, failureSummary, fatalFailures, runVerification, type VerificationReport, type VerifyOptions } from "./checks";
+import { makeScrubber } from "./messages";
+import { createSlackContext, deleteSlackFile, isChannelId } from "./slackChecks";
+import { resolveTiming, type VerifyTiming } from "./timing";
+
+/** What the engine passes for a value not known yet (preview). */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Inputs whose change means "check again": a new post replaces the old one. */
+export const RECHECK_KEYS = [
+    "grafanaUrl",
+    "dashboardUid",
+    "panelId",
+    "width",
+    "height",
+    "slackChannel",
+    "slackApiUrl",
+    "grafanaImage",
+    "rendererImage",
+    "verifyTrigger",
+] as const;
+
+/** Inputs stored for bookkeeping only: a change updates the state, nothing is posted. */
+export const BOOKKEEPING_KEYS = ["stackName", "cleanupTestMessage", "timing"] as const;
+
+/** The outputs the resource exposes (besides the echoed inputs). */
+export const RESULT_KEYS = [
+    "verified",
+    "verifiedHow",
+    "imageWidth",
+    "imageHeight",
+    "imageBytes",
+    "renderMs",
+    "grafanaVersion",
+    "rendererVersion",
+    "slackChannelId",
+    "slackFileId",
+    "permalink",
+    "messageTs",
+    "checks",
+    "checkedAt",
+] as const;
+
+export interface ProviderInputs {
+    grafanaUrl: string;
+    grafanaAuth: string;
+    dashboardUid: string;
+    panelId: number;
+    width: number;
+    height: number;
+    slackToken?: string;
+    slackChannel?: string;
+    slackApiUrl?: string;
+    stackName: string;
+    grafanaImage: string;
+    rendererImage: string;
+    verifyTrigger: string;
+    cleanupTestMessage: boolean;
+    timing?: Partial<VerifyTiming>;
+}
+
+function isUnknown(v: unknown): boolean {
+    return v === UNKNOWN;
+}
+
+function isHttpUrl(v: string): boolean {
+    try {
+        const u = new URL(v);
+        return u.protocol === "http:" || u.protocol === "https:";
+    } catch {
+        return false;
+    }
+}
+
+/** Drops undefined (the engine's Struct encoding cannot carry it). */
+function compact<T extends Record<string, unknown>>(o: T): T {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+    return out as T;
+}
+
+/** Validates inputs; failures name the property and never echo a secret value. */
+export function validateInputs(news: Record<string, any>): { inputs: Record<string, any>; failures: pulumi.dynamic.CheckFailure[] } {
+    const failures: pulumi.dynamic.CheckFailure[] = [];
+    const inputs: Record<string, any> = { ...news };
+    const fail = (property: string, reason: string) => failures.push({ property, reason });
+    const str = (k: string) => (typeof news[k] === "string" ? (news[k] as string).trim() : news[k]);
+
+    const url = str("grafanaUrl");
+    if (!isUnknown(url)) {
+        if (typeof url !== "string" || !url) fail("grafanaUrl", "grafanaUrl is required: the URL this machine uses to reach Grafana's API, e.g. http://localhost:3000");
+        else if (!isHttpUrl(url)) fail("grafanaUrl", "grafanaUrl must be an http:// or https:// URL, e.g. http://localhost:3000");
+        else if (new URL(url).username || new URL(url).password) fail("grafanaUrl", "grafanaUrl must not contain credentials: pass them as grafanaAuth (user:password), which is kept secret");
+        else inputs.grafanaUrl = url;
+    }
+    const auth = news.grafanaAuth;
+    if (!isUnknown(auth) && (typeof auth !== "string" || !auth.trim() || /^:|:$/.test(auth.trim()))) {
+        fail("grafanaAuth", "grafanaAuth is required as user:password (Grafana's admin user and password), or a service-account token");
+    }
+    const uid = str("dashboardUid");
+    if (!isUnknown(uid)) {
+        if (typeof uid !== "string" || !/^[A-Za-z0-9._-]{1,40}$/.test(uid)) fail("dashboardUid", "dashboardUid must be a Grafana dashboard UID: 1-40 letters, digits, '.', '_' or '-'");
+        else inputs.dashboardUid = uid;
+    }
+    const panel = news.panelId;
+    if (!isUnknown(panel)) {
+        const n = typeof panel === "string" && panel.trim() !== "" ? Number(panel) : panel;
+        if (typeof n !== "number" || !Number.isInteger(n) || n < 1) fail("panelId", "panelId must be a positive whole number: the panel's ID in the dashboard JSON");
+        else inputs.panelId = n;
+    }
+    for (const [k, def] of [["width", DEFAULT_WIDTH], ["height", DEFAULT_HEIGHT]] as const) {
+        const v = news[k];
+        if (isUnknown(v)) continue;
+        if (v === undefined || v === null) {
+            inputs[k] = def;
+            continue;
+        }
+        if (typeof v !== "number" || !Number.isInteger(v) || v < 16 || v > 8192) fail(k, `${k} must be a whole number of pixels between 16 and 8192 (default ${def})`);
+    }
+    const token = news.slackToken;
+    const hasToken = typeof token === "string" && token.trim() !== "";
+    if (token === "" || token === null) delete inputs.slackToken;
+    else if (!isUnknown(token) && token !== undefined && (typeof token !== "string" || /\s/.test(token.trim()) || !token.trim())) {
+        fail("slackToken", "slackToken must be a Slack bot token (xoxb-...) without spaces; the value is not shown because it is secret");
+    }
+    const channel = str("slackChannel");
+    if (!isUnknown(channel)) {
+        if (channel === undefined || channel === null || channel === "") {
+            delete inputs.slackChannel;
+            if (hasToken) fail("slackChannel", "slackChannel is required with slackToken: the channel ID (C0123ABCD) or #name to post the test image to");
+        } else if (typeof channel !== "string" || !(isChannelId(channel) || /^#?[a-z0-9][a-z0-9._-]{0,79}$/.test(channel))) {
+            fail("slackChannel", "slackChannel must be a channel ID (C0123ABCD, G0123ABCD) or a channel name (#alerts: lowercase letters, digits, '-', '_', '.')");
+        } else {
+            inputs.slackChannel = channel;
+        }
+    }
+    const api = str("slackApiUrl");
+    if (!isUnknown(api)) {
+        if (api === undefined || api === null || api === "") delete inputs.slackApiUrl;
+        else if (typeof api !== "string" || !isHttpUrl(api)) fail("slackApiUrl", "slackApiUrl must be an http(s) URL such as https://slack.com/api/");
+        else inputs.slackApiUrl = api;
+    }
+    for (const k of ["stackName", "grafanaImage", "rendererImage"]) {
+        const v = str(k);
+        if (isUnknown(v)) continue;
+        if (typeof v !== "string" || !v) fail(k, `${k} is required (a non-empty string)`);
+        else inputs[k] = v;
+    }
+    const trigger = news.verifyTrigger;
+    if (trigger === undefined || trigger === null) inputs.verifyTrigger = "";
+    else if (!isUnknown(trigger) && typeof trigger !== "string") fail("verifyTrigger", "verifyTrigger must be a string; change it to any new value to force a re-check");
+    const cleanup = news.cleanupTestMessage;
+    if (cleanup === undefined || cleanup === null) inputs.cleanupTestMessage = false;
+    else if (!isUnknown(cleanup) && typeof cleanup !== "boolean") fail("cleanupTestMessage", "cleanupTestMessage must be true or false");
+    if (news.timing !== undefined && news.timing !== null && !isUnknown(news.timing)) {
+        try {
+            resolveTiming(news.timing);
+        } catch (e) {
+            fail("timing", (e as Error).message);
+        }
+    } else if (news.timing === null) {
+        delete inputs.timing;
+    }
+    return { inputs, failures };
+}
+
+/** A short, one-way fingerprint: lets `diff` see a token change without storing the token. */
+export function tokenFingerprint(token: string | undefined): string | undefined {
+    if (!token) return undefined;
+    const { createHash } = require("node:crypto") as typeof import("node:crypto");
+    return `sha256:${createHash("sha256").update(token).digest("hex").slice(0, 16)}`;
+}
+
+export function optionsFromInputs(inputs: ProviderInputs): VerifyOptions {
+    return {
+        grafanaUrl: inputs.grafanaUrl,
+        grafanaAuth: inputs.grafanaAuth,
+        dashboardUid: inputs.dashboardUid,
+        panelId: Number(inputs.panelId),
+        width: inputs.width ?? DEFAULT_WIDTH,
+        height: inputs.height ?? DEFAULT_HEIGHT,
+        slackToken: inputs.slackToken || undefined,
+        slackChannel: inputs.slackChannel || undefined,
+        slackApiUrl: inputs.slackApiUrl || undefined,
+        stackName: inputs.stackName,
+        timing: inputs.timing,
+    };
+}
+
+/** Inputs kept in the state so `diff` can compare them; no secret among them. */
+function echoInputs(inputs: ProviderInputs): Record<string, unknown> {
+    return compact({
+        grafanaUrl: inputs.grafanaUrl,
+        dashboardUid: inputs.dashboardUid,
+        panelId: inputs.panelId,
+        width: inputs.width,
+        height: inputs.height,
+        slackChannel: inputs.slackChannel,
+        slackApiUrl: inputs.slackApiUrl,
+        stackName: inputs.stackName,
+        grafanaImage: inputs.grafanaImage,
+        rendererImage: inputs.rendererImage,
+        verifyTrigger: inputs.verifyTrigger ?? "",
+        cleanupTestMessage: inputs.cleanupTestMessage === true,
+        timing: inputs.timing,
+        slackTokenFingerprint: tokenFingerprint(inputs.slackToken),
+        // Kept only when asked to clean up, because `delete` receives nothing but the
+        // state. Same name as the secret input, and listed in additionalSecretOutputs,
+        // so it is stored encrypted and never shown.
+        slackToken: inputs.cleanupTestMessage === true && inputs.slackToken ? inputs.slackToken : undefined,
+    });
+}
+
+export function resultOutputs(report: VerificationReport): Record<string, unknown> {
+    return compact({
+        verified: report.verified,
+        verifiedHow: report.verifiedHow,
+        imageWidth: report.image?.width,
+        imageHeight: report.image?.height,
+        imageBytes: report.image?.bytes,
+        renderMs: report.image?.renderMs,
+        grafanaVersion: report.grafana?.version,
+        rendererVersion: report.grafana?.rendererVersion,
+        slackChannelId: report.slack?.channelId,
+        slackFileId: report.slack?.fileId,
+        permalink: report.slack?.permalink,
+        messageTs: report.slack?.messageTs,
+        checks: report.checks.map((c) => compact({ id: c.id, status: c.status, finding: c.finding, key: c.key })),
+        checkedAt: new Date().toISOString(),
+    });
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+    if (isUnknown(b)) return false;
+    const norm = (v: unknown) => (v === undefined || v === null || v === "" ? undefined : v);
+    return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
+}
+
+export const verificationProvider: pulumi.dynamic.ResourceProvider = {
+    async check(_olds: any, news: any) {
+        return validateInputs(news);
+    },
+
+    async diff(_id: string, olds: any, news: any) {
+        const replaces: string[] = RECHECK_KEYS.filter((k) => !sameValue(olds[k], news[k]));
+        if (isUnknown(news.slackToken) || olds.slackTokenFingerprint !== tokenFingerprint(news.slackToken || undefined)) replaces.push("slackToken");
+        // Bookkeeping changes go through `update`, which posts nothing.
+        const bookkeeping = BOOKKEEPING_KEYS.filter((k) => !sameValue(olds[k], news[k]));
+        return {
+            changes: replaces.length > 0 || bookkeeping.length > 0,
+            replaces,
+            deleteBeforeReplace: false,
+        };
+    },
+
+    async create(inputs: any) {
+        const report = await runVerification(optionsFromInputs(inputs));
+        if (fatalFailures(report).length > 0) {
+            // Something was posted but the run failed (e.g. it never showed as shared):
+            // there will be no state to delete it from later, so tidy up now if asked.
+            if (report.slack?.fileId && inputs.cleanupTestMessage === true && inputs.slackToken) {
+                try {
+                    await deleteSlackFile(createSlackContext(inputs.slackToken, inputs.slackApiUrl, resolveTiming(inputs.timing)), report.slack.fileId);
+                } catch {
+                    // Best effort: the verification failure is the message that matters.
+                }
+            }
+            throw new Error(failureSummary(report));
+        }
+        const { randomUUID } = require("node:crypto") as typeof import("node:crypto");
+        const id = report.slack?.fileId ?? `grafana-only-${randomUUID()}`;
+        return { id, outs: { ...echoInputs(inputs), ...resultOutputs(report) } };
+    },
+
+    async update(_id: string, olds: any, news: any) {
+        // Only bookkeeping inputs changed (anything checked forces a replacement), so
+        // nothing is posted: keep the results, refresh the stored inputs.
+        const results: Record<string, unknown> = {};
+        for (const k of RESULT_KEYS) if (olds[k] !== undefined) results[k] = olds[k];
+        return { outs: { ...echoInputs(news), ...results } };
+    },
+
+    async delete(_id: string, props: any) {
+        if (props.cleanupTestMessage !== true || !props.slackFileId) return;
+        if (!props.slackToken) return; // a state written without the token: nothing to delete with
+        const timing = resolveTiming(props.timing);
+        const scrub = makeScrubber([props.slackToken]);
+        try {
+            await deleteSlackFile(createSlackContext(props.slackToken, props.slackApiUrl, timing), props.slackFileId);
+        } catch (e) {
+            throw new Error(scrub((e as Error).message));
+        }
+    },
+};
