@@ -1,0 +1,120 @@
+// Kubernetes target: Grafana and the renderer in one of three layouts (kubernetesMode),
+// all wired by components/wiring.ts. Common to every mode: the Namespace, one Secret with
+// the renderer token and the admin credentials (read by the workloads through
+// secretKeyRef), and the Grafana Service on grafanaPort. Each mode only translates the
+// wiring into its own objects (sidecarMode.ts, separateMode.ts, operatorMode.ts).
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import type { StackSettings } from "../config";
+import type { GrafanaDeployment } from "../grafanaDeployment";
+import type { StackSecrets } from "../stackSecrets";
+import type { Wiring } from "../wiring";
+import { GrafanaAccess, LoadBalancerStatus, decideGrafanaAccess, loadBalancerUrl } from "./grafanaAccess";
+import { AWAIT_TIMEOUTS, ModeContext, ModeResult } from "./modeCommon";
+import { ADMIN_USER_KEY, COMMON_LABELS, SECRET_KEYS, SERVICE_NAMES, labels } from "./objectNames";
+import { deployOperator } from "./operatorMode";
+import { deploySeparate } from "./separateMode";
+import { deploySidecar } from "./sidecarMode";
+
+export interface KubernetesGrafanaWithRendererArgs {
+    /** Validated stack settings; `target` must be kubernetes (kubernetesMode picks the layout). */
+    settings: StackSettings;
+    /** The wiring decided in components/wiring.ts for this mode's placement. */
+    wiring: Wiring;
+    /** The renderer token and admin password (configured or generated), as secret Outputs. */
+    secrets: StackSecrets;
+}
+
+export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource implements GrafanaDeployment {
+    /** How Pulumi reaches Grafana's API (explicit URL, LoadBalancer, or unreachable with a hint). */
+    readonly access: GrafanaAccess;
+    /** Set only with renderYamlTo: the provider that writes manifests instead of applying them. */
+    readonly provider?: k8s.Provider;
+    readonly namespace: k8s.core.v1.Namespace;
+    readonly credentials: k8s.core.v1.Secret;
+    readonly grafanaService: k8s.core.v1.Service;
+    readonly grafanaApiUrl?: pulumi.Output<string>;
+    readonly renderingServerUrl: string;
+    readonly renderingCallbackUrl: string;
+    readonly ready: pulumi.Resource[];
+    readonly unreachableHint?: string;
+
+    constructor(name: string, args: KubernetesGrafanaWithRendererArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("grafana-slack-alerts:kubernetes:GrafanaWithRenderer", name, {}, opts);
+        const { settings, wiring, secrets } = args;
+        const mode = settings.kubernetesMode;
+        if (settings.target !== "kubernetes" || mode === undefined) {
+            throw new Error(`KubernetesGrafanaWithRenderer needs target kubernetes and a kubernetesMode (got target ${settings.target}).`);
+        }
+
+        this.access = decideGrafanaAccess(settings);
+        if (settings.renderYamlTo) {
+            this.provider = new k8s.Provider(`${name}-render-yaml`, { renderYamlToDirectory: settings.renderYamlTo }, { parent: this });
+        }
+        const childOpts: pulumi.CustomResourceOptions = { parent: this, ...(this.provider ? { provider: this.provider } : {}) };
+
+        this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
+            metadata: { name: settings.namespace, labels: { ...COMMON_LABELS } },
+        }, childOpts);
+        const namespace = this.namespace.metadata.name;
+
+        // Auto-named and immutable: changing a secret replaces the Secret under a new name,
+        // which changes every workload that references it, so Grafana and the renderer roll
+        // together and never run with two different tokens.
+        const adminUser = wiring.grafanaIni.security?.admin_user ?? settings.grafanaAdminUser;
+        this.credentials = new k8s.core.v1.Secret(`${name}-credentials`, {
+            metadata: { namespace, labels: labels({}, "credentials") },
+            type: "Opaque",
+            immutable: true,
+            stringData: {
+                [SECRET_KEYS.rendererToken]: secrets.get("rendererToken"),
+                [SECRET_KEYS.grafanaAdminPassword]: secrets.get("grafanaAdminPassword"),
+                [ADMIN_USER_KEY]: adminUser,
+            },
+        }, childOpts);
+
+        const ctx: ModeContext = { name, settings, wiring, namespace, secretName: this.credentials.metadata.name, opts: childOpts };
+        const result: ModeResult = mode === "sidecar" ? deploySidecar(ctx) : mode === "separate" ? deploySeparate(ctx) : deployOperator(ctx);
+
+        // Grafana's Service: the callback host in separate mode, the API endpoint for Pulumi otherwise.
+        const nodePort = settings.grafanaServiceType === "NodePort" ? settings.grafanaNodePort : undefined;
+        this.grafanaService = new k8s.core.v1.Service(`${name}-grafana-service`, {
+            metadata: { name: SERVICE_NAMES.grafana, namespace, labels: labels({}, "grafana") },
+            spec: {
+                type: settings.grafanaServiceType,
+                selector: result.grafanaPodSelector,
+                ports: [{
+                    name: "http",
+                    protocol: "TCP",
+                    port: settings.grafanaPort,
+                    targetPort: wiring.grafana.containerPort,
+                    ...(nodePort !== undefined ? { nodePort } : {}),
+                }],
+            },
+        }, { ...childOpts, customTimeouts: AWAIT_TIMEOUTS });
+
+        this.ready = [...result.ready, this.grafanaService];
+        this.renderingServerUrl = wiring.renderingServerUrl;
+        this.renderingCallbackUrl = wiring.renderingCallbackUrl;
+
+        let url: pulumi.Output<string> | undefined;
+        if (this.access.kind === "explicit") {
+            url = pulumi.output(this.access.url);
+        } else if (this.access.kind === "loadBalancer") {
+            url = loadBalancerUrl(this.grafanaService.status as pulumi.Output<LoadBalancerStatus | undefined>, this.access.port, settings.namespace);
+        } else {
+            this.unreachableHint = this.access.hint;
+        }
+        // The URL resolves only once every workload is ready, and carries them as dependencies:
+        // whatever is built from it (the Grafana provider) waits for a healthy Grafana.
+        this.grafanaApiUrl = url && pulumi.all([url, ...this.ready.map((r) => r.urn)]).apply(([u]) => u);
+
+        this.registerOutputs({
+            namespace,
+            grafanaApiUrl: this.grafanaApiUrl,
+            renderingServerUrl: this.renderingServerUrl,
+            renderingCallbackUrl: this.renderingCallbackUrl,
+            unreachableHint: this.unreachableHint,
+        });
+    }
+}

@@ -1,0 +1,59 @@
+// What every mode receives and returns, and the objects more than one mode creates.
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import type { StackSettings } from "../config";
+import type { Wiring } from "../wiring";
+import { COMMON_LABELS, GRAFANA_DATA_CLAIM, GRAFANA_DATA_SIZE, labels } from "./objectNames";
+
+export interface ModeContext {
+    /** Prefix for Pulumi logical names (the component's name). */
+    name: string;
+    settings: StackSettings;
+    wiring: Wiring;
+    /** The namespace the program created (an Output, so everything depends on it). */
+    namespace: pulumi.Output<string>;
+    /** Name of the credentials Secret (auto-named: it changes, and pods roll, when a secret changes). */
+    secretName: pulumi.Output<string>;
+    /** Options for every object: parent, and the renderYamlTo provider when set. */
+    opts: pulumi.CustomResourceOptions;
+}
+
+export interface ModeResult {
+    /** Labels of the pods running Grafana: the Grafana Service selects on them. */
+    grafanaPodSelector: Record<string, string>;
+    /** Objects that finish only once Grafana and the renderer are healthy. */
+    ready: pulumi.Resource[];
+}
+
+/**
+ * How long Pulumi waits for a workload to become ready before failing the update with the
+ * provider's own diagnosis (unschedulable pod, image pull error, failing probe, ...).
+ */
+export const AWAIT_TIMEOUTS: pulumi.CustomTimeouts = { create: "10m", update: "10m" };
+
+/** Grafana's database (sidecar, separate): alert rules and contact points must survive a pod restart. */
+export function grafanaDataClaim(ctx: ModeContext): k8s.core.v1.PersistentVolumeClaim {
+    return new k8s.core.v1.PersistentVolumeClaim(`${ctx.name}-grafana-data`, {
+        metadata: { name: GRAFANA_DATA_CLAIM, namespace: ctx.namespace, labels: { ...COMMON_LABELS } },
+        spec: {
+            accessModes: ["ReadWriteOnce"],
+            resources: { requests: { storage: GRAFANA_DATA_SIZE } },
+        },
+    }, { ...ctx.opts, customTimeouts: AWAIT_TIMEOUTS });
+}
+
+/**
+ * When the renderer shares Grafana's pod (sidecar, operator), it still listens on the pod
+ * IP. This policy admits traffic to Grafana's port only, so nothing else in the cluster
+ * reaches the renderer; Grafana talks to it over localhost, which no policy filters.
+ */
+export function grafanaPortOnlyPolicy(ctx: ModeContext, podSelector: Record<string, string>): k8s.networking.v1.NetworkPolicy {
+    return new k8s.networking.v1.NetworkPolicy(`${ctx.name}-grafana-ingress`, {
+        metadata: { name: "grafana-ingress", namespace: ctx.namespace, labels: labels({}, "grafana") },
+        spec: {
+            podSelector: { matchLabels: podSelector },
+            policyTypes: ["Ingress"],
+            ingress: [{ ports: [{ protocol: "TCP", port: ctx.wiring.grafana.containerPort }] }],
+        },
+    }, ctx.opts);
+}
