@@ -1,0 +1,16 @@
+// Fakes of the Slack Web API and Grafana's HTTP API for tests and benchmarks. Both listen
+// on 127.0.0.1 with a random port, speak the real wire format, take per-endpoint faults
+// (`faults.inject({...})`) and latency, and log every request (`faults.log`, `faults.counts()`).
+export { FakeGrafana, type FakeGrafanaOptions, type RenderCall } from "./fakeGrafana";
+export { FakeSlack, GOOD_TOKEN, ALL_SCOPES, extractUpload, type FakeSlackOptions, type FakeToken, type FakeChannel, type FakeFile } from "./fakeSlack";
+export { FaultBook, type FaultRule, type RequestLogEntry } from "./faults";
+export { makePng } from "./png";
+
+import { FakeGrafana, type FakeGrafanaOptions } from "./fakeGrafana";
+import { FakeSlack, type FakeSlackOptions } from "./fakeSlack";
+
+/** Starts one of each; `close()` stops both. */
+export async function startFakes(opts: { grafana?: FakeGrafanaOptions; slack?: FakeSlackOptions } = {}): Promise<{ grafana: FakeGrafana; slack: FakeSlack; close(): Promise<void> }> {
+    const [grafana, slack] = await Promise.all([FakeGrafana.start(opts.grafana), FakeSlack.start(opts.slack)]);
+    return { grafana, slack, close: async () => { await Promise.all([grafana.close(), slack.close()]); } };
+}
