@@ -94,14 +94,16 @@ export interface GrafanaHealth {
 
 /** Polls /api/health with capped exponential backoff until 200 or `healthTimeoutMs` passes. */
 export async function waitForGrafana(target: GrafanaTarget, timing: VerifyTiming): Promise<GrafanaHealth> {
-    const started = Date.now();
-    const deadline = started + timing.healthTimeoutMs;
+    const deadline = Date.now() + timing.healthTimeoutMs;
+    // Every attempt gets at least this long, so the last one before the deadline is a
+    // real try (and its failure a meaningful "last" reason), not a 1 ms timeout.
+    const reserve = Math.max(1, Math.min(timing.requestTimeoutMs, 1_000, timing.healthTimeoutMs / 4));
     let interval = Math.max(1, timing.healthIntervalMs);
     let attempts = 0;
     let last = "no attempt made";
     for (;;) {
         attempts++;
-        const perRequest = Math.max(1, Math.min(timing.requestTimeoutMs, deadline - Date.now()));
+        const perRequest = Math.max(reserve, Math.min(timing.requestTimeoutMs, deadline - Date.now()));
         try {
             // Health needs no credentials; sending none keeps a wrong password from
             // masquerading as "Grafana is down".
@@ -121,14 +123,14 @@ export async function waitForGrafana(target: GrafanaTarget, timing: VerifyTiming
             last = describeFetchError(e, perRequest);
         }
         const remaining = deadline - Date.now();
-        if (remaining <= 0) {
+        if (remaining < reserve) {
             throw verificationError("grafana_unreachable", {
                 url: displayUrl(target.url),
                 seconds: +(timing.healthTimeoutMs / 1000).toFixed(3),
                 last: `${attempts} attempt${attempts === 1 ? "" : "s"}, last: ${last}`,
             });
         }
-        await sleep(Math.min(interval, remaining));
+        await sleep(Math.min(interval, remaining - reserve));
         interval = Math.min(interval * 2, Math.max(1, timing.healthMaxIntervalMs));
     }
 }

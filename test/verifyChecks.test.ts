@@ -1,0 +1,475 @@
+// The shared verification (components/verify/checks.ts) against the fake Grafana and
+// fake Slack over real HTTP, with the real @slack/web-api client. Each test asserts the
+// outcome, the requests actually sent (against the protocol minimum) and that no
+// secret reaches any message.
+import { strict as assert } from "node:assert";
+import { runVerification, fatalFailures, type VerificationReport, type VerifyOptions } from "../components/verify/checks";
+import { makeScrubber } from "../components/verify/messages";
+import { readPngHeader } from "../components/verify/png";
+import type { VerifyTiming } from "../components/verify/timing";
+import { ALL_SCOPES, FakeGrafana, FakeSlack, GOOD_TOKEN, makePng, type FakeGrafanaOptions, type FakeSlackOptions } from "./fakes";
+
+/** Small waits so the suite stays fast; bounds stay explicit. */
+export const FAST: Partial<VerifyTiming> = {
+    healthTimeoutMs: 300,
+    healthIntervalMs: 5,
+    healthMaxIntervalMs: 20,
+    requestTimeoutMs: 1_000,
+    renderTimeoutMs: 1_000,
+    slackRetries: 2,
+    slackRetryMinMs: 1,
+    slackRetryMaxMs: 5,
+    rateLimitRetries: 2,
+    maxRetryAfterSec: 5,
+    shareTimeoutMs: 400,
+    shareIntervalMs: 5,
+    shareMaxIntervalMs: 20,
+};
+
+const SECRET_TOKENS = [GOOD_TOKEN, "xoxb-revoked-9876543210-zyxwvutsrqponm", "xoxb-inactive-5555555555-qwertyuiopasdf", "xoxb-narrow-1111111111-lkjhgfdsazxcvb"];
+
+function assertNoSecrets(report: VerificationReport, grafana: FakeGrafana): void {
+    const text = JSON.stringify(report);
+    for (const s of [...SECRET_TOKENS, grafana.opts.password, grafana.auth, Buffer.from(grafana.auth).toString("base64")]) {
+        assert.ok(!text.includes(s), `report contains a secret (${s.slice(0, 8)}...)`);
+    }
+}
+
+function check(report: VerificationReport, id: string) {
+    const c = report.checks.find((x) => x.id === id);
+    assert.ok(c, `no check ${id}`);
+    return c;
+}
+
+describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
+    let grafana: FakeGrafana;
+    let slack: FakeSlack;
+
+    async function start(g: FakeGrafanaOptions = {}, s: FakeSlackOptions = {}) {
+        grafana = await FakeGrafana.start(g);
+        slack = await FakeSlack.start({
+            tokens: {
+                [GOOD_TOKEN]: { scopes: [...ALL_SCOPES] },
+                [SECRET_TOKENS[1]]: { scopes: [...ALL_SCOPES], error: "token_revoked" },
+                [SECRET_TOKENS[2]]: { scopes: [...ALL_SCOPES], error: "account_inactive" },
+            },
+            ...s,
+        });
+    }
+
+    function options(over: Partial<VerifyOptions> = {}): VerifyOptions {
+        return {
+            grafanaUrl: grafana.url,
+            grafanaAuth: grafana.auth,
+            dashboardUid: "gsa-dev",
+            panelId: 2,
+            slackToken: GOOD_TOKEN,
+            slackChannel: "C0ALERTS01",
+            slackApiUrl: slack.apiUrl,
+            stackName: "grafana-slack-alerts/dev",
+            timing: FAST,
+            ...over,
+        };
+    }
+
+    afterEach(async () => {
+        await grafana?.close();
+        await slack?.close();
+    });
+
+    describe("the happy path", () => {
+        it("renders, uploads and confirms with exactly the minimum requests", async () => {
+            await start();
+            const report = await runVerification(options());
+            assert.equal(report.ok, true, JSON.stringify(report.failures));
+            assert.equal(report.verified, true);
+            assert.match(report.verifiedHow, /^files\.info shows F0FAKE\d+ shared in C0ALERTS01/);
+            assert.deepEqual(grafana.faults.sequence(), ["health", "settings", "render"]);
+            assert.deepEqual(slack.faults.sequence(), ["auth.test", "files.getUploadURLExternal", "upload", "files.completeUploadExternal", "files.info"]);
+            assert.deepEqual(report.image && { w: report.image.width, h: report.image.height }, { w: 1000, h: 500 });
+            assert.deepEqual(grafana.renders, [{ uid: "gsa-dev", panelId: 2, width: 1000, height: 500, scale: 1 }]);
+            const [posted] = slack.postedFiles();
+            assert.equal(report.slack?.fileId, posted.id);
+            assert.equal(report.slack?.channelId, "C0ALERTS01");
+            assert.equal(report.slack?.messageTs, posted.ts);
+            assert.match(report.slack?.permalink ?? "", /^https:\/\/fake-workspace\.slack\.test\/files\//);
+            // What reached Slack is the rendered PNG itself, with a comment naming the stack.
+            assert.equal(posted.bytes?.length, report.image?.bytes);
+            assert.deepEqual(readPngHeader(posted.bytes!), { ok: true, width: 1000, height: 500 });
+            assert.match(posted.initialComment ?? "", /grafana-slack-alerts\/dev/);
+            assert.ok(report.checks.every((c) => c.status === "pass"));
+            assertNoSecrets(report, grafana);
+        });
+
+        it("renders at the requested size", async () => {
+            await start();
+            const report = await runVerification(options({ width: 640, height: 360 }));
+            assert.equal(report.ok, true);
+            assert.deepEqual([report.image?.width, report.image?.height], [640, 360]);
+            assert.deepEqual(readPngHeader(slack.postedFiles()[0].bytes!), { ok: true, width: 640, height: 360 });
+        });
+
+        it("looks a #name up with conversations.list, following pages, and uses the ID", async () => {
+            await start({}, {
+                channelsPageSize: 2,
+                channels: [
+                    { id: "C0AAAAAA01", name: "general" },
+                    { id: "C0AAAAAA02", name: "random" },
+                    { id: "C0AAAAAA03", name: "ops" },
+                    { id: "C0ALERTS01", name: "grafana-alert" },
+                    { id: "C0AAAAAA05", name: "zzz" },
+                ],
+            });
+            const report = await runVerification(options({ slackChannel: "#grafana-alert" }));
+            assert.equal(report.ok, true, JSON.stringify(report.failures));
+            assert.equal(report.slack?.channelId, "C0ALERTS01");
+            assert.equal(slack.faults.count("conversations.list"), 2);
+            assert.equal(slack.postedFiles()[0].channelId, "C0ALERTS01");
+        });
+
+        it("polls files.info until sharing completes", async () => {
+            await start({}, { shareAfterPolls: 3 });
+            const report = await runVerification(options());
+            assert.equal(report.verified, true);
+            assert.equal(slack.faults.count("files.info"), 4);
+            assert.equal(report.slack?.polls, 4);
+        });
+
+        it("uses conversations.history when the token has history but not files:read", async () => {
+            await start({}, { tokens: { [GOOD_TOKEN]: { scopes: ["chat:write", "files:write", "channels:history"] } }, shareAfterPolls: 1 });
+            const report = await runVerification(options());
+            assert.equal(report.verified, true, JSON.stringify(report.failures));
+            assert.match(report.verifiedHow, /^conversations\.history shows message \S+ in C0ALERTS01 carrying F0FAKE/);
+            assert.equal(slack.faults.count("files.info"), 0);
+            assert.equal(slack.faults.count("conversations.history"), 2);
+        });
+
+        it("without a Slack token runs only the Grafana checks", async () => {
+            await start();
+            const report = await runVerification(options({ slackToken: undefined }));
+            assert.equal(report.ok, true);
+            assert.equal(report.verified, false);
+            assert.match(report.verifiedHow, /no Slack token/);
+            assert.equal(slack.faults.count(), 0);
+            assert.deepEqual(report.checks.filter((c) => c.status === "skip").map((c) => c.id), ["slack.auth", "slack.scopes", "slack.channel", "slack.upload", "slack.landed"]);
+        });
+
+        it("with send: false checks everything but posts nothing", async () => {
+            await start();
+            const report = await runVerification(options({ send: false, slackChannel: "#grafana-alert" }));
+            assert.equal(report.ok, true);
+            assert.equal(report.verified, false);
+            assert.deepEqual(slack.faults.sequence(), ["auth.test", "conversations.list"]);
+            assert.equal(check(report, "slack.upload").status, "skip");
+        });
+    });
+
+    describe("did it land", () => {
+        it("does not claim success when the token may not look: verified false, says which scope to add", async () => {
+            await start({}, { tokens: { [GOOD_TOKEN]: { scopes: ["chat:write", "files:write"] } } });
+            const report = await runVerification(options());
+            assert.equal(report.verified, false);
+            assert.equal(report.ok, false);
+            const landed = check(report, "slack.landed");
+            assert.equal(landed.key, "verify_scope_missing");
+            assert.match(landed.fix ?? "", /add files:read/);
+            assert.match(report.verifiedHow, /^not verified: /);
+            // Posted, but no look was attempted without the scope; not fatal for a deployment.
+            assert.equal(slack.postedFiles().length, 1);
+            assert.equal(slack.faults.count("files.info") + slack.faults.count("conversations.history"), 0);
+            assert.deepEqual(fatalFailures(report), []);
+            assert.equal(report.slack?.fileId, slack.postedFiles()[0].id);
+        });
+
+        it("when scopes are not reported, tries files.info, then history, then reports unverified", async () => {
+            await start({}, { sendScopesHeader: false, tokens: { [GOOD_TOKEN]: { scopes: ["chat:write", "files:write"] } } });
+            const report = await runVerification(options());
+            assert.equal(report.verified, false);
+            assert.equal(check(report, "slack.landed").key, "verify_scope_missing");
+            assert.equal(slack.faults.count("files.info"), 1);
+            assert.equal(slack.faults.count("conversations.history"), 1);
+        });
+
+        it("fails with share_timeout when the file never shows as shared, after a bounded number of polls", async () => {
+            await start({}, { shareAfterPolls: 1_000_000 });
+            const report = await runVerification(options({ timing: { ...FAST, shareTimeoutMs: 150 } }));
+            const landed = check(report, "slack.landed");
+            assert.equal(landed.status, "fail");
+            assert.equal(landed.key, "share_timeout");
+            assert.match(landed.finding, /Slack did not show file F0FAKE\d+ in C0ALERTS01/);
+            assert.equal(report.slack?.polls, undefined);
+            const polls = slack.faults.count("files.info");
+            assert.ok(polls >= 2 && polls < 100, `polls: ${polls}`);
+            assert.equal(fatalFailures(report).length, 1);
+        });
+    });
+
+    describe("Slack errors a person can act on", () => {
+        for (const [label, token, key] of [
+            ["an unknown token", "xoxb-unknown-0000000000-nothingatallx", "invalid_auth"],
+            ["a revoked token", SECRET_TOKENS[1], "token_revoked"],
+            ["a deactivated account", SECRET_TOKENS[2], "account_inactive"],
+        ] as const) {
+            it(`${label}: ${key}, reinstall the app, nothing else sent`, async () => {
+                await start();
+                const report = await runVerification(options({ slackToken: token }));
+                const auth = check(report, "slack.auth");
+                assert.equal(auth.status, "fail");
+                assert.equal(auth.key, key);
+                assert.match(auth.finding, new RegExp(`auth\\.test returned ${key}`));
+                assert.match(auth.fix ?? "", /reinstall the Slack app/);
+                assert.deepEqual(slack.faults.sequence(), ["auth.test"]);
+                assert.ok(!JSON.stringify(report).includes(token));
+                assertNoSecrets(report, grafana);
+            });
+        }
+
+        it("not_authed", async () => {
+            await start({}, { faults: [{ endpoint: "auth.test", slackError: "not_authed" }] });
+            const report = await runVerification(options());
+            assert.equal(check(report, "slack.auth").key, "not_authed");
+            assert.match(report.failures[0].message, /Next step: set slackToken/);
+        });
+
+        it("missing_scope from the granted scopes: lists needed and granted, posts nothing", async () => {
+            await start({}, { tokens: { [SECRET_TOKENS[3]]: { scopes: ["chat:write", "channels:read"] } } });
+            const report = await runVerification(options({ slackToken: SECRET_TOKENS[3] }));
+            const scopes = check(report, "slack.scopes");
+            assert.equal(scopes.key, "missing_scope");
+            assert.match(scopes.finding, /needed: files:write; granted: chat:write, channels:read/);
+            assert.match(scopes.fix ?? "", /add files:write .*reinstall the app/);
+            assert.equal(slack.faults.count("files.getUploadURLExternal"), 0);
+            assertNoSecrets(report, grafana);
+        });
+
+        it("missing_scope from the API itself (scopes not reported)", async () => {
+            await start({}, { sendScopesHeader: false, tokens: { [GOOD_TOKEN]: { scopes: ["chat:write"] } } });
+            const report = await runVerification(options());
+            const upload = check(report, "slack.upload");
+            assert.equal(upload.key, "missing_scope");
+            assert.match(upload.finding, /needed: files:write; granted: chat:write/);
+        });
+
+        it("not_in_channel from the upload: invite the bot", async () => {
+            await start({}, { channels: [{ id: "C0ALERTS01", name: "grafana-alert", isMember: false }] });
+            const report = await runVerification(options());
+            const upload = check(report, "slack.upload");
+            assert.equal(upload.key, "not_in_channel");
+            assert.match(upload.fix ?? "", /\/invite @<app name> in C0ALERTS01/);
+            assert.equal(slack.postedFiles().length, 0);
+        });
+
+        it("not_in_channel seen in conversations.list stops before uploading", async () => {
+            await start({}, { channels: [{ id: "C0ALERTS01", name: "grafana-alert", isMember: false }] });
+            const report = await runVerification(options({ slackChannel: "#grafana-alert" }));
+            assert.equal(check(report, "slack.channel").key, "not_in_channel");
+            assert.match(check(report, "slack.channel").fix ?? "", /\/invite @<app name> in #grafana-alert/);
+            assert.equal(slack.faults.count("files.getUploadURLExternal"), 0);
+        });
+
+        it("channel_not_found for an unknown ID: use the channel ID, check the workspace", async () => {
+            await start();
+            const report = await runVerification(options({ slackChannel: "C0NOSUCH99" }));
+            const upload = check(report, "slack.upload");
+            assert.equal(upload.key, "channel_not_found");
+            assert.match(upload.fix ?? "", /use the channel ID/);
+        });
+
+        it("channel_not_found for an unknown #name", async () => {
+            await start();
+            const report = await runVerification(options({ slackChannel: "#nope" }));
+            const ch = check(report, "slack.channel");
+            assert.equal(ch.key, "channel_not_found");
+            assert.match(ch.finding, /no channel of that name among the 1 the token can see/);
+        });
+
+        it("a #name without channels:read/groups:read: says to use the ID, lists nothing", async () => {
+            await start({}, { tokens: { [GOOD_TOKEN]: { scopes: ["chat:write", "files:write", "files:read"] } } });
+            const report = await runVerification(options({ slackChannel: "#grafana-alert" }));
+            assert.equal(check(report, "slack.channel").key, "channel_name_needs_id");
+            assert.equal(slack.faults.count("conversations.list"), 0);
+            assert.equal(slack.faults.count("files.getUploadURLExternal"), 0);
+        });
+
+        it("a missing channel with a token", async () => {
+            await start();
+            const report = await runVerification(options({ slackChannel: undefined }));
+            assert.equal(check(report, "slack.channel").key, "channel_missing");
+        });
+    });
+
+    describe("rate limits and retries are bounded", () => {
+        it("429 with Retry-After: waits and retries the same call once", async () => {
+            await start({}, { faults: [{ endpoint: "auth.test", status: 429, retryAfter: 0 }, { endpoint: "files.info", status: 429, retryAfter: 0, times: 2 }] });
+            const report = await runVerification(options());
+            assert.equal(report.verified, true, JSON.stringify(report.failures));
+            assert.equal(slack.faults.count("auth.test"), 2);
+            assert.equal(slack.faults.count("files.info"), 3);
+        });
+
+        it("429 with a Retry-After longer than the bound fails at once, naming the wait", async () => {
+            await start({}, { faults: [{ endpoint: "auth.test", status: 429, retryAfter: 120, times: Infinity }] });
+            const report = await runVerification(options());
+            const auth = check(report, "slack.auth");
+            assert.equal(auth.key, "ratelimited");
+            assert.match(auth.finding, /Slack rate-limited auth\.test: HTTP 429 with Retry-After 120s, longer than the 5s this check waits/);
+            assert.equal(slack.faults.count("auth.test"), 1);
+        });
+
+        it("a 429 that never ends gives up after rateLimitRetries, with no SDK retries on top", async () => {
+            await start({}, { faults: [{ endpoint: "auth.test", status: 429, retryAfter: 0, times: Infinity }] });
+            const report = await runVerification(options());
+            assert.equal(check(report, "slack.auth").key, "ratelimited");
+            assert.equal(slack.faults.count("auth.test"), 3); // 1 + rateLimitRetries(2)
+        });
+
+        it("a 500 from the upload URL once is retried by the SDK, only that POST", async () => {
+            await start({}, { faults: [{ endpoint: "upload", status: 500 }] });
+            const report = await runVerification(options());
+            assert.equal(report.verified, true, JSON.stringify(report.failures));
+            assert.equal(slack.faults.count("upload"), 2);
+            assert.equal(slack.faults.count("files.getUploadURLExternal"), 1);
+            assert.equal(slack.faults.count("files.completeUploadExternal"), 1);
+        });
+
+        it("an upload URL that keeps failing stops after slackRetries + 1 attempts", async () => {
+            await start({}, { faults: [{ endpoint: "upload", status: 500, times: Infinity }] });
+            const report = await runVerification(options());
+            const upload = check(report, "slack.upload");
+            assert.equal(upload.key, "upload_failed");
+            assert.match(upload.finding, /HTTP 500 \(3 attempts\)/);
+            assert.equal(slack.faults.count("upload"), 3);
+            assert.equal(slack.faults.count("files.completeUploadExternal"), 0);
+        });
+
+        it("an unreachable Slack API is named, with the bounded attempts", async () => {
+            await start();
+            const url = slack.apiUrl;
+            await slack.close();
+            const report = await runVerification(options({ slackApiUrl: url }));
+            const auth = check(report, "slack.auth");
+            assert.equal(auth.key, "slack_unreachable");
+            assert.match(auth.finding, /ECONNREFUSED.*after 3 attempts/);
+            assert.match(auth.fix ?? "", new RegExp(url.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")));
+        });
+    });
+
+    describe("Grafana errors a person can act on", () => {
+        it("health failing a few times then healthy: waits with backoff, one request per attempt", async () => {
+            await start({ faults: [{ endpoint: "health", status: 503, times: 3 }] });
+            const report = await runVerification(options({ slackToken: undefined }));
+            assert.equal(report.ok, true, JSON.stringify(report.failures));
+            assert.equal(grafana.faults.count("health"), 4);
+            assert.match(check(report, "grafana.health").finding, /after 4 attempts/);
+        });
+
+        it("health that never recovers: a timeout error naming the URL, bounded attempts", async () => {
+            await start({ faults: [{ endpoint: "health", status: 503, times: Infinity }] });
+            const report = await runVerification(options({ slackToken: undefined }));
+            const health = check(report, "grafana.health");
+            assert.equal(health.key, "grafana_unreachable");
+            assert.ok(health.finding.startsWith(`Grafana is not up at ${grafana.url}: ${grafana.url}/api/health gave no healthy answer within 0.3s`), health.finding);
+            assert.match(health.finding, /last: HTTP 503/);
+            assert.ok(grafana.faults.count("health") < 40);
+            assert.equal(grafana.faults.count("settings") + grafana.faults.count("render"), 0);
+            assert.equal(check(report, "grafana.render").status, "skip");
+        });
+
+        it("slow health: each attempt times out, the error says so", async () => {
+            await start({ faults: [{ endpoint: "health", delayMs: 1_000, times: Infinity }] });
+            const report = await runVerification(options({ slackToken: undefined, timing: { ...FAST, requestTimeoutMs: 50, healthTimeoutMs: 200 } }));
+            const health = check(report, "grafana.health");
+            assert.equal(health.key, "grafana_unreachable");
+            assert.match(health.finding, /last: no answer within \d+ ms/);
+        });
+
+        it("nothing listening: connection refused", async () => {
+            await start();
+            const url = grafana.url;
+            await grafana.close();
+            const report = await runVerification(options({ grafanaUrl: url, slackToken: undefined }));
+            assert.match(check(report, "grafana.health").finding, /last: connection refused/);
+        });
+
+        it("wrong credentials: Grafana 401, says to use the admin credentials; no password in the report", async () => {
+            await start();
+            const report = await runVerification(options({ grafanaAuth: "admin:wrong-password-here" }));
+            const renderer = check(report, "grafana.renderer");
+            assert.equal(renderer.key, "grafana_auth");
+            assert.match(renderer.finding, /GET \/api\/frontend\/settings answered HTTP 401/);
+            assert.match(renderer.fix ?? "", /admin credentials/);
+            assert.equal(grafana.faults.count("render"), 0);
+            assert.ok(!JSON.stringify(report).includes("wrong-password-here"));
+            // Slack is still checked (independent), but nothing is posted without an image.
+            assert.equal(check(report, "slack.auth").status, "pass");
+            assert.equal(slack.faults.count("files.getUploadURLExternal"), 0);
+        });
+
+        it("no renderer configured: rendererAvailable=false, no render attempted", async () => {
+            await start({ rendererAvailable: false });
+            const report = await runVerification(options());
+            assert.equal(check(report, "grafana.renderer").key, "renderer_not_configured");
+            assert.match(check(report, "grafana.renderer").fix ?? "", /GF_RENDERING_SERVER_URL/);
+            assert.equal(grafana.faults.count("render"), 0);
+        });
+
+        it("a placeholder image (HTTP 200) is told from a real render and fails with the likely causes", async () => {
+            await start({ renderMode: "placeholder" });
+            const report = await runVerification(options());
+            const render = check(report, "grafana.render");
+            assert.equal(render.key, "renderer_placeholder");
+            assert.match(render.finding, /the PNG is 400x120 \(\d+ bytes\), not the requested 1000x500/);
+            for (const cause of [/unreachable from Grafana/, /GF_RENDERING_CALLBACK_URL/, /token mismatch: GF_RENDERING_RENDERER_TOKEN must equal the renderer's AUTH_TOKEN/]) {
+                assert.match(render.fix ?? "", cause);
+            }
+            assert.equal(slack.faults.count("files.getUploadURLExternal"), 0);
+            assert.equal(report.verified, false);
+        });
+
+        it("a render error (HTTP 500) carries Grafana's own message", async () => {
+            await start({ renderMode: "error" });
+            const report = await runVerification(options({ slackToken: undefined }));
+            const render = check(report, "grafana.render");
+            assert.equal(render.key, "render_failed");
+            assert.match(render.finding, /answered HTTP 500: Rendering failed: Error: net::ERR_CONNECTION_REFUSED/);
+        });
+
+        it("an unknown dashboard or panel (HTTP 404)", async () => {
+            await start({ dashboards: { "gsa-dev": [2] } });
+            const report = await runVerification(options({ panelId: 7, slackToken: undefined }));
+            assert.equal(check(report, "grafana.render").key, "render_failed");
+            assert.match(check(report, "grafana.render").finding, /HTTP 404 \(no such dashboard or render endpoint\)/);
+        });
+
+        it("a render that takes too long: render_timeout", async () => {
+            await start({ faults: [{ endpoint: "render", delayMs: 1_000 }] });
+            const report = await runVerification(options({ slackToken: undefined, timing: { ...FAST, renderTimeoutMs: 100 } }));
+            assert.equal(check(report, "grafana.render").key, "render_timeout");
+            assert.match(check(report, "grafana.render").finding, /within 0\.1s/);
+        });
+    });
+
+    describe("secrets", () => {
+        it("every failing scenario's report is free of the token and the password", async () => {
+            await start({ renderMode: "placeholder" }, { faults: [{ endpoint: "auth.test", slackError: "invalid_auth" }] });
+            const report = await runVerification(options());
+            assert.equal(report.ok, false);
+            assertNoSecrets(report, grafana);
+        });
+    });
+});
+
+describe("PNG header and scrubbing (units)", () => {
+    it("reads width and height from IHDR", () => {
+        assert.deepEqual(readPngHeader(makePng(321, 123)), { ok: true, width: 321, height: 123 });
+    });
+    it("rejects what is not a PNG, or is cut short", () => {
+        assert.equal(readPngHeader(Buffer.from("<html>login</html> padding padding")).ok, false);
+        assert.equal(readPngHeader(makePng(10, 10).subarray(0, 20)).ok, false);
+    });
+    it("scrubs secrets and their encoded forms", () => {
+        const scrub = makeScrubber(["xoxb-1-2-secret", "admin:pass word!"]);
+        const b64 = Buffer.from("admin:pass word!").toString("base64");
+        assert.equal(scrub(`a xoxb-1-2-secret b ${b64} c ${encodeURIComponent("admin:pass word!")}`), "a [redacted] b [redacted] c [redacted]");
+    });
+});
