@@ -76,16 +76,18 @@ export interface LoadBalancerStatus {
  * Service once an address is assigned, so an empty status means something else went wrong:
  * fail with a message that says what, instead of handing the provider a bogus URL.
  */
+export function loadBalancerUrlFromStatus(status: LoadBalancerStatus | undefined, port: number, namespace: string): string {
+    const ingress = status?.loadBalancer?.ingress?.find((i) => i.hostname || i.ip);
+    const host = ingress?.hostname || ingress?.ip;
+    if (!host) {
+        throw new Error(
+            `Service ${SERVICE_NAMES.grafana} in namespace ${namespace} has no load-balancer address (status.loadBalancer.ingress is empty). ` +
+            `Check: kubectl get svc ${SERVICE_NAMES.grafana} -n ${namespace}. On clusters without a load-balancer controller ` +
+            `use grafanaServiceType NodePort, or ClusterIP with kubectl port-forward, and set grafanaUrl.`);
+    }
+    return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
 export function loadBalancerUrl(status: pulumi.Output<LoadBalancerStatus | undefined>, port: number, namespace: string): pulumi.Output<string> {
-    return status.apply((st) => {
-        const ingress = st?.loadBalancer?.ingress?.find((i) => i.hostname || i.ip);
-        const host = ingress?.hostname || ingress?.ip;
-        if (!host) {
-            throw new Error(
-                `Service ${SERVICE_NAMES.grafana} in namespace ${namespace} has no load-balancer address (status.loadBalancer.ingress is empty). ` +
-                `Check: kubectl get svc ${SERVICE_NAMES.grafana} -n ${namespace}. On clusters without a load-balancer controller ` +
-                `use grafanaServiceType NodePort or ClusterIP with kubectl port-forward, and set grafanaUrl.`);
-        }
-        return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
-    });
+    return status.apply((st) => loadBalancerUrlFromStatus(st, port, namespace));
 }
