@@ -57,7 +57,7 @@ async function deployK8s(config: Record<string, string>, opts: {
     preview?: boolean;
     withSecrets?: boolean;
 } = {}): Promise<K8sRun> {
-    const secretConfig = opts.withSecrets === false ? {} : { rendererToken: RENDERER_TOKEN, grafanaAdminPassword: ADMIN_PASSWORD };
+    const secretConfig: Record<string, string> = opts.withSecrets === false ? {} : { rendererToken: RENDERER_TOKEN, grafanaAdminPassword: ADMIN_PASSWORD };
     const run = await runWithMocks({
         config: { target: "kubernetes", verify: "false", ...secretConfig, ...config },
         secretKeys: Object.keys(secretConfig),
