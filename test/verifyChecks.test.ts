@@ -7,24 +7,10 @@ import { runVerification, fatalFailures, type VerificationReport, type VerifyOpt
 import { makeScrubber } from "../components/verify/messages";
 import { readPngHeader } from "../components/verify/png";
 import type { VerifyTiming } from "../components/verify/timing";
-import { ALL_SCOPES, FakeGrafana, FakeSlack, GOOD_TOKEN, makePng, type FakeGrafanaOptions, type FakeSlackOptions } from "./fakes";
+import { ALL_SCOPES, FAST_TIMING, FakeGrafana, FakeSlack, GOOD_TOKEN, makePng, type FakeGrafanaOptions, type FakeSlackOptions } from "./fakes";
 
 /** Small waits so the suite stays fast; bounds stay explicit. */
-export const FAST: Partial<VerifyTiming> = {
-    healthTimeoutMs: 300,
-    healthIntervalMs: 5,
-    healthMaxIntervalMs: 20,
-    requestTimeoutMs: 1_000,
-    renderTimeoutMs: 1_000,
-    slackRetries: 2,
-    slackRetryMinMs: 1,
-    slackRetryMaxMs: 5,
-    rateLimitRetries: 2,
-    maxRetryAfterSec: 5,
-    shareTimeoutMs: 400,
-    shareIntervalMs: 5,
-    shareMaxIntervalMs: 20,
-};
+const FAST: Partial<VerifyTiming> = FAST_TIMING;
 
 const SECRET_TOKENS = [GOOD_TOKEN, "xoxb-revoked-9876543210-zyxwvutsrqponm", "xoxb-inactive-5555555555-qwertyuiopasdf", "xoxb-narrow-1111111111-lkjhgfdsazxcvb"];
 
@@ -255,6 +241,7 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
             const report = await runVerification(options());
             const upload = check(report, "slack.upload");
             assert.equal(upload.key, "not_in_channel");
+            assert.equal(upload.finding, "The bot is not a member of C0ALERTS01: files.uploadV2 returned not_in_channel");
             assert.match(upload.fix ?? "", /\/invite @<app name> in C0ALERTS01/);
             assert.equal(slack.postedFiles().length, 0);
         });

@@ -83,7 +83,7 @@ export const MESSAGES = {
     // --- Slack: the channel ----------------------------------------------------------
     not_in_channel: {
         what: "The bot is not a member of {channel}",
-        why: "{method} returned not_in_channel",
+        why: "{detail}",
         next: "invite the bot: type /invite @<app name> in {channel}, then run again",
     },
     channel_not_found: {

@@ -14,3 +14,23 @@ export async function startFakes(opts: { grafana?: FakeGrafanaOptions; slack?: F
     const [grafana, slack] = await Promise.all([FakeGrafana.start(opts.grafana), FakeSlack.start(opts.slack)]);
     return { grafana, slack, close: async () => { await Promise.all([grafana.close(), slack.close()]); } };
 }
+
+/**
+ * Small waits and bounds for runs against the fakes (tests, benchmarks): every poll
+ * interval a few ms, every timeout well under a second, retry counts as in production.
+ */
+export const FAST_TIMING = {
+    healthTimeoutMs: 300,
+    healthIntervalMs: 5,
+    healthMaxIntervalMs: 20,
+    requestTimeoutMs: 1_000,
+    renderTimeoutMs: 1_000,
+    slackRetries: 2,
+    slackRetryMinMs: 1,
+    slackRetryMaxMs: 5,
+    rateLimitRetries: 2,
+    maxRetryAfterSec: 5,
+    shareTimeoutMs: 400,
+    shareIntervalMs: 5,
+    shareMaxIntervalMs: 20,
+};

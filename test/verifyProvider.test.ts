@@ -1,0 +1,319 @@
+// The dynamic provider the way Pulumi runs it: serialized with
+// pulumi.runtime.serializeFunction (as @pulumi/pulumi/dynamic does), loaded in a separate
+// plain `node` process (no ts-node) with require-from-string (as the dynamic-provider
+// host does), and driven through check/diff/create/update/delete against the fakes.
+import { strict as assert } from "node:assert";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { verificationProvider } from "../components/verify/verificationProvider";
+import { FAST_TIMING as FAST, FakeGrafana, FakeSlack, GOOD_TOKEN } from "./fakes";
+
+const REPO = path.resolve(__dirname, "..");
+/** What the engine sends for a value not known yet. */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+const RUNNER = `
+const fs = require("fs");
+const requireFromString = require(process.env.REQUIRE_FROM_STRING);
+const [providerFile, jobFile] = process.argv.slice(2);
+// Exactly what @pulumi/pulumi/cmd/dynamic-provider does with the __provider text.
+const provider = requireFromString(fs.readFileSync(providerFile, "utf8")).handler();
+const job = JSON.parse(fs.readFileSync(jobFile, "utf8"));
+const results = [];
+(async () => {
+  for (const [method, args] of job) {
+    try {
+      const r = await provider[method](...args);
+      results.push({ ok: true, result: r === undefined ? null : r });
+    } catch (e) {
+      results.push({ ok: false, message: String((e && e.message) || e) });
+    }
+  }
+  process.stdout.write(JSON.stringify(results));
+})();
+`;
+
+interface CallResult {
+    ok: boolean;
+    result?: any;
+    message?: string;
+}
+
+describe("verification provider, serialized and run in a child process", function () {
+    this.timeout(60_000);
+    let dir: string;
+    let providerFile: string;
+    let providerText: string;
+    let grafana: FakeGrafana;
+    let slack: FakeSlack;
+    let jobs = 0;
+
+    /** Runs provider calls in a fresh `node` process (one process per simulated `pulumi up`). */
+    function run(...calls: Array<[string, unknown[]]>): Promise<CallResult[]> {
+        const jobFile = path.join(dir, `job-${++jobs}.json`);
+        fs.writeFileSync(jobFile, JSON.stringify(calls));
+        const env: NodeJS.ProcessEnv = { ...process.env, REQUIRE_FROM_STRING: require.resolve("require-from-string") };
+        delete env.NODE_OPTIONS; // no ts-node in the provider's process, as under Pulumi
+        return new Promise((resolve, reject) => {
+            const child = spawn(process.execPath, [path.join(dir, "runner.js"), providerFile, jobFile], { cwd: REPO, env });
+            let out = "";
+            let err = "";
+            child.stdout.on("data", (d) => (out += d));
+            child.stderr.on("data", (d) => (err += d));
+            child.on("error", reject);
+            child.on("close", (code) => {
+                try {
+                    resolve(JSON.parse(out));
+                } catch {
+                    reject(new Error(`runner exited ${code}: ${err || out}`));
+                }
+            });
+        });
+    }
+
+    async function one(method: string, ...args: unknown[]): Promise<CallResult> {
+        const [r] = await run([method, args]);
+        return r;
+    }
+
+    function news(over: Record<string, unknown> = {}): Record<string, unknown> {
+        return {
+            __provider: "serialized provider text",
+            grafanaUrl: grafana.url,
+            grafanaAuth: grafana.auth,
+            dashboardUid: "gsa-dev",
+            panelId: 2,
+            slackToken: GOOD_TOKEN,
+            slackChannel: "#grafana-alert",
+            slackApiUrl: slack.apiUrl,
+            stackName: "grafana-slack-alerts/dev",
+            grafanaImage: "grafana/grafana:11.5.2",
+            rendererImage: "grafana/grafana-image-renderer:v5.0.1",
+            verifyTrigger: "",
+            cleanupTestMessage: false,
+            timing: FAST,
+            ...over,
+        };
+    }
+
+    /** check then create, as the engine does on the first `pulumi up`. */
+    async function createFrom(inputs: Record<string, unknown>): Promise<{ checked: any; created: CallResult }> {
+        const checked = await one("check", {}, inputs);
+        assert.equal(checked.ok, true, checked.message);
+        assert.deepEqual(checked.result.failures, []);
+        const created = await one("create", checked.result.inputs);
+        return { checked: checked.result.inputs, created };
+    }
+
+    before(async () => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "verify-provider-"));
+        const sf = await pulumi.runtime.serializeFunction(() => verificationProvider, { allowSecrets: true });
+        providerText = sf.text;
+        providerFile = path.join(dir, "provider.js");
+        fs.writeFileSync(providerFile, sf.text);
+        fs.writeFileSync(path.join(dir, "runner.js"), RUNNER);
+    });
+
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    beforeEach(async () => {
+        grafana = await FakeGrafana.start();
+        slack = await FakeSlack.start();
+    });
+
+    afterEach(async () => {
+        await grafana.close();
+        await slack.close();
+    });
+
+    it("serializes to plain JavaScript that re-requires the Slack SDK by name and captures no program state", () => {
+        assert.match(providerText, /require\("@slack\/web-api"\)/);
+        assert.doesNotMatch(providerText, /ts-node|xoxb-fake/);
+        assert.doesNotMatch(providerText, /require\("@pulumi\/pulumi"\)/);
+    });
+
+    describe("check", () => {
+        it("applies defaults and accepts valid inputs", async () => {
+            const r = await one("check", {}, news({ verifyTrigger: undefined, cleanupTestMessage: undefined }));
+            assert.deepEqual(r.result.failures, []);
+            assert.equal(r.result.inputs.width, 1000);
+            assert.equal(r.result.inputs.height, 500);
+            assert.equal(r.result.inputs.verifyTrigger, "");
+            assert.equal(r.result.inputs.cleanupTestMessage, false);
+        });
+
+        it("names each bad input, never echoing a secret", async () => {
+            const r = await one("check", {}, news({
+                grafanaUrl: "http://admin:hunter2-secret@localhost:3000",
+                grafanaAuth: "",
+                panelId: 0,
+                width: 3.5,
+                slackToken: "xoxb-has a space-verysecretvalue",
+                slackChannel: "general channel",
+                slackApiUrl: "ftp://x",
+                dashboardUid: "",
+            }));
+            const props = r.result.failures.map((f: any) => f.property).sort();
+            assert.deepEqual(props, ["dashboardUid", "grafanaAuth", "grafanaUrl", "panelId", "slackApiUrl", "slackChannel", "slackToken", "width"]);
+            const text = JSON.stringify(r.result.failures);
+            assert.ok(!text.includes("hunter2") && !text.includes("verysecretvalue"));
+            assert.match(text, /must not contain credentials: pass them as grafanaAuth/);
+        });
+
+        it("requires a channel with a token", async () => {
+            const r = await one("check", {}, news({ slackChannel: "" }));
+            assert.deepEqual(r.result.failures.map((f: any) => f.property), ["slackChannel"]);
+        });
+
+        it("lets values unknown during preview through", async () => {
+            const r = await one("check", {}, news({ grafanaUrl: UNKNOWN, dashboardUid: UNKNOWN, panelId: UNKNOWN }));
+            assert.deepEqual(r.result.failures, []);
+        });
+    });
+
+    describe("create / diff / update / delete", () => {
+        it("create verifies and returns outputs without any secret", async () => {
+            const { created } = await createFrom(news());
+            assert.equal(created.ok, true, created.message);
+            const { id, outs } = created.result;
+            const [posted] = slack.postedFiles();
+            assert.equal(id, posted.id);
+            assert.equal(outs.verified, true);
+            assert.match(outs.verifiedHow, /^files\.info shows/);
+            assert.deepEqual([outs.imageWidth, outs.imageHeight, outs.imageBytes], [1000, 500, posted.bytes?.length]);
+            assert.equal(typeof outs.renderMs, "number");
+            assert.equal(outs.slackChannelId, "C0ALERTS01");
+            assert.equal(outs.slackFileId, posted.id);
+            assert.equal(outs.messageTs, posted.ts);
+            assert.match(outs.permalink, /^https:\/\//);
+            assert.equal(outs.checks.length, 8);
+            const text = JSON.stringify(outs);
+            assert.ok(!text.includes(GOOD_TOKEN) && !text.includes(grafana.opts.password));
+            assert.equal(outs.grafanaAuth, undefined);
+            assert.equal(outs.slackToken, undefined);
+            assert.match(outs.slackTokenFingerprint, /^sha256:[0-9a-f]{16}$/);
+        });
+
+        it("a second `pulumi up` with nothing changed finds no diff and sends nothing", async () => {
+            const { created } = await createFrom(news());
+            const olds = { ...created.result.outs, __provider: "serialized provider text" };
+            const grafanaBefore = grafana.faults.count();
+            const slackBefore = slack.faults.count();
+            const [checked] = await run(["check", [olds, news()]]);
+            const [diff] = await run(["diff", [created.result.id, olds, checked.result.inputs]]);
+            assert.equal(diff.result.changes, false);
+            assert.deepEqual(diff.result.replaces, []);
+            assert.equal(grafana.faults.count(), grafanaBefore);
+            assert.equal(slack.faults.count(), slackBefore);
+            assert.equal(slack.postedFiles().length, 1);
+        });
+
+        it("re-checks (replaces) when something checked changes, names what", async () => {
+            const { created } = await createFrom(news());
+            const olds = created.result.outs;
+            const cases: Array<[Record<string, unknown>, string[]]> = [
+                [{ verifyTrigger: "2026-11-22" }, ["verifyTrigger"]],
+                [{ slackToken: "xoxb-another-token-000000000000" }, ["slackToken"]],
+                [{ grafanaImage: "grafana/grafana:12.0.0" }, ["grafanaImage"]],
+                [{ rendererImage: "grafana/grafana-image-renderer:v5.1.0" }, ["rendererImage"]],
+                [{ panelId: 3, dashboardUid: "other" }, ["dashboardUid", "panelId"]],
+                [{ slackChannel: "C0OTHER001" }, ["slackChannel"]],
+                [{ grafanaUrl: "http://127.0.0.1:1" }, ["grafanaUrl"]],
+                [{ width: 800 }, ["width"]],
+                [{ grafanaUrl: UNKNOWN }, ["grafanaUrl"]],
+            ];
+            const calls: Array<[string, unknown[]]> = [];
+            for (const [over] of cases) calls.push(["diff", [created.result.id, olds, { ...news(over), width: over.width ?? 1000, height: 500 }]]);
+            const results = await run(...calls);
+            results.forEach((r, i) => {
+                assert.equal(r.result.changes, true, JSON.stringify(cases[i][0]));
+                assert.deepEqual([...r.result.replaces].sort(), cases[i][1]);
+            });
+        });
+
+        it("bookkeeping-only changes update the state and post nothing", async () => {
+            const { created } = await createFrom(news());
+            const olds = created.result.outs;
+            const newInputs = { ...news({ cleanupTestMessage: true }), width: 1000, height: 500 };
+            const before = slack.faults.count();
+            const [diff, update] = await run(["diff", [created.result.id, olds, newInputs]], ["update", [created.result.id, olds, newInputs]]);
+            assert.equal(diff.result.changes, true);
+            assert.deepEqual(diff.result.replaces, []);
+            assert.equal(update.result.outs.cleanupTestMessage, true);
+            assert.equal(update.result.outs.slackFileId, olds.slackFileId);
+            assert.equal(update.result.outs.verified, true);
+            // Kept for the later delete; the resource marks it secret (additionalSecretOutputs).
+            assert.equal(update.result.outs.slackToken, GOOD_TOKEN);
+            assert.equal(slack.faults.count(), before);
+        });
+
+        it("delete removes the posted file when asked, and tolerates it being gone already", async () => {
+            const { created } = await createFrom(news({ cleanupTestMessage: true }));
+            const state = created.result.outs;
+            assert.equal(state.slackToken, GOOD_TOKEN);
+            const [first, second] = await run(["delete", [created.result.id, state]], ["delete", [created.result.id, state]]);
+            assert.equal(first.ok, true, first.message);
+            assert.equal(second.ok, true, second.message);
+            assert.equal(slack.postedFiles().length, 0);
+            assert.equal(slack.faults.count("files.delete"), 2);
+        });
+
+        it("delete leaves the file alone without cleanupTestMessage", async () => {
+            const { created } = await createFrom(news());
+            const r = await one("delete", created.result.id, created.result.outs);
+            assert.equal(r.ok, true);
+            assert.equal(slack.faults.count("files.delete"), 0);
+            assert.equal(slack.postedFiles().length, 1);
+        });
+
+        it("a delete Slack refuses fails with the next step, and no token", async () => {
+            const { created } = await createFrom(news({ cleanupTestMessage: true }));
+            slack.faults.inject({ endpoint: "files.delete", slackError: "token_revoked" });
+            const r = await one("delete", created.result.id, created.result.outs);
+            assert.equal(r.ok, false);
+            assert.match(r.message ?? "", /^Could not delete the test file F0FAKE\d+ from Slack: files\.delete returned token_revoked\. Next step: delete the test message by hand/);
+            assert.ok(!(r.message ?? "").includes(GOOD_TOKEN));
+        });
+
+        it("a failed verification fails create with every fatal finding and no secret", async () => {
+            await grafana.close();
+            grafana = await FakeGrafana.start({ renderMode: "placeholder" });
+            const { created } = await createFrom(news({ slackToken: "xoxb-unknown-1234567890-abcdefabcdef" }));
+            assert.equal(created.ok, false);
+            assert.match(created.message ?? "", /^Verification failed \(2 checks\):\n- Grafana returned a placeholder instead of panel 2 of dashboard gsa-dev: .*Next step: likely causes/);
+            assert.match(created.message ?? "", /\n- Slack rejected the bot token: auth\.test returned invalid_auth/);
+            assert.ok(!(created.message ?? "").includes("xoxb-unknown") && !(created.message ?? "").includes(grafana.opts.password));
+            assert.equal(slack.postedFiles().length, 0);
+        });
+
+        it("a token that may not look still creates, with verified false and the reason", async () => {
+            slack.tokens[GOOD_TOKEN] = { scopes: ["chat:write", "files:write"] };
+            const { created } = await createFrom(news({ slackChannel: "C0ALERTS01" }));
+            assert.equal(created.ok, true, created.message);
+            assert.equal(created.result.outs.verified, false);
+            assert.match(created.result.outs.verifiedHow, /^not verified: Posted file F0FAKE\d+ to C0ALERTS01 but could not confirm it landed/);
+        });
+
+        it("when sharing never shows and cleanup is on, create fails and removes what it posted", async () => {
+            slack.shareAfterPolls = 1_000_000;
+            const { created } = await createFrom(news({ cleanupTestMessage: true, timing: { ...FAST, shareTimeoutMs: 100 } }));
+            assert.equal(created.ok, false);
+            assert.match(created.message ?? "", /Slack did not show file F0FAKE\d+ in #grafana-alert/);
+            assert.equal(slack.faults.count("files.delete"), 1);
+            assert.equal(slack.postedFiles().length, 0);
+        });
+
+        it("without a Slack token, verifies Grafana only", async () => {
+            const { created } = await createFrom(news({ slackToken: undefined, slackChannel: undefined }));
+            assert.equal(created.ok, true, created.message);
+            assert.match(created.result.id, /^grafana-only-/);
+            assert.equal(created.result.outs.verified, false);
+            assert.equal(created.result.outs.imageWidth, 1000);
+            assert.equal(created.result.outs.slackTokenFingerprint, undefined);
+            assert.equal(slack.faults.count(), 0);
+        });
+    });
+});
