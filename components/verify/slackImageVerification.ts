@@ -46,29 +46,31 @@ export interface VerificationCheckOutput {
 }
 
 export class SlackImageVerification extends pulumi.dynamic.Resource {
+    // `declare`: with ES2022 class fields a plain declaration would be re-initialised to
+    // undefined after super() and hide the Outputs Pulumi just set.
     /** True only when Slack showed the posted image shared in the channel. */
-    public readonly verified!: pulumi.Output<boolean>;
+    declare public readonly verified: pulumi.Output<boolean>;
     /** How it was verified (e.g. "files.info shows F0... shared in C0..."), or why not. */
-    public readonly verifiedHow!: pulumi.Output<string>;
+    declare public readonly verifiedHow: pulumi.Output<string>;
     /** Size of the rendered PNG, from its own header. */
-    public readonly imageWidth!: pulumi.Output<number | undefined>;
-    public readonly imageHeight!: pulumi.Output<number | undefined>;
-    public readonly imageBytes!: pulumi.Output<number | undefined>;
+    declare public readonly imageWidth: pulumi.Output<number | undefined>;
+    declare public readonly imageHeight: pulumi.Output<number | undefined>;
+    declare public readonly imageBytes: pulumi.Output<number | undefined>;
     /** How long Grafana took to render the panel, in milliseconds. */
-    public readonly renderMs!: pulumi.Output<number | undefined>;
-    public readonly grafanaVersion!: pulumi.Output<string | undefined>;
-    public readonly rendererVersion!: pulumi.Output<string | undefined>;
+    declare public readonly renderMs: pulumi.Output<number | undefined>;
+    declare public readonly grafanaVersion: pulumi.Output<string | undefined>;
+    declare public readonly rendererVersion: pulumi.Output<string | undefined>;
     /** The channel's ID (resolved from `#name` if needed). */
-    public readonly slackChannelId!: pulumi.Output<string | undefined>;
+    declare public readonly slackChannelId: pulumi.Output<string | undefined>;
     /** ID of the posted test file. */
-    public readonly slackFileId!: pulumi.Output<string | undefined>;
-    public readonly permalink!: pulumi.Output<string | undefined>;
+    declare public readonly slackFileId: pulumi.Output<string | undefined>;
+    declare public readonly permalink: pulumi.Output<string | undefined>;
     /** Timestamp of the message carrying the file. */
-    public readonly messageTs!: pulumi.Output<string | undefined>;
+    declare public readonly messageTs: pulumi.Output<string | undefined>;
     /** The checklist: one entry per check. */
-    public readonly checks!: pulumi.Output<VerificationCheckOutput[]>;
+    declare public readonly checks: pulumi.Output<VerificationCheckOutput[]>;
     /** When the check ran (ISO 8601). */
-    public readonly checkedAt!: pulumi.Output<string>;
+    declare public readonly checkedAt: pulumi.Output<string>;
 
     constructor(name: string, args: SlackImageVerificationArgs, opts?: pulumi.CustomResourceOptions) {
         const props: Record<string, unknown> = {
