@@ -1,0 +1,252 @@
+// `npm run doctor -- [options]`: runs the same checks as the SlackImageVerification
+// resource (components/verify/checks.ts) against any Grafana and Slack, on demand, and
+// prints a checklist. Exit 0: every check passed; 1: a check failed; 2: bad usage.
+// It never prints a secret: findings are scrubbed and no option value that could be
+// one is echoed.
+import { runVerification, type CheckResult, type VerificationReport, type VerifyOptions } from "../components/verify/checks";
+import { PANEL_ID, uidsFor } from "../components/alerting/dashboardModel";
+import { makeScrubber } from "../components/verify/messages";
+import { resolveTiming, type VerifyTiming } from "../components/verify/timing";
+
+/** Secrets seen on the command line or in the environment, for scrubbing a crash message. */
+let knownSecrets: Array<string | undefined> = [process.env.SLACK_BOT_TOKEN, process.env.GRAFANA_AUTH];
+
+const USAGE = `Usage: npm run doctor -- [options]
+
+Checks, one line each: Grafana is up, it has an image renderer, a panel renders as a
+real PNG (not the placeholder), Slack accepts the token and its scopes, the channel
+resolves, the image uploads, and Slack shows it in the channel.
+
+Options (environment variable used when the option is absent):
+  --grafana-url URL        Grafana's API as this machine reaches it      [GRAFANA_URL]
+  --grafana-auth USER:PW   Grafana admin credentials                     [GRAFANA_AUTH]
+  --slack-token TOKEN      Slack bot token, xoxb-...                     [SLACK_BOT_TOKEN]
+                           (prefer the variable: arguments are visible in ps)
+  --slack-channel CH       channel ID (C0123ABCD) or #name               [SLACK_CHANNEL]
+  --slack-api-url URL      Slack Web API base (proxies, tests)           [SLACK_API_URL]
+                           default https://slack.com/api/
+  --stack NAME             stack whose demo dashboard to render (default dev); names
+                           the stack in the test message
+  --dashboard-uid UID      dashboard to render     [GRAFANA_DASHBOARD_UID] (default: the stack's)
+  --panel-id N             panel to render         [GRAFANA_PANEL_ID] (default ${PANEL_ID})
+  --width N, --height N    image size (default 1000 x 500)
+  --health-timeout SEC     how long to wait for Grafana's /api/health (default 10)
+  --share-timeout SEC      how long to wait for Slack to show the upload (default 60)
+  --timing JSON            advanced: override any wait or retry bound, e.g.
+                           '{"renderTimeoutMs":120000}'
+  --no-send                every check but the upload
+  --json                   print one JSON object instead of the checklist
+  -h, --help               this text
+
+Without a Slack token only the Grafana checks run. Exit status: 0 all checks passed,
+1 a check failed, 2 bad usage. Every message is explained in docs/troubleshooting.md.`;
+
+class UsageError extends Error {}
+
+interface DoctorArgs {
+    options: VerifyOptions;
+    json: boolean;
+}
+
+const VALUE_OPTIONS = [
+    "grafana-url",
+    "grafana-auth",
+    "slack-token",
+    "slack-channel",
+    "slack-api-url",
+    "stack",
+    "dashboard-uid",
+    "panel-id",
+    "width",
+    "height",
+    "health-timeout",
+    "share-timeout",
+    "timing",
+] as const;
+type ValueOption = (typeof VALUE_OPTIONS)[number];
+
+/** Options the user might put a secret in: never echoed, even in usage errors. */
+const SECRET_OPTIONS: ValueOption[] = ["grafana-auth", "slack-token"];
+
+function positiveInt(name: string, raw: string | undefined, def: number): number {
+    if (raw === undefined || raw === "") return def;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive whole number, got ${JSON.stringify(raw)}`);
+    return n;
+}
+
+function seconds(name: string, raw: string | undefined): number | undefined {
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a number of seconds above 0, got ${JSON.stringify(raw)}`);
+    return Math.round(n * 1000);
+}
+
+function httpUrl(name: string, raw: string): string {
+    let u: URL;
+    try {
+        u = new URL(raw);
+    } catch {
+        throw new UsageError(`--${name} must be an http(s) URL such as http://localhost:3000`);
+    }
+    if (u.protocol !== "http:" && u.protocol !== "https:") throw new UsageError(`--${name} must be an http(s) URL such as http://localhost:3000`);
+    if (u.username || u.password) throw new UsageError(`--${name} must not contain credentials: pass them with --grafana-auth or GRAFANA_AUTH`);
+    return raw;
+}
+
+export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | "help" {
+    const given: Partial<Record<ValueOption, string>> = {};
+    let send = true;
+    let json = false;
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i];
+        if (arg === "-h" || arg === "--help") return "help";
+        if (arg === "--no-send") {
+            send = false;
+            continue;
+        }
+        if (arg === "--json") {
+            json = true;
+            continue;
+        }
+        const m = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg);
+        const name = m?.[1] as ValueOption | undefined;
+        if (!m || !name || !(VALUE_OPTIONS as readonly string[]).includes(name)) {
+            // Echo only what looks like an option name, never a stray value (it may be a token).
+            throw new UsageError(arg.startsWith("--") ? `unknown option ${arg.split("=")[0]}` : "unexpected argument (options start with --)");
+        }
+        let value = m[2];
+        if (value === undefined) {
+            value = argv[++i];
+            if (value === undefined || (value.startsWith("--") && !SECRET_OPTIONS.includes(name))) throw new UsageError(`--${name} needs a value`);
+        }
+        given[name] = value;
+    }
+    const pick = (opt: ValueOption, envName?: string): string | undefined => {
+        const v = given[opt] ?? (envName ? env[envName] : undefined);
+        return v === undefined || v.trim() === "" ? undefined : v.trim();
+    };
+
+    const grafanaUrl = pick("grafana-url", "GRAFANA_URL");
+    if (!grafanaUrl) throw new UsageError("no Grafana URL: pass --grafana-url or set GRAFANA_URL (e.g. http://localhost:3000)");
+    httpUrl("grafana-url", grafanaUrl);
+    const slackApiUrl = pick("slack-api-url", "SLACK_API_URL");
+    if (slackApiUrl) httpUrl("slack-api-url", slackApiUrl);
+    const slackToken = pick("slack-token", "SLACK_BOT_TOKEN");
+    const slackChannel = pick("slack-channel", "SLACK_CHANNEL");
+    if (slackToken && !slackChannel) throw new UsageError("a Slack token needs a channel: pass --slack-channel or set SLACK_CHANNEL (ID like C0123ABCD, or #name)");
+    const stack = pick("stack") ?? "dev";
+    const dashboardUid = pick("dashboard-uid", "GRAFANA_DASHBOARD_UID") ?? uidsFor(stack).dashboard;
+    const panelId = positiveInt("panel-id", pick("panel-id", "GRAFANA_PANEL_ID"), PANEL_ID);
+    const width = positiveInt("width", pick("width"), 1000);
+    const height = positiveInt("height", pick("height"), 500);
+
+    let timing: Partial<VerifyTiming> = { healthTimeoutMs: 10_000 };
+    const healthTimeoutMs = seconds("health-timeout", pick("health-timeout"));
+    const shareTimeoutMs = seconds("share-timeout", pick("share-timeout"));
+    if (healthTimeoutMs !== undefined) timing.healthTimeoutMs = healthTimeoutMs;
+    if (shareTimeoutMs !== undefined) timing.shareTimeoutMs = shareTimeoutMs;
+    const rawTiming = pick("timing");
+    if (rawTiming) {
+        let parsed: unknown;
+        try {
+            parsed = JSON.parse(rawTiming);
+        } catch {
+            throw new UsageError("--timing must be a JSON object, e.g. '{\"renderTimeoutMs\":120000}'");
+        }
+        if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new UsageError("--timing must be a JSON object");
+        timing = { ...timing, ...(parsed as Partial<VerifyTiming>) };
+    }
+    try {
+        resolveTiming(timing);
+    } catch (e) {
+        throw new UsageError(`--timing: ${(e as Error).message}`);
+    }
+
+    return {
+        json,
+        options: {
+            grafanaUrl,
+            grafanaAuth: pick("grafana-auth", "GRAFANA_AUTH"),
+            dashboardUid,
+            panelId,
+            width,
+            height,
+            slackToken,
+            slackChannel,
+            slackApiUrl,
+            stackName: `${stack} (doctor)`,
+            send,
+            timing,
+        },
+    };
+}
+
+const MARK: Record<CheckResult["status"], string> = { pass: "PASS", fail: "FAIL", skip: "SKIP" };
+
+export function checklistLine(c: CheckResult): string {
+    const base = `${MARK[c.status]}  ${c.id.padEnd(16)} ${c.title}: ${c.finding}`;
+    return c.status === "fail" && c.fix ? `${base}. Fix: ${c.fix}` : base;
+}
+
+function summary(report: VerificationReport): string {
+    const n = (s: CheckResult["status"]) => report.checks.filter((c) => c.status === s).length;
+    const verdict = report.ok ? "All checks passed" : "Some checks failed";
+    // verifiedHow already starts with "not verified: ..." when it is not.
+    return `${verdict}: ${n("pass")} passed, ${n("fail")} failed, ${n("skip")} skipped. ${report.verified ? `Verified: ${report.verifiedHow}` : report.verifiedHow.replace(/^not verified/, "Not verified")}`;
+}
+
+async function main(): Promise<number> {
+    let parsed: DoctorArgs | "help";
+    try {
+        parsed = parseArgs(process.argv.slice(2), process.env);
+    } catch (e) {
+        if (e instanceof UsageError) {
+            process.stderr.write(`doctor: ${e.message}\n\n${USAGE}\n`);
+            return 2;
+        }
+        throw e;
+    }
+    if (parsed === "help") {
+        process.stdout.write(`${USAGE}\n`);
+        return 0;
+    }
+    const { options, json } = parsed;
+    knownSecrets = [...knownSecrets, options.slackToken, options.grafanaAuth];
+    if (!json) {
+        const target = options.slackToken ? `, Slack ${options.slackChannel}${options.send === false ? " (no send)" : ""}` : ", no Slack token (Grafana checks only)";
+        process.stdout.write(`Checking Grafana ${new URL(options.grafanaUrl).origin}, panel ${options.panelId} of dashboard ${options.dashboardUid}${target}\n`);
+        options.onCheck = (c) => process.stdout.write(`${checklistLine(c)}\n`);
+    }
+    const report = await runVerification(options);
+    const exitCode = report.ok ? 0 : 1;
+    if (json) {
+        const out = {
+            ok: report.ok,
+            exitCode,
+            verified: report.verified,
+            verifiedHow: report.verifiedHow,
+            checks: report.checks,
+            grafana: report.grafana,
+            image: report.image,
+            slack: report.slack,
+        };
+        process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    } else {
+        process.stdout.write(`${summary(report)}\n`);
+        if (!report.ok) process.stdout.write("Every message is explained in docs/troubleshooting.md.\n");
+    }
+    return exitCode;
+}
+
+if (require.main === module) {
+    main().then(
+        (code) => process.stdout.write("", () => process.exit(code)),
+        (e) => {
+            // An unexpected crash: say so without a stack full of internals (or values).
+            const scrub = makeScrubber(knownSecrets);
+            process.stderr.write(`doctor: unexpected error: ${scrub((e as Error)?.message ?? String(e))}\n`);
+            process.exit(1);
+        },
+    );
+}

@@ -1,0 +1,175 @@
+// `npm run doctor` as a person runs it: a child process against the fake Grafana and
+// fake Slack. Asserts exit codes, one checklist line per check, --json, --no-send, and
+// that no secret ever appears in what it prints.
+import { strict as assert } from "node:assert";
+import { spawn } from "node:child_process";
+import * as path from "node:path";
+import { FakeGrafana, FakeSlack, GOOD_TOKEN } from "./fakes";
+
+const REPO = path.resolve(__dirname, "..");
+const FAST = JSON.stringify({ healthIntervalMs: 5, shareIntervalMs: 5, slackRetryMinMs: 1, slackRetryMaxMs: 5, requestTimeoutMs: 2000 });
+
+interface Run {
+    code: number | null;
+    stdout: string;
+    stderr: string;
+}
+
+/** Runs bin/doctor.ts the way `npm run doctor` does (ts-node, transpile-only), with a clean environment. */
+function doctor(args: string[], env: Record<string, string> = {}): Promise<Run> {
+    const base: NodeJS.ProcessEnv = { ...process.env };
+    for (const k of ["GRAFANA_URL", "GRAFANA_AUTH", "SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_API_URL", "GRAFANA_DASHBOARD_UID", "GRAFANA_PANEL_ID", "NODE_OPTIONS"]) delete base[k];
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "bin/doctor.ts", ...args], { cwd: REPO, env: { ...base, ...env } });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+}
+
+function checklist(stdout: string): string[] {
+    return stdout.split("\n").filter((l) => /^(PASS|FAIL|SKIP)  /.test(l));
+}
+
+describe("doctor (child process)", function () {
+    this.timeout(60_000);
+    let grafana: FakeGrafana;
+    let slack: FakeSlack;
+
+    afterEach(async () => {
+        await grafana?.close();
+        await slack?.close();
+    });
+
+    async function start(g: ConstructorParameters<typeof FakeGrafana>[0] = {}) {
+        grafana = await FakeGrafana.start(g);
+        slack = await FakeSlack.start();
+    }
+
+    function assertNoSecret(r: Run) {
+        for (const s of [GOOD_TOKEN, grafana.opts.password, Buffer.from(grafana.auth).toString("base64")]) {
+            assert.ok(!r.stdout.includes(s) && !r.stderr.includes(s), "a secret was printed");
+        }
+    }
+
+    it("all checks pass: exit 0, one PASS line per check, the post landed; secrets from the environment stay unprinted", async () => {
+        await start();
+        const r = await doctor(
+            ["--grafana-url", grafana.url, "--slack-api-url", slack.apiUrl, "--dashboard-uid", "gsa-dev", "--panel-id", "2", "--timing", FAST],
+            { GRAFANA_AUTH: grafana.auth, SLACK_BOT_TOKEN: GOOD_TOKEN, SLACK_CHANNEL: "#grafana-alert" },
+        );
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        const lines = checklist(r.stdout);
+        assert.deepEqual(lines.map((l) => l.split(/\s+/).slice(0, 2).join(" ")), [
+            "PASS grafana.health",
+            "PASS grafana.renderer",
+            "PASS grafana.render",
+            "PASS slack.auth",
+            "PASS slack.scopes",
+            "PASS slack.channel",
+            "PASS slack.upload",
+            "PASS slack.landed",
+        ]);
+        assert.match(r.stdout, /All checks passed: 8 passed, 0 failed, 0 skipped\. Verified: files\.info shows F0FAKE\d+ shared in C0ALERTS01/);
+        assert.equal(slack.postedFiles().length, 1);
+        assert.match(slack.postedFiles()[0].initialComment ?? "", /dev \(doctor\)/);
+        assertNoSecret(r);
+    });
+
+    it("a failing check: exit 1, the FAIL line carries the finding and the fix; a token given as an option is not printed", async () => {
+        await start({ renderMode: "placeholder" });
+        const r = await doctor(["--grafana-url", grafana.url, "--grafana-auth", grafana.auth, "--slack-token", GOOD_TOKEN, "--slack-channel", "C0ALERTS01", "--slack-api-url", slack.apiUrl, "--timing", FAST]);
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        const lines = checklist(r.stdout);
+        assert.equal(lines.length, 8);
+        const fail = lines.find((l) => l.startsWith("FAIL"));
+        assert.match(fail ?? "", /^FAIL  grafana\.render +The panel renders as a real PNG: Grafana returned a placeholder instead of panel 1 of dashboard gsa-dash-dev: the PNG is 400x120 .*\. Fix: likely causes: \(1\) the renderer is unreachable from Grafana/);
+        assert.match(lines.find((l) => l.includes("slack.upload")) ?? "", /^SKIP .*no real image was rendered/);
+        assert.equal(slack.faults.count("files.getUploadURLExternal"), 0);
+        assert.match(r.stdout, /docs\/troubleshooting\.md/);
+        assertNoSecret(r);
+    });
+
+    it("--json prints one JSON object with the checklist, and the exit code", async () => {
+        await start();
+        const r = await doctor(["--json", "--grafana-url", grafana.url, "--grafana-auth", "admin:not-the-password", "--slack-api-url", slack.apiUrl, "--timing", FAST], {
+            SLACK_BOT_TOKEN: GOOD_TOKEN,
+            SLACK_CHANNEL: "C0ALERTS01",
+        });
+        assert.equal(r.code, 1);
+        const out = JSON.parse(r.stdout);
+        assert.equal(out.ok, false);
+        assert.equal(out.exitCode, 1);
+        assert.equal(out.checks.length, 8);
+        const renderer = out.checks.find((c: any) => c.id === "grafana.renderer");
+        assert.equal(renderer.status, "fail");
+        assert.equal(renderer.key, "grafana_auth");
+        assert.match(renderer.fix, /admin credentials/);
+        assert.ok(!r.stdout.includes("not-the-password"));
+        assertNoSecret(r);
+    });
+
+    it("--no-send runs every check but the upload", async () => {
+        await start();
+        const r = await doctor(["--no-send", "--json", "--grafana-url", grafana.url, "--slack-api-url", slack.apiUrl, "--timing", FAST], {
+            GRAFANA_AUTH: grafana.auth,
+            SLACK_BOT_TOKEN: GOOD_TOKEN,
+            SLACK_CHANNEL: "#grafana-alert",
+        });
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        const out = JSON.parse(r.stdout);
+        assert.deepEqual(out.checks.map((c: any) => `${c.id}:${c.status}`), [
+            "grafana.health:pass", "grafana.renderer:pass", "grafana.render:pass",
+            "slack.auth:pass", "slack.scopes:pass", "slack.channel:pass",
+            "slack.upload:skip", "slack.landed:skip",
+        ]);
+        assert.deepEqual(slack.faults.sequence(), ["auth.test", "conversations.list"]);
+        assertNoSecret(r);
+    });
+
+    it("without a Slack token checks Grafana only, and a Grafana that is down fails naming its URL", async () => {
+        await start({ faults: [{ endpoint: "health", status: 503, times: Infinity }] });
+        const r = await doctor(["--grafana-url", grafana.url, "--health-timeout", "0.2", "--timing", FAST], { GRAFANA_AUTH: grafana.auth });
+        assert.equal(r.code, 1);
+        const lines = checklist(r.stdout);
+        assert.match(lines[0], new RegExp(`^FAIL  grafana\\.health +Grafana is up: Grafana is not up at ${grafana.url.replace(/[.]/g, "\\.")}: .*last: HTTP 503`));
+        assert.equal(lines.filter((l) => l.startsWith("SKIP")).length, 7);
+        assert.equal(slack.faults.count(), 0);
+    });
+
+    describe("bad usage exits 2 and prints no value that could be a secret", () => {
+        it("no Grafana URL", async () => {
+            const r = await doctor([], { SLACK_BOT_TOKEN: GOOD_TOKEN });
+            assert.equal(r.code, 2);
+            assert.match(r.stderr, /no Grafana URL: pass --grafana-url or set GRAFANA_URL/);
+            assert.match(r.stderr, /Usage: npm run doctor/);
+            assert.ok(!r.stderr.includes(GOOD_TOKEN) && !r.stdout.includes(GOOD_TOKEN));
+        });
+
+        it("an unknown option, a stray value, a token without a channel, a bad number", async () => {
+            const results = await Promise.all([
+                doctor(["--grafana-url", "http://localhost:3000", "--slak-token", GOOD_TOKEN]),
+                doctor(["--grafana-url", "http://localhost:3000", GOOD_TOKEN]),
+                doctor(["--grafana-url", "http://localhost:3000", "--slack-token", GOOD_TOKEN]),
+                doctor(["--grafana-url", "http://localhost:3000", "--panel-id", "two"]),
+                doctor(["--grafana-url", "http://admin:pw-in-url-secret@localhost:3000"]),
+            ]);
+            const messages = [/unknown option --slak-token/, /unexpected argument/, /a Slack token needs a channel/, /--panel-id must be a positive whole number/, /must not contain credentials/];
+            results.forEach((r, i) => {
+                assert.equal(r.code, 2, r.stderr);
+                assert.match(r.stderr, messages[i]);
+                assert.ok(!r.stderr.includes(GOOD_TOKEN) && !r.stdout.includes(GOOD_TOKEN), `token printed in case ${i}`);
+                assert.ok(!r.stderr.includes("pw-in-url-secret"));
+            });
+        });
+
+        it("--help exits 0", async () => {
+            const r = await doctor(["--help"]);
+            assert.equal(r.code, 0);
+            assert.match(r.stdout, /--no-send/);
+        });
+    });
+});
