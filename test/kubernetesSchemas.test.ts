@@ -7,7 +7,8 @@ import { settingsFor } from "./harness/configSource";
 import { crdSchema, rejectPrunedFields, validateAllKubernetesObjects, validateKubernetesObject } from "./harness/kubernetesSchemas";
 import type { RegisteredResource } from "./harness/pulumiMocks";
 
-const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v));
+/** A plain, untyped copy: the tests below break it on purpose. */
+const clone = (v: unknown): any => JSON.parse(JSON.stringify(v));
 
 function registered(type: string, obj: any): RegisteredResource {
     return { type, name: "x", inputs: obj, plain: obj, custom: true };
