@@ -47,7 +47,7 @@ export const MESSAGES = {
     render_failed: {
         what: "Grafana could not render panel {panelId} of dashboard {dashboardUid}",
         why: "{endpoint} answered {detail}",
-        next: "check that the dashboard UID and panel ID exist, then the renderer wiring: " + RENDERER_WIRING,
+        next: "check that the dashboard UID and panel ID exist; otherwise, " + RENDERER_WIRING,
     },
     render_timeout: {
         what: "Rendering panel {panelId} of dashboard {dashboardUid} timed out",
