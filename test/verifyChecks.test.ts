@@ -7,7 +7,7 @@ import { runVerification, fatalFailures, type VerificationReport, type VerifyOpt
 import { makeScrubber } from "../components/verify/messages";
 import { readPngHeader } from "../components/verify/png";
 import type { VerifyTiming } from "../components/verify/timing";
-import { ALL_SCOPES, FAST_TIMING, FakeGrafana, FakeSlack, GOOD_TOKEN, makePng, type FakeGrafanaOptions, type FakeSlackOptions } from "./fakes";
+import { ALL_SCOPES, FAST_TIMING, FakeGrafana, FakeSlack, GOOD_TOKEN, makePng, protocolMinimum, type FakeGrafanaOptions, type FakeSlackOptions } from "./fakes";
 
 /** Small waits so the suite stays fast; bounds stay explicit. */
 const FAST: Partial<VerifyTiming> = FAST_TIMING;
@@ -72,6 +72,7 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
             assert.match(report.verifiedHow, /^files\.info shows F0FAKE\d+ shared in C0ALERTS01/);
             assert.deepEqual(grafana.faults.sequence(), ["health", "settings", "render"]);
             assert.deepEqual(slack.faults.sequence(), ["auth.test", "files.getUploadURLExternal", "upload", "files.completeUploadExternal", "files.info"]);
+            assert.deepEqual({ grafana: grafana.faults.counts(), slack: slack.faults.counts() }, protocolMinimum());
             assert.deepEqual(report.image && { w: report.image.width, h: report.image.height }, { w: 1000, h: 500 });
             assert.deepEqual(grafana.renders, [{ uid: "gsa-dev", panelId: 2, width: 1000, height: 500, scale: 1 }]);
             const [posted] = slack.postedFiles();
@@ -109,7 +110,7 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
             const report = await runVerification(options({ slackChannel: "#grafana-alert" }));
             assert.equal(report.ok, true, JSON.stringify(report.failures));
             assert.equal(report.slack?.channelId, "C0ALERTS01");
-            assert.equal(slack.faults.count("conversations.list"), 2);
+            assert.deepEqual(slack.faults.counts(), protocolMinimum({ channelPages: 2 }).slack);
             assert.equal(slack.postedFiles()[0].channelId, "C0ALERTS01");
         });
 
@@ -117,7 +118,7 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
             await start({}, { shareAfterPolls: 3 });
             const report = await runVerification(options());
             assert.equal(report.verified, true);
-            assert.equal(slack.faults.count("files.info"), 4);
+            assert.deepEqual(slack.faults.counts(), protocolMinimum({ sharePolls: 4 }).slack);
             assert.equal(report.slack?.polls, 4);
         });
 

@@ -34,3 +34,27 @@ export const FAST_TIMING = {
     shareIntervalMs: 5,
     shareMaxIntervalMs: 20,
 };
+
+/**
+ * The fewest requests a verification can make, per endpoint (keys as in
+ * `faults.counts()`), for a run without faults: the yardstick for benchmarks.
+ * `channelPages`: conversations.list pages needed for a `#name` (0 for a channel ID).
+ * `sharePolls`: files.info calls until Slack shows the share (fake: shareAfterPolls + 1).
+ */
+export function protocolMinimum(opts: { slack?: boolean; send?: boolean; channelPages?: number; sharePolls?: number } = {}): {
+    grafana: Record<string, number>;
+    slack: Record<string, number>;
+} {
+    const slack: Record<string, number> = {};
+    if (opts.slack !== false) {
+        slack["auth.test"] = 1;
+        if (opts.channelPages) slack["conversations.list"] = opts.channelPages;
+        if (opts.send !== false) {
+            slack["files.getUploadURLExternal"] = 1;
+            slack["upload"] = 1;
+            slack["files.completeUploadExternal"] = 1;
+            slack["files.info"] = opts.sharePolls ?? 1;
+        }
+    }
+    return { grafana: { health: 1, settings: 1, render: 1 }, slack };
+}
