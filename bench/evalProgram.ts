@@ -18,7 +18,10 @@ async function main(): Promise<void> {
 
     if (arg === "baseline") {
         // The same toolchain and runtime, one resource: what any Pulumi program pays.
-        new pulumi.CustomResource("bench:index:Thing", "one", {});
+        class Thing extends pulumi.CustomResource {
+            constructor(name: string) { super("bench:index:Thing", name, {}); }
+        }
+        new Thing("one");
     } else {
         const { defineStack } = require("../components/program");
         await defineStack();

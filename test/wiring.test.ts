@@ -5,7 +5,7 @@ import { settingsFor } from "./harness/configSource";
 const names = (env: { name: string }[]) => env.map((e) => e.name);
 
 describe("wiring: one decision for every target", () => {
-    const cases = [
+    const cases: Array<{ title: string; config: Record<string, string>; server: string; callback: string }> = [
         { title: "docker", config: {}, server: "http://renderer:8081/render", callback: "http://grafana:3000/" },
         { title: "kubernetes sidecar", config: { target: "kubernetes", kubernetesMode: "sidecar" }, server: "http://localhost:8081/render", callback: "http://localhost:3000/" },
         { title: "kubernetes operator", config: { target: "kubernetes", kubernetesMode: "operator" }, server: "http://localhost:8081/render", callback: "http://localhost:3000/" },
