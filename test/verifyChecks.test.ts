@@ -122,6 +122,13 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
             assert.equal(report.slack?.polls, 4);
         });
 
+        it("treats file_not_found right after completion as not shared yet", async () => {
+            await start({}, { faults: [{ endpoint: "files.info", slackError: "file_not_found" }] });
+            const report = await runVerification(options());
+            assert.equal(report.verified, true, JSON.stringify(report.failures));
+            assert.equal(slack.faults.count("files.info"), 2);
+        });
+
         it("uses conversations.history when the token has history but not files:read", async () => {
             await start({}, { tokens: { [GOOD_TOKEN]: { scopes: ["chat:write", "files:write", "channels:history"] } }, shareAfterPolls: 1 });
             const report = await runVerification(options());

@@ -233,7 +233,12 @@ export async function runVerification(options: VerifyOptions): Promise<Verificat
         report.verifiedHow = "not verified: nothing was posted (--no-send)";
         return finish(report, scrub);
     }
-    const blockers = [!image && "no real image was rendered", !identity && "the token was rejected", !scopesOk && "a scope is missing", !channelId && "the channel did not resolve"].filter(Boolean);
+    const blockers = [
+        !image && "no real image was rendered",
+        !identity && "the token was rejected",
+        identity && !scopesOk && "a scope is missing",
+        identity && !channelId && "the channel did not resolve",
+    ].filter(Boolean);
     if (blockers.length > 0 || !image || !channelId) {
         skip("slack.upload", `skipped: ${blockers.join("; ")}`);
         skip("slack.landed", "skipped: nothing was posted");

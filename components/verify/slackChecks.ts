@@ -312,14 +312,16 @@ export async function waitUntilShared(
         } catch (e) {
             // Scopes were unknown and this way of looking is refused: try the other one
             // once, then give up honestly rather than claim success.
-            if (isVerificationError(e) && e.failure.key === "missing_scope" && !scopes) {
+            // Slack may not know a just-completed file yet: that is "not shared yet".
+            const notYet = (e as { slackError?: string } | undefined)?.slackError === "file_not_found";
+            if (!notYet && isVerificationError(e) && e.failure.key === "missing_scope" && !scopes) {
                 if (method === "files.info") {
                     method = "conversations.history";
                     continue;
                 }
                 return unverified(polls);
             }
-            throw e;
+            if (!notYet) throw e;
         }
         const remaining = deadline - Date.now();
         if (remaining <= 0) {
