@@ -1,0 +1,149 @@
+// The whole stack, end to end under mocks: targets, the Grafana side, the verification,
+// and what ends up in the stack outputs.
+import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { isSecretValue, ofType, one, RegisteredResource, valueOf } from "./harness/pulumiMocks";
+import { runStack } from "./harness/program";
+
+const TOKEN = "xoxb-9999-8888-PROGRAMsecretTOKEN";
+const PASSWORD = "configured-admin-password";
+const RENDERER_TOKEN = "configured-renderer-token-0123456789";
+const SECRETS = [TOKEN, PASSWORD, RENDERER_TOKEN];
+const DYNAMIC = "pulumi-nodejs:dynamic/verify:SlackImageVerification";
+const GRAFANA_PROVIDER = "pulumi:providers:grafana";
+const CONTACT_POINT = "grafana:alerting/contactPoint:ContactPoint";
+
+const slackConfig = { slackToken: TOKEN, slackChannel: "C0123ABCDE", grafanaAdminPassword: PASSWORD, rendererToken: RENDERER_TOKEN };
+
+/** Resolves every output (in a non-preview run) so the test can look for secrets in plain ones. */
+async function plainOutputs(outputs: Record<string, unknown>): Promise<{ plain: Record<string, unknown>; secretKeys: string[] }> {
+    const plain: Record<string, unknown> = {};
+    const secretKeys: string[] = [];
+    for (const [k, v] of Object.entries(outputs)) {
+        const o = pulumi.output(v as pulumi.Input<unknown>);
+        if (await pulumi.isSecret(o)) { secretKeys.push(k); continue; }
+        plain[k] = await valueOf(o);
+    }
+    return { plain, secretKeys };
+}
+
+const grafanaSide = (rs: RegisteredResource[]) => rs.filter((r) => r.type.startsWith("grafana:") || r.type === GRAFANA_PROVIDER);
+
+describe("program: docker with Slack and verification", () => {
+    let resources: RegisteredResource[];
+    let outputs: Record<string, unknown>;
+
+    before(async () => {
+        const run = await runStack({ ...slackConfig, verifyTrigger: "2026-11-22" }, { stack: "dev" });
+        assert.equal(run.error, undefined, String(run.error));
+        resources = run.resources;
+        outputs = run.result!;
+    });
+
+    it("points the Grafana provider at grafanaUrl with secret admin auth", () => {
+        const provider = one(resources, GRAFANA_PROVIDER);
+        assert.equal(provider.plain.url, "http://localhost:3000");
+        assert.ok(isSecretValue(provider.inputs.auth));
+        assert.equal(provider.plain.auth, `admin:${PASSWORD}`);
+    });
+
+    it("creates the Slack contact point with the configured channel and a secret token", () => {
+        const cp = one(resources, CONTACT_POINT);
+        assert.equal(cp.plain.slacks[0].recipient, "C0123ABCDE");
+        assert.equal(cp.plain.slacks[0].token, TOKEN);
+        assert.ok(JSON.stringify(cp.inputs.slacks).includes(pulumi.runtime.specialSecretSig), "token wrapped as a secret");
+    });
+
+    it("registers the verification with secret credentials and the dashboard it renders", () => {
+        const v = one(resources, DYNAMIC, "verification");
+        assert.ok(isSecretValue(v.inputs.grafanaAuth));
+        assert.ok(isSecretValue(v.inputs.slackToken));
+        assert.equal(v.plain.grafanaUrl, "http://localhost:3000");
+        assert.equal(v.plain.slackChannel, "C0123ABCDE");
+        assert.equal(v.plain.verifyTrigger, "2026-11-22");
+        assert.equal(v.plain.rendererImage, "grafana/grafana-image-renderer:v5.11.1");
+        const dashboard = one(resources, "grafana:oss/dashboard:Dashboard");
+        assert.equal(v.plain.dashboardUid, JSON.parse(dashboard.plain.configJson).uid);
+        assert.equal(typeof v.plain.panelId, "number");
+    });
+
+    it("exports the alerting outputs and no secret in any plain output", async () => {
+        const { plain, secretKeys } = await plainOutputs(outputs);
+        assert.deepEqual(secretKeys, ["grafanaAdminPassword"]);
+        assert.match(String(plain.dashboardUrl), /^http:\/\/localhost:3000\/d\//);
+        assert.ok(plain.alertRuleName);
+        assert.ok(plain.contactPoint);
+        assert.ok(plain.verification && typeof plain.verification === "object");
+        assert.deepEqual(plain.nextSteps, [], "nothing left to do");
+        const text = JSON.stringify(plain);
+        for (const s of SECRETS) assert.ok(!text.includes(s), "a secret leaked into a plain output");
+    });
+});
+
+describe("program: docker without Slack", () => {
+    it("creates no Slack resource and says how to add Slack", async () => {
+        const run = await runStack({});
+        assert.equal(run.error, undefined, String(run.error));
+        assert.equal(ofType(run.resources, CONTACT_POINT).length, 0);
+        assert.equal(ofType(run.resources, "grafana:alerting/notificationPolicy:NotificationPolicy").length, 0);
+        const v = one(run.resources, DYNAMIC, "verification");
+        assert.equal(v.plain.slackToken, undefined, "the verifier still renders, without Slack");
+        const steps = await valueOf(run.result!.nextSteps as string[]);
+        assert.equal(steps!.length, 1);
+        assert.match(steps![0], /pulumi config set --secret slackToken xoxb-/);
+    });
+
+    it("registers no verification with verify=false", async () => {
+        const run = await runStack({ verify: "false" });
+        assert.equal(ofType(run.resources, DYNAMIC).length, 0);
+    });
+});
+
+describe("program: kubernetes", () => {
+    it("ClusterIP without grafanaUrl: deploys the workloads, skips the Grafana side, says what to set", async () => {
+        const run = await runStack({ target: "kubernetes", kubernetesMode: "separate", ...slackConfig });
+        assert.equal(run.error, undefined, String(run.error));
+        assert.ok(ofType(run.resources, "kubernetes:apps/v1:Deployment").length === 2);
+        assert.deepEqual(grafanaSide(run.resources), []);
+        assert.equal(ofType(run.resources, DYNAMIC).length, 0);
+        const steps = await valueOf(run.result!.nextSteps as string[]);
+        assert.match(steps!.join("\n"), /kubectl port-forward svc\/grafana 3000:3000 -n grafana/);
+        assert.match(steps!.join("\n"), /pulumi config set grafanaUrl http:\/\/localhost:3000/);
+    });
+
+    it("LoadBalancer: the provider and verifier use the Service's address", async () => {
+        const run = await runStack({ target: "kubernetes", kubernetesMode: "sidecar", grafanaServiceType: "LoadBalancer", grafanaPort: "80", ...slackConfig }, {
+            stateFor: (args) => args.type === "kubernetes:core/v1:Service" && args.inputs.spec?.type === "LoadBalancer"
+                ? { status: { loadBalancer: { ingress: [{ ip: "203.0.113.7" }] } } } : undefined,
+        });
+        assert.equal(run.error, undefined, String(run.error));
+        assert.equal(one(run.resources, GRAFANA_PROVIDER).plain.url, "http://203.0.113.7:80");
+        assert.equal(one(run.resources, DYNAMIC, "verification").plain.grafanaUrl, "http://203.0.113.7:80");
+        assert.equal(await valueOf(run.result!.grafanaUrl as pulumi.Output<string>), "http://203.0.113.7:80");
+    });
+
+    for (const mode of ["sidecar", "separate", "operator"]) {
+        it(`${mode} with grafanaUrl: no secret as a literal env value anywhere, none in plain outputs`, async () => {
+            const run = await runStack({ target: "kubernetes", kubernetesMode: mode, grafanaUrl: "http://grafana.example.test", ...slackConfig });
+            assert.equal(run.error, undefined, String(run.error));
+            for (const r of run.resources.filter((x) => x.type.startsWith("kubernetes:") && x.type !== "kubernetes:core/v1:Secret")) {
+                const text = JSON.stringify(r.plain);
+                for (const s of SECRETS) assert.ok(!text.includes(s), `${r.type}/${r.name} carries a secret in plain text`);
+            }
+            const secret = one(run.resources, "kubernetes:core/v1:Secret");
+            assert.ok(isSecretValue(secret.inputs.stringData), "the Secret's data is a Pulumi secret");
+            const { plain } = await plainOutputs(run.result!);
+            const text = JSON.stringify(plain);
+            for (const s of SECRETS) assert.ok(!text.includes(s));
+            assert.equal(plain.kubernetesMode, mode);
+            assert.ok(one(run.resources, CONTACT_POINT));
+        });
+    }
+
+    it("bad Kubernetes config registers nothing", async () => {
+        const run = await runStack({ target: "kubernetes", kubernetesMode: "sidecar", rendererReplicas: "2", namespace: "Bad_NS", grafanaServiceType: "Ingress" });
+        assert.ok(run.error instanceof Error);
+        assert.match(run.error.message, /3 problems/);
+        assert.deepEqual(run.resources, []);
+    });
+});
