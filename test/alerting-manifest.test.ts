@@ -6,7 +6,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 
 const MANIFEST = path.join(__dirname, "..", "slack-app-manifest.yaml");
-const DOC = path.join(__dirname, "..", "docs", "slack-app.md");
+const DOC = path.join(__dirname, "..", "README.md");
 
 describe("slack-app-manifest.yaml", () => {
     const text = fs.readFileSync(MANIFEST, "utf8");
