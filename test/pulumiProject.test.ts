@@ -9,9 +9,10 @@ import * as yaml from "js-yaml";
 import Ajv2020 from "ajv/dist/2020";
 import { CONFIG_KEYS, readSettings } from "../components/config";
 import { fakeConfigSource } from "./harness/configSource";
+import { SHARED_SCHEMAS_DIR, VENDORED_SCHEMAS_DIR, schemaPath } from "./harness/sharedSchemas";
 
 const ROOT = path.resolve(__dirname, "..");
-const SCHEMA = path.resolve(ROOT, "../shared/schemas/pulumi-project.schema.json");
+const SCHEMA = schemaPath("pulumi-project.schema.json");
 const PROJECT = "grafana-slack-alerts";
 
 const project = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as any;
@@ -124,4 +125,13 @@ describe("shipped stack files", () => {
             readSettings(fakeConfigSource({ values }), PROJECT, stack);
         });
     }
+});
+
+describe("vendored schemas", () => {
+    it("test/schemas is a byte-identical copy of ../shared/schemas (when shared/ is beside the repo)", function () {
+        if (!fs.existsSync(SHARED_SCHEMAS_DIR)) this.skip();
+        for (const f of fs.readdirSync(SHARED_SCHEMAS_DIR)) {
+            assert.ok(fs.readFileSync(path.join(VENDORED_SCHEMAS_DIR, f)).equals(fs.readFileSync(path.join(SHARED_SCHEMAS_DIR, f))), `test/schemas/${f} differs; copy it again`);
+        }
+    });
 });

@@ -15,8 +15,8 @@ import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import type { RegisteredResource } from "./pulumiMocks";
+import { schemaPath } from "./sharedSchemas";
 
-export const SCHEMAS_DIR = process.env.GRAFANA_CRD_DIR ?? "/work/shared/schemas";
 export const CRD_FILES: Record<string, string> = {
     "grafana.integreatly.org/v1beta1": "grafana-operator-v5.24.0-grafanas.yaml",
     "integreatly.org/v1alpha1": "grafana-operator-v4.10.1-grafanas.yaml",
@@ -38,7 +38,7 @@ const BUILT_IN: Record<string, (obj: any) => Validatable> = {
 export function crdSchema(apiVersion: string, file = CRD_FILES[apiVersion]): any {
     if (!file) throw new Error(`no CRD file known for ${apiVersion}`);
     const [group, version] = apiVersion.split("/");
-    const docs = yaml.loadAll(fs.readFileSync(path.join(SCHEMAS_DIR, file), "utf8")) as any[];
+    const docs = yaml.loadAll(fs.readFileSync(schemaPath(file), "utf8")) as any[];
     for (const doc of docs) {
         if (doc?.kind !== "CustomResourceDefinition" || doc.spec?.group !== group) continue;
         const entry = (doc.spec.versions as any[]).find((v) => v.name === version);
