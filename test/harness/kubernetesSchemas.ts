@@ -4,7 +4,6 @@
 // schema, a field the schema does not declare is an error: the API server would prune it
 // silently (structural schemas), so a typo or an unknown v4 config key would vanish.
 import * as fs from "fs";
-import * as path from "path";
 import Ajv, { ValidateFunction } from "ajv";
 import * as yaml from "js-yaml";
 import { Namespace } from "kubernetes-models/v1/Namespace";
