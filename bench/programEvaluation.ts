@@ -1,89 +1,160 @@
-// Benchmark section 1 and 4: evaluating the program as a preview would, one fresh Node
-// process per run, for each target and mode, against a one-resource baseline.
+// Benchmark sections 1 and 4: evaluating the program as a preview would, one fresh Node
+// process per run, for each target and mode, against a one-resource baseline. Runs are
+// interleaved (baseline, target 1, target 2, ..., then again) so that drift in machine
+// load hits every row alike, and every ratio comes from samples of the same run.
 import { spawnSync } from "child_process";
 import * as path from "path";
 import { performance } from "perf_hooks";
-import { median, Stats, stats } from "./stats";
+import type { EvalChildOutput, SdkProbeOutput } from "./evalProgram";
+import { Stats, stats } from "./stats";
 
-export interface EvalRun {
+export interface EvalRun extends EvalChildOutput {
+    /** Spawn to exit: Node start, ts-node setup, evaluation, exit. */
     wallMs: number;
-    evalMs: number;
-    maxRssMiB: number;
-    resources: number;
-    loaded: Record<string, boolean>;
 }
 
 const CHILD = path.join(__dirname, "evalProgram.ts");
+const ROOT = path.resolve(__dirname, "..");
 
-/** Runs the child once; `config` is the stack config, or "baseline". */
-export function evaluateOnce(config: Record<string, string> | "baseline"): EvalRun {
-    const arg = config === "baseline" ? "baseline" : JSON.stringify(config);
+/** A stack config for the child, with the keys `pulumi config set --secret` would mark. */
+export interface StackConfig {
+    config: Record<string, string>;
+    secretKeys?: string[];
+}
+
+function runChild(arg: string): { wallMs: number; out: any } {
     const t0 = performance.now();
     const child = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", CHILD, arg], {
-        cwd: path.resolve(__dirname, ".."),
+        cwd: ROOT,
         encoding: "utf8",
+        // A PULUMI_CONFIG from the caller's shell must not leak into the mocked stack.
+        env: { ...process.env, PULUMI_CONFIG: undefined },
     });
     const wallMs = performance.now() - t0;
     if (child.status !== 0) throw new Error(`program evaluation failed for ${arg}:\n${child.stderr}`);
-    const out = JSON.parse(child.stdout.trim().split("\n").pop()!);
-    return { wallMs, ...out };
+    return { wallMs, out: JSON.parse(child.stdout.trim().split("\n").pop()!) };
 }
 
-export const TARGETS: Array<{ label: string; config: Record<string, string> }> = [
-    { label: "docker", config: {} },
-    { label: "kubernetes sidecar", config: { target: "kubernetes", kubernetesMode: "sidecar", grafanaUrl: "http://localhost:3000" } },
-    { label: "kubernetes operator v1beta1", config: { target: "kubernetes", kubernetesMode: "operator", operatorApiVersion: "v1beta1", grafanaUrl: "http://localhost:3000" } },
-    { label: "kubernetes operator v1alpha1", config: { target: "kubernetes", kubernetesMode: "operator", operatorApiVersion: "v1alpha1", grafanaUrl: "http://localhost:3000" } },
-    { label: "kubernetes separate", config: { target: "kubernetes", kubernetesMode: "separate", grafanaUrl: "http://localhost:3000" } },
+/** Runs the child once; `stack` is a stack config, or "baseline". */
+export function evaluateOnce(stack: StackConfig | "baseline"): EvalRun {
+    const { wallMs, out } = runChild(stack === "baseline" ? "baseline" : JSON.stringify(stack));
+    return { wallMs, ...(out as EvalChildOutput) };
+}
+
+/** A stack as a user runs it: Slack configured, so the verification resource is part of it. */
+const SLACK = { slackToken: "xoxb-bench-0000000000-abcdefghijklmnop", slackChannel: "C0ALERTS01" };
+const SECRET_KEYS = ["slackToken"];
+const K8S = { target: "kubernetes", grafanaUrl: "http://localhost:3000", ...SLACK };
+
+export const TARGETS: Array<{ label: string; stack: StackConfig }> = [
+    { label: "docker", stack: { config: { ...SLACK }, secretKeys: SECRET_KEYS } },
+    { label: "kubernetes sidecar", stack: { config: { ...K8S, kubernetesMode: "sidecar" }, secretKeys: SECRET_KEYS } },
+    { label: "kubernetes operator v1beta1", stack: { config: { ...K8S, kubernetesMode: "operator", operatorApiVersion: "v1beta1" }, secretKeys: SECRET_KEYS } },
+    { label: "kubernetes operator v1alpha1", stack: { config: { ...K8S, kubernetesMode: "operator", operatorApiVersion: "v1alpha1" }, secretKeys: SECRET_KEYS } },
+    { label: "kubernetes separate", stack: { config: { ...K8S, kubernetesMode: "separate" }, secretKeys: SECRET_KEYS } },
 ];
+
+/** Separate mode with more renderer replicas (1 is the "kubernetes separate" row). */
+export function replicaRows(replicas: number[]): Array<{ label: string; stack: StackConfig; replicas: number }> {
+    return replicas.map((n) => ({
+        label: `kubernetes separate, ${n} renderer replica${n === 1 ? "" : "s"}`,
+        replicas: n,
+        stack: { config: { ...K8S, kubernetesMode: "separate", rendererReplicas: String(n) }, secretKeys: SECRET_KEYS },
+    }));
+}
 
 export interface EvalRow {
     label: string;
+    samples: EvalRun[];
     wall: Stats;
+    eval: Stats;
     rss: Stats;
+    tsCompile: Stats;
+    serialize: Stats;
+    tsFiles: number;
+    modules: number;
     resources: number;
+    /** Median wall time and median peak RSS over the baseline's. */
     ratio: number;
-    loaded: Record<string, boolean>;
+    rssRatio: number;
+    loaded: EvalChildOutput["loaded"];
+    /** Every run registered byte-identical inputs. */
+    inputsIdentical: boolean;
+    distinctHashes: number;
 }
 
-/** Interleaves runs (baseline, t1, t2, ... then again) so drift hits all rows alike. */
-export function benchmarkEvaluation(runs: number, rows = TARGETS): { baseline: EvalRow; rows: EvalRow[] } {
+function toRow(label: string, samples: EvalRun[], base?: { wall: number; rss: number }): EvalRow {
+    const wall = stats(samples.map((x) => x.wallMs));
+    const rss = stats(samples.map((x) => x.maxRssMiB));
+    const hashes = new Set(samples.map((x) => x.inputsHash));
+    return {
+        label,
+        samples,
+        wall,
+        eval: stats(samples.map((x) => x.evalMs)),
+        rss,
+        tsCompile: stats(samples.map((x) => x.tsCompileMs)),
+        serialize: stats(samples.map((x) => x.serializeMs)),
+        tsFiles: samples[0].tsFiles,
+        modules: samples[0].modules,
+        resources: samples[0].resources,
+        ratio: base ? wall.median / base.wall : 1,
+        rssRatio: base ? rss.median / base.rss : 1,
+        loaded: samples[0].loaded,
+        inputsIdentical: hashes.size === 1,
+        distinctHashes: hashes.size,
+    };
+}
+
+export interface EvaluationResult {
+    baseline: EvalRow;
+    rows: EvalRow[];
+}
+
+/**
+ * Interleaves runs (baseline, row 1, row 2, ... then again). `runsFor` lets a row take
+ * fewer runs than `runs` (it then joins only the first rounds).
+ */
+export function benchmarkEvaluation(
+    runs: number,
+    rows: Array<{ label: string; stack: StackConfig; runs?: number }> = TARGETS,
+    progress?: (msg: string) => void,
+): EvaluationResult {
     const samples = new Map<string, EvalRun[]>();
-    const all = [{ label: "baseline (1 resource)", config: "baseline" as const }, ...rows];
+    const all: Array<{ label: string; stack: StackConfig | "baseline"; runs?: number }> = [{ label: "baseline (1 resource)", stack: "baseline" }, ...rows];
     for (let i = 0; i < runs; i++) {
         for (const row of all) {
+            if (i >= (row.runs ?? runs)) continue;
             const list = samples.get(row.label) ?? [];
-            list.push(evaluateOnce(row.config));
+            list.push(evaluateOnce(row.stack));
             samples.set(row.label, list);
         }
+        progress?.(`evaluation round ${i + 1}/${runs} done`);
     }
-    const toRow = (label: string, baseWall?: number): EvalRow => {
-        const s = samples.get(label)!;
-        const wall = stats(s.map((x) => x.wallMs));
-        return {
-            label,
-            wall,
-            rss: stats(s.map((x) => x.maxRssMiB)),
-            resources: s[0].resources,
-            ratio: baseWall ? wall.median / baseWall : 1,
-            loaded: s[0].loaded,
-        };
-    };
-    const baseline = toRow(all[0].label);
-    return { baseline, rows: rows.map((r) => toRow(r.label, baseline.wall.median)) };
+    const baseline = toRow(all[0].label, samples.get(all[0].label)!);
+    const base = { wall: baseline.wall.median, rss: baseline.rss.median };
+    return { baseline, rows: rows.map((r) => toRow(r.label, samples.get(r.label)!, base)) };
 }
 
-/** Evaluation time as the renderer replica count grows (separate mode). */
-export function benchmarkReplicaScaling(runs: number, replicas = [1, 10, 100]): Array<{ replicas: number; wallMs: number; resources: number }> {
-    return replicas.map((n) => {
-        const config = { target: "kubernetes", kubernetesMode: "separate", grafanaUrl: "http://localhost:3000", rendererReplicas: String(n) };
-        const walls: number[] = [];
-        let resources = 0;
-        for (let i = 0; i < runs; i++) {
-            const r = evaluateOnce(config);
-            walls.push(r.wallMs);
-            resources = r.resources;
+export interface SdkCost {
+    sdk: string;
+    requireMs: Stats;
+    modulesAdded: number;
+    rssAddedMiB: Stats;
+}
+
+/** What requiring an SDK costs on top of @pulumi/pulumi, in a fresh process: what a target avoids by not loading it. */
+export function benchmarkSdkCost(sdks: string[], runs: number): SdkCost[] {
+    const samples = new Map<string, SdkProbeOutput[]>();
+    for (let i = 0; i < runs; i++) {
+        for (const sdk of sdks) {
+            const list = samples.get(sdk) ?? [];
+            list.push(runChild(`sdk:${sdk}`).out as SdkProbeOutput);
+            samples.set(sdk, list);
         }
-        return { replicas: n, wallMs: median(walls), resources };
+    }
+    return sdks.map((sdk) => {
+        const s = samples.get(sdk)!;
+        return { sdk, requireMs: stats(s.map((x) => x.requireMs)), modulesAdded: s[0].modulesAdded, rssAddedMiB: stats(s.map((x) => x.rssAddedMiB)) };
     });
 }
