@@ -269,12 +269,21 @@ describe("verification provider, serialized and run in a child process", functio
             assert.equal(slack.postedFiles().length, 1);
         });
 
-        it("a delete Slack refuses fails with the next step, and no token", async () => {
+        it("a delete with a revoked stored token gives up quietly instead of wedging later updates", async () => {
             const { created } = await createFrom(news({ cleanupTestMessage: true }));
             slack.faults.inject({ endpoint: "files.delete", slackError: "token_revoked" });
             const r = await one("delete", created.result.id, created.result.outs);
+            assert.equal(r.ok, true, r.message);
+            assert.equal(slack.faults.count("files.delete"), 1);
+            assert.equal(slack.postedFiles().length, 1, "the post stays; nothing could remove it");
+        });
+
+        it("a delete Slack refuses for another reason fails with the next step, and no token", async () => {
+            const { created } = await createFrom(news({ cleanupTestMessage: true }));
+            slack.faults.inject({ endpoint: "files.delete", slackError: "fatal_error" });
+            const r = await one("delete", created.result.id, created.result.outs);
             assert.equal(r.ok, false);
-            assert.match(r.message ?? "", /^Could not delete the test file F0FAKE\d+ from Slack: files\.delete returned token_revoked\. Next step: delete the test message by hand/);
+            assert.match(r.message ?? "", /^Could not delete the test file F0FAKE\d+ from Slack: files\.delete returned fatal_error\. Next step: delete the test message by hand/);
             assert.ok(!(r.message ?? "").includes(GOOD_TOKEN));
         });
 

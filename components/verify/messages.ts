@@ -136,7 +136,7 @@ export const MESSAGES = {
     file_delete_failed: {
         what: "Could not delete the test file {fileId} from Slack",
         why: "files.delete returned {error}",
-        next: "delete the test message by hand in Slack, or set cleanupTestMessage to false and run `pulumi up` before destroying",
+        next: "if Slack is having trouble, run the command again later; otherwise delete the test message by hand in Slack, and to stop cleaning up set cleanupTestMessage to false and run `pulumi up` before destroying",
     },
     // --- anything else ----------------------------------------------------------------
     unexpected_error: {

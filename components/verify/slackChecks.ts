@@ -354,6 +354,7 @@ export async function deleteSlackFile(ctx: SlackContext, fileId: string): Promis
         });
     } catch (e) {
         const code = (e as { slackError?: string }).slackError ?? (isVerificationError(e) ? e.failure.key : "an unexpected error");
-        throw verificationError("file_delete_failed", { fileId, error: code });
+        // Keep Slack's code on the error: the caller decides which ones are final.
+        throw Object.assign(verificationError("file_delete_failed", { fileId, error: code }), { slackError: code });
     }
 }

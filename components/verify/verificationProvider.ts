@@ -14,6 +14,9 @@ import { resolveTiming, type VerifyTiming } from "./timing";
 /** What the engine passes for a value not known yet (preview). */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
+/** Slack errors after which no retry of files.delete can succeed. */
+const UNDELETABLE = ["invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive", "missing_scope", "cant_delete_file", "not_allowed_token_type"];
+
 /** Inputs whose change means "check again": a new post replaces the old one. */
 export const RECHECK_KEYS = [
     "grafanaUrl",
@@ -296,6 +299,10 @@ export const verificationProvider: pulumi.dynamic.ResourceProvider = {
         try {
             await deleteSlackFile(createSlackContext(props.slackToken, props.slackApiUrl, timing), props.slackFileId);
         } catch (e) {
+            // The stored token may be revoked (the usual reason to rotate it) or its app gone:
+            // then no retry can ever delete the file, and failing would wedge every later
+            // `pulumi up` on this pending delete. Cleanup is best effort; the post stays.
+            if (UNDELETABLE.includes((e as { slackError?: string }).slackError ?? "")) return;
             throw new Error(scrub((e as Error).message));
         }
     },
