@@ -77,8 +77,10 @@ export interface EvalChildOutput {
     /** Modules in require.cache at the end. */
     modules: number;
     loaded: Record<"kubernetes" | "docker" | "grafana" | "random" | "slack", boolean>;
-    /** SHA-256 of the canonical JSON of every registration (type, name, inputs), sorted by URN-ish key. */
+    /** SHA-256 of the canonical JSON of every registration (type, name, inputs, provider), sorted. */
     inputsHash: string;
+    /** The same per resource (`type::name`), to name what differs when the overall hash does. */
+    resourceHashes: Record<string, string>;
 }
 
 /** JSON with object keys sorted, so equal values always give equal text. */
@@ -125,9 +127,12 @@ async function main(): Promise<void> {
         (input.secretKeys ?? []).map(prefix),
     );
     const registrations: string[] = [];
+    const resourceHashes: Record<string, string> = {};
     await pulumi.runtime.setMocks({
         newResource: (a) => {
-            registrations.push(canonical({ type: a.type, name: a.name, inputs: a.inputs, provider: a.provider ?? null }));
+            const text = canonical({ type: a.type, name: a.name, inputs: a.inputs, provider: a.provider ?? null });
+            registrations.push(text);
+            resourceHashes[`${a.type}::${a.name}`] = createHash("sha256").update(text).digest("hex").slice(0, 16);
             return { id: `${a.name}-id`, state: a.inputs };
         },
         call: (a) => a.inputs,
@@ -170,6 +175,7 @@ async function main(): Promise<void> {
             slack: loaded("@slack/web-api"),
         },
         inputsHash: createHash("sha256").update([...registrations].sort().join("\n")).digest("hex"),
+        resourceHashes,
     };
     process.stdout.write(JSON.stringify(out) + "\n");
 }

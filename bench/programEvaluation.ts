@@ -3,6 +3,8 @@
 // interleaved (baseline, target 1, target 2, ..., then again) so that drift in machine
 // load hits every row alike, and every ratio comes from samples of the same run.
 import { spawnSync } from "child_process";
+import { createHash } from "crypto";
+import * as fs from "fs";
 import * as path from "path";
 import { performance } from "perf_hooks";
 import type { EvalChildOutput, SdkProbeOutput } from "./evalProgram";
@@ -11,6 +13,35 @@ import { Stats, stats } from "./stats";
 export interface EvalRun extends EvalChildOutput {
     /** Spawn to exit: Node start, ts-node setup, evaluation, exit. */
     wallMs: number;
+    /**
+     * Hash of the program's source (index.ts, components/**, Pulumi.yaml) before and after the
+     * run; undefined when it changed during the run (the tree is shared with people editing it).
+     */
+    sourceHash?: string;
+}
+
+/** SHA-256 over the program's source files, so runs of different source versions are not compared. */
+export function sourceHash(): string {
+    const files: string[] = [path.join(ROOT, "index.ts"), path.join(ROOT, "Pulumi.yaml")];
+    const walk = (dir: string) => {
+        for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+            const p = path.join(dir, e.name);
+            if (e.isDirectory()) walk(p);
+            else if (/\.(ts|js|json|ya?ml)$/.test(e.name)) files.push(p);
+        }
+    };
+    walk(path.join(ROOT, "components"));
+    const h = createHash("sha256");
+    for (const f of files.sort()) {
+        h.update(path.relative(ROOT, f)).update("\0");
+        try {
+            h.update(fs.readFileSync(f));
+        } catch {
+            h.update("(missing)");
+        }
+        h.update("\0");
+    }
+    return h.digest("hex");
 }
 
 const CHILD = path.join(__dirname, "evalProgram.ts");
@@ -37,8 +68,10 @@ function runChild(arg: string): { wallMs: number; out: any } {
 
 /** Runs the child once; `stack` is a stack config, or "baseline". */
 export function evaluateOnce(stack: StackConfig | "baseline"): EvalRun {
+    const before = sourceHash();
     const { wallMs, out } = runChild(stack === "baseline" ? "baseline" : JSON.stringify(stack));
-    return { wallMs, ...(out as EvalChildOutput) };
+    const after = sourceHash();
+    return { wallMs, ...(out as EvalChildOutput), sourceHash: before === after ? before : undefined };
 }
 
 /** A stack as a user runs it: Slack configured, so the verification resource is part of it. */
@@ -78,15 +111,32 @@ export interface EvalRow {
     ratio: number;
     rssRatio: number;
     loaded: EvalChildOutput["loaded"];
-    /** Every run registered byte-identical inputs. */
+    /** Every two runs of the same program source registered byte-identical inputs. */
     inputsIdentical: boolean;
     distinctHashes: number;
+    /** Runs compared (same source before and after, and a partner run of that source). */
+    compared: number;
+    /** Program source versions seen across the runs (more than 1: someone edited the tree meanwhile). */
+    sourceVersions: number;
+    /** Resources whose inputs differed between runs of the same source. */
+    differing: string[];
 }
 
 function toRow(label: string, samples: EvalRun[], base?: { wall: number; rss: number }): EvalRow {
     const wall = stats(samples.map((x) => x.wallMs));
     const rss = stats(samples.map((x) => x.maxRssMiB));
     const hashes = new Set(samples.map((x) => x.inputsHash));
+    // Compare only runs of the same program source: the tree is shared, and an edit between
+    // two runs is a different program, not a noisy one.
+    const bySource = new Map<string, EvalRun[]>();
+    for (const x of samples) if (x.sourceHash) bySource.set(x.sourceHash, [...(bySource.get(x.sourceHash) ?? []), x]);
+    const groups = [...bySource.values()].filter((g) => g.length > 1);
+    const differing = new Set<string>();
+    for (const g of groups) {
+        for (const key of new Set(g.flatMap((x) => Object.keys(x.resourceHashes)))) {
+            if (new Set(g.map((x) => x.resourceHashes[key] ?? "(absent)")).size > 1) differing.add(key);
+        }
+    }
     return {
         label,
         samples,
@@ -101,8 +151,11 @@ function toRow(label: string, samples: EvalRun[], base?: { wall: number; rss: nu
         ratio: base ? wall.median / base.wall : 1,
         rssRatio: base ? rss.median / base.rss : 1,
         loaded: samples[0].loaded,
-        inputsIdentical: hashes.size === 1,
+        inputsIdentical: groups.every((g) => new Set(g.map((x) => x.inputsHash)).size === 1),
         distinctHashes: hashes.size,
+        compared: groups.reduce((a, g) => a + g.length, 0),
+        sourceVersions: new Set(samples.map((x) => x.sourceHash ?? "changed")).size,
+        differing: [...differing].sort(),
     };
 }
 

@@ -70,6 +70,14 @@ function loadedList(r: EvalRow): string {
     return on.length ? on.join(", ") : "none";
 }
 
+function identityCell(r: EvalRow): string {
+    const n = r.samples.length;
+    if (!r.inputsIdentical) return `**no**: ${r.differing.join(", ") || `${r.distinctHashes} variants`}`;
+    if (r.compared < 2) return "not checked (the program was edited between every two runs)";
+    if (r.compared === n) return `yes (${n}/${n})`;
+    return `yes (${r.compared} of ${n} runs compared; the others ran while the program was being edited)`;
+}
+
 function evaluationSection(baseline: EvalRow, rows: EvalRow[], sdk: ReturnType<typeof benchmarkSdkCost>): string {
     const out: string[] = [];
     out.push("## 1. Program evaluation (what a preview runs)");
@@ -94,7 +102,7 @@ function evaluationSection(baseline: EvalRow, rows: EvalRow[], sdk: ReturnType<t
             ms(r.rss),
             r === baseline ? "1.00" : fmt(r.rssRatio, 2),
             loadedList(r),
-            r.inputsIdentical ? `yes (${r.samples.length}/${r.samples.length})` : `**no** (${r.distinctHashes} variants)`,
+            identityCell(r),
         ]),
         ["l", "r", "r", "r", "r", "r", "l", "l"],
     ));
@@ -161,10 +169,15 @@ function evaluationSection(baseline: EvalRow, rows: EvalRow[], sdk: ReturnType<t
     );
     out.push("");
     const quiet = all.every((r) => r.inputsIdentical);
+    const edited = all.some((r) => r.sourceVersions > 1 || r.compared < r.samples.length);
     out.push(
-        `**Quiet preview.** Each run hashes every registration (type, name, inputs and provider, canonical JSON with sorted keys, secrets still ` +
-            `wrapped): inputs identical across runs for every row: **${quiet ? "yes" : "no"}** — no timestamp or random value in the inputs, so a ` +
-            "no-change `pulumi up` has nothing to diff. (Generated secrets come from `random` resources and stay in state.)",
+        "**Quiet preview.** Each run hashes every registration (type, name, inputs and provider, canonical JSON with sorted keys, secrets " +
+            "still wrapped, the serialized dynamic provider included), and runs of the same program source are compared (the source is hashed " +
+            `before and after each run, since others edit this tree). Inputs identical across runs for every row: **${quiet ? "yes" : "no"}**` +
+            (quiet
+                ? " — no timestamp or random value reaches the inputs, so a no-change `pulumi up` has nothing to diff (generated secrets come from `random` resources and stay in state)."
+                : ` — differing: ${[...new Set(all.flatMap((r) => r.differing))].join(", ")}.`) +
+            (edited ? " The program source changed during this run; only runs of the same source were compared." : ""),
     );
     return out.join("\n");
 }
@@ -351,7 +364,7 @@ async function main(): Promise<void> {
         if (r.loaded.docker) problems.push(`${r.label} loaded @pulumi/docker`);
     }
     for (const r of [evaluation.baseline, ...evaluation.rows]) {
-        if (!r.inputsIdentical) problems.push(`${r.label}: registered inputs differ between runs (${r.distinctHashes} variants)`);
+        if (!r.inputsIdentical) problems.push(`${r.label}: registered inputs differ between runs of the same program source (${r.differing.join(", ")})`);
     }
     for (const r of [...happy, ...faults]) {
         if (!r.allOutcomesOk) problems.push(`${r.scenario.label}: outcome ${[...new Set(r.runs.map((m) => m.outcome))].join("; ")}, expected ${"verified" in r.scenario.expect ? "verified" : r.scenario.expect.key}`);

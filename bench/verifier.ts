@@ -159,6 +159,11 @@ export function faultScenarios(t: VerifyTiming = BENCH_TIMING): Scenario[] {
     const min = protocolMinimum();
     const healthWaits = healthWaitsFor(HEALTH_FAIL_MS, t);
     const sharePolls = SHARE_AFTER_POLLS + 1;
+    // At most rateLimitRetries waits of at most maxRetryAfterSec each (then it fails), plus the requests themselves.
+    const rateLimitBound = {
+        ms: t.rateLimitRetries * t.maxRetryAfterSec * 1000,
+        what: `${t.rateLimitRetries} waits × ${t.maxRetryAfterSec} s max Retry-After, then it fails`,
+    };
     const grafanaOnly = { grafana: { health: 1, settings: 1, render: 1 }, slack: { "auth.test": 1 } };
     return [
         {
@@ -173,7 +178,7 @@ export function faultScenarios(t: VerifyTiming = BENCH_TIMING): Scenario[] {
             expect: { verified: true },
             minimum: add(min, { grafana: { health: healthWaits.length } }),
             expectedWaitsMs: healthWaits,
-            bound: { ms: t.healthTimeoutMs, what: "healthTimeoutMs" },
+            bound: { ms: t.healthTimeoutMs, what: "healthTimeoutMs, then grafana_unreachable" },
         },
         {
             label: "Slack 429, Retry-After: 1 (auth.test)",
@@ -183,7 +188,7 @@ export function faultScenarios(t: VerifyTiming = BENCH_TIMING): Scenario[] {
             expect: { verified: true },
             minimum: add(min, { slack: { "auth.test": 1 } }),
             expectedWaitsMs: [1000],
-            bound: { ms: (t.rateLimitRetries + 1) * t.maxRetryAfterSec * 1000, what: "rateLimitRetries × maxRetryAfterSec" },
+            bound: rateLimitBound,
         },
         {
             label: "one HTTP 500 from the upload URL",
@@ -193,7 +198,10 @@ export function faultScenarios(t: VerifyTiming = BENCH_TIMING): Scenario[] {
             expect: { verified: true },
             minimum: add(min, { slack: { upload: 1 } }),
             expectedWaitsMs: [], // the SDK's own backoff, counted separately
-            bound: { ms: sdkBackoffMs(t.slackRetries, t) + (t.slackRetries + 1) * t.requestTimeoutMs, what: "slackRetries with backoff" },
+            bound: {
+                ms: sdkBackoffMs(t.slackRetries, t) + (t.slackRetries + 1) * t.requestTimeoutMs,
+                what: `${t.slackRetries + 1} attempts × ${t.requestTimeoutMs / 1000} s timeout + ${sdkBackoffMs(t.slackRetries, t) / 1000} s backoff`,
+            },
         },
         {
             label: `sharing shows only after ${SHARE_AFTER_POLLS} polls`,
@@ -203,7 +211,7 @@ export function faultScenarios(t: VerifyTiming = BENCH_TIMING): Scenario[] {
             expect: { verified: true },
             minimum: protocolMinimum({ sharePolls }),
             expectedWaitsMs: shareWaitsFor(sharePolls, t),
-            bound: { ms: t.shareTimeoutMs, what: "shareTimeoutMs" },
+            bound: { ms: t.shareTimeoutMs, what: "shareTimeoutMs, then share_timeout" },
         },
         {
             label: "Slack 429, Retry-After: 1 (files.completeUploadExternal)",
@@ -213,7 +221,7 @@ export function faultScenarios(t: VerifyTiming = BENCH_TIMING): Scenario[] {
             expect: { verified: true },
             minimum: add(min, { slack: { "files.completeUploadExternal": 1 } }),
             expectedWaitsMs: [1000],
-            bound: { ms: (t.rateLimitRetries + 1) * t.maxRetryAfterSec * 1000, what: "rateLimitRetries × maxRetryAfterSec" },
+            bound: rateLimitBound,
             informational: true,
         },
         {
