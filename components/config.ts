@@ -41,6 +41,7 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
     { name: "rendererImage", type: "string", default: DEFAULT_RENDERER_IMAGE, description: "Grafana Image Renderer image with a pinned version tag; v5 recommended, v3/v4 supported." },
     { name: "grafanaPort", type: "integer", default: 3000, description: "Port Grafana is published on: the host port (docker) or the Service port (kubernetes)." },
     { name: "grafanaUrl", type: "string", default: "", description: "URL Pulumi uses to reach Grafana's API (provider and verifier). Docker default http://localhost:<grafanaPort>; kubernetes: derived from a LoadBalancer, otherwise set it." },
+    { name: "grafanaRootUrl", type: "string", default: "", description: "Public address people open Grafana at: Grafana's root_url, used in the links of Slack alerts. Docker default: grafanaUrl; kubernetes: unset (Grafana's own default) unless you set it." },
     { name: "grafanaAdminUser", type: "string", default: "admin", description: "Grafana admin user name." },
     { name: "grafanaAdminPassword", type: "string", default: "", secret: true, description: "Grafana admin password (secret). Generated and kept in state when unset." },
     { name: "rendererToken", type: "string", default: "", secret: true, description: "Shared token between Grafana and the renderer (secret). Generated and kept in state when unset." },
@@ -73,6 +74,11 @@ export interface StackSettings {
     grafanaPort: number;
     /** Explicit grafanaUrl, or the Docker default; undefined when it must be derived (kubernetes). */
     grafanaUrl?: string;
+    /**
+     * Grafana's public root_url (links in Slack). Kept apart from grafanaUrl on Kubernetes:
+     * setting grafanaUrl to a port-forward must not change (and restart) the workloads.
+     */
+    grafanaRootUrl?: string;
     grafanaAdminUser: string;
     /** Configured password (secret) or undefined: then one is generated. */
     grafanaAdminPassword?: pulumi.Output<string>;
@@ -246,6 +252,11 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
         problem("namespace", quote(namespace), "a Kubernetes name: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters", set("namespace", "grafana"));
     }
     const operatorApiVersion = oneOf("operatorApiVersion", OPERATOR_API_VERSIONS, "v1beta1") ?? "v1beta1";
+    if (isSet("operatorApiVersion") && kubernetesMode !== "operator") {
+        const context = k8s ? `kubernetesMode ${quote(kubernetesMode ?? modeRaw)}` : `target ${quote(raw("target"))}`;
+        problem("operatorApiVersion", `${quote(raw("operatorApiVersion"))} with ${context}`, "operatorApiVersion only with kubernetesMode operator",
+            "pulumi config rm operatorApiVersion   (or: pulumi config set kubernetesMode operator)");
+    }
 
     const image = (key: string, example: string): ImageRef => {
         const ref = parseImageRef(raw(key));
@@ -265,6 +276,11 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
             warnings.push(`grafanaImage ${grafanaImage.ref}: Grafana before ${RECOMMENDED_MIN_GRAFANA} has known Slack upload bugs (channel-name recipients fixed in 11.4.3); ${RECOMMENDED_MIN_GRAFANA}+ is recommended.`);
         }
     }
+    if (!k8s && /distroless/.test(grafanaImage.tag ?? "")) {
+        problem("grafanaImage", `${quote(grafanaImage.ref)} with target docker`,
+            "an image with a shell for Docker's healthcheck (the default Alpine tag or -ubuntu); distroless tags work on Kubernetes, whose probes need no shell",
+            set("grafanaImage", DEFAULT_GRAFANA_IMAGE));
+    }
     const rendererMajor = rendererImage.version?.major ?? 5;
     if (rendererImage.version && compareVersions(rendererImage.version, parseVersion(MIN_RENDERER)!) < 0) {
         problem("rendererImage", `${quote(rendererImage.ref)} (renderer ${formatVersion(rendererImage.version)})`,
@@ -274,6 +290,7 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
     const grafanaPort = integer("grafanaPort", 1, 65535, 3000);
     const explicitUrl = url("grafanaUrl", `http://localhost:${grafanaPort}`);
     const grafanaUrl = explicitUrl ?? (k8s ? undefined : `http://localhost:${grafanaPort}`);
+    const grafanaRootUrl = url("grafanaRootUrl", "https://grafana.example.com") ?? (k8s ? undefined : grafanaUrl);
 
     const grafanaAdminUser = raw("grafanaAdminUser");
     if (grafanaAdminUser === "" || grafanaAdminUser.includes(":") || /\s/.test(grafanaAdminUser)) {
@@ -281,12 +298,12 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
     }
     const password = secretValue("grafanaAdminPassword", "<password>");
     if (password !== undefined && password.length < 8) {
-        problem("grafanaAdminPassword", `a secret of ${password.length} characters`, "at least 8 characters, or unset to generate one",
+        problem("grafanaAdminPassword", "a secret shorter than 8 characters", "at least 8 characters, or unset to generate one",
             `${setSecret("grafanaAdminPassword", "<longer password>")}   (or: pulumi config rm grafanaAdminPassword)`);
     }
     const token = secretValue("rendererToken", "<token>");
     if (token !== undefined && (token.length < 16 || /[\s,]/.test(token))) {
-        problem("rendererToken", `a secret of ${token.length} characters${/[\s,]/.test(token) ? " containing spaces or commas" : ""}`,
+        problem("rendererToken", /[\s,]/.test(token) ? "a secret containing spaces or commas" : "a secret shorter than 16 characters",
             "at least 16 characters without spaces or commas (the renderer splits its token list on them), or unset to generate one",
             `${setSecret("rendererToken", "<token>")}   (or: pulumi config rm rendererToken)`);
     }
@@ -358,7 +375,7 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
 
     return {
         project, stack, target, kubernetesMode, namespace, operatorApiVersion, grafanaImage, rendererImage, rendererMajor,
-        grafanaPort, grafanaUrl, grafanaAdminUser,
+        grafanaPort, grafanaUrl, grafanaRootUrl, grafanaAdminUser,
         grafanaAdminPassword: password === undefined ? undefined : pulumi.secret(password),
         rendererToken: token === undefined ? undefined : pulumi.secret(token),
         ignoreHttpsErrors, rendererReplicas, grafanaServiceType, grafanaNodePort,

@@ -12,6 +12,11 @@ export const ADD_SLACK_HINT =
     "Slack is not configured: create the app from slack-app-manifest.yaml (README: \"Create the Slack app\"), then run " +
     "`pulumi config set --secret slackToken xoxb-...` and `pulumi config set slackChannel C0123ABCD` and `pulumi up` again.";
 
+/** Shown when Slack is on but Grafana does not know the address people open it at. */
+export const ROOT_URL_HINT =
+    "Links in Slack alerts use Grafana's root URL, which is not set (Grafana then links to http://localhost:3000/): " +
+    "run `pulumi config set grafanaRootUrl https://<address people open Grafana at>` and `pulumi up`.";
+
 async function deployTarget(settings: StackSettings, wiring: Wiring, secrets: StackSecrets): Promise<GrafanaDeployment> {
     if (settings.target === "docker") {
         const { DockerGrafanaWithRenderer } = await import("./docker/dockerGrafanaWithRenderer");
@@ -75,6 +80,7 @@ export async function defineStack(): Promise<Record<string, unknown>> {
     outputs.alertRuleName = alerting.alertRuleName;
     if (alerting.contactPointName) outputs.contactPoint = alerting.contactPointName;
     if (!settings.slack) nextSteps.push(ADD_SLACK_HINT);
+    else if (!settings.grafanaRootUrl) nextSteps.push(ROOT_URL_HINT);
 
     if (settings.verify) {
         const { SlackImageVerification } = await import("./verify/slackImageVerification");

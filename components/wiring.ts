@@ -110,7 +110,7 @@ const httpProbeCommand = (port: number, path: string) => [
 
 /** Decides the whole wiring for a stack and a placement. Pure: same input, same output. */
 export function decideWiring(
-    settings: Pick<StackSettings, "rendererMajor" | "ignoreHttpsErrors" | "grafanaAdminUser" | "grafanaUrl">,
+    settings: Pick<StackSettings, "rendererMajor" | "ignoreHttpsErrors" | "grafanaAdminUser" | "grafanaRootUrl">,
     placement: Placement,
 ): Wiring {
     const renderingServerUrl = `http://${placement.rendererHost}:${RENDERER_PORT}/render`;
@@ -127,7 +127,7 @@ export function decideWiring(
         },
     };
     // Links in Slack messages point at root_url; only set it when the public address is known.
-    if (settings.grafanaUrl) grafanaIni.server = { root_url: `${settings.grafanaUrl}/` };
+    if (settings.grafanaRootUrl) grafanaIni.server = { root_url: `${settings.grafanaRootUrl}/` };
 
     const grafanaSecretEnv: EnvVar[] = [
         { name: "GF_SECURITY_ADMIN_PASSWORD", secret: "grafanaAdminPassword" },

@@ -89,6 +89,9 @@ describe("config: each bad value is reported with the key, the value, what is al
         { title: "renderYamlTo with docker", values: { renderYamlTo: "out" }, key: "renderYamlTo", given: /"out" with target docker/, fix: /pulumi config rm renderYamlTo/ },
         { title: "boolean that is not one", values: { verify: "yes" }, key: "verify", given: /"yes"/, fix: /pulumi config set verify true/ },
         { title: "misspelt key", values: { grafanaPorts: "3000" }, key: "grafanaPorts", given: /unknown key/, fix: /pulumi config rm grafanaPorts && pulumi config set grafanaPort/ },
+        { title: "operator API version without operator mode", values: { target: "kubernetes", kubernetesMode: "sidecar", operatorApiVersion: "v1alpha1" }, key: "operatorApiVersion", given: /"v1alpha1" with kubernetesMode "sidecar"/, fix: /pulumi config rm operatorApiVersion/ },
+        { title: "distroless Grafana on Docker (no shell for the healthcheck)", values: { grafanaImage: "grafana/grafana:13.1.1-distroless" }, key: "grafanaImage", given: /distroless.*with target docker/, fix: /pulumi config set grafanaImage grafana\/grafana:13/ },
+        { title: "malformed public URL", values: { grafanaRootUrl: "grafana.example.com" }, key: "grafanaRootUrl", given: /"grafana.example.com"/, fix: /pulumi config set grafanaRootUrl https:/ },
         { title: "node port outside the range", values: { target: "kubernetes", grafanaServiceType: "NodePort", grafanaNodePort: "8080" }, key: "grafanaNodePort", given: /8080/, fix: /grafanaNodePort 30300/ },
     ];
     for (const c of cases) {

@@ -479,7 +479,7 @@ describe("kubernetes operator v1alpha1 (grafana-operator v4, the seeds' form)", 
     let run: K8sRun;
     let cr: RegisteredResource;
     before(async () => {
-        run = await deployK8s({ kubernetesMode: "operator", operatorApiVersion: "v1alpha1", grafanaUrl: "https://grafana.example.com" });
+        run = await deployK8s({ kubernetesMode: "operator", operatorApiVersion: "v1alpha1", grafanaUrl: "http://localhost:3000", grafanaRootUrl: "https://grafana.example.com" });
         cr = one(run.resources, T.grafanaV4);
     });
 
@@ -524,8 +524,8 @@ describe("kubernetes operator v1alpha1 (grafana-operator v4, the seeds' form)", 
         assert.deepEqual(cr.plain.spec.dataStorage.accessModes, ["ReadWriteOnce"]);
     });
 
-    it("reaches Grafana at the explicit grafanaUrl", () => {
-        assert.equal(run.apiUrl, "https://grafana.example.com");
+    it("reaches Grafana at the explicit grafanaUrl (not at the public root URL)", () => {
+        assert.equal(run.apiUrl, "http://localhost:3000");
         assert.equal(run.component.unreachableHint, undefined);
     });
 });

@@ -137,6 +137,7 @@ describe("program: kubernetes", () => {
             for (const s of SECRETS) assert.ok(!text.includes(s));
             assert.equal(plain.kubernetesMode, mode);
             assert.ok(one(run.resources, CONTACT_POINT));
+            assert.match(String(plain.nextSteps), /pulumi config set grafanaRootUrl/, "Slack links would point at localhost");
         });
     }
 

@@ -41,13 +41,20 @@ describe("wiring: one decision for every target", () => {
         }
     });
 
-    it("turns grafana.ini keys into GF_ variables and sets root_url from a known URL", () => {
+    it("turns grafana.ini keys into GF_ variables and sets root_url from the public URL", () => {
         assert.equal(grafanaEnvName("unified_alerting.screenshots", "capture"), "GF_UNIFIED_ALERTING_SCREENSHOTS_CAPTURE");
-        const s = settingsFor({ grafanaUrl: "https://grafana.example.com" });
-        const w = decideWiring(s, placementFor(s));
-        assert.equal(w.grafanaIni.server.root_url, "https://grafana.example.com/");
+        const docker = settingsFor({ grafanaUrl: "https://grafana.example.com" });
+        assert.equal(decideWiring(docker, placementFor(docker)).grafanaIni.server.root_url, "https://grafana.example.com/", "Docker: grafanaUrl is the public URL");
         const k8s = settingsFor({ target: "kubernetes" });
         assert.equal(decideWiring(k8s, placementFor(k8s)).grafanaIni.server, undefined, "unknown public URL: no root_url");
+        const public_ = settingsFor({ target: "kubernetes", grafanaRootUrl: "https://grafana.example.com" });
+        assert.equal(decideWiring(public_, placementFor(public_)).grafanaIni.server.root_url, "https://grafana.example.com/");
+    });
+
+    it("Kubernetes: setting grafanaUrl (a port-forward) does not change the wiring, so Grafana is not restarted", () => {
+        const before = settingsFor({ target: "kubernetes" });
+        const after = settingsFor({ target: "kubernetes", grafanaUrl: "http://localhost:3000" });
+        assert.deepEqual(decideWiring(after, placementFor(after)), decideWiring(before, placementFor(before)));
     });
 });
 
