@@ -20,6 +20,7 @@ resolves, the image uploads, and Slack shows it in the channel.
 Options (environment variable used when the option is absent):
   --grafana-url URL        Grafana's API as this machine reaches it      [GRAFANA_URL]
   --grafana-auth USER:PW   Grafana admin credentials                     [GRAFANA_AUTH]
+                           (prefer the variable: arguments are visible in ps)
   --slack-token TOKEN      Slack bot token, xoxb-...                     [SLACK_BOT_TOKEN]
                            (prefer the variable: arguments are visible in ps)
   --slack-channel CH       channel ID (C0123ABCD) or #name               [SLACK_CHANNEL]

@@ -5,5 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/pulumi.sh up --yes "$@"
 echo
-echo "Grafana:  $(bash scripts/pulumi.sh stack output grafanaUrl)   user: $(bash scripts/pulumi.sh stack output grafanaAdminUser)"
-echo "Password: npm run pulumi -- stack output grafanaAdminPassword --show-secrets"
+# Outputs may be missing (e.g. no grafanaUrl yet on Kubernetes): print what there is.
+bash scripts/pulumi.sh stack output --json | node -e '
+  const o = JSON.parse(require("fs").readFileSync(0, "utf8"));
+  if (o.grafanaUrl) console.log(`Grafana:  ${o.grafanaUrl}   user: ${o.grafanaAdminUser}`);
+  console.log("Password: npm run pulumi -- stack output grafanaAdminPassword --show-secrets");
+  for (const step of o.nextSteps ?? []) console.log(`Next:     ${step}`);'

@@ -48,7 +48,7 @@ describe("slack-app-manifest.yaml", () => {
         assert.strictEqual(m.settings.event_subscriptions, undefined);
     });
 
-    it("is what docs/slack-app.md tells people to install and invite", () => {
+    it("is what the README tells people to install and invite", () => {
         const doc = fs.readFileSync(DOC, "utf8");
         assert.ok(doc.includes("slack-app-manifest.yaml"));
         assert.ok(doc.includes(`/invite @${m.features.bot_user.display_name}`));

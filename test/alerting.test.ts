@@ -146,6 +146,7 @@ describe("GrafanaAlerting (issue 4)", () => {
             assert.strictEqual(p.plain.url, "http://grafana.test:3000/");
             assert.ok(isSecretValue(p.inputs.auth), "provider auth must be a secret");
             assert.strictEqual(p.plain.auth, `admin:${PASSWORD}`);
+            assert.ok(p.plain.retries * p.plain.retryWait >= 60, "rides out a Grafana that is briefly away after ready");
         });
 
         it("uses the explicit Grafana provider for every Grafana resource", () => {

@@ -9,7 +9,7 @@ import { StackSecrets } from "../components/stackSecrets";
 import { CHROMIUM_HOME, decideWiring, grafanaEnvName, placementFor, Wiring } from "../components/wiring";
 import { KubernetesGrafanaWithRenderer } from "../components/kubernetes/kubernetesGrafanaWithRenderer";
 import { decideGrafanaAccess, loadBalancerUrlFromStatus } from "../components/kubernetes/grafanaAccess";
-import { V1ALPHA1_TYPED_INI } from "../components/kubernetes/operatorMode";
+import { V1ALPHA1_TYPED_INI, operatorVersion } from "../components/kubernetes/operatorMode";
 import { isSecretValue, ofType, one, RegisteredResource, runWithMocks, valueOf } from "./harness/pulumiMocks";
 import { crdSchema, validateAllKubernetesObjects } from "./harness/kubernetesSchemas";
 
@@ -443,7 +443,8 @@ describe("kubernetes operator v1beta1 (grafana-operator v5)", function () {
     });
 
     it("uses the pinned Grafana image and its own admin credentials", () => {
-        assert.equal(cr.plain.spec.version, run.settings.grafanaImage.ref);
+        assert.equal(cr.plain.spec.version, run.settings.grafanaImage.tag, "the official image by tag: every v5 operator reads that");
+        assert.equal(operatorVersion("registry.local/grafana/grafana:13.1.1"), "registry.local/grafana/grafana:13.1.1", "another registry: full reference");
         assert.equal(cr.plain.spec.disableDefaultAdminSecret, true);
         const env = envMap(container(run.resources, "grafana").c);
         // valueFrom on both: the operator merges env by name over its own secretKeyRefs.

@@ -26,6 +26,10 @@ export const RULE_GROUP_NAME = PROJECT;
 /** Name (alert title, `alertname` label) of the demo rule. */
 export const ALERT_RULE_NAME = "Demo random walk above threshold";
 
+/** Retries of each Grafana API call, and the wait between them (about two minutes in all). */
+export const GRAFANA_API_RETRIES = 24;
+export const GRAFANA_API_RETRY_WAIT_SECONDS = 5;
+
 export interface GrafanaAlertingArgs {
     /** URL Pulumi uses to reach Grafana's HTTP API, e.g. http://localhost:3000 */
     grafanaUrl: pulumi.Input<string>;
@@ -81,6 +85,10 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
             {
                 url: args.grafanaUrl,
                 auth: pulumi.secret(pulumi.interpolate`${args.adminUser}:${args.adminPassword}`),
+                // Grafana can be briefly away right after "ready": a LoadBalancer hostname not
+                // resolving yet, or an operator still rolling the pod after a spec change.
+                retries: GRAFANA_API_RETRIES,
+                retryWait: GRAFANA_API_RETRY_WAIT_SECONDS,
             },
             { parent: this, dependsOn: ready },
         );

@@ -11,6 +11,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { OperatorApiVersion } from "../config";
+import { parseImageRef } from "../images";
 import { Wiring, grafanaEnvName } from "../wiring";
 import { AWAIT_TIMEOUTS, ModeContext, ModeResult, grafanaPortOnlyPolicy } from "./modeCommon";
 import { COMMON_LABELS, CONTAINER_NAMES, GRAFANA_CR_NAME, GRAFANA_DATA_SIZE, OPERATOR_POD_SELECTOR } from "./objectNames";
@@ -50,14 +51,23 @@ function grafanaCredentialEnv(a: OperatorSpecArgs) {
     return [adminUserFromSecret(a.secretName), ...toKubernetesEnv(a.wiring.grafanaSecretEnv, a.secretName)];
 }
 
+const OFFICIAL_GRAFANA = ["grafana/grafana", "docker.io/grafana/grafana"];
+
+/** What goes in v1beta1 `spec.version`: the tag for the official image, else the full reference. */
+export function operatorVersion(image: string): string {
+    const ref = parseImageRef(image);
+    return OFFICIAL_GRAFANA.includes(ref.repository) && ref.tag && !ref.digest ? ref.tag : image;
+}
+
 /** `spec` of a v1beta1 Grafana (operator v5). */
 export function grafanaV1beta1Spec(a: OperatorSpecArgs) {
     const { wiring } = a;
     const config: Record<string, Record<string, string>> = {};
     for (const [section, keys] of Object.entries(wiring.grafanaIni)) config[section] = { ...keys };
     return {
-        // A full image reference is accepted (anything with ':', '/' or '@').
-        version: a.grafanaImage,
+        // The official image by its tag alone: older v5 operators prefix spec.version with
+        // docker.io/grafana/grafana:, newer ones also take a full reference (used for others).
+        version: operatorVersion(a.grafanaImage),
         // Our Secret holds the admin password; the operator reads it back from the container env.
         disableDefaultAdminSecret: true,
         config,
