@@ -141,6 +141,14 @@ describe("program: kubernetes", () => {
         });
     }
 
+    it("a secret stored in plain text in the stack is refused, through the real config source", async () => {
+        const run = await runStack({ ...slackConfig }, { secretKeys: ["grafanaAdminPassword", "rendererToken"] });
+        assert.ok(run.error instanceof Error);
+        assert.match(run.error.message, /slackToken: got a value stored in plain text/);
+        assert.ok(!run.error.message.includes(TOKEN));
+        assert.deepEqual(run.resources, []);
+    });
+
     it("bad Kubernetes config registers nothing", async () => {
         const run = await runStack({ target: "kubernetes", kubernetesMode: "sidecar", rendererReplicas: "2", namespace: "Bad_NS", grafanaServiceType: "Ingress" });
         assert.ok(run.error instanceof Error);
