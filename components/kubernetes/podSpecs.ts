@@ -117,22 +117,26 @@ export function grafanaDataVolume(claimName: pulumi.Input<string>): Volume {
     return { name: GRAFANA_DATA_VOLUME, persistentVolumeClaim: { claimName } };
 }
 
-/**
- * The renderer container: pinned image, the wiring's env (token from the Secret), probes,
- * sizing, read-only root with writable /tmp and /dev/shm.
- */
-export function rendererContainer(plan: ContainerPlan, image: string, secretName: pulumi.Input<string>): Container {
+/** A container from its plan: pinned image, the wiring's env (secrets from the Secret), probes, sizing. */
+function containerFromPlan(name: string, plan: ContainerPlan, image: string, secretName: pulumi.Input<string>, rest: Pick<Container, "securityContext" | "volumeMounts">): Container {
     return {
-        name: CONTAINER_NAMES.renderer,
+        name,
         image,
         imagePullPolicy: "IfNotPresent",
         ports: [{ name: "http", containerPort: plan.containerPort, protocol: "TCP" }],
         env: toKubernetesEnv(plan.env, secretName),
         ...httpProbes(plan),
         resources: plan.resources,
+        ...rest,
+    };
+}
+
+/** The renderer container: read-only root with writable /tmp and /dev/shm. */
+export function rendererContainer(plan: ContainerPlan, image: string, secretName: pulumi.Input<string>): Container {
+    return containerFromPlan(CONTAINER_NAMES.renderer, plan, image, secretName, {
         securityContext: containerSecurityContext(plan, true),
         volumeMounts: rendererVolumeMounts(),
-    };
+    });
 }
 
 /**
@@ -144,20 +148,10 @@ export function grafanaSecurityContext(plan: ContainerPlan): SecurityContext {
     return containerSecurityContext(plan, false);
 }
 
-/**
- * The Grafana container for our own Deployments (sidecar, separate): the wiring's env,
- * probes, sizing, hardening, data volume.
- */
+/** The Grafana container for our own Deployments (sidecar, separate): hardening and the data volume. */
 export function grafanaContainer(plan: ContainerPlan, image: string, secretName: pulumi.Input<string>): Container {
-    return {
-        name: CONTAINER_NAMES.grafana,
-        image,
-        imagePullPolicy: "IfNotPresent",
-        ports: [{ name: "http", containerPort: plan.containerPort, protocol: "TCP" }],
-        env: toKubernetesEnv(plan.env, secretName),
-        ...httpProbes(plan),
-        resources: plan.resources,
+    return containerFromPlan(CONTAINER_NAMES.grafana, plan, image, secretName, {
         securityContext: grafanaSecurityContext(plan),
         volumeMounts: [{ name: GRAFANA_DATA_VOLUME, mountPath: GRAFANA_DATA_PATH }],
-    };
+    });
 }
