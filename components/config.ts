@@ -6,6 +6,7 @@ import {
     DEFAULT_GRAFANA_IMAGE, DEFAULT_RENDERER_IMAGE, ImageRef, MIN_GRAFANA_FOR_SLACK_UPLOADS, RECOMMENDED_MIN_GRAFANA,
     compareVersions, formatVersion, parseImageRef, parseVersion, pinProblem,
 } from "./images";
+import { isChannelId, isChannelName } from "./slackChannel";
 
 export type Target = "docker" | "kubernetes";
 export type KubernetesMode = "sidecar" | "operator" | "separate";
@@ -150,8 +151,6 @@ export function stackConfigSource(project = pulumi.getProject()): RawConfigSourc
 /** First renderer with the auth token Grafana sends (CVE-2022-31176). */
 const MIN_RENDERER = "3.6.1";
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const CHANNEL_ID = /^[CGD][A-Z0-9]{8,}$/;
-const CHANNEL_NAME = /^#[a-z0-9][a-z0-9._-]{0,79}$/;
 
 const quote = (v: string) => JSON.stringify(v);
 
@@ -355,7 +354,7 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
         problem("slackToken", `nothing while slackChannel is ${quote(slackChannel)}`, "a bot token (xoxb-...) whenever slackChannel is set",
             `${setSecret("slackToken", "xoxb-...")}   (or: pulumi config rm slackChannel)`);
     }
-    if (slackChannel !== "" && !CHANNEL_ID.test(slackChannel) && !CHANNEL_NAME.test(slackChannel)) {
+    if (slackChannel !== "" && !isChannelId(slackChannel) && !(slackChannel.startsWith("#") && isChannelName(slackChannel))) {
         const hint = /^[a-z0-9]/.test(slackChannel) ? `#${slackChannel}` : "C0123ABCD";
         problem("slackChannel", quote(slackChannel), "a channel ID such as C0123ABCD (recommended) or a #name of lowercase letters, digits, '-', '_' or '.'",
             set("slackChannel", `'${hint}'`));

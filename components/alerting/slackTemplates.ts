@@ -3,6 +3,7 @@
 // each alert's .Labels, .Annotations, .ValueString, .StartsAt, .PanelURL, .SilenceURL, ...).
 // The panel screenshot is not part of the text: Grafana uploads it with the bot token and
 // posts it in the message's thread.
+import { isChannelId, isChannelName } from "../slackChannel";
 
 /** Message title: status emoji, count of firing alerts, alert name and folder. */
 export const SLACK_TITLE_TEMPLATE =
@@ -32,9 +33,8 @@ export const SLACK_TEXT_TEMPLATE = [
  */
 export function normalizeSlackRecipient(channel: string): string {
     const c = channel.trim();
-    if (/^[CGD][A-Z0-9]{6,}$/.test(c)) return c;
-    if (/^#[^\s#,]{1,80}$/.test(c)) return c;
-    if (/^[a-z0-9][a-z0-9._-]{0,79}$/.test(c)) return `#${c}`;
+    if (isChannelId(c)) return c;
+    if (isChannelName(c)) return c.startsWith("#") ? c : `#${c}`;
     throw new Error(
         `invalid Slack channel "${channel}": use a channel ID such as C0123ABCDEF (recommended) or "#channel-name"`,
     );

@@ -8,6 +8,7 @@
 import type { WebClient } from "@slack/web-api";
 import { isVerificationError, verificationError } from "./messages";
 import { sleep, type VerifyTiming } from "./timing";
+import { isChannelId } from "../slackChannel";
 
 export const DEFAULT_SLACK_API_URL = "https://slack.com/api/";
 /** Scopes the verification (and Grafana's Slack contact point) need to post an image. */
@@ -142,9 +143,6 @@ export function missingScopes(scopes: string[] | undefined, needed: string[] = N
     return needed.filter((s) => !scopes.includes(s));
 }
 
-export function isChannelId(channel: string): boolean {
-    return /^[CGD][A-Z0-9]{6,}$/.test(channel);
-}
 
 export interface ResolvedChannel {
     id: string;

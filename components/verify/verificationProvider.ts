@@ -8,7 +8,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_HEIGHT, DEFAULT_WIDTH, failureSummary, fatalFailures, runVerification, type VerificationReport, type VerifyOptions } from "./checks";
 import { makeScrubber } from "./messages";
-import { createSlackContext, deleteSlackFile, isChannelId } from "./slackChecks";
+import { isChannelId, isChannelName } from "../slackChannel";
+import { createSlackContext, deleteSlackFile } from "./slackChecks";
 import { resolveTiming, type VerifyTiming } from "./timing";
 
 /** What the engine passes for a value not known yet (preview). */
@@ -139,7 +140,7 @@ export function validateInputs(news: Record<string, any>): { inputs: Record<stri
         if (channel === undefined || channel === null || channel === "") {
             delete inputs.slackChannel;
             if (hasToken) fail("slackChannel", "slackChannel is required with slackToken: the channel ID (C0123ABCD) or #name to post the test image to");
-        } else if (typeof channel !== "string" || !(isChannelId(channel) || /^#?[a-z0-9][a-z0-9._-]{0,79}$/.test(channel))) {
+        } else if (typeof channel !== "string" || !(isChannelId(channel) || isChannelName(channel))) {
             fail("slackChannel", "slackChannel must be a channel ID (C0123ABCD, G0123ABCD) or a channel name (#alerts: lowercase letters, digits, '-', '_', '.')");
         } else {
             inputs.slackChannel = channel;
