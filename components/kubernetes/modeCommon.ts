@@ -3,7 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { StackSettings } from "../config";
 import type { Wiring } from "../wiring";
-import { COMMON_LABELS, GRAFANA_DATA_CLAIM, GRAFANA_DATA_SIZE, labels } from "./objectNames";
+import { COMMON_LABELS, DEPLOYMENT_NAMES, GRAFANA_DATA_CLAIM, GRAFANA_DATA_SIZE, GRAFANA_SELECTOR, labels } from "./objectNames";
+import { grafanaContainer, grafanaDataVolume, podSecurityContext } from "./podSpecs";
+import type { Container, Volume } from "./podSpecs";
 
 export interface ModeContext {
     /** Prefix for Pulumi logical names (the component's name). */
@@ -56,4 +58,33 @@ export function grafanaPortOnlyPolicy(ctx: ModeContext, podSelector: Record<stri
             ingress: [{ ports: [{ protocol: "TCP", port: ctx.wiring.grafana.containerPort }] }],
         },
     }, ctx.opts);
+}
+
+/**
+ * Grafana's own Deployment (sidecar, separate): one replica with its database on the
+ * ReadWriteOnce claim, replaced rather than rolled so the claim is never held twice.
+ * `extra` adds the renderer when it shares the pod.
+ */
+export function grafanaDeployment(ctx: ModeContext, extra: { containers?: Container[]; volumes?: Volume[] } = {}): k8s.apps.v1.Deployment {
+    const { settings, wiring } = ctx;
+    const claim = grafanaDataClaim(ctx);
+    const podLabels = labels(GRAFANA_SELECTOR, "grafana");
+    return new k8s.apps.v1.Deployment(`${ctx.name}-grafana`, {
+        metadata: { name: DEPLOYMENT_NAMES.grafana, namespace: ctx.namespace, labels: podLabels },
+        spec: {
+            replicas: 1,
+            strategy: { type: "Recreate" },
+            selector: { matchLabels: { ...GRAFANA_SELECTOR } },
+            template: {
+                metadata: { labels: podLabels },
+                spec: {
+                    automountServiceAccountToken: false,
+                    enableServiceLinks: false,
+                    securityContext: podSecurityContext(wiring.grafana.runAsUser),
+                    containers: [grafanaContainer(wiring.grafana, settings.grafanaImage.ref, ctx.secretName), ...(extra.containers ?? [])],
+                    volumes: [grafanaDataVolume(claim.metadata.name), ...(extra.volumes ?? [])],
+                },
+            },
+        },
+    }, { ...ctx.opts, customTimeouts: AWAIT_TIMEOUTS });
 }

@@ -6,12 +6,12 @@ import type * as k8s from "@pulumi/kubernetes";
 import type { ContainerPlan, EnvVar, SecretName } from "../wiring";
 import { ADMIN_USER_KEY, CONTAINER_NAMES, GRAFANA_DATA_PATH, SECRET_KEYS } from "./objectNames";
 
-type Container = k8s.types.input.core.v1.Container;
+export type Container = k8s.types.input.core.v1.Container;
 type K8sEnvVar = k8s.types.input.core.v1.EnvVar;
 type Probe = k8s.types.input.core.v1.Probe;
 type SecurityContext = k8s.types.input.core.v1.SecurityContext;
 type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
-type Volume = k8s.types.input.core.v1.Volume;
+export type Volume = k8s.types.input.core.v1.Volume;
 type VolumeMount = k8s.types.input.core.v1.VolumeMount;
 
 /** A reference to a key of the credentials Secret: `valueFrom.secretKeyRef`. */

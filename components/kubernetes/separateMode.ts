@@ -4,12 +4,11 @@
 // one, and a NetworkPolicy lets only Grafana's pods reach it.
 import * as k8s from "@pulumi/kubernetes";
 import { DEPLOYMENT_NAMES, GRAFANA_SELECTOR, RENDERER_SELECTOR, SERVICE_NAMES, labels } from "./objectNames";
-import { AWAIT_TIMEOUTS, ModeContext, ModeResult, grafanaDataClaim } from "./modeCommon";
-import { grafanaContainer, grafanaDataVolume, podSecurityContext, rendererContainer, rendererVolumes } from "./podSpecs";
+import { AWAIT_TIMEOUTS, ModeContext, ModeResult, grafanaDeployment } from "./modeCommon";
+import { podSecurityContext, rendererContainer, rendererVolumes } from "./podSpecs";
 
 export function deploySeparate(ctx: ModeContext): ModeResult {
     const { settings, wiring } = ctx;
-    const grafanaLabels = labels(GRAFANA_SELECTOR, "grafana");
     const rendererLabels = labels(RENDERER_SELECTOR, "renderer");
     const replicas = settings.rendererReplicas;
 
@@ -68,26 +67,7 @@ export function deploySeparate(ctx: ModeContext): ModeResult {
         }, ctx.opts);
     }
 
-    const claim = grafanaDataClaim(ctx);
-    const grafana = new k8s.apps.v1.Deployment(`${ctx.name}-grafana`, {
-        metadata: { name: DEPLOYMENT_NAMES.grafana, namespace: ctx.namespace, labels: grafanaLabels },
-        spec: {
-            replicas: 1,
-            // One Grafana with its database on a ReadWriteOnce volume.
-            strategy: { type: "Recreate" },
-            selector: { matchLabels: { ...GRAFANA_SELECTOR } },
-            template: {
-                metadata: { labels: grafanaLabels },
-                spec: {
-                    automountServiceAccountToken: false,
-                    enableServiceLinks: false,
-                    securityContext: podSecurityContext(wiring.grafana.runAsUser),
-                    containers: [grafanaContainer(wiring.grafana, settings.grafanaImage.ref, ctx.secretName)],
-                    volumes: [grafanaDataVolume(claim.metadata.name)],
-                },
-            },
-        },
-    }, { ...ctx.opts, customTimeouts: AWAIT_TIMEOUTS });
+    const grafana = grafanaDeployment(ctx);
 
     return { grafanaPodSelector: { ...GRAFANA_SELECTOR }, ready: [grafana, renderer, rendererService] };
 }
