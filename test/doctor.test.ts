@@ -4,7 +4,7 @@
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
 import * as path from "node:path";
-import { FakeGrafana, FakeSlack, GOOD_TOKEN } from "./fakes";
+import { FakeGrafana, FakeSlack, GOOD_TOKEN, type FakeGrafanaOptions } from "./fakes";
 
 const REPO = path.resolve(__dirname, "..");
 const FAST = JSON.stringify({ healthIntervalMs: 5, shareIntervalMs: 5, slackRetryMinMs: 1, slackRetryMaxMs: 5, requestTimeoutMs: 2000 });
@@ -142,11 +142,12 @@ describe("doctor (child process)", function () {
     });
 
     it("a wrong dashboard or panel, or a broken renderer, is never verified and uploads nothing", async () => {
-        for (const [g, args, key] of [
+        const cases: Array<[FakeGrafanaOptions, string[], string]> = [
             [{ dashboards: { "gsa-dash-dev": [1] } }, ["--dashboard-uid", "typo-dash"], "dashboard_not_found"],
             [{ dashboards: { "gsa-dash-dev": [1] } }, ["--panel-id", "9"], "panel_not_found"],
             [{ renderMode: "error" }, [], "render_failed"],
-        ] as const) {
+        ];
+        for (const [g, args, key] of cases) {
             await start(g);
             const r = await doctor(["--json", "--grafana-url", grafana.url, "--slack-api-url", slack.apiUrl, "--timing", FAST, ...args], {
                 GRAFANA_AUTH: grafana.auth,
