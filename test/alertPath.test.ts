@@ -234,7 +234,7 @@ describe("alert-path stage (fake Grafana notifier -> fake Slack, over HTTP)", ()
         const report = await runVerification(options({ alertTimeoutMs: 0 }));
         assert.equal(report.checks.some((c) => c.id === "alert.path"), false);
         assert.equal(report.level, "direct render+upload");
-        assert.deepEqual(grafana.faults.sequence(), ["health", "settings", "render"]);
+        assert.deepEqual(grafana.faults.sequence().filter((e) => ["rules", "receivers", "provisioning"].includes(e)), []);
     });
 
     it("a failed direct check skips the stage", async () => {
