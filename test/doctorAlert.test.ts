@@ -71,7 +71,7 @@ describe("doctor --alert (child process)", function () {
         assert.ok(lines.some((l) => /^\.\.\.\.  alert path: rule "Demo random walk above threshold" \(gsa-demo-rule-dev[^)]*\) is firing/.test(l)), r.stdout);
         assert.ok(lines.some((l) => /^\.\.\.\.  alert path: contact point grafana-slack-alerts-dev delivered at /.test(l)), r.stdout);
         assert.match(r.stdout, /^PASS  alert\.path +Grafana's own alert reached Slack with its screenshot: alert path: Grafana's alert for rule .* with its screenshot F0FAKE\d+/m);
-        assert.match(r.stdout, /All checks passed: 9 passed, 0 failed, 0 skipped\. Verified: alert path: /);
+        assert.match(r.stdout, /All checks passed: \d+ passed, 0 failed, 0 skipped\. Verified: alert path: /);
         assert.ok(!r.stdout.includes(GOOD_TOKEN) && !r.stdout.includes(grafana.opts.password));
     });
 
