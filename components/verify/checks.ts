@@ -5,7 +5,7 @@
 // Request budget on the happy path (the benchmarks count these): health 1, frontend
 // settings 1, render 1, auth.test 1, conversations.list only for a `#name`,
 // getUploadURLExternal 1, upload POST 1, completeUploadExternal 1, files.info until shared.
-import { checkRendererAvailable, displayUrl, renderPanel, waitForGrafana, type RenderedImage } from "./grafanaChecks";
+import { checkRendererAvailable, displayUrl, renderPanel, waitForGrafana, type GrafanaWait, type RenderedImage } from "./grafanaChecks";
 import { describeFailure, isVerificationError, makeScrubber, verificationError, type MessageKey, type VerificationFailure } from "./messages";
 import {
     createSlackContext,
@@ -74,6 +74,12 @@ export interface VerifyOptions {
     timing?: Partial<VerifyTiming>;
     /** Called as each check finishes (progress output). */
     onCheck?: (c: CheckResult) => void;
+    /** Fail the health check at once on an error waiting cannot fix (refused, unknown host, invalid URL); doctor's default. */
+    failFastOnConnectionError?: boolean;
+    /** Called before each pause while waiting for Grafana's health (progress output). */
+    onGrafanaWait?: (w: GrafanaWait) => void;
+    /** Called with the rendered PNG after a real render (doctor --out). */
+    onImage?: (png: Buffer) => void;
 }
 
 export interface VerificationReport {
@@ -141,7 +147,7 @@ export async function runVerification(options: VerifyOptions): Promise<Verificat
     let image: RenderedImage | undefined;
     let grafanaUp = false;
     try {
-        const health = await waitForGrafana(grafana, timing);
+        const health = await waitForGrafana(grafana, timing, { failFast: options.failFastOnConnectionError, onWait: options.onGrafanaWait });
         grafanaUp = true;
         report.grafana = { version: health.version, healthAttempts: health.attempts };
         pass("grafana.health", `${url}/api/health answered 200${health.version ? ` (Grafana ${health.version})` : ""} after ${health.attempts} attempt${health.attempts === 1 ? "" : "s"}`);
@@ -168,6 +174,7 @@ export async function runVerification(options: VerifyOptions): Promise<Verificat
             image = await renderPanel(grafana, { dashboardUid: options.dashboardUid, panelId: options.panelId, width, height, orgId: options.orgId }, timing);
             report.image = { width: image.width, height: image.height, bytes: image.bytes, renderMs: image.renderMs };
             pass("grafana.render", `panel ${options.panelId} of dashboard ${options.dashboardUid}: a ${image.width}x${image.height} PNG, ${image.bytes} bytes, in ${image.renderMs} ms`);
+            options.onImage?.(image.png);
         } catch (e) {
             fail("grafana.render", e);
         }
