@@ -9,6 +9,7 @@ import { makeScrubber } from "../components/verify/messages";
 import { resolveTiming, type VerifyTiming } from "../components/verify/timing";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { sizeProblem } from "../components/verify/grafanaChecks";
 
 /** Secrets seen on the command line or in the environment, for scrubbing a crash message. */
 let knownSecrets: Array<string | undefined> = [process.env.SLACK_BOT_TOKEN, process.env.GRAFANA_AUTH];
@@ -149,6 +150,10 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
     const panelId = positiveInt("panel-id", pick("panel-id", "GRAFANA_PANEL_ID"), PANEL_ID);
     const width = positiveInt("width", pick("width"), 1000);
     const height = positiveInt("height", pick("height"), 500);
+    for (const [name, v] of [["width", width], ["height", height]] as const) {
+        const problem = sizeProblem(name, v);
+        if (problem) throw new UsageError(`--${problem}, got ${v}`);
+    }
 
     let timing: Partial<VerifyTiming> = { healthTimeoutMs: 10_000 };
     const healthTimeoutMs = seconds("health-timeout", pick("health-timeout"));
