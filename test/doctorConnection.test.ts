@@ -105,14 +105,14 @@ describe("doctor: connection errors, progress, --out (child process)", function 
     it("--out saves the rendered panel as the PNG Grafana returned", async () => {
         grafana = await FakeGrafana.start();
         const file = path.join(tmp, "panel.png");
-        const r = await doctor(["--json", "--grafana-url", grafana.url, "--width", "640", "--height", "320", "--out", file, "--timing", FAST], { GRAFANA_AUTH: grafana.auth });
+        const r = await doctor(["--json", "--grafana-url", grafana.url, "--width", "1200", "--height", "600", "--out", file, "--timing", FAST], { GRAFANA_AUTH: grafana.auth });
         assert.equal(r.code, 0, r.stdout + r.stderr);
         const out = JSON.parse(r.stdout);
         assert.equal(out.savedImage, file);
         const png = fs.readFileSync(file);
-        assert.deepEqual(readPngHeader(png), { ok: true, width: 640, height: 320 });
+        assert.deepEqual(readPngHeader(png), { ok: true, width: 1200, height: 600 });
         assert.equal(png.length, out.image.bytes);
-        assert.match(r.stderr, new RegExp(`doctor: saved the rendered panel \\(640x320 PNG\\) to ${file.replace(/[.]/g, "\\.")}`));
+        assert.match(r.stderr, new RegExp(`doctor: saved the rendered panel \\(1200x600 PNG\\) to ${file.replace(/[.]/g, "\\.")}`));
     });
 
     it("--out saves nothing when the panel did not render, and a missing directory is bad usage", async () => {
