@@ -11,6 +11,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { sizeProblem } from "../components/verify/grafanaChecks";
 
+/** --alert-timeout default, as verifyAlertTimeout's. */
+const DEFAULT_ALERT_TIMEOUT_SEC = 300;
+
 /** Secrets seen on the command line or in the environment, for scrubbing a crash message. */
 let knownSecrets: Array<string | undefined> = [process.env.SLACK_BOT_TOKEN, process.env.GRAFANA_AUTH];
 
@@ -42,11 +45,16 @@ Options (environment variable used when the option is absent):
                            '{"renderTimeoutMs":120000}'
   --out FILE.png           save the rendered panel to this file, to look at it
   --no-send                every check but the upload
+  --alert                  then wait for Grafana's OWN alert of the rule attached to the
+                           panel and find it in the channel with its screenshot (needs
+                           channels:history / groups:history); prints a line per change
+  --alert-timeout SEC      how long --alert waits for the alert (default 300)
   --json                   print one JSON object instead of the checklist
   -h, --help               this text
 
-Without a Slack token only the Grafana checks run. Exit status: 0 all checks passed,
-1 a check failed, 2 bad usage. Every message is explained in docs/troubleshooting.md.`;
+Without a Slack token only the Grafana checks run. Exit status: 0 all checks passed
+(with --alert: only when Grafana's alert was found with its screenshot), 1 a check
+failed, 2 bad usage. Every message is explained in docs/troubleshooting.md.`;
 
 class UsageError extends Error {}
 
@@ -72,6 +80,7 @@ const VALUE_OPTIONS = [
     "share-timeout",
     "timing",
     "out",
+    "alert-timeout",
 ] as const;
 type ValueOption = (typeof VALUE_OPTIONS)[number];
 
@@ -108,6 +117,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
     const given: Partial<Record<ValueOption, string>> = {};
     let send = true;
     let json = false;
+    let alert = false;
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         if (arg === "-h" || arg === "--help") return "help";
@@ -117,6 +127,10 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
         }
         if (arg === "--json") {
             json = true;
+            continue;
+        }
+        if (arg === "--alert") {
+            alert = true;
             continue;
         }
         const m = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg);
@@ -183,6 +197,12 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
         if (fs.existsSync(out) && fs.statSync(out).isDirectory()) throw new UsageError(`--out must name a file (e.g. panel.png), not the directory ${out}`);
     }
 
+    const alertTimeoutMs = seconds("alert-timeout", pick("alert-timeout")) ?? DEFAULT_ALERT_TIMEOUT_SEC * 1000;
+    if (given["alert-timeout"] !== undefined && !alert) throw new UsageError("--alert-timeout goes with --alert");
+    if (alert && !slackToken) throw new UsageError("--alert needs a Slack token to read the channel: pass --slack-token or set SLACK_BOT_TOKEN");
+    if (alert && !send) throw new UsageError("--alert cannot go with --no-send: the stage follows the direct upload");
+    const stackDashboard = uidsFor(stack).dashboard;
+
     return {
         json,
         ...(out !== undefined ? { out } : {}),
@@ -202,6 +222,9 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
             // Someone running doctor wants the answer now: an error waiting cannot fix ends
             // the health check at once, unless they asked to wait (--health-timeout).
             failFastOnConnectionError: healthTimeoutMs === undefined,
+            // The stack's demo rule when checking the stack's dashboard; otherwise the
+            // rule annotated with the checked panel.
+            ...(alert ? { alertTimeoutMs, alertRuleUid: dashboardUid === stackDashboard ? uidsFor(stack).rule : undefined } : {}),
         },
     };
 }
@@ -245,6 +268,10 @@ async function main(): Promise<number> {
         const target = options.slackToken ? `, Slack ${options.slackChannel}${options.send === false ? " (no send)" : ""}` : ", no Slack token (Grafana checks only)";
         process.stdout.write(`Checking Grafana ${new URL(options.grafanaUrl).origin}, panel ${options.panelId} of dashboard ${options.dashboardUid}${target}\n`);
         options.onCheck = (c) => process.stdout.write(`${checklistLine(c)}\n`);
+        if (options.alertTimeoutMs) {
+            process.stdout.write(`Then waiting up to ${Math.round(options.alertTimeoutMs / 1000)}s for Grafana's own alert of the panel's rule in Slack\n`);
+            options.onAlertProgress = (line) => process.stdout.write(`....  ${line}\n`);
+        }
     }
     // Progress on stderr, so --json keeps stdout one JSON object.
     options.onGrafanaWait = (w) =>
@@ -274,6 +301,8 @@ async function main(): Promise<number> {
             image: report.image,
             slack: report.slack,
             ...(parsed.out ? { savedImage: saved ?? null } : {}),
+            level: report.level,
+            ...(report.alertPath ? { alertPath: report.alertPath } : {}),
         };
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     } else {

@@ -18,6 +18,7 @@ import {
     type SlackIdentity,
 } from "./slackChecks";
 import { resolveTiming, type VerifyTiming } from "./timing";
+import { ALERT_CHECK_TITLE, runAlertStage, type AlertPathResult } from "./alertPath";
 
 export type CheckId =
     | "grafana.health"
@@ -28,7 +29,8 @@ export type CheckId =
     | "slack.scopes"
     | "slack.channel"
     | "slack.upload"
-    | "slack.landed";
+    | "slack.landed"
+    | "alert.path";
 
 export const CHECK_TITLES: Record<CheckId, string> = {
     "grafana.health": "Grafana is up",
@@ -40,6 +42,7 @@ export const CHECK_TITLES: Record<CheckId, string> = {
     "slack.channel": "The channel resolves",
     "slack.upload": "The image uploads to the channel",
     "slack.landed": "The image landed in the channel",
+    "alert.path": ALERT_CHECK_TITLE,
 };
 
 export interface CheckResult {
@@ -82,6 +85,12 @@ export interface VerifyOptions {
     onGrafanaWait?: (w: GrafanaWait) => void;
     /** Called with the rendered PNG after a real render (doctor --out). */
     onImage?: (png: Buffer) => void;
+    /** Alert-path stage (alertPath.ts): how long to wait for Grafana's own alert, in ms; 0 or unset skips it. */
+    alertTimeoutMs?: number;
+    /** UID of the alert rule to follow; without it, the rule annotated with the checked panel. */
+    alertRuleUid?: string;
+    /** One line per change of state while the alert-path stage waits. */
+    onAlertProgress?: (line: string) => void;
 }
 
 export interface VerificationReport {
@@ -104,13 +113,17 @@ export interface VerificationReport {
         messageTs?: string;
         polls?: number;
     };
+    /** The level proven: Grafana's own alert with its screenshot, the direct render+upload, or nothing. */
+    level?: "alert path" | "direct render+upload" | "nothing";
+    /** The alert-path stage's findings, when it ran. */
+    alertPath?: AlertPathResult;
 }
 
 export const DEFAULT_WIDTH = 1000;
 export const DEFAULT_HEIGHT = 500;
 
 /** Failure keys that leave the deployment standing: the post went out, only the proof is missing. */
-export const NON_FATAL_KEYS: MessageKey[] = ["verify_scope_missing"];
+export const NON_FATAL_KEYS: MessageKey[] = ["verify_scope_missing", "alert_read_scope_missing", "alert_notified_earlier"];
 
 function failureOf(e: unknown): VerificationFailure {
     if (isVerificationError(e)) return e.failure;
@@ -119,7 +132,7 @@ function failureOf(e: unknown): VerificationFailure {
     return describeFailure("unexpected_error", { detail: msg });
 }
 
-export async function runVerification(options: VerifyOptions): Promise<VerificationReport> {
+async function runDirectVerification(options: VerifyOptions): Promise<VerificationReport> {
     const timing = resolveTiming(options.timing);
     const scrub = makeScrubber([options.slackToken, options.grafanaAuth]);
     const checks: CheckResult[] = [];
@@ -317,6 +330,15 @@ export async function runVerification(options: VerifyOptions): Promise<Verificat
         report.verifiedHow = `not verified: ${failureOf(e).what}`;
     }
     return finish(report, scrub);
+}
+
+/**
+ * The verification: the direct checks, then (with `alertTimeoutMs`) the alert-path stage,
+ * which waits for Grafana's own notification of the rule and finds it in Slack.
+ */
+export async function runVerification(options: VerifyOptions): Promise<VerificationReport> {
+    const report = await runDirectVerification(options);
+    return runAlertStage(report, options);
 }
 
 function finish(report: VerificationReport, scrub: (s: string) => string): VerificationReport {
