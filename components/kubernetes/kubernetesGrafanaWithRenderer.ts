@@ -11,7 +11,7 @@ import type { GrafanaDeployment } from "../grafanaDeployment";
 import type { StackSecrets } from "../stackSecrets";
 import type { Wiring } from "../wiring";
 import { GrafanaAccess, LoadBalancerStatus, decideGrafanaAccess, loadBalancerUrl } from "./grafanaAccess";
-import { AWAIT_TIMEOUTS, ModeContext, ModeResult } from "./modeCommon";
+import { AWAIT_TIMEOUTS, ModeContext, ModeResult, contextLabels } from "./modeCommon";
 import { ADMIN_USER_KEY, COMMON_LABELS, SECRET_KEYS, SERVICE_NAMES, labels } from "./objectNames";
 import { deployOperator } from "./operatorMode";
 import { deployRendererOnly } from "./rendererMode";
@@ -58,8 +58,9 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
         }
         const childOpts: pulumi.CustomResourceOptions = { parent: this, ...(this.provider ? { provider: this.provider } : {}) };
 
+        const instanceLabels = contextLabels(settings.stack);
         this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: { name: settings.namespace, labels: { ...COMMON_LABELS } },
+            metadata: { name: settings.namespace, labels: { ...COMMON_LABELS, ...instanceLabels } },
         }, childOpts);
         const namespace = this.namespace.metadata.name;
 
@@ -68,7 +69,7 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
         // together and never run with two different tokens.
         const adminUser = wiring.grafanaIni.security?.admin_user ?? settings.grafanaAdminUser;
         this.credentials = new k8s.core.v1.Secret(`${name}-credentials`, {
-            metadata: { namespace, labels: labels({}, "credentials") },
+            metadata: { namespace, labels: labels({}, "credentials", instanceLabels) },
             type: "Opaque",
             immutable: true,
             // Renderer mode: the token only; no Grafana here, so no admin credentials either.
@@ -79,7 +80,7 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
             },
         }, childOpts);
 
-        const ctx: ModeContext = { name, settings, wiring, namespace, secretName: this.credentials.metadata.name, opts: childOpts };
+        const ctx: ModeContext = { name, settings, wiring, namespace, secretName: this.credentials.metadata.name, opts: childOpts, instanceLabels };
         this.renderingServerUrl = wiring.renderingServerUrl;
         this.renderingCallbackUrl = wiring.renderingCallbackUrl;
 
@@ -97,7 +98,7 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
         // Grafana's Service: the callback host in separate mode, the API endpoint for Pulumi otherwise.
         const nodePort = settings.grafanaServiceType === "NodePort" ? settings.grafanaNodePort : undefined;
         this.grafanaService = new k8s.core.v1.Service(`${name}-grafana-service`, {
-            metadata: { name: SERVICE_NAMES.grafana, namespace, labels: labels({}, "grafana") },
+            metadata: { name: SERVICE_NAMES.grafana, namespace, labels: labels({}, "grafana", instanceLabels) },
             spec: {
                 type: settings.grafanaServiceType,
                 selector: result.grafanaPodSelector,

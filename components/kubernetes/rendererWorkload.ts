@@ -2,8 +2,8 @@
 // and a PodDisruptionBudget with several replicas. Separate mode puts it beside the Grafana
 // it deploys; renderer mode deploys it alone for a Grafana from elsewhere.
 import * as k8s from "@pulumi/kubernetes";
-import { DEPLOYMENT_NAMES, RENDERER_SELECTOR, SERVICE_NAMES, labels } from "./objectNames";
-import { AWAIT_TIMEOUTS, ModeContext } from "./modeCommon";
+import { DEPLOYMENT_NAMES, RENDERER_SELECTOR, SERVICE_NAMES, labels, versionLabel } from "./objectNames";
+import { AWAIT_TIMEOUTS, ModeContext, podPlacementSpec } from "./modeCommon";
 import { podSecurityContext, rendererContainer, rendererVolumes } from "./podSpecs";
 
 /** Who may call the renderer: Grafana's pods, in the renderer's namespace or another one. */
@@ -20,19 +20,21 @@ export interface RendererWorkload {
 
 export function rendererWorkload(ctx: ModeContext, clients: RendererClients): RendererWorkload {
     const { settings, wiring } = ctx;
-    const rendererLabels = labels(RENDERER_SELECTOR, "renderer");
+    const rendererLabels = labels(RENDERER_SELECTOR, "renderer", ctx.instanceLabels);
+    const workloadLabels = { ...rendererLabels, ...versionLabel(settings.rendererImage.tag) };
     const replicas = settings.rendererReplicas;
 
     const deployment = new k8s.apps.v1.Deployment(`${ctx.name}-renderer`, {
-        metadata: { name: DEPLOYMENT_NAMES.renderer, namespace: ctx.namespace, labels: rendererLabels },
+        metadata: { name: DEPLOYMENT_NAMES.renderer, namespace: ctx.namespace, labels: workloadLabels },
         spec: {
             replicas,
             selector: { matchLabels: { ...RENDERER_SELECTOR } },
             template: {
-                metadata: { labels: rendererLabels },
+                metadata: { labels: workloadLabels },
                 spec: {
                     automountServiceAccountToken: false,
                     enableServiceLinks: false,
+                    ...podPlacementSpec(settings.podPlacement),
                     securityContext: podSecurityContext(wiring.renderer.runAsUser),
                     containers: [rendererContainer(wiring.renderer, settings.rendererImage.ref, ctx.secretName)],
                     volumes: rendererVolumes(),
