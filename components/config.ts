@@ -382,7 +382,7 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
         problem("renderYamlTo", `${quote(renderYamlTo)} with target docker`, "renderYamlTo only with target kubernetes", "pulumi config rm renderYamlTo");
     }
 
-    const kubernetesSettings = readKubernetesSettings({ raw, isSet, problem, url }, { target, kubernetesMode, ignoreHttpsErrors });
+    const kubernetesSettings = readKubernetesSettings({ raw, isSet, problem, url, integer, boolean }, { target, kubernetesMode, ignoreHttpsErrors, rendererReplicas });
 
     if (problems.length > 0) throw new ConfigValidationError(problems);
 
