@@ -132,7 +132,9 @@ describe("verification provider, serialized and run in a child process", functio
     it("serializes to plain JavaScript that re-requires the Slack SDK by name and captures no program state", () => {
         assert.match(providerText, /require\("@slack\/web-api"\)/);
         assert.doesNotMatch(providerText, /ts-node|xoxb-fake/);
-        assert.doesNotMatch(providerText, /require\("@pulumi\/pulumi"\)/);
+        // @pulumi/pulumi only for pulumi.log progress of the alert-path stage, required at run time.
+        assert.equal(providerText.match(/require\("@pulumi\/pulumi"\)/g)?.length ?? 0, 1);
+        assert.match(providerText, /function \/\*logProgress\*\/\(line\) \{[^]*?require\("@pulumi\/pulumi"\)/);
     });
 
     describe("check", () => {
@@ -151,14 +153,17 @@ describe("verification provider, serialized and run in a child process", functio
                 grafanaAuth: "",
                 panelId: 0,
                 width: 3.5,
+                height: 360,
                 slackToken: "xoxb-has a space-verysecretvalue",
                 slackChannel: "general channel",
                 slackApiUrl: "ftp://x",
                 dashboardUid: "",
             }));
             const props = r.result.failures.map((f: any) => f.property).sort();
-            assert.deepEqual(props, ["dashboardUid", "grafanaAuth", "grafanaUrl", "panelId", "slackApiUrl", "slackChannel", "slackToken", "width"]);
+            assert.deepEqual(props, ["dashboardUid", "grafanaAuth", "grafanaUrl", "height", "panelId", "slackApiUrl", "slackChannel", "slackToken", "width"]);
             const text = JSON.stringify(r.result.failures);
+            // Renderer v5 would clamp 360 up to 500: the size is refused, naming the bounds.
+            assert.match(text, /height must be a whole number of pixels from 500 to 3000: renderer v5 clamps the viewport/);
             assert.ok(!text.includes("hunter2") && !text.includes("verysecretvalue"));
             assert.match(text, /must not contain credentials: pass them as grafanaAuth/);
         });
@@ -189,7 +194,7 @@ describe("verification provider, serialized and run in a child process", functio
             assert.equal(outs.slackFileId, posted.id);
             assert.equal(outs.messageTs, posted.ts);
             assert.match(outs.permalink, /^https:\/\//);
-            assert.equal(outs.checks.length, 8);
+            assert.equal(outs.checks.length, 9);
             const text = JSON.stringify(outs);
             assert.ok(!text.includes(GOOD_TOKEN) && !text.includes(grafana.opts.password));
             assert.equal(outs.grafanaAuth, undefined);
@@ -222,7 +227,7 @@ describe("verification provider, serialized and run in a child process", functio
                 [{ panelId: 3, dashboardUid: "other" }, ["dashboardUid", "panelId"]],
                 [{ slackChannel: "C0OTHER001" }, ["slackChannel"]],
                 [{ grafanaUrl: "http://127.0.0.1:1" }, ["grafanaUrl"]],
-                [{ width: 800 }, ["width"]],
+                [{ width: 1200 }, ["width"]],
                 [{ grafanaUrl: UNKNOWN }, ["grafanaUrl"]],
             ];
             const calls: Array<[string, unknown[]]> = [];
@@ -289,10 +294,10 @@ describe("verification provider, serialized and run in a child process", functio
 
         it("a failed verification fails create with every fatal finding and no secret", async () => {
             await grafana.close();
-            grafana = await FakeGrafana.start({ renderMode: "placeholder" });
+            grafana = await FakeGrafana.start({ renderMode: "error" });
             const { created } = await createFrom(news({ slackToken: "xoxb-unknown-1234567890-abcdefabcdef" }));
             assert.equal(created.ok, false);
-            assert.match(created.message ?? "", /^Verification failed \(2 checks\):\n- Grafana returned a placeholder instead of panel 2 of dashboard gsa-dev: .*Next step: likely causes/);
+            assert.match(created.message ?? "", /^Verification failed \(2 checks\):\n- Grafana could not render panel 2 of dashboard gsa-dev: .*"Rendering failed\.".*Next step: find the reason in Grafana's log: the lines with logger=rendering/);
             assert.match(created.message ?? "", /\n- Slack rejected the bot token: auth\.test returned invalid_auth/);
             assert.ok(!(created.message ?? "").includes("xoxb-unknown") && !(created.message ?? "").includes(grafana.opts.password));
             assert.equal(slack.postedFiles().length, 0);
@@ -323,6 +328,62 @@ describe("verification provider, serialized and run in a child process", functio
             assert.equal(created.result.outs.imageWidth, 1000);
             assert.equal(created.result.outs.slackTokenFingerprint, undefined);
             assert.equal(slack.faults.count(), 0);
+        });
+    });
+    describe("the alert-path stage (verifyAlertTimeout)", () => {
+        async function withAlerting(over: Record<string, unknown> = {}) {
+            await grafana.close();
+            grafana = await FakeGrafana.start({
+                alerting: {
+                    ruleUid: "gsa-rule-dev",
+                    ruleTitle: "Demo random walk above threshold",
+                    dashboardUid: "gsa-dev",
+                    panelId: 2,
+                    slack: { apiUrl: slack.apiUrl, token: GOOD_TOKEN, recipient: "#grafana-alert" },
+                    ...over,
+                },
+            });
+        }
+        const ALERT_TIMING = { ...FAST, alertIntervalMs: 5, alertMaxIntervalMs: 20, alertImageGraceMs: 60 };
+
+        it("create waits for Grafana's own alert and returns alertPath and how (the level proven)", async () => {
+            await withAlerting();
+            const { checked, created } = await createFrom(news({ verifyAlertTimeout: 5, alertRuleUid: "gsa-rule-dev", timing: ALERT_TIMING }));
+            assert.equal(checked.verifyAlertTimeout, 5);
+            assert.equal(created.ok, true, created.message);
+            const outs = created.result.outs;
+            assert.equal(outs.verified, true);
+            assert.match(outs.how, /^alert path: Grafana's alert for rule "Demo random walk above threshold" \(gsa-rule-dev\) reached C0ALERTS01 as message /);
+            assert.equal(outs.alertPath.status, "pass");
+            assert.equal(outs.alertPath.ruleUid, "gsa-rule-dev");
+            assert.equal(outs.alertPath.ruleState, "firing");
+            assert.equal(outs.alertPath.messageTs, slack.messages[0].ts);
+            assert.match(outs.alertPath.permalink, /^https:\/\/fake-workspace\.slack\.test\/archives\/C0ALERTS01\/p\d+$/);
+            assert.match(outs.alertPath.screenshotFileId, /^F0FAKE\d+$/);
+            assert.ok(outs.alertPath.screenshotBytes > 0);
+            assert.equal(typeof outs.alertPath.secondsFromRuleCreation, "number");
+            assert.equal(outs.alertRuleUid, "gsa-rule-dev");
+            assert.ok(outs.checks.some((c: any) => c.id === "alert.path" && c.status === "pass"));
+            assert.ok(!JSON.stringify(outs).includes(GOOD_TOKEN));
+        });
+
+        it("an alert without its screenshot fails create with the catalogued message", async () => {
+            await withAlerting({ screenshot: false });
+            const { created } = await createFrom(news({ verifyAlertTimeout: 5, alertRuleUid: "gsa-rule-dev", timing: ALERT_TIMING }));
+            assert.equal(created.ok, false);
+            assert.match(created.message ?? "", /^Verification failed: Grafana's alert for rule .* reached #grafana-alert without a screenshot: .*Next step: \(1\) Grafana must reach its renderer/);
+        });
+
+        it("verifyAlertTimeout 0 behaves as before: direct level, no alertPath", async () => {
+            const { created } = await createFrom(news({ verifyAlertTimeout: 0 }));
+            assert.equal(created.ok, true, created.message);
+            assert.equal(created.result.outs.alertPath, undefined);
+            assert.match(created.result.outs.how, /^direct render\+upload: files\.info shows /);
+        });
+
+        it("check rejects a bad verifyAlertTimeout or alertRuleUid, naming the property", async () => {
+            const r = await one("check", {}, news({ verifyAlertTimeout: -1, alertRuleUid: "not a uid!" }));
+            assert.deepEqual(r.result.failures.map((f: any) => f.property).sort(), ["alertRuleUid", "verifyAlertTimeout"]);
         });
     });
 });
