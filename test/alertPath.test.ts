@@ -199,8 +199,8 @@ describe("alert-path stage (fake Grafana notifier -> fake Slack, over HTTP)", ()
         const report = await runVerification(options({ alertTimeoutMs: 60_000 }));
         const c = alertCheck(report);
         assert.equal(c.key, "alert_read_scope_missing");
-        assert.match(c.finding, /^Cannot read C0ALERTS01 to find Grafana's alert: the token lacks channels:history/);
-        assert.match(c.fix ?? "", /add channels:history/);
+        assert.match(c.finding, /^Cannot read C0ALERTS01 to find Grafana's alert: the token lacks channels:history \(public channels\) or groups:history \(private ones\)/);
+        assert.match(c.fix ?? "", /add channels:history \(public channels\) or groups:history/);
         assert.equal(report.verified, false);
         assert.deepEqual(fatalFailures(report), []);
         assert.equal(grafana.faults.count("rules"), 0, "no waiting without a way to look");

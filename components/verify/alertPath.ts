@@ -305,11 +305,10 @@ export async function runAlertPath(o: AlertPathOptions): Promise<AlertPathResult
     const timeoutS = secondsText(o.timeoutMs);
 
     // Reading the channel is this stage's proof: without the scope, say so before waiting.
-    if (o.scopes) {
-        const needed = o.channelId.startsWith("G") ? ["groups:history"] : o.channelId.startsWith("C") ? ["channels:history"] : ALERT_READ_SCOPES;
-        if (!needed.some((s) => o.scopes!.includes(s))) {
-            return fail(verificationError("alert_read_scope_missing", { channel: o.channelLabel, needed: needed.join(" or "), provided: o.scopes.join(", ") || "(none)" }), true);
-        }
+    // (A C... ID may be a private channel too, so either scope may be the one; Slack's own
+    // missing_scope answer names the exact one later.)
+    if (o.scopes && !ALERT_READ_SCOPES.some((s) => o.scopes!.includes(s))) {
+        return fail(verificationError("alert_read_scope_missing", { channel: o.channelLabel, needed: "channels:history (public channels) or groups:history (private ones)", provided: o.scopes.join(", ") || "(none)" }), true);
     }
 
     const get = async (path: string): Promise<{ status: number; doc: any }> => {
