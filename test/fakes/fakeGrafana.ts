@@ -28,6 +28,12 @@ export interface FakeGrafanaOptions {
     dashboards?: Record<string, number[]>;
     faults?: FaultRule[];
     latencyMs?: number;
+    /**
+     * A service account token also accepted, as `Authorization: Bearer <token>`; a wrong
+     * one answers 401 {"message":"Invalid API key","messageId":"api-key.invalid"}
+     * (grafana pkg/services/authn/clients/api_key.go, errAPIKeyInvalid).
+     */
+    apiToken?: string;
 }
 
 export interface RenderCall {
@@ -41,7 +47,7 @@ export interface RenderCall {
 export class FakeGrafana {
     readonly faults = new FaultBook();
     readonly renders: RenderCall[] = [];
-    opts: Required<Omit<FakeGrafanaOptions, "faults" | "latencyMs" | "dashboards">> & { dashboards?: Record<string, number[]> };
+    opts: Required<Omit<FakeGrafanaOptions, "faults" | "latencyMs" | "dashboards" | "apiToken">> & { dashboards?: Record<string, number[]>; apiToken?: string };
     private started?: StartedServer;
 
     constructor(options: FakeGrafanaOptions = {}) {
@@ -54,6 +60,7 @@ export class FakeGrafana {
             renderMode: options.renderMode ?? "real",
             placeholderSize: options.placeholderSize ?? { width: 400, height: 120 },
             dashboards: options.dashboards,
+            apiToken: options.apiToken,
         };
         if (options.faults) this.faults.inject(...options.faults);
         this.faults.latencyMs = options.latencyMs ?? 0;
@@ -132,7 +139,11 @@ export class FakeGrafana {
             return send(200, { commit: "fake", database: "ok", version: this.opts.version });
         }
         if (endpoint === "other") return send(404, { message: "Not found" });
-        if (!this.authorized(req)) {
+        const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "");
+        if (bearer && bearer[1] !== this.opts.apiToken) {
+            return send(401, { message: "Invalid API key", messageId: "api-key.invalid", statusCode: 401 });
+        }
+        if (!bearer && !this.authorized(req)) {
             // Grafana's answer to an API call with wrong Basic credentials.
             return send(401, { message: "Invalid username or password", messageId: "password-auth.failed", statusCode: 401 });
         }
