@@ -7,6 +7,10 @@ import { runVerification, type CheckResult, type VerificationReport, type Verify
 import { PANEL_ID, uidsFor } from "../components/alerting/dashboardModel";
 import { makeScrubber } from "../components/verify/messages";
 import { resolveTiming, type VerifyTiming } from "../components/verify/timing";
+import { sizeProblem } from "../components/verify/grafanaChecks";
+
+/** --alert-timeout default, as verifyAlertTimeout's. */
+const DEFAULT_ALERT_TIMEOUT_SEC = 300;
 
 /** Secrets seen on the command line or in the environment, for scrubbing a crash message. */
 let knownSecrets: Array<string | undefined> = [process.env.SLACK_BOT_TOKEN, process.env.GRAFANA_AUTH];
@@ -36,11 +40,16 @@ Options (environment variable used when the option is absent):
   --timing JSON            advanced: override any wait or retry bound, e.g.
                            '{"renderTimeoutMs":120000}'
   --no-send                every check but the upload
+  --alert                  then wait for Grafana's OWN alert of the rule attached to the
+                           panel and find it in the channel with its screenshot (needs
+                           channels:history / groups:history); prints a line per change
+  --alert-timeout SEC      how long --alert waits for the alert (default 300)
   --json                   print one JSON object instead of the checklist
   -h, --help               this text
 
-Without a Slack token only the Grafana checks run. Exit status: 0 all checks passed,
-1 a check failed, 2 bad usage. Every message is explained in docs/troubleshooting.md.`;
+Without a Slack token only the Grafana checks run. Exit status: 0 all checks passed
+(with --alert: only when Grafana's alert was found with its screenshot), 1 a check
+failed, 2 bad usage. Every message is explained in docs/troubleshooting.md.`;
 
 class UsageError extends Error {}
 
@@ -63,6 +72,7 @@ const VALUE_OPTIONS = [
     "health-timeout",
     "share-timeout",
     "timing",
+    "alert-timeout",
 ] as const;
 type ValueOption = (typeof VALUE_OPTIONS)[number];
 
@@ -99,6 +109,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
     const given: Partial<Record<ValueOption, string>> = {};
     let send = true;
     let json = false;
+    let alert = false;
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         if (arg === "-h" || arg === "--help") return "help";
@@ -108,6 +119,10 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
         }
         if (arg === "--json") {
             json = true;
+            continue;
+        }
+        if (arg === "--alert") {
+            alert = true;
             continue;
         }
         const m = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg);
@@ -141,6 +156,10 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
     const panelId = positiveInt("panel-id", pick("panel-id", "GRAFANA_PANEL_ID"), PANEL_ID);
     const width = positiveInt("width", pick("width"), 1000);
     const height = positiveInt("height", pick("height"), 500);
+    for (const [name, v] of [["width", width], ["height", height]] as const) {
+        const problem = sizeProblem(name, v);
+        if (problem) throw new UsageError(`--${problem}, got ${v}`);
+    }
 
     let timing: Partial<VerifyTiming> = { healthTimeoutMs: 10_000 };
     const healthTimeoutMs = seconds("health-timeout", pick("health-timeout"));
@@ -164,6 +183,12 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
         throw new UsageError(`--timing: ${(e as Error).message}`);
     }
 
+    const alertTimeoutMs = seconds("alert-timeout", pick("alert-timeout")) ?? DEFAULT_ALERT_TIMEOUT_SEC * 1000;
+    if (given["alert-timeout"] !== undefined && !alert) throw new UsageError("--alert-timeout goes with --alert");
+    if (alert && !slackToken) throw new UsageError("--alert needs a Slack token to read the channel: pass --slack-token or set SLACK_BOT_TOKEN");
+    if (alert && !send) throw new UsageError("--alert cannot go with --no-send: the stage follows the direct upload");
+    const stackDashboard = uidsFor(stack).dashboard;
+
     return {
         json,
         options: {
@@ -179,6 +204,9 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
             stackName: `${stack} (doctor)`,
             send,
             timing,
+            // The stack's demo rule when checking the stack's dashboard; otherwise the
+            // rule annotated with the checked panel.
+            ...(alert ? { alertTimeoutMs, alertRuleUid: dashboardUid === stackDashboard ? uidsFor(stack).rule : undefined } : {}),
         },
     };
 }
@@ -218,6 +246,10 @@ async function main(): Promise<number> {
         const target = options.slackToken ? `, Slack ${options.slackChannel}${options.send === false ? " (no send)" : ""}` : ", no Slack token (Grafana checks only)";
         process.stdout.write(`Checking Grafana ${new URL(options.grafanaUrl).origin}, panel ${options.panelId} of dashboard ${options.dashboardUid}${target}\n`);
         options.onCheck = (c) => process.stdout.write(`${checklistLine(c)}\n`);
+        if (options.alertTimeoutMs) {
+            process.stdout.write(`Then waiting up to ${Math.round(options.alertTimeoutMs / 1000)}s for Grafana's own alert of the panel's rule in Slack\n`);
+            options.onAlertProgress = (line) => process.stdout.write(`....  ${line}\n`);
+        }
     }
     const report = await runVerification(options);
     const exitCode = report.ok ? 0 : 1;
@@ -231,6 +263,8 @@ async function main(): Promise<number> {
             grafana: report.grafana,
             image: report.image,
             slack: report.slack,
+            level: report.level,
+            ...(report.alertPath ? { alertPath: report.alertPath } : {}),
         };
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     } else {

@@ -7,14 +7,15 @@ import {
     channelNameUploadProblem, compareVersions, formatVersion, grafanaVersionProblem, parseImageRef, parseVersion, pinProblem,
 } from "./images";
 import { isChannelId, isChannelName } from "./slackChannel";
+import { KUBERNETES_CONFIG_KEYS, KubernetesSettings, readKubernetesSettings } from "./kubernetesSettings";
 
 export type Target = "docker" | "kubernetes" | "existing";
-export type KubernetesMode = "sidecar" | "operator" | "separate";
+export type KubernetesMode = "sidecar" | "operator" | "separate" | "renderer";
 export type OperatorApiVersion = "v1beta1" | "v1alpha1";
 export type GrafanaServiceType = "ClusterIP" | "NodePort" | "LoadBalancer";
 
 export const TARGETS: readonly Target[] = ["docker", "kubernetes", "existing"];
-export const KUBERNETES_MODES: readonly KubernetesMode[] = ["sidecar", "operator", "separate"];
+export const KUBERNETES_MODES: readonly KubernetesMode[] = ["sidecar", "operator", "separate", "renderer"];
 export const OPERATOR_API_VERSIONS: readonly OperatorApiVersion[] = ["v1beta1", "v1alpha1"];
 export const SERVICE_TYPES: readonly GrafanaServiceType[] = ["ClusterIP", "NodePort", "LoadBalancer"];
 
@@ -35,7 +36,7 @@ export interface ConfigKeySpec {
  */
 export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
     { name: "target", type: "string", default: "docker", description: "Where to run Grafana and the renderer: docker (local Docker engine), kubernetes, or existing (a Grafana that already runs: nothing is deployed)." },
-    { name: "kubernetesMode", type: "string", default: "", description: "With target kubernetes: sidecar, operator or separate (empty means separate). Must stay empty with target docker." },
+    { name: "kubernetesMode", type: "string", default: "", description: "With target kubernetes: sidecar, operator, separate (empty means separate) or renderer (only the renderer, for a Grafana from elsewhere). Must stay empty with target docker." },
     { name: "namespace", type: "string", default: "grafana", description: "Kubernetes namespace the program creates and deploys into." },
     { name: "operatorApiVersion", type: "string", default: "v1beta1", description: "kubernetesMode operator: v1beta1 (grafana-operator v5) or v1alpha1 (operator v4, the seeds' form)." },
     { name: "grafanaImage", type: "string", default: DEFAULT_GRAFANA_IMAGE, description: `Grafana image with a pinned version tag; at least ${MIN_GRAFANA}, ${RECOMMENDED_GRAFANA}+ recommended.` },
@@ -46,7 +47,7 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
     { name: "grafanaAdminUser", type: "string", default: "admin", description: "Grafana admin user name." },
     { name: "grafanaAdminPassword", type: "string", default: "", secret: true, description: "Grafana admin password (secret). Generated and kept in state when unset." },
     { name: "rendererToken", type: "string", default: "", secret: true, description: "Shared token between Grafana and the renderer (secret). Generated and kept in state when unset." },
-    { name: "ignoreHttpsErrors", type: "boolean", default: true, description: "Let the renderer's browser accept self-signed certificates (v5: BROWSER_FLAG=--ignore-certificate-errors; v3/v4: IGNORE_HTTPS_ERRORS=true)." },
+    { name: "ignoreHttpsErrors", type: "boolean", default: false, description: "Let the renderer's browser accept certificates from a private CA (v5: BROWSER_FLAG=--ignore-certificate-errors; v3/v4: IGNORE_HTTPS_ERRORS=true). Only with kubernetesMode renderer and an https grafanaCallbackUrl." },
     { name: "rendererReplicas", type: "integer", default: 1, description: "Renderer replicas (kubernetes separate mode; the sidecar and docker run exactly one)." },
     { name: "grafanaServiceType", type: "string", default: "ClusterIP", description: "Kubernetes Service type for Grafana: ClusterIP, NodePort or LoadBalancer." },
     { name: "grafanaNodePort", type: "integer", default: 0, description: "With grafanaServiceType NodePort: a fixed node port (30000-32767); 0 lets Kubernetes choose." },
@@ -57,6 +58,7 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
     { name: "verifyTrigger", type: "string", default: "", description: "Change to any new value to force the verification to run again." },
     { name: "cleanupTestMessage", type: "boolean", default: false, description: "Delete the verification's Slack post when the stack is destroyed." },
     { name: "renderYamlTo", type: "string", default: "", description: "Kubernetes only: write manifests to this directory instead of applying them (secrets land there in plain text)." },
+    ...KUBERNETES_CONFIG_KEYS,
     // Bring your own Grafana (target existing), the demo alert and leftovers of a lost state.
     { name: "grafanaApiToken", type: "string", default: "", secret: true, description: "With target existing: a Grafana service account token (glsa_..., Admin role, secret), sent as a Bearer token. Without it grafanaAdminUser/grafanaAdminPassword are used." },
     { name: "demoAlert", type: "boolean", default: true, description: "Create the demo dashboard and its always-firing alert rule. Set false once the path to Slack is proven." },
@@ -65,7 +67,7 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
 ];
 
 /** Validated settings. Secrets are Outputs marked secret; they never become plain strings here. */
-export interface StackSettings {
+export interface StackSettings extends KubernetesSettings {
     project: string;
     stack: string;
     target: Target;
@@ -391,6 +393,7 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
         problem("renderYamlTo", `${quote(renderYamlTo)} with target ${target}`, "renderYamlTo only with target kubernetes", "pulumi config rm renderYamlTo");
     }
 
+    const kubernetesSettings = readKubernetesSettings({ raw, isSet, problem, url }, { target, kubernetesMode, ignoreHttpsErrors });
     // --- target existing, the demo alert, leftovers ----------------------------------
     const existing = target === "existing";
     const apiToken = secretValue("grafanaApiToken", "glsa_...");
@@ -445,6 +448,7 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
         grafanaApiToken: apiToken === undefined ? undefined : pulumi.secret(apiToken),
         demoAlert, verifyRule, replaceLeftovers,
         warnings,
+        ...kubernetesSettings,
     };
 }
 

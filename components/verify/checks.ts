@@ -3,9 +3,9 @@
 // finding, the fix), and the caller decides what is fatal.
 //
 // Request budget on the happy path (the benchmarks count these): health 1, frontend
-// settings 1, render 1, auth.test 1, conversations.list only for a `#name`,
+// settings 1, dashboard 1, render 1, auth.test 1, conversations.list only for a `#name`,
 // getUploadURLExternal 1, upload POST 1, completeUploadExternal 1, files.info until shared.
-import { checkRendererAvailable, displayUrl, renderPanel, waitForGrafana, type RenderedImage } from "./grafanaChecks";
+import { checkDashboardPanel, checkRendererAvailable, displayUrl, renderPanel, waitForGrafana, type RenderedImage } from "./grafanaChecks";
 import { describeFailure, isVerificationError, makeScrubber, verificationError, type MessageKey, type VerificationFailure } from "./messages";
 import {
     createSlackContext,
@@ -18,26 +18,31 @@ import {
     type SlackIdentity,
 } from "./slackChecks";
 import { resolveTiming, type VerifyTiming } from "./timing";
+import { ALERT_CHECK_TITLE, runAlertStage, type AlertPathResult } from "./alertPath";
 
 export type CheckId =
     | "grafana.health"
     | "grafana.renderer"
+    | "grafana.dashboard"
     | "grafana.render"
     | "slack.auth"
     | "slack.scopes"
     | "slack.channel"
     | "slack.upload"
-    | "slack.landed";
+    | "slack.landed"
+    | "alert.path";
 
 export const CHECK_TITLES: Record<CheckId, string> = {
     "grafana.health": "Grafana is up",
     "grafana.renderer": "Grafana has an image renderer",
+    "grafana.dashboard": "The dashboard and panel exist",
     "grafana.render": "The panel renders as a real PNG",
     "slack.auth": "Slack accepts the token",
     "slack.scopes": `The token has ${NEEDED_SCOPES.join(" and ")}`,
     "slack.channel": "The channel resolves",
     "slack.upload": "The image uploads to the channel",
     "slack.landed": "The image landed in the channel",
+    "alert.path": ALERT_CHECK_TITLE,
 };
 
 export interface CheckResult {
@@ -58,7 +63,7 @@ export interface VerifyOptions {
     grafanaAuth?: string;
     dashboardUid: string;
     panelId: number;
-    /** Requested image size; a real render has exactly this size. Defaults 1000x500. */
+    /** Requested image size (1000-3000 x 500-3000, renderer v5's bounds); a real render has exactly this size. Defaults 1000x500. */
     width?: number;
     height?: number;
     orgId?: number;
@@ -74,6 +79,12 @@ export interface VerifyOptions {
     timing?: Partial<VerifyTiming>;
     /** Called as each check finishes (progress output). */
     onCheck?: (c: CheckResult) => void;
+    /** Alert-path stage (alertPath.ts): how long to wait for Grafana's own alert, in ms; 0 or unset skips it. */
+    alertTimeoutMs?: number;
+    /** UID of the alert rule to follow; without it, the rule annotated with the checked panel. */
+    alertRuleUid?: string;
+    /** One line per change of state while the alert-path stage waits. */
+    onAlertProgress?: (line: string) => void;
 }
 
 export interface VerificationReport {
@@ -96,13 +107,17 @@ export interface VerificationReport {
         messageTs?: string;
         polls?: number;
     };
+    /** The level proven: Grafana's own alert with its screenshot, the direct render+upload, or nothing. */
+    level?: "alert path" | "direct render+upload" | "nothing";
+    /** The alert-path stage's findings, when it ran. */
+    alertPath?: AlertPathResult;
 }
 
 export const DEFAULT_WIDTH = 1000;
 export const DEFAULT_HEIGHT = 500;
 
 /** Failure keys that leave the deployment standing: the post went out, only the proof is missing. */
-export const NON_FATAL_KEYS: MessageKey[] = ["verify_scope_missing"];
+export const NON_FATAL_KEYS: MessageKey[] = ["verify_scope_missing", "alert_read_scope_missing", "alert_notified_earlier"];
 
 function failureOf(e: unknown): VerificationFailure {
     if (isVerificationError(e)) return e.failure;
@@ -111,7 +126,7 @@ function failureOf(e: unknown): VerificationFailure {
     return describeFailure("unexpected_error", { detail: msg });
 }
 
-export async function runVerification(options: VerifyOptions): Promise<VerificationReport> {
+async function runDirectVerification(options: VerifyOptions): Promise<VerificationReport> {
     const timing = resolveTiming(options.timing);
     const scrub = makeScrubber([options.slackToken, options.grafanaAuth]);
     const checks: CheckResult[] = [];
@@ -161,11 +176,29 @@ export async function runVerification(options: VerifyOptions): Promise<Verificat
             fail("grafana.renderer", e);
         }
     }
+    let panelOk = false;
     if (!rendererOk) {
-        skip("grafana.render", grafanaUp ? "skipped: Grafana has no usable renderer" : "skipped: Grafana is not up");
+        skip("grafana.dashboard", grafanaUp ? "skipped: Grafana has no usable renderer" : "skipped: Grafana is not up");
+    } else {
+        // Before rendering: /render would show a wrong dashboard or panel as a 200 PNG.
+        try {
+            const dash = await checkDashboardPanel(grafana, { dashboardUid: options.dashboardUid, panelId: options.panelId, orgId: options.orgId }, timing);
+            panelOk = true;
+            const named = (t: string | undefined) => (t ? ` ("${t}")` : "");
+            pass("grafana.dashboard", `dashboard ${options.dashboardUid}${named(dash.title)} has panel ${options.panelId}${named(dash.panelTitle)}`);
+        } catch (e) {
+            fail("grafana.dashboard", e);
+        }
+    }
+    if (!panelOk) {
+        skip("grafana.render", !grafanaUp ? "skipped: Grafana is not up" : !rendererOk ? "skipped: Grafana has no usable renderer" : "skipped: the dashboard or panel was not found");
     } else {
         try {
-            image = await renderPanel(grafana, { dashboardUid: options.dashboardUid, panelId: options.panelId, width, height, orgId: options.orgId }, timing);
+            image = await renderPanel(
+                grafana,
+                { dashboardUid: options.dashboardUid, panelId: options.panelId, width, height, orgId: options.orgId, rendererVersion: report.grafana?.rendererVersion },
+                timing,
+            );
             report.image = { width: image.width, height: image.height, bytes: image.bytes, renderMs: image.renderMs };
             pass("grafana.render", `panel ${options.panelId} of dashboard ${options.dashboardUid}: a ${image.width}x${image.height} PNG, ${image.bytes} bytes, in ${image.renderMs} ms`);
         } catch (e) {
@@ -290,6 +323,15 @@ export async function runVerification(options: VerifyOptions): Promise<Verificat
         report.verifiedHow = `not verified: ${failureOf(e).what}`;
     }
     return finish(report, scrub);
+}
+
+/**
+ * The verification: the direct checks, then (with `alertTimeoutMs`) the alert-path stage,
+ * which waits for Grafana's own notification of the rule and finds it in Slack.
+ */
+export async function runVerification(options: VerifyOptions): Promise<VerificationReport> {
+    const report = await runDirectVerification(options);
+    return runAlertStage(report, options);
 }
 
 function finish(report: VerificationReport, scrub: (s: string) => string): VerificationReport {

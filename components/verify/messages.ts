@@ -39,19 +39,44 @@ export const MESSAGES = {
         why: "/api/frontend/settings reports rendererAvailable=false, so every render would be a placeholder image",
         next: "set GF_RENDERING_SERVER_URL (e.g. http://renderer:8081/render), GF_RENDERING_CALLBACK_URL (e.g. http://grafana:3000/) and GF_RENDERING_RENDERER_TOKEN (equal to the renderer's AUTH_TOKEN) on Grafana, then restart it",
     },
+    dashboard_not_found: {
+        what: "Dashboard {dashboardUid} does not exist in Grafana at {url}",
+        why: "GET /api/dashboards/uid/{dashboardUid} answered HTTP 404 ({detail}); Grafana's /render would still answer HTTP 200 with a picture of its \"Dashboard not found\" page, so nothing is rendered or posted",
+        next: "use the UID from the dashboard's URL (/d/<uid>/...) as dashboardUid / --dashboard-uid (for this program's demo dashboard: the stack's, or --stack <stack>); if it is in another organisation, give its orgId; if the dashboard was deleted, run `pulumi up` to create it again",
+    },
+    panel_not_found: {
+        what: "Dashboard {dashboardUid} has no panel {panelId}",
+        why: "its JSON (GET /api/dashboards/uid/{dashboardUid}) has panel IDs {panels}; Grafana's /render would still answer HTTP 200 with a picture of its \"Panel not found\" message, so nothing is rendered or posted",
+        next: "use one of those panel IDs as panelId / --panel-id (the panel's `id` in the dashboard JSON; a panel's menu > Share > Link shows it as viewPanel=<id>)",
+    },
     renderer_placeholder: {
-        what: "Grafana returned a placeholder instead of panel {panelId} of dashboard {dashboardUid}",
-        why: "{detail}; Grafana answers HTTP 200 with a small placeholder image when its renderer does not work",
-        next: RENDERER_WIRING,
+        what: "Grafana returned a stand-in image instead of panel {panelId} of dashboard {dashboardUid}",
+        why: "{detail}; with a renderer configured, a PNG of another size is Grafana's \"too many renders\" image (public/img/rendering_limit_*.png), sent with HTTP 200 while more than [rendering] concurrent_render_request_limit renders run at once",
+        next: "run again in a minute; if it repeats, Grafana is rendering constantly (many alert screenshots or reports): raise GF_RENDERING_CONCURRENT_RENDER_REQUEST_LIMIT or render less often. If the PNG is larger than requested, the renderer's viewport bounds (BROWSER_MIN_WIDTH / BROWSER_MIN_HEIGHT, BROWSER_MAX_*) do not allow the requested size: request a size within them",
     },
     render_failed: {
         what: "Grafana could not render panel {panelId} of dashboard {dashboardUid}",
+        why: "{endpoint} answered {detail}: Grafana's call to the image renderer failed, and Grafana writes the reason only to its own log (logger=rendering)",
+        next: "find the reason in Grafana's log: the lines with logger=rendering at this time (`docker logs <grafana container> 2>&1 | grep logger=rendering`, or `kubectl logs <grafana pod> | grep logger=rendering`); a 401 from the renderer is a token mismatch, connection refused an unreachable renderer, a 408 or timeout a renderer that could not load the panel; " + RENDERER_WIRING,
+    },
+    render_rejected: {
+        what: "Grafana refused to render panel {panelId} of dashboard {dashboardUid}",
         why: "{endpoint} answered {detail}",
-        next: "check that the dashboard UID and panel ID exist; otherwise, " + RENDERER_WIRING,
+        next: "check the request Grafana names above (the panel ID must be a number, the size within the renderer's bounds); if Grafana names no reason, look for this request in Grafana's log (logger=rendering)",
+    },
+    render_busy: {
+        what: "Grafana's image renderer is busy",
+        why: "{endpoint} answered HTTP 429 \"Too many rendering requests\": the renderer refused the render because it is at its limit",
+        next: "run again in a minute; if it repeats, give the renderer more memory or CPU (renderer v5 admits renders by free memory), or raise its RATE_LIMIT_* settings",
+    },
+    render_not_image: {
+        what: "Grafana's address answered the render with a web page, not an image",
+        why: "{endpoint} answered HTTP 200 with {detail}: a login page or an authenticating proxy in front of Grafana, not Grafana's renderer",
+        next: "point grafanaUrl / --grafana-url at Grafana itself (not at a proxy or SSO gateway), and pass credentials Grafana accepts (grafanaAuth / --grafana-auth as user:password, or a service-account token); if a proxy must stay in between, let it pass the Authorization header through",
     },
     render_timeout: {
         what: "Rendering panel {panelId} of dashboard {dashboardUid} timed out",
-        why: "Grafana did not answer {endpoint} within {seconds}s",
+        why: "{detail}",
         next: "the renderer is probably starved or cannot call Grafana back: check its memory and log, that GF_RENDERING_CALLBACK_URL is reachable from the renderer, and raise the render timeout for slow dashboards",
     },
     // --- Preflight: before anything is created in Grafana (components/alerting/preflightChecks.ts) ---
@@ -178,6 +203,57 @@ export const MESSAGES = {
         what: "Could not delete the test file {fileId} from Slack",
         why: "files.delete returned {error}",
         next: "if Slack is having trouble, run the command again later; otherwise delete the test message by hand in Slack, and to stop cleaning up set cleanupTestMessage to false and run `pulumi up` before destroying",
+    },
+    // --- the alert path: Grafana's own alert, with its screenshot, in Slack -------------
+    alert_rule_missing: {
+        what: "No alert rule points at panel {panelId} of dashboard {dashboardUid}",
+        why: "{detail}",
+        next: "Grafana screenshots only rules annotated with __dashboardUid__ and __panelId__: in a stack, run `pulumi up` so the demo rule exists; for your own rule, set both annotations (Alerting > Alert rules > edit > Link dashboard and panel) or check the panel given to the verification",
+    },
+    alert_rule_error: {
+        what: "Alert {rule} cannot be evaluated",
+        why: "Grafana reports health error: {lastError}",
+        next: "fix what the error names (the rule's query, its data source, or the expression), in Alerting > Alert rules > {rule}; the alert fires, and reaches Slack, only once an evaluation succeeds",
+    },
+    alert_rule_nodata: {
+        what: "Alert {rule} gets no data",
+        why: "Grafana reports health nodata{detail}: its query returns no series, so it cannot fire",
+        next: "check that the rule's data source answers (Explore with the rule's query) and that the query's time range holds data; the demo rule uses the TestData data source, which always has data",
+    },
+    alert_not_firing: {
+        what: "Alert {rule} did not fire within {seconds}s",
+        why: "Grafana reports it {state} (last evaluated {lastEvaluation})",
+        next: "the demo rule is pending for 1m and fires about 1-2 minutes after it is created: raise verifyAlertTimeout (or doctor --alert-timeout) and run again; for your own rule, check its condition and pending period",
+    },
+    alert_not_delivered: {
+        what: "Grafana could not deliver the alert for {rule} to Slack",
+        why: "contact point {contactPoint} failed its last attempt at {at}: {error}",
+        next: "fix what Slack's error names in the contact point (Alerting > Contact points > {contactPoint}): the token (xoxb-, scopes chat:write and files:write), the recipient channel, the bot's membership (/invite @<app name>); Grafana tries again at the next group interval",
+    },
+    alert_not_routed: {
+        what: "The alert for {rule} never reached Slack",
+        why: "it has fired since {activeAt}, but within {seconds}s {detail}",
+        next: "routing does not reach this contact point: check the rule's notification settings (Alerting > Alert rules > edit > Configure notifications: contact point) or the notification policy's matchers; if Grafana is only slow to send (group wait), raise verifyAlertTimeout or doctor --alert-timeout",
+    },
+    alert_notified_earlier: {
+        what: "Grafana notified contact point {contactPoint} about {rule} before this check began",
+        why: "its last delivery was at {at}, for the alert firing since {activeAt}; Grafana sends that alert again only after the policy's repeat interval, so no new message can be waited for",
+        next: "to prove the alert path now, pause and resume the rule (Alerting > Alert rules > {rule} > Pause evaluation, then Resume) and run `npm run doctor -- --alert`; the direct render and upload were checked",
+    },
+    alert_no_image: {
+        what: "Grafana's alert for {rule} reached {channel} without a screenshot",
+        why: "message {ts} has no PNG in it or in its thread; Grafana logs a failed screenshot or upload (\"Failed to upload image\", logger=ngalert.image) and still reports the notification as sent",
+        next: "(1) Grafana must reach its renderer (GF_RENDERING_SERVER_URL, the same as for the direct render); (2) GF_UNIFIED_ALERTING_SCREENSHOTS_CAPTURE=true, with GF_UNIFIED_ALERTING_SCREENSHOTS_CAPTURE_TIMEOUT above the render time (default 10s); (3) the rule's __dashboardUid__ and __panelId__ annotations must name a panel that exists; (4) the contact point's token needs files:write. Grafana's log names the step that failed",
+    },
+    alert_message_missing: {
+        what: "Grafana reports delivering the alert for {rule}, but {channel} shows no such message",
+        why: "contact point {contactPoint} delivered at {at} without error, yet no bot message linking to the rule was posted there since this check began",
+        next: "the contact point posts elsewhere: make its recipient the channel the verification reads ({channel}), with a token of the same workspace; then run again",
+    },
+    alert_read_scope_missing: {
+        what: "Cannot read {channel} to find Grafana's alert",
+        why: "the token lacks {needed} (conversations.history and conversations.replies); granted: {provided}",
+        next: "add {needed} under OAuth & Permissions > Bot Token Scopes (it is in slack-app-manifest.yaml), reinstall the app and use the new token; or set verifyAlertTimeout to 0 to skip this stage; until then verified stays false",
     },
     // --- anything else ----------------------------------------------------------------
     unexpected_error: {
