@@ -21,6 +21,10 @@ export const KUBERNETES_CONFIG_KEYS: readonly ConfigKeySpec[] = [
     { name: "nodeSelector", type: "string", default: "", description: "Kubernetes: node labels (key=value,...) every pod of this stack must run on." },
     { name: "tolerations", type: "string", default: "", description: "Kubernetes: taints every pod tolerates, as key[=value][:Effect],... (Effect NoSchedule, PreferNoSchedule or NoExecute)." },
     { name: "priorityClassName", type: "string", default: "", description: "Kubernetes: PriorityClass of every pod of this stack (it must exist)." },
+    { name: "monitoring", type: "boolean", default: false, description: "Kubernetes: create prometheus-operator ServiceMonitors (PodMonitor for a renderer inside Grafana's pod) for Grafana's and the renderer's /metrics, and let monitoringNamespace through the NetworkPolicies." },
+    { name: "monitoringNamespace", type: "string", default: "monitoring", description: "With monitoring: the namespace Prometheus scrapes from." },
+    { name: "rendererMaxReplicas", type: "integer", default: 0, description: "Kubernetes separate and renderer modes: above rendererReplicas, an autoscaling/v2 HorizontalPodAutoscaler scales the renderer between the two on CPU; 0 means no autoscaling." },
+    { name: "rendererEgress", type: "string", default: "open", description: "Kubernetes separate and renderer modes: open, or restricted (the renderer may reach only Grafana's pods and DNS, so its browser cannot be pointed at other addresses)." },
 ];
 
 /** Kubernetes-style requests and limits. */
@@ -56,6 +60,11 @@ export interface KubernetesSettings {
     storageClass?: string;
     /** Pod placement shared by every pod of the stack. */
     podPlacement: PodPlacement;
+    /** Set when monitoring is on: the namespace Prometheus scrapes from. */
+    monitoringNamespace?: string;
+    /** Set when the renderer autoscales: the HPA's maximum (rendererReplicas is its minimum). */
+    rendererMaxReplicas?: number;
+    rendererEgress: "open" | "restricted";
 }
 
 /** What readSettings() lends this module: its readers and its problem list. */
@@ -65,12 +74,15 @@ export interface KeyReader {
     isSet(key: string): boolean;
     problem(key: string, given: string, allowed: string, fix: string): void;
     url(key: string, example: string): string | undefined;
+    integer(key: string, min: number, max: number, example: number): number;
+    boolean(key: string): boolean;
 }
 
 export interface KubernetesContext {
     target: Target;
     kubernetesMode?: KubernetesMode;
     ignoreHttpsErrors: boolean;
+    rendererReplicas: number;
 }
 
 const quote = (v: string) => JSON.stringify(v);
@@ -257,9 +269,54 @@ export function readKubernetesSettings(r: KeyReader, ctx: KubernetesContext): Ku
         else r.problem("priorityClassName", quote(priority), "a PriorityClass name (kubectl get priorityclass)", set("priorityClassName", "system-cluster-critical"));
     }
 
+    // --- Metrics: ServiceMonitors / PodMonitor, and Prometheus through the NetworkPolicies.
+    const monitoring = r.boolean("monitoring");
+    if (monitoring && !k8s) {
+        r.problem("monitoring", "true with target \"docker\"", "monitoring only with target kubernetes (it creates prometheus-operator objects)", "pulumi config rm monitoring");
+    }
+    const monNs = r.raw("monitoringNamespace").trim();
+    let monitoringNamespace: string | undefined;
+    if (!DNS_LABEL.test(monNs) || monNs.length > 63) {
+        r.problem("monitoringNamespace", quote(monNs), "a Kubernetes namespace name", set("monitoringNamespace", "monitoring"));
+    } else if (r.isSet("monitoringNamespace") && !monitoring) {
+        r.problem("monitoringNamespace", `${quote(monNs)} while monitoring is false`, "monitoringNamespace only with monitoring true", "pulumi config set monitoring true   (or: pulumi config rm monitoringNamespace)");
+    } else if (monitoring && k8s) {
+        monitoringNamespace = monNs;
+    }
+
+    // --- Renderer autoscaling and egress: only where the renderer has its own Deployment.
+    const ownRenderer = k8s && (ctx.kubernetesMode === "separate" || rendererOnly);
+    const where = k8s ? `kubernetesMode ${quote(ctx.kubernetesMode ?? "")}` : `target ${quote(ctx.target)}`;
+    const maxReplicas = r.integer("rendererMaxReplicas", 0, 100, 5);
+    let rendererMaxReplicas: number | undefined;
+    if (maxReplicas !== 0) {
+        if (!ownRenderer) {
+            r.problem("rendererMaxReplicas", `${maxReplicas} with ${where}`,
+                "autoscaling only in kubernetesMode separate or renderer (elsewhere the renderer shares Grafana's single pod or container set)",
+                "pulumi config rm rendererMaxReplicas   (or: pulumi config set kubernetesMode separate)");
+        } else if (maxReplicas <= ctx.rendererReplicas) {
+            r.problem("rendererMaxReplicas", `${maxReplicas} with rendererReplicas ${ctx.rendererReplicas}`,
+                "0 (no autoscaling) or more than rendererReplicas, which is the autoscaler's minimum", set("rendererMaxReplicas", String(ctx.rendererReplicas + 4)));
+        } else {
+            rendererMaxReplicas = maxReplicas;
+        }
+    }
+    const egress = r.raw("rendererEgress").trim();
+    let rendererEgress: "open" | "restricted" = "open";
+    if (egress !== "open" && egress !== "restricted") {
+        r.problem("rendererEgress", quote(egress), "open | restricted", set("rendererEgress", "restricted"));
+    } else if (egress === "restricted" && !ownRenderer) {
+        r.problem("rendererEgress", `"restricted" with ${where}`,
+            "restricted only in kubernetesMode separate or renderer (a policy on a shared pod would restrict Grafana too)",
+            "pulumi config rm rendererEgress   (or: pulumi config set kubernetesMode separate)");
+    } else {
+        rendererEgress = egress;
+    }
+
     return {
         grafanaCallbackUrl, grafanaPodSelector, grafanaNamespace,
         rendererResources, grafanaResources, grafanaStorageSize, storageClass, podPlacement,
+        monitoringNamespace, rendererMaxReplicas, rendererEgress,
     };
 }
 

@@ -165,7 +165,7 @@ const httpProbeCommand = (port: number, path: string) => [
 
 /** Decides the whole wiring for a stack and a placement. Pure: same input, same output. */
 export function decideWiring(
-    settings: Pick<StackSettings, "rendererMajor" | "ignoreHttpsErrors" | "grafanaAdminUser" | "grafanaRootUrl" | "rendererResources" | "grafanaResources">,
+    settings: Pick<StackSettings, "rendererMajor" | "ignoreHttpsErrors" | "grafanaAdminUser" | "grafanaRootUrl" | "rendererResources" | "grafanaResources" | "monitoringNamespace">,
     placement: Placement,
 ): Wiring {
     const renderingServerUrl = `http://${placement.rendererHost}:${RENDERER_PORT}/render`;
@@ -213,7 +213,11 @@ export function decideWiring(
             healthcheck: v5 ? ["CMD", "/usr/bin/grafana-image-renderer", "healthcheck"] : httpProbeCommand(RENDERER_PORT, rendererHealthPath),
             runAsUser: 65532,
             resources: rendererResources,
-            env: rendererEnv(settings.rendererMajor, settings.ignoreHttpsErrors, rendererResources.limits.memory),
+            env: [
+                ...rendererEnv(settings.rendererMajor, settings.ignoreHttpsErrors, rendererResources.limits.memory),
+                // v5 always serves /metrics; v3/v4 only with this (FIELD-NOTES, v4 names).
+                ...(settings.monitoringNamespace && !v5 ? [{ name: "ENABLE_METRICS", value: "true" }] : []),
+            ],
         },
     };
 }

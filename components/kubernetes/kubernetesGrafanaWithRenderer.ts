@@ -15,6 +15,7 @@ import { AWAIT_TIMEOUTS, ModeContext, ModeResult, contextLabels } from "./modeCo
 import { ADMIN_USER_KEY, COMMON_LABELS, SECRET_KEYS, SERVICE_NAMES, labels } from "./objectNames";
 import { deployOperator } from "./operatorMode";
 import { deployRendererOnly } from "./rendererMode";
+import { grafanaServiceMonitor, sharedPodRendererMonitor } from "./monitoring";
 import { deploySeparate } from "./separateMode";
 import { deploySidecar } from "./sidecarMode";
 
@@ -113,6 +114,10 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
         }, { ...childOpts, customTimeouts: AWAIT_TIMEOUTS });
 
         this.ready = [...result.ready, this.grafanaService];
+        if (settings.monitoringNamespace) {
+            grafanaServiceMonitor(ctx, { "app.kubernetes.io/part-of": COMMON_LABELS["app.kubernetes.io/part-of"], "app.kubernetes.io/component": "grafana", ...instanceLabels });
+            if (mode !== "separate") sharedPodRendererMonitor(ctx, result.grafanaPodSelector);
+        }
 
         let url: pulumi.Output<string> | undefined;
         if (this.access.kind === "explicit") {

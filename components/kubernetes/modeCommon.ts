@@ -6,6 +6,7 @@ import type { Wiring } from "../wiring";
 import type { PodPlacement } from "../kubernetesSettings";
 import { COMMON_LABELS, DEPLOYMENT_NAMES, GRAFANA_DATA_CLAIM, GRAFANA_SELECTOR, instanceLabel, labels, versionLabel } from "./objectNames";
 import { grafanaContainer, grafanaDataVolume, podSecurityContext } from "./podSpecs";
+import { monitoringPeer } from "./monitoring";
 import type { Container, Volume } from "./podSpecs";
 
 export interface ModeContext {
@@ -73,7 +74,13 @@ export function grafanaPortOnlyPolicy(ctx: ModeContext, podSelector: Record<stri
         spec: {
             podSelector: { matchLabels: podSelector },
             policyTypes: ["Ingress"],
-            ingress: [{ ports: [{ protocol: "TCP", port: ctx.wiring.grafana.containerPort }] }],
+            ingress: [
+                { ports: [{ protocol: "TCP", port: ctx.wiring.grafana.containerPort }] },
+                // With monitoring, Prometheus may also scrape the renderer's /metrics.
+                ...(ctx.settings.monitoringNamespace
+                    ? [{ from: [monitoringPeer(ctx.settings.monitoringNamespace)], ports: [{ protocol: "TCP", port: ctx.wiring.renderer.containerPort }] }]
+                    : []),
+            ],
         },
     }, ctx.opts);
 }

@@ -38,6 +38,12 @@ export const ALERT_READ_SCOPES = ["channels:history", "groups:history"];
 export const ALERT_MAX_PAGES = 5;
 /** Messages per history / replies page. */
 export const ALERT_PAGE_LIMIT = 15;
+/**
+ * Allowance for clocks: Grafana's delivery times and Slack's message ts come from other
+ * machines' clocks than the stage's start. Within this much before the start they still
+ * count as "after the stage began"; anything older is an earlier notification.
+ */
+export const CLOCK_SKEW_MS = 30_000;
 
 export interface AlertPathOptions {
     grafana: GrafanaTarget;
@@ -251,7 +257,7 @@ async function permalinkOf(o: AlertPathOptions, ts: string): Promise<string | un
 /** Runs the stage. Never throws for an expected failure: `status: "fail"` with a catalogued `failure`. */
 export async function runAlertPath(o: AlertPathOptions): Promise<AlertPathResult> {
     const started = Date.now();
-    const sinceSec = Math.floor(started / 1000);
+    const sinceSec = Math.floor((started - CLOCK_SKEW_MS) / 1000);
     const deadline = started + o.timeoutMs;
     const progress = (line: string) => o.onProgress?.(`alert path: ${line}`);
     const result: AlertPathResult = { status: "fail", waitedSeconds: 0, polls: 0, how: "" };
@@ -368,7 +374,7 @@ export async function runAlertPath(o: AlertPathOptions): Promise<AlertPathResult
                         progress(`Grafana's receivers status is not readable (HTTP ${rv.status}); looking in Slack on every poll`);
                     }
                 }
-                const recent = attempts.filter((a) => a.at !== undefined && a.at >= started - 1000);
+                const recent = attempts.filter((a) => a.at !== undefined && a.at >= started - CLOCK_SKEW_MS);
                 const failed = recent.find((a) => a.error);
                 if (failed) {
                     result.contactPoint = failed.receiver;
@@ -387,7 +393,7 @@ export async function runAlertPath(o: AlertPathOptions): Promise<AlertPathResult
                     // Already notified for this firing before the stage began: Grafana repeats
                     // only after the repeat interval, so waiting would prove nothing new.
                     const activeAt = parseTime(rule.activeAt) ?? 0;
-                    const earlier = attempts.find((a) => !a.error && a.at !== undefined && a.at >= activeAt && a.at < started - 1000);
+                    const earlier = attempts.find((a) => !a.error && a.at !== undefined && a.at >= activeAt && a.at < started - CLOCK_SKEW_MS);
                     if (earlier) {
                         result.contactPoint = earlier.receiver;
                         result.lastNotifyAttempt = earlier.atText;
@@ -439,7 +445,9 @@ export async function runAlertPath(o: AlertPathOptions): Promise<AlertPathResult
                         return fail(verificationError("alert_no_image", { rule: label, channel: o.channelLabel, ts: found.ts }));
                     }
                     // Only a read that succeeded can show the message is missing.
-                    if (!found && !rateLimited && deliveredOk && deliveredAt !== undefined && Date.now() - deliveredAt >= grace) {
+                    // ...and only a delivery made while this rule fired can have carried its alert.
+                    const coversRule = deliveredOk?.at !== undefined && rule.activeAt !== undefined && (parseTime(rule.activeAt) ?? Infinity) <= deliveredOk.at;
+                    if (!found && !rateLimited && coversRule && deliveredOk && deliveredAt !== undefined && Date.now() - deliveredAt >= grace) {
                         return fail(verificationError("alert_message_missing", {
                             rule: label,
                             contactPoint: deliveredOk.receiver,
