@@ -5,7 +5,7 @@
 // Request budget on the happy path (the benchmarks count these): health 1, frontend
 // settings 1, dashboard 1, render 1, auth.test 1, conversations.list only for a `#name`,
 // getUploadURLExternal 1, upload POST 1, completeUploadExternal 1, files.info until shared.
-import { checkDashboardPanel, checkRendererAvailable, displayUrl, renderPanel, waitForGrafana, type RenderedImage } from "./grafanaChecks";
+import { checkDashboardPanel, checkRendererAvailable, displayUrl, renderPanel, waitForGrafana, type GrafanaWait, type RenderedImage } from "./grafanaChecks";
 import { describeFailure, isVerificationError, makeScrubber, verificationError, type MessageKey, type VerificationFailure } from "./messages";
 import {
     createSlackContext,
@@ -79,6 +79,12 @@ export interface VerifyOptions {
     timing?: Partial<VerifyTiming>;
     /** Called as each check finishes (progress output). */
     onCheck?: (c: CheckResult) => void;
+    /** Fail the health check at once on an error waiting cannot fix (refused, unknown host, invalid URL); doctor's default. */
+    failFastOnConnectionError?: boolean;
+    /** Called before each pause while waiting for Grafana's health (progress output). */
+    onGrafanaWait?: (w: GrafanaWait) => void;
+    /** Called with the rendered PNG after a real render (doctor --out). */
+    onImage?: (png: Buffer) => void;
     /** Alert-path stage (alertPath.ts): how long to wait for Grafana's own alert, in ms; 0 or unset skips it. */
     alertTimeoutMs?: number;
     /** UID of the alert rule to follow; without it, the rule annotated with the checked panel. */
@@ -156,7 +162,7 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
     let image: RenderedImage | undefined;
     let grafanaUp = false;
     try {
-        const health = await waitForGrafana(grafana, timing);
+        const health = await waitForGrafana(grafana, timing, { failFast: options.failFastOnConnectionError, onWait: options.onGrafanaWait });
         grafanaUp = true;
         report.grafana = { version: health.version, healthAttempts: health.attempts };
         pass("grafana.health", `${url}/api/health answered 200${health.version ? ` (Grafana ${health.version})` : ""} after ${health.attempts} attempt${health.attempts === 1 ? "" : "s"}`);
@@ -201,6 +207,7 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
             );
             report.image = { width: image.width, height: image.height, bytes: image.bytes, renderMs: image.renderMs };
             pass("grafana.render", `panel ${options.panelId} of dashboard ${options.dashboardUid}: a ${image.width}x${image.height} PNG, ${image.bytes} bytes, in ${image.renderMs} ms`);
+            options.onImage?.(image.png);
         } catch (e) {
             fail("grafana.render", e);
         }

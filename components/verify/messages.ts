@@ -24,6 +24,11 @@ export const MESSAGES = {
         why: "{url}/api/health gave no healthy answer within {seconds}s ({last})",
         next: "start Grafana or fix the address: grafanaUrl / --grafana-url must be reachable from this machine (a published port for Docker, a port-forward or Ingress for Kubernetes); if Grafana is only slow to start, raise the health timeout",
     },
+    grafana_connection: {
+        what: "Grafana cannot be reached at {url}",
+        why: "{reason}; waiting would not change that, so it was not retried",
+        next: "fix the address or start Grafana: grafanaUrl / --grafana-url must be where this machine reaches Grafana (Docker: the published port, see docker ps; Kubernetes: a running port-forward, or the LoadBalancer / NodePort address), then run the check again",
+    },
     grafana_auth: {
         what: "Grafana rejected the credentials for {url}",
         why: "{endpoint} answered HTTP {status}: the user:password in grafanaAuth is wrong or that user may not do this",
