@@ -425,7 +425,9 @@ async function main(): Promise<void> {
     md.push("");
     const text = md.join("\n");
     process.stdout.write(text);
-    fs.writeFileSync(OUT, text);
+    // Keep the real-engine section that `npm run e2e:bench` (test/e2e/bench.ts) maintains.
+    const e2eSection = fs.existsSync(OUT) ? /<!-- e2e-engine:start[\s\S]*?<!-- e2e-engine:end -->/.exec(fs.readFileSync(OUT, "utf8"))?.[0] : undefined;
+    fs.writeFileSync(OUT, e2eSection ? `${text.trimEnd()}\n\n${e2eSection}\n` : text);
     progress(`wrote ${path.relative(process.cwd(), OUT) || OUT} in ${fmt(totalS)} s`);
     if (problems.length) {
         process.stderr.write(`bench: ${problems.length} wrong outcome${problems.length === 1 ? "" : "s"}:\n${problems.map((p) => `  - ${p}`).join("\n")}\n`);

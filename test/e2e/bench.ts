@@ -30,8 +30,16 @@ function oneResourceProgram(): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gsa-one-resource-"));
     fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: one-resource\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n");
     fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "one-resource", private: true }));
-    fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, target: "ES2022", module: "commonjs", esModuleInterop: true, skipLibCheck: true } }));
-    fs.writeFileSync(path.join(dir, "index.ts"), 'import * as random from "@pulumi/random";\nexport const length = new random.RandomPassword("one", { length: 16 }).length;\n');
+    fs.writeFileSync(
+        path.join(dir, "tsconfig.json"),
+        JSON.stringify({
+            compilerOptions: { strict: true, target: "ES2022", module: "commonjs", esModuleInterop: true, skipLibCheck: true },
+        }),
+    );
+    fs.writeFileSync(
+        path.join(dir, "index.ts"),
+        'import * as random from "@pulumi/random";\nexport const length = new random.RandomPassword("one", { length: 16 }).length;\n',
+    );
     return dir;
 }
 
@@ -73,8 +81,10 @@ function main(): void {
         "## Real engine: `pulumi preview` wall time (npm run e2e:bench)",
         "",
         `Generated ${new Date().toISOString().replace(/\.\d+Z$/, "Z")} by test/e2e/bench.ts in ${((Date.now() - t0) / 1000).toFixed(0)} s, ${RUNS} previews per row, ` +
-        `on ${os.cpus().length} cores (load average ${load0.map((x) => x.toFixed(2)).join(" / ")} at start, ${load1.map((x) => x.toFixed(2)).join(" / ")} at end). ` +
-        "The toolchain is the one `npm run e2e` uses (scripts/e2e-toolchain.sh): " + complete[1].replace(/^versions: /, "") + ". Seconds as median (min–max), whole `pulumi preview` process: CLI start, language host, TypeScript compile, program, providers.",
+            `on ${os.cpus().length} cores (load average ${load0.map((x) => x.toFixed(2)).join(" / ")} at start, ${load1.map((x) => x.toFixed(2)).join(" / ")} at end). ` +
+            "The toolchain is the one `npm run e2e` uses (scripts/e2e-toolchain.sh): " +
+            complete[1].replace(/^versions: /, "") +
+            ". Seconds as median (min–max), whole `pulumi preview` process: CLI start, language host, TypeScript compile, program, providers.",
         "",
         "| Program | `pulumi preview` (s) |",
         "| --- | --- |",

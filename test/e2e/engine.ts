@@ -54,7 +54,10 @@ export class Engine {
     readonly runs: RunResult[] = [];
 
     /** A fresh temp workspace: a copy of the project (or `programDir`), backend, PULUMI_HOME, PATH. */
-    constructor(readonly toolchainDir: string, programDir?: string) {
+    constructor(
+        readonly toolchainDir: string,
+        programDir?: string,
+    ) {
         this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gsa-e2e-"));
         this.project = path.join(this.tmp, "project");
         if (programDir) {
@@ -72,7 +75,10 @@ export class Engine {
         // provider with node); the CLI finds it on PATH like any plugin.
         const hostBin = path.join(this.tmp, "bin");
         fs.mkdirSync(hostBin);
-        fs.symlinkSync(path.join(ROOT, "node_modules", "@pulumi", "pulumi", "pulumi-resource-pulumi-nodejs"), path.join(hostBin, "pulumi-resource-pulumi-nodejs"));
+        fs.symlinkSync(
+            path.join(ROOT, "node_modules", "@pulumi", "pulumi", "pulumi-resource-pulumi-nodejs"),
+            path.join(hostBin, "pulumi-resource-pulumi-nodejs"),
+        );
         const stateDir = path.join(this.tmp, "state");
         fs.mkdirSync(stateDir);
 
@@ -97,9 +103,19 @@ export class Engine {
     pulumi(args: string[], opts: { timeoutS?: number } = {}): RunResult {
         const t0 = performance.now();
         const r = spawnSync(path.join(this.toolchainDir, "bin", "pulumi"), [...args, "--non-interactive", "--color", "never"], {
-            cwd: this.project, env: this.env, encoding: "utf8", timeout: (opts.timeoutS ?? 600) * 1000, maxBuffer: 64 * 1024 * 1024,
+            cwd: this.project,
+            env: this.env,
+            encoding: "utf8",
+            timeout: (opts.timeoutS ?? 600) * 1000,
+            maxBuffer: 64 * 1024 * 1024,
         });
-        const result: RunResult = { args, status: r.status, stdout: r.stdout ?? "", stderr: (r.stderr ?? "") + (r.error ? `\n${r.error.message}` : ""), seconds: (performance.now() - t0) / 1000 };
+        const result: RunResult = {
+            args,
+            status: r.status,
+            stdout: r.stdout ?? "",
+            stderr: (r.stderr ?? "") + (r.error ? `\n${r.error.message}` : ""),
+            seconds: (performance.now() - t0) / 1000,
+        };
         this.runs.push(result);
         return result;
     }

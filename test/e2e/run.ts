@@ -17,7 +17,10 @@ import { validateKubernetesObject } from "../harness/kubernetesSchemas";
 import { Engine, ensureToolchain, ROOT, stackFileConfig, toolchain } from "./engine";
 
 const PROJECT = "grafana-slack-alerts";
-const MODES = (process.env.E2E_MODES ?? "separate,sidecar,operator").split(",").map((m) => m.trim()).filter(Boolean);
+const MODES = (process.env.E2E_MODES ?? "separate,sidecar,operator")
+    .split(",")
+    .map((m) => m.trim())
+    .filter(Boolean);
 
 /** Pulumi type token of a manifest (`apps/v1` Deployment → kubernetes:apps/v1:Deployment). */
 export function typeToken(apiVersion: string, kind: string): string {
@@ -52,7 +55,10 @@ async function mockObjects(config: Record<string, string>, stack: string): Promi
     return objects;
 }
 
-interface Timing { step: string; seconds: number }
+interface Timing {
+    step: string;
+    seconds: number;
+}
 const timings: Timing[] = [];
 let passed = 0;
 let failed = 0;
@@ -64,7 +70,12 @@ async function check(name: string, fn: () => void | Promise<void>): Promise<void
         console.log(`  ok    ${name}`);
     } catch (e) {
         failed++;
-        console.log(`  FAIL  ${name}\n${String((e as Error).message ?? e).split("\n").map((l) => "        " + l).join("\n")}`);
+        console.log(
+            `  FAIL  ${name}\n${String((e as Error).message ?? e)
+                .split("\n")
+                .map((l) => "        " + l)
+                .join("\n")}`,
+        );
     }
 }
 
@@ -126,9 +137,15 @@ async function kubernetesMode(engine: Engine, mode: string): Promise<void> {
     await check(`${mode}: pulumi destroy --yes removes every written manifest`, () => {
         const r = timed(`${mode}: pulumi destroy`, engine.pulumi(["destroy", "--yes", "--stack", stack]));
         assert.strictEqual(r.status, 0, `exit ${r.status}\n${r.stdout}\n${r.stderr}`);
-        assert.deepStrictEqual(readManifests(outDir).map((m) => m.file), []);
+        assert.deepStrictEqual(
+            readManifests(outDir).map((m) => m.file),
+            [],
+        );
         const resources = engine.exportStack(stack).deployment?.resources ?? [];
-        assert.deepStrictEqual(resources.map((r: any) => r.type), []);
+        assert.deepStrictEqual(
+            resources.map((r: any) => r.type),
+            [],
+        );
     });
     engine.pulumi(["stack", "rm", "--yes", "--force", stack]);
 }
@@ -157,7 +174,10 @@ async function badConfig(engine: Engine): Promise<void> {
     });
     await check("bad config: nothing was created (no resource in state but the stack, no file written)", () => {
         const resources: any[] = engine.exportStack(stack).deployment?.resources ?? [];
-        assert.deepStrictEqual(resources.map((x) => x.type).filter((t) => t !== "pulumi:pulumi:Stack"), []);
+        assert.deepStrictEqual(
+            resources.map((x) => x.type).filter((t) => t !== "pulumi:pulumi:Stack"),
+            [],
+        );
         assert.deepStrictEqual(readManifests(outDir), []);
     });
     engine.pulumi(["stack", "rm", "--yes", "--force", stack]);
@@ -176,7 +196,9 @@ async function main(): Promise<void> {
         const version = engine.ok(["version"]).stdout.trim();
         const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8")).packages;
         console.log(`e2e: real engine ${version} from ${dir}`);
-        console.log(`     SDKs (package-lock): @pulumi/pulumi ${lock["node_modules/@pulumi/pulumi"].version}, @pulumi/kubernetes ${lock["node_modules/@pulumi/kubernetes"].version}, @pulumi/random ${lock["node_modules/@pulumi/random"].version}`);
+        console.log(
+            `     SDKs (package-lock): @pulumi/pulumi ${lock["node_modules/@pulumi/pulumi"].version}, @pulumi/kubernetes ${lock["node_modules/@pulumi/kubernetes"].version}, @pulumi/random ${lock["node_modules/@pulumi/random"].version}`,
+        );
         console.log(`     plugins: ${fs.readFileSync(path.join(dir, "COMPLETE"), "utf8").split("\n")[1]}`);
         console.log(`     workspace ${engine.tmp}`);
         for (const mode of MODES) await kubernetesMode(engine, mode);
