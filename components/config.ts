@@ -7,6 +7,7 @@ import {
     compareVersions, formatVersion, parseImageRef, parseVersion, pinProblem,
 } from "./images";
 import { isChannelId, isChannelName } from "./slackChannel";
+import { loadProvisioning, type ProvisioningPlan } from "./alerting/provisioning/plan";
 
 export type Target = "docker" | "kubernetes";
 export type KubernetesMode = "sidecar" | "operator" | "separate";
@@ -57,6 +58,11 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
     { name: "verifyTrigger", type: "string", default: "", description: "Change to any new value to force the verification to run again." },
     { name: "cleanupTestMessage", type: "boolean", default: false, description: "Delete the verification's Slack post when the stack is destroyed." },
     { name: "renderYamlTo", type: "string", default: "", description: "Kubernetes only: write manifests to this directory instead of applying them (secrets land there in plain text)." },
+    // Your own dashboards and alert rules (README "Your own alerts").
+    { name: "dashboardsDir", type: "string", default: "", description: "Folder (relative to the project) of dashboard JSON files, as Grafana's Export > Save to file writes them; each becomes a dashboard in the stack's folder. Every file needs a uid." },
+    { name: "alertRulesDir", type: "string", default: "", description: "Folder (relative to the project) of alert-rule files in Grafana's provisioning format (YAML or JSON, apiVersion: 1, groups:), as the alerting UI's Export writes them; each group becomes a rule group in the stack's folder." },
+    { name: "requireImages", type: "boolean", default: true, description: "Refuse (true) or only warn about (false) a rule from alertRulesDir whose __dashboardUid__/__panelId__ do not name a panel, so its alert would arrive without a picture." },
+    { name: "slackRoutes", type: "string", default: "", description: "JSON list of {\"channel\", \"matchers\"} routing rules from alertRulesDir to more Slack channels by label (e.g. [{\"channel\":\"#db-alerts\",\"matchers\":[\"team=db\"]}]); one contact point per channel; unmatched rules go to slackChannel." },
 ];
 
 /** Validated settings. Secrets are Outputs marked secret; they never become plain strings here. */
@@ -97,6 +103,8 @@ export interface StackSettings {
     verifyTrigger: string;
     cleanupTestMessage: boolean;
     renderYamlTo?: string;
+    /** Dashboards, rule groups and routes from dashboardsDir / alertRulesDir / slackRoutes; undefined when none is set. */
+    provisioning?: ProvisioningPlan;
     /** Non-fatal findings, logged as warnings. */
     warnings: string[];
 }
@@ -158,7 +166,7 @@ const quote = (v: string) => JSON.stringify(v);
  * Reads and validates the whole configuration. Throws ConfigValidationError with every
  * problem found; returns settings only when there is none.
  */
-export function readSettings(source: RawConfigSource = stackConfigSource(), project = pulumi.getProject(), stack = pulumi.getStack()): StackSettings {
+export function readSettings(source: RawConfigSource = stackConfigSource(), project = pulumi.getProject(), stack = pulumi.getStack(), projectDir = process.cwd()): StackSettings {
     const problems: ConfigProblem[] = [];
     const warnings: string[] = [];
     const spec = new Map(CONFIG_KEYS.map((k) => [k.name, k]));
@@ -370,6 +378,20 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
         problem("renderYamlTo", `${quote(renderYamlTo)} with target docker`, "renderYamlTo only with target kubernetes", "pulumi config rm renderYamlTo");
     }
 
+    // Your own dashboards and alert rules: every file problem joins the list above.
+    const requireImages = boolean("requireImages");
+    const provisioning = loadProvisioning({
+        stack,
+        dashboardsDir: raw("dashboardsDir").trim() || undefined,
+        alertRulesDir: raw("alertRulesDir").trim() || undefined,
+        requireImages,
+        slackRoutes: raw("slackRoutes"),
+        slackOn: slackToken !== undefined,
+        projectDir,
+    });
+    problems.push(...provisioning.problems);
+    warnings.push(...provisioning.warnings);
+
     if (problems.length > 0) throw new ConfigValidationError(problems);
 
     return {
@@ -381,6 +403,7 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
         slack: slackToken === undefined ? undefined : { token: pulumi.secret(slackToken), channel: slackChannel },
         slackApiUrl: slackApiUrl.endsWith("/") ? slackApiUrl : `${slackApiUrl}/`,
         verify, verifyTrigger, cleanupTestMessage, renderYamlTo, warnings,
+        provisioning: provisioning.plan,
     };
 }
 

@@ -82,6 +82,16 @@ export async function defineStack(): Promise<Record<string, unknown>> {
     if (!settings.slack) nextSteps.push(ADD_SLACK_HINT);
     else if (!settings.grafanaRootUrl) nextSteps.push(ROOT_URL_HINT);
 
+    // Your own dashboards and alert rules (dashboardsDir / alertRulesDir / slackRoutes).
+    if (settings.provisioning) {
+        const { ProvisionedAlerting } = await import("./alerting/provisioning/provisionedAlerting");
+        const own = new ProvisionedAlerting("own-alerts", {
+            plan: settings.provisioning, stackName: settings.stack, provider: alerting.provider, folderUid: alerting.folderUid,
+            slack: settings.slack, defaultContactPoint: alerting.contactPointName, dependsOn: deployment.ready,
+        });
+        outputs.ownAlerts = own.summary;
+    }
+
     if (settings.verify) {
         const { SlackImageVerification } = await import("./verify/slackImageVerification");
         const verification = new SlackImageVerification("verification", {
