@@ -3,8 +3,8 @@
 // bad config creates nothing. Secret values are never put in a message.
 import * as pulumi from "@pulumi/pulumi";
 import {
-    DEFAULT_GRAFANA_IMAGE, DEFAULT_RENDERER_IMAGE, ImageRef, MIN_GRAFANA_FOR_SLACK_UPLOADS, RECOMMENDED_MIN_GRAFANA,
-    compareVersions, formatVersion, parseImageRef, parseVersion, pinProblem,
+    DEFAULT_GRAFANA_IMAGE, DEFAULT_RENDERER_IMAGE, ImageRef, MIN_GRAFANA, RECOMMENDED_GRAFANA,
+    channelNameUploadProblem, compareVersions, formatVersion, grafanaVersionProblem, parseImageRef, parseVersion, pinProblem,
 } from "./images";
 import { isChannelId, isChannelName } from "./slackChannel";
 import { loadProvisioning, type ProvisioningPlan } from "./alerting/provisioning/plan";
@@ -39,7 +39,7 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
     { name: "kubernetesMode", type: "string", default: "", description: "With target kubernetes: sidecar, operator or separate (empty means separate). Must stay empty with target docker." },
     { name: "namespace", type: "string", default: "grafana", description: "Kubernetes namespace the program creates and deploys into." },
     { name: "operatorApiVersion", type: "string", default: "v1beta1", description: "kubernetesMode operator: v1beta1 (grafana-operator v5) or v1alpha1 (operator v4, the seeds' form)." },
-    { name: "grafanaImage", type: "string", default: DEFAULT_GRAFANA_IMAGE, description: `Grafana image with a pinned version tag; at least ${MIN_GRAFANA_FOR_SLACK_UPLOADS} (Slack uploads), ${RECOMMENDED_MIN_GRAFANA}+ recommended.` },
+    { name: "grafanaImage", type: "string", default: DEFAULT_GRAFANA_IMAGE, description: `Grafana image with a pinned version tag; at least ${MIN_GRAFANA}, ${RECOMMENDED_GRAFANA}+ recommended.` },
     { name: "rendererImage", type: "string", default: DEFAULT_RENDERER_IMAGE, description: "Grafana Image Renderer image with a pinned version tag; v5 recommended, v3/v4 supported." },
     { name: "grafanaPort", type: "integer", default: 3000, description: "Port Grafana is published on: the host port (docker) or the Service port (kubernetes)." },
     { name: "grafanaUrl", type: "string", default: "", description: "URL Pulumi uses to reach Grafana's API (provider and verifier). Docker default http://localhost:<grafanaPort>; kubernetes: derived from a LoadBalancer, otherwise set it." },
@@ -275,12 +275,11 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
     const rendererImage = image("rendererImage", DEFAULT_RENDERER_IMAGE);
     if (grafanaImage.version) {
         const v = grafanaImage.version;
-        if (compareVersions(v, parseVersion(MIN_GRAFANA_FOR_SLACK_UPLOADS)!) < 0) {
-            problem("grafanaImage", `${quote(grafanaImage.ref)} (Grafana ${formatVersion(v)})`,
-                `Grafana ${MIN_GRAFANA_FOR_SLACK_UPLOADS} or newer: older versions upload images with Slack's retired files.upload API, so alerts would arrive without pictures`,
-                set("grafanaImage", DEFAULT_GRAFANA_IMAGE));
-        } else if (compareVersions(v, parseVersion(RECOMMENDED_MIN_GRAFANA)!) < 0) {
-            warnings.push(`grafanaImage ${grafanaImage.ref}: Grafana before ${RECOMMENDED_MIN_GRAFANA} has known Slack upload bugs (channel-name recipients fixed in 11.4.3); ${RECOMMENDED_MIN_GRAFANA}+ is recommended.`);
+        const tooOld = grafanaVersionProblem(v);
+        if (tooOld) {
+            problem("grafanaImage", `${quote(grafanaImage.ref)} (Grafana ${formatVersion(v)})`, tooOld, set("grafanaImage", DEFAULT_GRAFANA_IMAGE));
+        } else if (compareVersions(v, parseVersion(RECOMMENDED_GRAFANA)!) < 0) {
+            warnings.push(`grafanaImage ${grafanaImage.ref}: Grafana ${RECOMMENDED_GRAFANA} or newer is recommended (11.5.2 still fails Slack image uploads to a #name recipient, grafana issue #100283).`);
         }
     }
     if (!k8s && /distroless/.test(grafanaImage.tag ?? "")) {
@@ -366,6 +365,13 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
         const hint = /^[a-z0-9]/.test(slackChannel) ? `#${slackChannel}` : "C0123ABCD";
         problem("slackChannel", quote(slackChannel), "a channel ID such as C0123ABCD (recommended) or a #name of lowercase letters, digits, '-', '_' or '.'",
             set("slackChannel", `'${hint}'`));
+    }
+    const nameUploadProblem = slackChannel.startsWith("#") && grafanaImage.version && !grafanaVersionProblem(grafanaImage.version)
+        ? channelNameUploadProblem(grafanaImage.version) : undefined;
+    if (nameUploadProblem) {
+        problem("slackChannel", `${quote(slackChannel)} with grafanaImage ${quote(grafanaImage.ref)}`,
+            `a channel ID (C0123ABCD) with this Grafana: ${nameUploadProblem}`,
+            `${set("slackChannel", "C0123ABCD")}   (or: ${set("grafanaImage", DEFAULT_GRAFANA_IMAGE)})`);
     }
     const slackApiUrl = url("slackApiUrl", "https://slack.com/api/") ?? "https://slack.com/api";
 

@@ -6,10 +6,38 @@
 export const DEFAULT_GRAFANA_IMAGE = "grafana/grafana:13.1.1";
 export const DEFAULT_RENDERER_IMAGE = "grafana/grafana-image-renderer:v5.11.1";
 
-/** First Grafana that uploads to Slack with files.getUploadURLExternal (files.upload is gone). */
-export const MIN_GRAFANA_FOR_SLACK_UPLOADS = "11.4.1";
-/** First Grafana with that upload path and the channel-name recipient fix. */
-export const RECOMMENDED_MIN_GRAFANA = "11.5.0";
+/**
+ * Oldest Grafana this program accepts. Slack uploads need files.getUploadURLExternal
+ * (Grafana 11.4.1+, files.upload is retired), and this program provisions its rule group
+ * with preset rule UIDs, which 11.4.1-11.5.1 answer with HTTP 500 (grafana/grafana
+ * issue #98283; fixed in 11.5.2 by PR #100450 and in 11.6.0 by PR #99858).
+ */
+export const MIN_GRAFANA = "11.5.2";
+/**
+ * Recommended: image uploads to a `#name` recipient failed with channel_not_found until
+ * 11.4.3 / 11.5.3 / 11.6.0 (grafana/grafana issue #100283; PRs #101072, #101078, #100988).
+ */
+export const RECOMMENDED_GRAFANA = "11.6.0";
+/** First 11.5 release whose Slack image uploads work with a `#name` recipient (PR #101078). */
+export const MIN_GRAFANA_FOR_CHANNEL_NAME_UPLOADS = "11.5.3";
+
+/** Why a Grafana version is too old for this program, or undefined when it is not. */
+export function grafanaVersionProblem(v: Version): string | undefined {
+    if (compareVersions(v, parseVersion(MIN_GRAFANA)!) >= 0) return undefined;
+    if (compareVersions(v, parseVersion("11.4.1")!) < 0) {
+        return `Grafana ${MIN_GRAFANA} or newer: Grafana ${formatVersion(v)} uploads images with Slack's retired files.upload API, so alerts would arrive without pictures`;
+    }
+    return `Grafana ${MIN_GRAFANA} or newer: Grafana 11.4.1-11.5.1 answers HTTP 500 to a rule group with preset rule UIDs, as this program provisions (grafana issue #98283, fixed in 11.5.2 and 11.6.0)`;
+}
+
+/** Why a Grafana version cannot upload images to a `#name` recipient, or undefined. */
+export function channelNameUploadProblem(v: Version): string | undefined {
+    // Fixed in 11.4.3 and 11.5.3 on their branches and in 11.6.0; only 11.5.2 passes MIN_GRAFANA unfixed.
+    if (v.major === 11 && v.minor === 5 && compareVersions(v, parseVersion(MIN_GRAFANA_FOR_CHANNEL_NAME_UPLOADS)!) < 0) {
+        return `Grafana ${formatVersion(v)} fails image uploads to a #name recipient with channel_not_found (grafana issue #100283, fixed in 11.5.3 and 11.6.0)`;
+    }
+    return undefined;
+}
 
 export interface Version {
     major: number;

@@ -146,7 +146,31 @@ describe("GrafanaAlerting (issue 4)", () => {
             assert.strictEqual(p.plain.url, "http://grafana.test:3000/");
             assert.ok(isSecretValue(p.inputs.auth), "provider auth must be a secret");
             assert.strictEqual(p.plain.auth, `admin:${PASSWORD}`);
-            assert.ok(p.plain.retries * p.plain.retryWait >= 60, "rides out a Grafana that is briefly away after ready");
+        });
+
+        // The provider's transport (grafana-openapi-client-go pkg/transport/transport.go)
+        // retries connection errors and statuses matching retryStatusCodes (`x` = any
+        // digit) `retries` times, `retryWait` s apart; any other status returns at once.
+        // Provider inputs reach the provider JSON-encoded (non-string config values).
+        const list = (v: unknown): string[] => (typeof v === "string" ? JSON.parse(v) : v) as string[];
+        const transportRetries = (codes: string[], status: number) =>
+            codes.some((c) => [...c].every((ch, i) => ch === "x" || String(status)[i] === ch));
+
+        it("rides out about 30 s of an absent Grafana per call, and no more", () => {
+            const p = one(r.resources, T.provider);
+            const absence = p.plain.retries * p.plain.retryWait;
+            assert.ok(absence >= 30 && absence <= 30, `transport retries for ${absence}s`);
+            for (const status of [502, 503, 504, 429]) {
+                assert.ok(transportRetries(list(p.plain.retryStatusCodes), status), `${status} (a proxy while Grafana restarts) is retried`);
+            }
+        });
+
+        it("returns a validation error, bad credentials or a Grafana 500 at once (no transport retry)", () => {
+            const codes = list(one(r.resources, T.provider).plain.retryStatusCodes);
+            assert.ok(codes.length > 0, "an empty list would mean the transport's default 429 + 5xx");
+            for (const status of [400, 401, 403, 404, 409, 422, 500]) {
+                assert.ok(!transportRetries(codes, status), `HTTP ${status} must not be retried`);
+            }
         });
 
         it("uses the explicit Grafana provider for every Grafana resource", () => {
@@ -250,6 +274,17 @@ describe("GrafanaAlerting (issue 4)", () => {
             const threshold = JSON.parse(stages.find((s) => s.refId === rule.condition).model);
             assert.strictEqual(threshold.type, "threshold");
             assert.deepStrictEqual(threshold.conditions[0].evaluator, { params: [DEMO_SERIES.threshold], type: "gt" });
+        });
+
+        it("evaluates the same window the panel (and so the alert screenshot) shows", () => {
+            const dash = JSON.parse(one(r.resources, T.dashboard).plain.configJson);
+            const query = one(r.resources, T.ruleGroup).plain.rules[0].datas[0];
+            const m = /^now-(\d+)([mh])$/.exec(dash.time.from);
+            assert.ok(m && dash.time.to === "now", `dashboard time ${JSON.stringify(dash.time)}`);
+            const panelSeconds = Number(m![1]) * (m![2] === "h" ? 3600 : 60);
+            assert.strictEqual(query.relativeTimeRange.from - query.relativeTimeRange.to, panelSeconds);
+            // Older Grafana releases screenshot now-1h whatever the dashboard says.
+            assert.strictEqual(panelSeconds, 3600);
         });
 
         it("queries exactly what the panel shows, and that series always exceeds the threshold (demo fires)", () => {

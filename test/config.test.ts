@@ -106,10 +106,40 @@ describe("config: each bad value is reported with the key, the value, what is al
         });
     }
 
-    it("accepts a Grafana between 11.4.1 and 11.5 with a warning", () => {
-        const s = settingsFor({ grafanaImage: "grafana/grafana:11.4.3" });
+    // Version floors (issue 10 item 8): grafana/grafana #98283 (rule groups with preset rule
+    // UIDs answer 500 on 11.4.1-11.5.1, fixed in 11.5.2 / 11.6.0) and #100283 (#name
+    // recipients fail image uploads, fixed in 11.4.3 / 11.5.3 / 11.6.0).
+    for (const tag of ["11.4.1", "11.4.3", "11.5.1"]) {
+        it(`rejects grafana/grafana:${tag}, naming the rule-UID bug`, () => {
+            const { problem, message } = problemFor({ grafanaImage: `grafana/grafana:${tag}` }, "grafanaImage");
+            assert.match(problem.given, new RegExp(`Grafana ${tag.replace(/\./g, "\\.")}`));
+            assert.match(problem.allowed, /Grafana 11\.5\.2 or newer/);
+            assert.match(problem.allowed, /HTTP 500.*preset rule UIDs.*#98283/);
+            assert.match(problem.fix, /pulumi config set grafanaImage grafana\/grafana:13\./);
+            assert.match(message, /nothing was created/);
+        });
+    }
+
+    it("rejects a Grafana older than 11.4.1 for its retired upload API", () => {
+        const { problem } = problemFor({ grafanaImage: "grafana/grafana:11.3.0" }, "grafanaImage");
+        assert.match(problem.allowed, /files\.upload/);
+    });
+
+    it("accepts 11.5.2 with a warning that 11.6.0 is recommended", () => {
+        const s = settingsFor({ grafanaImage: "grafana/grafana:11.5.2" });
         assert.equal(s.warnings.length, 1);
-        assert.match(s.warnings[0], /11\.5\.0\+ is recommended/);
+        assert.match(s.warnings[0], /11\.6\.0 or newer is recommended/);
+        assert.deepEqual(settingsFor({ grafanaImage: "grafana/grafana:11.6.0" }).warnings, []);
+        assert.deepEqual(settingsFor({ grafanaImage: "grafana/grafana:12.0.0-security-01" }).warnings, []);
+    });
+
+    it("rejects a #name channel on 11.5.2 (uploads fail with channel_not_found until 11.5.3)", () => {
+        const values = { grafanaImage: "grafana/grafana:11.5.2", slackToken: "xoxb-1-2-abc", slackChannel: "#alerts" };
+        const { problem } = problemFor(values, "slackChannel");
+        assert.match(problem.allowed, /channel_not_found.*#100283/);
+        assert.match(problem.fix, /pulumi config set slackChannel C0123ABCD/);
+        assert.equal(settingsFor({ ...values, grafanaImage: "grafana/grafana:11.5.3" }).slack?.channel, "#alerts");
+        assert.equal(settingsFor({ ...values, slackChannel: "C0123ABCDE" }).slack?.channel, "C0123ABCDE");
     });
 });
 

@@ -105,7 +105,13 @@ function sortKeys(value: unknown): unknown {
     return value;
 }
 
-/** The TestData query shared by the panel and the alert rule, so the screenshot shows what the rule evaluates. */
+/**
+ * The TestData query shared by the panel and the alert rule. With the same query and the
+ * same time window ({@link QUERY_WINDOW_SECONDS} = the dashboard's `time`), the screenshot
+ * shows the data the rule evaluated: Grafana's alert screenshots pass no time range, so
+ * they use the dashboard's own (`time`), and releases that filled in a default used
+ * now-1h (grafana pkg/services/screenshot, ScreenshotOptions).
+ */
 export function randomWalkQuery(datasourceUid: string): Record<string, unknown> {
     return {
         refId: QUERY_REF_ID,
@@ -140,7 +146,8 @@ export function buildDashboardModel(args: DashboardModelArgs): Record<string, un
         editable: true,
         schemaVersion: 41,
         refresh: "1m",
-        time: { from: "now-1h", to: "now" },
+        // The rule's window (QUERY_WINDOW_SECONDS), so panel and screenshot show what it evaluates.
+        time: { from: `now-${QUERY_WINDOW_SECONDS / 60}m`, to: "now" },
         templating: { list: [] },
         panels: [
             {
@@ -202,11 +209,14 @@ export interface RuleDataStage {
     queryType?: string;
 }
 
-/** How far back (seconds) the rule's query looks on each evaluation. */
-export const QUERY_WINDOW_SECONDS = 600;
+/**
+ * How far back (seconds) the rule's query looks on each evaluation: one hour, the same as
+ * the dashboard's time range, which is also the window older Grafana releases screenshot.
+ */
+export const QUERY_WINDOW_SECONDS = 3600;
 
 /**
- * The rule's stages: A = the panel's TestData query over the last 10 minutes,
+ * The rule's stages: A = the panel's TestData query over the last hour,
  * B = Reduce(A, last), C = Threshold(B > {@link DEMO_SERIES}.threshold), the condition.
  * Models carry no `intervalMs` / `maxDataPoints`: those are Grafana's defaults, which the
  * provider strips from state, so leaving them out keeps previews quiet.

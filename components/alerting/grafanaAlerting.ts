@@ -26,9 +26,32 @@ export const RULE_GROUP_NAME = PROJECT;
 /** Name (alert title, `alertname` label) of the demo rule. */
 export const ALERT_RULE_NAME = "Demo random walk above threshold";
 
-/** Retries of each Grafana API call, and the wait between them (about two minutes in all). */
-export const GRAFANA_API_RETRIES = 24;
+/**
+ * How the Grafana provider's HTTP transport retries (grafana/grafana-openapi-client-go
+ * pkg/transport/transport.go: every connection error and every status matching
+ * `retryStatusCodes` is retried `retries` times, `retryWait` seconds apart; anything else,
+ * a 400 or 401 included, is returned at once). The provider's own default codes are 429,
+ * 5xx, 401 and 412 (terraform-provider-grafana pkg/provider/framework_provider.go).
+ *
+ * Grafana is known healthy before the provider is used (the target's `ready` resources),
+ * so these only ride out a brief absence: a LoadBalancer name not resolving yet, an
+ * operator rolling the pod. 6 x 5 s = 30 s per call. Not retried: 401 (wrong credentials
+ * must say so now, not after minutes), plain 500 (Grafana's answer to a request it cannot
+ * process, e.g. grafana issue #98283). Kept: 429, the gateway errors a proxy or load
+ * balancer gives while Grafana restarts, and 412 (the provider's note: Grafana answers 412
+ * to folders created in rapid succession).
+ *
+ * Not tunable from here: the rule-group resource wraps its PUT in its own 2-minute loop
+ * that retries every error, a 400 included (terraform-provider-grafana
+ * internal/resources/grafana/resource_alerting_rule_group.go, putAlertRuleGroup), and the
+ * resource declares no Timeouts, so Pulumi's customTimeouts are ignored for it
+ * (pulumi-terraform-bridge pkg/tfshim/sdk-v2/provider2.go, configWithTimeouts). This
+ * program therefore orders the rule group after everything it references, so the 400s it
+ * could cause (missing data source, dashboard or contact point) cannot happen.
+ */
+export const GRAFANA_API_RETRIES = 6;
 export const GRAFANA_API_RETRY_WAIT_SECONDS = 5;
+export const GRAFANA_API_RETRY_STATUS_CODES: readonly string[] = ["429", "502", "503", "504", "412"];
 
 export interface GrafanaAlertingArgs {
     /** URL Pulumi uses to reach Grafana's HTTP API, e.g. http://localhost:3000 */
@@ -85,10 +108,10 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
             {
                 url: args.grafanaUrl,
                 auth: pulumi.secret(pulumi.interpolate`${args.adminUser}:${args.adminPassword}`),
-                // Grafana can be briefly away right after "ready": a LoadBalancer hostname not
-                // resolving yet, or an operator still rolling the pod after a spec change.
+                // Ride out a brief absence after "ready", fail fast on everything else (see above).
                 retries: GRAFANA_API_RETRIES,
                 retryWait: GRAFANA_API_RETRY_WAIT_SECONDS,
+                retryStatusCodes: [...GRAFANA_API_RETRY_STATUS_CODES],
             },
             { parent: this, dependsOn: ready },
         );
