@@ -13,9 +13,16 @@ import { parseDuration, readAlertRuleFiles } from "../components/alerting/provis
 import { panelsOf, readDashboardFiles } from "../components/alerting/provisioning/dashboardFiles";
 import { checkImageLinks } from "../components/alerting/provisioning/imageLinkage";
 import { DEMO_RULE_GROUP_NAME, loadProvisioning } from "../components/alerting/provisioning/plan";
-import { matcherMatches, parseMatcher, parseSlackRoutes, routeFor } from "../components/alerting/provisioning/slackRoutes";
+import type { ProvisionedSummary } from "../components/alerting/provisioning/provisionedAlerting";
+import {
+    matcherMatches,
+    parseMatcher,
+    parseSlackRoutes,
+    routeFor,
+    type LabelMatcher,
+} from "../components/alerting/provisioning/slackRoutes";
 import { fakeConfigSource } from "./harness/configSource";
-import { ofType, one, valueOf } from "./harness/pulumiMocks";
+import { ofType, one } from "./harness/pulumiMocks";
 import { runStack } from "./harness/program";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -26,8 +33,20 @@ const DASHBOARD = "grafana:oss/dashboard:Dashboard";
 const RULE_GROUP = "grafana:alerting/ruleGroup:RuleGroup";
 const CONTACT_POINT = "grafana:alerting/contactPoint:ContactPoint";
 
+/** A rule of a RuleGroup as registered (the fields these tests read). */
+type RuleInput = {
+    uid: string;
+    for?: string;
+    noDataState?: string;
+    notificationSettings?: { contactPoint: string };
+    annotations: Record<string, string>;
+    datas: Array<{ datasourceUid: string }>;
+};
+
 const made: string[] = [];
-after(() => { for (const d of made) fs.rmSync(d, { recursive: true, force: true }); });
+after(() => {
+    for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+});
 
 /** A throwaway project directory with the given files. */
 function project(files: Record<string, string>): string {
@@ -45,7 +64,7 @@ const dashboard = (uid: string | undefined, panels: unknown[] = [{ id: 1, type: 
 
 /** A valid rule in the export's YAML shape, with overrides spliced in. */
 function ruleYaml(uid: string, opts: { link?: string; extra?: string } = {}): string {
-    const link = opts.link ?? "            __dashboardUid__: d1\n            __panelId__: \"1\"\n";
+    const link = opts.link ?? '            __dashboardUid__: d1\n            __panelId__: "1"\n';
     return `        - uid: ${uid}
           title: Rule ${uid}
           condition: B
@@ -84,9 +103,21 @@ describe("provisioning: the example folders", () => {
         assert.deepEqual(r.problems, []);
         assert.deepEqual(r.warnings, []);
         const plan = r.plan!;
-        assert.deepEqual(plan.dashboards.map((d) => d.uid), ["gsa-example-cpu"]);
-        assert.deepEqual(plan.groups.map((g) => [g.name, g.intervalSeconds, g.rules.map((x) => x.uid)]), [["cpu", 60, ["cpu-web-high", "cpu-db-high"]]]);
-        assert.deepEqual(plan.links.map((l) => [l.ruleUid, l.status, l.panelId]), [["cpu-web-high", "linked", 2], ["cpu-db-high", "linked", 6]]);
+        assert.deepEqual(
+            plan.dashboards.map((d) => d.uid),
+            ["gsa-example-cpu"],
+        );
+        assert.deepEqual(
+            plan.groups.map((g) => [g.name, g.intervalSeconds, g.rules.map((x) => x.uid)]),
+            [["cpu", 60, ["cpu-web-high", "cpu-db-high"]]],
+        );
+        assert.deepEqual(
+            plan.links.map((l) => [l.ruleUid, l.status, l.panelId]),
+            [
+                ["cpu-web-high", "linked", 2],
+                ["cpu-db-high", "linked", 6],
+            ],
+        );
         assert.deepEqual(plan.ruleChannels, { "cpu-web-high": "#web-alerts", "cpu-db-high": "#db-alerts" });
         assert.deepEqual(plan.channels, ["#web-alerts", "#db-alerts"]);
     });
@@ -100,12 +131,17 @@ describe("provisioning: the example folders", () => {
         assert.ok(!dashboards[0].configJson.includes("${DS_"), "no placeholder left");
         assert.equal(model.panels[1].datasource.uid, "gsa-testdata-dev");
         // Canonical: sorted keys, no whitespace; the same file gives the same string.
-        assert.equal(dashboards[0].configJson, readDashboardFiles("examples/dashboards", ROOT, "gsa-testdata-dev").dashboards[0].configJson);
+        assert.equal(
+            dashboards[0].configJson,
+            readDashboardFiles("examples/dashboards", ROOT, "gsa-testdata-dev").dashboards[0].configJson,
+        );
         assert.ok(dashboards[0].configJson.startsWith('{"annotations":'));
     });
 
     it("finds panels nested in collapsed rows and in the pre-5.0 rows layout", () => {
-        const ids = panelsOf({ panels: [{ id: 1, type: "row", panels: [{ id: 7 }] }, { id: 2 }], rows: [{ panels: [{ id: 9 }] }] }).map((p) => p.id);
+        const ids = panelsOf({ panels: [{ id: 1, type: "row", panels: [{ id: 7 }] }, { id: 2 }], rows: [{ panels: [{ id: 9 }] }] }).map(
+            (p) => p.id,
+        );
         assert.deepEqual(ids, [1, 7, 2, 9]);
     });
 });
@@ -126,13 +162,29 @@ describe("provisioning: every problem at once, with file and rule", () => {
         // The other config problem is still there: one error for everything.
         assert.ok(err.problems.some((p) => p.key === "kubernetesMode"));
         const byKey = (k: string) => err.problems.filter((p) => p.key === k).map((p) => p.given);
-        assert.deepEqual(byKey("dashboardsDir").map((g) => g.split(":")[0]), ["dash/b.json", "dash/c.json"]);
+        assert.deepEqual(
+            byKey("dashboardsDir").map((g) => g.split(":")[0]),
+            ["dash/b.json", "dash/c.json"],
+        );
         assert.match(byKey("dashboardsDir")[0], /UID "d1" is already used by dash\/a\.json/);
         assert.match(byKey("dashboardsDir")[1], /no "uid"/);
         const rules = byKey("alertRulesDir");
-        assert.ok(rules.some((g) => /^rules\/1-ok\.yaml, rule "r-nolink": has no __dashboardUid__ \/ __panelId__ annotations, so its alert would arrive in Slack without a picture/.test(g)), rules.join("\n"));
-        assert.ok(rules.some((g) => /^rules\/2-interval\.yaml, group "g2": interval "45s"/.test(g)), rules.join("\n"));
-        assert.ok(rules.some((g) => /^rules\/3-broken\.yaml: is not valid YAML \(line \d+, column \d+: /.test(g)), rules.join("\n"));
+        assert.ok(
+            rules.some((g) =>
+                /^rules\/1-ok\.yaml, rule "r-nolink": has no __dashboardUid__ \/ __panelId__ annotations, so its alert would arrive in Slack without a picture/.test(
+                    g,
+                ),
+            ),
+            rules.join("\n"),
+        );
+        assert.ok(
+            rules.some((g) => /^rules\/2-interval\.yaml, group "g2": interval "45s"/.test(g)),
+            rules.join("\n"),
+        );
+        assert.ok(
+            rules.some((g) => /^rules\/3-broken\.yaml: is not valid YAML \(line \d+, column \d+: /.test(g)),
+            rules.join("\n"),
+        );
         const interval = err.problems.find((p) => /interval "45s"/.test(p.given))!;
         assert.match(interval.allowed, /multiple of Grafana's 10s/);
         assert.match(interval.fix, /edit rules\/2-interval\.yaml: set interval: 50s/);
@@ -172,7 +224,10 @@ describe("provisioning: every problem at once, with file and rule", () => {
           for: 5 minutes
           labels: {team: [a]}
 `;
-        const dir = project({ "rules/r.yaml": groupYaml("g", "1m", bad + ruleYaml("r-ok")) + "    - name: ''\n      folder: ''\n      interval: 1m\n      rules: []\n" });
+        const dir = project({
+            "rules/r.yaml":
+                groupYaml("g", "1m", bad + ruleYaml("r-ok")) + "    - name: ''\n      folder: ''\n      interval: 1m\n      rules: []\n",
+        });
         const { problems } = readAlertRuleFiles("rules", dir, "tdu");
         const given = problems.map((p) => p.given).join("\n");
         for (const expected of [
@@ -185,7 +240,8 @@ describe("provisioning: every problem at once, with file and rule", () => {
             /rule "r-bad": labels\.team is \["a"\]/,
             /group "groups\[1\]": the group has no name/,
             /group "groups\[1\]": the group has no folder/,
-        ]) assert.match(given, expected);
+        ])
+            assert.match(given, expected);
         assert.ok(problems.every((p) => p.given.startsWith("rules/r.yaml")));
     });
 
@@ -197,7 +253,10 @@ describe("provisioning: every problem at once, with file and rule", () => {
             "rules/c.yaml": groupYaml(DEMO_RULE_GROUP_NAME, "1m", ruleYaml("x")),
             "rules/d.yaml": groupYaml("d", "1m", ruleYaml(demo.rule)),
         });
-        const { problems } = readAlertRuleFiles("rules", dir, "tdu", { ruleUids: { [demo.rule]: "the stack's demo rule" }, groupNames: { [DEMO_RULE_GROUP_NAME]: "the stack's demo rule group" } });
+        const { problems } = readAlertRuleFiles("rules", dir, "tdu", {
+            ruleUids: { [demo.rule]: "the stack's demo rule" },
+            groupNames: { [DEMO_RULE_GROUP_NAME]: "the stack's demo rule group" },
+        });
         const given = problems.map((p) => p.given);
         assert.deepEqual(given, [
             'rules/b.yaml, rule "same": rule UID already used by rules/a.yaml, rule "same"',
@@ -228,11 +287,28 @@ describe("provisioning: every problem at once, with file and rule", () => {
     it("reads the JSON export (with the grandfathered dasboardUid field) like the YAML one", () => {
         const doc = {
             apiVersion: 1,
-            groups: [{ orgId: 1, name: "j", folder: "F", interval: "30s", rules: [{
-                uid: "rj", title: "J", condition: "A",
-                data: [{ refId: "A", relativeTimeRange: { from: 300, to: 0 }, datasourceUid: "prom", model: { expr: "up" } }],
-                dasboardUid: "d1", panelId: 1, noDataState: "OK", execErrState: "KeepLast", for: "0s", isPaused: true,
-            }] }],
+            groups: [
+                {
+                    orgId: 1,
+                    name: "j",
+                    folder: "F",
+                    interval: "30s",
+                    rules: [
+                        {
+                            uid: "rj",
+                            title: "J",
+                            condition: "A",
+                            data: [{ refId: "A", relativeTimeRange: { from: 300, to: 0 }, datasourceUid: "prom", model: { expr: "up" } }],
+                            dasboardUid: "d1",
+                            panelId: 1,
+                            noDataState: "OK",
+                            execErrState: "KeepLast",
+                            for: "0s",
+                            isPaused: true,
+                        },
+                    ],
+                },
+            ],
         };
         const dir = project({ "rules/j.json": JSON.stringify(doc) });
         const r = readAlertRuleFiles("rules", dir, "tdu");
@@ -245,21 +321,51 @@ describe("provisioning: every problem at once, with file and rule", () => {
 });
 
 describe("provisioning: image linkage", () => {
-    const known = [{ uid: "d1", title: "D1", source: "dash/d1.json", panels: [{ id: 1, title: "CPU", type: "timeseries" }, { id: 4, title: "Mem", type: "timeseries" }] }];
+    const known = [
+        {
+            uid: "d1",
+            title: "D1",
+            source: "dash/d1.json",
+            panels: [
+                { id: 1, title: "CPU", type: "timeseries" },
+                { id: 4, title: "Mem", type: "timeseries" },
+            ],
+        },
+    ];
     const rule = (uid: string, link?: { dashboardUid: string; panelId: number }, linkProblem?: string) => ({
-        file: "rules/r.yaml", group: "g", uid, title: uid, condition: "A", data: [], annotations: {}, labels: {}, isPaused: false, link, linkProblem,
+        file: "rules/r.yaml",
+        group: "g",
+        uid,
+        title: uid,
+        condition: "A",
+        data: [],
+        annotations: {},
+        labels: {},
+        isPaused: false,
+        link,
+        linkProblem,
     });
 
     it("linked, external (looked up when verified), missing panel (listing the panels) and unlinked", () => {
-        const r = checkImageLinks([
-            rule("ok", { dashboardUid: "d1", panelId: 4 }),
-            rule("ext", { dashboardUid: "elsewhere", panelId: 2 }),
-            rule("gone", { dashboardUid: "d1", panelId: 9 }),
-            rule("half", undefined, "__dashboardUid__ is set but __panelId__ is not"),
-        ], known, true);
-        assert.deepEqual(r.links.map((l) => l.status), ["linked", "external", "missing-panel", "unlinked"]);
+        const r = checkImageLinks(
+            [
+                rule("ok", { dashboardUid: "d1", panelId: 4 }),
+                rule("ext", { dashboardUid: "elsewhere", panelId: 2 }),
+                rule("gone", { dashboardUid: "d1", panelId: 9 }),
+                rule("half", undefined, "__dashboardUid__ is set but __panelId__ is not"),
+            ],
+            known,
+            true,
+        );
+        assert.deepEqual(
+            r.links.map((l) => l.status),
+            ["linked", "external", "missing-panel", "unlinked"],
+        );
         assert.equal(r.problems.length, 2);
-        assert.match(r.problems[0].given, /rule "gone": links to panel 9 of dashboard d1 \(dash\/d1\.json\), which has no such panel; its panels: 1 \("CPU"\), 4 \("Mem"\)/);
+        assert.match(
+            r.problems[0].given,
+            /rule "gone": links to panel 9 of dashboard d1 \(dash\/d1\.json\), which has no such panel; its panels: 1 \("CPU"\), 4 \("Mem"\)/,
+        );
         assert.match(r.problems[1].given, /rule "half": __dashboardUid__ is set but __panelId__ is not/);
         assert.deepEqual(r.warnings, []);
     });
@@ -268,13 +374,29 @@ describe("provisioning: image linkage", () => {
         const r = checkImageLinks([rule("gone", { dashboardUid: "d1", panelId: 9 }), rule("none")], known, false);
         assert.deepEqual(r.problems, []);
         assert.equal(r.warnings.length, 2);
-        assert.match(r.warnings[1], /rule "none": has no __dashboardUid__ \/ __panelId__ annotations, so its alert will arrive without a picture/);
+        assert.match(
+            r.warnings[1],
+            /rule "none": has no __dashboardUid__ \/ __panelId__ annotations, so its alert will arrive without a picture/,
+        );
     });
 
     it("a rule may link to the stack's demo panel", () => {
         const demo = uidsFor("test");
-        const dir = project({ "rules/r.yaml": groupYaml("g", "1m", ruleYaml("r", { link: `            __dashboardUid__: ${demo.dashboard}\n            __panelId__: "1"\n` })) });
-        const r = loadProvisioning({ stack: "test", alertRulesDir: "rules", requireImages: true, slackRoutes: "", slackOn: false, projectDir: dir });
+        const dir = project({
+            "rules/r.yaml": groupYaml(
+                "g",
+                "1m",
+                ruleYaml("r", { link: `            __dashboardUid__: ${demo.dashboard}\n            __panelId__: "1"\n` }),
+            ),
+        });
+        const r = loadProvisioning({
+            stack: "test",
+            alertRulesDir: "rules",
+            requireImages: true,
+            slackRoutes: "",
+            slackOn: false,
+            projectDir: dir,
+        });
         assert.deepEqual(r.problems, []);
         assert.equal(r.plan!.links[0].status, "linked");
     });
@@ -283,9 +405,14 @@ describe("provisioning: image linkage", () => {
 describe("provisioning: slackRoutes", () => {
     it("parses Grafana label matchers", () => {
         assert.deepEqual(parseMatcher("team=db"), { name: "team", op: "=", value: "db", text: "team=db" });
-        assert.deepEqual(parseMatcher(' service =~ "api|web" '), { name: "service", op: "=~", value: "api|web", text: 'service =~ "api|web"' });
-        assert.equal((parseMatcher("env!~dev.*") as any).op, "!~");
-        assert.equal((parseMatcher("severity!=info") as any).op, "!=");
+        assert.deepEqual(parseMatcher(' service =~ "api|web" '), {
+            name: "service",
+            op: "=~",
+            value: "api|web",
+            text: 'service =~ "api|web"',
+        });
+        assert.equal((parseMatcher("env!~dev.*") as LabelMatcher).op, "!~");
+        assert.equal((parseMatcher("severity!=info") as LabelMatcher).op, "!=");
         assert.match(parseMatcher("team") as string, /not of the form/);
         assert.match(parseMatcher("1team=x") as string, /not of the form/);
         assert.match(parseMatcher("x=~(") as string, /regular expression "\(" is invalid/);
@@ -293,7 +420,7 @@ describe("provisioning: slackRoutes", () => {
     });
 
     it("matches like Alertmanager: anchored regexes, a missing label is empty", () => {
-        const m = (t: string) => parseMatcher(t) as any;
+        const m = (t: string) => parseMatcher(t) as LabelMatcher;
         assert.ok(matcherMatches(m("service=~api|web"), { service: "web" }));
         assert.ok(!matcherMatches(m("service=~api"), { service: "api-2" }), "anchored");
         assert.ok(matcherMatches(m("team!=db"), {}));
@@ -301,7 +428,10 @@ describe("provisioning: slackRoutes", () => {
     });
 
     it("routes each rule to the first matching channel", () => {
-        const { routes, problems } = parseSlackRoutes('[{"channel":"#a","matchers":["team=db","severity=critical"]},{"channel":"C0123ABCD","matchers":["team=~db|web"]}]', true);
+        const { routes, problems } = parseSlackRoutes(
+            '[{"channel":"#a","matchers":["team=db","severity=critical"]},{"channel":"C0123ABCD","matchers":["team=~db|web"]}]',
+            true,
+        );
         assert.deepEqual(problems, []);
         assert.equal(routeFor(routes, { team: "db", severity: "critical" })?.channel, "#a");
         assert.equal(routeFor(routes, { team: "db", severity: "info" })?.channel, "C0123ABCD");
@@ -309,18 +439,33 @@ describe("provisioning: slackRoutes", () => {
     });
 
     it("reports every bad route at once", () => {
-        const { problems } = parseSlackRoutes('[{"channel":"db alerts","matchers":["team=db"]},{"channel":"#ok","matchers":[]},{"channel":"#ok2","matchers":["team"],"match":1},"x"]', true);
-        assert.deepEqual(problems.map((p) => p.given.split(":")[0]), ["route 1", "route 2", "route 3", "route 3", "route 4"]);
+        const { problems } = parseSlackRoutes(
+            '[{"channel":"db alerts","matchers":["team=db"]},{"channel":"#ok","matchers":[]},{"channel":"#ok2","matchers":["team"],"match":1},"x"]',
+            true,
+        );
+        assert.deepEqual(
+            problems.map((p) => p.given.split(":")[0]),
+            ["route 1", "route 2", "route 3", "route 3", "route 4"],
+        );
         assert.ok(problems.every((p) => p.key === "slackRoutes" && p.fix.startsWith("pulumi config set slackRoutes '")));
         assert.match(parseSlackRoutes("{not json", true).problems[0].given, /is not JSON/);
         assert.match(parseSlackRoutes('[{"channel":"#a","matchers":["a=b"]}]', false).problems[0].allowed, /only together with slackToken/);
     });
 
     it("rules no route matches go to slackChannel, and a route that matches nothing is a warning", () => {
-        const r = loadProvisioning({ stack: "dev", alertRulesDir: "examples/alert-rules", requireImages: false, slackOn: true, projectDir: ROOT,
-            slackRoutes: '[{"channel":"#db-alerts","matchers":["team=db"]},{"channel":"#nobody","matchers":["team=nobody"]}]' });
+        const r = loadProvisioning({
+            stack: "dev",
+            alertRulesDir: "examples/alert-rules",
+            requireImages: false,
+            slackOn: true,
+            projectDir: ROOT,
+            slackRoutes: '[{"channel":"#db-alerts","matchers":["team=db"]},{"channel":"#nobody","matchers":["team=nobody"]}]',
+        });
         assert.deepEqual(r.plan!.ruleChannels, { "cpu-db-high": "#db-alerts" });
-        assert.ok(r.warnings.some((w) => /route 2 \(#nobody: team=nobody\) matches no rule/.test(w)), r.warnings.join("\n"));
+        assert.ok(
+            r.warnings.some((w) => /route 2 \(#nobody: team=nobody\) matches no rule/.test(w)),
+            r.warnings.join("\n"),
+        );
     });
 });
 
@@ -342,28 +487,41 @@ describe("provisioning: the program under mocks", () => {
             ["grafana-slack-alerts-dev-web-alerts", "#web-alerts"],
         ]);
         for (const cp of cps) assert.equal(cp.plain.slacks[0].token, TOKEN);
-        assert.ok(cps.every((c) => JSON.stringify(c.inputs.slacks).includes(pulumi.runtime.specialSecretSig)), "token wrapped as a secret");
+        assert.ok(
+            cps.every((c) => JSON.stringify(c.inputs.slacks).includes(pulumi.runtime.specialSecretSig)),
+            "token wrapped as a secret",
+        );
 
         const group = one(run.resources, RULE_GROUP, "own-alerts-rules-cpu");
         assert.equal(group.plain.name, "cpu");
         assert.equal(group.plain.intervalSeconds, 60);
-        const rules = group.plain.rules;
-        assert.deepEqual(rules.map((r: any) => [r.uid, r.notificationSettings.contactPoint, r.annotations.__dashboardUid__, r.annotations.__panelId__]), [
-            ["cpu-web-high", "grafana-slack-alerts-dev-web-alerts", "gsa-example-cpu", "2"],
-            ["cpu-db-high", "grafana-slack-alerts-dev-db-alerts", "gsa-example-cpu", "6"],
-        ]);
+        const rules: RuleInput[] = group.plain.rules;
+        assert.deepEqual(
+            rules.map((r) => [r.uid, r.notificationSettings?.contactPoint, r.annotations.__dashboardUid__, r.annotations.__panelId__]),
+            [
+                ["cpu-web-high", "grafana-slack-alerts-dev-web-alerts", "gsa-example-cpu", "2"],
+                ["cpu-db-high", "grafana-slack-alerts-dev-db-alerts", "gsa-example-cpu", "6"],
+            ],
+        );
         assert.equal(rules[0].datas[0].datasourceUid, "gsa-testdata-dev");
         assert.equal(rules[0].for, "5m");
         assert.equal(rules[1].noDataState, "NoData");
 
-        const summary = await valueOf(run.result!.ownAlerts as any) as any;
-        assert.deepEqual(summary.rules.map((r: any) => [r.uid, r.channel, r.link]), [["cpu-web-high", "#web-alerts", "linked"], ["cpu-db-high", "#db-alerts", "linked"]]);
+        const summary = run.result!.ownAlerts as ProvisionedSummary;
+        assert.deepEqual(
+            summary.rules.map((r) => [r.uid, r.channel, r.link]),
+            [
+                ["cpu-web-high", "#web-alerts", "linked"],
+                ["cpu-db-high", "#db-alerts", "linked"],
+            ],
+        );
     });
 
     it("gives identical inputs on a second run (no diff)", async () => {
         const a = await runStack(config, { stack: "dev" });
         const b = await runStack(config, { stack: "dev" });
-        const mine = (rs: typeof a.resources) => rs.filter((r) => r.name.startsWith("own-alerts")).map((r) => [r.type, r.name, JSON.stringify(r.plain)]);
+        const mine = (rs: typeof a.resources) =>
+            rs.filter((r) => r.name.startsWith("own-alerts")).map((r) => [r.type, r.name, JSON.stringify(r.plain)]);
         assert.ok(mine(a.resources).length >= 4);
         assert.deepEqual(mine(a.resources), mine(b.resources));
     });
@@ -373,6 +531,6 @@ describe("provisioning: the program under mocks", () => {
         assert.equal(run.error, undefined, String(run.error));
         assert.equal(ofType(run.resources, CONTACT_POINT).length, 0);
         const group = one(run.resources, RULE_GROUP, "own-alerts-rules-cpu");
-        assert.ok(group.plain.rules.every((r: any) => r.notificationSettings === undefined));
+        assert.ok((group.plain.rules as RuleInput[]).every((r) => r.notificationSettings === undefined));
     });
 });

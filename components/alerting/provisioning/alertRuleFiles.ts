@@ -15,7 +15,13 @@
 // Every problem is collected, each with its file, group and rule.
 import * as yaml from "js-yaml";
 import {
-    BASE_INTERVAL_SECONDS, EXEC_ERR_STATES, MAX_UID_LENGTH, NO_DATA_STATES, canonicalJson, isExpressionStage, isGrafanaUid,
+    BASE_INTERVAL_SECONDS,
+    EXEC_ERR_STATES,
+    MAX_UID_LENGTH,
+    NO_DATA_STATES,
+    canonicalJson,
+    isExpressionStage,
+    isGrafanaUid,
     type RuleDataStage,
 } from "../dashboardModel";
 import { Findings, ListedFile, TESTDATA_PLACEHOLDER, isObject, isUnfilledInput, listFiles, readText, show, where } from "./files";
@@ -118,9 +124,13 @@ export function readAlertRuleFiles(
             // Every group lands in the stack's one folder, where group names are unique.
             const owner = groupOwner.get(group.name);
             if (owner) {
-                findings.problem(KEY, where(file.display, { group: group.name }), `group name already used by ${owner}`,
+                findings.problem(
+                    KEY,
+                    where(file.display, { group: group.name }),
+                    `group name already used by ${owner}`,
                     "a distinct name for every rule group (they all go into the stack's folder)",
-                    `edit ${file.display}: rename the group, or merge its rules into the other one`);
+                    `edit ${file.display}: rename the group, or merge its rules into the other one`,
+                );
                 continue;
             }
             groupOwner.set(group.name, where(file.display, { group: group.name }));
@@ -128,8 +138,13 @@ export function readAlertRuleFiles(
             for (const rule of group.rules) {
                 const uidOwner = ruleOwner.get(rule.uid);
                 if (uidOwner) {
-                    findings.problem(KEY, where(file.display, { rule: rule.uid }), `rule UID already used by ${uidOwner}`, "a UID of its own for every rule",
-                        `edit ${file.display}: give rule ${show(rule.title)} another "uid"`);
+                    findings.problem(
+                        KEY,
+                        where(file.display, { rule: rule.uid }),
+                        `rule UID already used by ${uidOwner}`,
+                        "a UID of its own for every rule",
+                        `edit ${file.display}: give rule ${show(rule.title)} another "uid"`,
+                    );
                     continue;
                 }
                 ruleOwner.set(rule.uid, where(file.display, { rule: rule.uid }));
@@ -137,8 +152,13 @@ export function readAlertRuleFiles(
                 // (ErrAlertRuleUniqueConstraintViolation, pkg/services/ngalert/models/alert_rule.go).
                 const titleTaken = titleOwner.get(rule.title);
                 if (titleTaken) {
-                    findings.problem(KEY, where(file.display, { rule: rule.uid }), `title ${show(rule.title)} is already used by ${titleTaken}`,
-                        "a distinct title for every rule in a folder", `edit ${file.display}: rename one of the two rules`);
+                    findings.problem(
+                        KEY,
+                        where(file.display, { rule: rule.uid }),
+                        `title ${show(rule.title)} is already used by ${titleTaken}`,
+                        "a distinct title for every rule in a folder",
+                        `edit ${file.display}: rename one of the two rules`,
+                    );
                     continue;
                 }
                 titleOwner.set(rule.title, where(file.display, { rule: rule.uid }));
@@ -159,25 +179,53 @@ function readFile(findings: Findings, file: ListedFile, testdataUid: string): Ru
     } catch (e) {
         const err = e as { reason?: string; mark?: { line: number; column: number }; message?: string };
         const at = err.mark ? `line ${err.mark.line + 1}, column ${err.mark.column + 1}: ` : "";
-        findings.problem(KEY, file.display, `is not valid ${file.display.endsWith(".json") ? "JSON/YAML" : "YAML"} (${at}${err.reason ?? err.message})`,
-            "Grafana's alert-rule provisioning file (apiVersion: 1, groups: [...])", `fix ${file.display} at ${at.replace(/: $/, "") || "the place named"}`);
+        findings.problem(
+            KEY,
+            file.display,
+            `is not valid ${file.display.endsWith(".json") ? "JSON/YAML" : "YAML"} (${at}${err.reason ?? err.message})`,
+            "Grafana's alert-rule provisioning file (apiVersion: 1, groups: [...])",
+            `fix ${file.display} at ${at.replace(/: $/, "") || "the place named"}`,
+        );
         return [];
     }
     if (!isObject(doc)) {
-        findings.problem(KEY, file.display, "is not a mapping", "apiVersion: 1 and groups: [...]", `replace ${file.display} with the alerting UI's Export (YAML or JSON)`);
+        findings.problem(
+            KEY,
+            file.display,
+            "is not a mapping",
+            "apiVersion: 1 and groups: [...]",
+            `replace ${file.display} with the alerting UI's Export (YAML or JSON)`,
+        );
         return [];
     }
     if (doc.apiVersion !== 1) {
-        findings.problem(KEY, file.display, `apiVersion is ${show(doc.apiVersion)}`, "apiVersion: 1", `edit ${file.display}: set apiVersion: 1`);
+        findings.problem(
+            KEY,
+            file.display,
+            `apiVersion is ${show(doc.apiVersion)}`,
+            "apiVersion: 1",
+            `edit ${file.display}: set apiVersion: 1`,
+        );
     }
-    const ignored = Object.keys(doc).filter((k) => k !== "apiVersion" && k !== "groups").sort();
+    const ignored = Object.keys(doc)
+        .filter((k) => k !== "apiVersion" && k !== "groups")
+        .sort();
     if (ignored.length > 0) {
-        findings.warn(KEY, file.display, `${ignored.join(", ")} ignored: only alert rule groups are provisioned from this folder (contact points come from slackToken / slackRoutes)`,
-            "Remove those sections to silence this");
+        findings.warn(
+            KEY,
+            file.display,
+            `${ignored.join(", ")} ignored: only alert rule groups are provisioned from this folder (contact points come from slackToken / slackRoutes)`,
+            "Remove those sections to silence this",
+        );
     }
     if (!Array.isArray(doc.groups) || doc.groups.length === 0) {
-        findings.problem(KEY, file.display, doc.groups === undefined ? "has no groups" : `groups is ${show(doc.groups)}`,
-            "groups: a list of rule groups", `edit ${file.display}: put the rule groups under groups:`);
+        findings.problem(
+            KEY,
+            file.display,
+            doc.groups === undefined ? "has no groups" : `groups is ${show(doc.groups)}`,
+            "groups: a list of rule groups",
+            `edit ${file.display}: put the rule groups under groups:`,
+        );
         return [];
     }
     const out: RuleGroupFromFile[] = [];
@@ -191,40 +239,78 @@ function readFile(findings: Findings, file: ListedFile, testdataUid: string): Ru
 function readGroup(findings: Findings, file: ListedFile, g: unknown, index: number, testdataUid: string): RuleGroupFromFile | undefined {
     const f = file.display;
     if (!isObject(g)) {
-        findings.problem(KEY, `${f}, groups[${index}]`, `is ${show(g)}`, "a group with orgId, name, folder, interval and rules", `edit ${f}: fix groups[${index}]`);
+        findings.problem(
+            KEY,
+            `${f}, groups[${index}]`,
+            `is ${show(g)}`,
+            "a group with orgId, name, folder, interval and rules",
+            `edit ${f}: fix groups[${index}]`,
+        );
         return undefined;
     }
     const name = scalarText(g.name)?.trim() ?? "";
     const here = where(f, { group: name || `groups[${index}]` });
     if (!name) {
-        findings.problem(KEY, here, "the group has no name", "a name (Grafana: \"rule group has no name set\")", `edit ${f}: add name: to groups[${index}]`);
+        findings.problem(
+            KEY,
+            here,
+            "the group has no name",
+            'a name (Grafana: "rule group has no name set")',
+            `edit ${f}: add name: to groups[${index}]`,
+        );
     } else if (name.length > MAX_NAME) {
         findings.problem(KEY, here, `the name has ${name.length} characters`, `at most ${MAX_NAME}`, `edit ${f}: shorten the group's name`);
     }
     const folder = scalarText(g.folder)?.trim() ?? "";
     if (!folder) {
-        findings.problem(KEY, here, "the group has no folder", "a folder (Grafana: \"rule group has no folder set\"; this program puts the group in the stack's folder)",
-            `edit ${f}: add folder: to the group`);
+        findings.problem(
+            KEY,
+            here,
+            "the group has no folder",
+            'a folder (Grafana: "rule group has no folder set"; this program puts the group in the stack\'s folder)',
+            `edit ${f}: add folder: to the group`,
+        );
     }
     if (g.orgId !== undefined && g.orgId !== 1 && g.orgId !== "1") {
-        findings.problem(KEY, here, `orgId is ${show(g.orgId)}`, "orgId 1 (the organisation of the stack's folder) or no orgId", `edit ${f}: set orgId: 1`);
+        findings.problem(
+            KEY,
+            here,
+            `orgId is ${show(g.orgId)}`,
+            "orgId 1 (the organisation of the stack's folder) or no orgId",
+            `edit ${f}: set orgId: 1`,
+        );
     }
     const interval = scalarText(g.interval) ?? "";
     const ms = parseDuration(interval);
     let intervalSeconds = 0;
     if (ms === undefined) {
-        findings.problem(KEY, here, `interval ${show(g.interval ?? "(missing)")} is not a duration`, `a duration that is a positive multiple of ${BASE_INTERVAL_SECONDS}s, e.g. 1m`,
-            `edit ${f}: set interval: 1m in group ${show(name)}`);
+        findings.problem(
+            KEY,
+            here,
+            `interval ${show(g.interval ?? "(missing)")} is not a duration`,
+            `a duration that is a positive multiple of ${BASE_INTERVAL_SECONDS}s, e.g. 1m`,
+            `edit ${f}: set interval: 1m in group ${show(name)}`,
+        );
     } else if (ms <= 0 || ms % (BASE_INTERVAL_SECONDS * 1000) !== 0) {
         const up = Math.max(1, Math.ceil(ms / (BASE_INTERVAL_SECONDS * 1000))) * BASE_INTERVAL_SECONDS;
-        findings.problem(KEY, here, `interval ${show(interval)}`,
+        findings.problem(
+            KEY,
+            here,
+            `interval ${show(interval)}`,
             `a positive multiple of Grafana's ${BASE_INTERVAL_SECONDS}s evaluation tick (e.g. 10s, 30s, 1m)`,
-            `edit ${f}: set interval: ${up}s in group ${show(name)}`);
+            `edit ${f}: set interval: ${up}s in group ${show(name)}`,
+        );
     } else {
         intervalSeconds = ms / 1000;
     }
     if (!Array.isArray(g.rules) || g.rules.length === 0) {
-        findings.problem(KEY, here, "the group has no rules", "rules: a list of at least one rule", `edit ${f}: add the rules under rules:, or remove the group`);
+        findings.problem(
+            KEY,
+            here,
+            "the group has no rules",
+            "rules: a list of at least one rule",
+            `edit ${f}: add the rules under rules:, or remove the group`,
+        );
         return undefined;
     }
     const rules: RuleFromFile[] = [];
@@ -233,8 +319,13 @@ function readGroup(findings: Findings, file: ListedFile, g: unknown, index: numb
         const rule = readRule(findings, file, name, r, i, testdataUid);
         if (!rule) return;
         if (uids.has(rule.uid)) {
-            findings.problem(KEY, where(f, { group: name, rule: rule.uid }), "the rule UID appears twice in the group", "a UID of its own for every rule",
-                `edit ${f}: give one of them another uid`);
+            findings.problem(
+                KEY,
+                where(f, { group: name, rule: rule.uid }),
+                "the rule UID appears twice in the group",
+                "a UID of its own for every rule",
+                `edit ${f}: give one of them another uid`,
+            );
             return;
         }
         uids.add(rule.uid);
@@ -248,7 +339,13 @@ function readGroup(findings: Findings, file: ListedFile, g: unknown, index: numb
 function stringMap(findings: Findings, here: string, f: string, field: string, v: unknown): Record<string, string> | undefined {
     if (v === undefined || v === null) return {};
     if (!isObject(v)) {
-        findings.problem(KEY, here, `${field} is ${show(v)}`, `${field}: a mapping of names to text`, `edit ${f}: fix ${field} of the rule`);
+        findings.problem(
+            KEY,
+            here,
+            `${field} is ${show(v)}`,
+            `${field}: a mapping of names to text`,
+            `edit ${f}: fix ${field} of the rule`,
+        );
         return undefined;
     }
     const out: Record<string, string> = {};
@@ -276,62 +373,138 @@ function fill(v: unknown, testdataUid: string): unknown {
     return v;
 }
 
-function readRule(findings: Findings, file: ListedFile, group: string, r: unknown, index: number, testdataUid: string): RuleFromFile | undefined {
+function readRule(
+    findings: Findings,
+    file: ListedFile,
+    group: string,
+    r: unknown,
+    index: number,
+    testdataUid: string,
+): RuleFromFile | undefined {
     const f = file.display;
     if (!isObject(r)) {
-        findings.problem(KEY, where(f, { group }) + `, rules[${index}]`, `is ${show(r)}`, "a rule", `edit ${f}: fix rules[${index}] of group ${show(group)}`);
+        findings.problem(
+            KEY,
+            where(f, { group }) + `, rules[${index}]`,
+            `is ${show(r)}`,
+            "a rule",
+            `edit ${f}: fix rules[${index}] of group ${show(group)}`,
+        );
         return undefined;
     }
     const title = scalarText(r.title)?.trim() ?? "";
     const uid = scalarText(r.uid)?.trim() ?? "";
     const here = where(f, { group, rule: uid || title || `rules[${index}]` });
-    const problem = (what: string, allowed: string, fix: string) => { findings.problem(KEY, here, what, allowed, `edit ${f}: ${fix}`); ok = false; };
+    const problem = (what: string, allowed: string, fix: string) => {
+        findings.problem(KEY, here, what, allowed, `edit ${f}: ${fix}`);
+        ok = false;
+    };
     let ok = true;
 
-    if (!uid) problem("the rule has no uid", `a uid (Grafana: "no UID set"; up to ${MAX_UID_LENGTH} of A-Z a-z 0-9 - _)`, `add uid: to rule ${show(title || `rules[${index}]`)}`);
-    else if (!isGrafanaUid(uid)) problem(`uid ${show(uid)} is not a valid Grafana UID`, `up to ${MAX_UID_LENGTH} of A-Z a-z 0-9 - _`, "shorten or clean the rule's uid");
-    if (!title) problem("the rule has no title", "a title (Grafana: \"rule has no title set\")", "add title: to the rule");
-    else if (title.length > MAX_NAME) problem(`the title has ${title.length} characters`, `at most ${MAX_NAME}`, "shorten the rule's title");
+    if (!uid)
+        problem(
+            "the rule has no uid",
+            `a uid (Grafana: "no UID set"; up to ${MAX_UID_LENGTH} of A-Z a-z 0-9 - _)`,
+            `add uid: to rule ${show(title || `rules[${index}]`)}`,
+        );
+    else if (!isGrafanaUid(uid))
+        problem(
+            `uid ${show(uid)} is not a valid Grafana UID`,
+            `up to ${MAX_UID_LENGTH} of A-Z a-z 0-9 - _`,
+            "shorten or clean the rule's uid",
+        );
+    if (!title) problem("the rule has no title", 'a title (Grafana: "rule has no title set")', "add title: to the rule");
+    else if (title.length > MAX_NAME)
+        problem(`the title has ${title.length} characters`, `at most ${MAX_NAME}`, "shorten the rule's title");
 
     if (r.record !== undefined) {
-        problem("it is a recording rule", "alert rules (a recording rule sends no notification, so it has no picture to prove)", "provision recording rules another way, or remove record:");
+        problem(
+            "it is a recording rule",
+            "alert rules (a recording rule sends no notification, so it has no picture to prove)",
+            "provision recording rules another way, or remove record:",
+        );
     }
 
     // data: the queries and expressions.
     const data: RuleDataStage[] = [];
     const refIds = new Set<string>();
     if (!Array.isArray(r.data) || r.data.length === 0) {
-        problem("the rule has no data", "data: a list of queries and expressions (Grafana: \"no data set\")", "add the rule's queries under data:");
+        problem(
+            "the rule has no data",
+            'data: a list of queries and expressions (Grafana: "no data set")',
+            "add the rule's queries under data:",
+        );
     } else {
         r.data.forEach((q, i) => {
             const at = `data[${i}]`;
-            if (!isObject(q)) { problem(`${at} is ${show(q)}`, "a query with refId, datasourceUid, relativeTimeRange and model", `fix ${at} of the rule`); return; }
+            if (!isObject(q)) {
+                problem(`${at} is ${show(q)}`, "a query with refId, datasourceUid, relativeTimeRange and model", `fix ${at} of the rule`);
+                return;
+            }
             const refId = scalarText(q.refId) ?? "";
-            if (!refId) { problem(`${at} has no refId`, "a refId such as A", `add refId: to ${at}`); return; }
-            if (refIds.has(refId)) { problem(`refId ${show(refId)} is used twice`, "a distinct refId per query or expression", `rename one refId ${show(refId)}`); return; }
+            if (!refId) {
+                problem(`${at} has no refId`, "a refId such as A", `add refId: to ${at}`);
+                return;
+            }
+            if (refIds.has(refId)) {
+                problem(
+                    `refId ${show(refId)} is used twice`,
+                    "a distinct refId per query or expression",
+                    `rename one refId ${show(refId)}`,
+                );
+                return;
+            }
             refIds.add(refId);
             const dsRaw = scalarText(q.datasourceUid) ?? "";
             const datasourceUid = dsRaw === TESTDATA_PLACEHOLDER ? testdataUid : dsRaw;
-            if (!datasourceUid) { problem(`${at} (refId ${refId}) has no datasourceUid`, "a data source UID, or __expr__ for an expression", `add datasourceUid: to ${at}`); return; }
+            if (!datasourceUid) {
+                problem(
+                    `${at} (refId ${refId}) has no datasourceUid`,
+                    "a data source UID, or __expr__ for an expression",
+                    `add datasourceUid: to ${at}`,
+                );
+                return;
+            }
             if (isUnfilledInput(datasourceUid)) {
-                problem(`${at} (refId ${refId}) datasourceUid ${datasourceUid} is not filled`, "a data source UID of this Grafana, or ${DS_TESTDATA} for the stack's TestData data source",
-                    `replace ${datasourceUid} in ${at}`);
+                problem(
+                    `${at} (refId ${refId}) datasourceUid ${datasourceUid} is not filled`,
+                    "a data source UID of this Grafana, or ${DS_TESTDATA} for the stack's TestData data source",
+                    `replace ${datasourceUid} in ${at}`,
+                );
                 return;
             }
             const range = isObject(q.relativeTimeRange) ? q.relativeTimeRange : {};
             const from = range.from ?? 0;
             const to = range.to ?? 0;
-            if (typeof from !== "number" || typeof to !== "number" || !Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to < 0) {
-                problem(`${at} (refId ${refId}) relativeTimeRange is ${show(q.relativeTimeRange)}`, "from and to in whole seconds, e.g. {from: 600, to: 0}", `fix relativeTimeRange of ${at}`);
+            if (
+                typeof from !== "number" ||
+                typeof to !== "number" ||
+                !Number.isInteger(from) ||
+                !Number.isInteger(to) ||
+                from < 0 ||
+                to < 0
+            ) {
+                problem(
+                    `${at} (refId ${refId}) relativeTimeRange is ${show(q.relativeTimeRange)}`,
+                    "from and to in whole seconds, e.g. {from: 600, to: 0}",
+                    `fix relativeTimeRange of ${at}`,
+                );
                 return;
             }
             const expression = isExpressionStage(datasourceUid);
             // Grafana refuses a query whose range is empty (alert_query.go: From > To).
             if (!expression && !(from > to)) {
-                problem(`${at} (refId ${refId}) relativeTimeRange from ${from} is not after to ${to}`, "from greater than to (seconds back from now)", `set relativeTimeRange: {from: 600, to: 0} in ${at}`);
+                problem(
+                    `${at} (refId ${refId}) relativeTimeRange from ${from} is not after to ${to}`,
+                    "from greater than to (seconds back from now)",
+                    `set relativeTimeRange: {from: 600, to: 0} in ${at}`,
+                );
                 return;
             }
-            if (!isObject(q.model)) { problem(`${at} (refId ${refId}) model is ${show(q.model)}`, "the query's model object", `fix model of ${at}`); return; }
+            if (!isObject(q.model)) {
+                problem(`${at} (refId ${refId}) model is ${show(q.model)}`, "the query's model object", `fix model of ${at}`);
+                return;
+            }
             const queryType = scalarText(q.queryType);
             data.push({
                 refId,
@@ -343,9 +516,14 @@ function readRule(findings: Findings, file: ListedFile, group: string, r: unknow
         });
     }
     const condition = scalarText(r.condition) ?? "";
-    if (!condition) problem("the rule has no condition", "the refId of the query or expression that decides firing", "add condition: (e.g. C)");
+    if (!condition)
+        problem("the rule has no condition", "the refId of the query or expression that decides firing", "add condition: (e.g. C)");
     else if (refIds.size > 0 && !refIds.has(condition)) {
-        problem(`condition ${show(condition)} is not one of the refIds (${[...refIds].join(", ")})`, "the refId of one of the rule's data entries", `set condition: to one of ${[...refIds].join(", ")}`);
+        problem(
+            `condition ${show(condition)} is not one of the refIds (${[...refIds].join(", ")})`,
+            "the refId of one of the rule's data entries",
+            `set condition: to one of ${[...refIds].join(", ")}`,
+        );
     }
 
     const state = (field: "noDataState" | "execErrState", allowed: readonly string[]): string | undefined => {
@@ -362,7 +540,10 @@ function readRule(findings: Findings, file: ListedFile, group: string, r: unknow
         const v = r[field];
         if (v === undefined || v === null || v === "") return undefined;
         const s = scalarText(v) ?? "";
-        if (parseDuration(s) === undefined) { problem(`${field} is ${show(v)}`, "a duration such as 0s, 30s, 5m", `set ${field}: 5m`); return undefined; }
+        if (parseDuration(s) === undefined) {
+            problem(`${field} is ${show(v)}`, "a duration such as 0s, 30s, 5m", `set ${field}: 5m`);
+            return undefined;
+        }
         return s;
     };
     const forDuration = duration("for");
@@ -370,14 +551,16 @@ function readRule(findings: Findings, file: ListedFile, group: string, r: unknow
     let missingSeriesEvalsToResolve: number | undefined;
     if (r.missing_series_evals_to_resolve !== undefined) {
         const n = r.missing_series_evals_to_resolve;
-        if (typeof n !== "number" || !Number.isInteger(n) || n < 0) problem(`missing_series_evals_to_resolve is ${show(n)}`, "a whole number from 0", "fix missing_series_evals_to_resolve");
+        if (typeof n !== "number" || !Number.isInteger(n) || n < 0)
+            problem(`missing_series_evals_to_resolve is ${show(n)}`, "a whole number from 0", "fix missing_series_evals_to_resolve");
         else missingSeriesEvalsToResolve = n;
     }
 
     const annotationsRaw = stringMap(findings, here, f, "annotations", r.annotations);
     const labels = stringMap(findings, here, f, "labels", r.labels);
     if (!annotationsRaw || !labels) ok = false;
-    if (r.isPaused !== undefined && typeof r.isPaused !== "boolean") problem(`isPaused is ${show(r.isPaused)}`, "true | false", "set isPaused: false");
+    if (r.isPaused !== undefined && typeof r.isPaused !== "boolean")
+        problem(`isPaused is ${show(r.isPaused)}`, "true | false", "set isPaused: false");
 
     let notificationSettings: RuleNotificationSettings | undefined;
     if (r.notification_settings !== undefined && r.notification_settings !== null) {
@@ -385,12 +568,31 @@ function readRule(findings: Findings, file: ListedFile, group: string, r: unknow
         if (!isObject(ns)) {
             problem(`notification_settings is ${show(ns)}`, "a mapping with receiver, group_by, ...", "fix notification_settings");
         } else {
-            const lists = { groupBy: stringList(ns.group_by), muteTimeIntervals: stringList(ns.mute_time_intervals), activeTimeIntervals: stringList(ns.active_time_intervals) };
-            for (const [k, v] of Object.entries(lists)) if (v === null) problem(`notification_settings ${k} is not a list of names`, "a list of names", `fix notification_settings of the rule`);
+            const lists = {
+                groupBy: stringList(ns.group_by),
+                muteTimeIntervals: stringList(ns.mute_time_intervals),
+                activeTimeIntervals: stringList(ns.active_time_intervals),
+            };
+            for (const [k, v] of Object.entries(lists))
+                if (v === null)
+                    problem(
+                        `notification_settings ${k} is not a list of names`,
+                        "a list of names",
+                        `fix notification_settings of the rule`,
+                    );
             const durations: Record<string, string | undefined> = {};
-            for (const [k, field] of [["groupWait", "group_wait"], ["groupInterval", "group_interval"], ["repeatInterval", "repeat_interval"]] as const) {
+            for (const [k, field] of [
+                ["groupWait", "group_wait"],
+                ["groupInterval", "group_interval"],
+                ["repeatInterval", "repeat_interval"],
+            ] as const) {
                 const s = ns[field] === undefined ? undefined : scalarText(ns[field]);
-                if (s !== undefined && s !== "" && parseDuration(s) === undefined) problem(`notification_settings.${field} is ${show(ns[field])}`, "a duration such as 30s, 5m, 4h", `fix notification_settings.${field}`);
+                if (s !== undefined && s !== "" && parseDuration(s) === undefined)
+                    problem(
+                        `notification_settings.${field} is ${show(ns[field])}`,
+                        "a duration such as 30s, 5m, 4h",
+                        `fix notification_settings.${field}`,
+                    );
                 durations[k] = s || undefined;
             }
             notificationSettings = {
@@ -426,7 +628,22 @@ function readRule(findings: Findings, file: ListedFile, group: string, r: unknow
     }
 
     return {
-        file: f, group, uid, title, condition, data, noDataState, execErrState, for: forDuration, keepFiringFor, missingSeriesEvalsToResolve,
-        annotations, labels: labels!, isPaused: r.isPaused === true, notificationSettings, link, linkProblem,
+        file: f,
+        group,
+        uid,
+        title,
+        condition,
+        data,
+        noDataState,
+        execErrState,
+        for: forDuration,
+        keepFiringFor,
+        missingSeriesEvalsToResolve,
+        annotations,
+        labels: labels!,
+        isPaused: r.isPaused === true,
+        notificationSettings,
+        link,
+        linkProblem,
     };
 }

@@ -3,7 +3,7 @@
 // file is checked here (JSON, a UID, no duplicate UIDs, panel IDs) and turned into the
 // canonical JSON the resource gets, so an unchanged file never shows a diff.
 import { TESTDATA_DATASOURCE_TYPE, canonicalJson, isGrafanaUid } from "../dashboardModel";
-import { Findings, ListedFile, TESTDATA_PLACEHOLDER, isObject, isUnfilledInput, listFiles, readText, show, where } from "./files";
+import { Findings, ListedFile, TESTDATA_PLACEHOLDER, isObject, isUnfilledInput, listFiles, readText, show } from "./files";
 
 const KEY = "dashboardsDir";
 
@@ -93,7 +93,12 @@ function unwrap(doc: Record<string, unknown>): { model?: Record<string, unknown>
  * {@link TESTDATA_PLACEHOLDER} and any TestData input of an externally shared export;
  * `reserved` are UIDs the stack already uses (the demo dashboard).
  */
-export function readDashboardFiles(dir: string, projectDir: string, testdataUid: string, reserved: Record<string, string> = {}): DashboardFilesResult {
+export function readDashboardFiles(
+    dir: string,
+    projectDir: string,
+    testdataUid: string,
+    reserved: Record<string, string> = {},
+): DashboardFilesResult {
     const findings = new Findings();
     const dashboards: DashboardFile[] = [];
     const files = listFiles(findings, KEY, dir, projectDir, [".json"], "dashboards") ?? [];
@@ -103,8 +108,13 @@ export function readDashboardFiles(dir: string, projectDir: string, testdataUid:
         if (!d) continue;
         const taken = reserved[d.uid] ?? byUid.get(d.uid);
         if (taken) {
-            findings.problem(KEY, file.display, `dashboard UID ${show(d.uid)} is already used by ${taken}`,
-                "a UID of its own for every dashboard", `edit ${file.display}: give "uid" a value no other dashboard has`);
+            findings.problem(
+                KEY,
+                file.display,
+                `dashboard UID ${show(d.uid)} is already used by ${taken}`,
+                "a UID of its own for every dashboard",
+                `edit ${file.display}: give "uid" a value no other dashboard has`,
+            );
             continue;
         }
         byUid.set(d.uid, file.display);
@@ -120,35 +130,60 @@ function readDashboard(findings: Findings, file: ListedFile, testdataUid: string
     try {
         doc = JSON.parse(text);
     } catch (e) {
-        findings.problem(KEY, file.display, `is not valid JSON (${(e as Error).message})`,
-            "a dashboard JSON model as Grafana's Export > Save to file writes it", `fix the JSON in ${file.display}`);
+        findings.problem(
+            KEY,
+            file.display,
+            `is not valid JSON (${(e as Error).message})`,
+            "a dashboard JSON model as Grafana's Export > Save to file writes it",
+            `fix the JSON in ${file.display}`,
+        );
         return undefined;
     }
     if (!isObject(doc)) {
-        findings.problem(KEY, file.display, "is not a JSON object", "a dashboard JSON model", `replace ${file.display} with the dashboard's exported JSON`);
+        findings.problem(
+            KEY,
+            file.display,
+            "is not a JSON object",
+            "a dashboard JSON model",
+            `replace ${file.display} with the dashboard's exported JSON`,
+        );
         return undefined;
     }
     const { model, why } = unwrap(doc);
     if (!model) {
-        findings.problem(KEY, file.display, why!, "the classic dashboard JSON model",
-            `export the dashboard again with the classic JSON model (Export > Export as JSON, without the v2 resource format) into ${file.display}`);
+        findings.problem(
+            KEY,
+            file.display,
+            why!,
+            "the classic dashboard JSON model",
+            `export the dashboard again with the classic JSON model (Export > Export as JSON, without the v2 resource format) into ${file.display}`,
+        );
         return undefined;
     }
     let ok = true;
     const uid = model.uid;
     if (typeof uid !== "string" || uid === "") {
-        findings.problem(KEY, file.display, uid === undefined || uid === null || uid === "" ? "the dashboard has no \"uid\"" : `"uid" is ${show(uid)}`,
-            "a \"uid\" (alert rules link to the dashboard by it)",
-            `edit ${file.display}: add "uid": "<up to 40 of A-Z a-z 0-9 - _>" (the UID in the dashboard's URL /d/<uid>)`);
+        findings.problem(
+            KEY,
+            file.display,
+            uid === undefined || uid === null || uid === "" ? 'the dashboard has no "uid"' : `"uid" is ${show(uid)}`,
+            'a "uid" (alert rules link to the dashboard by it)',
+            `edit ${file.display}: add "uid": "<up to 40 of A-Z a-z 0-9 - _>" (the UID in the dashboard's URL /d/<uid>)`,
+        );
         ok = false;
     } else if (!isGrafanaUid(uid)) {
-        findings.problem(KEY, file.display, `"uid" ${show(uid)} is not a valid Grafana UID`, "at most 40 characters of A-Z a-z 0-9 - _",
-            `edit ${file.display}: shorten or clean "uid"`);
+        findings.problem(
+            KEY,
+            file.display,
+            `"uid" ${show(uid)} is not a valid Grafana UID`,
+            "at most 40 characters of A-Z a-z 0-9 - _",
+            `edit ${file.display}: shorten or clean "uid"`,
+        );
         ok = false;
     }
     const title = typeof model.title === "string" ? model.title.trim() : "";
     if (!title) {
-        findings.problem(KEY, file.display, "the dashboard has no \"title\"", "a non-empty title", `edit ${file.display}: add "title"`);
+        findings.problem(KEY, file.display, 'the dashboard has no "title"', "a non-empty title", `edit ${file.display}: add "title"`);
         ok = false;
     }
 
@@ -156,7 +191,12 @@ function readDashboard(findings: Findings, file: ListedFile, testdataUid: string
     const values: Record<string, string> = { [TESTDATA_PLACEHOLDER]: testdataUid };
     if (Array.isArray(model.__inputs)) {
         for (const input of model.__inputs) {
-            if (isObject(input) && input.type === "datasource" && (input.pluginId === TESTDATA_DATASOURCE_TYPE || input.pluginId === "testdata") && typeof input.name === "string") {
+            if (
+                isObject(input) &&
+                input.type === "datasource" &&
+                (input.pluginId === TESTDATA_DATASOURCE_TYPE || input.pluginId === "testdata") &&
+                typeof input.name === "string"
+            ) {
                 values[`\${${input.name}}`] = testdataUid;
             }
         }
@@ -167,9 +207,13 @@ function readDashboard(findings: Findings, file: ListedFile, testdataUid: string
     const { id: _id, version: _version, __inputs: _inputs, __requires: _requires, ...rest } = model;
     const filled = fillPlaceholders(rest, values) as Record<string, unknown>;
     for (const input of [...unfilledInputs(filled)].sort()) {
-        findings.problem(KEY, file.display, `data source input ${input} is not filled (the dashboard was exported "for sharing externally")`,
+        findings.problem(
+            KEY,
+            file.display,
+            `data source input ${input} is not filled (the dashboard was exported "for sharing externally")`,
             "data source UIDs of this Grafana, or ${DS_TESTDATA} for the stack's TestData data source",
-            `edit ${file.display}: replace "${input}" with the data source's UID, or export again without "Export for sharing externally"`);
+            `edit ${file.display}: replace "${input}" with the data source's UID, or export again without "Export for sharing externally"`,
+        );
         ok = false;
     }
 
@@ -181,13 +225,23 @@ function readDashboard(findings: Findings, file: ListedFile, testdataUid: string
         if (typeof pid !== "number" || !Number.isInteger(pid)) {
             // Rows without an id are common and harmless; a panel without one cannot be linked.
             if (p.type !== "row") {
-                findings.warn(KEY, file.display, `panel ${show(ptitle || p.type)} has no numeric "id", so no alert can show it`, "Save the dashboard in Grafana and export it again");
+                findings.warn(
+                    KEY,
+                    file.display,
+                    `panel ${show(ptitle || p.type)} has no numeric "id", so no alert can show it`,
+                    "Save the dashboard in Grafana and export it again",
+                );
             }
             continue;
         }
         if (seen.has(pid)) {
-            findings.problem(KEY, file.display, `panel id ${pid} is used twice`, "a distinct \"id\" for every panel (alerts pick a panel by it)",
-                `edit ${file.display}: renumber one of the panels with id ${pid}`);
+            findings.problem(
+                KEY,
+                file.display,
+                `panel id ${pid} is used twice`,
+                'a distinct "id" for every panel (alerts pick a panel by it)',
+                `edit ${file.display}: renumber one of the panels with id ${pid}`,
+            );
             ok = false;
             continue;
         }

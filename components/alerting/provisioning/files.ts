@@ -66,9 +66,13 @@ export function listFiles(
     } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         const what = code === "ENOENT" ? "no such folder" : code === "ENOTDIR" ? "not a folder" : `cannot be read (${code ?? String(e)})`;
-        findings.problem(key, JSON.stringify(dir), `${what} (looked in ${absoluteDir})`,
+        findings.problem(
+            key,
+            JSON.stringify(dir),
+            `${what} (looked in ${absoluteDir})`,
             "a folder relative to the project directory (where Pulumi.yaml is)",
-            `pulumi config set ${key} ${example}   (or: pulumi config rm ${key})`);
+            `pulumi config set ${key} ${example}   (or: pulumi config rm ${key})`,
+        );
         return undefined;
     }
     const files = entries
@@ -76,8 +80,12 @@ export function listFiles(
         .map((e) => e.name)
         .sort();
     if (files.length === 0) {
-        findings.warn(key, JSON.stringify(dir), `has no ${extensions.join(" / ")} file, so nothing is provisioned from it`,
-            `Add files there, or run \`pulumi config rm ${key}\``);
+        findings.warn(
+            key,
+            JSON.stringify(dir),
+            `has no ${extensions.join(" / ")} file, so nothing is provisioned from it`,
+            `Add files there, or run \`pulumi config rm ${key}\``,
+        );
     }
     const shown = dir.replace(/\/+$/, "");
     return files.map((name) => ({ display: `${shown}/${name}`, absolute: path.join(absoluteDir, name) }));
@@ -88,8 +96,13 @@ export function readText(findings: Findings, key: string, file: ListedFile): str
     try {
         return fs.readFileSync(file.absolute, "utf8");
     } catch (e) {
-        findings.problem(key, file.display, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
-            "a readable file", `check the file's permissions, or move it out of the folder`);
+        findings.problem(
+            key,
+            file.display,
+            `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+            "a readable file",
+            `check the file's permissions, or move it out of the folder`,
+        );
         return undefined;
     }
 }

@@ -61,9 +61,13 @@ export function checkImageLinks(rules: RuleFromFile[], dashboards: KnownDashboar
         const here = where(rule.file, { rule: rule.uid });
         const editFix = `edit ${rule.file}: ${fix}; or pick the panel in Grafana's rule editor ("Link dashboard and panel") and export the rule again`;
         if (requireImages) {
-            findings.problem(KEY, here, `${what}, so its alert would arrive in Slack without a picture`,
+            findings.problem(
+                KEY,
+                here,
+                `${what}, so its alert would arrive in Slack without a picture`,
                 `a rule whose ${DASHBOARD_UID_ANNOTATION} and ${PANEL_ID_ANNOTATION} annotations name a panel (requireImages is true)`,
-                `${editFix}   (or accept alerts without pictures: pulumi config set requireImages false)`);
+                `${editFix}   (or accept alerts without pictures: pulumi config set requireImages false)`,
+            );
         } else {
             findings.warn(KEY, here, `${what}, so its alert will arrive without a picture`, `To fix: ${editFix}`);
         }
@@ -72,15 +76,24 @@ export function checkImageLinks(rules: RuleFromFile[], dashboards: KnownDashboar
         const base = { ruleUid: rule.uid, title: rule.title, file: rule.file, group: rule.group };
         if (!rule.link) {
             const what = rule.linkProblem ?? `has no ${DASHBOARD_UID_ANNOTATION} / ${PANEL_ID_ANNOTATION} annotations`;
-            report(rule, what, `add annotations ${DASHBOARD_UID_ANNOTATION}: <dashboard uid> and ${PANEL_ID_ANNOTATION}: "<panel id>" to rule ${show(rule.title)}`);
+            report(
+                rule,
+                what,
+                `add annotations ${DASHBOARD_UID_ANNOTATION}: <dashboard uid> and ${PANEL_ID_ANNOTATION}: "<panel id>" to rule ${show(rule.title)}`,
+            );
             links.push({ ...base, status: "unlinked", detail: `rule ${what}` });
             continue;
         }
         const { dashboardUid, panelId } = rule.link;
         const dashboard = byUid.get(dashboardUid);
         if (!dashboard) {
-            links.push({ ...base, status: "external", dashboardUid, panelId,
-                detail: `links to panel ${panelId} of dashboard ${dashboardUid}, which this stack does not provision; it is looked up in Grafana when verified` });
+            links.push({
+                ...base,
+                status: "external",
+                dashboardUid,
+                panelId,
+                detail: `links to panel ${panelId} of dashboard ${dashboardUid}, which this stack does not provision; it is looked up in Grafana when verified`,
+            });
             continue;
         }
         const panel = dashboard.panels.find((p) => p.id === panelId);
@@ -91,8 +104,14 @@ export function checkImageLinks(rules: RuleFromFile[], dashboards: KnownDashboar
             links.push({ ...base, status: "missing-panel", dashboardUid, panelId, detail: `rule ${what}` });
             continue;
         }
-        links.push({ ...base, status: "linked", dashboardUid, panelId, panelTitle: panel.title,
-            detail: `links to panel ${panelId} ${show(panel.title)} of dashboard ${dashboardUid} (${dashboard.source})` });
+        links.push({
+            ...base,
+            status: "linked",
+            dashboardUid,
+            panelId,
+            panelTitle: panel.title,
+            detail: `links to panel ${panelId} ${show(panel.title)} of dashboard ${dashboardUid} (${dashboard.source})`,
+        });
     }
     return { links, problems: findings.problems, warnings: findings.warnings };
 }

@@ -62,9 +62,9 @@ export function loadProvisioning(input: ProvisioningInput): ProvisioningResult {
 
     const rules = input.alertRulesDir
         ? readAlertRuleFiles(input.alertRulesDir, input.projectDir, demo.datasource, {
-            ruleUids: { [demo.rule]: "the stack's demo rule" },
-            groupNames: { [DEMO_RULE_GROUP_NAME]: "the stack's demo rule group" },
-        })
+              ruleUids: { [demo.rule]: "the stack's demo rule" },
+              groupNames: { [DEMO_RULE_GROUP_NAME]: "the stack's demo rule group" },
+          })
         : { groups: [], problems: [], warnings: [] };
     problems.push(...rules.problems);
     warnings.push(...rules.warnings);
@@ -72,7 +72,12 @@ export function loadProvisioning(input: ProvisioningInput): ProvisioningResult {
 
     // Rules may link to the demo panel too.
     const known: KnownDashboard[] = [
-        { uid: demo.dashboard, title: "demo", source: "the stack's demo dashboard", panels: [{ id: PANEL_ID, title: "Demo random walk", type: "timeseries" }] },
+        {
+            uid: demo.dashboard,
+            title: "demo",
+            source: "the stack's demo dashboard",
+            panels: [{ id: PANEL_ID, title: "Demo random walk", type: "timeseries" }],
+        },
         ...dashboards.dashboards.map((d) => ({ uid: d.uid, title: d.title, source: d.file, panels: d.panels })),
     ];
     const linkage = checkImageLinks(allRules, known, input.requireImages);
@@ -94,18 +99,30 @@ export function loadProvisioning(input: ProvisioningInput): ProvisioningResult {
     if (allRules.length > 0) {
         routing.routes.forEach((r, i) => {
             if (!used.has(i)) {
-                warnings.push(`slackRoutes: route ${i + 1} (${r.channel}: ${r.matchers.map((m) => m.text).join(", ")}) matches no rule from alertRulesDir. Check its matchers against the rules' labels.`);
+                warnings.push(
+                    `slackRoutes: route ${i + 1} (${r.channel}: ${r.matchers.map((m) => m.text).join(", ")}) matches no rule from alertRulesDir. Check its matchers against the rules' labels.`,
+                );
             }
         });
     }
     const channels = [...new Set(routing.routes.map((r) => r.channel))];
     if (allRules.some((r) => r.notificationSettings?.receiver) && input.slackOn) {
         for (const r of allRules.filter((x) => x.notificationSettings?.receiver)) {
-            warnings.push(`alertRulesDir: ${r.file}, rule ${show(r.uid)}: notification_settings.receiver ${show(r.notificationSettings!.receiver)} is replaced by the Slack contact point of ${ruleChannels[r.uid] ?? "slackChannel"}. Remove receiver from the file to silence this.`);
+            warnings.push(
+                `alertRulesDir: ${r.file}, rule ${show(r.uid)}: notification_settings.receiver ${show(r.notificationSettings!.receiver)} is replaced by the Slack contact point of ${ruleChannels[r.uid] ?? "slackChannel"}. Remove receiver from the file to silence this.`,
+            );
         }
     }
     return {
-        plan: { dashboards: dashboards.dashboards, groups: rules.groups, routes: routing.routes, requireImages: input.requireImages, links: linkage.links, ruleChannels, channels },
+        plan: {
+            dashboards: dashboards.dashboards,
+            groups: rules.groups,
+            routes: routing.routes,
+            requireImages: input.requireImages,
+            links: linkage.links,
+            ruleChannels,
+            channels,
+        },
         problems,
         warnings,
     };

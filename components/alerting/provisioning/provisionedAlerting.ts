@@ -37,7 +37,11 @@ export interface ProvisionedSummary {
 /** A resource-name suffix: the text itself when it is simple, else a slug plus a short hash. */
 export function nameSuffix(text: string): string {
     if (/^[A-Za-z0-9._-]{1,60}$/.test(text)) return text;
-    const slug = text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40);
+    const slug = text
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "-")
+        .replace(/^-+|-+$/g, "")
+        .slice(0, 40);
     const hash = createHash("sha256").update(text).digest("hex").slice(0, 8);
     return slug ? `${slug}-${hash}` : hash;
 }
@@ -63,12 +67,18 @@ export class ProvisionedAlerting extends pulumi.ComponentResource {
         });
 
         for (const d of plan.dashboards) {
-            this.dashboards.push(new grafana.oss.Dashboard(`${name}-dashboard-${nameSuffix(d.uid)}`, {
-                folder: args.folderUid,
-                // Adopts a dashboard with this UID left by a lost state or an earlier import.
-                overwrite: true,
-                configJson: d.configJson,
-            }, child()));
+            this.dashboards.push(
+                new grafana.oss.Dashboard(
+                    `${name}-dashboard-${nameSuffix(d.uid)}`,
+                    {
+                        folder: args.folderUid,
+                        // Adopts a dashboard with this UID left by a lost state or an earlier import.
+                        overwrite: true,
+                        configJson: d.configJson,
+                    },
+                    child(),
+                ),
+            );
         }
 
         // One contact point per routed channel; slackChannel's is the stack's own.
@@ -79,16 +89,22 @@ export class ProvisionedAlerting extends pulumi.ComponentResource {
             for (const channel of plan.channels) {
                 if (channel === args.slack.channel.trim() && args.defaultContactPoint) continue;
                 const cpName = routeContactPointName(args.stackName, channel);
-                const cp = new grafana.alerting.ContactPoint(`${name}-slack-${nameSuffix(channel.replace(/^#/, ""))}`, {
-                    name: cpName,
-                    slacks: [{
-                        token: pulumi.secret(args.slack.token),
-                        recipient: normalizeSlackRecipient(channel),
-                        title: SLACK_TITLE_TEMPLATE,
-                        text: SLACK_TEXT_TEMPLATE,
-                        disableResolveMessage: false,
-                    }],
-                }, child());
+                const cp = new grafana.alerting.ContactPoint(
+                    `${name}-slack-${nameSuffix(channel.replace(/^#/, ""))}`,
+                    {
+                        name: cpName,
+                        slacks: [
+                            {
+                                token: pulumi.secret(args.slack.token),
+                                recipient: normalizeSlackRecipient(channel),
+                                title: SLACK_TITLE_TEMPLATE,
+                                text: SLACK_TEXT_TEMPLATE,
+                                disableResolveMessage: false,
+                            },
+                        ],
+                    },
+                    child(),
+                );
                 extra.push(cp);
                 contactPoints[channel] = cp.name;
                 contactPointNames[channel] = cpName;
@@ -101,12 +117,18 @@ export class ProvisionedAlerting extends pulumi.ComponentResource {
         };
 
         for (const group of plan.groups) {
-            this.ruleGroups.push(new grafana.alerting.RuleGroup(`${name}-rules-${nameSuffix(group.name)}`, {
-                name: group.name,
-                folderUid: args.folderUid,
-                intervalSeconds: group.intervalSeconds,
-                rules: group.rules.map((rule) => ruleArgs(rule, contactPointFor(rule))),
-            }, child([...this.dashboards, ...extra])));
+            this.ruleGroups.push(
+                new grafana.alerting.RuleGroup(
+                    `${name}-rules-${nameSuffix(group.name)}`,
+                    {
+                        name: group.name,
+                        folderUid: args.folderUid,
+                        intervalSeconds: group.intervalSeconds,
+                        rules: group.rules.map((rule) => ruleArgs(rule, contactPointFor(rule))),
+                    },
+                    child([...this.dashboards, ...extra]),
+                ),
+            );
         }
 
         const linkOf = new Map(plan.links.map((l) => [l.ruleUid, l]));
@@ -114,14 +136,16 @@ export class ProvisionedAlerting extends pulumi.ComponentResource {
             dashboards: plan.dashboards.map((d) => d.uid),
             ruleGroups: plan.groups.map((g) => g.name),
             contactPoints: contactPointNames,
-            rules: plan.groups.flatMap((g) => g.rules.map((r) => ({
-                uid: r.uid,
-                title: r.title,
-                group: g.name,
-                ...(args.slack ? { channel: plan.ruleChannels[r.uid] ?? args.slack.channel } : {}),
-                ...(r.link ? { dashboardUid: r.link.dashboardUid, panelId: r.link.panelId } : {}),
-                link: linkOf.get(r.uid)?.status ?? "unlinked",
-            }))),
+            rules: plan.groups.flatMap((g) =>
+                g.rules.map((r) => ({
+                    uid: r.uid,
+                    title: r.title,
+                    group: g.name,
+                    ...(args.slack ? { channel: plan.ruleChannels[r.uid] ?? args.slack.channel } : {}),
+                    ...(r.link ? { dashboardUid: r.link.dashboardUid, panelId: r.link.panelId } : {}),
+                    link: linkOf.get(r.uid)?.status ?? "unlinked",
+                })),
+            ),
         };
         this.registerOutputs({ summary: this.summary });
     }
@@ -147,16 +171,18 @@ export function ruleArgs(rule: RuleFromFile, contactPoint: pulumi.Input<string> 
             ...rule.annotations,
             ...(rule.link ? { [DASHBOARD_UID_ANNOTATION]: rule.link.dashboardUid, [PANEL_ID_ANNOTATION]: String(rule.link.panelId) } : {}),
         },
-        ...(receiver !== undefined ? {
-            notificationSettings: {
-                contactPoint: receiver,
-                ...(ns?.groupBy ? { groupBies: ns.groupBy } : {}),
-                ...(ns?.groupWait ? { groupWait: ns.groupWait } : {}),
-                ...(ns?.groupInterval ? { groupInterval: ns.groupInterval } : {}),
-                ...(ns?.repeatInterval ? { repeatInterval: ns.repeatInterval } : {}),
-                ...(ns?.muteTimeIntervals ? { muteTimings: ns.muteTimeIntervals } : {}),
-                ...(ns?.activeTimeIntervals ? { activeTimings: ns.activeTimeIntervals } : {}),
-            },
-        } : {}),
+        ...(receiver !== undefined
+            ? {
+                  notificationSettings: {
+                      contactPoint: receiver,
+                      ...(ns?.groupBy ? { groupBies: ns.groupBy } : {}),
+                      ...(ns?.groupWait ? { groupWait: ns.groupWait } : {}),
+                      ...(ns?.groupInterval ? { groupInterval: ns.groupInterval } : {}),
+                      ...(ns?.repeatInterval ? { repeatInterval: ns.repeatInterval } : {}),
+                      ...(ns?.muteTimeIntervals ? { muteTimings: ns.muteTimeIntervals } : {}),
+                      ...(ns?.activeTimeIntervals ? { activeTimings: ns.activeTimeIntervals } : {}),
+                  },
+              }
+            : {}),
     };
 }

@@ -36,7 +36,7 @@ export function parseMatcher(text: string): LabelMatcher | string {
     if (!m) return "not of the form name=value, name!=value, name=~regex or name!~regex (a label name starts with a letter or _)";
     const [, name, op, rawValue] = m;
     let value = rawValue;
-    if (value.startsWith("\"")) {
+    if (value.startsWith('"')) {
         if (!/^"(?:[^"\\]|\\.)*"$/s.test(value)) return `the quoted value ${value} is not closed`;
         try {
             value = JSON.parse(value) as string;
@@ -58,10 +58,14 @@ export function parseMatcher(text: string): LabelMatcher | string {
 export function matcherMatches(m: LabelMatcher, labels: Record<string, string>): boolean {
     const v = labels[m.name] ?? "";
     switch (m.op) {
-        case "=": return v === m.value;
-        case "!=": return v !== m.value;
-        case "=~": return new RegExp(`^(?:${m.value})$`).test(v);
-        case "!~": return !new RegExp(`^(?:${m.value})$`).test(v);
+        case "=":
+            return v === m.value;
+        case "!=":
+            return v !== m.value;
+        case "=~":
+            return new RegExp(`^(?:${m.value})$`).test(v);
+        case "!~":
+            return !new RegExp(`^(?:${m.value})$`).test(v);
     }
 }
 
@@ -95,47 +99,85 @@ export function parseSlackRoutes(raw: string, slackOn: boolean): SlackRoutesResu
     try {
         parsed = JSON.parse(text);
     } catch (e) {
-        findings.problem(KEY, "the value", `is not JSON (${(e as Error).message})`, "a JSON list of {\"channel\": ..., \"matchers\": [...]}", fix("quote the JSON for your shell"));
+        findings.problem(
+            KEY,
+            "the value",
+            `is not JSON (${(e as Error).message})`,
+            'a JSON list of {"channel": ..., "matchers": [...]}',
+            fix("quote the JSON for your shell"),
+        );
         return { routes: [], problems: findings.problems };
     }
     if (!Array.isArray(parsed)) {
-        findings.problem(KEY, "the value", `is ${show(parsed)}`, "a JSON list of {\"channel\": ..., \"matchers\": [...]}", fix("a list, even for one route"));
+        findings.problem(
+            KEY,
+            "the value",
+            `is ${show(parsed)}`,
+            'a JSON list of {"channel": ..., "matchers": [...]}',
+            fix("a list, even for one route"),
+        );
         return { routes: [], problems: findings.problems };
     }
     if (!slackOn && parsed.length > 0) {
-        findings.problem(KEY, "the value", "routes while no Slack token is configured", "slackRoutes only together with slackToken and slackChannel",
-            "pulumi config set --secret slackToken xoxb-... && pulumi config set slackChannel C0123ABCD   (or: pulumi config rm slackRoutes)");
+        findings.problem(
+            KEY,
+            "the value",
+            "routes while no Slack token is configured",
+            "slackRoutes only together with slackToken and slackChannel",
+            "pulumi config set --secret slackToken xoxb-... && pulumi config set slackChannel C0123ABCD   (or: pulumi config rm slackRoutes)",
+        );
     }
     const routes: SlackRoute[] = [];
     parsed.forEach((entry, i) => {
         const at = `route ${i + 1}`;
         if (!isObject(entry)) {
-            findings.problem(KEY, at, `is ${show(entry)}`, "an object {\"channel\": ..., \"matchers\": [...]}", fix(`fix route ${i + 1}`));
+            findings.problem(KEY, at, `is ${show(entry)}`, 'an object {"channel": ..., "matchers": [...]}', fix(`fix route ${i + 1}`));
             return;
         }
         let ok = true;
         const unknown = Object.keys(entry).filter((k) => k !== "channel" && k !== "matchers");
         if (unknown.length > 0) {
-            findings.problem(KEY, at, `has unknown field${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}`, "channel and matchers", fix(`remove ${unknown.join(", ")} from route ${i + 1}`));
+            findings.problem(
+                KEY,
+                at,
+                `has unknown field${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}`,
+                "channel and matchers",
+                fix(`remove ${unknown.join(", ")} from route ${i + 1}`),
+            );
             ok = false;
         }
         const channel = typeof entry.channel === "string" ? channelKey(entry.channel) : "";
         if (!isChannelId(channel) && !(channel.startsWith("#") && isChannelName(channel))) {
-            findings.problem(KEY, at, `channel ${show(entry.channel ?? "(missing)")}`,
-                "a channel ID such as C0123ABCD (recommended) or a #name of lowercase letters, digits, '-', '_' or '.'", fix(`fix the channel of route ${i + 1}`));
+            findings.problem(
+                KEY,
+                at,
+                `channel ${show(entry.channel ?? "(missing)")}`,
+                "a channel ID such as C0123ABCD (recommended) or a #name of lowercase letters, digits, '-', '_' or '.'",
+                fix(`fix the channel of route ${i + 1}`),
+            );
             ok = false;
         }
         const matchers: LabelMatcher[] = [];
         if (!Array.isArray(entry.matchers) || entry.matchers.length === 0) {
-            findings.problem(KEY, at, `matchers ${show(entry.matchers ?? "(missing)")}`,
-                "a non-empty list of label matchers such as \"team=db\" (rules no route matches go to slackChannel)", fix(`add matchers to route ${i + 1}`));
+            findings.problem(
+                KEY,
+                at,
+                `matchers ${show(entry.matchers ?? "(missing)")}`,
+                'a non-empty list of label matchers such as "team=db" (rules no route matches go to slackChannel)',
+                fix(`add matchers to route ${i + 1}`),
+            );
             ok = false;
         } else {
             for (const m of entry.matchers) {
                 const parsedMatcher = typeof m === "string" ? parseMatcher(m) : "not a string";
                 if (typeof parsedMatcher === "string") {
-                    findings.problem(KEY, at, `matcher ${show(m)}: ${parsedMatcher}`, "Grafana label matchers: name=value, name!=value, name=~regex, name!~regex",
-                        fix(`fix the matcher of route ${i + 1}`));
+                    findings.problem(
+                        KEY,
+                        at,
+                        `matcher ${show(m)}: ${parsedMatcher}`,
+                        "Grafana label matchers: name=value, name!=value, name=~regex, name!~regex",
+                        fix(`fix the matcher of route ${i + 1}`),
+                    );
                     ok = false;
                 } else {
                     matchers.push(parsedMatcher);
