@@ -7,6 +7,7 @@ import { runVerification, type CheckResult, type VerificationReport, type Verify
 import { PANEL_ID, uidsFor } from "../components/alerting/dashboardModel";
 import { makeScrubber } from "../components/verify/messages";
 import { resolveTiming, type VerifyTiming } from "../components/verify/timing";
+import { sizeProblem } from "../components/verify/grafanaChecks";
 
 /** Secrets seen on the command line or in the environment, for scrubbing a crash message. */
 let knownSecrets: Array<string | undefined> = [process.env.SLACK_BOT_TOKEN, process.env.GRAFANA_AUTH];
@@ -141,6 +142,10 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
     const panelId = positiveInt("panel-id", pick("panel-id", "GRAFANA_PANEL_ID"), PANEL_ID);
     const width = positiveInt("width", pick("width"), 1000);
     const height = positiveInt("height", pick("height"), 500);
+    for (const [name, v] of [["width", width], ["height", height]] as const) {
+        const problem = sizeProblem(name, v);
+        if (problem) throw new UsageError(`--${problem}, got ${v}`);
+    }
 
     let timing: Partial<VerifyTiming> = { healthTimeoutMs: 10_000 };
     const healthTimeoutMs = seconds("health-timeout", pick("health-timeout"));

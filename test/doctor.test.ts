@@ -4,7 +4,7 @@
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
 import * as path from "node:path";
-import { FakeGrafana, FakeSlack, GOOD_TOKEN } from "./fakes";
+import { FakeGrafana, FakeSlack, GOOD_TOKEN, type FakeGrafanaOptions } from "./fakes";
 
 const REPO = path.resolve(__dirname, "..");
 const FAST = JSON.stringify({ healthIntervalMs: 5, shareIntervalMs: 5, slackRetryMinMs: 1, slackRetryMaxMs: 5, requestTimeoutMs: 2000 });
@@ -66,6 +66,7 @@ describe("doctor (child process)", function () {
         assert.deepEqual(lines.map((l) => l.split(/\s+/).slice(0, 2).join(" ")), [
             "PASS grafana.health",
             "PASS grafana.renderer",
+            "PASS grafana.dashboard",
             "PASS grafana.render",
             "PASS slack.auth",
             "PASS slack.scopes",
@@ -73,7 +74,7 @@ describe("doctor (child process)", function () {
             "PASS slack.upload",
             "PASS slack.landed",
         ]);
-        assert.match(r.stdout, /All checks passed: 8 passed, 0 failed, 0 skipped\. Verified: files\.info shows F0FAKE\d+ shared in C0ALERTS01/);
+        assert.match(r.stdout, /All checks passed: 9 passed, 0 failed, 0 skipped\. Verified: files\.info shows F0FAKE\d+ shared in C0ALERTS01/);
         assert.equal(slack.postedFiles().length, 1);
         assert.match(slack.postedFiles()[0].initialComment ?? "", /dev \(doctor\)/);
         assertNoSecret(r);
@@ -84,9 +85,9 @@ describe("doctor (child process)", function () {
         const r = await doctor(["--grafana-url", grafana.url, "--grafana-auth", grafana.auth, "--slack-token", GOOD_TOKEN, "--slack-channel", "C0ALERTS01", "--slack-api-url", slack.apiUrl, "--timing", FAST]);
         assert.equal(r.code, 1, r.stdout + r.stderr);
         const lines = checklist(r.stdout);
-        assert.equal(lines.length, 8);
+        assert.equal(lines.length, 9);
         const fail = lines.find((l) => l.startsWith("FAIL"));
-        assert.match(fail ?? "", /^FAIL  grafana\.render +The panel renders as a real PNG: Grafana returned a placeholder instead of panel 1 of dashboard gsa-dash-dev: the PNG is 400x120 .*\. Fix: likely causes: \(1\) the renderer is unreachable from Grafana/);
+        assert.match(fail ?? "", /^FAIL  grafana\.render +The panel renders as a real PNG: Grafana returned a stand-in image instead of panel 1 of dashboard gsa-dash-dev: the PNG is 400x120 .*\. Fix: run again in a minute/);
         assert.match(lines.find((l) => l.includes("slack.upload")) ?? "", /^SKIP .*no real image was rendered/);
         assert.equal(slack.faults.count("files.getUploadURLExternal"), 0);
         assert.match(r.stdout, /docs\/troubleshooting\.md/);
@@ -103,7 +104,7 @@ describe("doctor (child process)", function () {
         const out = JSON.parse(r.stdout);
         assert.equal(out.ok, false);
         assert.equal(out.exitCode, 1);
-        assert.equal(out.checks.length, 8);
+        assert.equal(out.checks.length, 9);
         const renderer = out.checks.find((c: any) => c.id === "grafana.renderer");
         assert.equal(renderer.status, "fail");
         assert.equal(renderer.key, "grafana_auth");
@@ -122,7 +123,7 @@ describe("doctor (child process)", function () {
         assert.equal(r.code, 0, r.stdout + r.stderr);
         const out = JSON.parse(r.stdout);
         assert.deepEqual(out.checks.map((c: any) => `${c.id}:${c.status}`), [
-            "grafana.health:pass", "grafana.renderer:pass", "grafana.render:pass",
+            "grafana.health:pass", "grafana.renderer:pass", "grafana.dashboard:pass", "grafana.render:pass",
             "slack.auth:pass", "slack.scopes:pass", "slack.channel:pass",
             "slack.upload:skip", "slack.landed:skip",
         ]);
@@ -132,12 +133,36 @@ describe("doctor (child process)", function () {
 
     it("without a Slack token checks Grafana only, and a Grafana that is down fails naming its URL", async () => {
         await start({ faults: [{ endpoint: "health", status: 503, times: Infinity }] });
-        const r = await doctor(["--grafana-url", grafana.url, "--health-timeout", "0.2", "--timing", FAST], { GRAFANA_AUTH: grafana.auth });
+        const r = await doctor(["--grafana-url", grafana.url, "--health-timeout", "1", "--timing", FAST], { GRAFANA_AUTH: grafana.auth });
         assert.equal(r.code, 1);
         const lines = checklist(r.stdout);
         assert.match(lines[0], new RegExp(`^FAIL  grafana\\.health +Grafana is up: Grafana is not up at ${grafana.url.replace(/[.]/g, "\\.")}: .*last: HTTP 503`));
-        assert.equal(lines.filter((l) => l.startsWith("SKIP")).length, 7);
+        assert.equal(lines.filter((l) => l.startsWith("SKIP")).length, 8);
         assert.equal(slack.faults.count(), 0);
+    });
+
+    it("a wrong dashboard or panel, or a broken renderer, is never verified and uploads nothing", async () => {
+        const cases: Array<[FakeGrafanaOptions, string[], string]> = [
+            [{ dashboards: { "gsa-dash-dev": [1] } }, ["--dashboard-uid", "typo-dash"], "dashboard_not_found"],
+            [{ dashboards: { "gsa-dash-dev": [1] } }, ["--panel-id", "9"], "panel_not_found"],
+            [{ renderMode: "error" }, [], "render_failed"],
+        ];
+        for (const [g, args, key] of cases) {
+            await start(g);
+            const r = await doctor(["--json", "--grafana-url", grafana.url, "--slack-api-url", slack.apiUrl, "--timing", FAST, ...args], {
+                GRAFANA_AUTH: grafana.auth,
+                SLACK_BOT_TOKEN: GOOD_TOKEN,
+                SLACK_CHANNEL: "C0ALERTS01",
+            });
+            assert.equal(r.code, 1, r.stdout + r.stderr);
+            const out = JSON.parse(r.stdout);
+            assert.equal(out.verified, false);
+            assert.ok(out.checks.some((c: any) => c.status === "fail" && c.key === key), `${key}: ${r.stdout}`);
+            assert.equal(slack.faults.count("files.getUploadURLExternal"), 0);
+            assert.equal(slack.postedFiles().length, 0);
+            await grafana.close();
+            await slack.close();
+        }
     });
 
     describe("bad usage exits 2 and prints no value that could be a secret", () => {
@@ -156,8 +181,9 @@ describe("doctor (child process)", function () {
                 doctor(["--grafana-url", "http://localhost:3000", "--slack-token", GOOD_TOKEN]),
                 doctor(["--grafana-url", "http://localhost:3000", "--panel-id", "two"]),
                 doctor(["--grafana-url", "http://admin:pw-in-url-secret@localhost:3000"]),
+                doctor(["--grafana-url", "http://localhost:3000", "--width", "640"]),
             ]);
-            const messages = [/unknown option --slak-token/, /unexpected argument/, /a Slack token needs a channel/, /--panel-id must be a positive whole number/, /must not contain credentials/];
+            const messages = [/unknown option --slak-token/, /unexpected argument/, /a Slack token needs a channel/, /--panel-id must be a positive whole number/, /must not contain credentials/, /--width must be a whole number of pixels from 1000 to 3000: renderer v5 clamps .*, got 640/];
             results.forEach((r, i) => {
                 assert.equal(r.code, 2, r.stderr);
                 assert.match(r.stderr, messages[i]);

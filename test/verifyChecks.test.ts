@@ -6,7 +6,8 @@ import { strict as assert } from "node:assert";
 import { runVerification, fatalFailures, type VerificationReport, type VerifyOptions } from "../components/verify/checks";
 import { makeScrubber } from "../components/verify/messages";
 import { readPngHeader } from "../components/verify/png";
-import type { VerifyTiming } from "../components/verify/timing";
+import { expectedRenderSize, renderPanel, sizeProblem } from "../components/verify/grafanaChecks";
+import { resolveTiming, type VerifyTiming } from "../components/verify/timing";
 import { ALL_SCOPES, FAST_TIMING, FakeGrafana, FakeSlack, GOOD_TOKEN, makePng, protocolMinimum, type FakeGrafanaOptions, type FakeSlackOptions } from "./fakes";
 
 /** Small waits so the suite stays fast; bounds stay explicit. */
@@ -70,11 +71,11 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
             assert.equal(report.ok, true, JSON.stringify(report.failures));
             assert.equal(report.verified, true);
             assert.match(report.verifiedHow, /^files\.info shows F0FAKE\d+ shared in C0ALERTS01/);
-            assert.deepEqual(grafana.faults.sequence(), ["health", "settings", "render"]);
+            assert.deepEqual(grafana.faults.sequence(), ["health", "settings", "dashboard", "render"]);
             assert.deepEqual(slack.faults.sequence(), ["auth.test", "files.getUploadURLExternal", "upload", "files.completeUploadExternal", "files.info"]);
             assert.deepEqual({ grafana: grafana.faults.counts(), slack: slack.faults.counts() }, protocolMinimum());
             assert.deepEqual(report.image && { w: report.image.width, h: report.image.height }, { w: 1000, h: 500 });
-            assert.deepEqual(grafana.renders, [{ uid: "gsa-dev", panelId: 2, width: 1000, height: 500, scale: 1 }]);
+            assert.deepEqual(grafana.renders, [{ uid: "gsa-dev", panelId: 2, width: 1000, height: 500, scale: 1, timeout: 1 }]);
             const [posted] = slack.postedFiles();
             assert.equal(report.slack?.fileId, posted.id);
             assert.equal(report.slack?.channelId, "C0ALERTS01");
@@ -90,10 +91,10 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
 
         it("renders at the requested size", async () => {
             await start();
-            const report = await runVerification(options({ width: 640, height: 360 }));
+            const report = await runVerification(options({ width: 1600, height: 900 }));
             assert.equal(report.ok, true);
-            assert.deepEqual([report.image?.width, report.image?.height], [640, 360]);
-            assert.deepEqual(readPngHeader(slack.postedFiles()[0].bytes!), { ok: true, width: 640, height: 360 });
+            assert.deepEqual([report.image?.width, report.image?.height], [1600, 900]);
+            assert.deepEqual(readPngHeader(slack.postedFiles()[0].bytes!), { ok: true, width: 1600, height: 900 });
         });
 
         it("looks a #name up with conversations.list, following pages, and uses the ID", async () => {
@@ -408,39 +409,150 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
             assert.equal(grafana.faults.count("render"), 0);
         });
 
-        it("a placeholder image (HTTP 200) is told from a real render and fails with the likely causes", async () => {
+        it("a PNG of another size with a renderer configured: Grafana's concurrency-limit image, run again", async () => {
             await start({ renderMode: "placeholder" });
             const report = await runVerification(options());
             const render = check(report, "grafana.render");
             assert.equal(render.key, "renderer_placeholder");
-            assert.match(render.finding, /the PNG is 400x120 \(\d+ bytes\), not the requested 1000x500/);
-            for (const cause of [/unreachable from Grafana/, /GF_RENDERING_CALLBACK_URL/, /token mismatch: GF_RENDERING_RENDERER_TOKEN must equal the renderer's AUTH_TOKEN/]) {
-                assert.match(render.fix ?? "", cause);
+            assert.match(render.finding, /the PNG is 400x120 \(\d+ bytes\), not 1000x500; .*rendering_limit_\*\.png.*concurrent_render_request_limit/);
+            assert.match(render.fix ?? "", /^run again in a minute; .*GF_RENDERING_CONCURRENT_RENDER_REQUEST_LIMIT/);
+            assert.equal(slack.faults.count("files.getUploadURLExternal"), 0);
+            assert.equal(report.verified, false);
+        });
+
+        it("a broken renderer: Grafana's HTTP 500 HTML \"Rendering failed.\" points to Grafana's log and the wiring", async () => {
+            await start({ renderMode: "error" });
+            const report = await runVerification(options());
+            const render = check(report, "grafana.render");
+            assert.equal(render.key, "render_failed");
+            assert.match(render.finding, /answered HTTP 500 "Rendering failed\.": Grafana's call to the image renderer failed, .*logger=rendering/);
+            for (const hint of [/grep logger=rendering/, /a 401 from the renderer is a token mismatch/, /unreachable from Grafana/, /GF_RENDERING_CALLBACK_URL/, /GF_RENDERING_RENDERER_TOKEN must equal the renderer's AUTH_TOKEN/]) {
+                assert.match(render.fix ?? "", hint);
             }
             assert.equal(slack.faults.count("files.getUploadURLExternal"), 0);
             assert.equal(report.verified, false);
         });
 
-        it("a render error (HTTP 500) carries Grafana's own message", async () => {
-            await start({ renderMode: "error" });
+        it("an injected HTTP 503 on the render is reported with Grafana's page title, not JSON detail", async () => {
+            await start({ faults: [{ endpoint: "render", status: 503 }] });
+            const report = await runVerification(options({ slackToken: undefined }));
+            assert.equal(check(report, "grafana.render").key, "render_rejected");
+            assert.match(check(report, "grafana.render").finding, /answered HTTP 503 "Rendering failed\."/);
+        });
+
+        it("Grafana's own render deadline (HTTP 500 \"timeout error\"): render_timeout", async () => {
+            await start({ renderMode: "timeout" });
+            const report = await runVerification(options({ slackToken: undefined }));
+            assert.equal(check(report, "grafana.render").key, "render_timeout");
+            assert.match(check(report, "grafana.render").finding, /HTTP 500 "timeout error - you can set timeout in seconds with &timeout url parameter": the renderer did not answer Grafana within its deadline/);
+        });
+
+        it("a renderer at its limit (HTTP 429 from newer Grafana): render_busy, run again", async () => {
+            await start({ renderMode: "busy" });
+            const report = await runVerification(options({ slackToken: undefined }));
+            assert.equal(check(report, "grafana.render").key, "render_busy");
+            assert.match(check(report, "grafana.render").fix ?? "", /^run again in a minute/);
+        });
+
+        it("a login or proxy page (HTTP 200 text/html) is an auth/proxy problem, not the renderer", async () => {
+            await start({ renderMode: "login" });
+            const report = await runVerification(options());
+            const render = check(report, "grafana.render");
+            assert.equal(render.key, "render_not_image");
+            assert.match(render.finding, /HTTP 200 with an HTML page titled "Sign in": a login page or an authenticating proxy/);
+            assert.doesNotMatch(render.fix ?? "", /GF_RENDERING/);
+            assert.equal(slack.faults.count("files.getUploadURLExternal"), 0);
+        });
+
+        it("an unknown dashboard renders as a 200 PNG in Grafana, so it is looked up first: dashboard_not_found, nothing rendered or posted", async () => {
+            await start({ dashboards: { "gsa-dev": [2] } });
+            // The fake is faithful: /render itself says 200 with a PNG of the requested size.
+            const direct = await fetch(`${grafana.url}/render/d-solo/no-such-dash/_?panelId=2&width=1000&height=500&scale=1`, { headers: { Authorization: `Basic ${Buffer.from(grafana.auth).toString("base64")}` } });
+            assert.equal(direct.status, 200);
+            assert.deepEqual(readPngHeader(Buffer.from(await direct.arrayBuffer())), { ok: true, width: 1000, height: 500 });
+            const noDash = await fetch(`${grafana.url}/api/dashboards/uid/no-such-dash`, { headers: { Authorization: `Basic ${Buffer.from(grafana.auth).toString("base64")}` } });
+            assert.deepEqual([noDash.status, await noDash.json()], [404, { message: "Dashboard not found" }]);
+            grafana.renders.length = 0;
+            grafana.faults.resetLog();
+
+            const report = await runVerification(options({ dashboardUid: "no-such-dash" }));
+            const dash = check(report, "grafana.dashboard");
+            assert.equal(dash.key, "dashboard_not_found");
+            assert.match(dash.finding, /^Dashboard no-such-dash does not exist in Grafana at http:\/\/127\.0\.0\.1:\d+: GET \/api\/dashboards\/uid\/no-such-dash answered HTTP 404 \("Dashboard not found"\)/);
+            assert.equal(check(report, "grafana.render").status, "skip");
+            assert.equal(grafana.faults.count("render"), 0);
+            assert.equal(slack.faults.count("files.getUploadURLExternal"), 0);
+            assert.equal(report.verified, false);
+        });
+
+        it("an unknown panel: panel_not_found lists the panels there are, rows' nested panels included", async () => {
+            await start({ dashboards: { "gsa-dev": [1, { row: 10, panels: [11, 12] }] } });
+            const report = await runVerification(options({ panelId: 7 }));
+            const dash = check(report, "grafana.dashboard");
+            assert.equal(dash.key, "panel_not_found");
+            assert.match(dash.finding, /^Dashboard gsa-dev has no panel 7: its JSON .* has panel IDs 1, 10, 11, 12;/);
+            assert.equal(grafana.faults.count("render"), 0);
+            assert.equal(slack.faults.count("files.getUploadURLExternal"), 0);
+        });
+
+        it("a panel inside a collapsed row is found and rendered", async () => {
+            await start({ dashboards: { "gsa-dev": [1, { row: 10, panels: [11, 12] }] } });
+            const report = await runVerification(options({ panelId: 12 }));
+            assert.equal(report.verified, true, JSON.stringify(report.failures));
+            assert.match(check(report, "grafana.dashboard").finding, /dashboard gsa-dev \("Fake gsa-dev"\) has panel 12 \("Panel 12"\)/);
+        });
+
+        it("a render that takes too long: aborted at the timeout asked of Grafana plus the margin", async () => {
+            await start({ faults: [{ endpoint: "render", delayMs: 1_000 }] });
+            const started = Date.now();
+            const report = await runVerification(options({ slackToken: undefined, timing: { ...FAST, renderTimeoutMs: 200, renderAbortMarginMs: 150 } }));
+            const took = Date.now() - started;
+            assert.equal(check(report, "grafana.render").key, "render_timeout");
+            assert.match(check(report, "grafana.render").finding, /did not answer GET \/render\/d-solo\/gsa-dev\/_ within 0\.35s \(the 1s render timeout asked of it, plus 0\.15s for its answer\)/);
+            assert.ok(took >= 350 && took < 1_000, `aborted after ${took} ms`);
+        });
+
+        it("a slow render that Grafana answers within the margin is not cut off", async () => {
+            await start({ faults: [{ endpoint: "render", delayMs: 250 }] });
+            const report = await runVerification(options({ slackToken: undefined, timing: { ...FAST, renderTimeoutMs: 200, renderAbortMarginMs: 300 } }));
+            assert.equal(check(report, "grafana.render").status, "pass", JSON.stringify(report.failures));
+            assert.equal(grafana.renders[0].timeout, 1, "Grafana is asked for the render timeout in whole seconds");
+        });
+    });
+
+    describe("renderer v5 viewport bounds", () => {
+        const t = resolveTiming(FAST);
+        it("the fake clamps like renderer v5 (1000-3000 x 500-3000) and the check expects the clamped size", async () => {
+            await start({ rendererVersion: "5.11.1" });
+            assert.deepEqual(grafana.rendererSize(640, 360), { width: 1000, height: 500 });
+            assert.deepEqual(grafana.rendererSize(4000, 3500), { width: 3000, height: 3000 });
+            const img = await renderPanel({ url: grafana.url, auth: grafana.auth }, { dashboardUid: "gsa-dev", panelId: 2, width: 640, height: 360, rendererVersion: "5.11.1" }, t);
+            assert.deepEqual([img.width, img.height], [1000, 500]);
+            assert.deepEqual(expectedRenderSize(640, 360, "5.11.1"), { width: 1000, height: 500 });
+        });
+
+        it("a v4 renderer renders the requested size as is", async () => {
+            await start({ rendererVersion: "4.0.17" });
+            const img = await renderPanel({ url: grafana.url, auth: grafana.auth }, { dashboardUid: "gsa-dev", panelId: 2, width: 640, height: 360, rendererVersion: "4.0.17" }, t);
+            assert.deepEqual([img.width, img.height], [640, 360]);
+        });
+
+        it("a renderer with raised BROWSER_MIN_WIDTH/HEIGHT returns a bigger PNG: named, with the bounds to respect", async () => {
+            await start({ rendererViewport: { minWidth: 1920, minHeight: 1080, maxWidth: 3000, maxHeight: 3000 } });
             const report = await runVerification(options({ slackToken: undefined }));
             const render = check(report, "grafana.render");
-            assert.equal(render.key, "render_failed");
-            assert.match(render.finding, /answered HTTP 500: Rendering failed: Error: net::ERR_CONNECTION_REFUSED/);
+            assert.equal(render.key, "renderer_placeholder");
+            assert.match(render.finding, /the PNG is 1920x1080 .*not 1000x500/);
+            assert.match(render.fix ?? "", /BROWSER_MIN_WIDTH \/ BROWSER_MIN_HEIGHT/);
         });
 
-        it("an unknown dashboard or panel (HTTP 404)", async () => {
-            await start({ dashboards: { "gsa-dev": [2] } });
-            const report = await runVerification(options({ panelId: 7, slackToken: undefined }));
-            assert.equal(check(report, "grafana.render").key, "render_failed");
-            assert.match(check(report, "grafana.render").finding, /HTTP 404 \(no such dashboard or render endpoint\)/);
-        });
-
-        it("a render that takes too long: render_timeout", async () => {
-            await start({ faults: [{ endpoint: "render", delayMs: 1_000 }] });
-            const report = await runVerification(options({ slackToken: undefined, timing: { ...FAST, renderTimeoutMs: 100 } }));
-            assert.equal(check(report, "grafana.render").key, "render_timeout");
-            assert.match(check(report, "grafana.render").finding, /within 0\.1s/);
+        it("sizes outside the bounds are refused before anything runs (resource inputs and doctor share the rule)", () => {
+            assert.equal(sizeProblem("width", 1000), undefined);
+            assert.equal(sizeProblem("height", 3000), undefined);
+            assert.match(sizeProblem("width", 640) ?? "", /^width must be a whole number of pixels from 1000 to 3000: renderer v5 clamps the viewport to 1000-3000 x 500-3000 by default/);
+            assert.match(sizeProblem("height", 499) ?? "", /^height must be a whole number of pixels from 500 to 3000/);
+            assert.ok(sizeProblem("height", 3001));
+            assert.ok(sizeProblem("width", 1200.5));
         });
     });
 

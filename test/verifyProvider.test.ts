@@ -151,14 +151,17 @@ describe("verification provider, serialized and run in a child process", functio
                 grafanaAuth: "",
                 panelId: 0,
                 width: 3.5,
+                height: 360,
                 slackToken: "xoxb-has a space-verysecretvalue",
                 slackChannel: "general channel",
                 slackApiUrl: "ftp://x",
                 dashboardUid: "",
             }));
             const props = r.result.failures.map((f: any) => f.property).sort();
-            assert.deepEqual(props, ["dashboardUid", "grafanaAuth", "grafanaUrl", "panelId", "slackApiUrl", "slackChannel", "slackToken", "width"]);
+            assert.deepEqual(props, ["dashboardUid", "grafanaAuth", "grafanaUrl", "height", "panelId", "slackApiUrl", "slackChannel", "slackToken", "width"]);
             const text = JSON.stringify(r.result.failures);
+            // Renderer v5 would clamp 360 up to 500: the size is refused, naming the bounds.
+            assert.match(text, /height must be a whole number of pixels from 500 to 3000: renderer v5 clamps the viewport/);
             assert.ok(!text.includes("hunter2") && !text.includes("verysecretvalue"));
             assert.match(text, /must not contain credentials: pass them as grafanaAuth/);
         });
@@ -189,7 +192,7 @@ describe("verification provider, serialized and run in a child process", functio
             assert.equal(outs.slackFileId, posted.id);
             assert.equal(outs.messageTs, posted.ts);
             assert.match(outs.permalink, /^https:\/\//);
-            assert.equal(outs.checks.length, 8);
+            assert.equal(outs.checks.length, 9);
             const text = JSON.stringify(outs);
             assert.ok(!text.includes(GOOD_TOKEN) && !text.includes(grafana.opts.password));
             assert.equal(outs.grafanaAuth, undefined);
@@ -222,7 +225,7 @@ describe("verification provider, serialized and run in a child process", functio
                 [{ panelId: 3, dashboardUid: "other" }, ["dashboardUid", "panelId"]],
                 [{ slackChannel: "C0OTHER001" }, ["slackChannel"]],
                 [{ grafanaUrl: "http://127.0.0.1:1" }, ["grafanaUrl"]],
-                [{ width: 800 }, ["width"]],
+                [{ width: 1200 }, ["width"]],
                 [{ grafanaUrl: UNKNOWN }, ["grafanaUrl"]],
             ];
             const calls: Array<[string, unknown[]]> = [];
@@ -289,10 +292,10 @@ describe("verification provider, serialized and run in a child process", functio
 
         it("a failed verification fails create with every fatal finding and no secret", async () => {
             await grafana.close();
-            grafana = await FakeGrafana.start({ renderMode: "placeholder" });
+            grafana = await FakeGrafana.start({ renderMode: "error" });
             const { created } = await createFrom(news({ slackToken: "xoxb-unknown-1234567890-abcdefabcdef" }));
             assert.equal(created.ok, false);
-            assert.match(created.message ?? "", /^Verification failed \(2 checks\):\n- Grafana returned a placeholder instead of panel 2 of dashboard gsa-dev: .*Next step: likely causes/);
+            assert.match(created.message ?? "", /^Verification failed \(2 checks\):\n- Grafana could not render panel 2 of dashboard gsa-dev: .*"Rendering failed\.".*Next step: find the reason in Grafana's log: the lines with logger=rendering/);
             assert.match(created.message ?? "", /\n- Slack rejected the bot token: auth\.test returned invalid_auth/);
             assert.ok(!(created.message ?? "").includes("xoxb-unknown") && !(created.message ?? "").includes(grafana.opts.password));
             assert.equal(slack.postedFiles().length, 0);

@@ -3,9 +3,9 @@
 // finding, the fix), and the caller decides what is fatal.
 //
 // Request budget on the happy path (the benchmarks count these): health 1, frontend
-// settings 1, render 1, auth.test 1, conversations.list only for a `#name`,
+// settings 1, dashboard 1, render 1, auth.test 1, conversations.list only for a `#name`,
 // getUploadURLExternal 1, upload POST 1, completeUploadExternal 1, files.info until shared.
-import { checkRendererAvailable, displayUrl, renderPanel, waitForGrafana, type RenderedImage } from "./grafanaChecks";
+import { checkDashboardPanel, checkRendererAvailable, displayUrl, renderPanel, waitForGrafana, type RenderedImage } from "./grafanaChecks";
 import { describeFailure, isVerificationError, makeScrubber, verificationError, type MessageKey, type VerificationFailure } from "./messages";
 import {
     createSlackContext,
@@ -22,6 +22,7 @@ import { resolveTiming, type VerifyTiming } from "./timing";
 export type CheckId =
     | "grafana.health"
     | "grafana.renderer"
+    | "grafana.dashboard"
     | "grafana.render"
     | "slack.auth"
     | "slack.scopes"
@@ -32,6 +33,7 @@ export type CheckId =
 export const CHECK_TITLES: Record<CheckId, string> = {
     "grafana.health": "Grafana is up",
     "grafana.renderer": "Grafana has an image renderer",
+    "grafana.dashboard": "The dashboard and panel exist",
     "grafana.render": "The panel renders as a real PNG",
     "slack.auth": "Slack accepts the token",
     "slack.scopes": `The token has ${NEEDED_SCOPES.join(" and ")}`,
@@ -58,7 +60,7 @@ export interface VerifyOptions {
     grafanaAuth?: string;
     dashboardUid: string;
     panelId: number;
-    /** Requested image size; a real render has exactly this size. Defaults 1000x500. */
+    /** Requested image size (1000-3000 x 500-3000, renderer v5's bounds); a real render has exactly this size. Defaults 1000x500. */
     width?: number;
     height?: number;
     orgId?: number;
@@ -161,11 +163,29 @@ export async function runVerification(options: VerifyOptions): Promise<Verificat
             fail("grafana.renderer", e);
         }
     }
+    let panelOk = false;
     if (!rendererOk) {
-        skip("grafana.render", grafanaUp ? "skipped: Grafana has no usable renderer" : "skipped: Grafana is not up");
+        skip("grafana.dashboard", grafanaUp ? "skipped: Grafana has no usable renderer" : "skipped: Grafana is not up");
+    } else {
+        // Before rendering: /render would show a wrong dashboard or panel as a 200 PNG.
+        try {
+            const dash = await checkDashboardPanel(grafana, { dashboardUid: options.dashboardUid, panelId: options.panelId, orgId: options.orgId }, timing);
+            panelOk = true;
+            const named = (t: string | undefined) => (t ? ` ("${t}")` : "");
+            pass("grafana.dashboard", `dashboard ${options.dashboardUid}${named(dash.title)} has panel ${options.panelId}${named(dash.panelTitle)}`);
+        } catch (e) {
+            fail("grafana.dashboard", e);
+        }
+    }
+    if (!panelOk) {
+        skip("grafana.render", !grafanaUp ? "skipped: Grafana is not up" : !rendererOk ? "skipped: Grafana has no usable renderer" : "skipped: the dashboard or panel was not found");
     } else {
         try {
-            image = await renderPanel(grafana, { dashboardUid: options.dashboardUid, panelId: options.panelId, width, height, orgId: options.orgId }, timing);
+            image = await renderPanel(
+                grafana,
+                { dashboardUid: options.dashboardUid, panelId: options.panelId, width, height, orgId: options.orgId, rendererVersion: report.grafana?.rendererVersion },
+                timing,
+            );
             report.image = { width: image.width, height: image.height, bytes: image.bytes, renderMs: image.renderMs };
             pass("grafana.render", `panel ${options.panelId} of dashboard ${options.dashboardUid}: a ${image.width}x${image.height} PNG, ${image.bytes} bytes, in ${image.renderMs} ms`);
         } catch (e) {

@@ -55,11 +55,11 @@ function authHeader(auth: string | undefined): Record<string, string> {
  * browser-like requests to /login, and following them would turn a credentials problem
  * into a "200 with HTML" that looks like a placeholder.
  */
-export async function grafanaGet(target: GrafanaTarget, path: string, timeoutMs: number, accept = "application/json"): Promise<GrafanaResponse> {
+export async function grafanaGet(target: GrafanaTarget, path: string, timeoutMs: number, accept = "application/json", headers: Record<string, string> = {}): Promise<GrafanaResponse> {
     const base = target.url.replace(/\/+$/, "");
     const res = await fetch(base + path, {
         method: "GET",
-        headers: { Accept: accept, ...authHeader(target.auth) },
+        headers: { Accept: accept, ...headers, ...authHeader(target.auth) },
         redirect: "manual",
         signal: AbortSignal.timeout(Math.max(1, timeoutMs)),
     });
@@ -171,13 +171,84 @@ export async function checkRendererAvailable(target: GrafanaTarget, timing: Veri
     };
 }
 
-export interface RenderRequest {
+export interface PanelRef {
     dashboardUid: string;
     panelId: number;
-    width: number;
-    height: number;
     /** Grafana organisation of the dashboard; 1 unless you use several. */
     orgId?: number;
+}
+
+export interface DashboardInfo {
+    title?: string;
+    panelTitle?: string;
+    /** Every panel ID in the dashboard, rows' nested panels included. */
+    panelIds: number[];
+}
+
+/** Every panel in a dashboard's JSON: top-level panels, panels inside (collapsed) rows, and old-style `rows[].panels`. */
+export function dashboardPanels(dashboard: any): Array<{ id: number; title?: string }> {
+    const out: Array<{ id: number; title?: string }> = [];
+    const walk = (list: unknown) => {
+        if (!Array.isArray(list)) return;
+        for (const p of list) {
+            if (!p || typeof p !== "object") continue;
+            if (typeof p.id === "number") out.push({ id: p.id, title: typeof p.title === "string" ? p.title : undefined });
+            walk(p.panels);
+        }
+    };
+    walk(dashboard?.panels);
+    if (Array.isArray(dashboard?.rows)) for (const r of dashboard.rows) walk(r?.panels);
+    return out;
+}
+
+/**
+ * Looks the dashboard up before rendering: Grafana's /render never does, and renders an
+ * unknown dashboard or panel as a 200 PNG of its "not found" page (see the fake Grafana).
+ */
+export async function checkDashboardPanel(target: GrafanaTarget, ref: PanelRef, timing: VerifyTiming): Promise<DashboardInfo> {
+    const path = `/api/dashboards/uid/${encodeURIComponent(ref.dashboardUid)}`;
+    const endpoint = `GET ${path}`;
+    const url = displayUrl(target.url);
+    let r: GrafanaResponse;
+    try {
+        // X-Grafana-Org-Id selects the organisation for an API request (Grafana's context handler).
+        r = await grafanaGet(target, path, timing.requestTimeoutMs, "application/json", ref.orgId ? { "X-Grafana-Org-Id": String(ref.orgId) } : {});
+    } catch (e) {
+        throw verificationError("grafana_http_error", { endpoint, url, detail: describeFetchError(e, timing.requestTimeoutMs) });
+    }
+    if (isAuthFailure(r)) throw verificationError("grafana_auth", { url, endpoint, status: r.status });
+    if (r.status === 404) {
+        const msg = grafanaMessage(r);
+        throw verificationError("dashboard_not_found", { dashboardUid: ref.dashboardUid, url, detail: msg ? `"${msg}"` : "no message" });
+    }
+    let body: any;
+    try {
+        body = r.status === 200 ? JSON.parse(r.body.toString("utf8")) : undefined;
+    } catch {
+        body = undefined;
+    }
+    if (r.status !== 200 || typeof body?.dashboard !== "object" || body.dashboard === null) {
+        const msg = grafanaMessage(r);
+        throw verificationError("grafana_http_error", {
+            endpoint,
+            url,
+            detail: r.status === 200 ? `it answered HTTP 200 with ${r.contentType || "no content type"}, not a dashboard` : `it answered HTTP ${r.status}${msg ? ` (${msg})` : ""}`,
+        });
+    }
+    const panels = dashboardPanels(body.dashboard);
+    const ids = [...new Set(panels.map((p) => p.id))].sort((a, b) => a - b);
+    const panel = panels.find((p) => p.id === ref.panelId);
+    if (!panel) {
+        throw verificationError("panel_not_found", { dashboardUid: ref.dashboardUid, panelId: ref.panelId, panels: ids.length ? ids.join(", ") : "(none)" });
+    }
+    return { title: typeof body.dashboard.title === "string" ? body.dashboard.title : undefined, panelTitle: panel.title, panelIds: ids };
+}
+
+export interface RenderRequest extends PanelRef {
+    width: number;
+    height: number;
+    /** The renderer's version as Grafana reports it: decides the size the renderer will produce. */
+    rendererVersion?: string;
 }
 
 export interface RenderedImage {
@@ -186,6 +257,49 @@ export interface RenderedImage {
     height: number;
     bytes: number;
     renderMs: number;
+}
+
+/**
+ * Renderer v5's default viewport bounds (grafana-image-renderer pkg/config/config.go:
+ * browser.min-width 1000, min-height 500, max-width 3000, max-height 3000). It clamps a
+ * requested size into them (pkg/service/browser.go WithViewport), so a smaller request
+ * comes back bigger. Requested sizes are validated within these bounds, which every
+ * renderer then renders exactly.
+ */
+export const RENDERER_SIZE_BOUNDS = { minWidth: 1000, maxWidth: 3000, minHeight: 500, maxHeight: 3000 };
+
+/** Why a requested size is out of bounds, or undefined when it is fine. */
+export function sizeProblem(name: "width" | "height", value: unknown): string | undefined {
+    const [min, max] = name === "width" ? [RENDERER_SIZE_BOUNDS.minWidth, RENDERER_SIZE_BOUNDS.maxWidth] : [RENDERER_SIZE_BOUNDS.minHeight, RENDERER_SIZE_BOUNDS.maxHeight];
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+        return `${name} must be a whole number of pixels from ${min} to ${max}: renderer v5 clamps the viewport to ${RENDERER_SIZE_BOUNDS.minWidth}-${RENDERER_SIZE_BOUNDS.maxWidth} x ${RENDERER_SIZE_BOUNDS.minHeight}-${RENDERER_SIZE_BOUNDS.maxHeight} by default (BROWSER_MIN/MAX_WIDTH/HEIGHT), so another size would not come back as asked`;
+    }
+    return undefined;
+}
+
+/** The size a render comes back at: v5 (or an unknown version) clamps; v4 and older render as asked. */
+export function expectedRenderSize(width: number, height: number, rendererVersion?: string): { width: number; height: number } {
+    const major = Number(/(\d+)\./.exec(rendererVersion ?? "")?.[1]);
+    if (Number.isFinite(major) && major < 5) return { width, height };
+    const b = RENDERER_SIZE_BOUNDS;
+    return { width: Math.min(Math.max(width, b.minWidth), b.maxWidth), height: Math.min(Math.max(height, b.minHeight), b.maxHeight) };
+}
+
+/** The seconds Grafana is asked to give the renderer (its `timeout` parameter, whole seconds). */
+export function renderTimeoutSeconds(timing: VerifyTiming): number {
+    return Math.max(1, Math.ceil(timing.renderTimeoutMs / 1000));
+}
+
+/**
+ * How long the client waits for /render: the timeout asked of Grafana plus a margin.
+ * The renderer stops at that timeout (renderer pkg/api/render.go: a context with the
+ * `timeout` parameter, then 408), and Grafana waits for it up to twice as long
+ * (grafana pkg/services/rendering/interface.go getRequestTimeout: Timeout * 2 by default,
+ * "gives service some additional time to timeout and return possible errors" in
+ * http_mode.go). Aborting at exactly the timeout would cut off Grafana's own answer.
+ */
+export function renderAbortMs(timing: VerifyTiming): number {
+    return timing.renderTimeoutMs + timing.renderAbortMarginMs;
 }
 
 export function renderPath(req: RenderRequest, timeoutSec: number): string {
@@ -203,45 +317,81 @@ export function renderPath(req: RenderRequest, timeoutSec: number): string {
     return `/render/d-solo/${encodeURIComponent(req.dashboardUid)}/_?${q.toString()}`;
 }
 
+/** The heading of Grafana's HTML error page (public/views/error.html puts the title in <h2>). */
+export function htmlErrorTitle(body: Buffer): string {
+    const text = body.toString("utf8");
+    const h2 = /<h2[^>]*>([\s\S]*?)<\/h2>/i.exec(text)?.[1] ?? /<title[^>]*>([\s\S]*?)<\/title>/i.exec(text)?.[1] ?? "";
+    const clean = h2
+        .replace(/<[^>]+>/g, "")
+        .replace(/&amp;/g, "&")
+        .replace(/&lt;/g, "<")
+        .replace(/&gt;/g, ">")
+        .replace(/&#34;|&quot;/g, '"')
+        .replace(/&#39;/g, "'")
+        .replace(/\s+/g, " ")
+        .trim();
+    return clean.length > 200 ? `${clean.slice(0, 200)}...` : clean;
+}
+
+/** Grafana's reason for a failed render: the HTML error page's title, or the JSON message. */
+function renderErrorReason(r: GrafanaResponse): string {
+    if (/html/i.test(r.contentType)) return htmlErrorTitle(r.body);
+    return grafanaMessage(r);
+}
+
 /**
  * Renders one panel through Grafana and proves the result is a real render: a PNG whose
- * own IHDR size is exactly what was asked for. Grafana without a working renderer
- * answers 200 with a small fixed-size placeholder, which fails here.
+ * own IHDR size is what the renderer produces for the requested size. Every other answer
+ * becomes a catalogued failure (see the fake Grafana for where each comes from).
  */
 export async function renderPanel(target: GrafanaTarget, req: RenderRequest, timing: VerifyTiming): Promise<RenderedImage> {
-    const timeoutSec = Math.max(1, Math.ceil(timing.renderTimeoutMs / 1000));
+    const timeoutSec = renderTimeoutSeconds(timing);
+    const abortMs = renderAbortMs(timing);
     const path = renderPath(req, timeoutSec);
     const endpoint = `GET ${path.split("?")[0]}`;
     const params = { dashboardUid: req.dashboardUid, panelId: req.panelId, endpoint, url: displayUrl(target.url) };
     const started = Date.now();
     let r: GrafanaResponse;
     try {
-        r = await grafanaGet(target, path, timing.renderTimeoutMs, "image/png");
+        r = await grafanaGet(target, path, abortMs, "image/png");
     } catch (e) {
         const err = e as { name?: string };
         if (err?.name === "TimeoutError" || err?.name === "AbortError") {
-            throw verificationError("render_timeout", { ...params, seconds: +(timing.renderTimeoutMs / 1000).toFixed(3) });
+            const margin = +(timing.renderAbortMarginMs / 1000).toFixed(3);
+            throw verificationError("render_timeout", {
+                ...params,
+                detail: `Grafana did not answer ${endpoint} within ${+(abortMs / 1000).toFixed(3)}s (the ${timeoutSec}s render timeout asked of it, plus ${margin}s for its answer)`,
+            });
         }
-        throw verificationError("grafana_http_error", { ...params, detail: describeFetchError(e, timing.renderTimeoutMs) });
+        throw verificationError("grafana_http_error", { ...params, detail: describeFetchError(e, abortMs) });
     }
     const renderMs = Date.now() - started;
     if (isAuthFailure(r)) throw verificationError("grafana_auth", { ...params, status: r.status });
     if (r.status !== 200) {
-        const msg = grafanaMessage(r);
-        const hint = r.status === 404 ? " (no such dashboard or render endpoint)" : "";
-        throw verificationError("render_failed", { ...params, detail: `HTTP ${r.status}${hint}${msg ? `: ${msg}` : ""}` });
+        const reason = renderErrorReason(r);
+        const quoted = reason ? ` "${reason}"` : "";
+        // pkg/api/render.go: ErrTimeout -> c.Handle(500, err.Error()), any other failure -> "Rendering failed.".
+        if (r.status === 500 && /^timeout error/i.test(reason)) {
+            throw verificationError("render_timeout", {
+                ...params,
+                detail: `${endpoint} answered HTTP 500${quoted}: the renderer did not answer Grafana within its deadline (twice the ${timeoutSec}s render timeout)`,
+            });
+        }
+        if (r.status === 500) throw verificationError("render_failed", { ...params, detail: `HTTP 500${quoted}` });
+        if (r.status === 429) throw verificationError("render_busy", params);
+        throw verificationError("render_rejected", { ...params, detail: `HTTP ${r.status}${quoted}${r.status === 404 ? " (no render endpoint here: is this Grafana?)" : ""}` });
     }
     const header = readPngHeader(r.body);
     if (!header.ok) {
-        throw verificationError("renderer_placeholder", {
-            ...params,
-            detail: `${header.reason} (content type ${r.contentType || "missing"}, ${r.body.length} bytes)`,
-        });
+        const what = /html/i.test(r.contentType) ? `an HTML page${htmlErrorTitle(r.body) ? ` titled "${htmlErrorTitle(r.body)}"` : ""}` : `${r.contentType || "no content type"} (${header.reason})`;
+        throw verificationError("render_not_image", { ...params, detail: what });
     }
-    if (header.width !== req.width || header.height !== req.height) {
+    const expected = expectedRenderSize(req.width, req.height, req.rendererVersion);
+    if (header.width !== expected.width || header.height !== expected.height) {
+        const asked = expected.width === req.width && expected.height === req.height ? `${req.width}x${req.height}` : `${expected.width}x${expected.height} (the requested ${req.width}x${req.height} within the renderer's bounds)`;
         throw verificationError("renderer_placeholder", {
             ...params,
-            detail: `the PNG is ${header.width}x${header.height} (${r.body.length} bytes), not the requested ${req.width}x${req.height}`,
+            detail: `the PNG is ${header.width}x${header.height} (${r.body.length} bytes), not ${asked}`,
         });
     }
     return { png: r.body, width: header.width, height: header.height, bytes: r.body.length, renderMs };

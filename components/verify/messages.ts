@@ -39,19 +39,44 @@ export const MESSAGES = {
         why: "/api/frontend/settings reports rendererAvailable=false, so every render would be a placeholder image",
         next: "set GF_RENDERING_SERVER_URL (e.g. http://renderer:8081/render), GF_RENDERING_CALLBACK_URL (e.g. http://grafana:3000/) and GF_RENDERING_RENDERER_TOKEN (equal to the renderer's AUTH_TOKEN) on Grafana, then restart it",
     },
+    dashboard_not_found: {
+        what: "Dashboard {dashboardUid} does not exist in Grafana at {url}",
+        why: "GET /api/dashboards/uid/{dashboardUid} answered HTTP 404 ({detail}); Grafana's /render would still answer HTTP 200 with a picture of its \"Dashboard not found\" page, so nothing is rendered or posted",
+        next: "use the UID from the dashboard's URL (/d/<uid>/...) as dashboardUid / --dashboard-uid (for this program's demo dashboard: the stack's, or --stack <stack>); if it is in another organisation, give its orgId; if the dashboard was deleted, run `pulumi up` to create it again",
+    },
+    panel_not_found: {
+        what: "Dashboard {dashboardUid} has no panel {panelId}",
+        why: "its JSON (GET /api/dashboards/uid/{dashboardUid}) has panel IDs {panels}; Grafana's /render would still answer HTTP 200 with a picture of its \"Panel not found\" message, so nothing is rendered or posted",
+        next: "use one of those panel IDs as panelId / --panel-id (the panel's `id` in the dashboard JSON; a panel's menu > Share > Link shows it as viewPanel=<id>)",
+    },
     renderer_placeholder: {
-        what: "Grafana returned a placeholder instead of panel {panelId} of dashboard {dashboardUid}",
-        why: "{detail}; Grafana answers HTTP 200 with a small placeholder image when its renderer does not work",
-        next: RENDERER_WIRING,
+        what: "Grafana returned a stand-in image instead of panel {panelId} of dashboard {dashboardUid}",
+        why: "{detail}; with a renderer configured, a PNG of another size is Grafana's \"too many renders\" image (public/img/rendering_limit_*.png), sent with HTTP 200 while more than [rendering] concurrent_render_request_limit renders run at once",
+        next: "run again in a minute; if it repeats, Grafana is rendering constantly (many alert screenshots or reports): raise GF_RENDERING_CONCURRENT_RENDER_REQUEST_LIMIT or render less often. If the PNG is larger than requested, the renderer's viewport bounds (BROWSER_MIN_WIDTH / BROWSER_MIN_HEIGHT, BROWSER_MAX_*) do not allow the requested size: request a size within them",
     },
     render_failed: {
         what: "Grafana could not render panel {panelId} of dashboard {dashboardUid}",
+        why: "{endpoint} answered {detail}: Grafana's call to the image renderer failed, and Grafana writes the reason only to its own log (logger=rendering)",
+        next: "find the reason in Grafana's log: the lines with logger=rendering at this time (`docker logs <grafana container> 2>&1 | grep logger=rendering`, or `kubectl logs <grafana pod> | grep logger=rendering`); a 401 from the renderer is a token mismatch, connection refused an unreachable renderer, a 408 or timeout a renderer that could not load the panel; " + RENDERER_WIRING,
+    },
+    render_rejected: {
+        what: "Grafana refused to render panel {panelId} of dashboard {dashboardUid}",
         why: "{endpoint} answered {detail}",
-        next: "check that the dashboard UID and panel ID exist; otherwise, " + RENDERER_WIRING,
+        next: "check the request Grafana names above (the panel ID must be a number, the size within the renderer's bounds); if Grafana names no reason, look for this request in Grafana's log (logger=rendering)",
+    },
+    render_busy: {
+        what: "Grafana's image renderer is busy",
+        why: "{endpoint} answered HTTP 429 \"Too many rendering requests\": the renderer refused the render because it is at its limit",
+        next: "run again in a minute; if it repeats, give the renderer more memory or CPU (renderer v5 admits renders by free memory), or raise its RATE_LIMIT_* settings",
+    },
+    render_not_image: {
+        what: "Grafana's address answered the render with a web page, not an image",
+        why: "{endpoint} answered HTTP 200 with {detail}: a login page or an authenticating proxy in front of Grafana, not Grafana's renderer",
+        next: "point grafanaUrl / --grafana-url at Grafana itself (not at a proxy or SSO gateway), and pass credentials Grafana accepts (grafanaAuth / --grafana-auth as user:password, or a service-account token); if a proxy must stay in between, let it pass the Authorization header through",
     },
     render_timeout: {
         what: "Rendering panel {panelId} of dashboard {dashboardUid} timed out",
-        why: "Grafana did not answer {endpoint} within {seconds}s",
+        why: "{detail}",
         next: "the renderer is probably starved or cannot call Grafana back: check its memory and log, that GF_RENDERING_CALLBACK_URL is reachable from the renderer, and raise the render timeout for slow dashboards",
     },
     // --- Slack: the token ------------------------------------------------------------

@@ -10,8 +10,14 @@ export interface VerifyTiming {
     healthMaxIntervalMs: number;
     /** Timeout of one HTTP request to Grafana or Slack (rendering has its own). */
     requestTimeoutMs: number;
-    /** Timeout of the render request; also sent to Grafana as its `timeout` parameter. */
+    /** The render timeout asked of Grafana (its `timeout` parameter, rounded up to whole seconds). */
     renderTimeoutMs: number;
+    /**
+     * Added to `renderTimeoutMs` for this side's own abort of the render request: the
+     * renderer stops at the timeout and Grafana then answers with its error, which must
+     * still arrive (Grafana itself waits up to twice the timeout; see grafanaChecks.ts).
+     */
+    renderAbortMarginMs: number;
     /** Retries the Slack SDK itself makes on network errors and HTTP 5xx (its `retryConfig.retries`). */
     slackRetries: number;
     /** Backoff bounds of those SDK retries. */
@@ -34,6 +40,7 @@ export const DEFAULT_TIMING: VerifyTiming = {
     healthMaxIntervalMs: 8_000,
     requestTimeoutMs: 30_000,
     renderTimeoutMs: 60_000,
+    renderAbortMarginMs: 15_000,
     slackRetries: 2,
     slackRetryMinMs: 1_000,
     slackRetryMaxMs: 8_000,

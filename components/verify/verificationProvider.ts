@@ -10,6 +10,7 @@ import { DEFAULT_HEIGHT, DEFAULT_WIDTH, failureSummary, fatalFailures, runVerifi
 import { makeScrubber } from "./messages";
 import { isChannelId, isChannelName } from "../slackChannel";
 import { createSlackContext, deleteSlackFile } from "./slackChecks";
+import { sizeProblem } from "./grafanaChecks";
 import { resolveTiming, type VerifyTiming } from "./timing";
 
 /** What the engine passes for a value not known yet (preview). */
@@ -127,7 +128,8 @@ export function validateInputs(news: Record<string, any>): { inputs: Record<stri
             inputs[k] = def;
             continue;
         }
-        if (typeof v !== "number" || !Number.isInteger(v) || v < 16 || v > 8192) fail(k, `${k} must be a whole number of pixels between 16 and 8192 (default ${def})`);
+        const problem = sizeProblem(k, v);
+        if (problem) fail(k, `${problem} (default ${def})`);
     }
     const token = news.slackToken;
     const hasToken = typeof token === "string" && token.trim() !== "";

@@ -1,9 +1,29 @@
 // A fake Grafana speaking the parts of the real HTTP API the verifier uses:
 //   GET /api/health               (no auth)  -> {"database":"ok","version":...}
 //   GET /api/frontend/settings    (auth)     -> {..., "rendererAvailable", "rendererVersion", "buildInfo"}
+//   GET /api/dashboards/uid/<uid> (auth)     -> {"dashboard": {..., "panels"}, "meta"} | 404 {"message":"Dashboard not found"}
 //   GET /render/d-solo/<uid>/<slug>?panelId&width&height&scale   (auth) -> image/png
-// Without a working renderer it does what Grafana does: HTTP 200 with a small
-// placeholder PNG. Faults and latency per endpoint: `health`, `settings`, `render`.
+// Faults and latency per endpoint: `health`, `settings`, `dashboard`, `render`.
+//
+// What /render does, from Grafana's and the renderer's source:
+// - grafana pkg/api/render.go (RenderHandler) never looks the dashboard up: it hands the
+//   URL to the renderer, and the renderer (grafana-image-renderer pkg/service/browser.go,
+//   BrowserService.Render) navigates there and screenshots whatever the page shows. An
+//   unknown dashboard or panel is therefore HTTP 200 with a PNG of Grafana's "Dashboard
+//   not found" / "Panel not found" page, at the requested size.
+// - Renderer v5 clamps the viewport to [BROWSER_MIN_WIDTH, BROWSER_MAX_WIDTH] x
+//   [BROWSER_MIN_HEIGHT, BROWSER_MAX_HEIGHT], defaults 1000-3000 x 500-3000
+//   (pkg/config/config.go browser.min-width etc.; WithViewport in pkg/service/browser.go).
+// - Any renderer failure is `c.Handle(hs.Cfg, 500, "Rendering failed.", err)`: HTTP 500
+//   with Grafana's HTML error page (public/views/error.html; the error itself only in
+//   Grafana's log, pkg/services/contexthandler/model/model.go Handle). Grafana's own
+//   deadline (2 x timeout, pkg/services/rendering/interface.go getRequestTimeout) is
+//   `c.Handle(500, ErrTimeout.Error())`: the same page titled "timeout error - ...".
+// - Over [rendering] concurrent_render_request_limit, Grafana serves the fixed image
+//   public/img/rendering_limit_<theme>.png with HTTP 200; without a renderer,
+//   public/img/rendering_plugin_not_installed.png with HTTP 200 (pkg/services/rendering/
+//   rendering.go render(); the same in the v2 adapter of newer Grafana). Newer Grafana
+//   answers a renderer 429 with HTTP 429 {"message":"Too many rendering requests"}.
 import type * as http from "node:http";
 import { FaultBook, readBody, sleep, startServer, type FaultRule, type StartedServer } from "./faults";
 import { makePng } from "./png";
@@ -17,17 +37,58 @@ export interface FakeGrafanaOptions {
     rendererAvailable?: boolean;
     rendererVersion?: string;
     /**
-     * How /render behaves: `real` (a PNG of exactly width*scale x height*scale),
-     * `placeholder` (200 + a fixed-size PNG, as Grafana without a working renderer),
-     * `error` (500 {"message":"Rendering failed: ..."}, as Grafana when the renderer errors).
+     * How /render behaves: `real` (a PNG of the size the renderer produces: the requested
+     * size, clamped by a v5 renderer, times scale), `placeholder` (200 + Grafana's fixed-size
+     * rendering_limit image: too many renders at once), `error` (500 HTML "Rendering
+     * failed.": the renderer failed), `timeout` (500 HTML "timeout error - ...": Grafana's
+     * own deadline passed), `busy` (429 JSON "Too many rendering requests", newer Grafana),
+     * `login` (200 text/html: a login or auth-proxy page in front of Grafana).
      */
-    renderMode?: "real" | "placeholder" | "error";
+    renderMode?: "real" | "placeholder" | "error" | "timeout" | "busy" | "login";
     /** Size of the placeholder image. Default 400x120. */
     placeholderSize?: { width: number; height: number };
-    /** Dashboards that exist (uid -> panel IDs); others answer 404. Default: any. */
-    dashboards?: Record<string, number[]>;
+    /**
+     * Dashboards that exist (uid -> panels); others answer 404 on /api/dashboards/uid and
+     * still render as HTTP 200 PNGs. A panel is its ID, or a row: `{ row, panels }` holds
+     * its panels inside (a collapsed row, as Grafana stores it). Default: any UID exists,
+     * with panels 1 and 2.
+     */
+    dashboards?: Record<string, FakePanel[]>;
+    /**
+     * The renderer's viewport bounds (BROWSER_MIN/MAX_WIDTH/HEIGHT). Default: v5's defaults
+     * when rendererVersion is 5 or newer, none (the requested size) for older renderers.
+     */
+    rendererViewport?: { minWidth: number; minHeight: number; maxWidth: number; maxHeight: number } | null;
     faults?: FaultRule[];
     latencyMs?: number;
+}
+
+export type FakePanel = number | { row: number; panels: number[] };
+
+/** Renderer v5 defaults: grafana-image-renderer pkg/config/config.go (browser.min-width 1000, min-height 500, max-width 3000, max-height 3000). */
+export const RENDERER_V5_VIEWPORT = { minWidth: 1000, minHeight: 500, maxWidth: 3000, maxHeight: 3000 };
+
+/** Grafana's HTML error page (public/views/error.html) as rendered in production: the title only. */
+export function grafanaErrorPage(title: string): string {
+    return `<!doctype html>
+<html lang="en">
+  <head><meta charset="utf-8" /><title>Grafana - Error</title><base href="/" /></head>
+  <body class="fs-variant-error">
+    <main class="fs-error-page">
+      <section class="fs-error-page__content" aria-labelledby="error-title">
+        <header class="fs-error-page__header">
+          <div>
+            <h1 id="error-title"><a class="text-link" href="login">Grafana</a><span> / Server Error</span></h1>
+            <p>Sadly something went wrong.</p>
+          </div>
+        </header>
+        <h2>${title}</h2>
+        <p>Check the Grafana server logs for the detailed error message.</p>
+      </section>
+    </main>
+  </body>
+</html>
+`;
 }
 
 export interface RenderCall {
@@ -36,12 +97,17 @@ export interface RenderCall {
     width: number;
     height: number;
     scale: number;
+    /** Seconds Grafana passes on to the renderer (pkg/api/render.go: `timeout`, default 60). */
+    timeout: number;
 }
 
 export class FakeGrafana {
     readonly faults = new FaultBook();
     readonly renders: RenderCall[] = [];
-    opts: Required<Omit<FakeGrafanaOptions, "faults" | "latencyMs" | "dashboards">> & { dashboards?: Record<string, number[]> };
+    opts: Required<Omit<FakeGrafanaOptions, "faults" | "latencyMs" | "dashboards" | "rendererViewport">> & {
+        dashboards?: Record<string, FakePanel[]>;
+        rendererViewport: FakeGrafanaOptions["rendererViewport"];
+    };
     private started?: StartedServer;
 
     constructor(options: FakeGrafanaOptions = {}) {
@@ -54,6 +120,7 @@ export class FakeGrafana {
             renderMode: options.renderMode ?? "real",
             placeholderSize: options.placeholderSize ?? { width: 400, height: 120 },
             dashboards: options.dashboards,
+            rendererViewport: options.rendererViewport,
         };
         if (options.faults) this.faults.inject(...options.faults);
         this.faults.latencyMs = options.latencyMs ?? 0;
@@ -93,7 +160,8 @@ export class FakeGrafana {
         const url = new URL(req.url ?? "/", "http://fake");
         const endpoint =
             url.pathname === "/api/health" ? "health" : url.pathname === "/api/frontend/settings" ? "settings" : url.pathname.startsWith("/render/") ? "render" : "other";
-        const entry = { seq: this.faults.log.length + 1, endpoint, httpMethod: req.method ?? "GET", path: url.pathname, status: 0, at: started, durationMs: 0 } as {
+        const dashboardPath = /^\/api\/dashboards\/uid\/([^/]+)$/.exec(url.pathname);
+        const entry = { seq: this.faults.log.length + 1, endpoint: dashboardPath ? "dashboard" : endpoint, httpMethod: req.method ?? "GET", path: url.pathname, status: 0, at: started, durationMs: 0 } as {
             seq: number; endpoint: string; httpMethod: string; path: string; status: number; fault?: string; at: number; durationMs: number;
         };
         this.faults.log.push(entry);
@@ -107,9 +175,9 @@ export class FakeGrafana {
             res.end(payload);
         };
 
-        const latency = this.faults.latencyFor(endpoint);
+        const latency = this.faults.latencyFor(entry.endpoint);
         if (latency > 0) await sleep(latency);
-        const fault = this.faults.take(endpoint);
+        const fault = this.faults.take(entry.endpoint);
         if (fault) {
             if (fault.delayMs) await sleep(fault.delayMs);
             if (fault.hangUp) {
@@ -121,6 +189,8 @@ export class FakeGrafana {
             if (fault.status) {
                 entry.fault = `status ${fault.status}`;
                 const headers: Record<string, string> = fault.retryAfter !== undefined ? { "retry-after": String(fault.retryAfter) } : {};
+                // A failing render is Grafana's HTML error page, never JSON (pkg/api/render.go).
+                if (endpoint === "render" && fault.status >= 500) return send(fault.status, grafanaErrorPage("Rendering failed."), { ...headers, "content-type": "text/html; charset=UTF-8" });
                 const body = endpoint === "health" ? { database: "failing", version: this.opts.version } : { message: `injected fault ${fault.status}` };
                 return send(fault.status, body, headers);
             }
@@ -131,10 +201,22 @@ export class FakeGrafana {
         if (endpoint === "health") {
             return send(200, { commit: "fake", database: "ok", version: this.opts.version });
         }
-        if (endpoint === "other") return send(404, { message: "Not found" });
+        if (endpoint === "other" && !dashboardPath) return send(404, { message: "Not found" });
         if (!this.authorized(req)) {
             // Grafana's answer to an API call with wrong Basic credentials.
             return send(401, { message: "Invalid username or password", messageId: "password-auth.failed", statusCode: 401 });
+        }
+        if (dashboardPath) {
+            // grafana pkg/api/dashboard.go GetDashboard: an unknown UID is
+            // response.Error(404, "Dashboard not found", err), which in production is the JSON
+            // {"message": "Dashboard not found"} (pkg/api/response/response.go Error).
+            const uid = decodeURIComponent(dashboardPath[1]);
+            const panels = this.panelsOf(uid);
+            if (!panels) return send(404, { message: "Dashboard not found" });
+            return send(200, {
+                dashboard: { uid, title: `Fake ${uid}`, version: 1, schemaVersion: 39, panels: panels.map(panelJson) },
+                meta: { slug: uid, url: `/d/${uid}/${uid}`, folderTitle: "General", canSave: true, canEdit: true, provisioned: false },
+            });
         }
         if (endpoint === "settings") {
             return send(200, {
@@ -154,18 +236,49 @@ export class FakeGrafana {
             width: Number(q.get("width") ?? 1000),
             height: Number(q.get("height") ?? 500),
             scale: Number(q.get("scale") ?? 1),
+            timeout: Number(q.get("timeout") ?? 60),
         };
         this.renders.push(call);
-        if (this.opts.dashboards && !(this.opts.dashboards[call.uid] ?? []).includes(call.panelId)) {
-            return send(404, { message: "Dashboard not found" });
-        }
+        const html = { "content-type": "text/html; charset=UTF-8" };
         if (!this.opts.rendererAvailable || this.opts.renderMode === "placeholder") {
             const p = this.opts.placeholderSize;
             return send(200, makePng(p.width, p.height, [200, 200, 200]));
         }
-        if (this.opts.renderMode === "error") {
-            return send(500, { message: "Rendering failed: Error: net::ERR_CONNECTION_REFUSED at http://grafana:3000/d-solo/" });
+        if (this.opts.renderMode === "error") return send(500, grafanaErrorPage("Rendering failed."), html);
+        if (this.opts.renderMode === "timeout") return send(500, grafanaErrorPage("timeout error - you can set timeout in seconds with &amp;timeout url parameter"), html);
+        // pkg/api/render.go: c.JsonApiErr(http.StatusTooManyRequests, "Too many rendering requests", err).
+        if (this.opts.renderMode === "busy") return send(429, { message: "Too many rendering requests", traceID: "" });
+        if (this.opts.renderMode === "login") {
+            return send(200, '<!doctype html><html><head><title>Sign in</title></head><body><form action="/login" method="post"><input name="user"/><input name="password" type="password"/></form></body></html>', html);
         }
-        return send(200, makePng(Math.round(call.width * call.scale), Math.round(call.height * call.scale)));
+        // A real screenshot: of the panel, or of the "not found" page for an unknown
+        // dashboard or panel (a different colour only, so tests can tell them apart).
+        const size = this.rendererSize(call.width, call.height);
+        const known = this.panelsOf(call.uid)?.some((p) => panelIds(p).includes(call.panelId)) ?? false;
+        return send(200, makePng(Math.round(size.width * call.scale), Math.round(size.height * call.scale), known ? [24, 27, 31] : [40, 10, 10]));
     }
+
+    /** The viewport the renderer uses for a requested size (v5 clamps it; older ones do not). */
+    rendererSize(width: number, height: number): { width: number; height: number } {
+        const v = this.opts.rendererViewport === undefined ? (Number(this.opts.rendererVersion.split(".")[0]) >= 5 ? RENDERER_V5_VIEWPORT : null) : this.opts.rendererViewport;
+        if (!v) return { width, height };
+        // pkg/service/browser.go WithViewport: below the minimum -> the minimum; above a positive maximum -> the maximum.
+        const clamp = (x: number, min: number, max: number) => (x < min ? min : max > 0 && x > max ? max : x);
+        return { width: clamp(width, v.minWidth, v.maxWidth), height: clamp(height, v.minHeight, v.maxHeight) };
+    }
+
+    private panelsOf(uid: string): FakePanel[] | undefined {
+        if (!this.opts.dashboards) return [1, 2];
+        return this.opts.dashboards[uid];
+    }
+}
+
+function panelIds(p: FakePanel): number[] {
+    return typeof p === "number" ? [p] : [p.row, ...p.panels];
+}
+
+/** A panel as Grafana stores it; a collapsed row keeps its panels in its own `panels`. */
+function panelJson(p: FakePanel): Record<string, unknown> {
+    if (typeof p === "number") return { id: p, type: "timeseries", title: `Panel ${p}`, gridPos: { h: 8, w: 12, x: 0, y: 0 } };
+    return { id: p.row, type: "row", title: `Row ${p.row}`, collapsed: true, gridPos: { h: 1, w: 24, x: 0, y: 0 }, panels: p.panels.map(panelJson) };
 }

@@ -1,7 +1,7 @@
 // Fakes of the Slack Web API and Grafana's HTTP API for tests and benchmarks. Both listen
 // on 127.0.0.1 with a random port, speak the real wire format, take per-endpoint faults
 // (`faults.inject({...})`) and latency, and log every request (`faults.log`, `faults.counts()`).
-export { FakeGrafana, type FakeGrafanaOptions, type RenderCall } from "./fakeGrafana";
+export { FakeGrafana, RENDERER_V5_VIEWPORT, grafanaErrorPage, type FakeGrafanaOptions, type FakePanel, type RenderCall } from "./fakeGrafana";
 export { FakeSlack, GOOD_TOKEN, ALL_SCOPES, extractUpload, type FakeSlackOptions, type FakeToken, type FakeChannel, type FakeFile } from "./fakeSlack";
 export { FaultBook, type FaultRule, type RequestLogEntry } from "./faults";
 export { makePng } from "./png";
@@ -25,6 +25,7 @@ export const FAST_TIMING = {
     healthMaxIntervalMs: 20,
     requestTimeoutMs: 1_000,
     renderTimeoutMs: 1_000,
+    renderAbortMarginMs: 100,
     slackRetries: 2,
     slackRetryMinMs: 1,
     slackRetryMaxMs: 5,
@@ -56,5 +57,5 @@ export function protocolMinimum(opts: { slack?: boolean; send?: boolean; channel
             slack["files.info"] = opts.sharePolls ?? 1;
         }
     }
-    return { grafana: { health: 1, settings: 1, render: 1 }, slack };
+    return { grafana: { health: 1, settings: 1, dashboard: 1, render: 1 }, slack };
 }
