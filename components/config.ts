@@ -8,14 +8,15 @@ import {
 } from "./images";
 import { isChannelId, isChannelName } from "./slackChannel";
 import { loadProvisioning, type ProvisioningPlan } from "./alerting/provisioning/plan";
+import { KUBERNETES_CONFIG_KEYS, KubernetesSettings, readKubernetesSettings } from "./kubernetesSettings";
 
 export type Target = "docker" | "kubernetes";
-export type KubernetesMode = "sidecar" | "operator" | "separate";
+export type KubernetesMode = "sidecar" | "operator" | "separate" | "renderer";
 export type OperatorApiVersion = "v1beta1" | "v1alpha1";
 export type GrafanaServiceType = "ClusterIP" | "NodePort" | "LoadBalancer";
 
 export const TARGETS: readonly Target[] = ["docker", "kubernetes"];
-export const KUBERNETES_MODES: readonly KubernetesMode[] = ["sidecar", "operator", "separate"];
+export const KUBERNETES_MODES: readonly KubernetesMode[] = ["sidecar", "operator", "separate", "renderer"];
 export const OPERATOR_API_VERSIONS: readonly OperatorApiVersion[] = ["v1beta1", "v1alpha1"];
 export const SERVICE_TYPES: readonly GrafanaServiceType[] = ["ClusterIP", "NodePort", "LoadBalancer"];
 
@@ -36,7 +37,7 @@ export interface ConfigKeySpec {
  */
 export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
     { name: "target", type: "string", default: "docker", description: "Where to run Grafana and the renderer: docker (local Docker engine) or kubernetes." },
-    { name: "kubernetesMode", type: "string", default: "", description: "With target kubernetes: sidecar, operator or separate (empty means separate). Must stay empty with target docker." },
+    { name: "kubernetesMode", type: "string", default: "", description: "With target kubernetes: sidecar, operator, separate (empty means separate) or renderer (only the renderer, for a Grafana from elsewhere). Must stay empty with target docker." },
     { name: "namespace", type: "string", default: "grafana", description: "Kubernetes namespace the program creates and deploys into." },
     { name: "operatorApiVersion", type: "string", default: "v1beta1", description: "kubernetesMode operator: v1beta1 (grafana-operator v5) or v1alpha1 (operator v4, the seeds' form)." },
     { name: "grafanaImage", type: "string", default: DEFAULT_GRAFANA_IMAGE, description: `Grafana image with a pinned version tag; at least ${MIN_GRAFANA}, ${RECOMMENDED_GRAFANA}+ recommended.` },
@@ -47,7 +48,7 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
     { name: "grafanaAdminUser", type: "string", default: "admin", description: "Grafana admin user name." },
     { name: "grafanaAdminPassword", type: "string", default: "", secret: true, description: "Grafana admin password (secret). Generated and kept in state when unset." },
     { name: "rendererToken", type: "string", default: "", secret: true, description: "Shared token between Grafana and the renderer (secret). Generated and kept in state when unset." },
-    { name: "ignoreHttpsErrors", type: "boolean", default: true, description: "Let the renderer's browser accept self-signed certificates (v5: BROWSER_FLAG=--ignore-certificate-errors; v3/v4: IGNORE_HTTPS_ERRORS=true)." },
+    { name: "ignoreHttpsErrors", type: "boolean", default: false, description: "Let the renderer's browser accept certificates from a private CA (v5: BROWSER_FLAG=--ignore-certificate-errors; v3/v4: IGNORE_HTTPS_ERRORS=true). Only with kubernetesMode renderer and an https grafanaCallbackUrl." },
     { name: "rendererReplicas", type: "integer", default: 1, description: "Renderer replicas (kubernetes separate mode; the sidecar and docker run exactly one)." },
     { name: "grafanaServiceType", type: "string", default: "ClusterIP", description: "Kubernetes Service type for Grafana: ClusterIP, NodePort or LoadBalancer." },
     { name: "grafanaNodePort", type: "integer", default: 0, description: "With grafanaServiceType NodePort: a fixed node port (30000-32767); 0 lets Kubernetes choose." },
@@ -63,10 +64,11 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
     { name: "alertRulesDir", type: "string", default: "", description: "Folder (relative to the project) of alert-rule files in Grafana's provisioning format (YAML or JSON, apiVersion: 1, groups:), as the alerting UI's Export writes them; each group becomes a rule group in the stack's folder." },
     { name: "requireImages", type: "boolean", default: true, description: "Refuse (true) or only warn about (false) a rule from alertRulesDir whose __dashboardUid__/__panelId__ do not name a panel, so its alert would arrive without a picture." },
     { name: "slackRoutes", type: "string", default: "", description: "JSON list of {\"channel\", \"matchers\"} routing rules from alertRulesDir to more Slack channels by label (e.g. [{\"channel\":\"#db-alerts\",\"matchers\":[\"team=db\"]}]); one contact point per channel; unmatched rules go to slackChannel." },
+    ...KUBERNETES_CONFIG_KEYS,
 ];
 
 /** Validated settings. Secrets are Outputs marked secret; they never become plain strings here. */
-export interface StackSettings {
+export interface StackSettings extends KubernetesSettings {
     project: string;
     stack: string;
     target: Target;
@@ -397,6 +399,7 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
     });
     problems.push(...provisioning.problems);
     warnings.push(...provisioning.warnings);
+    const kubernetesSettings = readKubernetesSettings({ raw, isSet, problem, url }, { target, kubernetesMode, ignoreHttpsErrors });
 
     if (problems.length > 0) throw new ConfigValidationError(problems);
 
@@ -410,6 +413,7 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
         slackApiUrl: slackApiUrl.endsWith("/") ? slackApiUrl : `${slackApiUrl}/`,
         verify, verifyTrigger, cleanupTestMessage, renderYamlTo, warnings,
         provisioning: provisioning.plan,
+        ...kubernetesSettings,
     };
 }
 

@@ -38,7 +38,7 @@ describe("config: defaults", () => {
         assert.equal(s.grafanaAdminUser, "admin");
         assert.equal(s.grafanaAdminPassword, undefined, "generated when unset");
         assert.equal(s.rendererToken, undefined, "generated when unset");
-        assert.equal(s.ignoreHttpsErrors, true);
+        assert.equal(s.ignoreHttpsErrors, false);
         assert.equal(s.rendererReplicas, 1);
         assert.equal(s.slack, undefined);
         assert.equal(s.verify, true);

@@ -1,8 +1,9 @@
 // Kubernetes target: Grafana and the renderer in one of three layouts (kubernetesMode),
-// all wired by components/wiring.ts. Common to every mode: the Namespace, one Secret with
-// the renderer token and the admin credentials (read by the workloads through
-// secretKeyRef), and the Grafana Service on grafanaPort. Each mode only translates the
-// wiring into its own objects (sidecarMode.ts, separateMode.ts, operatorMode.ts).
+// all wired by components/wiring.ts, or the renderer alone for a Grafana from elsewhere
+// (renderer mode). Common to every mode: the Namespace and one Secret with the renderer
+// token (plus the admin credentials when Grafana is ours), read through secretKeyRef. The
+// Grafana modes add the Grafana Service on grafanaPort. Each mode only translates the
+// wiring into its own objects (sidecarMode.ts, separateMode.ts, operatorMode.ts, rendererMode.ts).
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { StackSettings } from "../config";
@@ -13,6 +14,7 @@ import { GrafanaAccess, LoadBalancerStatus, decideGrafanaAccess, loadBalancerUrl
 import { AWAIT_TIMEOUTS, ModeContext, ModeResult } from "./modeCommon";
 import { ADMIN_USER_KEY, COMMON_LABELS, SECRET_KEYS, SERVICE_NAMES, labels } from "./objectNames";
 import { deployOperator } from "./operatorMode";
+import { deployRendererOnly } from "./rendererMode";
 import { deploySeparate } from "./separateMode";
 import { deploySidecar } from "./sidecarMode";
 
@@ -32,12 +34,14 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
     readonly provider?: k8s.Provider;
     readonly namespace: k8s.core.v1.Namespace;
     readonly credentials: k8s.core.v1.Secret;
-    readonly grafanaService: k8s.core.v1.Service;
+    /** Grafana's Service; none in renderer mode (Grafana runs elsewhere). */
+    readonly grafanaService?: k8s.core.v1.Service;
     readonly grafanaApiUrl?: pulumi.Output<string>;
     readonly renderingServerUrl: string;
     readonly renderingCallbackUrl: string;
     readonly ready: pulumi.Resource[];
     readonly unreachableHint?: string;
+    readonly outputs?: Record<string, unknown>;
 
     constructor(name: string, args: KubernetesGrafanaWithRendererArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grafana-slack-alerts:kubernetes:GrafanaWithRenderer", name, {}, opts);
@@ -47,6 +51,7 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
             throw new Error(`KubernetesGrafanaWithRenderer needs target kubernetes and a kubernetesMode (got target ${settings.target}).`);
         }
 
+        const rendererOnly = mode === "renderer";
         this.access = decideGrafanaAccess(settings);
         if (settings.renderYamlTo) {
             this.provider = new k8s.Provider(`${name}-render-yaml`, { renderYamlToDirectory: settings.renderYamlTo }, { parent: this });
@@ -66,7 +71,8 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
             metadata: { namespace, labels: labels({}, "credentials") },
             type: "Opaque",
             immutable: true,
-            stringData: {
+            // Renderer mode: the token only; no Grafana here, so no admin credentials either.
+            stringData: rendererOnly ? { [SECRET_KEYS.rendererToken]: secrets.get("rendererToken") } : {
                 [SECRET_KEYS.rendererToken]: secrets.get("rendererToken"),
                 [SECRET_KEYS.grafanaAdminPassword]: secrets.get("grafanaAdminPassword"),
                 [ADMIN_USER_KEY]: adminUser,
@@ -74,6 +80,18 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
         }, childOpts);
 
         const ctx: ModeContext = { name, settings, wiring, namespace, secretName: this.credentials.metadata.name, opts: childOpts };
+        this.renderingServerUrl = wiring.renderingServerUrl;
+        this.renderingCallbackUrl = wiring.renderingCallbackUrl;
+
+        if (rendererOnly) {
+            const renderer = deployRendererOnly(ctx, secrets.get("rendererToken"));
+            this.ready = [renderer.deployment, renderer.service];
+            this.unreachableHint = renderer.hint;
+            this.access = { kind: "unreachable", hint: renderer.hint };
+            this.outputs = renderer.outputs;
+            this.registerOutputs({ namespace, renderingServerUrl: this.renderingServerUrl, renderingCallbackUrl: this.renderingCallbackUrl });
+            return;
+        }
         const result: ModeResult = mode === "sidecar" ? deploySidecar(ctx) : mode === "separate" ? deploySeparate(ctx) : deployOperator(ctx);
 
         // Grafana's Service: the callback host in separate mode, the API endpoint for Pulumi otherwise.
@@ -94,8 +112,6 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
         }, { ...childOpts, customTimeouts: AWAIT_TIMEOUTS });
 
         this.ready = [...result.ready, this.grafanaService];
-        this.renderingServerUrl = wiring.renderingServerUrl;
-        this.renderingCallbackUrl = wiring.renderingCallbackUrl;
 
         let url: pulumi.Output<string> | undefined;
         if (this.access.kind === "explicit") {

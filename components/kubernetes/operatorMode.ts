@@ -21,8 +21,11 @@ import {
 } from "./podSpecs";
 
 export const OPERATOR_API: Record<OperatorApiVersion, { apiVersion: string; kind: "Grafana"; waitFor: string }> = {
-    // Operator v5 walks the instance through stages and ends at `complete` once Grafana answers.
-    v1beta1: { apiVersion: "grafana.integreatly.org/v1beta1", kind: "Grafana", waitFor: "jsonpath={.status.stage}=complete" },
+    // Operator v5 sets the GrafanaReady condition only after every stage succeeded, the last
+    // one logging in to Grafana, and removes it when a stage fails. `status.stage` is no
+    // signal: it is written before a stage runs and reads `complete` even when that stage
+    // failed (controllers/grafana_controller.go, Reconcile; complete_reconciler.go).
+    v1beta1: { apiVersion: "grafana.integreatly.org/v1beta1", kind: "Grafana", waitFor: "condition=GrafanaReady" },
     // Operator v4 sets `message: success` after a reconcile that found the Deployment ready
     // (and `phase: failing` with the error otherwise).
     v1alpha1: { apiVersion: "integreatly.org/v1alpha1", kind: "Grafana", waitFor: "jsonpath={.status.message}=success" },
@@ -38,6 +41,9 @@ export const V1ALPHA1_TYPED_INI: Readonly<Record<string, readonly string[]>> = {
     security: ["admin_user"],
     server: ["root_url"],
 };
+
+/** Grafana's writable /tmp under operator v4 (v5 mounts its own `grafana-tmp`). */
+const V1ALPHA1_GRAFANA_TMP = { name: "grafana-tmp", mountPath: "/tmp" } as const;
 
 export interface OperatorSpecArgs {
     wiring: Wiring;
@@ -81,6 +87,9 @@ export function grafanaV1beta1Spec(a: OperatorSpecArgs) {
                 strategy: { type: "Recreate" },
                 template: {
                     spec: {
+                        // Grafana and the renderer never call the Kubernetes API; no Service env either.
+                        automountServiceAccountToken: false,
+                        enableServiceLinks: false,
                         securityContext: podSecurityContext(wiring.grafana.runAsUser),
                         volumes: [
                             { name: GRAFANA_DATA_VOLUME, persistentVolumeClaim: { claimName: `${GRAFANA_CR_NAME}-pvc` } },
@@ -93,7 +102,7 @@ export function grafanaV1beta1Spec(a: OperatorSpecArgs) {
                                 env: grafanaCredentialEnv(a),
                                 ...httpProbes(wiring.grafana),
                                 resources: wiring.grafana.resources,
-                                securityContext: grafanaSecurityContext(wiring.grafana),
+                                securityContext: grafanaSecurityContext(wiring.grafana, true),
                             },
                             rendererContainer(wiring.renderer, a.rendererImage, a.secretName),
                         ],
@@ -139,8 +148,12 @@ export function grafanaV1alpha1Spec(a: OperatorSpecArgs) {
             skipCreateAdminAccount: true,
             env: [...iniEnv, ...grafanaCredentialEnv(a)],
             securityContext: podSecurityContext(wiring.grafana.runAsUser),
-            containerSecurityContext: grafanaSecurityContext(wiring.grafana),
-            extraVolumes: rendererVolumes(),
+            // Read-only root as in v5; v4 mounts data, logs, plugins and provisioning itself
+            // (controllers/model/grafanaDeployment.go, v4.10.1) but no /tmp, so we add one.
+            // v4's spec.deployment has no automountServiceAccountToken / enableServiceLinks.
+            containerSecurityContext: grafanaSecurityContext(wiring.grafana, true),
+            extraVolumes: [...rendererVolumes(), { name: V1ALPHA1_GRAFANA_TMP.name, emptyDir: {} }],
+            extraVolumeMounts: [{ name: V1ALPHA1_GRAFANA_TMP.name, mountPath: V1ALPHA1_GRAFANA_TMP.mountPath }],
         },
         containers: [rendererContainer(wiring.renderer, a.rendererImage, a.secretName)],
     };
