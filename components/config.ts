@@ -57,6 +57,7 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
     { name: "slackApiUrl", type: "string", default: "https://slack.com/api/", description: "Slack Web API base URL used by the verifier (change only for a proxy)." },
     { name: "verify", type: "boolean", default: true, description: "Render a panel through Grafana, post it to Slack and confirm it landed, on every change." },
     { name: "verifyTrigger", type: "string", default: "", description: "Change to any new value to force the verification to run again." },
+    { name: "verifyAlertTimeout", type: "integer", default: 300, description: "Seconds the verification waits for Grafana's own alert of the demo rule, with its screenshot, in the Slack channel (needs channels:history / groups:history); 0 skips that stage." },
     { name: "cleanupTestMessage", type: "boolean", default: false, description: "Delete the verification's Slack post when the stack is destroyed." },
     { name: "renderYamlTo", type: "string", default: "", description: "Kubernetes only: write manifests to this directory instead of applying them (secrets land there in plain text)." },
     // Your own dashboards and alert rules (README "Your own alerts").
@@ -103,6 +104,8 @@ export interface StackSettings extends KubernetesSettings {
     slackApiUrl: string;
     verify: boolean;
     verifyTrigger: string;
+    /** Seconds to wait for Grafana's own alert in Slack (alert-path stage); 0 skips it. */
+    verifyAlertTimeout: number;
     cleanupTestMessage: boolean;
     renderYamlTo?: string;
     /** Dashboards, rule groups and routes from dashboardsDir / alertRulesDir / slackRoutes; undefined when none is set. */
@@ -379,6 +382,7 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
 
     const verify = boolean("verify");
     const verifyTrigger = raw("verifyTrigger");
+    const verifyAlertTimeout = integer("verifyAlertTimeout", 0, 3600, 300);
     const cleanupTestMessage = boolean("cleanupTestMessage");
 
     const renderYamlTo = raw("renderYamlTo").trim() || undefined;
@@ -399,7 +403,8 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
     });
     problems.push(...provisioning.problems);
     warnings.push(...provisioning.warnings);
-    const kubernetesSettings = readKubernetesSettings({ raw, isSet, problem, url }, { target, kubernetesMode, ignoreHttpsErrors });
+
+    const kubernetesSettings = readKubernetesSettings({ raw, isSet, problem, url, integer, boolean }, { target, kubernetesMode, ignoreHttpsErrors, rendererReplicas });
 
     if (problems.length > 0) throw new ConfigValidationError(problems);
 
@@ -411,7 +416,7 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
         ignoreHttpsErrors, rendererReplicas, grafanaServiceType, grafanaNodePort,
         slack: slackToken === undefined ? undefined : { token: pulumi.secret(slackToken), channel: slackChannel },
         slackApiUrl: slackApiUrl.endsWith("/") ? slackApiUrl : `${slackApiUrl}/`,
-        verify, verifyTrigger, cleanupTestMessage, renderYamlTo, warnings,
+        verify, verifyTrigger, verifyAlertTimeout, cleanupTestMessage, renderYamlTo, warnings,
         provisioning: provisioning.plan,
         ...kubernetesSettings,
     };

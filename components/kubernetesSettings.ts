@@ -3,6 +3,7 @@
 // its own key readers, so these keys follow the same rules and land in the same all-at-once
 // error as every other key.
 import type { ConfigKeySpec, KubernetesMode, Target } from "./config";
+import { cpuMillis, memoryBytes, MIB } from "./quantity";
 
 /** The Grafana pods of the community Helm chart (charts/grafana `selectorLabels`) carry this label. */
 export const DEFAULT_GRAFANA_POD_SELECTOR = "app.kubernetes.io/name=grafana";
@@ -11,7 +12,40 @@ export const KUBERNETES_CONFIG_KEYS: readonly ConfigKeySpec[] = [
     { name: "grafanaCallbackUrl", type: "string", default: "", description: "kubernetesMode renderer (required there): the URL the renderer's browser loads your Grafana at, GF_RENDERING_CALLBACK_URL, e.g. http://grafana.monitoring:80/ for a Helm-installed Grafana." },
     { name: "grafanaPodSelector", type: "string", default: DEFAULT_GRAFANA_POD_SELECTOR, description: "kubernetesMode renderer: labels (key=value,...) of the Grafana pods the renderer's NetworkPolicy admits." },
     { name: "grafanaNamespace", type: "string", default: "", description: "kubernetesMode renderer: namespace of those Grafana pods; empty means the renderer's own namespace." },
+    { name: "rendererCpu", type: "string", default: "250m/2", description: "Kubernetes: CPU request/limit of each renderer. The renderer docs recommend 4 cores for heavy use." },
+    { name: "rendererMemory", type: "string", default: "512Mi/2Gi", description: "Memory request/limit of each renderer (Docker: the limit). v5's GOMEMLIMIT and RATE_LIMIT_* follow the limit; at least 512Mi. The renderer docs recommend 16Gi for heavy use." },
+    { name: "grafanaCpu", type: "string", default: "100m/1", description: "Kubernetes: CPU request/limit of Grafana." },
+    { name: "grafanaMemory", type: "string", default: "256Mi/1Gi", description: "Memory request/limit of Grafana (Docker: the limit); at least 256Mi." },
+    { name: "grafanaStorageSize", type: "string", default: "1Gi", description: "Kubernetes: size of Grafana's database volume (PersistentVolumeClaim)." },
+    { name: "storageClass", type: "string", default: "", description: "Kubernetes: StorageClass of Grafana's database volume; empty means the cluster's default." },
+    { name: "nodeSelector", type: "string", default: "", description: "Kubernetes: node labels (key=value,...) every pod of this stack must run on." },
+    { name: "tolerations", type: "string", default: "", description: "Kubernetes: taints every pod tolerates, as key[=value][:Effect],... (Effect NoSchedule, PreferNoSchedule or NoExecute)." },
+    { name: "priorityClassName", type: "string", default: "", description: "Kubernetes: PriorityClass of every pod of this stack (it must exist)." },
+    { name: "monitoring", type: "boolean", default: false, description: "Kubernetes: create prometheus-operator ServiceMonitors (PodMonitor for a renderer inside Grafana's pod) for Grafana's and the renderer's /metrics, and let monitoringNamespace through the NetworkPolicies." },
+    { name: "monitoringNamespace", type: "string", default: "monitoring", description: "With monitoring: the namespace Prometheus scrapes from." },
+    { name: "rendererMaxReplicas", type: "integer", default: 0, description: "Kubernetes separate and renderer modes: above rendererReplicas, an autoscaling/v2 HorizontalPodAutoscaler scales the renderer between the two on CPU; 0 means no autoscaling." },
+    { name: "rendererEgress", type: "string", default: "open", description: "Kubernetes separate and renderer modes: open, or restricted (the renderer may reach only Grafana's pods and DNS, so its browser cannot be pointed at other addresses)." },
 ];
+
+/** Kubernetes-style requests and limits. */
+export interface Resources {
+    requests: { cpu: string; memory: string };
+    limits: { cpu: string; memory: string };
+}
+
+export interface Toleration {
+    key: string;
+    operator: "Equal" | "Exists";
+    value?: string;
+    effect?: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+}
+
+/** Where and how big: applied to every pod of the stack (placement) and per container (sizing). */
+export interface PodPlacement {
+    nodeSelector?: Record<string, string>;
+    tolerations?: Toleration[];
+    priorityClassName?: string;
+}
 
 export interface KubernetesSettings {
     /** kubernetesMode renderer: GF_RENDERING_CALLBACK_URL of the Grafana from elsewhere, with a trailing slash. */
@@ -20,6 +54,17 @@ export interface KubernetesSettings {
     grafanaPodSelector: Record<string, string>;
     /** kubernetesMode renderer: their namespace, when it is not the renderer's. */
     grafanaNamespace?: string;
+    rendererResources: Resources;
+    grafanaResources: Resources;
+    grafanaStorageSize: string;
+    storageClass?: string;
+    /** Pod placement shared by every pod of the stack. */
+    podPlacement: PodPlacement;
+    /** Set when monitoring is on: the namespace Prometheus scrapes from. */
+    monitoringNamespace?: string;
+    /** Set when the renderer autoscales: the HPA's maximum (rendererReplicas is its minimum). */
+    rendererMaxReplicas?: number;
+    rendererEgress: "open" | "restricted";
 }
 
 /** What readSettings() lends this module: its readers and its problem list. */
@@ -29,12 +74,15 @@ export interface KeyReader {
     isSet(key: string): boolean;
     problem(key: string, given: string, allowed: string, fix: string): void;
     url(key: string, example: string): string | undefined;
+    integer(key: string, min: number, max: number, example: number): number;
+    boolean(key: string): boolean;
 }
 
 export interface KubernetesContext {
     target: Target;
     kubernetesMode?: KubernetesMode;
     ignoreHttpsErrors: boolean;
+    rendererReplicas: number;
 }
 
 const quote = (v: string) => JSON.stringify(v);
@@ -62,6 +110,45 @@ export function parseLabels(text: string): Record<string, string> | undefined {
 
 /** Hosts that name the renderer's own pod, not Grafana, when the renderer runs apart. */
 const LOOPBACK = /^(localhost|127(\.\d+){3}|\[::1\]|0\.0\.0\.0)$/i;
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
+
+/** `key[=value][:Effect],...` (kubectl taint syntax) as tolerations; undefined when malformed. */
+export function parseTolerations(text: string): Toleration[] | undefined {
+    const out: Toleration[] = [];
+    for (const item of text.split(",").map((t) => t.trim()).filter(Boolean)) {
+        const m = /^([^=:\s]+)(?:=([^:\s]*))?(?::(\w+))?$/.exec(item);
+        if (!m || !LABEL_KEY.test(m[1]) || (m[2] !== undefined && !LABEL_VALUE.test(m[2]))) return undefined;
+        if (m[3] !== undefined && !(EFFECTS as readonly string[]).includes(m[3])) return undefined;
+        const t: Toleration = m[2] !== undefined ? { key: m[1], operator: "Equal", value: m[2] } : { key: m[1], operator: "Exists" };
+        if (m[3]) t.effect = m[3] as Toleration["effect"];
+        out.push(t);
+    }
+    return out.length > 0 ? out : undefined;
+}
+
+/** `request/limit` of one resource; undefined (and a problem) when malformed or request > limit. */
+function requestLimit(r: KeyReader, key: string, kind: "cpu" | "memory", min?: { bytes: number; text: string }): { request: string; limit: string } | undefined {
+    const given = r.raw(key).trim();
+    const parts = given.split("/").map((p) => p.trim());
+    const measure = kind === "cpu" ? cpuMillis : memoryBytes;
+    const example = kind === "cpu" ? "250m/2" : "512Mi/2Gi";
+    const values = parts.map(measure);
+    if (parts.length !== 2 || values.some((v) => v === undefined)) {
+        r.problem(key, quote(given), `request/limit as two Kubernetes ${kind} quantities, e.g. ${example}${kind === "cpu" ? " (m = millicores)" : " (Mi, Gi)"}`, set(key, example));
+        return undefined;
+    }
+    if (values[0]! > values[1]!) {
+        r.problem(key, `${quote(given)}, a request above its limit`, "a request no larger than the limit", set(key, `${parts[1]}/${parts[1]}`));
+        return undefined;
+    }
+    if (min && values[1]! < min.bytes) {
+        r.problem(key, `${quote(given)}, a limit below ${min.text}`, `a limit of at least ${min.text}`, set(key, `${parts[0]}/${min.text}`));
+        return undefined;
+    }
+    return { request: parts[0], limit: parts[1] };
+}
 
 export function readKubernetesSettings(r: KeyReader, ctx: KubernetesContext): KubernetesSettings {
     const rendererOnly = ctx.kubernetesMode === "renderer";
@@ -125,5 +212,114 @@ export function readKubernetesSettings(r: KeyReader, ctx: KubernetesContext): Ku
             "pulumi config rm ignoreHttpsErrors");
     }
 
-    return { grafanaCallbackUrl, grafanaPodSelector, grafanaNamespace };
+    // --- Sizing and placement.
+    const k8s = ctx.target === "kubernetes";
+    const kubernetesOnly = (key: string) => {
+        if (!k8s && r.isSet(key)) notHere(key, `${key} only with target kubernetes`, "");
+    };
+    const noGrafanaHere = (key: string) => {
+        if (rendererOnly && r.isSet(key)) {
+            r.problem(key, `${quote(r.raw(key))} with kubernetesMode renderer`, "nothing: this stack deploys no Grafana", `pulumi config rm ${key}`);
+        }
+    };
+    const sized = (prefix: "renderer" | "grafana", minMemory: { bytes: number; text: string }, fallback: Resources): Resources => {
+        const cpuKey = `${prefix}Cpu`;
+        const memoryKey = `${prefix}Memory`;
+        kubernetesOnly(cpuKey);
+        const cpu = requestLimit(r, cpuKey, "cpu") ?? { request: fallback.requests.cpu, limit: fallback.limits.cpu };
+        const memory = requestLimit(r, memoryKey, "memory", minMemory) ?? { request: fallback.requests.memory, limit: fallback.limits.memory };
+        return { requests: { cpu: cpu.request, memory: memory.request }, limits: { cpu: cpu.limit, memory: memory.limit } };
+    };
+    // Below 512Mi a v5 renderer has no room for Go plus one 256 MiB browser (wiring.ts, rendererMemoryEnv).
+    const rendererResources = sized("renderer", { bytes: 512 * MIB, text: "512Mi" }, DEFAULT_RENDERER_RESOURCES);
+    const grafanaResources = sized("grafana", { bytes: 256 * MIB, text: "256Mi" }, DEFAULT_GRAFANA_RESOURCES);
+    for (const key of ["grafanaCpu", "grafanaMemory", "grafanaStorageSize", "storageClass"]) noGrafanaHere(key);
+
+    kubernetesOnly("grafanaStorageSize");
+    let grafanaStorageSize = r.raw("grafanaStorageSize").trim();
+    if (memoryBytes(grafanaStorageSize) === undefined) {
+        r.problem("grafanaStorageSize", quote(grafanaStorageSize), "a storage quantity such as 1Gi or 10Gi", set("grafanaStorageSize", "1Gi"));
+        grafanaStorageSize = "1Gi";
+    }
+    kubernetesOnly("storageClass");
+    const storageClass = r.raw("storageClass").trim() || undefined;
+    if (storageClass && (!DNS_SUBDOMAIN.test(storageClass) || storageClass.length > 253)) {
+        r.problem("storageClass", quote(storageClass), "a StorageClass name (kubectl get storageclass): lowercase letters, digits, '-' and '.'", set("storageClass", "standard"));
+    }
+
+    const podPlacement: PodPlacement = {};
+    kubernetesOnly("nodeSelector");
+    const selectorText = r.raw("nodeSelector").trim();
+    if (selectorText !== "") {
+        const labels = parseLabels(selectorText);
+        if (labels) podPlacement.nodeSelector = labels;
+        else r.problem("nodeSelector", quote(selectorText), "node labels as key=value pairs separated by commas, e.g. kubernetes.io/os=linux", set("nodeSelector", "kubernetes.io/os=linux"));
+    }
+    kubernetesOnly("tolerations");
+    const tolerationText = r.raw("tolerations").trim();
+    if (tolerationText !== "") {
+        const tolerations = parseTolerations(tolerationText);
+        if (tolerations) podPlacement.tolerations = tolerations;
+        else r.problem("tolerations", quote(tolerationText), "taints as key[=value][:Effect] separated by commas, Effect one of NoSchedule | PreferNoSchedule | NoExecute", set("tolerations", "dedicated=monitoring:NoSchedule"));
+    }
+    kubernetesOnly("priorityClassName");
+    const priority = r.raw("priorityClassName").trim();
+    if (priority !== "") {
+        if (DNS_SUBDOMAIN.test(priority) && priority.length <= 253) podPlacement.priorityClassName = priority;
+        else r.problem("priorityClassName", quote(priority), "a PriorityClass name (kubectl get priorityclass)", set("priorityClassName", "system-cluster-critical"));
+    }
+
+    // --- Metrics: ServiceMonitors / PodMonitor, and Prometheus through the NetworkPolicies.
+    const monitoring = r.boolean("monitoring");
+    if (monitoring && !k8s) {
+        r.problem("monitoring", "true with target \"docker\"", "monitoring only with target kubernetes (it creates prometheus-operator objects)", "pulumi config rm monitoring");
+    }
+    const monNs = r.raw("monitoringNamespace").trim();
+    let monitoringNamespace: string | undefined;
+    if (!DNS_LABEL.test(monNs) || monNs.length > 63) {
+        r.problem("monitoringNamespace", quote(monNs), "a Kubernetes namespace name", set("monitoringNamespace", "monitoring"));
+    } else if (r.isSet("monitoringNamespace") && !monitoring) {
+        r.problem("monitoringNamespace", `${quote(monNs)} while monitoring is false`, "monitoringNamespace only with monitoring true", "pulumi config set monitoring true   (or: pulumi config rm monitoringNamespace)");
+    } else if (monitoring && k8s) {
+        monitoringNamespace = monNs;
+    }
+
+    // --- Renderer autoscaling and egress: only where the renderer has its own Deployment.
+    const ownRenderer = k8s && (ctx.kubernetesMode === "separate" || rendererOnly);
+    const where = k8s ? `kubernetesMode ${quote(ctx.kubernetesMode ?? "")}` : `target ${quote(ctx.target)}`;
+    const maxReplicas = r.integer("rendererMaxReplicas", 0, 100, 5);
+    let rendererMaxReplicas: number | undefined;
+    if (maxReplicas !== 0) {
+        if (!ownRenderer) {
+            r.problem("rendererMaxReplicas", `${maxReplicas} with ${where}`,
+                "autoscaling only in kubernetesMode separate or renderer (elsewhere the renderer shares Grafana's single pod or container set)",
+                "pulumi config rm rendererMaxReplicas   (or: pulumi config set kubernetesMode separate)");
+        } else if (maxReplicas <= ctx.rendererReplicas) {
+            r.problem("rendererMaxReplicas", `${maxReplicas} with rendererReplicas ${ctx.rendererReplicas}`,
+                "0 (no autoscaling) or more than rendererReplicas, which is the autoscaler's minimum", set("rendererMaxReplicas", String(ctx.rendererReplicas + 4)));
+        } else {
+            rendererMaxReplicas = maxReplicas;
+        }
+    }
+    const egress = r.raw("rendererEgress").trim();
+    let rendererEgress: "open" | "restricted" = "open";
+    if (egress !== "open" && egress !== "restricted") {
+        r.problem("rendererEgress", quote(egress), "open | restricted", set("rendererEgress", "restricted"));
+    } else if (egress === "restricted" && !ownRenderer) {
+        r.problem("rendererEgress", `"restricted" with ${where}`,
+            "restricted only in kubernetesMode separate or renderer (a policy on a shared pod would restrict Grafana too)",
+            "pulumi config rm rendererEgress   (or: pulumi config set kubernetesMode separate)");
+    } else {
+        rendererEgress = egress;
+    }
+
+    return {
+        grafanaCallbackUrl, grafanaPodSelector, grafanaNamespace,
+        rendererResources, grafanaResources, grafanaStorageSize, storageClass, podPlacement,
+        monitoringNamespace, rendererMaxReplicas, rendererEgress,
+    };
 }
+
+/** Defaults, as declared in Pulumi.yaml: enough for a demo and light alerting load. */
+export const DEFAULT_RENDERER_RESOURCES: Resources = { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } };
+export const DEFAULT_GRAFANA_RESOURCES: Resources = { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } };

@@ -118,10 +118,13 @@ export async function defineStack(): Promise<Record<string, unknown>> {
             rendererImage: settings.rendererImage.ref,
             verifyTrigger: settings.verifyTrigger,
             cleanupTestMessage: settings.cleanupTestMessage,
+            verifyAlertTimeout: settings.slack ? settings.verifyAlertTimeout : 0,
+            alertRuleUid: alerting.alertRuleUid,
         }, { dependsOn: [alerting] });
         outputs.verification = {
             verified: verification.verified,
-            how: verification.verifiedHow,
+            how: verification.how,
+            alertPath: verification.alertPath,
             imageWidth: verification.imageWidth,
             imageHeight: verification.imageHeight,
             imageBytes: verification.imageBytes,

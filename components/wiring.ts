@@ -165,7 +165,7 @@ const httpProbeCommand = (port: number, path: string) => [
 
 /** Decides the whole wiring for a stack and a placement. Pure: same input, same output. */
 export function decideWiring(
-    settings: Pick<StackSettings, "rendererMajor" | "ignoreHttpsErrors" | "grafanaAdminUser" | "grafanaRootUrl">,
+    settings: Pick<StackSettings, "rendererMajor" | "ignoreHttpsErrors" | "grafanaAdminUser" | "grafanaRootUrl" | "rendererResources" | "grafanaResources" | "monitoringNamespace">,
     placement: Placement,
 ): Wiring {
     const renderingServerUrl = `http://${placement.rendererHost}:${RENDERER_PORT}/render`;
@@ -192,7 +192,7 @@ export function decideWiring(
     const v5 = settings.rendererMajor >= 5;
     const rendererHealthPath = v5 ? "/healthz" : "/";
     // Chromium is memory hungry; on v5 the memory bounds in its env follow this limit.
-    const rendererResources = { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } };
+    const rendererResources = settings.rendererResources;
     return {
         renderingServerUrl,
         renderingCallbackUrl,
@@ -203,7 +203,7 @@ export function decideWiring(
             healthPath: "/api/health",
             healthcheck: httpProbeCommand(GRAFANA_CONTAINER_PORT, "/api/health"),
             runAsUser: 472,
-            resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+            resources: settings.grafanaResources,
             env: grafanaEnv({ grafanaIni, grafanaSecretEnv }),
         },
         renderer: {
@@ -213,7 +213,11 @@ export function decideWiring(
             healthcheck: v5 ? ["CMD", "/usr/bin/grafana-image-renderer", "healthcheck"] : httpProbeCommand(RENDERER_PORT, rendererHealthPath),
             runAsUser: 65532,
             resources: rendererResources,
-            env: rendererEnv(settings.rendererMajor, settings.ignoreHttpsErrors, rendererResources.limits.memory),
+            env: [
+                ...rendererEnv(settings.rendererMajor, settings.ignoreHttpsErrors, rendererResources.limits.memory),
+                // v5 always serves /metrics; v3/v4 only with this (FIELD-NOTES, v4 names).
+                ...(settings.monitoringNamespace && !v5 ? [{ name: "ENABLE_METRICS", value: "true" }] : []),
+            ],
         },
     };
 }

@@ -11,10 +11,11 @@ import type { GrafanaDeployment } from "../grafanaDeployment";
 import type { StackSecrets } from "../stackSecrets";
 import type { Wiring } from "../wiring";
 import { GrafanaAccess, LoadBalancerStatus, decideGrafanaAccess, loadBalancerUrl } from "./grafanaAccess";
-import { AWAIT_TIMEOUTS, ModeContext, ModeResult } from "./modeCommon";
+import { AWAIT_TIMEOUTS, ModeContext, ModeResult, contextLabels } from "./modeCommon";
 import { ADMIN_USER_KEY, COMMON_LABELS, SECRET_KEYS, SERVICE_NAMES, labels } from "./objectNames";
 import { deployOperator } from "./operatorMode";
 import { deployRendererOnly } from "./rendererMode";
+import { grafanaServiceMonitor, sharedPodRendererMonitor } from "./monitoring";
 import { deploySeparate } from "./separateMode";
 import { deploySidecar } from "./sidecarMode";
 
@@ -58,8 +59,9 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
         }
         const childOpts: pulumi.CustomResourceOptions = { parent: this, ...(this.provider ? { provider: this.provider } : {}) };
 
+        const instanceLabels = contextLabels(settings.stack);
         this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: { name: settings.namespace, labels: { ...COMMON_LABELS } },
+            metadata: { name: settings.namespace, labels: { ...COMMON_LABELS, ...instanceLabels } },
         }, childOpts);
         const namespace = this.namespace.metadata.name;
 
@@ -68,7 +70,7 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
         // together and never run with two different tokens.
         const adminUser = wiring.grafanaIni.security?.admin_user ?? settings.grafanaAdminUser;
         this.credentials = new k8s.core.v1.Secret(`${name}-credentials`, {
-            metadata: { namespace, labels: labels({}, "credentials") },
+            metadata: { namespace, labels: labels({}, "credentials", instanceLabels) },
             type: "Opaque",
             immutable: true,
             // Renderer mode: the token only; no Grafana here, so no admin credentials either.
@@ -79,7 +81,7 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
             },
         }, childOpts);
 
-        const ctx: ModeContext = { name, settings, wiring, namespace, secretName: this.credentials.metadata.name, opts: childOpts };
+        const ctx: ModeContext = { name, settings, wiring, namespace, secretName: this.credentials.metadata.name, opts: childOpts, instanceLabels };
         this.renderingServerUrl = wiring.renderingServerUrl;
         this.renderingCallbackUrl = wiring.renderingCallbackUrl;
 
@@ -97,7 +99,7 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
         // Grafana's Service: the callback host in separate mode, the API endpoint for Pulumi otherwise.
         const nodePort = settings.grafanaServiceType === "NodePort" ? settings.grafanaNodePort : undefined;
         this.grafanaService = new k8s.core.v1.Service(`${name}-grafana-service`, {
-            metadata: { name: SERVICE_NAMES.grafana, namespace, labels: labels({}, "grafana") },
+            metadata: { name: SERVICE_NAMES.grafana, namespace, labels: labels({}, "grafana", instanceLabels) },
             spec: {
                 type: settings.grafanaServiceType,
                 selector: result.grafanaPodSelector,
@@ -112,6 +114,10 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
         }, { ...childOpts, customTimeouts: AWAIT_TIMEOUTS });
 
         this.ready = [...result.ready, this.grafanaService];
+        if (settings.monitoringNamespace) {
+            grafanaServiceMonitor(ctx, { "app.kubernetes.io/part-of": COMMON_LABELS["app.kubernetes.io/part-of"], "app.kubernetes.io/component": "grafana", ...instanceLabels });
+            if (mode !== "separate") sharedPodRendererMonitor(ctx, result.grafanaPodSelector);
+        }
 
         let url: pulumi.Output<string> | undefined;
         if (this.access.kind === "explicit") {

@@ -13,7 +13,8 @@ import * as k8s from "@pulumi/kubernetes";
 import type { OperatorApiVersion } from "../config";
 import { parseImageRef } from "../images";
 import { Wiring, grafanaEnvName } from "../wiring";
-import { AWAIT_TIMEOUTS, ModeContext, ModeResult, grafanaPortOnlyPolicy } from "./modeCommon";
+import type { PodPlacement } from "../kubernetesSettings";
+import { AWAIT_TIMEOUTS, ModeContext, ModeResult, grafanaPortOnlyPolicy, podPlacementSpec } from "./modeCommon";
 import { COMMON_LABELS, CONTAINER_NAMES, GRAFANA_CR_NAME, GRAFANA_DATA_SIZE, OPERATOR_POD_SELECTOR } from "./objectNames";
 import {
     GRAFANA_DATA_VOLUME, PROBE_TIMING, adminUserFromSecret, grafanaSecurityContext, httpProbes, podSecurityContext,
@@ -50,6 +51,11 @@ export interface OperatorSpecArgs {
     grafanaImage: string;
     rendererImage: string;
     secretName: pulumi.Input<string>;
+    /** Grafana's database volume: size (default GRAFANA_DATA_SIZE) and StorageClass (default: the cluster's). */
+    storageSize?: string;
+    storageClass?: string;
+    /** nodeSelector, tolerations, priorityClassName for the operator's Grafana pod. */
+    placement?: PodPlacement;
 }
 
 /** Grafana's secrets plus the admin user, all as secretKeyRefs (what the operator needs to log in, too). */
@@ -79,7 +85,11 @@ export function grafanaV1beta1Spec(a: OperatorSpecArgs) {
         config,
         // The operator creates the claim `<name>-pvc`; the volume below mounts it as Grafana's data.
         persistentVolumeClaim: {
-            spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: GRAFANA_DATA_SIZE } } },
+            spec: {
+                accessModes: ["ReadWriteOnce"],
+                resources: { requests: { storage: a.storageSize ?? GRAFANA_DATA_SIZE } },
+                ...(a.storageClass ? { storageClassName: a.storageClass } : {}),
+            },
         },
         deployment: {
             spec: {
@@ -90,6 +100,7 @@ export function grafanaV1beta1Spec(a: OperatorSpecArgs) {
                         // Grafana and the renderer never call the Kubernetes API; no Service env either.
                         automountServiceAccountToken: false,
                         enableServiceLinks: false,
+                        ...podPlacementSpec(a.placement ?? {}),
                         securityContext: podSecurityContext(wiring.grafana.runAsUser),
                         volumes: [
                             { name: GRAFANA_DATA_VOLUME, persistentVolumeClaim: { claimName: `${GRAFANA_CR_NAME}-pvc` } },
@@ -137,7 +148,7 @@ export function grafanaV1alpha1Spec(a: OperatorSpecArgs) {
         baseImage: a.grafanaImage,
         config,
         // The operator creates the claim `grafana-pvc` and mounts it as Grafana's data.
-        dataStorage: { accessModes: ["ReadWriteOnce"], size: GRAFANA_DATA_SIZE },
+        dataStorage: { accessModes: ["ReadWriteOnce"], size: a.storageSize ?? GRAFANA_DATA_SIZE, ...(a.storageClass ? { class: a.storageClass } : {}) },
         resources: wiring.grafana.resources,
         // No startup probe in v4: give the first start (database migrations) a minute before liveness counts.
         readinessProbeSpec: probe(PROBE_TIMING.readiness, 5),
@@ -146,6 +157,7 @@ export function grafanaV1alpha1Spec(a: OperatorSpecArgs) {
             replicas: 1,
             strategy: { type: "Recreate" },
             skipCreateAdminAccount: true,
+            ...podPlacementSpec(a.placement ?? {}),
             env: [...iniEnv, ...grafanaCredentialEnv(a)],
             securityContext: podSecurityContext(wiring.grafana.runAsUser),
             // Read-only root as in v5; v4 mounts data, logs, plugins and provisioning itself
@@ -167,6 +179,9 @@ export function deployOperator(ctx: ModeContext): ModeResult {
         grafanaImage: settings.grafanaImage.ref,
         rendererImage: settings.rendererImage.ref,
         secretName: ctx.secretName,
+        storageSize: settings.grafanaStorageSize,
+        storageClass: settings.storageClass,
+        placement: settings.podPlacement,
     };
     const spec = settings.operatorApiVersion === "v1beta1" ? grafanaV1beta1Spec(specArgs) : grafanaV1alpha1Spec(specArgs);
 
@@ -176,7 +191,7 @@ export function deployOperator(ctx: ModeContext): ModeResult {
         metadata: {
             name: GRAFANA_CR_NAME,
             namespace: ctx.namespace,
-            labels: { ...COMMON_LABELS },
+            labels: { ...COMMON_LABELS, ...ctx.instanceLabels },
             // Pulumi waits until the operator reports the instance ready (never skipAwait).
             annotations: { "pulumi.com/waitFor": api.waitFor },
         },

@@ -7,7 +7,7 @@ import { ModeContext, ModeResult, grafanaDeployment } from "./modeCommon";
 import { rendererWorkload } from "./rendererWorkload";
 
 export function deploySeparate(ctx: ModeContext): ModeResult {
-    const renderer = rendererWorkload(ctx, { podSelector: { ...GRAFANA_SELECTOR } });
+    const renderer = rendererWorkload(ctx, { podSelector: { ...GRAFANA_SELECTOR }, port: ctx.wiring.grafana.containerPort });
     const grafana = grafanaDeployment(ctx);
     return { grafanaPodSelector: { ...GRAFANA_SELECTOR }, ready: [grafana, renderer.deployment, renderer.service] };
 }
