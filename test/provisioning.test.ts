@@ -380,7 +380,7 @@ describe("provisioning: image linkage", () => {
         );
     });
 
-    it("a rule may link to the stack's demo panel", () => {
+    it("a rule may link to the stack's demo panel, while the demo exists", () => {
         const demo = uidsFor("test");
         const dir = project({
             "rules/r.yaml": groupYaml(
@@ -399,6 +399,18 @@ describe("provisioning: image linkage", () => {
         });
         assert.deepEqual(r.problems, []);
         assert.equal(r.plan!.links[0].status, "linked");
+        // With demoAlert false the demo dashboard is removed: the same link names no panel.
+        const off = loadProvisioning({
+            stack: "test",
+            alertRulesDir: "rules",
+            requireImages: true,
+            slackRoutes: "",
+            slackOn: false,
+            projectDir: dir,
+            demoAlert: false,
+        });
+        assert.equal(off.plan!.links[0].status, "missing-panel");
+        assert.match(off.problems[0].given, /removed by demoAlert false/);
     });
 });
 

@@ -26,6 +26,8 @@ export interface ProvisioningInput {
     slackOn: boolean;
     /** Where Pulumi.yaml is; folders are relative to it. */
     projectDir: string;
+    /** Whether the demo dashboard exists (demoAlert); rules may link to its panel then. Default true. */
+    demoAlert?: boolean;
 }
 
 export interface ProvisioningPlan {
@@ -70,14 +72,16 @@ export function loadProvisioning(input: ProvisioningInput): ProvisioningResult {
     warnings.push(...rules.warnings);
     const allRules = rules.groups.flatMap((g) => g.rules);
 
-    // Rules may link to the demo panel too.
+    // Rules may link to the demo panel too, while the demo exists; with demoAlert false its
+    // dashboard is gone, so a link to it names no panel.
+    const demoDashboard: KnownDashboard = {
+        uid: demo.dashboard,
+        title: "demo",
+        source: input.demoAlert === false ? "the stack's demo dashboard, removed by demoAlert false" : "the stack's demo dashboard",
+        panels: input.demoAlert === false ? [] : [{ id: PANEL_ID, title: "Demo random walk", type: "timeseries" }],
+    };
     const known: KnownDashboard[] = [
-        {
-            uid: demo.dashboard,
-            title: "demo",
-            source: "the stack's demo dashboard",
-            panels: [{ id: PANEL_ID, title: "Demo random walk", type: "timeseries" }],
-        },
+        demoDashboard,
         ...dashboards.dashboards.map((d) => ({ uid: d.uid, title: d.title, source: d.file, panels: d.panels })),
     ];
     const linkage = checkImageLinks(allRules, known, input.requireImages);
