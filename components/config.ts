@@ -471,11 +471,10 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
         ignoreHttpsErrors, rendererReplicas, grafanaServiceType, grafanaNodePort,
         slack: slackToken === undefined ? undefined : { token: pulumi.secret(slackToken), channel: slackChannel },
         slackApiUrl: slackApiUrl.endsWith("/") ? slackApiUrl : `${slackApiUrl}/`,
-        verify, verifyTrigger, verifyAlertTimeout, cleanupTestMessage, renderYamlTo, warnings,
-        provisioning: provisioning.plan,
         verify, verifyTrigger, verifyAlertTimeout, cleanupTestMessage, renderYamlTo,
         grafanaApiToken: apiToken === undefined ? undefined : pulumi.secret(apiToken),
         demoAlert, verifyRule, replaceLeftovers,
+        provisioning: provisioning.plan,
         warnings,
         ...kubernetesSettings,
     };
