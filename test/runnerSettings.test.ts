@@ -75,3 +75,22 @@ describe("the program under Pulumi's runner", () => {
         }
     });
 });
+
+describe("housekeeping", () => {
+    it("LICENSE is the full Apache License 2.0 that package.json names", () => {
+        const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+        assert.equal(pkg.license, "Apache-2.0");
+        const text = fs.readFileSync(path.join(ROOT, "LICENSE"), "utf8");
+        assert.match(text, /^\s*Apache License\s+Version 2\.0, January 2004\s+http:\/\/www\.apache\.org\/licenses\//);
+        assert.match(text, /TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION/);
+        assert.match(text, /9\. Accepting Warranty or Additional Liability\./);
+        assert.match(text, /END OF TERMS AND CONDITIONS/);
+    });
+
+    it("npm run bench writes BENCHMARKS.md only when asked (--write or BENCH_OUT)", () => {
+        const src = fs.readFileSync(path.join(ROOT, "bench", "run.ts"), "utf8");
+        assert.match(src, /const OUT = process\.env\.BENCH_OUT \? path\.resolve\(process\.env\.BENCH_OUT\) : process\.argv\.includes\("--write"\) \? path\.join\(ROOT, "BENCHMARKS\.md"\) : undefined;/);
+        assert.equal((src.match(/fs\.writeFileSync\(/g) ?? []).length, 1, "one write, guarded by OUT");
+        assert.match(src, /if \(OUT\) \{\s+fs\.writeFileSync\(OUT, text\);/);
+    });
+});
