@@ -24,6 +24,9 @@ export const KUBERNETES_CONFIG_KEYS: readonly ConfigKeySpec[] = [
     { name: "monitoring", type: "boolean", default: false, description: "Kubernetes: create prometheus-operator ServiceMonitors (PodMonitor for a renderer inside Grafana's pod) for Grafana's and the renderer's /metrics, and let monitoringNamespace through the NetworkPolicies." },
     { name: "monitoringNamespace", type: "string", default: "monitoring", description: "With monitoring: the namespace Prometheus scrapes from." },
     { name: "rendererMaxReplicas", type: "integer", default: 0, description: "Kubernetes separate and renderer modes: above rendererReplicas, an autoscaling/v2 HorizontalPodAutoscaler scales the renderer between the two on CPU; 0 means no autoscaling." },
+    { name: "ingressHost", type: "string", default: "", description: "Kubernetes (modes with a Grafana): host name of a networking.k8s.io/v1 Ingress for Grafana; grafanaRootUrl and grafanaUrl default to it." },
+    { name: "ingressClassName", type: "string", default: "", description: "With ingressHost: the IngressClass (e.g. nginx, traefik); empty means the cluster's default class." },
+    { name: "ingressTlsSecret", type: "string", default: "", description: "With ingressHost: a kubernetes.io/tls Secret in namespace for that host; the URLs become https." },
     { name: "rendererEgress", type: "string", default: "open", description: "Kubernetes separate and renderer modes: open, or restricted (the renderer may reach only Grafana's pods and DNS, so its browser cannot be pointed at other addresses)." },
 ];
 
@@ -65,6 +68,10 @@ export interface KubernetesSettings {
     /** Set when the renderer autoscales: the HPA's maximum (rendererReplicas is its minimum). */
     rendererMaxReplicas?: number;
     rendererEgress: "open" | "restricted";
+    /** Grafana's Ingress, when ingressHost is set. */
+    ingress?: { host: string; className?: string; tlsSecret?: string; url: string };
+    /** Only when an Ingress sets it: Grafana's public address (overrides the general default). */
+    grafanaRootUrl?: string;
 }
 
 /** What readSettings() lends this module: its readers and its problem list. */
@@ -313,10 +320,43 @@ export function readKubernetesSettings(r: KeyReader, ctx: KubernetesContext): Ku
         rendererEgress = egress;
     }
 
+    // --- Grafana's Ingress.
+    const host = r.raw("ingressHost").trim().toLowerCase();
+    let ingress: KubernetesSettings["ingress"];
+    if (host !== "") {
+        if (!k8s || rendererOnly) {
+            notHere("ingressHost", "ingressHost only with target kubernetes and a mode that deploys Grafana (sidecar, separate, operator)", "");
+        } else if (!DNS_SUBDOMAIN.test(host) || host.length > 253 || !host.includes(".")) {
+            r.problem("ingressHost", quote(host), "a fully qualified host name such as grafana.example.com (no scheme, port or path)", set("ingressHost", "grafana.example.com"));
+        } else {
+            ingress = { host, url: "" };
+        }
+    }
+    for (const key of ["ingressClassName", "ingressTlsSecret"] as const) {
+        const v = r.raw(key).trim();
+        if (v === "") continue;
+        if (!DNS_SUBDOMAIN.test(v) || v.length > 253) {
+            r.problem(key, quote(v), key === "ingressClassName" ? "an IngressClass name (kubectl get ingressclass)" : "a Secret name (kubectl create secret tls <name> --cert=... --key=...)",
+                set(key, key === "ingressClassName" ? "nginx" : "grafana-tls"));
+        } else if (host === "") {
+            r.problem(key, `${quote(v)} without ingressHost`, `${key} only with ingressHost`, `pulumi config set ingressHost grafana.example.com   (or: pulumi config rm ${key})`);
+        } else if (ingress) {
+            if (key === "ingressClassName") ingress.className = v;
+            else ingress.tlsSecret = v;
+        }
+    }
+    let grafanaRootUrl: string | undefined;
+    if (ingress) {
+        ingress.url = `${ingress.tlsSecret ? "https" : "http"}://${ingress.host}`;
+        if (r.raw("grafanaRootUrl").trim() === "") grafanaRootUrl = ingress.url;
+    }
+
     return {
         grafanaCallbackUrl, grafanaPodSelector, grafanaNamespace,
         rendererResources, grafanaResources, grafanaStorageSize, storageClass, podPlacement,
         monitoringNamespace, rendererMaxReplicas, rendererEgress,
+        ...(ingress ? { ingress } : {}),
+        ...(grafanaRootUrl ? { grafanaRootUrl } : {}),
     };
 }
 

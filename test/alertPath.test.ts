@@ -40,7 +40,8 @@ describe("alert-path stage (fake Grafana notifier -> fake Slack, over HTTP)", ()
             slackChannel: "C0ALERTS01",
             slackApiUrl: slack.apiUrl,
             stackName: "grafana-slack-alerts/dev",
-            timing: FAST_TIMING,
+            // Fast polls; generous request bounds, so a loaded machine cannot fail the direct part.
+            timing: { ...FAST_TIMING, healthTimeoutMs: 5_000, requestTimeoutMs: 5_000 },
             alertTimeoutMs: 1_500,
             alertRuleUid: RULE_UID,
             onAlertProgress: (l) => progress.push(l),
@@ -93,6 +94,17 @@ describe("alert-path stage (fake Grafana notifier -> fake Slack, over HTTP)", ()
         assert.ok(progress.some((l) => /contact point grafana-slack-alerts-dev delivered at /.test(l)));
         assert.match(progress[progress.length - 1], /screenshot F0FAKE\d+ \(\d+ bytes\) in the thread/);
         assert.equal(new Set(progress).size, progress.length, "a line per change, not per poll");
+    });
+
+    it("conversations.replies refused to the bot token: finds the screenshot in the thread with files.list", async () => {
+        await start({}, { repliesRefused: "not_allowed_token_type" });
+        const report = await runVerification(options());
+        const c = alertCheck(report);
+        assert.equal(c.status, "pass", c.finding);
+        assert.equal(report.alertPath?.screenshotIn, "thread");
+        assert.equal(slack.faults.count("conversations.replies"), 1);
+        assert.equal(slack.faults.count("files.list"), 1);
+        assert.ok(progress.some((l) => /conversations\.replies refused \(not_allowed_token_type\); looking for the screenshot with files\.list/.test(l)));
     });
 
     it("an older Grafana without rule UIDs in the rules API: the rule is matched by its title", async () => {
@@ -187,8 +199,8 @@ describe("alert-path stage (fake Grafana notifier -> fake Slack, over HTTP)", ()
         const report = await runVerification(options({ alertTimeoutMs: 60_000 }));
         const c = alertCheck(report);
         assert.equal(c.key, "alert_read_scope_missing");
-        assert.match(c.finding, /^Cannot read C0ALERTS01 to find Grafana's alert: the token lacks channels:history/);
-        assert.match(c.fix ?? "", /add channels:history/);
+        assert.match(c.finding, /^Cannot read C0ALERTS01 to find Grafana's alert: the token lacks channels:history \(public channels\) or groups:history \(private ones\)/);
+        assert.match(c.fix ?? "", /add channels:history \(public channels\) or groups:history/);
         assert.equal(report.verified, false);
         assert.deepEqual(fatalFailures(report), []);
         assert.equal(grafana.faults.count("rules"), 0, "no waiting without a way to look");

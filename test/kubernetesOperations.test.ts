@@ -152,3 +152,46 @@ describe("kubernetes renderer egress (rendererEgress restricted)", function () {
         assert.match(errors({ target: "kubernetes", monitoringNamespace: "prom" }), /monitoringNamespace: got "prom" while monitoring is false/);
     });
 });
+
+describe("kubernetes Ingress for Grafana (ingressHost)", function () {
+    const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
+
+    it("routes the host to Grafana's Service port, with class and TLS; root_url and Pulumi's URL follow it", async () => {
+        const r = await runStack({ target: "kubernetes", kubernetesMode: "sidecar", grafanaPort: "8080", ingressHost: "grafana.example.com", ingressClassName: "nginx", ingressTlsSecret: "grafana-tls", verify: "false" });
+        assert.equal(r.error, undefined, String(r.error));
+        validateAllKubernetesObjects(r.resources);
+        const ing = one(r.resources, INGRESS);
+        assert.equal(ing.plain.spec.ingressClassName, "nginx");
+        assert.deepEqual(ing.plain.spec.tls, [{ hosts: ["grafana.example.com"], secretName: "grafana-tls" }]);
+        assert.deepEqual(ing.plain.spec.rules, [{ host: "grafana.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "grafana", port: { number: 8080 } } } }] } }]);
+        const svc = ofType(r.resources, T.service).find((s) => s.plain.metadata.name === "grafana")!;
+        assert.equal(svc.plain.spec.ports[0].port, 8080, "the backend is the Service's own port");
+        const env = one(r.resources, T.deployment).plain.spec.template.spec.containers[0].env;
+        assert.equal(env.find((e: any) => e.name === "GF_SERVER_ROOT_URL").value, "https://grafana.example.com/", "links in Slack point at the Ingress");
+        assert.equal(one(r.resources, "pulumi:providers:grafana").plain.url, "https://grafana.example.com", "no port-forward needed");
+        assert.ok(!(r.result!.nextSteps as string[]).some((s) => /port-forward/.test(s)));
+    });
+
+    it("plain http without a TLS Secret; an explicit grafanaRootUrl / grafanaUrl still win", async () => {
+        const r = await runStack({ target: "kubernetes", kubernetesMode: "separate", ingressHost: "grafana.local.test", grafanaRootUrl: "https://dash.example.com", grafanaUrl: "http://localhost:3000", verify: "false" });
+        assert.equal(r.error, undefined, String(r.error));
+        assert.equal(one(r.resources, INGRESS).plain.spec.tls, undefined);
+        const grafana = ofType(r.resources, T.deployment).find((d) => d.plain.metadata.name === "grafana")!;
+        assert.equal(grafana.plain.spec.template.spec.containers[0].env.find((e: any) => e.name === "GF_SERVER_ROOT_URL").value, "https://dash.example.com/");
+        assert.equal(one(r.resources, "pulumi:providers:grafana").plain.url, "http://localhost:3000");
+        assert.equal(settingsFor({ target: "kubernetes", ingressHost: "grafana.local.test" }).grafanaRootUrl, "http://grafana.local.test");
+    });
+
+    it("validates the host, class and Secret names, and refuses them without a Grafana here", () => {
+        const errors = (values: Record<string, string>) => {
+            try { settingsFor(values); } catch (e) { assert.ok(e instanceof ConfigValidationError); return e; }
+            assert.fail("expected a config error");
+        };
+        const e = errors({ target: "kubernetes", ingressHost: "https://grafana.example.com/", ingressClassName: "Nginx!", ingressTlsSecret: "tls" });
+        assert.deepEqual(e.problems.map((p) => p.key).sort(), ["ingressClassName", "ingressHost"]);
+        assert.match(e.message, /ingressHost: got "https:\/\/grafana\.example\.com\/"; allowed: a fully qualified host name/);
+        assert.match(errors({ target: "kubernetes", ingressTlsSecret: "tls" }).message, /ingressTlsSecret: got "tls" without ingressHost/);
+        assert.match(errors({ target: "kubernetes", kubernetesMode: "renderer", grafanaCallbackUrl: "http://g", ingressHost: "grafana.example.com" }).message, /ingressHost: got "grafana\.example\.com" with kubernetesMode "renderer"/);
+        assert.match(errors({ ingressHost: "grafana.example.com" }).message, /ingressHost: got "grafana\.example\.com" with target "docker"/);
+    });
+});

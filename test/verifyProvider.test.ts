@@ -381,6 +381,21 @@ describe("verification provider, serialized and run in a child process", functio
             assert.match(created.result.outs.how, /^direct render\+upload: files\.info shows /);
         });
 
+        it("a state from before the stage existed: turning it on (and the rule UID) is bookkeeping, nothing is posted", async () => {
+            const { created } = await createFrom(news());
+            const olds = { ...created.result.outs };
+            delete olds.verifyAlertTimeout;
+            delete olds.alertRuleUid;
+            const newInputs = { ...news({ verifyAlertTimeout: 300, alertRuleUid: "gsa-rule-dev" }), width: 1000, height: 500 };
+            const before = slack.faults.count();
+            const [diff, update] = await run(["diff", [created.result.id, olds, newInputs]], ["update", [created.result.id, olds, newInputs]]);
+            assert.equal(diff.result.changes, true);
+            assert.deepEqual(diff.result.replaces, []);
+            assert.equal(update.result.outs.verifyAlertTimeout, 300);
+            assert.equal(update.result.outs.alertRuleUid, "gsa-rule-dev");
+            assert.equal(slack.faults.count(), before);
+        });
+
         it("check rejects a bad verifyAlertTimeout or alertRuleUid, naming the property", async () => {
             const r = await one("check", {}, news({ verifyAlertTimeout: -1, alertRuleUid: "not a uid!" }));
             assert.deepEqual(r.result.failures.map((f: any) => f.property).sort(), ["alertRuleUid", "verifyAlertTimeout"]);

@@ -35,6 +35,8 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
     readonly provider?: k8s.Provider;
     readonly namespace: k8s.core.v1.Namespace;
     readonly credentials: k8s.core.v1.Secret;
+    /** Grafana's Ingress, with ingressHost. */
+    readonly ingress?: k8s.networking.v1.Ingress;
     /** Grafana's Service; none in renderer mode (Grafana runs elsewhere). */
     readonly grafanaService?: k8s.core.v1.Service;
     readonly grafanaApiUrl?: pulumi.Output<string>;
@@ -114,6 +116,22 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
         }, { ...childOpts, customTimeouts: AWAIT_TIMEOUTS });
 
         this.ready = [...result.ready, this.grafanaService];
+        if (settings.ingress) {
+            // Pulumi finishes an Ingress only once the controller has given it an address,
+            // so the host URL is used only when something answers for it.
+            this.ingress = new k8s.networking.v1.Ingress(`${name}-grafana-ingress`, {
+                metadata: { name: SERVICE_NAMES.grafana, namespace, labels: labels({}, "grafana", instanceLabels) },
+                spec: {
+                    ...(settings.ingress.className ? { ingressClassName: settings.ingress.className } : {}),
+                    ...(settings.ingress.tlsSecret ? { tls: [{ hosts: [settings.ingress.host], secretName: settings.ingress.tlsSecret }] } : {}),
+                    rules: [{
+                        host: settings.ingress.host,
+                        http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: SERVICE_NAMES.grafana, port: { number: settings.grafanaPort } } } }] },
+                    }],
+                },
+            }, { ...childOpts, customTimeouts: AWAIT_TIMEOUTS, dependsOn: [this.grafanaService] });
+            this.ready.push(this.ingress);
+        }
         if (settings.monitoringNamespace) {
             grafanaServiceMonitor(ctx, { "app.kubernetes.io/part-of": COMMON_LABELS["app.kubernetes.io/part-of"], "app.kubernetes.io/component": "grafana", ...instanceLabels });
             if (mode !== "separate") sharedPodRendererMonitor(ctx, result.grafanaPodSelector);
@@ -121,6 +139,8 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
 
         let url: pulumi.Output<string> | undefined;
         if (this.access.kind === "explicit") {
+            url = pulumi.output(this.access.url);
+        } else if (this.access.kind === "ingress") {
             url = pulumi.output(this.access.url);
         } else if (this.access.kind === "loadBalancer") {
             url = loadBalancerUrl(this.grafanaService.status as pulumi.Output<LoadBalancerStatus | undefined>, this.access.port, settings.namespace);

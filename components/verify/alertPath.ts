@@ -244,6 +244,35 @@ async function findThreadPng(o: AlertPathOptions, ts: string): Promise<FoundMess
     return undefined;
 }
 
+/** Errors of conversations.replies after which files.list may still see the thread's files. */
+const REPLIES_REFUSED = ["not_allowed_token_type", "missing_scope", "thread_not_found"];
+
+/**
+ * The screenshot in the thread, through files.list (files:read, Tier 3): a PNG shared in
+ * the channel whose share names the message as its thread (`shares.*.<channel>[].thread_ts`).
+ * Used when conversations.replies is refused: Slack's method page says bot tokens may lack
+ * the permission on public and private channels (docs.slack.dev/reference/methods/conversations.replies).
+ */
+async function findThreadPngInFiles(o: AlertPathOptions, ts: string, sinceSec: number): Promise<FoundMessage["png"]> {
+    for (let page = 1; page <= ALERT_MAX_PAGES; page++) {
+        const res: any = await slackCall(
+            o.slack,
+            "files.list",
+            () => o.slack.client.files.list({ channel: o.channelId, ts_from: String(sinceSec), types: "images", count: 20, page }),
+            o.channelLabel,
+        );
+        const files: any[] = Array.isArray(res?.files) ? res.files : [];
+        for (const f of files) {
+            if (!isPng(f) || !f.id) continue;
+            const shares: any[] = [...(f.shares?.public?.[o.channelId] ?? []), ...(f.shares?.private?.[o.channelId] ?? [])];
+            const share = shares.find((x) => x?.thread_ts === ts || x?.ts === ts);
+            if (share) return { id: f.id, bytes: typeof f.size === "number" ? f.size : undefined, permalink: f.permalink, where: share.ts === ts ? "message" : "thread" };
+        }
+        if (page >= Number(res?.paging?.pages ?? 1)) return undefined;
+    }
+    return undefined;
+}
+
 async function permalinkOf(o: AlertPathOptions, ts: string): Promise<string | undefined> {
     try {
         const res: any = await slackCall(o.slack, "chat.getPermalink", () => o.slack.client.chat.getPermalink({ channel: o.channelId, message_ts: ts }), o.channelLabel);
@@ -276,11 +305,10 @@ export async function runAlertPath(o: AlertPathOptions): Promise<AlertPathResult
     const timeoutS = secondsText(o.timeoutMs);
 
     // Reading the channel is this stage's proof: without the scope, say so before waiting.
-    if (o.scopes) {
-        const needed = o.channelId.startsWith("G") ? ["groups:history"] : o.channelId.startsWith("C") ? ["channels:history"] : ALERT_READ_SCOPES;
-        if (!needed.some((s) => o.scopes!.includes(s))) {
-            return fail(verificationError("alert_read_scope_missing", { channel: o.channelLabel, needed: needed.join(" or "), provided: o.scopes.join(", ") || "(none)" }), true);
-        }
+    // (A C... ID may be a private channel too, so either scope may be the one; Slack's own
+    // missing_scope answer names the exact one later.)
+    if (o.scopes && !ALERT_READ_SCOPES.some((s) => o.scopes!.includes(s))) {
+        return fail(verificationError("alert_read_scope_missing", { channel: o.channelLabel, needed: "channels:history (public channels) or groups:history (private ones)", provided: o.scopes.join(", ") || "(none)" }), true);
     }
 
     const get = async (path: string): Promise<{ status: number; doc: any }> => {
@@ -323,6 +351,7 @@ export async function runAlertPath(o: AlertPathOptions): Promise<AlertPathResult
         let deliveredAt: number | undefined;
         let rule: RuleView | undefined;
         let rateLimited: Error | undefined;
+        let threadVia: "conversations.replies" | "files.list" = "conversations.replies";
         for (;;) {
             result.polls++;
             const r = await get(rulesPath);
@@ -410,7 +439,17 @@ export async function runAlertPath(o: AlertPathOptions): Promise<AlertPathResult
                                 progress(`found Grafana's message ${found.ts} for ${label} in ${o.channelLabel}`);
                             }
                         }
-                        if (found && !found.png) found.png = await findThreadPng(o, found.ts);
+                        if (found && !found.png && threadVia === "conversations.replies") {
+                            try {
+                                found.png = await findThreadPng(o, found.ts);
+                            } catch (e) {
+                                const code = (e as { slackError?: string }).slackError ?? "";
+                                if (!REPLIES_REFUSED.includes(code) || (o.scopes && !o.scopes.includes("files:read"))) throw e;
+                                threadVia = "files.list";
+                                progress(`conversations.replies refused (${code}); looking for the screenshot with files.list`);
+                            }
+                        }
+                        if (found && !found.png && threadVia === "files.list") found.png = await findThreadPngInFiles(o, found.ts, sinceSec);
                         rateLimited = undefined;
                     } catch (e) {
                         if (isVerificationError(e) && e.failure.key === "ratelimited") {

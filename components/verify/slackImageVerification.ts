@@ -39,7 +39,7 @@ export interface SlackImageVerificationArgs {
     timing?: pulumi.Input<Partial<VerifyTiming> | undefined>;
     /** Seconds to wait for Grafana's own alert of the rule, with its screenshot, in the channel (needs channels:history / groups:history); 0 or unset skips that stage. */
     verifyAlertTimeout?: pulumi.Input<number | undefined>;
-    /** UID of the alert rule to follow; without it, the rule annotated with the checked panel. A change re-runs the check. */
+    /** UID of the alert rule to follow; without it, the rule annotated with the checked panel. Bookkeeping: a change alone posts nothing. */
     alertRuleUid?: pulumi.Input<string | undefined>;
 }
 

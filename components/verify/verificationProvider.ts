@@ -32,13 +32,13 @@ export const RECHECK_KEYS = [
     "grafanaImage",
     "rendererImage",
     "verifyTrigger",
-    "alertRuleUid",
 ] as const;
 
 /** Inputs stored for bookkeeping only: a change updates the state, nothing is posted. */
-// verifyAlertTimeout too: turning the alert-path stage on or off re-posts nothing (change
-// verifyTrigger for a fresh proof).
-export const BOOKKEEPING_KEYS = ["stackName", "cleanupTestMessage", "timing", "verifyAlertTimeout"] as const;
+// The alert-path inputs too: turning the stage on or off, or a state written before it
+// existed, re-posts nothing (change verifyTrigger for a fresh proof). The rule UID changes
+// only with the stack, and so with dashboardUid, which re-checks anyway.
+export const BOOKKEEPING_KEYS = ["stackName", "cleanupTestMessage", "timing", "verifyAlertTimeout", "alertRuleUid"] as const;
 
 /** The outputs the resource exposes (besides the echoed inputs). */
 export const RESULT_KEYS = [

@@ -36,6 +36,12 @@ export interface FakeSlackOptions {
     sendScopesHeader?: boolean;
     faults?: FaultRule[];
     latencyMs?: number;
+    /**
+     * conversations.replies answers this error to bot tokens on channels, as its method page
+     * says may happen ("bot user tokens ... lack sufficient permissions to use this method on
+     * public and private channels", docs.slack.dev/reference/methods/conversations.replies).
+     */
+    repliesRefused?: string;
 }
 
 export interface FakeFile {
@@ -108,6 +114,7 @@ export class FakeSlack {
     shareAfterPolls: number;
     channelsPageSize: number;
     sendScopesHeader: boolean;
+    repliesRefused?: string;
     private started?: StartedServer;
     private nextId = 1;
     private tsCounter = 0;
@@ -120,6 +127,7 @@ export class FakeSlack {
         this.shareAfterPolls = options.shareAfterPolls ?? 0;
         this.channelsPageSize = options.channelsPageSize ?? 1000;
         this.sendScopesHeader = options.sendScopesHeader ?? true;
+        this.repliesRefused = options.repliesRefused;
         if (options.faults) this.faults.inject(...options.faults);
         this.faults.latencyMs = options.latencyMs ?? 0;
     }
@@ -338,6 +346,7 @@ export class FakeSlack {
                 const needed = ch.isPrivate ? "groups:history" : "channels:history";
                 if (!tok.scopes.includes(needed)) throw new SlackError("missing_scope", { needed, provided: tok.scopes.join(",") });
                 if (ch.isMember === false) throw new SlackError("not_in_channel");
+                if (this.repliesRefused) throw new SlackError(this.repliesRefused);
                 const parent = this.messages.find((m) => m.channel === ch.id && m.ts === p.ts);
                 if (!parent) throw new SlackError("thread_not_found");
                 const replies = [
@@ -347,6 +356,20 @@ export class FakeSlack {
                         .map((f) => ({ type: "message", ts: f.ts as string, thread_ts: p.ts, text: f.initialComment ?? "", user: tok.userId ?? "U0BOT00001", upload: true, files: [this.fileObject(f, true)] })),
                 ].sort((a, b) => Number(a.ts) - Number(b.ts));
                 return page([{ ...this.messageObject(parent), reply_count: replies.length }, ...replies], p);
+            }
+            case "files.list": {
+                // https://docs.slack.dev/reference/methods/files.list: files:read; filters
+                // channel, ts_from (inclusive), types (images), user; paging count/page.
+                if (!tok.scopes.includes("files:read")) throw new SlackError("missing_scope", { needed: "files:read", provided: tok.scopes.join(",") });
+                const all = [...this.files.values()]
+                    .filter((f) => f.ts && !f.deleted && (!p.channel || f.channelId === p.channel))
+                    .filter((f) => !p.ts_from || Number(f.ts) >= Number(p.ts_from))
+                    .filter((f) => !p.types || p.types === "all" || (p.types.split(",").includes("images") && /\.png$/i.test(f.filename)))
+                    .sort((a, b) => Number(b.ts) - Number(a.ts))
+                    .map((f) => this.fileObject(f, this.look(f)));
+                const count = Math.max(1, Number(p.count ?? 100) || 100);
+                const pageNo = Math.max(1, Number(p.page ?? 1) || 1);
+                return { files: all.slice((pageNo - 1) * count, pageNo * count), paging: { count, total: all.length, page: pageNo, pages: Math.max(1, Math.ceil(all.length / count)) } };
             }
             case "files.delete": {
                 const file = this.files.get(p.file ?? "");
@@ -388,7 +411,8 @@ export class FakeSlack {
 
     private fileObject(f: FakeFile, shared: boolean): Record<string, unknown> {
         const ch = this.channels.find((c) => c.id === f.channelId);
-        const share = shared && ch ? { [ch.id]: [{ ts: f.ts, channel_name: ch.name, team_id: "T0FAKE0001", share_user_id: "U0BOT00001" }] } : {};
+        // A share into a thread names its parent (`thread_ts`), as in Slack's file objects.
+        const share = shared && ch ? { [ch.id]: [{ ts: f.ts, ...(f.threadTs ? { thread_ts: f.threadTs } : {}), channel_name: ch.name, team_id: "T0FAKE0001", share_user_id: "U0BOT00001" }] } : {};
         return {
             id: f.id,
             name: f.filename,
