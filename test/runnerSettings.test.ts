@@ -94,3 +94,18 @@ describe("housekeeping", () => {
         assert.match(src, /if \(OUT\) \{\s+fs\.writeFileSync\(OUT, text\);/);
     });
 });
+
+describe("dynamic resources under the runner", () => {
+    it("none is a pulumi.dynamic.Resource (closure serialization costs every preview ~1 s): they send providerBoundary's text", () => {
+        const offenders: string[] = [];
+        const walk = (dir: string) => {
+            for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+                const p = path.join(dir, e.name);
+                if (e.isDirectory()) walk(p);
+                else if (e.name.endsWith(".ts") && /extends\s+pulumi\.dynamic\.Resource\b|new\s+pulumi\.dynamic\.Resource\b/.test(fs.readFileSync(p, "utf8"))) offenders.push(path.relative(ROOT, p));
+            }
+        };
+        walk(path.join(ROOT, "components"));
+        assert.deepEqual(offenders, [], "extend pulumi.CustomResource with dynamicResourceType() and __provider: providerSource(module, export) (components/verify/providerBoundary.ts)");
+    });
+});

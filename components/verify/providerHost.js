@@ -1,11 +1,13 @@
-// The text Pulumi's dynamic-provider host runs for SlackImageVerification (the resource's
+// The text Pulumi's dynamic-provider host runs for this project's dynamic resources (their
 // `__provider` input, loaded with require-from-string and `.handler()`, as
-// @pulumi/pulumi/cmd/dynamic-provider does). It is this file, verbatim, instead of a closure
-// serialized from the program: closure serialization costs the program about a second on
-// every preview/up (it enables the V8 inspector and loads a package-tree library), and the
-// text it produced captured the whole verifier by value. This file only loads the real
-// provider, components/verify/verificationProvider.ts, from the project's source when the
-// engine calls a method.
+// @pulumi/pulumi/cmd/dynamic-provider does): this file, verbatim, after one line that
+// providerBoundary.ts puts first, `const PROVIDER = {"module": [...], "export": "..."};`,
+// naming the provider object to load. It replaces a closure serialized from the program:
+// closure serialization costs the program about a second on every preview/up (it enables
+// the V8 inspector and loads a package-tree library), and the text it produced captured the
+// provider's modules by value. This file only loads the real provider (e.g.
+// components/verify/verificationProvider.ts) from the project's source when the engine
+// calls a method.
 //
 // The host runs in a plain `node` process whose working directory is the project. The
 // source is TypeScript: each .ts file under components/ is transpiled once with the
@@ -15,9 +17,7 @@
 // already registered (ts-node in the tests) it is used as it is.
 //
 // Plain JavaScript, no dependencies, no absolute paths: its text is stored in the state.
-"use strict";
-
-const SOURCE = ["components", "verify", "verificationProvider.ts"];
+/* global PROVIDER */
 let loaded;
 
 function implementation() {
@@ -25,13 +25,13 @@ function implementation() {
     const fs = require("fs");
     const path = require("path");
     const crypto = require("crypto");
-    const source = path.join(...SOURCE);
+    const source = path.join(...PROVIDER.module);
     let root = process.cwd();
     while (!fs.existsSync(path.join(root, source))) {
         const up = path.dirname(root);
         if (up === root) {
             throw new Error(
-                `SlackImageVerification: cannot find ${source} from ${process.cwd()}: the verification runs from the project's source. ` +
+                `A dynamic resource of grafana-slack-alerts: cannot find ${source} from ${process.cwd()}: the verification runs from the project's source. ` +
                     "Next step: run pulumi in the grafana-slack-alerts project directory (where Pulumi.yaml is).",
             );
         }
@@ -51,7 +51,7 @@ function implementation() {
         let ts;
         let options;
         require.extensions[".ts"] = (module, filename) => {
-            if (!filename.startsWith(components)) throw new Error(`SlackImageVerification: only the project's components/ are loaded as TypeScript here, not ${filename}`);
+            if (!filename.startsWith(components)) throw new Error(`grafana-slack-alerts dynamic provider: only the project's components/ are loaded as TypeScript here, not ${filename}`);
             const code = fs.readFileSync(filename, "utf8");
             const key = crypto.createHash("sha256").update(`${tsVersion}\0${tsconfigText}\0${filename}\0`).update(code).digest("hex").slice(0, 32);
             const cached = path.join(cacheDir, `${key}.js`);
@@ -81,16 +81,11 @@ function implementation() {
             module._compile(js, filename);
         };
     }
-    loaded = require(path.join(root, source)).verificationProvider;
+    loaded = require(path.join(root, source))[PROVIDER.export];
+    if (!loaded) throw new Error(`grafana-slack-alerts dynamic provider: ${source} has no export ${PROVIDER.export}`);
     return loaded;
 }
 
-const provider = {
-    check: (olds, news) => implementation().check(olds, news),
-    diff: (id, olds, news) => implementation().diff(id, olds, news),
-    create: (inputs) => implementation().create(inputs),
-    update: (id, olds, news) => implementation().update(id, olds, news),
-    delete: (id, props) => implementation().delete(id, props),
-};
-
-exports.handler = () => provider;
+// The host asks for the provider (`handler()`) when the engine first calls a method, and
+// then checks which methods it has: so return the real object, loaded at that moment.
+exports.handler = () => implementation();
