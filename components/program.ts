@@ -160,6 +160,7 @@ async function configureGrafana(settings: StackSettings, access: GrafanaAccess, 
         contactPoint: settings.slack ? contactPointNameFor(settings.stack) : undefined,
         slackChannel: settings.slack?.channel,
         replaceLeftovers: settings.replaceLeftovers,
+        verifyRule: settings.verifyRule,
         // The Docker target's data volume (components/docker: grafana-slack-alerts-<stack>-data).
         dockerVolume: settings.target === "docker" ? `grafana-slack-alerts-${settings.stack}-data` : undefined,
     }, { dependsOn: access.ready });
@@ -188,13 +189,17 @@ async function configureGrafana(settings: StackSettings, access: GrafanaAccess, 
     if (settings.demoAlert && settings.slack) nextSteps.push(DEMO_OFF_HINT);
 
     if (!settings.verify) return;
-    if (!alerting.dashboardUid) {
-        // No demo panel to render. TODO(issue 9): the alert-path proof checks settings.verifyRule.
+    // What the proof renders and follows: verifyRule's panel (from its annotations, looked up
+    // by the preflight) when set, else the demo's; without either there is nothing to render.
+    const proof = settings.verifyRule
+        ? { dashboardUid: preflight.verifyRuleDashboardUid as pulumi.Output<string>, panelId: preflight.verifyRulePanelId as pulumi.Output<number>, ruleUid: pulumi.output(settings.verifyRule) }
+        : alerting.dashboardUid
+            ? { dashboardUid: alerting.dashboardUid, panelId: pulumi.output(alerting.panelId), ruleUid: alerting.alertRuleUid }
+            : undefined;
+    if (!proof) {
         outputs.verification = {
             verified: false,
-            how: settings.verifyRule
-                ? `skipped: demoAlert is false; the proof of rule ${settings.verifyRule} runs with the alert-path check`
-                : "skipped: demoAlert is false, so there is no demo panel to render; set verifyRule to a rule of yours to check it instead",
+            how: "skipped: demoAlert is false, so there is no demo panel to render; set verifyRule to the UID of a rule of yours to check it instead",
         };
         return;
     }
@@ -203,8 +208,8 @@ async function configureGrafana(settings: StackSettings, access: GrafanaAccess, 
     const verification = new SlackImageVerification("verification", {
         grafanaUrl: access.grafanaUrl,
         grafanaAuth: access.auth,
-        dashboardUid: alerting.dashboardUid,
-        panelId: alerting.panelId,
+        dashboardUid: proof.dashboardUid,
+        panelId: proof.panelId,
         slackToken: settings.slack?.token,
         slackChannel: settings.slack?.channel,
         slackApiUrl: settings.slackApiUrl,
@@ -215,7 +220,7 @@ async function configureGrafana(settings: StackSettings, access: GrafanaAccess, 
         verifyTrigger: settings.verifyTrigger,
         cleanupTestMessage: settings.cleanupTestMessage,
         verifyAlertTimeout: settings.slack ? settings.verifyAlertTimeout : 0,
-        alertRuleUid: alerting.alertRuleUid,
+        alertRuleUid: proof.ruleUid,
     }, { dependsOn: [alerting] });
     outputs.verification = {
         verified: verification.verified,

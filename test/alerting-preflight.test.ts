@@ -122,6 +122,34 @@ describe("preflight: an existing Grafana (target existing)", () => {
     });
 });
 
+describe("preflight: verifyRule, a rule of yours the proof follows", () => {
+    let g: FakeGrafanaApi | undefined;
+    afterEach(async () => { await g?.close(); g = undefined; });
+    const teamRules = (annotations?: Record<string, string>): FakeGrafanaApiOptions => ({
+        apiToken: TOKEN,
+        folders: [{ uid: "team", title: "Team" }],
+        ruleGroups: [{ folderUid: "team", title: "latency", rules: [{ uid: "p99-latency", title: "p99 latency high", annotations }] }],
+    });
+
+    it("returns the panel the rule is linked to (what Grafana screenshots)", async () => {
+        g = await FakeGrafanaApi.start(teamRules({ __dashboardUid__: "svc-overview", __panelId__: "7", summary: "x" }));
+        const r = await runPreflight(inputsFor(g, { grafanaAuth: TOKEN, verifyRule: "p99-latency" }), false);
+        assert.deepEqual([r.verifyRuleTitle, r.verifyRuleDashboardUid, r.verifyRulePanelId], ["p99 latency high", "svc-overview", 7]);
+    });
+
+    it("an unknown UID names where to copy the right one", async () => {
+        g = await FakeGrafanaApi.start(teamRules());
+        const m = await failure(runPreflight(inputsFor(g, { grafanaAuth: TOKEN, verifyRule: "nope" }), true));
+        assert.match(m, /has no alert rule with UID nope: .*HTTP 404\. Next step: copy the UID from Alerting > Alert rules/);
+    });
+
+    it("a rule not linked to a panel would reach Slack without a picture: says how to link it", async () => {
+        g = await FakeGrafanaApi.start(teamRules({ summary: "no panel" }));
+        const m = await failure(runPreflight(inputsFor(g, { grafanaAuth: TOKEN, verifyRule: "p99-latency" }), true));
+        assert.match(m, /Alert rule p99-latency \("p99 latency high"\) is not linked to a panel: .*without a picture\. Next step: .*Link dashboard and panel/);
+    });
+});
+
 describe("preflight: leftovers of a lost Pulumi state (issue 10 item 9)", () => {
     let g: FakeGrafanaApi | undefined;
     afterEach(async () => { await g?.close(); g = undefined; });

@@ -225,6 +225,18 @@ describe("program: target existing (issue 12)", () => {
         assert.ok(!(plain.nextSteps as string[]).includes(DEMO_OFF_HINT));
     });
 
+    it("demoAlert false with verifyRule: the proof renders that rule's panel and follows that rule", async () => {
+        const run = await runStack({ ...existing, demoAlert: "false", verifyRule: "p99-latency" }, {
+            stateFor: (args) => args.type === PREFLIGHT ? { verifyRuleDashboardUid: "svc-overview", verifyRulePanelId: 7 } : undefined,
+        });
+        assert.equal(run.error, undefined, String(run.error));
+        assert.equal(one(run.resources, PREFLIGHT, "preflight").plain.verifyRule, "p99-latency");
+        const v = one(run.resources, DYNAMIC, "verification");
+        assert.equal(v.plain.alertRuleUid, "p99-latency");
+        assert.equal(v.plain.dashboardUid, "svc-overview");
+        assert.equal(v.plain.panelId, 7);
+    });
+
     it("the demo is on by default and nextSteps says to turn it off once verified", async () => {
         const run = await runStack(existing);
         const steps = await valueOf(run.result!.nextSteps as string[]);

@@ -29,7 +29,7 @@ export const preflightProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: string, olds: any, news: any) {
         const keys = new Set([...Object.keys(olds), ...Object.keys(news)]);
         const changed = [...keys].filter(
-            (k) => !["authFingerprint", "grafanaAuth", "grafanaVersion", "rendererAvailable", "leftovers", "replaced", "__provider"].includes(k)
+            (k) => !["authFingerprint", "grafanaAuth", "grafanaVersion", "rendererAvailable", "leftovers", "replaced", "verifyRuleTitle", "verifyRuleDashboardUid", "verifyRulePanelId", "__provider"].includes(k)
                 && JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null),
         );
         if (olds.authFingerprint !== fingerprint(news.grafanaAuth)) changed.push("grafanaAuth");
@@ -44,7 +44,11 @@ export const preflightProvider: pulumi.dynamic.ResourceProvider = {
     async update(_id: string, olds: any, news: any) {
         const changed = Object.keys(news).some((k) => !BOOKKEEPING.includes(k) && k !== "grafanaAuth" && JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null))
             || olds.authFingerprint !== fingerprint(news.grafanaAuth);
-        if (!changed) return { outs: stored(news, { grafanaVersion: olds.grafanaVersion, rendererAvailable: olds.rendererAvailable, leftovers: olds.leftovers, replaced: olds.replaced }) };
+        if (!changed) {
+            const kept: Record<string, unknown> = {};
+            for (const k of ["grafanaVersion", "rendererAvailable", "leftovers", "replaced", "verifyRuleTitle", "verifyRuleDashboardUid", "verifyRulePanelId"]) kept[k] = olds[k];
+            return { outs: stored(news, kept) };
+        }
         const result = await runPreflight(news as PreflightInputs, false);
         return { outs: stored(news, { ...result, leftovers: olds.leftovers ?? [], replaced: olds.replaced ?? [] }) };
     },
@@ -61,6 +65,10 @@ export class GrafanaPreflight extends pulumi.CustomResource {
     /** Leftovers found when it was created, and those replaced (replaceLeftovers). */
     declare public readonly leftovers: pulumi.Output<string[]>;
     declare public readonly replaced: pulumi.Output<string[]>;
+    /** verifyRule's panel (its __dashboardUid__ / __panelId__ annotations), when verifyRule is set. */
+    declare public readonly verifyRuleTitle: pulumi.Output<string | undefined>;
+    declare public readonly verifyRuleDashboardUid: pulumi.Output<string | undefined>;
+    declare public readonly verifyRulePanelId: pulumi.Output<number | undefined>;
 
     constructor(name: string, args: GrafanaPreflightArgs, opts?: pulumi.CustomResourceOptions) {
         // What pulumi.dynamic.Resource registers, with the provider text given rather than
@@ -75,6 +83,9 @@ export class GrafanaPreflight extends pulumi.CustomResource {
                 rendererAvailable: undefined,
                 leftovers: undefined,
                 replaced: undefined,
+                verifyRuleTitle: undefined,
+                verifyRuleDashboardUid: undefined,
+                verifyRulePanelId: undefined,
                 __provider: providerSource("components/alerting/grafanaPreflight.ts", "preflightProvider"),
             },
             opts,

@@ -27,6 +27,8 @@ export interface PreflightInputs {
     contactPoint?: string;
     /** The configured Slack channel (a `#name` needs Grafana 11.5.3+ on 11.5). */
     slackChannel?: string;
+    /** UID of the user's rule the proof follows (verifyRule): looked up, its panel returned. */
+    verifyRule?: string;
     /** Delete this stack's leftovers instead of failing. */
     replaceLeftovers: boolean;
     /** Docker only: the data volume (kept by name across a lost state). */
@@ -42,6 +44,10 @@ export interface PreflightResult {
     /** Leftovers found (descriptions), and those deleted with replaceLeftovers. */
     leftovers: string[];
     replaced: string[];
+    /** verifyRule's title and the panel its annotations attach it to (what Grafana screenshots). */
+    verifyRuleTitle?: string;
+    verifyRuleDashboardUid?: string;
+    verifyRulePanelId?: number;
 }
 
 interface Answer {
@@ -185,6 +191,8 @@ async function preflight(inputs: PreflightInputs, withLeftovers: boolean): Promi
         }
     }
 
+    if (inputs.verifyRule) Object.assign(result, await lookUpRule(inputs, call, inputs.verifyRule));
+
     if (!withLeftovers) return result;
     const found = await findLeftovers(inputs, call);
     result.leftovers = found.map((l) => l.what);
@@ -202,6 +210,23 @@ async function preflight(inputs: PreflightInputs, withLeftovers: boolean): Promi
     }
     result.replaced = await replaceLeftovers(inputs, call, found);
     return result;
+}
+
+/** The rule verifyRule names, and the panel Grafana screenshots for it. */
+async function lookUpRule(inputs: PreflightInputs, call: ReturnType<typeof client>, uid: string): Promise<Partial<PreflightResult>> {
+    const path = `/api/v1/provisioning/alert-rules/${encodeURIComponent(uid)}`;
+    const a = await call("GET", path);
+    if (a.status === 401 || a.status === 403) throw authFailure(inputs, path, a);
+    // pkg/services/ngalert/api/api_provisioning.go RouteRouteGetAlertRule: 404 for an unknown UID.
+    if (a.status === 404) throw verificationError("verify_rule_missing", { url: inputs.grafanaUrl, rule: uid });
+    if (a.status !== 200) throw verificationError("grafana_http_error", { endpoint: path, detail: `HTTP ${a.status}${brief(a)}`, url: inputs.grafanaUrl });
+    const title = typeof a.body?.title === "string" ? a.body.title : uid;
+    const dashboardUid = a.body?.annotations?.__dashboardUid__;
+    const panelId = Number(a.body?.annotations?.__panelId__);
+    if (typeof dashboardUid !== "string" || !dashboardUid || !Number.isInteger(panelId) || panelId < 1) {
+        throw verificationError("verify_rule_no_panel", { url: inputs.grafanaUrl, rule: uid, title });
+    }
+    return { verifyRuleTitle: title, verifyRuleDashboardUid: dashboardUid, verifyRulePanelId: panelId };
 }
 
 async function exists(call: ReturnType<typeof client>, inputs: PreflightInputs, path: string): Promise<boolean> {

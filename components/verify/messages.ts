@@ -125,6 +125,16 @@ export const MESSAGES = {
         why: "{why}",
         next: "move or delete what is not this stack's in Grafana, then run `pulumi up` again; or `pulumi config set replaceLeftovers false` and delete the leftovers yourself",
     },
+    verify_rule_missing: {
+        what: "Grafana at {url} has no alert rule with UID {rule}",
+        why: "verifyRule names it, and /api/v1/provisioning/alert-rules/{rule} answered HTTP 404",
+        next: "copy the UID from Alerting > Alert rules > the rule > Details > Rule UID and `pulumi config set verifyRule <UID>`, or `pulumi config rm verifyRule`",
+    },
+    verify_rule_no_panel: {
+        what: "Alert rule {rule} (\"{title}\") is not linked to a panel",
+        why: "it has no __dashboardUid__ and __panelId__ annotations, so Grafana takes no screenshot for its alerts and they reach Slack without a picture",
+        next: "edit the rule in Grafana: Configure notification message > Link dashboard and panel, pick the panel, save; then `pulumi up` again",
+    },
     // --- Slack: the token ------------------------------------------------------------
     invalid_auth: {
         what: "Slack rejected the bot token",

@@ -18,7 +18,8 @@
 //   (pkg/api/datasources.go).
 // - GET /api/search?folderUIDs= lists the folder's dashboards (pkg/api/search.go).
 // - Provisioning (pkg/services/ngalert/api/api_provisioning.go): GET rule group 200 or
-//   404, DELETE 204; GET alert-rules; GET contact-points?name= (a list; one entry per
+//   404, DELETE 204; GET alert-rules; GET alert-rules/:uid 200 (with its annotations) or
+//   404 for an unknown UID (RouteRouteGetAlertRule); GET contact-points?name= (a list; one entry per
 //   integration); DELETE contact-points/:uid 202 {"message":"contactpoint deleted"}, or
 //   409 when a notification policy or a rule still uses it
 //   (pkg/services/ngalert/provisioning/errors.go: ErrContactPointReferenced,
@@ -28,7 +29,7 @@ import { readBody, startServer, type StartedServer } from "./faults";
 
 export interface FakeFolder { uid: string; title: string }
 export interface FakeDashboard { uid: string; title: string; folderUid: string }
-export interface FakeRuleGroup { folderUid: string; title: string; rules: Array<{ uid: string; title: string; contactPoint?: string }> }
+export interface FakeRuleGroup { folderUid: string; title: string; rules: Array<{ uid: string; title: string; contactPoint?: string; annotations?: Record<string, string> }> }
 export interface FakeContactPoint { uid: string; name: string; type: string }
 
 export interface FakeGrafanaApiOptions {
@@ -158,6 +159,14 @@ export class FakeGrafanaApi {
                 s.ruleGroups = s.ruleGroups.filter((g) => g !== group);
                 return send(204);
             }
+        }
+        if ((m = /^\/api\/v1\/provisioning\/alert-rules\/([^/]+)$/.exec(p)) && method === "GET") {
+            const uid = decodeURIComponent(m[1]);
+            for (const g of s.ruleGroups) {
+                const r = g.rules.find((x) => x.uid === uid);
+                if (r) return send(200, { uid, title: r.title, folderUID: g.folderUid, ruleGroup: g.title, annotations: r.annotations ?? {}, labels: {} });
+            }
+            return send(404, { message: "could not find alert rule" });
         }
         if (p === "/api/v1/provisioning/alert-rules" && method === "GET") {
             return send(200, s.ruleGroups.flatMap((g) => g.rules.map((r) => ({ uid: r.uid, title: r.title, folderUID: g.folderUid, ruleGroup: g.title }))));
