@@ -8,6 +8,7 @@ import { PANEL_ID, uidsFor } from "../components/alerting/dashboardModel";
 import { makeScrubber } from "../components/verify/messages";
 import { resolveTiming, type VerifyTiming } from "../components/verify/timing";
 import { sizeProblem } from "../components/verify/grafanaChecks";
+import { CHANNEL_FORMAT, isChannelId, isChannelName } from "../components/slackChannel";
 
 /** Secrets seen on the command line or in the environment, for scrubbing a crash message. */
 let knownSecrets: Array<string | undefined> = [process.env.SLACK_BOT_TOKEN, process.env.GRAFANA_AUTH];
@@ -137,6 +138,9 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
     const slackToken = pick("slack-token", "SLACK_BOT_TOKEN");
     const slackChannel = pick("slack-channel", "SLACK_CHANNEL");
     if (slackToken && !slackChannel) throw new UsageError("a Slack token needs a channel: pass --slack-channel or set SLACK_CHANNEL (ID like C0123ABCD, or #name)");
+    if (slackChannel && !isChannelId(slackChannel) && !isChannelName(slackChannel)) {
+        throw new UsageError(`--slack-channel / SLACK_CHANNEL must be ${CHANNEL_FORMAT}`);
+    }
     const stack = pick("stack") ?? "dev";
     const dashboardUid = pick("dashboard-uid", "GRAFANA_DASHBOARD_UID") ?? uidsFor(stack).dashboard;
     const panelId = positiveInt("panel-id", pick("panel-id", "GRAFANA_PANEL_ID"), PANEL_ID);
