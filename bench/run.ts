@@ -15,6 +15,7 @@ import * as path from "path";
 import { performance } from "perf_hooks";
 import { benchmarkEvaluation, benchmarkSdkCost, replicaRows, TARGETS, type EvalRow } from "./programEvaluation";
 import { fmt, fmtStats, type Stats } from "./stats";
+import { alertPathSection, alertScenarios, runAlertScenario, type AlertScenarioResult } from "./alertPath";
 import { BENCH_TIMING, benchmarkScenario, coldRun, faultScenarios, happyScenarios, HEALTH_FAIL_MS, type ScenarioResult } from "./verifier";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -361,6 +362,12 @@ async function main(): Promise<void> {
         progress(`  ${s.label}: done`);
     }
 
+    progress("verifier: alert-path stage");
+    const alertResults: AlertScenarioResult[] = [];
+    for (const s of alertScenarios()) alertResults.push(await runAlertScenario(s, FAULT_RUNS));
+    const alertSection = alertPathSection(alertResults);
+    problems.push(...alertSection.problems);
+
     // --- outcome checks (never timing) ---------------------------------------------------
     const docker = evaluation.rows.find((r) => r.label === "docker")!;
     if (docker.loaded.kubernetes) problems.push("the docker target loaded @pulumi/kubernetes");
@@ -395,6 +402,8 @@ async function main(): Promise<void> {
     md.push(verifierSection(cold, happy));
     md.push("");
     md.push(faultSection(faults));
+    md.push("");
+    md.push(alertSection.markdown);
     md.push("");
     md.push(scaleSection(evaluation.rows));
     md.push("");

@@ -7,8 +7,13 @@ import { runVerification, type CheckResult, type VerificationReport, type Verify
 import { PANEL_ID, uidsFor } from "../components/alerting/dashboardModel";
 import { makeScrubber } from "../components/verify/messages";
 import { resolveTiming, type VerifyTiming } from "../components/verify/timing";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { sizeProblem } from "../components/verify/grafanaChecks";
 import { CHANNEL_FORMAT, isChannelId, isChannelName } from "../components/slackChannel";
+
+/** --alert-timeout default, as verifyAlertTimeout's. */
+const DEFAULT_ALERT_TIMEOUT_SEC = 300;
 
 /** Secrets seen on the command line or in the environment, for scrubbing a crash message. */
 let knownSecrets: Array<string | undefined> = [process.env.SLACK_BOT_TOKEN, process.env.GRAFANA_AUTH];
@@ -33,22 +38,32 @@ Options (environment variable used when the option is absent):
   --dashboard-uid UID      dashboard to render     [GRAFANA_DASHBOARD_UID] (default: the stack's)
   --panel-id N             panel to render         [GRAFANA_PANEL_ID] (default ${PANEL_ID})
   --width N, --height N    image size (default 1000 x 500)
-  --health-timeout SEC     how long to wait for Grafana's /api/health (default 10)
+  --health-timeout SEC     how long to wait for Grafana's /api/health (default 10);
+                           without it a refused connection, an unknown host name or
+                           an invalid URL fails at once instead of being retried
   --share-timeout SEC      how long to wait for Slack to show the upload (default 60)
   --timing JSON            advanced: override any wait or retry bound, e.g.
                            '{"renderTimeoutMs":120000}'
+  --out FILE.png           save the rendered panel to this file, to look at it
   --no-send                every check but the upload
+  --alert                  then wait for Grafana's OWN alert of the rule attached to the
+                           panel and find it in the channel with its screenshot (needs
+                           channels:history / groups:history); prints a line per change
+  --alert-timeout SEC      how long --alert waits for the alert (default 300)
   --json                   print one JSON object instead of the checklist
   -h, --help               this text
 
-Without a Slack token only the Grafana checks run. Exit status: 0 all checks passed,
-1 a check failed, 2 bad usage. Every message is explained in docs/troubleshooting.md.`;
+Without a Slack token only the Grafana checks run. Exit status: 0 all checks passed
+(with --alert: only when Grafana's alert was found with its screenshot), 1 a check
+failed, 2 bad usage. Every message is explained in docs/troubleshooting.md.`;
 
 class UsageError extends Error {}
 
 interface DoctorArgs {
     options: VerifyOptions;
     json: boolean;
+    /** --out: where to save the rendered PNG. */
+    out?: string;
 }
 
 const VALUE_OPTIONS = [
@@ -65,6 +80,8 @@ const VALUE_OPTIONS = [
     "health-timeout",
     "share-timeout",
     "timing",
+    "out",
+    "alert-timeout",
 ] as const;
 type ValueOption = (typeof VALUE_OPTIONS)[number];
 
@@ -101,6 +118,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
     const given: Partial<Record<ValueOption, string>> = {};
     let send = true;
     let json = false;
+    let alert = false;
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         if (arg === "-h" || arg === "--help") return "help";
@@ -110,6 +128,10 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
         }
         if (arg === "--json") {
             json = true;
+            continue;
+        }
+        if (arg === "--alert") {
+            alert = true;
             continue;
         }
         const m = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg);
@@ -172,9 +194,22 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
     } catch (e) {
         throw new UsageError(`--timing: ${(e as Error).message}`);
     }
+    const out = pick("out");
+    if (out !== undefined) {
+        const dir = path.dirname(path.resolve(out));
+        if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`--out: the directory ${dir} does not exist`);
+        if (fs.existsSync(out) && fs.statSync(out).isDirectory()) throw new UsageError(`--out must name a file (e.g. panel.png), not the directory ${out}`);
+    }
+
+    const alertTimeoutMs = seconds("alert-timeout", pick("alert-timeout")) ?? DEFAULT_ALERT_TIMEOUT_SEC * 1000;
+    if (given["alert-timeout"] !== undefined && !alert) throw new UsageError("--alert-timeout goes with --alert");
+    if (alert && !slackToken) throw new UsageError("--alert needs a Slack token to read the channel: pass --slack-token or set SLACK_BOT_TOKEN");
+    if (alert && !send) throw new UsageError("--alert cannot go with --no-send: the stage follows the direct upload");
+    const stackDashboard = uidsFor(stack).dashboard;
 
     return {
         json,
+        ...(out !== undefined ? { out } : {}),
         options: {
             grafanaUrl,
             grafanaAuth: pick("grafana-auth", "GRAFANA_AUTH"),
@@ -188,8 +223,18 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
             stackName: `${stack} (doctor)`,
             send,
             timing,
+            // Someone running doctor wants the answer now: an error waiting cannot fix ends
+            // the health check at once, unless they asked to wait (--health-timeout).
+            failFastOnConnectionError: healthTimeoutMs === undefined,
+            // The stack's demo rule when checking the stack's dashboard; otherwise the
+            // rule annotated with the checked panel.
+            ...(alert ? { alertTimeoutMs, alertRuleUid: dashboardUid === stackDashboard ? uidsFor(stack).rule : undefined } : {}),
         },
     };
+}
+
+function fmtSeconds(ms: number): string {
+    return `${+(ms / 1000).toFixed(1)} s`;
 }
 
 const MARK: Record<CheckResult["status"], string> = { pass: "PASS", fail: "FAIL", skip: "SKIP" };
@@ -227,9 +272,28 @@ async function main(): Promise<number> {
         const target = options.slackToken ? `, Slack ${options.slackChannel}${options.send === false ? " (no send)" : ""}` : ", no Slack token (Grafana checks only)";
         process.stdout.write(`Checking Grafana ${new URL(options.grafanaUrl).origin}, panel ${options.panelId} of dashboard ${options.dashboardUid}${target}\n`);
         options.onCheck = (c) => process.stdout.write(`${checklistLine(c)}\n`);
+        if (options.alertTimeoutMs) {
+            process.stdout.write(`Then waiting up to ${Math.round(options.alertTimeoutMs / 1000)}s for Grafana's own alert of the panel's rule in Slack\n`);
+            options.onAlertProgress = (line) => process.stdout.write(`....  ${line}\n`);
+        }
     }
+    // Progress on stderr, so --json keeps stdout one JSON object.
+    options.onGrafanaWait = (w) =>
+        process.stderr.write(`doctor: waiting for Grafana at ${new URL(options.grafanaUrl).origin}: attempt ${w.attempt} got ${w.last}; next try in ${fmtSeconds(w.waitMs)}, giving up in ${fmtSeconds(w.remainingMs)}\n`);
+    const rendered: { png?: Buffer } = {};
+    if (parsed.out) options.onImage = (png) => (rendered.png = png);
     const report = await runVerification(options);
     const exitCode = report.ok ? 0 : 1;
+    let saved: string | undefined;
+    if (parsed.out) {
+        if (rendered.png) {
+            fs.writeFileSync(parsed.out, rendered.png);
+            saved = path.resolve(parsed.out);
+            process.stderr.write(`doctor: saved the rendered panel (${report.image?.width}x${report.image?.height} PNG) to ${saved}\n`);
+        } else {
+            process.stderr.write(`doctor: nothing saved to ${parsed.out}: the panel did not render (see grafana.render)\n`);
+        }
+    }
     if (json) {
         const out = {
             ok: report.ok,
@@ -240,6 +304,9 @@ async function main(): Promise<number> {
             grafana: report.grafana,
             image: report.image,
             slack: report.slack,
+            ...(parsed.out ? { savedImage: saved ?? null } : {}),
+            level: report.level,
+            ...(report.alertPath ? { alertPath: report.alertPath } : {}),
         };
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     } else {

@@ -7,14 +7,15 @@ import {
     channelNameUploadProblem, compareVersions, formatVersion, grafanaVersionProblem, parseImageRef, parseVersion, pinProblem,
 } from "./images";
 import { CHANNEL_FORMAT, isChannelId, isChannelName } from "./slackChannel";
+import { KUBERNETES_CONFIG_KEYS, KubernetesSettings, readKubernetesSettings } from "./kubernetesSettings";
 
 export type Target = "docker" | "kubernetes";
-export type KubernetesMode = "sidecar" | "operator" | "separate";
+export type KubernetesMode = "sidecar" | "operator" | "separate" | "renderer";
 export type OperatorApiVersion = "v1beta1" | "v1alpha1";
 export type GrafanaServiceType = "ClusterIP" | "NodePort" | "LoadBalancer";
 
 export const TARGETS: readonly Target[] = ["docker", "kubernetes"];
-export const KUBERNETES_MODES: readonly KubernetesMode[] = ["sidecar", "operator", "separate"];
+export const KUBERNETES_MODES: readonly KubernetesMode[] = ["sidecar", "operator", "separate", "renderer"];
 export const OPERATOR_API_VERSIONS: readonly OperatorApiVersion[] = ["v1beta1", "v1alpha1"];
 export const SERVICE_TYPES: readonly GrafanaServiceType[] = ["ClusterIP", "NodePort", "LoadBalancer"];
 
@@ -35,7 +36,7 @@ export interface ConfigKeySpec {
  */
 export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
     { name: "target", type: "string", default: "docker", description: "Where to run Grafana and the renderer: docker (local Docker engine) or kubernetes." },
-    { name: "kubernetesMode", type: "string", default: "", description: "With target kubernetes: sidecar, operator or separate (empty means separate). Must stay empty with target docker." },
+    { name: "kubernetesMode", type: "string", default: "", description: "With target kubernetes: sidecar, operator, separate (empty means separate) or renderer (only the renderer, for a Grafana from elsewhere). Must stay empty with target docker." },
     { name: "namespace", type: "string", default: "grafana", description: "Kubernetes namespace the program creates and deploys into." },
     { name: "operatorApiVersion", type: "string", default: "v1beta1", description: "kubernetesMode operator: v1beta1 (grafana-operator v5) or v1alpha1 (operator v4, the seeds' form)." },
     { name: "grafanaImage", type: "string", default: DEFAULT_GRAFANA_IMAGE, description: `Grafana image with a pinned version tag; at least ${MIN_GRAFANA}, ${RECOMMENDED_GRAFANA}+ recommended.` },
@@ -46,7 +47,7 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
     { name: "grafanaAdminUser", type: "string", default: "admin", description: "Grafana admin user name." },
     { name: "grafanaAdminPassword", type: "string", default: "", secret: true, description: "Grafana admin password (secret). Generated and kept in state when unset." },
     { name: "rendererToken", type: "string", default: "", secret: true, description: "Shared token between Grafana and the renderer (secret). Generated and kept in state when unset." },
-    { name: "ignoreHttpsErrors", type: "boolean", default: true, description: "Let the renderer's browser accept self-signed certificates (v5: BROWSER_FLAG=--ignore-certificate-errors; v3/v4: IGNORE_HTTPS_ERRORS=true)." },
+    { name: "ignoreHttpsErrors", type: "boolean", default: false, description: "Let the renderer's browser accept certificates from a private CA (v5: BROWSER_FLAG=--ignore-certificate-errors; v3/v4: IGNORE_HTTPS_ERRORS=true). Only with kubernetesMode renderer and an https grafanaCallbackUrl." },
     { name: "rendererReplicas", type: "integer", default: 1, description: "Renderer replicas (kubernetes separate mode; the sidecar and docker run exactly one)." },
     { name: "grafanaServiceType", type: "string", default: "ClusterIP", description: "Kubernetes Service type for Grafana: ClusterIP, NodePort or LoadBalancer." },
     { name: "grafanaNodePort", type: "integer", default: 0, description: "With grafanaServiceType NodePort: a fixed node port (30000-32767); 0 lets Kubernetes choose." },
@@ -55,12 +56,14 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
     { name: "slackApiUrl", type: "string", default: "https://slack.com/api/", description: "Slack Web API base URL used by the verifier (change only for a proxy)." },
     { name: "verify", type: "boolean", default: true, description: "Render a panel through Grafana, post it to Slack and confirm it landed, on every change." },
     { name: "verifyTrigger", type: "string", default: "", description: "Change to any new value to force the verification to run again." },
+    { name: "verifyAlertTimeout", type: "integer", default: 300, description: "Seconds the verification waits for Grafana's own alert of the demo rule, with its screenshot, in the Slack channel (needs channels:history / groups:history); 0 skips that stage." },
     { name: "cleanupTestMessage", type: "boolean", default: false, description: "Delete the verification's Slack post when the stack is destroyed." },
     { name: "renderYamlTo", type: "string", default: "", description: "Kubernetes only: write manifests to this directory instead of applying them (secrets land there in plain text)." },
+    ...KUBERNETES_CONFIG_KEYS,
 ];
 
 /** Validated settings. Secrets are Outputs marked secret; they never become plain strings here. */
-export interface StackSettings {
+export interface StackSettings extends KubernetesSettings {
     project: string;
     stack: string;
     target: Target;
@@ -95,6 +98,8 @@ export interface StackSettings {
     slackApiUrl: string;
     verify: boolean;
     verifyTrigger: string;
+    /** Seconds to wait for Grafana's own alert in Slack (alert-path stage); 0 skips it. */
+    verifyAlertTimeout: number;
     cleanupTestMessage: boolean;
     renderYamlTo?: string;
     /** Non-fatal findings, logged as warnings. */
@@ -369,12 +374,15 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
 
     const verify = boolean("verify");
     const verifyTrigger = raw("verifyTrigger");
+    const verifyAlertTimeout = integer("verifyAlertTimeout", 0, 3600, 300);
     const cleanupTestMessage = boolean("cleanupTestMessage");
 
     const renderYamlTo = raw("renderYamlTo").trim() || undefined;
     if (renderYamlTo && !k8s) {
         problem("renderYamlTo", `${quote(renderYamlTo)} with target docker`, "renderYamlTo only with target kubernetes", "pulumi config rm renderYamlTo");
     }
+
+    const kubernetesSettings = readKubernetesSettings({ raw, isSet, problem, url, integer, boolean }, { target, kubernetesMode, ignoreHttpsErrors, rendererReplicas });
 
     if (problems.length > 0) throw new ConfigValidationError(problems);
 
@@ -386,7 +394,8 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
         ignoreHttpsErrors, rendererReplicas, grafanaServiceType, grafanaNodePort,
         slack: slackToken === undefined ? undefined : { token: pulumi.secret(slackToken), channel: slackChannel },
         slackApiUrl: slackApiUrl.endsWith("/") ? slackApiUrl : `${slackApiUrl}/`,
-        verify, verifyTrigger, cleanupTestMessage, renderYamlTo, warnings,
+        verify, verifyTrigger, verifyAlertTimeout, cleanupTestMessage, renderYamlTo, warnings,
+        ...kubernetesSettings,
     };
 }
 

@@ -16,4 +16,6 @@ export interface GrafanaDeployment {
     readonly ready: pulumi.Resource[];
     /** Why Grafana's API cannot be reached yet and the config that fixes it. */
     readonly unreachableHint?: string;
+    /** Stack outputs only this target has (kubernetesMode renderer: the settings for your Grafana). */
+    readonly outputs?: Record<string, unknown>;
 }

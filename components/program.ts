@@ -59,6 +59,17 @@ export async function defineStack(): Promise<Record<string, unknown>> {
         nextSteps,
     };
 
+    if (settings.kubernetesMode === "renderer") {
+        // Only the renderer: no Grafana here, so no admin credentials and no alerting; the
+        // outputs are the settings for the Grafana from elsewhere (token as a secret).
+        delete outputs.grafanaUrl;
+        delete outputs.grafanaAdminUser;
+        delete outputs.grafanaAdminPassword;
+        Object.assign(outputs, deployment.outputs);
+        nextSteps.push(deployment.unreachableHint!);
+        return outputs;
+    }
+
     if (!deployment.grafanaApiUrl) {
         // Workloads are deployed; Grafana's API cannot be reached from here yet, so the
         // Grafana-side resources wait for the config the hint names.
@@ -97,10 +108,13 @@ export async function defineStack(): Promise<Record<string, unknown>> {
             rendererImage: settings.rendererImage.ref,
             verifyTrigger: settings.verifyTrigger,
             cleanupTestMessage: settings.cleanupTestMessage,
+            verifyAlertTimeout: settings.slack ? settings.verifyAlertTimeout : 0,
+            alertRuleUid: alerting.alertRuleUid,
         }, { dependsOn: [alerting] });
         outputs.verification = {
             verified: verification.verified,
-            how: verification.verifiedHow,
+            how: verification.how,
+            alertPath: verification.alertPath,
             imageWidth: verification.imageWidth,
             imageHeight: verification.imageHeight,
             imageBytes: verification.imageBytes,

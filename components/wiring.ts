@@ -4,6 +4,7 @@
 // (Docker, Kubernetes sidecar / separate / operator) only translates this into its own
 // objects, so the four can never disagree.
 import type { StackSettings } from "./config";
+import { MIB, memoryBytes, toMiB } from "./quantity";
 
 /** Secrets are referenced by name; each target decides how to deliver them (env value or secretKeyRef). */
 export type SecretName = "rendererToken" | "grafanaAdminPassword";
@@ -19,6 +20,8 @@ export interface Placement {
     grafanaHost: string;
     /** Port of that Grafana address (a Service port may differ from the container port). */
     grafanaPort: number;
+    /** A Grafana from elsewhere (kubernetesMode renderer): the callback URL exactly as configured. */
+    callbackUrl?: string;
 }
 
 export interface ContainerPlan {
@@ -72,27 +75,79 @@ export function grafanaEnv(w: Pick<Wiring, "grafanaIni" | "grafanaSecretEnv">): 
 }
 
 /** The renderer's variables. v5 (Go) reads new names; v3/v4 (Node) read the old ones (FIELD-NOTES). */
-export function rendererEnv(rendererMajor: number, ignoreHttpsErrors: boolean): EnvVar[] {
+export function rendererEnv(rendererMajor: number, ignoreHttpsErrors: boolean, memoryLimit?: string): EnvVar[] {
     const env: EnvVar[] = [{ name: "AUTH_TOKEN", secret: "rendererToken" }];
     if (rendererMajor >= 5) {
         env.push({ name: "SERVER_ADDR", value: `:${RENDERER_PORT}` });
         if (ignoreHttpsErrors) env.push({ name: "BROWSER_FLAG", value: "--ignore-certificate-errors" });
+        if (memoryLimit !== undefined) env.push(...rendererMemoryEnv(memoryLimit));
     } else {
         env.push({ name: "HTTP_PORT", value: String(RENDERER_PORT) });
         if (ignoreHttpsErrors) env.push({ name: "IGNORE_HTTPS_ERRORS", value: "true" });
+        // v3/v4 need a writable Chromium home (crashpad "--database is required", renderer
+        // #458/#748). v5 must not get these: it gives every browser its own directory only
+        // when they are unset (renderer pkg/service/browser.go, createAllocatorOptions).
+        env.push({ name: "XDG_CONFIG_HOME", value: CHROMIUM_HOME }, { name: "XDG_CACHE_HOME", value: CHROMIUM_HOME });
     }
-    env.push({ name: "XDG_CONFIG_HOME", value: CHROMIUM_HOME }, { name: "XDG_CACHE_HOME", value: CHROMIUM_HOME });
     return env;
 }
 
-/** Placement for each target: containers on one Docker network, one pod, or two Services. */
-export function placementFor(settings: Pick<StackSettings, "target" | "kubernetesMode" | "namespace" | "grafanaPort">, names = SERVICE_NAMES): Placement {
+/**
+ * Memory a headless Chromium is budgeted for one render. The renderer's own floor is 64 MiB
+ * (`RATE_LIMIT_MIN_MEMORY_PER_BROWSER`); a dashboard panel with data takes several times that.
+ */
+export const BROWSER_MEMORY_BUDGET_MIB = 256;
+/** The renderer's default `RATE_LIMIT_MIN_LIMIT` (pkg/config/config.go, RateLimitFlags). */
+const RENDERER_DEFAULT_MIN_LIMIT = 3;
+
+/**
+ * v5's memory bounds, derived from the container's memory limit. Without them the renderer
+ * sizes its concurrency from the node's memory, not the container's (pkg/api/middleware/
+ * ratelimiter.go reads total/free memory through github.com/pbnjay/memory, i.e. sysinfo),
+ * so on a big node it starts more browsers than the limit holds and is OOM-killed.
+ * - GOMEMLIMIT: the Go process's soft heap limit; the renderer docs (docs/sources/_index.md,
+ *   troubleshooting.md) recommend 1 GiB per 8 GiB of container limit, never the whole limit.
+ * - RATE_LIMIT_MAX_AVAILABLE (bytes): caps the "total memory" the limiter divides into
+ *   browser slots; here the limit minus GOMEMLIMIT, what is left for Chromium.
+ * - RATE_LIMIT_MAX_LIMIT: hard cap on concurrent renders, one per BROWSER_MEMORY_BUDGET_MIB.
+ * - RATE_LIMIT_MIN_LIMIT: the limiter admits this many before any other check, so it must
+ *   not exceed the cap (default 3).
+ */
+export function rendererMemoryEnv(memoryLimit: string): EnvVar[] {
+    const limit = memoryBytes(memoryLimit);
+    if (limit === undefined) throw new Error(`renderer memory limit ${JSON.stringify(memoryLimit)} is not a memory quantity`);
+    const goMiB = Math.max(1, Math.floor(toMiB(limit) / 8));
+    const forBrowsers = limit - goMiB * MIB;
+    const maxConcurrent = Math.max(1, Math.floor(forBrowsers / (BROWSER_MEMORY_BUDGET_MIB * MIB)));
+    return [
+        { name: "GOMEMLIMIT", value: `${goMiB}MiB` },
+        { name: "RATE_LIMIT_MAX_AVAILABLE", value: String(forBrowsers) },
+        { name: "RATE_LIMIT_MAX_LIMIT", value: String(maxConcurrent) },
+        { name: "RATE_LIMIT_MIN_LIMIT", value: String(Math.min(RENDERER_DEFAULT_MIN_LIMIT, maxConcurrent)) },
+    ];
+}
+
+/** Placement for each target: containers on one Docker network, one pod, two Services, or a Grafana from elsewhere. */
+export function placementFor(settings: Pick<StackSettings, "target" | "kubernetesMode" | "namespace" | "grafanaPort" | "grafanaCallbackUrl">, names = SERVICE_NAMES): Placement {
     if (settings.target === "docker") {
         return { rendererHost: DOCKER_ALIASES.renderer, grafanaHost: DOCKER_ALIASES.grafana, grafanaPort: GRAFANA_CONTAINER_PORT };
     }
+    // `<service>.<namespace>` resolves through the pod's DNS search domains on any cluster,
+    // whatever its DNS domain (cluster.local is only the default).
+    const dnsName = (service: string) => `${service}.${settings.namespace}`;
     if (settings.kubernetesMode === "separate") {
-        const fqdn = (service: string) => `${service}.${settings.namespace}.svc.cluster.local`;
-        return { rendererHost: fqdn(names.renderer), grafanaHost: fqdn(names.grafana), grafanaPort: settings.grafanaPort };
+        return { rendererHost: dnsName(names.renderer), grafanaHost: dnsName(names.grafana), grafanaPort: settings.grafanaPort };
+    }
+    if (settings.kubernetesMode === "renderer") {
+        // Grafana runs elsewhere (another namespace too): the browser loads it at the configured URL.
+        if (!settings.grafanaCallbackUrl) throw new Error("kubernetesMode renderer needs grafanaCallbackUrl (readSettings requires it).");
+        const callback = new URL(settings.grafanaCallbackUrl);
+        return {
+            rendererHost: dnsName(names.renderer),
+            grafanaHost: callback.hostname,
+            grafanaPort: Number(callback.port || (callback.protocol === "https:" ? 443 : 80)),
+            callbackUrl: settings.grafanaCallbackUrl,
+        };
     }
     // sidecar and operator: the renderer is a second container in Grafana's pod.
     return { rendererHost: "localhost", grafanaHost: "localhost", grafanaPort: GRAFANA_CONTAINER_PORT };
@@ -110,11 +165,11 @@ const httpProbeCommand = (port: number, path: string) => [
 
 /** Decides the whole wiring for a stack and a placement. Pure: same input, same output. */
 export function decideWiring(
-    settings: Pick<StackSettings, "rendererMajor" | "ignoreHttpsErrors" | "grafanaAdminUser" | "grafanaRootUrl">,
+    settings: Pick<StackSettings, "rendererMajor" | "ignoreHttpsErrors" | "grafanaAdminUser" | "grafanaRootUrl" | "rendererResources" | "grafanaResources" | "monitoringNamespace">,
     placement: Placement,
 ): Wiring {
     const renderingServerUrl = `http://${placement.rendererHost}:${RENDERER_PORT}/render`;
-    const renderingCallbackUrl = `http://${placement.grafanaHost}:${placement.grafanaPort}/`;
+    const renderingCallbackUrl = placement.callbackUrl ?? `http://${placement.grafanaHost}:${placement.grafanaPort}/`;
     const grafanaIni: Record<string, Record<string, string>> = {
         security: { admin_user: settings.grafanaAdminUser },
         rendering: { server_url: renderingServerUrl, callback_url: renderingCallbackUrl },
@@ -136,6 +191,8 @@ export function decideWiring(
     ];
     const v5 = settings.rendererMajor >= 5;
     const rendererHealthPath = v5 ? "/healthz" : "/";
+    // Chromium is memory hungry; on v5 the memory bounds in its env follow this limit.
+    const rendererResources = settings.rendererResources;
     return {
         renderingServerUrl,
         renderingCallbackUrl,
@@ -146,18 +203,21 @@ export function decideWiring(
             healthPath: "/api/health",
             healthcheck: httpProbeCommand(GRAFANA_CONTAINER_PORT, "/api/health"),
             runAsUser: 472,
-            resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+            resources: settings.grafanaResources,
             env: grafanaEnv({ grafanaIni, grafanaSecretEnv }),
         },
         renderer: {
             containerPort: RENDERER_PORT,
             healthPath: rendererHealthPath,
-            // v5 ships its own healthcheck subcommand (no shell, no wget in its image).
+            // v5's image has neither wget nor curl; it ships a healthcheck subcommand (its Dockerfile's HEALTHCHECK).
             healthcheck: v5 ? ["CMD", "/usr/bin/grafana-image-renderer", "healthcheck"] : httpProbeCommand(RENDERER_PORT, rendererHealthPath),
             runAsUser: 65532,
-            // Chromium is memory hungry; the renderer's concurrency on v5 scales with memory.
-            resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } },
-            env: rendererEnv(settings.rendererMajor, settings.ignoreHttpsErrors),
+            resources: rendererResources,
+            env: [
+                ...rendererEnv(settings.rendererMajor, settings.ignoreHttpsErrors, rendererResources.limits.memory),
+                // v5 always serves /metrics; v3/v4 only with this (FIELD-NOTES, v4 names).
+                ...(settings.monitoringNamespace && !v5 ? [{ name: "ENABLE_METRICS", value: "true" }] : []),
+            ],
         },
     };
 }

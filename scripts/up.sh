@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # Deploys the stack (default `dev`: local Docker) with no prompt. Extra arguments go to
-# `pulumi up`, e.g. `npm run up -- --diff`. State and passphrase: see scripts/pulumi.sh.
+# `pulumi up`, e.g. `npm run up -- --diff`. CLI, state and passphrase: see scripts/pulumi.sh.
+# First a preflight (scripts/preflight.js): the CLI runs, Docker answers and the Grafana
+# port is free, or the Kubernetes context exists; any problem stops here, before anything
+# is created, with one line and its fix each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+[ -f node_modules/.package-lock.json ] || npm ci --no-audit --no-fund >&2
+GSA_PULUMI_BIN="$(node scripts/preflight.js)" || exit 1
+export GSA_PULUMI_BIN
 bash scripts/pulumi.sh up --yes "$@"
 echo
 # Outputs may be missing (e.g. no grafanaUrl yet on Kubernetes): print what there is.

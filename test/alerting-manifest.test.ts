@@ -15,7 +15,7 @@ describe("slack-app-manifest.yaml", () => {
     it("requests exactly the bot scopes the project uses, and no user scopes", () => {
         assert.deepStrictEqual(
             [...m.oauth_config.scopes.bot].sort(),
-            ["channels:read", "chat:write", "files:read", "files:write", "groups:read"],
+            ["channels:history", "channels:read", "chat:write", "files:read", "files:write", "groups:history", "groups:read"],
         );
         assert.strictEqual(new Set(m.oauth_config.scopes.bot).size, m.oauth_config.scopes.bot.length, "duplicate scope");
         for (const key of ["user", "user_optional", "bot_optional"]) {

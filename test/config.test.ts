@@ -38,11 +38,17 @@ describe("config: defaults", () => {
         assert.equal(s.grafanaAdminUser, "admin");
         assert.equal(s.grafanaAdminPassword, undefined, "generated when unset");
         assert.equal(s.rendererToken, undefined, "generated when unset");
-        assert.equal(s.ignoreHttpsErrors, true);
+        assert.equal(s.ignoreHttpsErrors, false);
         assert.equal(s.rendererReplicas, 1);
         assert.equal(s.slack, undefined);
         assert.equal(s.verify, true);
+        assert.equal(s.verifyAlertTimeout, 300);
         assert.equal(s.renderYamlTo, undefined);
+    });
+
+    it("verifyAlertTimeout: 0 turns the alert-path stage off; any whole number of seconds up to 3600 is kept", () => {
+        assert.equal(settingsFor({ verifyAlertTimeout: "0" }).verifyAlertTimeout, 0);
+        assert.equal(settingsFor({ verifyAlertTimeout: "600" }).verifyAlertTimeout, 600);
     });
 
     it("defaults kubernetesMode to separate with target kubernetes and derives no Grafana URL", () => {
@@ -88,6 +94,8 @@ describe("config: each bad value is reported with the key, the value, what is al
         { title: "renderer without auth token support", values: { rendererImage: "grafana/grafana-image-renderer:3.4.0" }, key: "rendererImage", given: /3\.4\.0/, fix: /rendererImage grafana\/grafana-image-renderer:v5/ },
         { title: "renderYamlTo with docker", values: { renderYamlTo: "out" }, key: "renderYamlTo", given: /"out" with target docker/, fix: /pulumi config rm renderYamlTo/ },
         { title: "boolean that is not one", values: { verify: "yes" }, key: "verify", given: /"yes"/, fix: /pulumi config set verify true/ },
+        { title: "alert timeout that is not whole seconds", values: { verifyAlertTimeout: "5m" }, key: "verifyAlertTimeout", given: /"5m"/, fix: /pulumi config set verifyAlertTimeout 300/ },
+        { title: "negative alert timeout", values: { verifyAlertTimeout: "-1" }, key: "verifyAlertTimeout", given: /"-1"/, fix: /pulumi config set verifyAlertTimeout 300/ },
         { title: "misspelt key", values: { grafanaPorts: "3000" }, key: "grafanaPorts", given: /unknown key/, fix: /pulumi config rm grafanaPorts && pulumi config set grafanaPort/ },
         { title: "operator API version without operator mode", values: { target: "kubernetes", kubernetesMode: "sidecar", operatorApiVersion: "v1alpha1" }, key: "operatorApiVersion", given: /"v1alpha1" with kubernetesMode "sidecar"/, fix: /pulumi config rm operatorApiVersion/ },
         { title: "distroless Grafana on Docker (no shell for the healthcheck)", values: { grafanaImage: "grafana/grafana:13.1.1-distroless" }, key: "grafanaImage", given: /distroless.*with target docker/, fix: /pulumi config set grafanaImage grafana\/grafana:13/ },

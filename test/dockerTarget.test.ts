@@ -66,11 +66,22 @@ describe("docker target (default dev stack)", function () {
         assert.match(env.GF_UNIFIED_ALERTING_SCREENSHOTS_CAPTURE_TIMEOUT, /^\d+s$/);
     });
 
-    it("uses renderer v5 variable names for a v5 image", () => {
+    it("uses renderer v5 variable names for a v5 image, certificate checks on, no XDG variables", () => {
         const env = envOf(renderer);
-        assert.equal(env.BROWSER_FLAG, "--ignore-certificate-errors");
+        assert.equal(env.SERVER_ADDR, ":8081");
+        assert.equal(env.BROWSER_FLAG, undefined, "ignoreHttpsErrors is false by default");
         assert.equal(env.IGNORE_HTTPS_ERRORS, undefined);
-        assert.equal(env.XDG_CONFIG_HOME, "/tmp/.chromium");
+        assert.equal(env.XDG_CONFIG_HOME, undefined, "v5 makes a directory per browser only when XDG_* are unset");
+    });
+
+    it("bounds the renderer's memory: the container limit and the env derived from it agree", () => {
+        const env = envOf(renderer);
+        assert.equal(renderer.plain.memory, 2048, "MB, the same 2Gi limit as on Kubernetes");
+        assert.equal(grafana.plain.memory, 1024);
+        assert.equal(env.GOMEMLIMIT, "256MiB");
+        assert.equal(Number(env.RATE_LIMIT_MAX_AVAILABLE), (2048 - 256) * 2 ** 20, "what is left for Chromium, in bytes");
+        assert.ok(Number(env.RATE_LIMIT_MAX_LIMIT) >= 1 && Number(env.RATE_LIMIT_MAX_LIMIT) <= 8);
+        assert.ok(Number(env.RATE_LIMIT_MIN_LIMIT) <= Number(env.RATE_LIMIT_MAX_LIMIT));
     });
 
     it("publishes only Grafana, on 127.0.0.1:grafanaPort", () => {
@@ -108,14 +119,24 @@ describe("docker target (default dev stack)", function () {
 
 describe("docker target with a v4 renderer", () => {
     it("uses the old variable names and probe", async () => {
-        const run = await runStack({ verify: "false", rendererImage: "grafana/grafana-image-renderer:v4.0.14", ignoreHttpsErrors: "true" });
+        const run = await runStack({ verify: "false", rendererImage: "grafana/grafana-image-renderer:v4.0.14" });
         assert.equal(run.error, undefined, String(run.error));
         const env = envOf(one(run.resources, CONTAINER, "grafana-renderer"));
-        assert.equal(env.IGNORE_HTTPS_ERRORS, "true");
+        assert.equal(env.IGNORE_HTTPS_ERRORS, undefined);
+        assert.equal(env.XDG_CONFIG_HOME, "/tmp/.chromium", "v3/v4 need a writable Chromium home");
+        assert.equal(env.GOMEMLIMIT, undefined);
         assert.equal(env.HTTP_PORT, "8081");
         assert.equal(env.BROWSER_FLAG, undefined);
         assert.equal(env.SERVER_ADDR, undefined);
         assert.match(one(run.resources, CONTAINER, "grafana-renderer").plain.healthcheck.tests.join(" "), /8081\/ /);
+    });
+});
+
+describe("docker target: ignoreHttpsErrors", () => {
+    it("is refused: the renderer loads Grafana over plain http, so it would only switch certificate checks off", async () => {
+        const run = await runStack({ verify: "false", ignoreHttpsErrors: "true" });
+        assert.match(String(run.error), /ignoreHttpsErrors: got true while the renderer loads Grafana over plain http.*\n.*fix: pulumi config rm ignoreHttpsErrors/);
+        assert.deepEqual(run.resources, []);
     });
 });
 

@@ -254,7 +254,7 @@ for (const mode of MODES) {
             }
         });
 
-        it("runs the renderer on a read-only root with an emptyDir /tmp and the Chromium cache variables", () => {
+        it("runs the renderer on a read-only root with an emptyDir /tmp, memory bounds from its limit, and no XDG variables on v5", () => {
             const { pod, c } = container(run.resources, "grafana-image-renderer");
             assert.equal(c.securityContext.readOnlyRootFilesystem, true);
             const tmp = c.volumeMounts.find((m: any) => m.mountPath === "/tmp");
@@ -262,9 +262,20 @@ for (const mode of MODES) {
             const volume = pod.spec.volumes.find((v: any) => v.name === tmp.name);
             assert.deepEqual(volume.emptyDir, {}, "/tmp is an emptyDir");
             const env = envMap(c);
-            assert.equal(env.XDG_CONFIG_HOME.value, CHROMIUM_HOME);
-            assert.equal(env.XDG_CACHE_HOME.value, CHROMIUM_HOME);
-            assert.ok(CHROMIUM_HOME.startsWith("/tmp/"));
+            assert.equal(env.XDG_CONFIG_HOME, undefined, "v5 makes a directory per browser only when XDG_* are unset");
+            assert.equal(env.XDG_CACHE_HOME, undefined);
+            assert.equal(env.GOMEMLIMIT.value, "256MiB", "an eighth of the 2Gi limit");
+            assert.equal(c.resources.limits.memory, "2Gi");
+            assert.ok(Number(env.RATE_LIMIT_MAX_AVAILABLE.value) < 2 * 2 ** 30, "less than the container limit");
+            assert.ok(Number(env.RATE_LIMIT_MAX_LIMIT.value) >= 1);
+        });
+
+        it("gives no pod a service-account token or Service environment variables", () => {
+            for (const pod of podsOf(run.resources)) {
+                if (pod.source === "Grafana v1alpha1") continue; // v4's spec.deployment has neither field
+                assert.equal(pod.spec.automountServiceAccountToken, false, `${pod.source} automountServiceAccountToken`);
+                assert.equal(pod.spec.enableServiceLinks, false, `${pod.source} enableServiceLinks`);
+            }
         });
 
         it("makes Grafana's API unreachable without grafanaUrl on a ClusterIP Service, and says what to set", () => {
@@ -353,15 +364,16 @@ describe("kubernetes separate: two Deployments, two Services, cluster DNS", func
         const env = envMap(container(run.resources, "grafana").c);
         const server = new URL(env.GF_RENDERING_SERVER_URL.value);
         const callback = new URL(env.GF_RENDERING_CALLBACK_URL.value);
-        assert.equal(env.GF_RENDERING_SERVER_URL.value, "http://grafana-image-renderer.observability.svc.cluster.local:8081/render");
-        assert.equal(env.GF_RENDERING_CALLBACK_URL.value, "http://grafana.observability.svc.cluster.local:80/");
+        // <service>.<namespace>: the pod's search domains resolve it on any cluster DNS domain.
+        assert.equal(env.GF_RENDERING_SERVER_URL.value, "http://grafana-image-renderer.observability:8081/render");
+        assert.equal(env.GF_RENDERING_CALLBACK_URL.value, "http://grafana.observability:80/");
         const portOf = (u: URL) => Number(u.port || (u.protocol === "https:" ? 443 : 80));
         // The hosts and ports in the URLs are the objects this mode created.
         const r = svc("grafana-image-renderer").plain;
-        assert.equal(server.hostname, `${r.metadata.name}.${r.metadata.namespace}.svc.cluster.local`);
+        assert.equal(server.hostname, `${r.metadata.name}.${r.metadata.namespace}`);
         assert.equal(portOf(server), r.spec.ports[0].port);
         const g = svc("grafana").plain;
-        assert.equal(callback.hostname, `${g.metadata.name}.${g.metadata.namespace}.svc.cluster.local`);
+        assert.equal(callback.hostname, `${g.metadata.name}.${g.metadata.namespace}`);
         assert.equal(portOf(callback), g.spec.ports[0].port);
         assert.equal(g.spec.ports[0].targetPort, container(run.resources, "grafana").c.ports[0].containerPort);
         assert.equal(r.spec.ports[0].targetPort, container(run.resources, "grafana-image-renderer").c.ports[0].containerPort);
@@ -402,8 +414,11 @@ describe("kubernetes separate: two Deployments, two Services, cluster DNS", func
         const r = container(v4.resources, "grafana-image-renderer").c;
         const env = envMap(r);
         assert.equal(env.HTTP_PORT.value, "8081");
-        assert.equal(env.IGNORE_HTTPS_ERRORS.value, "true");
+        assert.equal(env.IGNORE_HTTPS_ERRORS, undefined, "certificate checks stay on by default");
+        assert.equal(env.XDG_CONFIG_HOME.value, CHROMIUM_HOME, "v3/v4 need a writable Chromium home");
+        assert.ok(CHROMIUM_HOME.startsWith("/tmp/"), "below the emptyDir /tmp");
         assert.equal(env.SERVER_ADDR, undefined);
+        assert.equal(env.GOMEMLIMIT, undefined, "v4 is Node: no Go memory limit");
         assert.equal(r.readinessProbe.httpGet.path, "/");
         assert.equal(r.livenessProbe.httpGet.path, "/");
         assert.equal(r.image, "grafana/grafana-image-renderer:v4.0.14");
@@ -427,8 +442,8 @@ describe("kubernetes operator v1beta1 (grafana-operator v5)", function () {
         assert.equal(ofType(run.resources, T.grafanaV4).length, 0);
     });
 
-    it("makes Pulumi wait until the operator reports the instance complete", () => {
-        assert.equal(cr.plain.metadata.annotations["pulumi.com/waitFor"], "jsonpath={.status.stage}=complete");
+    it("makes Pulumi wait for the operator's GrafanaReady condition (set only after every stage, login included, succeeded)", () => {
+        assert.equal(cr.plain.metadata.annotations["pulumi.com/waitFor"], "condition=GrafanaReady");
         assert.ok(run.component.ready.some((r) => r instanceof k8s.apiextensions.CustomResource), "the custom resource is awaited");
     });
 
@@ -467,6 +482,12 @@ describe("kubernetes operator v1beta1 (grafana-operator v5)", function () {
         assert.deepEqual(pod.volumes.find((v: any) => v.name === "grafana-data"), { name: "grafana-data", persistentVolumeClaim: { claimName: "grafana-pvc" } });
         assert.equal(cr.plain.spec.deployment.spec.strategy.type, "Recreate");
         assert.equal(ofType(run.resources, T.pvc).length, 0, "the operator creates the claim");
+    });
+
+    it("runs Grafana on a read-only root, as the operator's default does (it mounts /var/lib/grafana, /var/log/grafana, /tmp)", () => {
+        const g = container(run.resources, "grafana").c;
+        assert.equal(g.securityContext.readOnlyRootFilesystem, true);
+        assert.equal(g.volumeMounts, undefined, "the operator's own mounts stay: none of ours replaces them");
     });
 
     it("selects the operator's pods (app: <name>) for the Service and the network policy", () => {
@@ -509,6 +530,13 @@ describe("kubernetes operator v1alpha1 (grafana-operator v4, the seeds' form)", 
             }
         }
         assert.equal(env.GF_UNIFIED_ALERTING_SCREENSHOTS_CAPTURE.value, "true");
+    });
+
+    it("runs Grafana on a read-only root with a writable /tmp (v4 mounts data, logs, plugins and provisioning itself)", () => {
+        assert.equal(cr.plain.spec.deployment.containerSecurityContext.readOnlyRootFilesystem, true);
+        const tmp = cr.plain.spec.deployment.extraVolumeMounts.find((m: any) => m.mountPath === "/tmp");
+        assert.ok(tmp, "/tmp mounted into Grafana's container");
+        assert.deepEqual(cr.plain.spec.deployment.extraVolumes.find((v: any) => v.name === tmp.name).emptyDir, {});
     });
 
     it("adds the renderer through spec.containers with its volumes in spec.deployment.extraVolumes", () => {

@@ -105,6 +105,20 @@ describe("kubernetes schema validation catches violations", () => {
         assert.throws(() => validateKubernetesObject(registered(V4, cr)), /additional properties \(spec\)/);
     });
 
+    it("prometheus-operator monitors: validated against their own CRDs (a wrong field or type fails)", () => {
+        const SM = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor";
+        const sm = () => clone({ apiVersion: "monitoring.coreos.com/v1", kind: "ServiceMonitor", metadata: { name: "x", namespace: "n" }, spec: { selector: { matchLabels: { a: "b" } }, endpoints: [{ port: "http", path: "/metrics", scheme: "http" }] } });
+        validateKubernetesObject(registered(SM, sm()));
+        const typo = sm();
+        typo.spec.endpoints[0].portNumber = 8081;
+        assert.throws(() => validateKubernetesObject(registered(SM, typo)), /additional properties \(portNumber\)/, "portNumber is a PodMonitor field");
+        const scheme = sm();
+        scheme.spec.endpoints[0].scheme = "tcp";
+        assert.throws(() => validateKubernetesObject(registered(SM, scheme)), /scheme must be equal to one of the allowed values/);
+        const PM = "kubernetes:monitoring.coreos.com/v1:PodMonitor";
+        validateKubernetesObject(registered(PM, { apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", metadata: { name: "x" }, spec: { selector: {}, podMetricsEndpoints: [{ portNumber: 8081 }] } }));
+    });
+
     it("an object with no known schema fails instead of passing unchecked", () => {
         assert.throws(() => validateAllKubernetesObjects([registered("kubernetes:batch/v1:Job", { apiVersion: "batch/v1", kind: "Job" })]), /no schema to validate it against/);
     });

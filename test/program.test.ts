@@ -65,6 +65,10 @@ describe("program: docker with Slack and verification", () => {
         const dashboard = one(resources, "grafana:oss/dashboard:Dashboard");
         assert.equal(v.plain.dashboardUid, JSON.parse(dashboard.plain.configJson).uid);
         assert.equal(typeof v.plain.panelId, "number");
+        // The alert-path stage follows the demo rule, for the configured time.
+        assert.equal(v.plain.verifyAlertTimeout, 300);
+        const rules = one(resources, "grafana:alerting/ruleGroup:RuleGroup");
+        assert.equal(v.plain.alertRuleUid, rules.plain.rules[0].uid);
     });
 
     it("exports the alerting outputs and no secret in any plain output", async () => {
@@ -88,6 +92,7 @@ describe("program: docker without Slack", () => {
         assert.equal(ofType(run.resources, "grafana:alerting/notificationPolicy:NotificationPolicy").length, 0);
         const v = one(run.resources, DYNAMIC, "verification");
         assert.equal(v.plain.slackToken, undefined, "the verifier still renders, without Slack");
+        assert.equal(v.plain.verifyAlertTimeout, 0, "no Slack, no alert path to wait for");
         const steps = await valueOf(run.result!.nextSteps as string[]);
         assert.equal(steps!.length, 1);
         assert.match(steps![0], /pulumi config set --secret slackToken xoxb-/);

@@ -132,7 +132,9 @@ describe("verification provider, serialized and run in a child process", functio
     it("serializes to plain JavaScript that re-requires the Slack SDK by name and captures no program state", () => {
         assert.match(providerText, /require\("@slack\/web-api"\)/);
         assert.doesNotMatch(providerText, /ts-node|xoxb-fake/);
-        assert.doesNotMatch(providerText, /require\("@pulumi\/pulumi"\)/);
+        // @pulumi/pulumi only for pulumi.log progress of the alert-path stage, required at run time.
+        assert.equal(providerText.match(/require\("@pulumi\/pulumi"\)/g)?.length ?? 0, 1);
+        assert.match(providerText, /function \/\*logProgress\*\/\(line\) \{[^]*?require\("@pulumi\/pulumi"\)/);
     });
 
     describe("check", () => {
@@ -326,6 +328,77 @@ describe("verification provider, serialized and run in a child process", functio
             assert.equal(created.result.outs.imageWidth, 1000);
             assert.equal(created.result.outs.slackTokenFingerprint, undefined);
             assert.equal(slack.faults.count(), 0);
+        });
+    });
+    describe("the alert-path stage (verifyAlertTimeout)", () => {
+        async function withAlerting(over: Record<string, unknown> = {}) {
+            await grafana.close();
+            grafana = await FakeGrafana.start({
+                alerting: {
+                    ruleUid: "gsa-rule-dev",
+                    ruleTitle: "Demo random walk above threshold",
+                    dashboardUid: "gsa-dev",
+                    panelId: 2,
+                    slack: { apiUrl: slack.apiUrl, token: GOOD_TOKEN, recipient: "#grafana-alert" },
+                    ...over,
+                },
+            });
+        }
+        const ALERT_TIMING = { ...FAST, alertIntervalMs: 5, alertMaxIntervalMs: 20, alertImageGraceMs: 60 };
+
+        it("create waits for Grafana's own alert and returns alertPath and how (the level proven)", async () => {
+            await withAlerting();
+            const { checked, created } = await createFrom(news({ verifyAlertTimeout: 5, alertRuleUid: "gsa-rule-dev", timing: ALERT_TIMING }));
+            assert.equal(checked.verifyAlertTimeout, 5);
+            assert.equal(created.ok, true, created.message);
+            const outs = created.result.outs;
+            assert.equal(outs.verified, true);
+            assert.match(outs.how, /^alert path: Grafana's alert for rule "Demo random walk above threshold" \(gsa-rule-dev\) reached C0ALERTS01 as message /);
+            assert.equal(outs.alertPath.status, "pass");
+            assert.equal(outs.alertPath.ruleUid, "gsa-rule-dev");
+            assert.equal(outs.alertPath.ruleState, "firing");
+            assert.equal(outs.alertPath.messageTs, slack.messages[0].ts);
+            assert.match(outs.alertPath.permalink, /^https:\/\/fake-workspace\.slack\.test\/archives\/C0ALERTS01\/p\d+$/);
+            assert.match(outs.alertPath.screenshotFileId, /^F0FAKE\d+$/);
+            assert.ok(outs.alertPath.screenshotBytes > 0);
+            assert.equal(typeof outs.alertPath.secondsFromRuleCreation, "number");
+            assert.equal(outs.alertRuleUid, "gsa-rule-dev");
+            assert.ok(outs.checks.some((c: any) => c.id === "alert.path" && c.status === "pass"));
+            assert.ok(!JSON.stringify(outs).includes(GOOD_TOKEN));
+        });
+
+        it("an alert without its screenshot fails create with the catalogued message", async () => {
+            await withAlerting({ screenshot: false });
+            const { created } = await createFrom(news({ verifyAlertTimeout: 5, alertRuleUid: "gsa-rule-dev", timing: ALERT_TIMING }));
+            assert.equal(created.ok, false);
+            assert.match(created.message ?? "", /^Verification failed: Grafana's alert for rule .* reached #grafana-alert without a screenshot: .*Next step: \(1\) Grafana must reach its renderer/);
+        });
+
+        it("verifyAlertTimeout 0 behaves as before: direct level, no alertPath", async () => {
+            const { created } = await createFrom(news({ verifyAlertTimeout: 0 }));
+            assert.equal(created.ok, true, created.message);
+            assert.equal(created.result.outs.alertPath, undefined);
+            assert.match(created.result.outs.how, /^direct render\+upload: files\.info shows /);
+        });
+
+        it("a state from before the stage existed: turning it on (and the rule UID) is bookkeeping, nothing is posted", async () => {
+            const { created } = await createFrom(news());
+            const olds = { ...created.result.outs };
+            delete olds.verifyAlertTimeout;
+            delete olds.alertRuleUid;
+            const newInputs = { ...news({ verifyAlertTimeout: 300, alertRuleUid: "gsa-rule-dev" }), width: 1000, height: 500 };
+            const before = slack.faults.count();
+            const [diff, update] = await run(["diff", [created.result.id, olds, newInputs]], ["update", [created.result.id, olds, newInputs]]);
+            assert.equal(diff.result.changes, true);
+            assert.deepEqual(diff.result.replaces, []);
+            assert.equal(update.result.outs.verifyAlertTimeout, 300);
+            assert.equal(update.result.outs.alertRuleUid, "gsa-rule-dev");
+            assert.equal(slack.faults.count(), before);
+        });
+
+        it("check rejects a bad verifyAlertTimeout or alertRuleUid, naming the property", async () => {
+            const r = await one("check", {}, news({ verifyAlertTimeout: -1, alertRuleUid: "not a uid!" }));
+            assert.deepEqual(r.result.failures.map((f: any) => f.property).sort(), ["alertRuleUid", "verifyAlertTimeout"]);
         });
     });
 });

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { decideWiring, grafanaEnvName, placementFor, rendererEnv } from "../components/wiring";
+import { BROWSER_MEMORY_BUDGET_MIB, decideWiring, grafanaEnvName, placementFor, rendererEnv, rendererMemoryEnv } from "../components/wiring";
 import { settingsFor } from "./harness/configSource";
 
 const names = (env: { name: string }[]) => env.map((e) => e.name);
@@ -12,8 +12,15 @@ describe("wiring: one decision for every target", () => {
         {
             title: "kubernetes separate (Service port differs from the container port)",
             config: { target: "kubernetes", kubernetesMode: "separate", namespace: "obs", grafanaPort: "80" },
-            server: "http://grafana-image-renderer.obs.svc.cluster.local:8081/render",
-            callback: "http://grafana.obs.svc.cluster.local:80/",
+            // <service>.<namespace>: resolved through the pod's search domains, whatever the cluster's DNS domain.
+            server: "http://grafana-image-renderer.obs:8081/render",
+            callback: "http://grafana.obs:80/",
+        },
+        {
+            title: "kubernetes renderer (Grafana from elsewhere, callback as configured)",
+            config: { target: "kubernetes", kubernetesMode: "renderer", namespace: "rendering", grafanaCallbackUrl: "http://grafana.monitoring" },
+            server: "http://grafana-image-renderer.rendering:8081/render",
+            callback: "http://grafana.monitoring/",
         },
     ];
     for (const c of cases) {
@@ -59,12 +66,15 @@ describe("wiring: one decision for every target", () => {
 });
 
 describe("wiring: renderer variables follow its major version", () => {
-    it("v5 reads SERVER_ADDR and BROWSER_FLAG", () => {
-        assert.deepEqual(names(rendererEnv(5, true)), ["AUTH_TOKEN", "SERVER_ADDR", "BROWSER_FLAG", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"]);
+    it("v5 reads SERVER_ADDR and BROWSER_FLAG, and gets no XDG variables (they would defeat its per-browser directories)", () => {
+        assert.deepEqual(names(rendererEnv(5, true)), ["AUTH_TOKEN", "SERVER_ADDR", "BROWSER_FLAG"]);
         assert.ok(!names(rendererEnv(5, false)).includes("BROWSER_FLAG"));
+        const s = settingsFor({ target: "kubernetes" });
+        const env = names(decideWiring(s, placementFor(s)).renderer.env);
+        assert.ok(!env.some((n) => n.startsWith("XDG_")), env.join(","));
     });
     it("v3/v4 read HTTP_PORT and IGNORE_HTTPS_ERRORS", () => {
-        assert.deepEqual(names(rendererEnv(4, true)), ["AUTH_TOKEN", "HTTP_PORT", "IGNORE_HTTPS_ERRORS", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"]);
+        assert.deepEqual(names(rendererEnv(4, true, "2Gi")), ["AUTH_TOKEN", "HTTP_PORT", "IGNORE_HTTPS_ERRORS", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"], "no v5 memory variables");
         assert.ok(!names(rendererEnv(3, false)).includes("IGNORE_HTTPS_ERRORS"));
     });
     it("probes /healthz on v5 and / before", () => {
@@ -72,5 +82,41 @@ describe("wiring: renderer variables follow its major version", () => {
         const v4 = settingsFor({ rendererImage: "grafana/grafana-image-renderer:v4.0.14" });
         assert.equal(decideWiring(v5, placementFor(v5)).renderer.healthPath, "/healthz");
         assert.equal(decideWiring(v4, placementFor(v4)).renderer.healthPath, "/");
+    });
+});
+
+describe("wiring: the renderer's memory bounds follow its memory limit (v5)", () => {
+    const envOf = (limit: string) => Object.fromEntries(rendererMemoryEnv(limit).map((e) => [e.name, e.value]));
+
+    it("2Gi: GOMEMLIMIT an eighth of the limit, the rest for browsers, one render per budget", () => {
+        const env = envOf("2Gi");
+        assert.equal(env.GOMEMLIMIT, "256MiB", "renderer docs: 1 GiB of GOMEMLIMIT per 8 GiB of limit");
+        assert.equal(env.RATE_LIMIT_MAX_AVAILABLE, String((2048 - 256) * 2 ** 20), "bytes");
+        assert.equal(env.RATE_LIMIT_MAX_LIMIT, String(Math.floor((2048 - 256) / BROWSER_MEMORY_BUDGET_MIB)));
+        assert.equal(env.RATE_LIMIT_MIN_LIMIT, "3");
+    });
+
+    it("scales with the limit, and a small limit lowers the minimum below the renderer's default of 3", () => {
+        const big = envOf("16Gi");
+        assert.equal(big.GOMEMLIMIT, "2048MiB");
+        assert.equal(big.RATE_LIMIT_MAX_LIMIT, String(Math.floor((16384 - 2048) / BROWSER_MEMORY_BUDGET_MIB)));
+        const small = envOf("512Mi");
+        assert.equal(small.GOMEMLIMIT, "64MiB");
+        assert.equal(small.RATE_LIMIT_MAX_LIMIT, "1");
+        assert.equal(small.RATE_LIMIT_MIN_LIMIT, "1", "the limiter admits MIN_LIMIT renders before checking the cap");
+        assert.equal(envOf("2000M").RATE_LIMIT_MAX_AVAILABLE, String(2000e6 - 238 * 2 ** 20), "decimal units too");
+        assert.throws(() => rendererMemoryEnv("lots"), /not a memory quantity/);
+    });
+
+    it("every target's v5 renderer carries them, derived from the plan's own limit", () => {
+        const configs: Record<string, string>[] = [{}, { target: "kubernetes" }, { target: "kubernetes", kubernetesMode: "sidecar" }];
+        for (const config of configs) {
+            const s = settingsFor(config);
+            const w = decideWiring(s, placementFor(s));
+            const env = Object.fromEntries(w.renderer.env.map((e) => [e.name, e.value]));
+            assert.deepEqual(
+                Object.fromEntries(Object.entries(env).filter(([k]) => k === "GOMEMLIMIT" || k.startsWith("RATE_LIMIT_"))),
+                envOf(w.renderer.resources.limits.memory), JSON.stringify(config));
+        }
     });
 });

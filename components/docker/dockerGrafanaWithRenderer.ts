@@ -4,7 +4,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import type { GrafanaDeployment } from "../grafanaDeployment";
-import { DOCKER_ALIASES, EnvVar, SecretName, Wiring } from "../wiring";
+import { memoryBytes, toMiB } from "../quantity";
+import { ContainerPlan, DOCKER_ALIASES, EnvVar, SecretName, Wiring } from "../wiring";
 
 export interface DockerGrafanaWithRendererArgs {
     /** Stack name: part of container, network and volume names, so stacks can share one engine. */
@@ -25,6 +26,16 @@ export interface DockerGrafanaWithRendererArgs {
 
 /** Seconds Pulumi waits for a container to report healthy before failing the update. */
 const HEALTHY_TIMEOUT_SECONDS = 180;
+
+/**
+ * The plan's memory limit in MB, Docker's unit (the provider multiplies by 1024*1024). The
+ * same limit as on Kubernetes, so the renderer's memory bounds in its env hold here too.
+ */
+export function dockerMemoryMiB(plan: ContainerPlan): number {
+    const bytes = memoryBytes(plan.resources.limits.memory);
+    if (bytes === undefined) throw new Error(`memory limit ${JSON.stringify(plan.resources.limits.memory)} is not a memory quantity`);
+    return toMiB(bytes);
+}
 
 export class DockerGrafanaWithRenderer extends pulumi.ComponentResource implements GrafanaDeployment {
     readonly network: docker.Network;
@@ -78,8 +89,9 @@ export class DockerGrafanaWithRenderer extends pulumi.ComponentResource implemen
             // Not published: only Grafana, on the same network, needs the renderer.
             networksAdvanced: [{ name: this.network.name, aliases: [DOCKER_ALIASES.renderer] }],
             healthcheck: healthcheck(wiring.renderer.healthcheck),
-            memory: 2048,
-            // Chromium uses /dev/shm for rendering; Docker's 64 MB default crashes large panels.
+            memory: dockerMemoryMiB(wiring.renderer),
+            // v3/v4 render through /dev/shm (Docker's 64 MB default crashes large panels); v5
+            // passes --disable-dev-shm-usage and uses /tmp, so the size only matters before v5.
             shmSize: 256,
             ...hardening,
         }, { parent: this });
@@ -96,7 +108,7 @@ export class DockerGrafanaWithRenderer extends pulumi.ComponentResource implemen
             ports: [{ internal: wiring.grafana.containerPort, external: args.grafanaPort, ip: "127.0.0.1" }],
             volumes: [{ volumeName: grafanaData.name, containerPath: "/var/lib/grafana" }],
             healthcheck: healthcheck(wiring.grafana.healthcheck),
-            memory: 1024,
+            memory: dockerMemoryMiB(wiring.grafana),
             ...hardening,
         }, { parent: this, dependsOn: [this.rendererContainer] });
 

@@ -11,10 +11,12 @@ export type GrafanaAccess =
     | { kind: "explicit"; url: string }
     /** A LoadBalancer Service: its ingress address once Kubernetes assigns one (Pulumi waits for it). */
     | { kind: "loadBalancer"; port: number }
+    /** Grafana's Ingress: its host URL, once the ingress controller has admitted it (Pulumi waits for that). */
+    | { kind: "ingress"; url: string }
     /** No way to reach Grafana from here yet: deploy the workloads, skip the Grafana side, say what to set. */
     | { kind: "unreachable"; hint: string };
 
-type AccessSettings = Pick<StackSettings, "grafanaUrl" | "grafanaServiceType" | "grafanaPort" | "grafanaNodePort" | "namespace" | "renderYamlTo">;
+type AccessSettings = Pick<StackSettings, "grafanaUrl" | "grafanaServiceType" | "grafanaPort" | "grafanaNodePort" | "namespace" | "renderYamlTo" | "ingress">;
 
 /** Pure: the access decision for these settings. */
 export function decideGrafanaAccess(s: AccessSettings): GrafanaAccess {
@@ -33,6 +35,7 @@ export function decideGrafanaAccess(s: AccessSettings): GrafanaAccess {
         };
     }
     if (s.grafanaUrl) return { kind: "explicit", url: s.grafanaUrl };
+    if (s.ingress) return { kind: "ingress", url: s.ingress.url };
 
     const svc = SERVICE_NAMES.grafana;
     const ns = s.namespace;

@@ -1,8 +1,9 @@
 // Kubernetes target: Grafana and the renderer in one of three layouts (kubernetesMode),
-// all wired by components/wiring.ts. Common to every mode: the Namespace, one Secret with
-// the renderer token and the admin credentials (read by the workloads through
-// secretKeyRef), and the Grafana Service on grafanaPort. Each mode only translates the
-// wiring into its own objects (sidecarMode.ts, separateMode.ts, operatorMode.ts).
+// all wired by components/wiring.ts, or the renderer alone for a Grafana from elsewhere
+// (renderer mode). Common to every mode: the Namespace and one Secret with the renderer
+// token (plus the admin credentials when Grafana is ours), read through secretKeyRef. The
+// Grafana modes add the Grafana Service on grafanaPort. Each mode only translates the
+// wiring into its own objects (sidecarMode.ts, separateMode.ts, operatorMode.ts, rendererMode.ts).
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { StackSettings } from "../config";
@@ -10,9 +11,11 @@ import type { GrafanaDeployment } from "../grafanaDeployment";
 import type { StackSecrets } from "../stackSecrets";
 import type { Wiring } from "../wiring";
 import { GrafanaAccess, LoadBalancerStatus, decideGrafanaAccess, loadBalancerUrl } from "./grafanaAccess";
-import { AWAIT_TIMEOUTS, ModeContext, ModeResult } from "./modeCommon";
+import { AWAIT_TIMEOUTS, ModeContext, ModeResult, contextLabels } from "./modeCommon";
 import { ADMIN_USER_KEY, COMMON_LABELS, SECRET_KEYS, SERVICE_NAMES, labels } from "./objectNames";
 import { deployOperator } from "./operatorMode";
+import { deployRendererOnly } from "./rendererMode";
+import { grafanaServiceMonitor, sharedPodRendererMonitor } from "./monitoring";
 import { deploySeparate } from "./separateMode";
 import { deploySidecar } from "./sidecarMode";
 
@@ -32,12 +35,16 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
     readonly provider?: k8s.Provider;
     readonly namespace: k8s.core.v1.Namespace;
     readonly credentials: k8s.core.v1.Secret;
-    readonly grafanaService: k8s.core.v1.Service;
+    /** Grafana's Ingress, with ingressHost. */
+    readonly ingress?: k8s.networking.v1.Ingress;
+    /** Grafana's Service; none in renderer mode (Grafana runs elsewhere). */
+    readonly grafanaService?: k8s.core.v1.Service;
     readonly grafanaApiUrl?: pulumi.Output<string>;
     readonly renderingServerUrl: string;
     readonly renderingCallbackUrl: string;
     readonly ready: pulumi.Resource[];
     readonly unreachableHint?: string;
+    readonly outputs?: Record<string, unknown>;
 
     constructor(name: string, args: KubernetesGrafanaWithRendererArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grafana-slack-alerts:kubernetes:GrafanaWithRenderer", name, {}, opts);
@@ -47,14 +54,16 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
             throw new Error(`KubernetesGrafanaWithRenderer needs target kubernetes and a kubernetesMode (got target ${settings.target}).`);
         }
 
+        const rendererOnly = mode === "renderer";
         this.access = decideGrafanaAccess(settings);
         if (settings.renderYamlTo) {
             this.provider = new k8s.Provider(`${name}-render-yaml`, { renderYamlToDirectory: settings.renderYamlTo }, { parent: this });
         }
         const childOpts: pulumi.CustomResourceOptions = { parent: this, ...(this.provider ? { provider: this.provider } : {}) };
 
+        const instanceLabels = contextLabels(settings.stack);
         this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: { name: settings.namespace, labels: { ...COMMON_LABELS } },
+            metadata: { name: settings.namespace, labels: { ...COMMON_LABELS, ...instanceLabels } },
         }, childOpts);
         const namespace = this.namespace.metadata.name;
 
@@ -63,23 +72,36 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
         // together and never run with two different tokens.
         const adminUser = wiring.grafanaIni.security?.admin_user ?? settings.grafanaAdminUser;
         this.credentials = new k8s.core.v1.Secret(`${name}-credentials`, {
-            metadata: { namespace, labels: labels({}, "credentials") },
+            metadata: { namespace, labels: labels({}, "credentials", instanceLabels) },
             type: "Opaque",
             immutable: true,
-            stringData: {
+            // Renderer mode: the token only; no Grafana here, so no admin credentials either.
+            stringData: rendererOnly ? { [SECRET_KEYS.rendererToken]: secrets.get("rendererToken") } : {
                 [SECRET_KEYS.rendererToken]: secrets.get("rendererToken"),
                 [SECRET_KEYS.grafanaAdminPassword]: secrets.get("grafanaAdminPassword"),
                 [ADMIN_USER_KEY]: adminUser,
             },
         }, childOpts);
 
-        const ctx: ModeContext = { name, settings, wiring, namespace, secretName: this.credentials.metadata.name, opts: childOpts };
+        const ctx: ModeContext = { name, settings, wiring, namespace, secretName: this.credentials.metadata.name, opts: childOpts, instanceLabels };
+        this.renderingServerUrl = wiring.renderingServerUrl;
+        this.renderingCallbackUrl = wiring.renderingCallbackUrl;
+
+        if (rendererOnly) {
+            const renderer = deployRendererOnly(ctx, secrets.get("rendererToken"));
+            this.ready = [renderer.deployment, renderer.service];
+            this.unreachableHint = renderer.hint;
+            this.access = { kind: "unreachable", hint: renderer.hint };
+            this.outputs = renderer.outputs;
+            this.registerOutputs({ namespace, renderingServerUrl: this.renderingServerUrl, renderingCallbackUrl: this.renderingCallbackUrl });
+            return;
+        }
         const result: ModeResult = mode === "sidecar" ? deploySidecar(ctx) : mode === "separate" ? deploySeparate(ctx) : deployOperator(ctx);
 
         // Grafana's Service: the callback host in separate mode, the API endpoint for Pulumi otherwise.
         const nodePort = settings.grafanaServiceType === "NodePort" ? settings.grafanaNodePort : undefined;
         this.grafanaService = new k8s.core.v1.Service(`${name}-grafana-service`, {
-            metadata: { name: SERVICE_NAMES.grafana, namespace, labels: labels({}, "grafana") },
+            metadata: { name: SERVICE_NAMES.grafana, namespace, labels: labels({}, "grafana", instanceLabels) },
             spec: {
                 type: settings.grafanaServiceType,
                 selector: result.grafanaPodSelector,
@@ -94,11 +116,31 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
         }, { ...childOpts, customTimeouts: AWAIT_TIMEOUTS });
 
         this.ready = [...result.ready, this.grafanaService];
-        this.renderingServerUrl = wiring.renderingServerUrl;
-        this.renderingCallbackUrl = wiring.renderingCallbackUrl;
+        if (settings.ingress) {
+            // Pulumi finishes an Ingress only once the controller has given it an address,
+            // so the host URL is used only when something answers for it.
+            this.ingress = new k8s.networking.v1.Ingress(`${name}-grafana-ingress`, {
+                metadata: { name: SERVICE_NAMES.grafana, namespace, labels: labels({}, "grafana", instanceLabels) },
+                spec: {
+                    ...(settings.ingress.className ? { ingressClassName: settings.ingress.className } : {}),
+                    ...(settings.ingress.tlsSecret ? { tls: [{ hosts: [settings.ingress.host], secretName: settings.ingress.tlsSecret }] } : {}),
+                    rules: [{
+                        host: settings.ingress.host,
+                        http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: SERVICE_NAMES.grafana, port: { number: settings.grafanaPort } } } }] },
+                    }],
+                },
+            }, { ...childOpts, customTimeouts: AWAIT_TIMEOUTS, dependsOn: [this.grafanaService] });
+            this.ready.push(this.ingress);
+        }
+        if (settings.monitoringNamespace) {
+            grafanaServiceMonitor(ctx, { "app.kubernetes.io/part-of": COMMON_LABELS["app.kubernetes.io/part-of"], "app.kubernetes.io/component": "grafana", ...instanceLabels });
+            if (mode !== "separate") sharedPodRendererMonitor(ctx, result.grafanaPodSelector);
+        }
 
         let url: pulumi.Output<string> | undefined;
         if (this.access.kind === "explicit") {
+            url = pulumi.output(this.access.url);
+        } else if (this.access.kind === "ingress") {
             url = pulumi.output(this.access.url);
         } else if (this.access.kind === "loadBalancer") {
             url = loadBalancerUrl(this.grafanaService.status as pulumi.Output<LoadBalancerStatus | undefined>, this.access.port, settings.namespace);

@@ -3,8 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { StackSettings } from "../config";
 import type { Wiring } from "../wiring";
-import { COMMON_LABELS, DEPLOYMENT_NAMES, GRAFANA_DATA_CLAIM, GRAFANA_DATA_SIZE, GRAFANA_SELECTOR, labels } from "./objectNames";
+import type { PodPlacement } from "../kubernetesSettings";
+import { COMMON_LABELS, DEPLOYMENT_NAMES, GRAFANA_DATA_CLAIM, GRAFANA_SELECTOR, instanceLabel, labels, versionLabel } from "./objectNames";
 import { grafanaContainer, grafanaDataVolume, podSecurityContext } from "./podSpecs";
+import { monitoringPeer } from "./monitoring";
 import type { Container, Volume } from "./podSpecs";
 
 export interface ModeContext {
@@ -18,6 +20,22 @@ export interface ModeContext {
     secretName: pulumi.Output<string>;
     /** Options for every object: parent, and the renderYamlTo provider when set. */
     opts: pulumi.CustomResourceOptions;
+    /** Labels every object carries besides the common ones (`app.kubernetes.io/instance`). */
+    instanceLabels: Record<string, string>;
+}
+
+/** The context's extra labels for a given stack. */
+export function contextLabels(stack: string): Record<string, string> {
+    return instanceLabel(stack);
+}
+
+/** nodeSelector, tolerations, priorityClassName for a pod spec: only the ones configured. */
+export function podPlacementSpec(p: PodPlacement): PodPlacement {
+    return {
+        ...(p.nodeSelector ? { nodeSelector: { ...p.nodeSelector } } : {}),
+        ...(p.tolerations ? { tolerations: p.tolerations.map((t) => ({ ...t })) } : {}),
+        ...(p.priorityClassName ? { priorityClassName: p.priorityClassName } : {}),
+    };
 }
 
 export interface ModeResult {
@@ -36,10 +54,11 @@ export const AWAIT_TIMEOUTS: pulumi.CustomTimeouts = { create: "10m", update: "1
 /** Grafana's database (sidecar, separate): alert rules and contact points must survive a pod restart. */
 export function grafanaDataClaim(ctx: ModeContext): k8s.core.v1.PersistentVolumeClaim {
     return new k8s.core.v1.PersistentVolumeClaim(`${ctx.name}-grafana-data`, {
-        metadata: { name: GRAFANA_DATA_CLAIM, namespace: ctx.namespace, labels: { ...COMMON_LABELS } },
+        metadata: { name: GRAFANA_DATA_CLAIM, namespace: ctx.namespace, labels: { ...COMMON_LABELS, ...ctx.instanceLabels } },
         spec: {
             accessModes: ["ReadWriteOnce"],
-            resources: { requests: { storage: GRAFANA_DATA_SIZE } },
+            resources: { requests: { storage: ctx.settings.grafanaStorageSize } },
+            ...(ctx.settings.storageClass ? { storageClassName: ctx.settings.storageClass } : {}),
         },
     }, { ...ctx.opts, customTimeouts: AWAIT_TIMEOUTS });
 }
@@ -51,11 +70,17 @@ export function grafanaDataClaim(ctx: ModeContext): k8s.core.v1.PersistentVolume
  */
 export function grafanaPortOnlyPolicy(ctx: ModeContext, podSelector: Record<string, string>): k8s.networking.v1.NetworkPolicy {
     return new k8s.networking.v1.NetworkPolicy(`${ctx.name}-grafana-ingress`, {
-        metadata: { name: "grafana-ingress", namespace: ctx.namespace, labels: labels({}, "grafana") },
+        metadata: { name: "grafana-ingress", namespace: ctx.namespace, labels: labels({}, "grafana", ctx.instanceLabels) },
         spec: {
             podSelector: { matchLabels: podSelector },
             policyTypes: ["Ingress"],
-            ingress: [{ ports: [{ protocol: "TCP", port: ctx.wiring.grafana.containerPort }] }],
+            ingress: [
+                { ports: [{ protocol: "TCP", port: ctx.wiring.grafana.containerPort }] },
+                // With monitoring, Prometheus may also scrape the renderer's /metrics.
+                ...(ctx.settings.monitoringNamespace
+                    ? [{ from: [monitoringPeer(ctx.settings.monitoringNamespace)], ports: [{ protocol: "TCP", port: ctx.wiring.renderer.containerPort }] }]
+                    : []),
+            ],
         },
     }, ctx.opts);
 }
@@ -68,7 +93,7 @@ export function grafanaPortOnlyPolicy(ctx: ModeContext, podSelector: Record<stri
 export function grafanaDeployment(ctx: ModeContext, extra: { containers?: Container[]; volumes?: Volume[] } = {}): k8s.apps.v1.Deployment {
     const { settings, wiring } = ctx;
     const claim = grafanaDataClaim(ctx);
-    const podLabels = labels(GRAFANA_SELECTOR, "grafana");
+    const podLabels = labels(GRAFANA_SELECTOR, "grafana", { ...ctx.instanceLabels, ...versionLabel(settings.grafanaImage.tag) });
     return new k8s.apps.v1.Deployment(`${ctx.name}-grafana`, {
         metadata: { name: DEPLOYMENT_NAMES.grafana, namespace: ctx.namespace, labels: podLabels },
         spec: {
@@ -80,6 +105,7 @@ export function grafanaDeployment(ctx: ModeContext, extra: { containers?: Contai
                 spec: {
                     automountServiceAccountToken: false,
                     enableServiceLinks: false,
+                    ...podPlacementSpec(settings.podPlacement),
                     securityContext: podSecurityContext(wiring.grafana.runAsUser),
                     containers: [grafanaContainer(wiring.grafana, settings.grafanaImage.ref, ctx.secretName), ...(extra.containers ?? [])],
                     volumes: [grafanaDataVolume(claim.metadata.name), ...(extra.volumes ?? [])],

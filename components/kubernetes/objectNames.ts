@@ -50,6 +50,23 @@ export const RENDERER_SELECTOR = { "app.kubernetes.io/name": "grafana-image-rend
 /** Labels the grafana-operator (v4 and v5) puts on the Grafana pods it creates. */
 export const OPERATOR_POD_SELECTOR = { app: GRAFANA_CR_NAME } as const;
 
-export function labels(selector: Record<string, string>, component: string): Record<string, string> {
-    return { ...COMMON_LABELS, ...selector, "app.kubernetes.io/component": component };
+export function labels(selector: Record<string, string>, component: string, extra: Record<string, string> = {}): Record<string, string> {
+    return { ...COMMON_LABELS, ...extra, ...selector, "app.kubernetes.io/component": component };
+}
+
+/** A label value from free text: at most 63 of [A-Za-z0-9_.-], starting and ending alphanumeric. */
+function labelValue(text: string): string {
+    return text.replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
+}
+
+/** `app.kubernetes.io/instance`: the stack, so two stacks' objects can be told apart. Never in a selector. */
+export function instanceLabel(stack: string): Record<string, string> {
+    const v = labelValue(stack);
+    return v ? { "app.kubernetes.io/instance": v } : {};
+}
+
+/** `app.kubernetes.io/version`: the image tag, on workloads and their pods (never in a selector). */
+export function versionLabel(tag: string | undefined): Record<string, string> {
+    const v = labelValue(tag ?? "");
+    return v ? { "app.kubernetes.io/version": v } : {};
 }

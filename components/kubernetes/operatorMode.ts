@@ -13,7 +13,8 @@ import * as k8s from "@pulumi/kubernetes";
 import type { OperatorApiVersion } from "../config";
 import { parseImageRef } from "../images";
 import { Wiring, grafanaEnvName } from "../wiring";
-import { AWAIT_TIMEOUTS, ModeContext, ModeResult, grafanaPortOnlyPolicy } from "./modeCommon";
+import type { PodPlacement } from "../kubernetesSettings";
+import { AWAIT_TIMEOUTS, ModeContext, ModeResult, grafanaPortOnlyPolicy, podPlacementSpec } from "./modeCommon";
 import { COMMON_LABELS, CONTAINER_NAMES, GRAFANA_CR_NAME, GRAFANA_DATA_SIZE, OPERATOR_POD_SELECTOR } from "./objectNames";
 import {
     GRAFANA_DATA_VOLUME, PROBE_TIMING, adminUserFromSecret, grafanaSecurityContext, httpProbes, podSecurityContext,
@@ -21,8 +22,11 @@ import {
 } from "./podSpecs";
 
 export const OPERATOR_API: Record<OperatorApiVersion, { apiVersion: string; kind: "Grafana"; waitFor: string }> = {
-    // Operator v5 walks the instance through stages and ends at `complete` once Grafana answers.
-    v1beta1: { apiVersion: "grafana.integreatly.org/v1beta1", kind: "Grafana", waitFor: "jsonpath={.status.stage}=complete" },
+    // Operator v5 sets the GrafanaReady condition only after every stage succeeded, the last
+    // one logging in to Grafana, and removes it when a stage fails. `status.stage` is no
+    // signal: it is written before a stage runs and reads `complete` even when that stage
+    // failed (controllers/grafana_controller.go, Reconcile; complete_reconciler.go).
+    v1beta1: { apiVersion: "grafana.integreatly.org/v1beta1", kind: "Grafana", waitFor: "condition=GrafanaReady" },
     // Operator v4 sets `message: success` after a reconcile that found the Deployment ready
     // (and `phase: failing` with the error otherwise).
     v1alpha1: { apiVersion: "integreatly.org/v1alpha1", kind: "Grafana", waitFor: "jsonpath={.status.message}=success" },
@@ -39,11 +43,19 @@ export const V1ALPHA1_TYPED_INI: Readonly<Record<string, readonly string[]>> = {
     server: ["root_url"],
 };
 
+/** Grafana's writable /tmp under operator v4 (v5 mounts its own `grafana-tmp`). */
+const V1ALPHA1_GRAFANA_TMP = { name: "grafana-tmp", mountPath: "/tmp" } as const;
+
 export interface OperatorSpecArgs {
     wiring: Wiring;
     grafanaImage: string;
     rendererImage: string;
     secretName: pulumi.Input<string>;
+    /** Grafana's database volume: size (default GRAFANA_DATA_SIZE) and StorageClass (default: the cluster's). */
+    storageSize?: string;
+    storageClass?: string;
+    /** nodeSelector, tolerations, priorityClassName for the operator's Grafana pod. */
+    placement?: PodPlacement;
 }
 
 /** Grafana's secrets plus the admin user, all as secretKeyRefs (what the operator needs to log in, too). */
@@ -73,7 +85,11 @@ export function grafanaV1beta1Spec(a: OperatorSpecArgs) {
         config,
         // The operator creates the claim `<name>-pvc`; the volume below mounts it as Grafana's data.
         persistentVolumeClaim: {
-            spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: GRAFANA_DATA_SIZE } } },
+            spec: {
+                accessModes: ["ReadWriteOnce"],
+                resources: { requests: { storage: a.storageSize ?? GRAFANA_DATA_SIZE } },
+                ...(a.storageClass ? { storageClassName: a.storageClass } : {}),
+            },
         },
         deployment: {
             spec: {
@@ -81,6 +97,10 @@ export function grafanaV1beta1Spec(a: OperatorSpecArgs) {
                 strategy: { type: "Recreate" },
                 template: {
                     spec: {
+                        // Grafana and the renderer never call the Kubernetes API; no Service env either.
+                        automountServiceAccountToken: false,
+                        enableServiceLinks: false,
+                        ...podPlacementSpec(a.placement ?? {}),
                         securityContext: podSecurityContext(wiring.grafana.runAsUser),
                         volumes: [
                             { name: GRAFANA_DATA_VOLUME, persistentVolumeClaim: { claimName: `${GRAFANA_CR_NAME}-pvc` } },
@@ -93,7 +113,7 @@ export function grafanaV1beta1Spec(a: OperatorSpecArgs) {
                                 env: grafanaCredentialEnv(a),
                                 ...httpProbes(wiring.grafana),
                                 resources: wiring.grafana.resources,
-                                securityContext: grafanaSecurityContext(wiring.grafana),
+                                securityContext: grafanaSecurityContext(wiring.grafana, true),
                             },
                             rendererContainer(wiring.renderer, a.rendererImage, a.secretName),
                         ],
@@ -128,7 +148,7 @@ export function grafanaV1alpha1Spec(a: OperatorSpecArgs) {
         baseImage: a.grafanaImage,
         config,
         // The operator creates the claim `grafana-pvc` and mounts it as Grafana's data.
-        dataStorage: { accessModes: ["ReadWriteOnce"], size: GRAFANA_DATA_SIZE },
+        dataStorage: { accessModes: ["ReadWriteOnce"], size: a.storageSize ?? GRAFANA_DATA_SIZE, ...(a.storageClass ? { class: a.storageClass } : {}) },
         resources: wiring.grafana.resources,
         // No startup probe in v4: give the first start (database migrations) a minute before liveness counts.
         readinessProbeSpec: probe(PROBE_TIMING.readiness, 5),
@@ -137,10 +157,15 @@ export function grafanaV1alpha1Spec(a: OperatorSpecArgs) {
             replicas: 1,
             strategy: { type: "Recreate" },
             skipCreateAdminAccount: true,
+            ...podPlacementSpec(a.placement ?? {}),
             env: [...iniEnv, ...grafanaCredentialEnv(a)],
             securityContext: podSecurityContext(wiring.grafana.runAsUser),
-            containerSecurityContext: grafanaSecurityContext(wiring.grafana),
-            extraVolumes: rendererVolumes(),
+            // Read-only root as in v5; v4 mounts data, logs, plugins and provisioning itself
+            // (controllers/model/grafanaDeployment.go, v4.10.1) but no /tmp, so we add one.
+            // v4's spec.deployment has no automountServiceAccountToken / enableServiceLinks.
+            containerSecurityContext: grafanaSecurityContext(wiring.grafana, true),
+            extraVolumes: [...rendererVolumes(), { name: V1ALPHA1_GRAFANA_TMP.name, emptyDir: {} }],
+            extraVolumeMounts: [{ name: V1ALPHA1_GRAFANA_TMP.name, mountPath: V1ALPHA1_GRAFANA_TMP.mountPath }],
         },
         containers: [rendererContainer(wiring.renderer, a.rendererImage, a.secretName)],
     };
@@ -154,6 +179,9 @@ export function deployOperator(ctx: ModeContext): ModeResult {
         grafanaImage: settings.grafanaImage.ref,
         rendererImage: settings.rendererImage.ref,
         secretName: ctx.secretName,
+        storageSize: settings.grafanaStorageSize,
+        storageClass: settings.storageClass,
+        placement: settings.podPlacement,
     };
     const spec = settings.operatorApiVersion === "v1beta1" ? grafanaV1beta1Spec(specArgs) : grafanaV1alpha1Spec(specArgs);
 
@@ -163,7 +191,7 @@ export function deployOperator(ctx: ModeContext): ModeResult {
         metadata: {
             name: GRAFANA_CR_NAME,
             namespace: ctx.namespace,
-            labels: { ...COMMON_LABELS },
+            labels: { ...COMMON_LABELS, ...ctx.instanceLabels },
             // Pulumi waits until the operator reports the instance ready (never skipAwait).
             annotations: { "pulumi.com/waitFor": api.waitFor },
         },

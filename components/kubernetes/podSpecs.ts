@@ -90,9 +90,13 @@ export function podSecurityContext(fsGroup: number): PodSecurityContext {
 
 /** The renderer's writable places; its root filesystem is read-only. */
 export const RENDERER_VOLUMES = {
-    /** Chromium's profile and cache (XDG_CONFIG_HOME / XDG_CACHE_HOME point below it). */
+    /** Chromium's profiles and caches: v5 makes one directory per browser here, v3/v4 use XDG_* below it. */
     tmp: { name: "renderer-tmp", mountPath: "/tmp" },
-    /** Chromium renders through shared memory; the container runtime's 64 MB default crashes large panels. */
+    /**
+     * v3/v4 (Puppeteer) render through /dev/shm, and the runtime's 64 MB default crashes large
+     * panels. v5 starts Chromium with chromedp's default options, which include
+     * --disable-dev-shm-usage (chromedp allocate.go), so it writes that memory to /tmp instead.
+     */
     shm: { name: "renderer-shm", mountPath: "/dev/shm", sizeLimit: "256Mi" },
 } as const;
 
@@ -140,12 +144,14 @@ export function rendererContainer(plan: ContainerPlan, image: string, secretName
 }
 
 /**
- * Grafana's container security context. Its root filesystem stays writable: Grafana 12+
- * updates bundled plugins in place under /usr/share/grafana, which fails on a read-only
- * root (the operator's default is read-only; we override it to keep the modes alike).
+ * Grafana's container security context. In our own Deployments (sidecar, separate) the root
+ * filesystem stays writable: they mount only the data volume, and Grafana also writes logs
+ * and plugin sockets elsewhere. In operator mode it is read-only, as the operator's own
+ * default, which mounts emptyDirs at /var/log/grafana and /tmp for that (operator v5
+ * controllers/reconcilers/grafana/deployment_reconciler.go; v4 gets a /tmp volume from us).
  */
-export function grafanaSecurityContext(plan: ContainerPlan): SecurityContext {
-    return containerSecurityContext(plan, false);
+export function grafanaSecurityContext(plan: ContainerPlan, readOnlyRootFilesystem = false): SecurityContext {
+    return containerSecurityContext(plan, readOnlyRootFilesystem);
 }
 
 /** The Grafana container for our own Deployments (sidecar, separate): hardening and the data volume. */

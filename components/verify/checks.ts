@@ -5,7 +5,7 @@
 // Request budget on the happy path (the benchmarks count these): health 1, frontend
 // settings 1, dashboard 1, render 1, auth.test 1, conversations.list only for a `#name`,
 // getUploadURLExternal 1, upload POST 1, completeUploadExternal 1, files.info until shared.
-import { checkDashboardPanel, checkRendererAvailable, displayUrl, renderPanel, waitForGrafana, type RenderedImage } from "./grafanaChecks";
+import { checkDashboardPanel, checkRendererAvailable, displayUrl, renderPanel, waitForGrafana, type GrafanaWait, type RenderedImage } from "./grafanaChecks";
 import { describeFailure, isVerificationError, makeScrubber, verificationError, type MessageKey, type VerificationFailure } from "./messages";
 import {
     createSlackContext,
@@ -18,6 +18,7 @@ import {
     type SlackIdentity,
 } from "./slackChecks";
 import { resolveTiming, type VerifyTiming } from "./timing";
+import { ALERT_CHECK_TITLE, runAlertStage, type AlertPathResult } from "./alertPath";
 
 export type CheckId =
     | "grafana.health"
@@ -28,7 +29,8 @@ export type CheckId =
     | "slack.scopes"
     | "slack.channel"
     | "slack.upload"
-    | "slack.landed";
+    | "slack.landed"
+    | "alert.path";
 
 export const CHECK_TITLES: Record<CheckId, string> = {
     "grafana.health": "Grafana is up",
@@ -40,6 +42,7 @@ export const CHECK_TITLES: Record<CheckId, string> = {
     "slack.channel": "The channel resolves",
     "slack.upload": "The image uploads to the channel",
     "slack.landed": "The image landed in the channel",
+    "alert.path": ALERT_CHECK_TITLE,
 };
 
 export interface CheckResult {
@@ -76,6 +79,18 @@ export interface VerifyOptions {
     timing?: Partial<VerifyTiming>;
     /** Called as each check finishes (progress output). */
     onCheck?: (c: CheckResult) => void;
+    /** Fail the health check at once on an error waiting cannot fix (refused, unknown host, invalid URL); doctor's default. */
+    failFastOnConnectionError?: boolean;
+    /** Called before each pause while waiting for Grafana's health (progress output). */
+    onGrafanaWait?: (w: GrafanaWait) => void;
+    /** Called with the rendered PNG after a real render (doctor --out). */
+    onImage?: (png: Buffer) => void;
+    /** Alert-path stage (alertPath.ts): how long to wait for Grafana's own alert, in ms; 0 or unset skips it. */
+    alertTimeoutMs?: number;
+    /** UID of the alert rule to follow; without it, the rule annotated with the checked panel. */
+    alertRuleUid?: string;
+    /** One line per change of state while the alert-path stage waits. */
+    onAlertProgress?: (line: string) => void;
 }
 
 export interface VerificationReport {
@@ -98,13 +113,17 @@ export interface VerificationReport {
         messageTs?: string;
         polls?: number;
     };
+    /** The level proven: Grafana's own alert with its screenshot, the direct render+upload, or nothing. */
+    level?: "alert path" | "direct render+upload" | "nothing";
+    /** The alert-path stage's findings, when it ran. */
+    alertPath?: AlertPathResult;
 }
 
 export const DEFAULT_WIDTH = 1000;
 export const DEFAULT_HEIGHT = 500;
 
 /** Failure keys that leave the deployment standing: the post went out, only the proof is missing. */
-export const NON_FATAL_KEYS: MessageKey[] = ["verify_scope_missing", "verify_scope_refused", "verify_not_in_channel"];
+export const NON_FATAL_KEYS: MessageKey[] = ["verify_scope_missing", "verify_scope_refused", "verify_not_in_channel", "alert_read_scope_missing", "alert_notified_earlier"];
 
 function failureOf(e: unknown): VerificationFailure {
     if (isVerificationError(e)) return e.failure;
@@ -113,7 +132,7 @@ function failureOf(e: unknown): VerificationFailure {
     return describeFailure("unexpected_error", { detail: msg });
 }
 
-export async function runVerification(options: VerifyOptions): Promise<VerificationReport> {
+async function runDirectVerification(options: VerifyOptions): Promise<VerificationReport> {
     const timing = resolveTiming(options.timing);
     const scrub = makeScrubber([options.slackToken, options.grafanaAuth]);
     const checks: CheckResult[] = [];
@@ -143,7 +162,7 @@ export async function runVerification(options: VerifyOptions): Promise<Verificat
     let image: RenderedImage | undefined;
     let grafanaUp = false;
     try {
-        const health = await waitForGrafana(grafana, timing);
+        const health = await waitForGrafana(grafana, timing, { failFast: options.failFastOnConnectionError, onWait: options.onGrafanaWait });
         grafanaUp = true;
         report.grafana = { version: health.version, healthAttempts: health.attempts };
         pass("grafana.health", `${url}/api/health answered 200${health.version ? ` (Grafana ${health.version})` : ""} after ${health.attempts} attempt${health.attempts === 1 ? "" : "s"}`);
@@ -188,6 +207,7 @@ export async function runVerification(options: VerifyOptions): Promise<Verificat
             );
             report.image = { width: image.width, height: image.height, bytes: image.bytes, renderMs: image.renderMs };
             pass("grafana.render", `panel ${options.panelId} of dashboard ${options.dashboardUid}: a ${image.width}x${image.height} PNG, ${image.bytes} bytes, in ${image.renderMs} ms`);
+            options.onImage?.(image.png);
         } catch (e) {
             fail("grafana.render", e);
         }
@@ -318,6 +338,15 @@ export async function runVerification(options: VerifyOptions): Promise<Verificat
         report.verifiedHow = `not verified: ${failureOf(e).what}`;
     }
     return finish(report, scrub);
+}
+
+/**
+ * The verification: the direct checks, then (with `alertTimeoutMs`) the alert-path stage,
+ * which waits for Grafana's own notification of the rule and finds it in Slack.
+ */
+export async function runVerification(options: VerifyOptions): Promise<VerificationReport> {
+    const report = await runDirectVerification(options);
+    return runAlertStage(report, options);
 }
 
 function finish(report: VerificationReport, scrub: (s: string) => string): VerificationReport {

@@ -92,8 +92,50 @@ export interface GrafanaHealth {
     attempts: number;
 }
 
+/** One wait between health attempts, for progress output. */
+export interface GrafanaWait {
+    attempt: number;
+    /** How the attempt ended, e.g. "HTTP 503" or "connection refused". */
+    last: string;
+    /** The pause before the next attempt, and what is left of the health timeout. */
+    waitMs: number;
+    remainingMs: number;
+}
+
+export interface WaitForGrafanaHooks {
+    /** Fail at the first error that waiting cannot fix (see `permanentConnectionError`) instead of retrying. */
+    failFast?: boolean;
+    /** Called before each pause between attempts. */
+    onWait?: (w: GrafanaWait) => void;
+}
+
+/**
+ * Why a failed fetch cannot succeed by retrying, in words, or undefined when it might:
+ * an invalid URL, a port fetch refuses to use (the Fetch standard's "bad port" list, e.g.
+ * 6000), a refused connection, a host name that does not resolve. (A refused connection
+ * is only "permanent" for someone checking a running Grafana, hence `failFast` is opt-in.)
+ */
+export function permanentConnectionError(e: unknown, url: string): string | undefined {
+    const err = e as { message?: string; cause?: { code?: string; message?: string } };
+    let host = url;
+    let port = "";
+    try {
+        const u = new URL(url);
+        host = u.hostname;
+        port = u.port || (u.protocol === "https:" ? "443" : "80");
+    } catch {
+        return `${displayUrl(url)} is not a valid URL`;
+    }
+    const code = err?.cause?.code;
+    if (code === "ERR_INVALID_URL") return `${displayUrl(url)} is not a valid URL`;
+    if (err?.cause?.message === "bad port") return `fetch refuses to connect to port ${port} (a port browsers block, on the Fetch standard's bad-port list); use another port`;
+    if (code === "ECONNREFUSED") return `the connection to ${host}:${port} was refused: nothing listens there (Grafana is not running, or the port is not published or forwarded)`;
+    if (code === "ENOTFOUND") return `the host name ${host} does not resolve (DNS): a typo, or a name only known inside Docker or the cluster`;
+    return undefined;
+}
+
 /** Polls /api/health with capped exponential backoff until 200 or `healthTimeoutMs` passes. */
-export async function waitForGrafana(target: GrafanaTarget, timing: VerifyTiming): Promise<GrafanaHealth> {
+export async function waitForGrafana(target: GrafanaTarget, timing: VerifyTiming, hooks: WaitForGrafanaHooks = {}): Promise<GrafanaHealth> {
     const deadline = Date.now() + timing.healthTimeoutMs;
     // Every attempt gets at least this long, so the last one before the deadline is a
     // real try (and its failure a meaningful "last" reason), not a 1 ms timeout.
@@ -120,6 +162,8 @@ export async function waitForGrafana(target: GrafanaTarget, timing: VerifyTiming
             const msg = grafanaMessage(r);
             last = `HTTP ${r.status}${msg ? ` ${msg}` : ""}`;
         } catch (e) {
+            const permanent = hooks.failFast ? permanentConnectionError(e, target.url) : undefined;
+            if (permanent) throw verificationError("grafana_connection", { url: displayUrl(target.url), reason: permanent });
             last = describeFetchError(e, perRequest);
         }
         const remaining = deadline - Date.now();
@@ -130,6 +174,7 @@ export async function waitForGrafana(target: GrafanaTarget, timing: VerifyTiming
                 last: `${attempts} attempt${attempts === 1 ? "" : "s"}, last: ${last}`,
             });
         }
+        hooks.onWait?.({ attempt: attempts, last, waitMs: Math.min(interval, remaining - reserve), remainingMs: remaining });
         await sleep(Math.min(interval, remaining - reserve));
         interval = Math.min(interval * 2, Math.max(1, timing.healthMaxIntervalMs));
     }

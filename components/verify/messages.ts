@@ -24,6 +24,11 @@ export const MESSAGES = {
         why: "{url}/api/health gave no healthy answer within {seconds}s ({last})",
         next: "start Grafana or fix the address: grafanaUrl / --grafana-url must be reachable from this machine (a published port for Docker, a port-forward or Ingress for Kubernetes); if Grafana is only slow to start, raise the health timeout",
     },
+    grafana_connection: {
+        what: "Grafana cannot be reached at {url}",
+        why: "{reason}; waiting would not change that, so it was not retried",
+        next: "fix the address or start Grafana: grafanaUrl / --grafana-url must be where this machine reaches Grafana (Docker: the published port, see docker ps; Kubernetes: a running port-forward, or the LoadBalancer / NodePort address), then run the check again",
+    },
     grafana_auth: {
         what: "Grafana rejected the credentials for {url}",
         why: "{endpoint} answered HTTP {status}: the user:password in grafanaAuth is wrong or that user may not do this",
@@ -177,6 +182,57 @@ export const MESSAGES = {
         what: "Could not delete the test file {fileId} from Slack",
         why: "files.delete returned {error}",
         next: "if Slack is having trouble, run the command again later; otherwise delete the test message by hand in Slack, and to stop cleaning up set cleanupTestMessage to false and run `pulumi up` before destroying",
+    },
+    // --- the alert path: Grafana's own alert, with its screenshot, in Slack -------------
+    alert_rule_missing: {
+        what: "No alert rule points at panel {panelId} of dashboard {dashboardUid}",
+        why: "{detail}",
+        next: "Grafana screenshots only rules annotated with __dashboardUid__ and __panelId__: in a stack, run `pulumi up` so the demo rule exists; for your own rule, set both annotations (Alerting > Alert rules > edit > Link dashboard and panel) or check the panel given to the verification",
+    },
+    alert_rule_error: {
+        what: "Alert {rule} cannot be evaluated",
+        why: "Grafana reports health error: {lastError}",
+        next: "fix what the error names (the rule's query, its data source, or the expression), in Alerting > Alert rules > {rule}; the alert fires, and reaches Slack, only once an evaluation succeeds",
+    },
+    alert_rule_nodata: {
+        what: "Alert {rule} gets no data",
+        why: "Grafana reports health nodata{detail}: its query returns no series, so it cannot fire",
+        next: "check that the rule's data source answers (Explore with the rule's query) and that the query's time range holds data; the demo rule uses the TestData data source, which always has data",
+    },
+    alert_not_firing: {
+        what: "Alert {rule} did not fire within {seconds}s",
+        why: "Grafana reports it {state} (last evaluated {lastEvaluation})",
+        next: "the demo rule is pending for 1m and fires about 1-2 minutes after it is created: raise verifyAlertTimeout (or doctor --alert-timeout) and run again; for your own rule, check its condition and pending period",
+    },
+    alert_not_delivered: {
+        what: "Grafana could not deliver the alert for {rule} to Slack",
+        why: "contact point {contactPoint} failed its last attempt at {at}: {error}",
+        next: "fix what Slack's error names in the contact point (Alerting > Contact points > {contactPoint}): the token (xoxb-, scopes chat:write and files:write), the recipient channel, the bot's membership (/invite @<app name>); Grafana tries again at the next group interval",
+    },
+    alert_not_routed: {
+        what: "The alert for {rule} never reached Slack",
+        why: "it has fired since {activeAt}, but within {seconds}s {detail}",
+        next: "routing does not reach this contact point: check the rule's notification settings (Alerting > Alert rules > edit > Configure notifications: contact point) or the notification policy's matchers; if Grafana is only slow to send (group wait), raise verifyAlertTimeout or doctor --alert-timeout",
+    },
+    alert_notified_earlier: {
+        what: "Grafana notified contact point {contactPoint} about {rule} before this check began",
+        why: "its last delivery was at {at}, for the alert firing since {activeAt}; Grafana sends that alert again only after the policy's repeat interval, so no new message can be waited for",
+        next: "to prove the alert path now, pause and resume the rule (Alerting > Alert rules > {rule} > Pause evaluation, then Resume) and run `npm run doctor -- --alert`; the direct render and upload were checked",
+    },
+    alert_no_image: {
+        what: "Grafana's alert for {rule} reached {channel} without a screenshot",
+        why: "message {ts} has no PNG in it or in its thread; Grafana logs a failed screenshot or upload (\"Failed to upload image\", logger=ngalert.image) and still reports the notification as sent",
+        next: "(1) Grafana must reach its renderer (GF_RENDERING_SERVER_URL, the same as for the direct render); (2) GF_UNIFIED_ALERTING_SCREENSHOTS_CAPTURE=true, with GF_UNIFIED_ALERTING_SCREENSHOTS_CAPTURE_TIMEOUT above the render time (default 10s); (3) the rule's __dashboardUid__ and __panelId__ annotations must name a panel that exists; (4) the contact point's token needs files:write. Grafana's log names the step that failed",
+    },
+    alert_message_missing: {
+        what: "Grafana reports delivering the alert for {rule}, but {channel} shows no such message",
+        why: "contact point {contactPoint} delivered at {at} without error, yet no bot message linking to the rule was posted there since this check began",
+        next: "the contact point posts elsewhere: make its recipient the channel the verification reads ({channel}), with a token of the same workspace; then run again",
+    },
+    alert_read_scope_missing: {
+        what: "Cannot read {channel} to find Grafana's alert",
+        why: "the token lacks {needed} (conversations.history and conversations.replies); granted: {provided}",
+        next: "add {needed} under OAuth & Permissions > Bot Token Scopes (it is in slack-app-manifest.yaml), reinstall the app and use the new token; or set verifyAlertTimeout to 0 to skip this stage; until then verified stays false",
     },
     // --- anything else ----------------------------------------------------------------
     unexpected_error: {

@@ -36,6 +36,28 @@ export interface SlackImageVerificationArgs {
     cleanupTestMessage?: pulumi.Input<boolean | undefined>;
     /** Waits, timeouts and retry bounds (see VerifyTiming); the defaults suit a real deployment. Changing them posts nothing. */
     timing?: pulumi.Input<Partial<VerifyTiming> | undefined>;
+    /** Seconds to wait for Grafana's own alert of the rule, with its screenshot, in the channel (needs channels:history / groups:history); 0 or unset skips that stage. */
+    verifyAlertTimeout?: pulumi.Input<number | undefined>;
+    /** UID of the alert rule to follow; without it, the rule annotated with the checked panel. Bookkeeping: a change alone posts nothing. */
+    alertRuleUid?: pulumi.Input<string | undefined>;
+}
+
+/** `alertPath` output: Grafana's own alert for the rule, found in Slack (or where it stopped). */
+export interface AlertPathOutput {
+    status: "pass" | "fail";
+    ruleUid?: string;
+    ruleName?: string;
+    ruleState?: string;
+    ruleHealth?: string;
+    contactPoint?: string;
+    messageTs?: string;
+    permalink?: string;
+    screenshotFileId?: string;
+    screenshotBytes?: number;
+    secondsFromRuleCreation?: number;
+    waitedSeconds: number;
+    how: string;
+    failureKey?: string;
 }
 
 export interface VerificationCheckOutput {
@@ -71,6 +93,10 @@ export class SlackImageVerification extends pulumi.dynamic.Resource {
     declare public readonly checks: pulumi.Output<VerificationCheckOutput[]>;
     /** When the check ran (ISO 8601). */
     declare public readonly checkedAt: pulumi.Output<string>;
+    /** The alert-path stage's result, when it ran (verifyAlertTimeout > 0). */
+    declare public readonly alertPath: pulumi.Output<AlertPathOutput | undefined>;
+    /** The level proven and how: "alert path: ...", "direct render+upload: ..." or "nothing: ...". */
+    declare public readonly how: pulumi.Output<string>;
 
     constructor(name: string, args: SlackImageVerificationArgs, opts?: pulumi.CustomResourceOptions) {
         const props: Record<string, unknown> = {
@@ -92,6 +118,8 @@ export class SlackImageVerification extends pulumi.dynamic.Resource {
             messageTs: undefined,
             checks: undefined,
             checkedAt: undefined,
+            alertPath: undefined,
+            how: undefined,
         };
         super(
             verificationProvider,

@@ -37,6 +37,11 @@ export interface VerifyTiming {
     /** First pause between share checks; grows by half after each one up to `shareMaxIntervalMs`. */
     shareIntervalMs: number;
     shareMaxIntervalMs: number;
+    /** Alert-path stage: first pause between looks at the rule; grows by half up to `alertMaxIntervalMs`. */
+    alertIntervalMs: number;
+    alertMaxIntervalMs: number;
+    /** After Grafana reports its delivery: how long Slack may take to show the message and its screenshot. */
+    alertImageGraceMs: number;
 }
 
 export const DEFAULT_TIMING: VerifyTiming = {
@@ -55,6 +60,9 @@ export const DEFAULT_TIMING: VerifyTiming = {
     shareTimeoutMs: 60_000,
     shareIntervalMs: 1_000,
     shareMaxIntervalMs: 8_000,
+    alertIntervalMs: 5_000,
+    alertMaxIntervalMs: 20_000,
+    alertImageGraceMs: 30_000,
 };
 
 /** Merges overrides onto the defaults; rejects values that would make a loop unbounded. */

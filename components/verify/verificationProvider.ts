@@ -34,7 +34,10 @@ export const RECHECK_KEYS = [
 ] as const;
 
 /** Inputs stored for bookkeeping only: a change updates the state, nothing is posted. */
-export const BOOKKEEPING_KEYS = ["stackName", "cleanupTestMessage", "timing"] as const;
+// The alert-path inputs too: turning the stage on or off, or a state written before it
+// existed, re-posts nothing (change verifyTrigger for a fresh proof). The rule UID changes
+// only with the stack, and so with dashboardUid, which re-checks anyway.
+export const BOOKKEEPING_KEYS = ["stackName", "cleanupTestMessage", "timing", "verifyAlertTimeout", "alertRuleUid"] as const;
 
 /** The outputs the resource exposes (besides the echoed inputs). */
 export const RESULT_KEYS = [
@@ -52,6 +55,8 @@ export const RESULT_KEYS = [
     "messageTs",
     "checks",
     "checkedAt",
+    "alertPath",
+    "how",
 ] as const;
 
 export interface ProviderInputs {
@@ -70,6 +75,10 @@ export interface ProviderInputs {
     verifyTrigger: string;
     cleanupTestMessage: boolean;
     timing?: Partial<VerifyTiming>;
+    /** Seconds to wait for Grafana's own alert in Slack (alert-path stage); 0 skips it. */
+    verifyAlertTimeout?: number;
+    /** UID of the alert rule the stage follows. */
+    alertRuleUid?: string;
 }
 
 function isUnknown(v: unknown): boolean {
@@ -163,6 +172,15 @@ export function validateInputs(news: Record<string, any>): { inputs: Record<stri
     const trigger = news.verifyTrigger;
     if (trigger === undefined || trigger === null) inputs.verifyTrigger = "";
     else if (!isUnknown(trigger) && typeof trigger !== "string") fail("verifyTrigger", "verifyTrigger must be a string; change it to any new value to force a re-check");
+    const alertTimeout = news.verifyAlertTimeout;
+    if (alertTimeout === undefined || alertTimeout === null) inputs.verifyAlertTimeout = 0;
+    else if (!isUnknown(alertTimeout) && (typeof alertTimeout !== "number" || !Number.isInteger(alertTimeout) || alertTimeout < 0 || alertTimeout > 3600)) {
+        fail("verifyAlertTimeout", "verifyAlertTimeout must be a whole number of seconds from 0 (skip the alert-path stage) to 3600");
+    }
+    const ruleUid = str("alertRuleUid");
+    if (ruleUid === undefined || ruleUid === null || ruleUid === "") delete inputs.alertRuleUid;
+    else if (!isUnknown(ruleUid) && (typeof ruleUid !== "string" || !/^[A-Za-z0-9._-]{1,40}$/.test(ruleUid))) fail("alertRuleUid", "alertRuleUid must be a Grafana alert rule UID: 1-40 letters, digits, '.', '_' or '-'");
+    else inputs.alertRuleUid = ruleUid;
     const cleanup = news.cleanupTestMessage;
     if (cleanup === undefined || cleanup === null) inputs.cleanupTestMessage = false;
     else if (!isUnknown(cleanup) && typeof cleanup !== "boolean") fail("cleanupTestMessage", "cleanupTestMessage must be true or false");
@@ -198,7 +216,29 @@ export function optionsFromInputs(inputs: ProviderInputs): VerifyOptions {
         slackApiUrl: inputs.slackApiUrl || undefined,
         stackName: inputs.stackName,
         timing: inputs.timing,
+        alertTimeoutMs: (Number(inputs.verifyAlertTimeout) || 0) * 1000,
+        alertRuleUid: inputs.alertRuleUid || undefined,
+        onAlertProgress: logProgress,
     };
+}
+
+/**
+ * Progress of the alert-path stage during `pulumi up` (the lines are already scrubbed):
+ * pulumi.log.info when this process has an engine to log to; otherwise stderr, which the
+ * engine keeps with the provider's output (without an engine, log.info would write to
+ * stdout, the provider host's channel to the engine).
+ */
+function logProgress(line: string): void {
+    try {
+        const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+        if (process.env.PULUMI_NODEJS_ENGINE || (pulumi.runtime as { hasEngine?: () => boolean }).hasEngine?.()) {
+            void Promise.resolve(pulumi.log.info(line)).catch(() => undefined);
+            return;
+        }
+    } catch {
+        // fall through to stderr
+    }
+    process.stderr.write(`${line}\n`);
 }
 
 /** Inputs kept in the state so `diff` can compare them; no secret among them. */
@@ -217,6 +257,8 @@ function echoInputs(inputs: ProviderInputs): Record<string, unknown> {
         verifyTrigger: inputs.verifyTrigger ?? "",
         cleanupTestMessage: inputs.cleanupTestMessage === true,
         timing: inputs.timing,
+        verifyAlertTimeout: Number(inputs.verifyAlertTimeout) || 0,
+        alertRuleUid: inputs.alertRuleUid,
         slackTokenFingerprint: tokenFingerprint(inputs.slackToken),
         // Kept only when asked to clean up, because `delete` receives nothing but the
         // state. Same name as the secret input, and listed in additionalSecretOutputs,
@@ -241,6 +283,34 @@ export function resultOutputs(report: VerificationReport): Record<string, unknow
         messageTs: report.slack?.messageTs,
         checks: report.checks.map((c) => compact({ id: c.id, status: c.status, finding: c.finding, key: c.key })),
         checkedAt: new Date().toISOString(),
+        alertPath: report.alertPath ? alertPathOutput(report.alertPath) : undefined,
+        how: levelHow(report),
+    });
+}
+
+/** `verification.how`: the level proven first ("alert path", "direct render+upload", "nothing"), then how. */
+function levelHow(report: VerificationReport): string {
+    const level = report.level ?? (report.verified ? "direct render+upload" : "nothing");
+    return report.verifiedHow.startsWith(`${level}:`) ? report.verifiedHow : `${level}: ${report.verifiedHow}`;
+}
+
+/** `verification.alertPath`: the rule, its state, the message, the screenshot, the timing. */
+function alertPathOutput(a: NonNullable<VerificationReport["alertPath"]>): Record<string, unknown> {
+    return compact({
+        status: a.status,
+        ruleUid: a.ruleUid,
+        ruleName: a.ruleName,
+        ruleState: a.ruleState,
+        ruleHealth: a.ruleHealth,
+        contactPoint: a.contactPoint,
+        messageTs: a.messageTs,
+        permalink: a.permalink,
+        screenshotFileId: a.screenshotFileId,
+        screenshotBytes: a.screenshotBytes,
+        secondsFromRuleCreation: a.secondsFromRuleCreation,
+        waitedSeconds: a.waitedSeconds,
+        how: a.how,
+        failureKey: a.failure?.key,
     });
 }
 

@@ -27,6 +27,15 @@
 import type * as http from "node:http";
 import { FaultBook, readBody, sleep, startServer, type FaultRule, type StartedServer } from "./faults";
 import { makePng } from "./png";
+import { FakeAlerting, type FakeAlertingOptions } from "./fakeAlerting";
+
+/** Alerting endpoints (fakeAlerting.ts), by path. */
+function alertingEndpoint(pathname: string): string | undefined {
+    if (pathname === "/api/prometheus/grafana/api/v1/rules") return "rules";
+    if (pathname === "/api/alertmanager/grafana/config/api/v1/receivers") return "receivers";
+    if (pathname.startsWith("/api/v1/provisioning/alert-rules/")) return "provisioning";
+    return undefined;
+}
 
 export interface FakeGrafanaOptions {
     /** Admin user and password accepted with Basic auth. */
@@ -61,6 +70,8 @@ export interface FakeGrafanaOptions {
     rendererViewport?: { minWidth: number; minHeight: number; maxWidth: number; maxHeight: number } | null;
     faults?: FaultRule[];
     latencyMs?: number;
+    /** Grafana's alerting and its Slack notifier (the alert-path stage); without it those endpoints answer 404. */
+    alerting?: FakeAlertingOptions;
 }
 
 export type FakePanel = number | { row: number; panels: number[] };
@@ -104,11 +115,13 @@ export interface RenderCall {
 export class FakeGrafana {
     readonly faults = new FaultBook();
     readonly renders: RenderCall[] = [];
-    opts: Required<Omit<FakeGrafanaOptions, "faults" | "latencyMs" | "dashboards" | "rendererViewport">> & {
+    opts: Required<Omit<FakeGrafanaOptions, "faults" | "latencyMs" | "dashboards" | "rendererViewport" | "alerting">> & {
         dashboards?: Record<string, FakePanel[]>;
         rendererViewport: FakeGrafanaOptions["rendererViewport"];
     };
     private started?: StartedServer;
+    /** The alert rule and Slack notifier, when `alerting` was given. */
+    readonly alerting?: FakeAlerting;
 
     constructor(options: FakeGrafanaOptions = {}) {
         this.opts = {
@@ -122,6 +135,7 @@ export class FakeGrafana {
             dashboards: options.dashboards,
             rendererViewport: options.rendererViewport,
         };
+        if (options.alerting) this.alerting = new FakeAlerting(options.alerting, () => this.url, this.opts.version);
         if (options.faults) this.faults.inject(...options.faults);
         this.faults.latencyMs = options.latencyMs ?? 0;
     }
@@ -144,6 +158,7 @@ export class FakeGrafana {
     }
 
     close(): Promise<void> {
+        this.alerting?.stop();
         return this.started?.close() ?? Promise.resolve();
     }
 
@@ -158,8 +173,8 @@ export class FakeGrafana {
         const started = Date.now();
         await readBody(req);
         const url = new URL(req.url ?? "/", "http://fake");
-        const endpoint =
-            url.pathname === "/api/health" ? "health" : url.pathname === "/api/frontend/settings" ? "settings" : url.pathname.startsWith("/render/") ? "render" : "other";
+        const endpoint = alertingEndpoint(url.pathname) ??
+            (url.pathname === "/api/health" ? "health" : url.pathname === "/api/frontend/settings" ? "settings" : url.pathname.startsWith("/render/") ? "render" : "other");
         const dashboardPath = /^\/api\/dashboards\/uid\/([^/]+)$/.exec(url.pathname);
         const entry = { seq: this.faults.log.length + 1, endpoint: dashboardPath ? "dashboard" : endpoint, httpMethod: req.method ?? "GET", path: url.pathname, status: 0, at: started, durationMs: 0 } as {
             seq: number; endpoint: string; httpMethod: string; path: string; status: number; fault?: string; at: number; durationMs: number;
@@ -201,7 +216,12 @@ export class FakeGrafana {
         if (endpoint === "health") {
             return send(200, { commit: "fake", database: "ok", version: this.opts.version });
         }
-        if (endpoint === "other" && !dashboardPath) return send(404, { message: "Not found" });
+        if (this.alerting && ["rules", "receivers", "provisioning"].includes(endpoint)) {
+            if (!this.authorized(req)) return send(401, { message: "Invalid username or password", messageId: "password-auth.failed", statusCode: 401 });
+            const answer = this.alerting.answer(endpoint, url);
+            return send(answer.status, answer.body);
+        }
+        if ((endpoint === "other" && !dashboardPath) || alertingEndpoint(url.pathname)) return send(404, { message: "Not found" });
         if (!this.authorized(req)) {
             // Grafana's answer to an API call with wrong Basic credentials.
             return send(401, { message: "Invalid username or password", messageId: "password-auth.failed", statusCode: 401 });

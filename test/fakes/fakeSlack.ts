@@ -36,6 +36,12 @@ export interface FakeSlackOptions {
     sendScopesHeader?: boolean;
     faults?: FaultRule[];
     latencyMs?: number;
+    /**
+     * conversations.replies answers this error to bot tokens on channels, as its method page
+     * says may happen ("bot user tokens ... lack sufficient permissions to use this method on
+     * public and private channels", docs.slack.dev/reference/methods/conversations.replies).
+     */
+    repliesRefused?: string;
 }
 
 export interface FakeFile {
@@ -47,6 +53,8 @@ export interface FakeFile {
     channelId?: string;
     initialComment?: string;
     ts?: string;
+    /** Set when completed into a thread (`thread_ts`). */
+    threadTs?: string;
     polls: number;
     deleted: boolean;
     /** How many files.completeUploadExternal calls named this file. */
@@ -57,6 +65,33 @@ export const GOOD_TOKEN = "xoxb-fake-good-0123456789-abcdefghijklmnop";
 export const ALL_SCOPES = ["chat:write", "files:write", "files:read", "channels:read", "groups:read", "channels:history", "groups:history"];
 
 type Params = Record<string, string>;
+
+export interface FakeMessage {
+    ts: string;
+    channel: string;
+    text: string;
+    attachments: any[];
+    threadTs?: string;
+    userId: string;
+}
+
+/** `oldest` / `latest` bounds of history and replies (exclusive unless `inclusive`). */
+function inRange(ts: string, p: Params): boolean {
+    const t = Number(ts);
+    const inclusive = p.inclusive === "true" || p.inclusive === "1";
+    if (p.oldest && (inclusive ? t < Number(p.oldest) : t <= Number(p.oldest))) return false;
+    if (p.latest && (inclusive ? t > Number(p.latest) : t >= Number(p.latest))) return false;
+    return true;
+}
+
+/** Cursor pagination as Slack does it: `limit` items, `has_more`, `response_metadata.next_cursor`. */
+function page<T>(items: T[], p: Params): { messages: T[]; has_more: boolean; response_metadata: { next_cursor: string } } {
+    const limit = Math.max(1, Math.min(Number(p.limit ?? 100) || 100, 999));
+    const offset = p.cursor ? Number(Buffer.from(p.cursor, "base64").toString("utf8").replace(/^offset:/, "")) : 0;
+    const slice = items.slice(offset, offset + limit);
+    const more = offset + limit < items.length;
+    return { messages: slice, has_more: more, response_metadata: { next_cursor: more ? Buffer.from(`offset:${offset + limit}`).toString("base64") : "" } };
+}
 
 class SlackError extends Error {
     constructor(readonly code: string, readonly extra: Record<string, unknown> = {}) {
@@ -81,9 +116,12 @@ export class FakeSlack {
     shareAfterPolls: number;
     channelsPageSize: number;
     sendScopesHeader: boolean;
+    repliesRefused?: string;
     private started?: StartedServer;
     private nextId = 1;
     private tsCounter = 0;
+    /** Messages posted with chat.postMessage (Grafana's alert notifications). */
+    readonly messages: FakeMessage[] = [];
 
     constructor(options: FakeSlackOptions = {}) {
         this.tokens = options.tokens ?? { [GOOD_TOKEN]: { scopes: [...ALL_SCOPES] } };
@@ -91,6 +129,7 @@ export class FakeSlack {
         this.shareAfterPolls = options.shareAfterPolls ?? 0;
         this.channelsPageSize = options.channelsPageSize ?? 1000;
         this.sendScopesHeader = options.sendScopesHeader ?? true;
+        this.repliesRefused = options.repliesRefused;
         if (options.faults) this.faults.inject(...options.faults);
         this.faults.latencyMs = options.latencyMs ?? 0;
     }
@@ -163,7 +202,10 @@ export class FakeSlack {
 
         if (isUpload) return this.handleUpload(url, req, body, send);
 
-        const params = parseParams(req, body);
+        // Slack takes arguments in the query string too; Grafana's notifier sends
+        // files.getUploadURLExternal as a GET with `?filename=&length=`
+        // (grafana/alerting receivers/slack/v1/slack.go getUploadURL).
+        const params = { ...Object.fromEntries(url.searchParams), ...parseParams(req, body) };
         const token = bearer(req) ?? params.token;
         try {
             if (!token) throw new SlackError("not_authed");
@@ -255,7 +297,7 @@ export class FakeSlack {
                     if (!ch) throw new SlackError("channel_not_found");
                     if (ch.isMember === false) throw new SlackError("not_in_channel");
                 }
-                const ts = `${1700000000 + ++this.tsCounter}.000100`;
+                const ts = this.nextTs();
                 for (const { file, title } of files) {
                     // Slack does not document a second completion of the same file; the fake
                     // takes the worst case, a second post, and counts completions so tests can
@@ -266,6 +308,8 @@ export class FakeSlack {
                         file.channelId = p.channel_id;
                         file.initialComment = p.initial_comment;
                         file.ts = ts;
+                        // Shared as a reply in that thread (Grafana posts its screenshot this way).
+                        if (p.thread_ts) file.threadTs = p.thread_ts;
                     }
                 }
                 // Like Slack: only id and title; sharing completes later.
@@ -283,11 +327,77 @@ export class FakeSlack {
                 const needed = ch.isPrivate ? "groups:history" : "channels:history";
                 if (!tok.scopes.includes(needed)) throw new SlackError("missing_scope", { needed, provided: tok.scopes.join(",") });
                 if (ch.isMember === false) throw new SlackError("not_in_channel");
-                const messages = [...this.files.values()]
-                    .filter((f) => f.channelId === ch.id && !f.deleted && this.look(f))
-                    .map((f) => ({ type: "message", ts: f.ts, text: f.initialComment ?? "", files: [this.fileObject(f, true)] }))
-                    .reverse();
-                return { messages, has_more: false };
+                // Only top-level messages: thread replies appear in conversations.replies
+                // (https://docs.slack.dev/reference/methods/conversations.history).
+                const fileMessages = [...this.files.values()]
+                    .filter((f) => f.channelId === ch.id && !f.deleted && !f.threadTs && this.look(f))
+                    .map((f) => ({ type: "message", ts: f.ts as string, text: f.initialComment ?? "", files: [this.fileObject(f, true)] }));
+                const chatMessages = this.messages.filter((m) => m.channel === ch.id && !m.threadTs).map((m) => this.messageObject(m));
+                const all = [...fileMessages, ...chatMessages].filter((m) => inRange(m.ts, p)).sort((a, b) => Number(b.ts) - Number(a.ts));
+                return page(all, p);
+            }
+            case "chat.postMessage": {
+                // https://docs.slack.dev/reference/methods/chat.postMessage: chat:write; the
+                // channel as an ID or a name; answers the channel's ID and the message ts.
+                // Grafana's Slack notifier sends JSON {channel, attachments[{title, title_link,
+                // text, fallback, footer, ...}]} (grafana/alerting receivers/slack/v1/slack.go).
+                if (!tok.scopes.includes("chat:write")) throw new SlackError("missing_scope", { needed: "chat:write", provided: tok.scopes.join(",") });
+                const name = (p.channel ?? "").replace(/^#/, "");
+                const ch = this.channels.find((c) => c.id === p.channel || c.name === name);
+                if (!ch) throw new SlackError("channel_not_found");
+                if (ch.isMember === false) throw new SlackError("not_in_channel");
+                let attachments: any[] = [];
+                try {
+                    attachments = p.attachments ? JSON.parse(p.attachments) : [];
+                } catch {
+                    throw new SlackError("invalid_attachments");
+                }
+                if (!p.text && attachments.length === 0 && !p.blocks) throw new SlackError("no_text");
+                const msg: FakeMessage = { ts: this.nextTs(), channel: ch.id, text: p.text ?? "", attachments, threadTs: p.thread_ts || undefined, userId: tok.userId ?? "U0BOT00001" };
+                this.messages.push(msg);
+                return { channel: ch.id, ts: msg.ts, message: this.messageObject(msg) };
+            }
+            case "chat.getPermalink": {
+                // https://docs.slack.dev/reference/methods/chat.getPermalink (no scope needed).
+                const ch = this.channels.find((c) => c.id === p.channel);
+                if (!ch) throw new SlackError("channel_not_found");
+                const known = this.messages.some((m) => m.channel === ch.id && m.ts === p.message_ts) || [...this.files.values()].some((f) => f.channelId === ch.id && f.ts === p.message_ts);
+                if (!known) throw new SlackError("message_not_found");
+                return { channel: ch.id, permalink: `https://fake-workspace.slack.test/archives/${ch.id}/p${(p.message_ts ?? "").replace(".", "")}` };
+            }
+            case "conversations.replies": {
+                // https://docs.slack.dev/reference/methods/conversations.replies: same scopes
+                // as history; the parent first, then its replies, cursor-paginated; a ts
+                // that is no message gives thread_not_found.
+                const ch = this.channels.find((c) => c.id === p.channel);
+                if (!ch) throw new SlackError("channel_not_found");
+                const needed = ch.isPrivate ? "groups:history" : "channels:history";
+                if (!tok.scopes.includes(needed)) throw new SlackError("missing_scope", { needed, provided: tok.scopes.join(",") });
+                if (ch.isMember === false) throw new SlackError("not_in_channel");
+                if (this.repliesRefused) throw new SlackError(this.repliesRefused);
+                const parent = this.messages.find((m) => m.channel === ch.id && m.ts === p.ts);
+                if (!parent) throw new SlackError("thread_not_found");
+                const replies = [
+                    ...this.messages.filter((m) => m.channel === ch.id && m.threadTs === p.ts).map((m) => this.messageObject(m)),
+                    ...[...this.files.values()]
+                        .filter((f) => f.channelId === ch.id && f.threadTs === p.ts && !f.deleted && this.look(f))
+                        .map((f) => ({ type: "message", ts: f.ts as string, thread_ts: p.ts, text: f.initialComment ?? "", user: tok.userId ?? "U0BOT00001", upload: true, files: [this.fileObject(f, true)] })),
+                ].sort((a, b) => Number(a.ts) - Number(b.ts));
+                return page([{ ...this.messageObject(parent), reply_count: replies.length }, ...replies], p);
+            }
+            case "files.list": {
+                // https://docs.slack.dev/reference/methods/files.list: files:read; filters
+                // channel, ts_from (inclusive), types (images), user; paging count/page.
+                if (!tok.scopes.includes("files:read")) throw new SlackError("missing_scope", { needed: "files:read", provided: tok.scopes.join(",") });
+                const all = [...this.files.values()]
+                    .filter((f) => f.ts && !f.deleted && (!p.channel || f.channelId === p.channel))
+                    .filter((f) => !p.ts_from || Number(f.ts) >= Number(p.ts_from))
+                    .filter((f) => !p.types || p.types === "all" || (p.types.split(",").includes("images") && /\.png$/i.test(f.filename)))
+                    .sort((a, b) => Number(b.ts) - Number(a.ts))
+                    .map((f) => this.fileObject(f, this.look(f)));
+                const count = Math.max(1, Number(p.count ?? 100) || 100);
+                const pageNo = Math.max(1, Number(p.page ?? 1) || 1);
+                return { files: all.slice((pageNo - 1) * count, pageNo * count), paging: { count, total: all.length, page: pageNo, pages: Math.max(1, Math.ceil(all.length / count)) } };
             }
             case "files.delete": {
                 const file = this.files.get(p.file ?? "");
@@ -301,6 +411,25 @@ export class FakeSlack {
         }
     }
 
+    /** Slack-style message ts: seconds since the epoch, then a unique 6-digit suffix. */
+    private nextTs(): string {
+        return `${Math.floor(Date.now() / 1000)}.${String(++this.tsCounter).padStart(6, "0")}`;
+    }
+
+    /** A posted message as conversations.history / replies show it (bot-token posts carry bot_id). */
+    private messageObject(m: FakeMessage): { ts: string; [k: string]: unknown } {
+        return {
+            type: "message",
+            ts: m.ts,
+            text: m.text,
+            user: m.userId,
+            bot_id: "B0BOT00001",
+            app_id: "A0APP00001",
+            ...(m.attachments.length > 0 ? { attachments: m.attachments.map((a, i) => ({ id: i + 1, ...a })) } : {}),
+            ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
+        };
+    }
+
     /** One look at a file's sharing state; true once it has been looked at more than `shareAfterPolls` times. */
     private look(file: FakeFile): boolean {
         if (!file.ts) return false;
@@ -310,7 +439,8 @@ export class FakeSlack {
 
     private fileObject(f: FakeFile, shared: boolean): Record<string, unknown> {
         const ch = this.channels.find((c) => c.id === f.channelId);
-        const share = shared && ch ? { [ch.id]: [{ ts: f.ts, channel_name: ch.name, team_id: "T0FAKE0001", share_user_id: "U0BOT00001" }] } : {};
+        // A share into a thread names its parent (`thread_ts`), as in Slack's file objects.
+        const share = shared && ch ? { [ch.id]: [{ ts: f.ts, ...(f.threadTs ? { thread_ts: f.threadTs } : {}), channel_name: ch.name, team_id: "T0FAKE0001", share_user_id: "U0BOT00001" }] } : {};
         return {
             id: f.id,
             name: f.filename,

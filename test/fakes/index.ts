@@ -2,7 +2,8 @@
 // on 127.0.0.1 with a random port, speak the real wire format, take per-endpoint faults
 // (`faults.inject({...})`) and latency, and log every request (`faults.log`, `faults.counts()`).
 export { FakeGrafana, RENDERER_V5_VIEWPORT, grafanaErrorPage, type FakeGrafanaOptions, type FakePanel, type RenderCall } from "./fakeGrafana";
-export { FakeSlack, GOOD_TOKEN, ALL_SCOPES, extractUpload, type FakeSlackOptions, type FakeToken, type FakeChannel, type FakeFile } from "./fakeSlack";
+export { FakeAlerting, type FakeAlertingOptions, type NotifierCall } from "./fakeAlerting";
+export { FakeSlack, GOOD_TOKEN, ALL_SCOPES, extractUpload, type FakeSlackOptions, type FakeToken, type FakeChannel, type FakeFile, type FakeMessage } from "./fakeSlack";
 export { FaultBook, type FaultRule, type RequestLogEntry } from "./faults";
 export { makePng } from "./png";
 
@@ -35,6 +36,9 @@ export const FAST_TIMING = {
     shareTimeoutMs: 400,
     shareIntervalMs: 5,
     shareMaxIntervalMs: 20,
+    alertIntervalMs: 5,
+    alertMaxIntervalMs: 20,
+    alertImageGraceMs: 60,
 };
 
 /**

@@ -13,12 +13,19 @@ import { PersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClai
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
+import { Ingress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
 import type { RegisteredResource } from "./pulumiMocks";
 import { schemaPath } from "./sharedSchemas";
 
 export const CRD_FILES: Record<string, string> = {
     "grafana.integreatly.org/v1beta1": "grafana-operator-v5.24.0-grafanas.yaml",
     "integreatly.org/v1alpha1": "grafana-operator-v4.10.1-grafanas.yaml",
+};
+/** CRDs that share an apiVersion, by `apiVersion kind` (prometheus-operator, vendored in test/schemas with their source). */
+export const CRD_FILES_BY_KIND: Record<string, string> = {
+    "monitoring.coreos.com/v1 ServiceMonitor": "prometheus-operator-v0.93.0-servicemonitors.yaml",
+    "monitoring.coreos.com/v1 PodMonitor": "prometheus-operator-v0.93.0-podmonitors.yaml",
 };
 
 type Validatable = { validate(): void };
@@ -31,6 +38,8 @@ const BUILT_IN: Record<string, (obj: any) => Validatable> = {
     "kubernetes:apps/v1:Deployment": (o) => new Deployment(o),
     "kubernetes:networking.k8s.io/v1:NetworkPolicy": (o) => new NetworkPolicy(o),
     "kubernetes:policy/v1:PodDisruptionBudget": (o) => new PodDisruptionBudget(o),
+    "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": (o) => new HorizontalPodAutoscaler(o),
+    "kubernetes:networking.k8s.io/v1:Ingress": (o) => new Ingress(o),
 };
 
 /** The openAPIV3Schema of the CRD version serving `apiVersion` (`group/version`). */
@@ -72,11 +81,13 @@ export function rejectPrunedFields(schema: any): any {
 const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, logger: false });
 const crdValidators = new Map<string, ValidateFunction>();
 
-function crdValidator(apiVersion: string): ValidateFunction {
-    let v = crdValidators.get(apiVersion);
+function crdValidator(apiVersion: string, kind: string): ValidateFunction {
+    const byKind = CRD_FILES_BY_KIND[`${apiVersion} ${kind}`];
+    const key = byKind ? `${apiVersion} ${kind}` : apiVersion;
+    let v = crdValidators.get(key);
     if (!v) {
-        v = ajv.compile(rejectPrunedFields(crdSchema(apiVersion)));
-        crdValidators.set(apiVersion, v);
+        v = ajv.compile(rejectPrunedFields(crdSchema(apiVersion, byKind)));
+        crdValidators.set(key, v);
     }
     return v;
 }
@@ -99,8 +110,8 @@ export function validateKubernetesObject(r: RegisteredResource): void {
         }
         return;
     }
-    if (typeof obj.apiVersion === "string" && CRD_FILES[obj.apiVersion]) {
-        const validate = crdValidator(obj.apiVersion);
+    if (typeof obj.apiVersion === "string" && (CRD_FILES[obj.apiVersion] || CRD_FILES_BY_KIND[`${obj.apiVersion} ${obj.kind}`])) {
+        const validate = crdValidator(obj.apiVersion, obj.kind);
         if (!validate(obj)) {
             const errors = (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}${e.params && "additionalProperty" in e.params ? ` (${(e.params as any).additionalProperty})` : ""}`);
             throw new Error(`${where} violates the ${obj.apiVersion} CRD schema:\n  ${errors.join("\n  ")}`);

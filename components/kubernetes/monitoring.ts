@@ -1,0 +1,57 @@
+// Metrics for prometheus-operator (monitoring: true): ServiceMonitors for Grafana's and the
+// renderer's Services, or a PodMonitor when the renderer is a container in Grafana's pod
+// and has no Service of its own. Both serve /metrics without auth: renderer v5 always
+// (FIELD-NOTES), v3/v4 with ENABLE_METRICS=true (the wiring sets it), Grafana by default
+// ([metrics] enabled = true). Prometheus must select these objects: kube-prometheus-stack,
+// for one, picks only those labelled `release: <its release>` unless told otherwise.
+import * as k8s from "@pulumi/kubernetes";
+import { RENDERER_PORT } from "../wiring";
+import type { ModeContext } from "./modeCommon";
+import { DEPLOYMENT_NAMES, RENDERER_SELECTOR, SERVICE_NAMES, labels } from "./objectNames";
+
+const API = "monitoring.coreos.com/v1";
+const SCRAPE = { path: "/metrics", interval: "30s", scheme: "http" } as const;
+
+/** The peer a NetworkPolicy admits for Prometheus: every pod of the monitoring namespace. */
+export function monitoringPeer(namespace: string) {
+    return { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } } };
+}
+
+/** A ServiceMonitor scraping port `http` of the Services with these labels. */
+export function serviceMonitor(ctx: ModeContext, name: string, component: string, serviceLabels: Record<string, string>): k8s.apiextensions.CustomResource {
+    return new k8s.apiextensions.CustomResource(`${ctx.name}-${component}-servicemonitor`, {
+        apiVersion: API,
+        kind: "ServiceMonitor",
+        metadata: { name, namespace: ctx.namespace, labels: labels({}, component, ctx.instanceLabels) },
+        spec: {
+            selector: { matchLabels: { ...serviceLabels } },
+            endpoints: [{ port: "http", ...SCRAPE }],
+        },
+    }, ctx.opts);
+}
+
+/** Grafana's Service (every mode with a Grafana). */
+export function grafanaServiceMonitor(ctx: ModeContext, serviceLabels: Record<string, string>) {
+    return serviceMonitor(ctx, SERVICE_NAMES.grafana, "grafana", serviceLabels);
+}
+
+/** The renderer's own Service (separate and renderer modes). */
+export function rendererServiceMonitor(ctx: ModeContext) {
+    return serviceMonitor(ctx, SERVICE_NAMES.renderer, "renderer", { ...RENDERER_SELECTOR });
+}
+
+/**
+ * The renderer inside Grafana's pod (sidecar, operator): no Service of its own, so a
+ * PodMonitor on its container port. By number: both containers name their port `http`.
+ */
+export function sharedPodRendererMonitor(ctx: ModeContext, podSelector: Record<string, string>) {
+    return new k8s.apiextensions.CustomResource(`${ctx.name}-renderer-podmonitor`, {
+        apiVersion: API,
+        kind: "PodMonitor",
+        metadata: { name: DEPLOYMENT_NAMES.renderer, namespace: ctx.namespace, labels: labels({}, "renderer", ctx.instanceLabels) },
+        spec: {
+            selector: { matchLabels: { ...podSelector } },
+            podMetricsEndpoints: [{ portNumber: RENDERER_PORT, ...SCRAPE }],
+        },
+    }, ctx.opts);
+}

@@ -1,0 +1,125 @@
+// `npm run doctor -- --alert` as a person runs it (child process) against the fake Grafana,
+// whose notifier posts the alert to the fake Slack: exit 0 only when Grafana's own alert
+// with its screenshot was found, a line per change of state while waiting, the stage's
+// result in --json, and the reason in Grafana's or Slack's words when it fails.
+import { strict as assert } from "node:assert";
+import { spawn } from "node:child_process";
+import * as path from "node:path";
+import { parseArgs } from "../bin/doctor";
+import { uidsFor } from "../components/alerting/dashboardModel";
+import { FakeGrafana, FakeSlack, GOOD_TOKEN, type FakeAlertingOptions } from "./fakes";
+
+const REPO = path.resolve(__dirname, "..");
+const FAST = JSON.stringify({
+    healthIntervalMs: 5, shareIntervalMs: 5, slackRetryMinMs: 1, slackRetryMaxMs: 5, requestTimeoutMs: 2000,
+    alertIntervalMs: 5, alertMaxIntervalMs: 20, alertImageGraceMs: 60,
+});
+
+interface Run {
+    code: number | null;
+    stdout: string;
+    stderr: string;
+}
+
+function doctor(args: string[], env: Record<string, string> = {}): Promise<Run> {
+    const base: NodeJS.ProcessEnv = { ...process.env };
+    for (const k of ["GRAFANA_URL", "GRAFANA_AUTH", "SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_API_URL", "GRAFANA_DASHBOARD_UID", "GRAFANA_PANEL_ID", "NODE_OPTIONS"]) delete base[k];
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "bin/doctor.ts", ...args], { cwd: REPO, env: { ...base, ...env } });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+}
+
+describe("doctor --alert (child process)", function () {
+    this.timeout(60_000);
+    let grafana: FakeGrafana;
+    let slack: FakeSlack;
+    const uids = uidsFor("dev");
+
+    afterEach(async () => {
+        await grafana?.close();
+        await slack?.close();
+    });
+
+    async function start(alerting: Partial<FakeAlertingOptions> = {}) {
+        slack = await FakeSlack.start();
+        grafana = await FakeGrafana.start({
+            alerting: {
+                ruleUid: uids.rule,
+                ruleTitle: "Demo random walk above threshold",
+                dashboardUid: uids.dashboard,
+                panelId: 1,
+                slack: { apiUrl: slack.apiUrl, token: GOOD_TOKEN, recipient: "#grafana-alert" },
+                ...alerting,
+            },
+        });
+    }
+
+    const env = () => ({ GRAFANA_AUTH: grafana.auth, SLACK_BOT_TOKEN: GOOD_TOKEN, SLACK_CHANNEL: "#grafana-alert" });
+
+    it("finds Grafana's alert with its screenshot: exit 0, progress lines, PASS alert.path", async () => {
+        await start();
+        const r = await doctor(["--alert", "--alert-timeout", "20", "--grafana-url", grafana.url, "--slack-api-url", slack.apiUrl, "--timing", FAST], env());
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.match(r.stdout, /Then waiting up to 20s for Grafana's own alert/);
+        const lines = r.stdout.split("\n");
+        assert.ok(lines.some((l) => /^\.\.\.\.  alert path: rule "Demo random walk above threshold" \(gsa-demo-rule-dev[^)]*\) is firing/.test(l)), r.stdout);
+        assert.ok(lines.some((l) => /^\.\.\.\.  alert path: contact point grafana-slack-alerts-dev delivered at /.test(l)), r.stdout);
+        assert.match(r.stdout, /^PASS  alert\.path +Grafana's own alert reached Slack with its screenshot: alert path: Grafana's alert for rule .* with its screenshot F0FAKE\d+/m);
+        assert.match(r.stdout, /All checks passed: \d+ passed, 0 failed, 0 skipped\. Verified: alert path: /);
+        assert.ok(!r.stdout.includes(GOOD_TOKEN) && !r.stdout.includes(grafana.opts.password));
+    });
+
+    it("delivered without a screenshot: exit 1, the FAIL line names it; --json carries the stage", async () => {
+        await start({ screenshot: false });
+        const r = await doctor(["--alert", "--json", "--grafana-url", grafana.url, "--slack-api-url", slack.apiUrl, "--timing", FAST], env());
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        const out = JSON.parse(r.stdout);
+        assert.equal(out.ok, false);
+        assert.equal(out.level, "nothing");
+        const c = out.checks.find((x: any) => x.id === "alert.path");
+        assert.equal(c.status, "fail");
+        assert.equal(c.key, "alert_no_image");
+        assert.equal(out.alertPath.status, "fail");
+        assert.equal(out.alertPath.ruleState, "firing");
+        assert.match(out.alertPath.messageTs, /^\d+\.\d{6}$/);
+        assert.equal(out.alertPath.failure.key, "alert_no_image");
+    });
+
+    it("nothing within --alert-timeout: exit 1 naming routing", async () => {
+        await start({ routed: false });
+        const r = await doctor(["--alert", "--alert-timeout", "0.3", "--grafana-url", grafana.url, "--slack-api-url", slack.apiUrl, "--timing", FAST], env());
+        assert.equal(r.code, 1);
+        assert.match(r.stdout, /^FAIL  alert\.path .*never reached Slack: it has fired since \S+, but within 0\.3s no Slack contact point attempted a delivery\. Fix: routing does not reach/m);
+    });
+
+    it("usage (parsed in process): --alert-timeout needs --alert; --alert needs a token and a send; the stack's rule UID", () => {
+        const base = ["--grafana-url", "http://localhost:3000"];
+        const slackEnv = { SLACK_BOT_TOKEN: GOOD_TOKEN, SLACK_CHANNEL: "C0ALERTS01" };
+        const cases: Array<[string[], NodeJS.ProcessEnv, RegExp]> = [
+            [[...base, "--alert-timeout", "5"], slackEnv, /--alert-timeout goes with --alert/],
+            [[...base, "--alert"], {}, /--alert needs a Slack token/],
+            [[...base, "--alert", "--no-send"], slackEnv, /--alert cannot go with --no-send/],
+            [[...base, "--alert", "--alert-timeout", "soon"], slackEnv, /--alert-timeout must be a number of seconds/],
+        ];
+        for (const [argv, e, message] of cases) {
+            assert.throws(() => parseArgs(argv, e), (err: Error) => message.test(err.message) && !err.message.includes(GOOD_TOKEN));
+        }
+        const parsed = parseArgs([...base, "--alert", "--stack", "prod"], slackEnv);
+        assert.ok(parsed !== "help");
+        assert.equal(parsed.options.alertTimeoutMs, 300_000);
+        assert.equal(parsed.options.alertRuleUid, uidsFor("prod").rule);
+        const other = parseArgs([...base, "--alert", "--alert-timeout", "90", "--dashboard-uid", "mine"], slackEnv);
+        assert.ok(other !== "help");
+        assert.equal(other.options.alertTimeoutMs, 90_000);
+        assert.equal(other.options.alertRuleUid, undefined, "another dashboard: the rule annotated with its panel");
+        const off = parseArgs(base, slackEnv);
+        assert.ok(off !== "help");
+        assert.equal(off.options.alertTimeoutMs, undefined);
+    });
+});

@@ -1,0 +1,77 @@
+// `pulumi preview`/`up` load the program through Pulumi's Node.js runner, which type-checks it
+// with ts-node (seconds, on every run) unless the project's tsconfig.json sets
+// compilerOptions.noCheck. These tests read tsconfig.json with the runner's own function and
+// decide transpile-only exactly as node_modules/@pulumi/pulumi/cmd/run/run.js does, and make
+// sure `npm test` still type-checks strictly (tsconfig.check.json).
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as ts from "typescript";
+
+const ROOT = path.resolve(__dirname, "..");
+const RUN_JS = path.join(ROOT, "node_modules/@pulumi/pulumi/cmd/run/run.js");
+
+/** What run.js decides for ts-node's transpileOnly (PULUMI_NODEJS_TRANSPILE_ONLY unset). */
+function runnerTranspileOnly(tsconfig: string): unknown {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const tsutils = require("@pulumi/pulumi/tsutils") as { loadTypeScriptCompilerOptions(p: string): Record<string, unknown> };
+    return tsutils.loadTypeScriptCompilerOptions(tsconfig).noCheck;
+}
+
+describe("the program under Pulumi's runner", () => {
+    it("the runner still decides transpile-only from PULUMI_NODEJS_TRANSPILE_ONLY, else tsconfig noCheck", () => {
+        // If a Pulumi upgrade changes this, the tests below no longer describe what it does.
+        const src = fs.readFileSync(RUN_JS, "utf8");
+        assert.match(src, /const compilerOptions = tsutils\.loadTypeScriptCompilerOptions\(tsConfigPath\);/);
+        assert.match(src, /transpileOnly = transpileOnlyEnv === "true";/);
+        assert.match(src, /transpileOnly = compilerOptions\.noCheck;/);
+    });
+
+    it("tsconfig.json makes the runner load the program transpile-only (noCheck, read as the runner reads it)", () => {
+        assert.equal(runnerTranspileOnly(path.join(ROOT, "tsconfig.json")), true, "tsconfig.json must set compilerOptions.noCheck: true itself (the runner does not follow extends)");
+        // The check above can fail: a tsconfig without it is type-checked by the runner.
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gsa-tsconfig-"));
+        try {
+            fs.writeFileSync(path.join(tmp, "tsconfig.json"), JSON.stringify({ extends: path.join(ROOT, "tsconfig.json"), compilerOptions: {} }));
+            assert.equal(runnerTranspileOnly(path.join(tmp, "tsconfig.json")), undefined);
+        } finally {
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
+    });
+
+    it("npm test type-checks with tsconfig.check.json: the same options with noCheck off", () => {
+        const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+        assert.match(pkg.scripts.test, /^tsc --noEmit -p tsconfig\.check\.json && mocha$/);
+        const parse = (f: string) => ts.getParsedCommandLineOfConfigFile(path.join(ROOT, f), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(String(d.messageText)) })!;
+        const program = parse("tsconfig.json");
+        const check = parse("tsconfig.check.json");
+        assert.deepEqual(program.errors, []);
+        assert.equal(program.options.noCheck, true);
+        assert.equal(check.options.noCheck, false);
+        assert.equal(check.options.strict, true);
+        assert.deepEqual(check.fileNames, program.fileNames);
+    });
+
+    it("tsconfig.check.json reports a deliberate type error (and tsconfig.json would not)", () => {
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gsa-typecheck-"));
+        try {
+            const bad = path.join(tmp, "bad.ts");
+            fs.writeFileSync(bad, "export const port: number = \"3000\";\n");
+            // The global types the checker needs, instead of parsing the whole ES lib (seconds).
+            const globals = path.join(tmp, "globals.d.ts");
+            fs.writeFileSync(globals, ["Array<T>", "Boolean", "CallableFunction", "Function", "IArguments", "NewableFunction", "Number", "Object", "RegExp", "String"].map((t) => `interface ${t} {}`).join("\n"));
+            const diagnostics = (base: string) => {
+                const cfg = path.join(tmp, `${base}.json`);
+                fs.writeFileSync(cfg, JSON.stringify({ extends: path.join(ROOT, base), compilerOptions: { types: [] }, files: [globals, bad], include: [] }));
+                const parsed = ts.getParsedCommandLineOfConfigFile(cfg, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined })!;
+                const prog = ts.createProgram({ rootNames: parsed.fileNames, options: { ...parsed.options, lib: undefined, noLib: true, noEmit: true } });
+                return ts.getPreEmitDiagnostics(prog).map((d) => d.code);
+            };
+            assert.deepEqual(diagnostics("tsconfig.check.json"), [2322]);
+            assert.deepEqual(diagnostics("tsconfig.json"), []);
+        } finally {
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
+    });
+});
