@@ -9,12 +9,12 @@ import {
 import { CHANNEL_FORMAT, isChannelId, isChannelName } from "./slackChannel";
 import { KUBERNETES_CONFIG_KEYS, KubernetesSettings, readKubernetesSettings } from "./kubernetesSettings";
 
-export type Target = "docker" | "kubernetes";
+export type Target = "docker" | "kubernetes" | "existing";
 export type KubernetesMode = "sidecar" | "operator" | "separate" | "renderer";
 export type OperatorApiVersion = "v1beta1" | "v1alpha1";
 export type GrafanaServiceType = "ClusterIP" | "NodePort" | "LoadBalancer";
 
-export const TARGETS: readonly Target[] = ["docker", "kubernetes"];
+export const TARGETS: readonly Target[] = ["docker", "kubernetes", "existing"];
 export const KUBERNETES_MODES: readonly KubernetesMode[] = ["sidecar", "operator", "separate", "renderer"];
 export const OPERATOR_API_VERSIONS: readonly OperatorApiVersion[] = ["v1beta1", "v1alpha1"];
 export const SERVICE_TYPES: readonly GrafanaServiceType[] = ["ClusterIP", "NodePort", "LoadBalancer"];
@@ -35,7 +35,7 @@ export interface ConfigKeySpec {
  * engine rejects a `secret: true` key whose default is not encrypted (FIELD-NOTES, Pulumi).
  */
 export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
-    { name: "target", type: "string", default: "docker", description: "Where to run Grafana and the renderer: docker (local Docker engine) or kubernetes." },
+    { name: "target", type: "string", default: "docker", description: "Where to run Grafana and the renderer: docker (local Docker engine), kubernetes, or existing (a Grafana that already runs: nothing is deployed)." },
     { name: "kubernetesMode", type: "string", default: "", description: "With target kubernetes: sidecar, operator, separate (empty means separate) or renderer (only the renderer, for a Grafana from elsewhere). Must stay empty with target docker." },
     { name: "namespace", type: "string", default: "grafana", description: "Kubernetes namespace the program creates and deploys into." },
     { name: "operatorApiVersion", type: "string", default: "v1beta1", description: "kubernetesMode operator: v1beta1 (grafana-operator v5) or v1alpha1 (operator v4, the seeds' form)." },
@@ -60,6 +60,11 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
     { name: "cleanupTestMessage", type: "boolean", default: false, description: "Delete the verification's Slack post when the stack is destroyed." },
     { name: "renderYamlTo", type: "string", default: "", description: "Kubernetes only: write manifests to this directory instead of applying them (secrets land there in plain text)." },
     ...KUBERNETES_CONFIG_KEYS,
+    // Bring your own Grafana (target existing), the demo alert and leftovers of a lost state.
+    { name: "grafanaApiToken", type: "string", default: "", secret: true, description: "With target existing: a Grafana service account token (glsa_..., Admin role, secret), sent as a Bearer token. Without it grafanaAdminUser/grafanaAdminPassword are used." },
+    { name: "demoAlert", type: "boolean", default: true, description: "Create the demo dashboard and its always-firing alert rule. Set false once the path to Slack is proven." },
+    { name: "verifyRule", type: "string", default: "", description: "UID of an alert rule of yours whose alerts the proof checks instead of the demo rule (for demoAlert false)." },
+    { name: "replaceLeftovers", type: "boolean", default: false, description: "Let this stack replace objects with its own fixed UIDs that a lost Pulumi state left in Grafana (they are deleted and created again)." },
 ];
 
 /** Validated settings. Secrets are Outputs marked secret; they never become plain strings here. */
@@ -102,6 +107,14 @@ export interface StackSettings extends KubernetesSettings {
     verifyAlertTimeout: number;
     cleanupTestMessage: boolean;
     renderYamlTo?: string;
+    /** target existing: service account token (secret), sent as Bearer; else the admin user/password are used. */
+    grafanaApiToken?: pulumi.Output<string>;
+    /** Create the demo dashboard and rule. */
+    demoAlert: boolean;
+    /** UID of the user's rule the alert-path proof checks (demoAlert false). */
+    verifyRule?: string;
+    /** Replace this stack's own leftover objects found in Grafana instead of failing. */
+    replaceLeftovers: boolean;
     /** Non-fatal findings, logged as warnings. */
     warnings: string[];
 }
@@ -279,7 +292,7 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
             warnings.push(`grafanaImage ${grafanaImage.ref}: Grafana ${RECOMMENDED_GRAFANA} or newer is recommended (11.5.2 still fails Slack image uploads to a #name recipient, grafana issue #100283).`);
         }
     }
-    if (!k8s && /distroless/.test(grafanaImage.tag ?? "")) {
+    if (target === "docker" && /distroless/.test(grafanaImage.tag ?? "")) {
         problem("grafanaImage", `${quote(grafanaImage.ref)} with target docker`,
             "an image with a shell for Docker's healthcheck (the default Alpine tag or -ubuntu); distroless tags work on Kubernetes, whose probes need no shell",
             set("grafanaImage", DEFAULT_GRAFANA_IMAGE));
@@ -292,8 +305,9 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
 
     const grafanaPort = integer("grafanaPort", 1, 65535, 3000);
     const explicitUrl = url("grafanaUrl", `http://localhost:${grafanaPort}`);
-    const grafanaUrl = explicitUrl ?? (k8s ? undefined : `http://localhost:${grafanaPort}`);
-    const grafanaRootUrl = url("grafanaRootUrl", "https://grafana.example.com") ?? (k8s ? undefined : grafanaUrl);
+    // Docker publishes Grafana on localhost; Kubernetes may derive it; an existing Grafana must say.
+    const grafanaUrl = explicitUrl ?? (target === "docker" ? `http://localhost:${grafanaPort}` : undefined);
+    const grafanaRootUrl = url("grafanaRootUrl", "https://grafana.example.com") ?? (target === "docker" ? grafanaUrl : undefined);
 
     const grafanaAdminUser = raw("grafanaAdminUser");
     if (grafanaAdminUser === "" || grafanaAdminUser.includes(":") || /\s/.test(grafanaAdminUser)) {
@@ -314,7 +328,7 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
     const ignoreHttpsErrors = boolean("ignoreHttpsErrors");
     const rendererReplicas = integer("rendererReplicas", 1, 100, 1);
     if (rendererReplicas > 1) {
-        if (!k8s) {
+        if (target === "docker") {
             problem("rendererReplicas", `${rendererReplicas} with target docker`, "1 with target docker (one renderer container)", set("rendererReplicas", "1"));
         } else if (kubernetesMode === "sidecar") {
             problem("rendererReplicas", `${rendererReplicas} with kubernetesMode sidecar`,
@@ -329,7 +343,7 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
 
     const grafanaServiceType = oneOf("grafanaServiceType", SERVICE_TYPES, "LoadBalancer") ?? "ClusterIP";
     if (!k8s && isSet("grafanaServiceType")) {
-        problem("grafanaServiceType", `${quote(raw("grafanaServiceType"))} with target docker`, "grafanaServiceType only with target kubernetes", "pulumi config rm grafanaServiceType");
+        problem("grafanaServiceType", `${quote(raw("grafanaServiceType"))} with target ${target}`, "grafanaServiceType only with target kubernetes", "pulumi config rm grafanaServiceType");
     }
     let grafanaNodePort: number | undefined = integer("grafanaNodePort", 0, 32767, 30300);
     if (grafanaNodePort === 0) {
@@ -363,7 +377,8 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
         problem("slackChannel", quote(slackChannel), `${CHANNEL_FORMAT}; an ID is recommended`,
             set("slackChannel", `'${hint}'`));
     }
-    const nameUploadProblem = slackChannel.startsWith("#") && grafanaImage.version && !grafanaVersionProblem(grafanaImage.version)
+    // (An existing Grafana's version is read from it by the preflight, not from grafanaImage.)
+    const nameUploadProblem = target !== "existing" && slackChannel.startsWith("#") && grafanaImage.version && !grafanaVersionProblem(grafanaImage.version)
         ? channelNameUploadProblem(grafanaImage.version) : undefined;
     if (nameUploadProblem) {
         problem("slackChannel", `${quote(slackChannel)} with grafanaImage ${quote(grafanaImage.ref)}`,
@@ -379,10 +394,49 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
 
     const renderYamlTo = raw("renderYamlTo").trim() || undefined;
     if (renderYamlTo && !k8s) {
-        problem("renderYamlTo", `${quote(renderYamlTo)} with target docker`, "renderYamlTo only with target kubernetes", "pulumi config rm renderYamlTo");
+        problem("renderYamlTo", `${quote(renderYamlTo)} with target ${target}`, "renderYamlTo only with target kubernetes", "pulumi config rm renderYamlTo");
     }
 
     const kubernetesSettings = readKubernetesSettings({ raw, isSet, problem, url, integer, boolean }, { target, kubernetesMode, ignoreHttpsErrors, rendererReplicas });
+    // --- target existing, the demo alert, leftovers ----------------------------------
+    const existing = target === "existing";
+    const apiToken = secretValue("grafanaApiToken", "glsa_...");
+    if (apiToken !== undefined) {
+        if (!existing) {
+            problem("grafanaApiToken", `a token with target ${quote(target)}`,
+                "grafanaApiToken only with target existing (a Grafana this program deploys is reached with its admin password)",
+                "pulumi config rm grafanaApiToken   (or: pulumi config set target existing)");
+        } else if (apiToken.includes(":") || /\s/.test(apiToken)) {
+            problem("grafanaApiToken", "a value with ':' or spaces in it", "a service account token (glsa_...); a user:password goes in grafanaAdminUser and grafanaAdminPassword",
+                `pulumi config rm grafanaApiToken && ${setSecret("grafanaApiToken", "glsa_...")}`);
+        }
+    }
+    if (existing) {
+        if (explicitUrl === undefined && raw("grafanaUrl").trim() === "") {
+            problem("grafanaUrl", "nothing with target existing", "the URL of your Grafana's API as this machine reaches it, e.g. https://grafana.example.com",
+                set("grafanaUrl", "https://grafana.example.com"));
+        }
+        if (apiToken === undefined && password === undefined) {
+            problem("grafanaApiToken", "nothing (and no grafanaAdminPassword) with target existing",
+                "a Grafana service account token with the Admin role (recommended), or the password of grafanaAdminUser",
+                `${setSecret("grafanaApiToken", "glsa_...")}   (or: ${setSecret("grafanaAdminPassword", "<password>")})`);
+        }
+        // Keys that configure what this program deploys: with target existing nothing is deployed.
+        for (const key of ["grafanaImage", "rendererImage", "grafanaPort", "grafanaRootUrl", "rendererToken", "rendererReplicas", "namespace", "ignoreHttpsErrors", "grafanaNodePort"]) {
+            if (isSet(key)) {
+                problem(key, `${spec.get(key)!.secret ? "a value" : quote(raw(key))} with target existing`,
+                    `${key} only with target docker or kubernetes: with target existing nothing is deployed (your Grafana's own settings apply)`,
+                    `pulumi config rm ${key}`);
+            }
+        }
+    }
+    const demoAlert = boolean("demoAlert");
+    const verifyRule = raw("verifyRule").trim() || undefined;
+    if (verifyRule !== undefined && !/^[A-Za-z0-9_-]{1,40}$/.test(verifyRule)) {
+        problem("verifyRule", quote(verifyRule), "an alert rule UID: up to 40 letters, digits, '-' or '_' (Alerting > Alert rules > the rule > Details > Rule UID)",
+            set("verifyRule", "<rule UID>"));
+    }
+    const replaceLeftovers = boolean("replaceLeftovers");
 
     if (problems.length > 0) throw new ConfigValidationError(problems);
 
@@ -394,7 +448,10 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
         ignoreHttpsErrors, rendererReplicas, grafanaServiceType, grafanaNodePort,
         slack: slackToken === undefined ? undefined : { token: pulumi.secret(slackToken), channel: slackChannel },
         slackApiUrl: slackApiUrl.endsWith("/") ? slackApiUrl : `${slackApiUrl}/`,
-        verify, verifyTrigger, verifyAlertTimeout, cleanupTestMessage, renderYamlTo, warnings,
+        verify, verifyTrigger, verifyAlertTimeout, cleanupTestMessage, renderYamlTo,
+        grafanaApiToken: apiToken === undefined ? undefined : pulumi.secret(apiToken),
+        demoAlert, verifyRule, replaceLeftovers,
+        warnings,
         ...kubernetesSettings,
     };
 }

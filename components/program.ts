@@ -34,10 +34,29 @@ async function deployTarget(settings: StackSettings, wiring: Wiring, secrets: St
     return new KubernetesGrafanaWithRenderer("grafana", { settings, wiring, secrets });
 }
 
+/** Shown while the always-firing demo rule is on and Slack is configured. */
+export const DEMO_OFF_HINT =
+    "Once the demo alert has reached Slack with its picture, turn the always-firing demo off: " +
+    "`pulumi config set demoAlert false` and `pulumi up` (your own rules keep their routing).";
+
+/** How Pulumi reaches and authenticates to Grafana, and whether this stack deployed it. */
+interface GrafanaAccess {
+    grafanaUrl: pulumi.Output<string>;
+    /** `user:password` or a service account token, secret. */
+    auth: pulumi.Output<string>;
+    apiToken?: pulumi.Output<string>;
+    adminPassword?: pulumi.Output<string>;
+    /** What must be ready (healthy) before Grafana's API is used. */
+    ready: pulumi.Resource[];
+    /** True when this stack deployed Grafana (docker, kubernetes): it then owns the policy tree. */
+    ownsGrafana: boolean;
+}
+
 /** Defines every resource of the stack and returns its outputs. Throws before creating anything when config is bad. */
 export async function defineStack(): Promise<Record<string, unknown>> {
     const settings = readSettings();
     for (const warning of settings.warnings) pulumi.log.warn(warning);
+    if (settings.target === "existing") return defineExistingGrafanaStack(settings);
 
     const secrets = new StackSecrets("secrets", {
         grafanaAdminPassword: settings.grafanaAdminPassword,
@@ -78,52 +97,142 @@ export async function defineStack(): Promise<Record<string, unknown>> {
         return outputs;
     }
 
-    const { GrafanaAlerting } = await import("./alerting/grafanaAlerting");
-    const alerting = new GrafanaAlerting("alerting", {
+    await configureGrafana(settings, {
         grafanaUrl: deployment.grafanaApiUrl,
-        adminUser: settings.grafanaAdminUser,
+        auth: pulumi.secret(pulumi.interpolate`${settings.grafanaAdminUser}:${secrets.grafanaAdminPassword}`),
         adminPassword: secrets.grafanaAdminPassword,
+        ready: deployment.ready,
+        ownsGrafana: true,
+    }, outputs, nextSteps);
+    return outputs;
+}
+
+/**
+ * target existing: a Grafana that already runs. Nothing is deployed and no secret is
+ * generated; the program talks to grafanaUrl with the service account token (or the admin
+ * user and password), creates its objects and never a notification policy.
+ */
+async function defineExistingGrafanaStack(settings: StackSettings): Promise<Record<string, unknown>> {
+    const nextSteps: string[] = [];
+    const grafanaUrl = pulumi.output(settings.grafanaUrl!);
+    const token = settings.grafanaApiToken;
+    const auth = token ?? pulumi.secret(pulumi.interpolate`${settings.grafanaAdminUser}:${settings.grafanaAdminPassword!}`);
+    const outputs: Record<string, unknown> = {
+        target: settings.target,
+        grafanaUrl,
+        grafanaAuthentication: token ? "service account token (grafanaApiToken)" : `user ${settings.grafanaAdminUser} (grafanaAdminPassword)`,
+        nextSteps,
+    };
+    await configureGrafana(settings, {
+        grafanaUrl,
+        auth: pulumi.secret(auth),
+        apiToken: token,
+        adminPassword: token ? undefined : settings.grafanaAdminPassword,
+        ready: [],
+        ownsGrafana: false,
+    }, outputs, nextSteps);
+    return outputs;
+}
+
+/**
+ * The Grafana side on every target: the preflight first (credentials; on target existing
+ * the version and the renderer; leftovers of a lost state), then the alerting objects,
+ * then the proof.
+ */
+async function configureGrafana(settings: StackSettings, access: GrafanaAccess, outputs: Record<string, unknown>, nextSteps: string[]): Promise<void> {
+    const { GrafanaAlerting, RULE_GROUP_NAME, contactPointNameFor } = await import("./alerting/grafanaAlerting");
+    const { uidsFor } = await import("./alerting/dashboardModel");
+    const { GrafanaPreflight } = await import("./alerting/grafanaPreflight");
+    const uids = uidsFor(settings.stack);
+
+    // The "up-front" checks are this small resource, not the verification: the verification
+    // runs last, after the folder, rule and contact point exist; the preflight runs before
+    // any of them, so a Grafana without a renderer (or too old) gets nothing created.
+    const preflight = new GrafanaPreflight("preflight", {
+        grafanaUrl: access.grafanaUrl,
+        grafanaAuth: access.auth,
+        target: settings.target,
+        stackName: settings.stack,
+        folderUid: uids.folder,
+        datasourceUid: uids.datasource,
+        dashboardUid: uids.dashboard,
+        ruleGroup: RULE_GROUP_NAME,
+        contactPoint: settings.slack ? contactPointNameFor(settings.stack) : undefined,
+        slackChannel: settings.slack?.channel,
+        replaceLeftovers: settings.replaceLeftovers,
+        verifyRule: settings.verifyRule,
+        // The Docker target's data volume (components/docker: grafana-slack-alerts-<stack>-data).
+        dockerVolume: settings.target === "docker" ? `grafana-slack-alerts-${settings.stack}-data` : undefined,
+    }, { dependsOn: access.ready });
+
+    const alerting = new GrafanaAlerting("alerting", {
+        grafanaUrl: access.grafanaUrl,
+        adminUser: settings.grafanaAdminUser,
+        adminPassword: access.adminPassword,
+        apiToken: access.apiToken,
+        notificationPolicy: access.ownsGrafana,
+        demoAlert: settings.demoAlert,
         slack: settings.slack,
-        dependsOn: deployment.ready,
+        dependsOn: [...access.ready, preflight],
         stackName: settings.stack,
     });
-    outputs.dashboardUrl = alerting.dashboardUrl;
-    outputs.alertRuleName = alerting.alertRuleName;
+    if (alerting.dashboardUrl) outputs.dashboardUrl = alerting.dashboardUrl;
+    if (alerting.alertRuleName) outputs.alertRuleName = alerting.alertRuleName;
     if (alerting.contactPointName) outputs.contactPoint = alerting.contactPointName;
-    if (!settings.slack) nextSteps.push(ADD_SLACK_HINT);
-    else if (!settings.grafanaRootUrl) nextSteps.push(ROOT_URL_HINT);
-
-    if (settings.verify) {
-        const { SlackImageVerification } = await import("./verify/slackImageVerification");
-        const verification = new SlackImageVerification("verification", {
-            grafanaUrl: deployment.grafanaApiUrl,
-            grafanaAuth: pulumi.secret(pulumi.interpolate`${settings.grafanaAdminUser}:${secrets.grafanaAdminPassword}`),
-            dashboardUid: alerting.dashboardUid,
-            panelId: alerting.panelId,
-            slackToken: settings.slack?.token,
-            slackChannel: settings.slack?.channel,
-            slackApiUrl: settings.slackApiUrl,
-            stackName: `${settings.project}/${settings.stack}`,
-            grafanaImage: settings.grafanaImage.ref,
-            rendererImage: settings.rendererImage.ref,
-            verifyTrigger: settings.verifyTrigger,
-            cleanupTestMessage: settings.cleanupTestMessage,
-            verifyAlertTimeout: settings.slack ? settings.verifyAlertTimeout : 0,
-            alertRuleUid: alerting.alertRuleUid,
-        }, { dependsOn: [alerting] });
-        outputs.verification = {
-            verified: verification.verified,
-            how: verification.how,
-            alertPath: verification.alertPath,
-            imageWidth: verification.imageWidth,
-            imageHeight: verification.imageHeight,
-            imageBytes: verification.imageBytes,
-            renderMs: verification.renderMs,
-            slackChannelId: verification.slackChannelId,
-            slackFileId: verification.slackFileId,
-            permalink: verification.permalink,
-            messageTs: verification.messageTs,
-        };
+    if (settings.target === "existing") {
+        outputs.grafanaVersion = preflight.grafanaVersion;
+        outputs.rendererAvailable = preflight.rendererAvailable;
     }
-    return outputs;
+    if (settings.replaceLeftovers) outputs.replacedLeftovers = preflight.replaced;
+    if (!settings.slack) nextSteps.push(ADD_SLACK_HINT);
+    else if (!settings.grafanaRootUrl && access.ownsGrafana) nextSteps.push(ROOT_URL_HINT);
+    if (settings.demoAlert && settings.slack) nextSteps.push(DEMO_OFF_HINT);
+
+    if (!settings.verify) return;
+    // What the proof renders and follows: verifyRule's panel (from its annotations, looked up
+    // by the preflight) when set, else the demo's; without either there is nothing to render.
+    const proof = settings.verifyRule
+        ? { dashboardUid: preflight.verifyRuleDashboardUid as pulumi.Output<string>, panelId: preflight.verifyRulePanelId as pulumi.Output<number>, ruleUid: pulumi.output(settings.verifyRule) }
+        : alerting.dashboardUid
+            ? { dashboardUid: alerting.dashboardUid, panelId: pulumi.output(alerting.panelId), ruleUid: alerting.alertRuleUid }
+            : undefined;
+    if (!proof) {
+        outputs.verification = {
+            verified: false,
+            how: "skipped: demoAlert is false, so there is no demo panel to render; set verifyRule to the UID of a rule of yours to check it instead",
+        };
+        return;
+    }
+    const { SlackImageVerification } = await import("./verify/slackImageVerification");
+    const existing = settings.target === "existing";
+    const verification = new SlackImageVerification("verification", {
+        grafanaUrl: access.grafanaUrl,
+        grafanaAuth: access.auth,
+        dashboardUid: proof.dashboardUid,
+        panelId: proof.panelId,
+        slackToken: settings.slack?.token,
+        slackChannel: settings.slack?.channel,
+        slackApiUrl: settings.slackApiUrl,
+        stackName: `${settings.project}/${settings.stack}`,
+        // Re-run triggers: an existing Grafana's version stands in for the image tags.
+        grafanaImage: existing ? preflight.grafanaVersion.apply((v) => `existing Grafana ${v ?? "(version unknown)"}`) : settings.grafanaImage.ref,
+        rendererImage: existing ? "the existing Grafana's renderer" : settings.rendererImage.ref,
+        verifyTrigger: settings.verifyTrigger,
+        cleanupTestMessage: settings.cleanupTestMessage,
+        verifyAlertTimeout: settings.slack ? settings.verifyAlertTimeout : 0,
+        alertRuleUid: proof.ruleUid,
+    }, { dependsOn: [alerting] });
+    outputs.verification = {
+        verified: verification.verified,
+        how: verification.how,
+        alertPath: verification.alertPath,
+        imageWidth: verification.imageWidth,
+        imageHeight: verification.imageHeight,
+        imageBytes: verification.imageBytes,
+        renderMs: verification.renderMs,
+        slackChannelId: verification.slackChannelId,
+        slackFileId: verification.slackFileId,
+        permalink: verification.permalink,
+        messageTs: verification.messageTs,
+    };
 }

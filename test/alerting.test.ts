@@ -480,3 +480,48 @@ describe("GrafanaAlerting (issue 4)", () => {
         });
     });
 });
+
+describe("GrafanaAlerting: routing and ownership (issue 12)", () => {
+    it("routes the demo rule to the Slack contact point by its own notification settings, created after the contact point", async () => {
+        const r = await run();
+        assert.strictEqual(r.error, undefined, String(r.error));
+        const cp = one(r.resources, T.contactPoint);
+        const ns = one(r.resources, T.ruleGroup).plain.rules[0].notificationSettings;
+        assert.strictEqual(ns.contactPoint, cp.plain.name);
+        assert.deepStrictEqual(ns.groupBies, ["grafana_folder", "alertname"], "Grafana requires both labels when group_by is set");
+        const deps = ([] as unknown[]).concat(r.childOpts.get("alerting-rules")!.dependsOn as any);
+        assert.ok(deps.some((d: any) => d instanceof pulumi.CustomResource && (d as any).__name === "alerting-slack"),
+            "Grafana answers 400 to a rule naming a contact point that does not exist yet");
+        // A Grafana this program deploys keeps the policy too (UI-made alerts reach Slack).
+        assert.strictEqual(one(r.resources, T.policy).plain.contactPoint, cp.plain.name);
+    });
+
+    it("on a Grafana it does not own: no notification policy, the rule still routes to Slack", async () => {
+        const r = await run({ notificationPolicy: false });
+        assert.strictEqual(ofType(r.resources, T.policy).length, 0);
+        assert.strictEqual(one(r.resources, T.ruleGroup).plain.rules[0].notificationSettings.contactPoint, one(r.resources, T.contactPoint).plain.name);
+    });
+
+    it("without Slack the rule carries no notification settings", async () => {
+        const r = await run({ withSlack: false });
+        assert.strictEqual(one(r.resources, T.ruleGroup).plain.rules[0].notificationSettings, undefined);
+    });
+
+    it("with a service account token the provider sends the token (secret, no user) as its auth", async () => {
+        const token = "glsa_alertingTestToken_0123456789";
+        const r = await run({ apiToken: pulumi.secret(token), adminPassword: undefined });
+        const p = one(r.resources, T.provider);
+        assert.ok(isSecretValue(p.inputs.auth));
+        assert.strictEqual(p.plain.auth, token, "a value without ':' is sent as a Bearer token");
+        for (const x of r.resources) assert.ok(!visibleText(x).includes(token), `${x.name} exposes the token`);
+    });
+
+    it("demoAlert false: no demo dashboard and no always-firing rule; folder, data source and Slack stay", async () => {
+        const r = await run({ demoAlert: false });
+        assert.strictEqual(ofType(r.resources, T.dashboard).length, 0);
+        assert.strictEqual(ofType(r.resources, T.ruleGroup).length, 0);
+        assert.ok(one(r.resources, T.folder) && one(r.resources, T.datasource) && one(r.resources, T.contactPoint));
+        assert.strictEqual(r.component!.dashboardUid, undefined);
+        assert.strictEqual(r.component!.alertRuleName, undefined);
+    });
+});

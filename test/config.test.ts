@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
 import { ConfigValidationError, readSettings } from "../components/config";
 import { DEFAULT_GRAFANA_IMAGE, DEFAULT_RENDERER_IMAGE, parseImageRef, parseVersion } from "../components/images";
 import { fakeConfigSource, settingsFor } from "./harness/configSource";
@@ -206,5 +207,63 @@ describe("images", () => {
         assert.equal(parseImageRef("registry.local:5000/renderer").tag, undefined, "a registry port is not a tag");
         assert.deepEqual(parseVersion("v5.11.1"), { major: 5, minor: 11, patch: 1 });
         assert.equal(parseVersion("main"), undefined);
+    });
+});
+
+describe("config: target existing, the demo alert, leftovers (issue 12)", () => {
+    const TOKEN = "glsa_configTestToken_0123456789";
+    const base = { target: "existing", grafanaUrl: "https://grafana.example.com/", grafanaApiToken: TOKEN };
+
+    it("accepts a URL and a secret service account token; the token is a secret Output", async () => {
+        const s = settingsFor(base);
+        assert.equal(s.target, "existing");
+        assert.equal(s.grafanaUrl, "https://grafana.example.com");
+        assert.equal(s.grafanaRootUrl, undefined, "an existing Grafana's root_url is its own");
+        assert.ok(s.grafanaApiToken && (await pulumi.isSecret(s.grafanaApiToken)));
+        assert.equal(s.demoAlert, true);
+        assert.equal(s.replaceLeftovers, false);
+        assert.equal(s.kubernetesMode, undefined);
+    });
+
+    it("accepts the admin user and password instead of a token", () => {
+        const s = settingsFor({ target: "existing", grafanaUrl: "https://g.example.com", grafanaAdminPassword: "long-enough-password" });
+        assert.equal(s.grafanaApiToken, undefined);
+    });
+
+    it("a missing URL names grafanaUrl; missing credentials name grafanaApiToken, with both fixes", () => {
+        const err = problemsFor({ target: "existing" });
+        assert.deepEqual(err.problems.map((p) => p.key).sort(), ["grafanaApiToken", "grafanaUrl"]);
+        const url = err.problems.find((p) => p.key === "grafanaUrl")!;
+        assert.match(url.fix, /^pulumi config set grafanaUrl https:\/\//);
+        const cred = err.problems.find((p) => p.key === "grafanaApiToken")!;
+        assert.match(cred.fix, /pulumi config set --secret grafanaApiToken glsa_\.\.\..*pulumi config set --secret grafanaAdminPassword/);
+    });
+
+    it("refuses a token stored in plain text with the --secret fix, never showing it", () => {
+        const { problem, message } = problemFor(base, "grafanaApiToken", []);
+        assert.equal(problem.given, "a value stored in plain text in the stack file");
+        assert.equal(problem.fix, "pulumi config rm grafanaApiToken && pulumi config set --secret grafanaApiToken glsa_...");
+        assert.ok(!message.includes(TOKEN));
+    });
+
+    it("refuses user:password as a token, and a token with a target this program deploys", () => {
+        assert.match(problemFor({ ...base, grafanaApiToken: "admin:secret-pass" }, "grafanaApiToken").problem.allowed, /user:password goes in grafanaAdminUser/);
+        const { problem, message } = problemFor({ grafanaApiToken: TOKEN }, "grafanaApiToken");
+        assert.match(problem.given, /with target "docker"/);
+        assert.ok(!message.includes(TOKEN) && !message.includes("secret-pass"));
+    });
+
+    it("reports keys that configure a deployment as having no effect, all at once", () => {
+        const err = problemsFor({ ...base, grafanaImage: "grafana/grafana:12.0.0", rendererToken: "0123456789abcdef0123", grafanaPort: "3001", kubernetesMode: "sidecar" });
+        assert.deepEqual(err.problems.map((p) => p.key).sort(), ["grafanaImage", "grafanaPort", "kubernetesMode", "rendererToken"]);
+        assert.ok(!err.message.includes("0123456789abcdef0123"), "a secret key's value is not shown");
+        assert.match(err.message, /grafanaImage: got "grafana\/grafana:12\.0\.0" with target existing; allowed: grafanaImage only with target docker or kubernetes/);
+    });
+
+    it("demoAlert, verifyRule and replaceLeftovers", () => {
+        const s = settingsFor({ ...base, demoAlert: "false", verifyRule: "abc-123_X", replaceLeftovers: "true" });
+        assert.deepEqual([s.demoAlert, s.verifyRule, s.replaceLeftovers], [false, "abc-123_X", true]);
+        assert.match(problemFor({ demoAlert: "no" }, "demoAlert").problem.fix, /pulumi config set demoAlert true/);
+        assert.match(problemFor({ verifyRule: "My rule" }, "verifyRule").problem.allowed, /alert rule UID/);
     });
 });

@@ -4,6 +4,7 @@ import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { isSecretValue, ofType, one, RegisteredResource, valueOf } from "./harness/pulumiMocks";
 import { runStack } from "./harness/program";
+import { DEMO_OFF_HINT } from "../components/program";
 
 const TOKEN = "xoxb-9999-8888-PROGRAMsecretTOKEN";
 const PASSWORD = "configured-admin-password";
@@ -78,7 +79,7 @@ describe("program: docker with Slack and verification", () => {
         assert.ok(plain.alertRuleName);
         assert.ok(plain.contactPoint);
         assert.ok(plain.verification && typeof plain.verification === "object");
-        assert.deepEqual(plain.nextSteps, [], "nothing left to do");
+        assert.deepEqual(plain.nextSteps, [DEMO_OFF_HINT], "only: turn the demo off once it reached Slack");
         const text = JSON.stringify(plain);
         for (const s of SECRETS) assert.ok(!text.includes(s), "a secret leaked into a plain output");
     });
@@ -159,5 +160,109 @@ describe("program: kubernetes", () => {
         assert.ok(run.error instanceof Error);
         assert.match(run.error.message, /3 problems/);
         assert.deepEqual(run.resources, []);
+    });
+});
+
+describe("program: target existing (issue 12)", () => {
+    const API_TOKEN = "glsa_programTestToken_0123456789abcdef";
+    const PREFLIGHT = "pulumi-nodejs:dynamic/preflight:GrafanaPreflight";
+    const POLICY = "grafana:alerting/notificationPolicy:NotificationPolicy";
+    const existing = { target: "existing", grafanaUrl: "https://grafana.example.com", grafanaApiToken: API_TOKEN, slackToken: TOKEN, slackChannel: "C0123ABCDE" };
+
+    it("deploys nothing, generates nothing, and creates no notification policy", async () => {
+        const run = await runStack(existing);
+        assert.equal(run.error, undefined, String(run.error));
+        const foreign = run.resources.filter((r) => /^(docker|kubernetes|random):/.test(r.type));
+        assert.deepEqual(foreign.map((r) => r.type), []);
+        assert.equal(ofType(run.resources, POLICY).length, 0);
+        assert.ok(one(run.resources, CONTACT_POINT));
+    });
+
+    it("authenticates with the token as a secret: provider, preflight and verification", async () => {
+        const run = await runStack(existing);
+        const provider = one(run.resources, GRAFANA_PROVIDER);
+        assert.equal(provider.plain.url, "https://grafana.example.com");
+        assert.ok(isSecretValue(provider.inputs.auth));
+        assert.equal(provider.plain.auth, API_TOKEN);
+        for (const [type, name] of [[PREFLIGHT, "preflight"], [DYNAMIC, "verification"]]) {
+            const r = one(run.resources, type, name);
+            assert.ok(isSecretValue(r.inputs.grafanaAuth), `${name}: grafanaAuth is secret`);
+            assert.equal(r.plain.grafanaAuth, API_TOKEN);
+        }
+        const { plain, secretKeys } = await plainOutputs(run.result!);
+        assert.deepEqual(secretKeys, []);
+        assert.ok(!JSON.stringify(plain).includes(API_TOKEN));
+        assert.equal(plain.grafanaAuthentication, "service account token (grafanaApiToken)");
+        assert.equal(plain.grafanaAdminPassword, undefined);
+    });
+
+    it("routes the rule to the created contact point and checks the Grafana up front", async () => {
+        const run = await runStack(existing);
+        const cp = one(run.resources, CONTACT_POINT);
+        const rule = one(run.resources, "grafana:alerting/ruleGroup:RuleGroup").plain.rules[0];
+        assert.equal(rule.notificationSettings.contactPoint, cp.plain.name);
+        const pre = one(run.resources, PREFLIGHT, "preflight");
+        assert.equal(pre.plain.target, "existing");
+        assert.equal(pre.plain.contactPoint, cp.plain.name);
+        assert.equal(pre.plain.folderUid, one(run.resources, "grafana:oss/folder:Folder").plain.uid);
+        assert.equal(pre.plain.dockerVolume, undefined);
+    });
+
+    it("with the admin user and password instead of a token", async () => {
+        const { grafanaApiToken: _t, ...rest } = existing;
+        const run = await runStack({ ...rest, grafanaAdminUser: "ops", grafanaAdminPassword: PASSWORD });
+        assert.equal(run.error, undefined, String(run.error));
+        assert.equal(one(run.resources, GRAFANA_PROVIDER).plain.auth, `ops:${PASSWORD}`);
+    });
+
+    it("demoAlert false: no demo dashboard or rule, the proof says it was skipped, no demo hint", async () => {
+        const run = await runStack({ ...existing, demoAlert: "false" });
+        assert.equal(run.error, undefined, String(run.error));
+        assert.equal(ofType(run.resources, "grafana:alerting/ruleGroup:RuleGroup").length, 0);
+        assert.equal(ofType(run.resources, DYNAMIC).length, 0);
+        const { plain } = await plainOutputs(run.result!);
+        assert.match((plain.verification as any).how, /skipped: demoAlert is false/);
+        assert.ok(!(plain.nextSteps as string[]).includes(DEMO_OFF_HINT));
+    });
+
+    it("demoAlert false with verifyRule: the proof renders that rule's panel and follows that rule", async () => {
+        const run = await runStack({ ...existing, demoAlert: "false", verifyRule: "p99-latency" }, {
+            stateFor: (args) => args.type === PREFLIGHT ? { verifyRuleDashboardUid: "svc-overview", verifyRulePanelId: 7 } : undefined,
+        });
+        assert.equal(run.error, undefined, String(run.error));
+        assert.equal(one(run.resources, PREFLIGHT, "preflight").plain.verifyRule, "p99-latency");
+        const v = one(run.resources, DYNAMIC, "verification");
+        assert.equal(v.plain.alertRuleUid, "p99-latency");
+        assert.equal(v.plain.dashboardUid, "svc-overview");
+        assert.equal(v.plain.panelId, 7);
+    });
+
+    it("the demo is on by default and nextSteps says to turn it off once verified", async () => {
+        const run = await runStack(existing);
+        const steps = await valueOf(run.result!.nextSteps as string[]);
+        assert.deepEqual(steps, [DEMO_OFF_HINT]);
+        assert.match(DEMO_OFF_HINT, /pulumi config set demoAlert false/);
+    });
+
+    it("bad configs name their keys, leak no token, and register nothing", async () => {
+        const run = await runStack({ target: "existing", grafanaApiToken: API_TOKEN, grafanaImage: "grafana/grafana:12.0.0" }, { secretKeys: [] });
+        assert.ok(run.error instanceof Error);
+        assert.match(run.error.message, /grafanaUrl: got nothing with target existing/);
+        assert.match(run.error.message, /grafanaApiToken: got a value stored in plain text.*\n\s+fix: pulumi config rm grafanaApiToken && pulumi config set --secret grafanaApiToken glsa_\.\.\./);
+        assert.match(run.error.message, /grafanaImage: got "grafana\/grafana:12\.0\.0" with target existing/);
+        assert.ok(!run.error.message.includes(API_TOKEN));
+        assert.deepEqual(run.resources, []);
+    });
+});
+
+describe("program: the preflight on the Docker target (lost state, reused volume)", () => {
+    it("runs before every Grafana object, naming the stack's data volume", async () => {
+        const run = await runStack({ ...slackConfig }, { stack: "dev" });
+        const pre = one(run.resources, "pulumi-nodejs:dynamic/preflight:GrafanaPreflight", "preflight");
+        assert.equal(pre.plain.target, "docker");
+        const volume = one(run.resources, "docker:index/volume:Volume");
+        assert.equal(pre.plain.dockerVolume, volume.plain.name);
+        assert.equal(pre.plain.replaceLeftovers, false);
+        assert.ok(isSecretValue(pre.inputs.grafanaAuth));
     });
 });

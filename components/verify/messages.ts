@@ -84,6 +84,57 @@ export const MESSAGES = {
         why: "{detail}",
         next: "the renderer is probably starved or cannot call Grafana back: check its memory and log, that GF_RENDERING_CALLBACK_URL is reachable from the renderer, and raise the render timeout for slow dashboards",
     },
+    // --- Preflight: before anything is created in Grafana (components/alerting/preflightChecks.ts) ---
+    grafana_forbidden: {
+        what: "The Grafana credentials for {url} may not manage this stack's objects",
+        why: "{endpoint} answered HTTP 403",
+        next: "give the service account (or user) the Admin role of the organization (Administration > Users and access > Service accounts > Role): creating the TestData data source needs it",
+    },
+    grafana_token_rejected: {
+        what: "Grafana at {url} rejected grafanaApiToken",
+        why: "{endpoint} answered HTTP {status}{detail}",
+        next: "create a token for a service account with the Admin role (Administration > Users and access > Service accounts > Add service account token) and store it with `pulumi config set --secret grafanaApiToken glsa_...`",
+    },
+    grafana_volume_password: {
+        what: "Grafana's database in Docker volume {volume} does not accept this stack's admin password",
+        why: "{endpoint} answered HTTP {status}: the volume was kept from an earlier deployment (Grafana sets the admin password only when it creates its database) and this stack's state does not hold that password",
+        next: "keep its data: `pulumi config set --secret grafanaAdminPassword <the earlier password>` and `pulumi up`; or start with an empty Grafana (this deletes the volume): `{reset}`",
+    },
+    grafana_too_old: {
+        what: "Grafana at {url} is version {version}",
+        why: "this program needs {reason}",
+        next: "upgrade that Grafana to {recommended} or newer (at least {minimum}), then run `pulumi up` again",
+    },
+    grafana_channel_name_uploads: {
+        what: "Grafana {version} at {url} cannot upload images to {channel}",
+        why: "{reason}",
+        next: "use the channel's ID: `pulumi config set slackChannel C0123ABCD` (channel details > About > Channel ID), or upgrade Grafana to 11.5.3 / 11.6.0 or newer",
+    },
+    grafana_no_renderer: {
+        what: "Grafana at {url} has no image renderer",
+        why: "/api/frontend/settings reports rendererAvailable=false, so alerts would reach Slack without a picture of the panel; nothing was created in Grafana",
+        next: "run grafana-image-renderer where Grafana can reach it (this program's kubernetesMode renderer, or the Helm chart's imageRenderer) and add to Grafana's environment, then restart Grafana: GF_RENDERING_SERVER_URL=http://<renderer address>:8081/render GF_RENDERING_CALLBACK_URL=<URL the renderer reaches Grafana at, ending in /> GF_RENDERING_RENDERER_TOKEN=<the renderer's AUTH_TOKEN> GF_UNIFIED_ALERTING_SCREENSHOTS_CAPTURE=true (in grafana.ini: [rendering] server_url, callback_url, renderer_token; [unified_alerting.screenshots] capture = true)",
+    },
+    grafana_leftovers: {
+        what: "Grafana at {url} already has objects this stack creates with fixed UIDs: {objects}",
+        why: "an earlier deployment of stack {stack} left them and its Pulumi state is gone (state lost, `pulumi stack rm`, or a reused Docker volume), so creating them again would fail with \"already exists\" (or, for a contact point, post every alert twice)",
+        next: "let this stack replace them (they hold only what it creates again; the demo rule's alert history restarts): `pulumi config set replaceLeftovers true` and `pulumi up`; or {remove}",
+    },
+    grafana_leftovers_kept: {
+        what: "Left this stack's earlier objects in Grafana at {url} alone",
+        why: "{why}",
+        next: "move or delete what is not this stack's in Grafana, then run `pulumi up` again; or `pulumi config set replaceLeftovers false` and delete the leftovers yourself",
+    },
+    verify_rule_missing: {
+        what: "Grafana at {url} has no alert rule with UID {rule}",
+        why: "verifyRule names it, and /api/v1/provisioning/alert-rules/{rule} answered HTTP 404",
+        next: "copy the UID from Alerting > Alert rules > the rule > Details > Rule UID and `pulumi config set verifyRule <UID>`, or `pulumi config rm verifyRule`",
+    },
+    verify_rule_no_panel: {
+        what: "Alert rule {rule} (\"{title}\") is not linked to a panel",
+        why: "it has no __dashboardUid__ and __panelId__ annotations, so Grafana takes no screenshot for its alerts and they reach Slack without a picture",
+        next: "edit the rule in Grafana: Configure notification message > Link dashboard and panel, pick the panel, save; then `pulumi up` again",
+    },
     // --- Slack: the token ------------------------------------------------------------
     invalid_auth: {
         what: "Slack rejected the bot token",

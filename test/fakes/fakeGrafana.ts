@@ -69,6 +69,12 @@ export interface FakeGrafanaOptions {
      */
     rendererViewport?: { minWidth: number; minHeight: number; maxWidth: number; maxHeight: number } | null;
     faults?: FaultRule[];
+    /**
+     * A service account token also accepted, as `Authorization: Bearer <token>`; a wrong
+     * one answers 401 {"message":"Invalid API key","messageId":"api-key.invalid"}
+     * (grafana pkg/services/authn/clients/api_key.go, errAPIKeyInvalid).
+     */
+    apiToken?: string;
     latencyMs?: number;
     /** Grafana's alerting and its Slack notifier (the alert-path stage); without it those endpoints answer 404. */
     alerting?: FakeAlertingOptions;
@@ -115,7 +121,8 @@ export interface RenderCall {
 export class FakeGrafana {
     readonly faults = new FaultBook();
     readonly renders: RenderCall[] = [];
-    opts: Required<Omit<FakeGrafanaOptions, "faults" | "latencyMs" | "dashboards" | "rendererViewport" | "alerting">> & {
+    opts: Required<Omit<FakeGrafanaOptions, "faults" | "latencyMs" | "dashboards" | "rendererViewport" | "alerting" | "apiToken">> & {
+        apiToken?: string;
         dashboards?: Record<string, FakePanel[]>;
         rendererViewport: FakeGrafanaOptions["rendererViewport"];
     };
@@ -133,6 +140,7 @@ export class FakeGrafana {
             renderMode: options.renderMode ?? "real",
             placeholderSize: options.placeholderSize ?? { width: 400, height: 120 },
             dashboards: options.dashboards,
+            apiToken: options.apiToken,
             rendererViewport: options.rendererViewport,
         };
         if (options.alerting) this.alerting = new FakeAlerting(options.alerting, () => this.url, this.opts.version);
@@ -164,6 +172,8 @@ export class FakeGrafana {
 
     private authorized(req: http.IncomingMessage): boolean {
         const h = req.headers.authorization ?? "";
+        const bearer = /^Bearer (.+)$/.exec(h);
+        if (bearer) return this.opts.apiToken !== undefined && bearer[1] === this.opts.apiToken;
         const m = /^Basic (.+)$/.exec(h);
         if (!m) return false;
         return Buffer.from(m[1], "base64").toString("utf8") === this.auth;
@@ -223,6 +233,7 @@ export class FakeGrafana {
         }
         if ((endpoint === "other" && !dashboardPath) || alertingEndpoint(url.pathname)) return send(404, { message: "Not found" });
         if (!this.authorized(req)) {
+            if (/^Bearer /.test(req.headers.authorization ?? "")) return send(401, { message: "Invalid API key", messageId: "api-key.invalid", statusCode: 401 });
             // Grafana's answer to an API call with wrong Basic credentials.
             return send(401, { message: "Invalid username or password", messageId: "password-auth.failed", statusCode: 401 });
         }

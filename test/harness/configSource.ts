@@ -17,7 +17,7 @@ export function fakeConfigSource(cfg: FakeStackConfig = {}): RawConfigSource {
         for (const k of CONFIG_KEYS) values[k.name] = String(k.default);
     }
     Object.assign(values, cfg.values ?? {});
-    const secretKeys = new Set(cfg.secretKeys ?? ["slackToken", "grafanaAdminPassword", "rendererToken"]);
+    const secretKeys = new Set(cfg.secretKeys ?? ["slackToken", "grafanaAdminPassword", "rendererToken", "grafanaApiToken"]);
     return {
         get: (key) => values[key],
         isSecret: (key) => secretKeys.has(key),

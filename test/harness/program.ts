@@ -12,7 +12,7 @@ export function generatedState(args: pulumi.runtime.MockResourceArgs): Record<st
 }
 
 export function runStack(config: Record<string, string>, opts: Omit<RunOptions, "config"> = {}): Promise<RunResult<Record<string, unknown>>> {
-    const secretKeys = opts.secretKeys ?? ["slackToken", "grafanaAdminPassword", "rendererToken"].filter((k) => k in config);
+    const secretKeys = opts.secretKeys ?? ["slackToken", "grafanaAdminPassword", "rendererToken", "grafanaApiToken"].filter((k) => k in config);
     return runWithMocks({
         ...opts,
         config,
