@@ -233,6 +233,7 @@ export function readKubernetesSettings(r: KeyReader, ctx: KubernetesContext): Ku
         const cpuKey = `${prefix}Cpu`;
         const memoryKey = `${prefix}Memory`;
         kubernetesOnly(cpuKey);
+        if (!deploysRenderer && r.isSet(memoryKey)) notHere(memoryKey, `${memoryKey} only with target docker or kubernetes (this target deploys nothing)`, "");
         const cpu = requestLimit(r, cpuKey, "cpu") ?? { request: fallback.requests.cpu, limit: fallback.limits.cpu };
         const memory = requestLimit(r, memoryKey, "memory", minMemory) ?? { request: fallback.requests.memory, limit: fallback.limits.memory };
         return { requests: { cpu: cpu.request, memory: memory.request }, limits: { cpu: cpu.limit, memory: memory.limit } };

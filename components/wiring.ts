@@ -53,7 +53,7 @@ export interface Wiring {
 
 export const GRAFANA_CONTAINER_PORT = 3000;
 export const RENDERER_PORT = 8081;
-/** Chromium needs a writable config/cache dir; the renderer's root filesystem is read-only. */
+/** v3/v4: Chromium's config/cache dir (XDG_*), below the writable /tmp of a read-only root. v5 picks its own per browser. */
 export const CHROMIUM_HOME = "/tmp/.chromium";
 /** How long Grafana waits for an alert screenshot; its 10s default is tight for a cold browser. */
 export const SCREENSHOT_TIMEOUT = "30s";

@@ -190,6 +190,11 @@ describe("config: sizing and placement checks", () => {
         assert.deepEqual(r.problems.map((p) => p.key).sort(), ["grafanaMemory", "storageClass"]);
     });
 
+    it("refuses the memory keys with target existing (nothing is deployed)", () => {
+        const e = problems({ target: "existing", grafanaUrl: "https://grafana.example.com", rendererMemory: "1Gi/4Gi" });
+        assert.ok(e.problems.some((p) => p.key === "rendererMemory" && /with target "existing"/.test(p.given)), e.message);
+    });
+
     it("parses tolerations in kubectl taint syntax", () => {
         assert.deepEqual(parseTolerations("a=b:NoSchedule, c , d:NoExecute"), [
             { key: "a", operator: "Equal", value: "b", effect: "NoSchedule" },
