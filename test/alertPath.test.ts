@@ -94,6 +94,8 @@ describe("alert-path stage (fake Grafana notifier -> fake Slack, over HTTP)", ()
         assert.ok(progress.some((l) => /contact point grafana-slack-alerts-dev delivered at /.test(l)));
         assert.match(progress[progress.length - 1], /screenshot F0FAKE\d+ \(\d+ bytes\) in the thread/);
         assert.equal(new Set(progress).size, progress.length, "a line per change, not per poll");
+        const text = JSON.stringify(report) + progress.join("\n");
+        for (const secret of [GOOD_TOKEN, grafana.opts.password, Buffer.from(grafana.auth).toString("base64")]) assert.ok(!text.includes(secret), "a secret leaked");
     });
 
     it("conversations.replies refused to the bot token: finds the screenshot in the thread with files.list", async () => {
