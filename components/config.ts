@@ -7,6 +7,7 @@ import {
     channelNameUploadProblem, compareVersions, formatVersion, grafanaVersionProblem, parseImageRef, parseVersion, pinProblem,
 } from "./images";
 import { isChannelId, isChannelName } from "./slackChannel";
+import { loadProvisioning, type ProvisioningPlan } from "./alerting/provisioning/plan";
 import { KUBERNETES_CONFIG_KEYS, KubernetesSettings, readKubernetesSettings } from "./kubernetesSettings";
 
 export type Target = "docker" | "kubernetes" | "existing";
@@ -59,6 +60,11 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
     { name: "verifyAlertTimeout", type: "integer", default: 300, description: "Seconds the verification waits for Grafana's own alert of the demo rule, with its screenshot, in the Slack channel (needs channels:history / groups:history); 0 skips that stage." },
     { name: "cleanupTestMessage", type: "boolean", default: false, description: "Delete the verification's Slack post when the stack is destroyed." },
     { name: "renderYamlTo", type: "string", default: "", description: "Kubernetes only: write manifests to this directory instead of applying them (secrets land there in plain text)." },
+    // Your own dashboards and alert rules (README "Your own alerts").
+    { name: "dashboardsDir", type: "string", default: "", description: "Folder (relative to the project) of dashboard JSON files, as Grafana's Export > Save to file writes them; each becomes a dashboard in the stack's folder. Every file needs a uid." },
+    { name: "alertRulesDir", type: "string", default: "", description: "Folder (relative to the project) of alert-rule files in Grafana's provisioning format (YAML or JSON, apiVersion: 1, groups:), as the alerting UI's Export writes them; each group becomes a rule group in the stack's folder." },
+    { name: "requireImages", type: "boolean", default: true, description: "Refuse (true) or only warn about (false) a rule from alertRulesDir whose __dashboardUid__/__panelId__ do not name a panel, so its alert would arrive without a picture." },
+    { name: "slackRoutes", type: "string", default: "", description: "JSON list of {\"channel\", \"matchers\"} routing rules from alertRulesDir to more Slack channels by label (e.g. [{\"channel\":\"#db-alerts\",\"matchers\":[\"team=db\"]}]); one contact point per channel; unmatched rules go to slackChannel." },
     ...KUBERNETES_CONFIG_KEYS,
     // Bring your own Grafana (target existing), the demo alert and leftovers of a lost state.
     { name: "grafanaApiToken", type: "string", default: "", secret: true, description: "With target existing: a Grafana service account token (glsa_..., Admin role, secret), sent as a Bearer token. Without it grafanaAdminUser/grafanaAdminPassword are used." },
@@ -107,6 +113,8 @@ export interface StackSettings extends KubernetesSettings {
     verifyAlertTimeout: number;
     cleanupTestMessage: boolean;
     renderYamlTo?: string;
+    /** Dashboards, rule groups and routes from dashboardsDir / alertRulesDir / slackRoutes; undefined when none is set. */
+    provisioning?: ProvisioningPlan;
     /** target existing: service account token (secret), sent as Bearer; else the admin user/password are used. */
     grafanaApiToken?: pulumi.Output<string>;
     /** Create the demo dashboard and rule. */
@@ -176,7 +184,7 @@ const quote = (v: string) => JSON.stringify(v);
  * Reads and validates the whole configuration. Throws ConfigValidationError with every
  * problem found; returns settings only when there is none.
  */
-export function readSettings(source: RawConfigSource = stackConfigSource(), project = pulumi.getProject(), stack = pulumi.getStack()): StackSettings {
+export function readSettings(source: RawConfigSource = stackConfigSource(), project = pulumi.getProject(), stack = pulumi.getStack(), projectDir = process.cwd()): StackSettings {
     const problems: ConfigProblem[] = [];
     const warnings: string[] = [];
     const spec = new Map(CONFIG_KEYS.map((k) => [k.name, k]));
@@ -397,6 +405,21 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
         problem("renderYamlTo", `${quote(renderYamlTo)} with target ${target}`, "renderYamlTo only with target kubernetes", "pulumi config rm renderYamlTo");
     }
 
+    // Your own dashboards and alert rules: every file problem joins the list above.
+    const requireImages = boolean("requireImages");
+    const provisioning = loadProvisioning({
+        stack,
+        dashboardsDir: raw("dashboardsDir").trim() || undefined,
+        alertRulesDir: raw("alertRulesDir").trim() || undefined,
+        requireImages,
+        slackRoutes: raw("slackRoutes"),
+        slackOn: slackToken !== undefined,
+        projectDir,
+        demoAlert: raw("demoAlert").trim().toLowerCase() !== "false",
+    });
+    problems.push(...provisioning.problems);
+    warnings.push(...provisioning.warnings);
+
     const kubernetesSettings = readKubernetesSettings({ raw, isSet, problem, url, integer, boolean }, { target, kubernetesMode, ignoreHttpsErrors, rendererReplicas });
     // --- target existing, the demo alert, leftovers ----------------------------------
     const existing = target === "existing";
@@ -451,6 +474,7 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
         verify, verifyTrigger, verifyAlertTimeout, cleanupTestMessage, renderYamlTo,
         grafanaApiToken: apiToken === undefined ? undefined : pulumi.secret(apiToken),
         demoAlert, verifyRule, replaceLeftovers,
+        provisioning: provisioning.plan,
         warnings,
         ...kubernetesSettings,
     };

@@ -188,6 +188,16 @@ async function configureGrafana(settings: StackSettings, access: GrafanaAccess, 
     else if (!settings.grafanaRootUrl && access.ownsGrafana) nextSteps.push(ROOT_URL_HINT);
     if (settings.demoAlert && settings.slack) nextSteps.push(DEMO_OFF_HINT);
 
+    // Your own dashboards and alert rules (dashboardsDir / alertRulesDir / slackRoutes).
+    if (settings.provisioning) {
+        const { ProvisionedAlerting } = await import("./alerting/provisioning/provisionedAlerting");
+        const own = new ProvisionedAlerting("own-alerts", {
+            plan: settings.provisioning, stackName: settings.stack, provider: alerting.provider, folderUid: alerting.folderUid,
+            slack: settings.slack, defaultContactPoint: alerting.contactPointName, dependsOn: [...access.ready, preflight],
+        });
+        outputs.ownAlerts = own.summary;
+    }
+
     if (!settings.verify) return;
     // What the proof renders and follows: verifyRule's panel (from its annotations, looked up
     // by the preflight) when set, else the demo's; without either there is nothing to render.

@@ -205,6 +205,8 @@ export interface RuleDataStage {
     relativeTimeRange: { from: number; to: number };
     /** Canonical JSON of the stage's model. */
     model: string;
+    /** Query type, for data sources that have several (rules from files keep theirs). */
+    queryType?: string;
 }
 
 /**
@@ -266,4 +268,27 @@ export function buildRuleData(datasourceUid: string): RuleDataStage[] {
 /** Link to a dashboard by UID (Grafana redirects `/d/<uid>` to the slugged URL). */
 export function dashboardUrlFor(grafanaUrl: string, uid: string): string {
     return `${grafanaUrl.replace(/\/+$/, "")}/d/${encodeURIComponent(uid)}`;
+}
+
+// --- What Grafana accepts in an alert rule, shared by the demo rule and rules from files ---
+// (grafana/grafana pkg/services/ngalert/models/alert_rule.go: NoDataStateFromString,
+// ErrStateFromString, ValidateRuleGroupInterval; the scheduler's base interval is 10 s.)
+
+/** Values of a rule's `noDataState`. */
+export const NO_DATA_STATES = ["NoData", "Alerting", "OK", "KeepLast"] as const;
+/** Values of a rule's `execErrState`. */
+export const EXEC_ERR_STATES = ["Error", "Alerting", "OK", "KeepLast"] as const;
+/** Grafana's scheduler tick: a rule group's interval must be a positive multiple of it. */
+export const BASE_INTERVAL_SECONDS = 10;
+/** The legacy UID Grafana still accepts for the expression data source. */
+export const LEGACY_EXPRESSION_DATASOURCE_UID = "-100";
+
+/** Whether a string is a valid Grafana UID (`[A-Za-z0-9_-]`, at most {@link MAX_UID_LENGTH}). */
+export function isGrafanaUid(uid: string): boolean {
+    return /^[A-Za-z0-9_-]+$/.test(uid) && uid.length <= MAX_UID_LENGTH;
+}
+
+/** Whether a rule stage is a server-side expression (Reduce, Math, Threshold, ...), not a query. */
+export function isExpressionStage(datasourceUid: string): boolean {
+    return datasourceUid === EXPRESSION_DATASOURCE_UID || datasourceUid === LEGACY_EXPRESSION_DATASOURCE_UID;
 }

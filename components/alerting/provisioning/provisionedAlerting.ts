@@ -1,0 +1,188 @@
+// Your own dashboards and alert rules (dashboardsDir / alertRulesDir / slackRoutes), as
+// Grafana resources in the stack's folder: one Dashboard per file, one RuleGroup per
+// group, one Slack contact point per routed channel. Everything was read and checked by
+// readSettings() (plan.ts); this only registers resources, from plain deterministic data.
+import { createHash } from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+import * as grafana from "@pulumiverse/grafana";
+import { PROJECT } from "../dashboardModel";
+import { SLACK_TEXT_TEMPLATE, SLACK_TITLE_TEMPLATE, normalizeSlackRecipient } from "../slackTemplates";
+import { DASHBOARD_UID_ANNOTATION, PANEL_ID_ANNOTATION, type RuleFromFile } from "./alertRuleFiles";
+import type { ProvisioningPlan } from "./plan";
+
+export interface ProvisionedAlertingArgs {
+    plan: ProvisioningPlan;
+    stackName: string;
+    /** The Grafana provider of the stack (GrafanaAlerting's). */
+    provider: grafana.Provider;
+    /** The stack's folder: every dashboard and rule group goes there. */
+    folderUid: pulumi.Input<string>;
+    /** Slack settings; without them rules keep the file's own notification settings, if any. */
+    slack?: { token: pulumi.Input<string>; channel: string };
+    /** The stack's contact point (slackChannel): where rules no route matches go. */
+    defaultContactPoint?: pulumi.Input<string>;
+    /** Resources that must be ready (Grafana healthy) before any Grafana API call. */
+    dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** What was provisioned, for the stack outputs (plain, deterministic). */
+export interface ProvisionedSummary {
+    dashboards: string[];
+    ruleGroups: string[];
+    /** Channel -> contact point name, for the routed channels. */
+    contactPoints: Record<string, string>;
+    rules: Array<{ uid: string; title: string; group: string; channel?: string; dashboardUid?: string; panelId?: number; link: string }>;
+}
+
+/** A resource-name suffix: the text itself when it is simple, else a slug plus a short hash. */
+export function nameSuffix(text: string): string {
+    if (/^[A-Za-z0-9._-]{1,60}$/.test(text)) return text;
+    const slug = text
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "-")
+        .replace(/^-+|-+$/g, "")
+        .slice(0, 40);
+    const hash = createHash("sha256").update(text).digest("hex").slice(0, 8);
+    return slug ? `${slug}-${hash}` : hash;
+}
+
+/** Name of the contact point for a routed channel. */
+export function routeContactPointName(stackName: string, channel: string): string {
+    return `${PROJECT}-${stackName}-${channel.replace(/^#/, "")}`;
+}
+
+export class ProvisionedAlerting extends pulumi.ComponentResource {
+    readonly summary: ProvisionedSummary;
+    readonly dashboards: grafana.oss.Dashboard[] = [];
+    readonly ruleGroups: grafana.alerting.RuleGroup[] = [];
+
+    constructor(name: string, args: ProvisionedAlertingArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("grafana-slack-alerts:alerting:ProvisionedAlerting", name, {}, opts);
+        const { plan } = args;
+        const ready = args.dependsOn ?? [];
+        const child = (extra: pulumi.Input<pulumi.Resource>[] = []): pulumi.CustomResourceOptions => ({
+            parent: this,
+            provider: args.provider,
+            dependsOn: [...ready, ...extra],
+        });
+
+        for (const d of plan.dashboards) {
+            this.dashboards.push(
+                new grafana.oss.Dashboard(
+                    `${name}-dashboard-${nameSuffix(d.uid)}`,
+                    {
+                        folder: args.folderUid,
+                        // Adopts a dashboard with this UID left by a lost state or an earlier import.
+                        overwrite: true,
+                        configJson: d.configJson,
+                    },
+                    child(),
+                ),
+            );
+        }
+
+        // One contact point per routed channel; slackChannel's is the stack's own.
+        const contactPoints: Record<string, pulumi.Output<string>> = {};
+        const contactPointNames: Record<string, string> = {};
+        const extra: grafana.alerting.ContactPoint[] = [];
+        if (args.slack) {
+            for (const channel of plan.channels) {
+                if (channel === args.slack.channel.trim() && args.defaultContactPoint) continue;
+                const cpName = routeContactPointName(args.stackName, channel);
+                const cp = new grafana.alerting.ContactPoint(
+                    `${name}-slack-${nameSuffix(channel.replace(/^#/, ""))}`,
+                    {
+                        name: cpName,
+                        slacks: [
+                            {
+                                token: pulumi.secret(args.slack.token),
+                                recipient: normalizeSlackRecipient(channel),
+                                title: SLACK_TITLE_TEMPLATE,
+                                text: SLACK_TEXT_TEMPLATE,
+                                disableResolveMessage: false,
+                            },
+                        ],
+                    },
+                    child(),
+                );
+                extra.push(cp);
+                contactPoints[channel] = cp.name;
+                contactPointNames[channel] = cpName;
+            }
+        }
+        const contactPointFor = (rule: RuleFromFile): pulumi.Input<string> | undefined => {
+            if (!args.slack) return undefined;
+            const channel = plan.ruleChannels[rule.uid];
+            return (channel !== undefined ? contactPoints[channel] : undefined) ?? args.defaultContactPoint;
+        };
+
+        for (const group of plan.groups) {
+            this.ruleGroups.push(
+                new grafana.alerting.RuleGroup(
+                    `${name}-rules-${nameSuffix(group.name)}`,
+                    {
+                        name: group.name,
+                        folderUid: args.folderUid,
+                        intervalSeconds: group.intervalSeconds,
+                        rules: group.rules.map((rule) => ruleArgs(rule, contactPointFor(rule))),
+                    },
+                    child([...this.dashboards, ...extra]),
+                ),
+            );
+        }
+
+        const linkOf = new Map(plan.links.map((l) => [l.ruleUid, l]));
+        this.summary = {
+            dashboards: plan.dashboards.map((d) => d.uid),
+            ruleGroups: plan.groups.map((g) => g.name),
+            contactPoints: contactPointNames,
+            rules: plan.groups.flatMap((g) =>
+                g.rules.map((r) => ({
+                    uid: r.uid,
+                    title: r.title,
+                    group: g.name,
+                    ...(args.slack ? { channel: plan.ruleChannels[r.uid] ?? args.slack.channel } : {}),
+                    ...(r.link ? { dashboardUid: r.link.dashboardUid, panelId: r.link.panelId } : {}),
+                    link: linkOf.get(r.uid)?.status ?? "unlinked",
+                })),
+            ),
+        };
+        this.registerOutputs({ summary: this.summary });
+    }
+}
+
+/** One rule as the provider wants it: the panel link as the two annotations. */
+export function ruleArgs(rule: RuleFromFile, contactPoint: pulumi.Input<string> | undefined): grafana.types.input.alerting.RuleGroupRule {
+    const ns = rule.notificationSettings;
+    const receiver = contactPoint ?? ns?.receiver;
+    return {
+        name: rule.title,
+        uid: rule.uid,
+        condition: rule.condition,
+        datas: rule.data,
+        ...(rule.for !== undefined ? { for: rule.for } : {}),
+        ...(rule.keepFiringFor !== undefined ? { keepFiringFor: rule.keepFiringFor } : {}),
+        ...(rule.missingSeriesEvalsToResolve !== undefined ? { missingSeriesEvalsToResolve: rule.missingSeriesEvalsToResolve } : {}),
+        ...(rule.noDataState !== undefined ? { noDataState: rule.noDataState } : {}),
+        ...(rule.execErrState !== undefined ? { execErrState: rule.execErrState } : {}),
+        isPaused: rule.isPaused,
+        labels: { ...rule.labels },
+        annotations: {
+            ...rule.annotations,
+            ...(rule.link ? { [DASHBOARD_UID_ANNOTATION]: rule.link.dashboardUid, [PANEL_ID_ANNOTATION]: String(rule.link.panelId) } : {}),
+        },
+        ...(receiver !== undefined
+            ? {
+                  notificationSettings: {
+                      contactPoint: receiver,
+                      ...(ns?.groupBy ? { groupBies: ns.groupBy } : {}),
+                      ...(ns?.groupWait ? { groupWait: ns.groupWait } : {}),
+                      ...(ns?.groupInterval ? { groupInterval: ns.groupInterval } : {}),
+                      ...(ns?.repeatInterval ? { repeatInterval: ns.repeatInterval } : {}),
+                      ...(ns?.muteTimeIntervals ? { muteTimings: ns.muteTimeIntervals } : {}),
+                      ...(ns?.activeTimeIntervals ? { activeTimings: ns.activeTimeIntervals } : {}),
+                  },
+              }
+            : {}),
+    };
+}
