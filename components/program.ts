@@ -39,6 +39,18 @@ export const DEMO_OFF_HINT =
     "Once the demo alert has reached Slack with its picture, turn the always-firing demo off: " +
     "`pulumi config set demoAlert false` and `pulumi up` (your own rules keep their routing).";
 
+/** The stack's organization; "organization" (the local backend's) where the runtime has none (mocks). */
+function organization(): string {
+    try {
+        return pulumi.getOrganization();
+    } catch {
+        return "organization";
+    }
+}
+
+/** Outputs present once a stack has created its Grafana objects (any program version). */
+export const STATE_MARKER_OUTPUTS = ["grafanaFolderUid", "alertRuleName", "dashboardUrl", "contactPoint"] as const;
+
 /** How Pulumi reaches and authenticates to Grafana, and whether this stack deployed it. */
 interface GrafanaAccess {
     grafanaUrl: pulumi.Output<string>;
@@ -145,6 +157,13 @@ async function configureGrafana(settings: StackSettings, access: GrafanaAccess, 
     const { GrafanaPreflight } = await import("./alerting/grafanaPreflight");
     const uids = uidsFor(settings.stack);
 
+    // Did this stack's last update already create its Grafana objects? Read from its own
+    // outputs (a stack can reference itself; a new or removed-and-recreated stack has none):
+    // then the objects the preflight finds are its own, not a lost state's leftovers. Keys of
+    // every program version that created them, so upgrading a deployed stack is no "lost state".
+    const self = new pulumi.StackReference(`${organization()}/${settings.project}/${settings.stack}`);
+    const stateHasObjects = self.outputs.apply((o) => STATE_MARKER_OUTPUTS.some((k) => o?.[k] !== undefined && o?.[k] !== null));
+
     // The "up-front" checks are this small resource, not the verification: the verification
     // runs last, after the folder, rule and contact point exist; the preflight runs before
     // any of them, so a Grafana without a renderer (or too old) gets nothing created.
@@ -161,6 +180,7 @@ async function configureGrafana(settings: StackSettings, access: GrafanaAccess, 
         slackChannel: settings.slack?.channel,
         replaceLeftovers: settings.replaceLeftovers,
         verifyRule: settings.verifyRule,
+        stateHasObjects,
         // The Docker target's data volume (components/docker: grafana-slack-alerts-<stack>-data).
         dockerVolume: settings.target === "docker" ? `grafana-slack-alerts-${settings.stack}-data` : undefined,
     }, { dependsOn: access.ready });
@@ -176,6 +196,7 @@ async function configureGrafana(settings: StackSettings, access: GrafanaAccess, 
         dependsOn: [...access.ready, preflight],
         stackName: settings.stack,
     });
+    outputs.grafanaFolderUid = alerting.folderUid;
     if (alerting.dashboardUrl) outputs.dashboardUrl = alerting.dashboardUrl;
     if (alerting.alertRuleName) outputs.alertRuleName = alerting.alertRuleName;
     if (alerting.contactPointName) outputs.contactPoint = alerting.contactPointName;

@@ -268,6 +268,16 @@ describe("preflight provider, serialized and run in a plain node process", funct
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
+    it("create on a stack whose outputs show its objects (a deployed stack upgraded to the preflight) finds no leftovers", async () => {
+        const inputs = { __provider: "text", ...inputsFor(g, { grafanaAuth: TOKEN }), stateHasObjects: true };
+        const [created] = await run([["create", [inputs]]]);
+        assert.equal(created.ok, true, created.message);
+        const [diff] = await run([["diff", ["id", { ...created.result.outs, stateHasObjects: false }, inputs]]]);
+        assert.deepEqual(created.result.outs.leftovers, []);
+        assert.equal(g.writes.length, 0);
+        assert.equal(diff.result.changes, false, "stateHasObjects flipping after the first update is no change");
+    });
+
     it("create fails on leftovers; an update of the stack's own objects passes; the token is never stored", async () => {
         const inputs = { __provider: "text", ...inputsFor(g, { grafanaAuth: TOKEN }) };
         const [created] = await run([["create", [inputs]]]);

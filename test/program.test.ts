@@ -256,6 +256,21 @@ describe("program: target existing (issue 12)", () => {
 });
 
 describe("program: the preflight on the Docker target (lost state, reused volume)", () => {
+    it("tells the preflight whether the stack's last update created its Grafana objects (its own outputs)", async () => {
+        const fresh = await runStack({ ...slackConfig }, { stack: "dev" });
+        const ref = one(fresh.resources, "pulumi:pulumi:StackReference");
+        assert.equal(ref.name, "organization/grafana-slack-alerts/dev", "the stack reads its own outputs");
+        assert.equal(one(fresh.resources, "pulumi-nodejs:dynamic/preflight:GrafanaPreflight").plain.stateHasObjects, false);
+        // A stack deployed by an earlier program version: it exported alertRuleName.
+        const deployed = await runStack({ ...slackConfig }, {
+            stack: "dev",
+            stateFor: (args) => args.type === "pulumi:pulumi:StackReference" ? { outputs: { alertRuleName: "Demo random walk above threshold" } } : undefined,
+        });
+        assert.equal(one(deployed.resources, "pulumi-nodejs:dynamic/preflight:GrafanaPreflight").plain.stateHasObjects, true);
+        const { plain } = await plainOutputs(deployed.result!);
+        assert.ok(plain.grafanaFolderUid, "the marker output for the next run");
+    });
+
     it("runs before every Grafana object, naming the stack's data volume", async () => {
         const run = await runStack({ ...slackConfig }, { stack: "dev" });
         const pre = one(run.resources, "pulumi-nodejs:dynamic/preflight:GrafanaPreflight", "preflight");

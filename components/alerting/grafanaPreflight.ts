@@ -1,8 +1,8 @@
 // The preflight as a Pulumi resource: it runs once Grafana is up and before any Grafana
 // object is created (they all depend on it). See preflightChecks.ts for what it checks.
 //
-// It looks for leftovers only when it is created, i.e. in the run that creates this
-// stack's Grafana objects; later changes (a new token, URL or setting) run the other
+// It looks for leftovers only when it is created and the stack's previous outputs show no
+// Grafana objects (a new stack, or one whose state was lost); later changes (a new token, URL or setting) run the other
 // checks again through `update`, never a replacement, because by then the objects found
 // are this stack's own.
 import * as pulumi from "@pulumi/pulumi";
@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { runPreflight, type PreflightInputs } from "./preflightChecks";
 
 /** Inputs that are bookkeeping: they never make the checks run again. */
-const BOOKKEEPING = ["requestTimeoutMs", "healthTimeoutMs", "replaceLeftovers", "stackName"];
+const BOOKKEEPING = ["requestTimeoutMs", "healthTimeoutMs", "replaceLeftovers", "stackName", "stateHasObjects"];
 
 function fingerprint(auth: string | undefined): string | undefined {
     if (!auth) return undefined;
@@ -28,7 +28,7 @@ export const preflightProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: string, olds: any, news: any) {
         const keys = new Set([...Object.keys(olds), ...Object.keys(news)]);
         const changed = [...keys].filter(
-            (k) => !["authFingerprint", "grafanaAuth", "grafanaVersion", "rendererAvailable", "leftovers", "replaced", "verifyRuleTitle", "verifyRuleDashboardUid", "verifyRulePanelId", "__provider"].includes(k)
+            (k) => !["authFingerprint", "grafanaAuth", "stateHasObjects", "grafanaVersion", "rendererAvailable", "leftovers", "replaced", "verifyRuleTitle", "verifyRuleDashboardUid", "verifyRulePanelId", "__provider"].includes(k)
                 && JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null),
         );
         if (olds.authFingerprint !== fingerprint(news.grafanaAuth)) changed.push("grafanaAuth");
@@ -36,7 +36,8 @@ export const preflightProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async create(inputs: any) {
-        const result = await runPreflight(inputs as PreflightInputs, true);
+        // Leftovers only when the stack's state did not hold its objects before this run.
+        const result = await runPreflight(inputs as PreflightInputs, inputs.stateHasObjects !== true);
         return { id: `preflight-${inputs.stackName}`, outs: stored(inputs, { ...result }) };
     },
 

@@ -29,6 +29,8 @@ export interface PreflightInputs {
     slackChannel?: string;
     /** UID of the user's rule the proof follows (verifyRule): looked up, its panel returned. */
     verifyRule?: string;
+    /** The stack's last update already created its objects (its outputs say so): nothing found is a leftover. */
+    stateHasObjects?: boolean;
     /** Delete this stack's leftovers instead of failing. */
     replaceLeftovers: boolean;
     /** Docker only: the data volume (kept by name across a lost state). */
