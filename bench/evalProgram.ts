@@ -13,8 +13,9 @@ import { performance } from "perf_hooks";
 
 const start = performance.now();
 
-// ts-node (already registered via `node -r ts-node/register/transpile-only`) compiles each
-// .ts file through `service.compile`, looked up at call time: wrap it to count and time it.
+// ts-node (already registered via `node -r bench/runnerRegister.js`, as Pulumi's runner
+// registers it) compiles each .ts file through `service.compile`, looked up at call time:
+// wrap it to count and time it. `transpileOnly` says whether it type-checks.
 const compile = { files: 0, ms: 0 };
 const tsNode = (process as unknown as Record<symbol, { compile?: (code: string, file: string, lineOffset?: number) => string } | undefined>)[
     Symbol.for("ts-node.register.instance")
@@ -70,6 +71,9 @@ export interface EvalChildOutput {
     resources: number;
     /** Project .ts files transpiled by ts-node during evaluation, and the time that took. */
     tsFiles: number;
+    /** Whether ts-node ran transpile-only (else it type-checked each file), and with what. */
+    transpileOnly: boolean;
+    transpiler: "swc" | "typescript";
     tsCompileMs: number;
     /** Dynamic-provider serializations and their total duration (call to text). */
     serializeCalls: number;
@@ -163,6 +167,8 @@ async function main(): Promise<void> {
         maxRssMiB: process.resourceUsage().maxRSS / 1024,
         resources: registrations.length,
         tsFiles: compile.files,
+        transpileOnly: !!(tsNode as { transpileOnly?: boolean } | undefined)?.transpileOnly,
+        transpiler: (tsNode as { options?: { swc?: boolean } } | undefined)?.options?.swc ? "swc" : "typescript",
         tsCompileMs: compile.ms,
         serializeCalls: serialize.calls,
         serializeMs: serialize.ms,

@@ -46,6 +46,8 @@ export function sourceHash(): string {
 
 const CHILD = path.join(__dirname, "evalProgram.ts");
 const ROOT = path.resolve(__dirname, "..");
+/** Registers ts-node exactly as Pulumi's Node.js runner does (see that file). */
+const RUNNER_REGISTER = path.join(__dirname, "runnerRegister.js");
 
 /** A stack config for the child, with the keys `pulumi config set --secret` would mark. */
 export interface StackConfig {
@@ -53,14 +55,21 @@ export interface StackConfig {
     secretKeys?: string[];
 }
 
-function runChild(arg: string): { wallMs: number; out: any } {
+/**
+ * One fresh process that loads TypeScript as Pulumi's runner does (bench/runnerRegister.js).
+ * `transpileOnly: "runner"` leaves the decision to the runner's rule (tsconfig noCheck);
+ * `true` forces transpile-only, as PULUMI_NODEJS_TRANSPILE_ONLY=true would.
+ */
+function runChild(arg: string, transpileOnly: "runner" | true = "runner"): { wallMs: number; out: any } {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    // A PULUMI_CONFIG from the caller's shell must not leak into the mocked stack, nor the
+    // caller's runner settings into the measurement.
+    delete env.PULUMI_CONFIG;
+    delete env.PULUMI_NODEJS_TRANSPILE_ONLY;
+    delete env.PULUMI_NODEJS_TSCONFIG_PATH;
+    if (transpileOnly === true) env.PULUMI_NODEJS_TRANSPILE_ONLY = "true";
     const t0 = performance.now();
-    const child = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", CHILD, arg], {
-        cwd: ROOT,
-        encoding: "utf8",
-        // A PULUMI_CONFIG from the caller's shell must not leak into the mocked stack.
-        env: { ...process.env, PULUMI_CONFIG: undefined },
-    });
+    const child = spawnSync(process.execPath, ["-r", RUNNER_REGISTER, CHILD, arg], { cwd: ROOT, encoding: "utf8", env });
     const wallMs = performance.now() - t0;
     if (child.status !== 0) throw new Error(`program evaluation failed for ${arg}:\n${child.stderr}`);
     return { wallMs, out: JSON.parse(child.stdout.trim().split("\n").pop()!) };
@@ -69,7 +78,8 @@ function runChild(arg: string): { wallMs: number; out: any } {
 /** Runs the child once; `stack` is a stack config, or "baseline". */
 export function evaluateOnce(stack: StackConfig | "baseline"): EvalRun {
     const before = sourceHash();
-    const { wallMs, out } = runChild(stack === "baseline" ? "baseline" : JSON.stringify(stack));
+    // The baseline is loaded transpile-only whatever tsconfig says; the program as the runner would.
+    const { wallMs, out } = stack === "baseline" ? runChild("baseline", true) : runChild(JSON.stringify(stack));
     const after = sourceHash();
     return { wallMs, ...(out as EvalChildOutput), sourceHash: before === after ? before : undefined };
 }
@@ -105,6 +115,9 @@ export interface EvalRow {
     tsCompile: Stats;
     serialize: Stats;
     tsFiles: number;
+    /** Every run was transpile-only (the runner's decision for the program rows), and with what. */
+    transpileOnly: boolean;
+    transpiler: EvalChildOutput["transpiler"];
     modules: number;
     resources: number;
     /** Median wall time and median peak RSS over the baseline's. */
@@ -146,6 +159,8 @@ function toRow(label: string, samples: EvalRun[], base?: { wall: number; rss: nu
         tsCompile: stats(samples.map((x) => x.tsCompileMs)),
         serialize: stats(samples.map((x) => x.serializeMs)),
         tsFiles: samples[0].tsFiles,
+        transpileOnly: samples.every((x) => x.transpileOnly),
+        transpiler: samples[0].transpiler,
         modules: samples[0].modules,
         resources: samples[0].resources,
         ratio: base ? wall.median / base.wall : 1,
@@ -202,7 +217,7 @@ export function benchmarkSdkCost(sdks: string[], runs: number): SdkCost[] {
     for (let i = 0; i < runs; i++) {
         for (const sdk of sdks) {
             const list = samples.get(sdk) ?? [];
-            list.push(runChild(`sdk:${sdk}`).out as SdkProbeOutput);
+            list.push(runChild(`sdk:${sdk}`, true).out as SdkProbeOutput);
             samples.set(sdk, list);
         }
     }

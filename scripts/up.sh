@@ -14,6 +14,8 @@ echo
 # Outputs may be missing (e.g. no grafanaUrl yet on Kubernetes): print what there is.
 bash scripts/pulumi.sh stack output --json | node -e '
   const o = JSON.parse(require("fs").readFileSync(0, "utf8"));
-  if (o.grafanaUrl) console.log(`Grafana:  ${o.grafanaUrl}   user: ${o.grafanaAdminUser}`);
-  console.log("Password: npm run pulumi -- stack output grafanaAdminPassword --show-secrets");
+  // target existing: your Grafana, your login; only a Grafana this stack runs has its password here.
+  const own = o.grafanaAdminUser !== undefined && o.target !== "existing";
+  if (o.grafanaUrl) console.log(`Grafana:  ${o.grafanaUrl}${own ? `   user: ${o.grafanaAdminUser}` : ""}`);
+  if (own) console.log("Password: npm run pulumi -- stack output grafanaAdminPassword --show-secrets");
   for (const step of o.nextSteps ?? []) console.log(`Next:     ${step}`);'

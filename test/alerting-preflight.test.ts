@@ -1,15 +1,14 @@
 // The preflight over real HTTP against a fake of Grafana's object API: credentials, the
 // version and renderer of an existing Grafana, and the leftovers of a lost Pulumi state
 // (issue 10 item 9: a reused Docker volume, an existing Grafana), then the same code
-// serialized the way Pulumi runs a dynamic provider.
+// sent and run the way Pulumi runs a dynamic provider (the `__provider` text).
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
 import { runPreflight, type PreflightInputs } from "../components/alerting/preflightChecks";
-import { preflightProvider } from "../components/alerting/grafanaPreflight";
+import { providerSource } from "../components/verify/providerBoundary";
 import { uidsFor } from "../components/alerting/dashboardModel";
 import { RULE_GROUP_NAME, contactPointNameFor } from "../components/alerting/grafanaAlerting";
 import { FakeGrafanaApi, type FakeGrafanaApiOptions } from "./fakes/fakeGrafanaApi";
@@ -234,7 +233,7 @@ const results = [];
 })();
 `;
 
-describe("preflight provider, serialized and run in a plain node process", function () {
+describe("preflight provider, as the engine runs it in a plain node process", function () {
     this.timeout(60_000);
     let dir: string;
     let g: FakeGrafanaApi;
@@ -258,8 +257,8 @@ describe("preflight provider, serialized and run in a plain node process", funct
 
     before(async () => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "preflight-provider-"));
-        const sf = await pulumi.runtime.serializeFunction(() => preflightProvider, { allowSecrets: true });
-        fs.writeFileSync(path.join(dir, "provider.js"), sf.text);
+        // The `__provider` text the resource sends (providerBoundary.ts), as the engine gets it.
+        fs.writeFileSync(path.join(dir, "provider.js"), providerSource("components/alerting/grafanaPreflight.ts", "preflightProvider"));
         fs.writeFileSync(path.join(dir, "runner.js"), RUNNER);
         g = await FakeGrafanaApi.start({ apiToken: TOKEN, ...leftoversOf() });
     });

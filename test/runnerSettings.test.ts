@@ -75,3 +75,37 @@ describe("the program under Pulumi's runner", () => {
         }
     });
 });
+
+describe("housekeeping", () => {
+    it("LICENSE is the full Apache License 2.0 that package.json names", () => {
+        const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+        assert.equal(pkg.license, "Apache-2.0");
+        const text = fs.readFileSync(path.join(ROOT, "LICENSE"), "utf8");
+        assert.match(text, /^\s*Apache License\s+Version 2\.0, January 2004\s+http:\/\/www\.apache\.org\/licenses\//);
+        assert.match(text, /TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION/);
+        assert.match(text, /9\. Accepting Warranty or Additional Liability\./);
+        assert.match(text, /END OF TERMS AND CONDITIONS/);
+    });
+
+    it("npm run bench writes BENCHMARKS.md only when asked (--write or BENCH_OUT)", () => {
+        const src = fs.readFileSync(path.join(ROOT, "bench", "run.ts"), "utf8");
+        assert.match(src, /const OUT = process\.env\.BENCH_OUT \? path\.resolve\(process\.env\.BENCH_OUT\) : process\.argv\.includes\("--write"\) \? path\.join\(ROOT, "BENCHMARKS\.md"\) : undefined;/);
+        assert.equal((src.match(/fs\.writeFileSync\(/g) ?? []).length, 1, "one write, guarded by OUT");
+        assert.match(src, /if \(OUT\) \{\s+fs\.writeFileSync\(OUT, text\);/);
+    });
+});
+
+describe("dynamic resources under the runner", () => {
+    it("none is a pulumi.dynamic.Resource (closure serialization costs every preview ~1 s): they send providerBoundary's text", () => {
+        const offenders: string[] = [];
+        const walk = (dir: string) => {
+            for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+                const p = path.join(dir, e.name);
+                if (e.isDirectory()) walk(p);
+                else if (e.name.endsWith(".ts") && /extends\s+pulumi\.dynamic\.Resource\b|new\s+pulumi\.dynamic\.Resource\b/.test(fs.readFileSync(p, "utf8"))) offenders.push(path.relative(ROOT, p));
+            }
+        };
+        walk(path.join(ROOT, "components"));
+        assert.deepEqual(offenders, [], "extend pulumi.CustomResource with dynamicResourceType() and __provider: providerSource(module, export) (components/verify/providerBoundary.ts)");
+    });
+});

@@ -6,8 +6,9 @@
 // checks again through `update`, never a replacement, because by then the objects found
 // are this stack's own.
 import * as pulumi from "@pulumi/pulumi";
-// Captured by value into the serialized provider (no relative require at run time).
 import { runPreflight, type PreflightInputs } from "./preflightChecks";
+// The engine runs preflightProvider from this file's source (../verify/providerBoundary.ts).
+import { dynamicResourceType, providerSource } from "../verify/providerBoundary";
 
 /** Inputs that are bookkeeping: they never make the checks run again. */
 const BOOKKEEPING = ["requestTimeoutMs", "healthTimeoutMs", "replaceLeftovers", "stackName", "stateHasObjects"];
@@ -59,7 +60,7 @@ export interface GrafanaPreflightArgs extends Omit<{ [K in keyof PreflightInputs
     grafanaAuth: pulumi.Input<string>;
 }
 
-export class GrafanaPreflight extends pulumi.dynamic.Resource {
+export class GrafanaPreflight extends pulumi.CustomResource {
     declare public readonly grafanaVersion: pulumi.Output<string | undefined>;
     declare public readonly rendererAvailable: pulumi.Output<boolean | undefined>;
     /** Leftovers found when it was created, and those replaced (replaceLeftovers). */
@@ -71,14 +72,24 @@ export class GrafanaPreflight extends pulumi.dynamic.Resource {
     declare public readonly verifyRulePanelId: pulumi.Output<number | undefined>;
 
     constructor(name: string, args: GrafanaPreflightArgs, opts?: pulumi.CustomResourceOptions) {
+        // What pulumi.dynamic.Resource registers, with the provider text given rather than
+        // serialized from a closure.
         super(
-            preflightProvider,
+            dynamicResourceType("preflight", "GrafanaPreflight"),
             name,
-            { ...args, grafanaAuth: pulumi.secret(args.grafanaAuth), grafanaVersion: undefined, rendererAvailable: undefined, leftovers: undefined, replaced: undefined,
-                verifyRuleTitle: undefined, verifyRuleDashboardUid: undefined, verifyRulePanelId: undefined },
+            {
+                ...args,
+                grafanaAuth: pulumi.secret(args.grafanaAuth),
+                grafanaVersion: undefined,
+                rendererAvailable: undefined,
+                leftovers: undefined,
+                replaced: undefined,
+                verifyRuleTitle: undefined,
+                verifyRuleDashboardUid: undefined,
+                verifyRulePanelId: undefined,
+                __provider: providerSource("components/alerting/grafanaPreflight.ts", "preflightProvider"),
+            },
             opts,
-            "preflight",
-            "GrafanaPreflight",
         );
     }
 }

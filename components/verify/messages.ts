@@ -249,7 +249,7 @@ export const MESSAGES = {
     alert_not_firing: {
         what: "Alert {rule} did not fire within {seconds}s",
         why: "Grafana reports it {state} (last evaluated {lastEvaluation})",
-        next: "the demo rule is pending for 1m and fires about 1-2 minutes after it is created: raise verifyAlertTimeout (or doctor --alert-timeout) and run again; for your own rule, check its condition and pending period",
+        next: "the demo rule is pending for 1m and fires about 1-2 minutes after it is created: raise verifyAlertTimeout (or doctor --alert-timeout) and run again; for your own rule (verifyRule), check its condition and pending period, or set verifyAlertTimeout to 0 while it is not expected to fire",
     },
     alert_not_delivered: {
         what: "Grafana could not deliver the alert for {rule} to Slack",

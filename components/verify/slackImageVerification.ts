@@ -3,7 +3,8 @@
 // docs/troubleshooting.md for every failure it can report.
 import * as pulumi from "@pulumi/pulumi";
 import type { VerifyTiming } from "./timing";
-import { verificationProvider } from "./verificationProvider";
+// The provider is providerHost.js, a loader of ./verificationProvider (see providerBoundary.ts).
+import { providerSource, VERIFICATION_RESOURCE_TYPE } from "./providerBoundary";
 
 export interface SlackImageVerificationArgs {
     /** URL this machine uses to reach Grafana's API (e.g. `http://localhost:3000`), without credentials. A change re-runs the check. */
@@ -67,7 +68,7 @@ export interface VerificationCheckOutput {
     key?: string;
 }
 
-export class SlackImageVerification extends pulumi.dynamic.Resource {
+export class SlackImageVerification extends pulumi.CustomResource {
     // `declare`: with ES2022 class fields a plain declaration would be re-initialised to
     // undefined after super() and hide the Outputs Pulumi just set.
     /** True only when Slack showed the posted image shared in the channel. */
@@ -121,8 +122,11 @@ export class SlackImageVerification extends pulumi.dynamic.Resource {
             alertPath: undefined,
             how: undefined,
         };
+        // What pulumi.dynamic.Resource registers, with the provider text given rather than
+        // serialized from a closure (providerBoundary.ts).
+        props.__provider = providerSource();
         super(
-            verificationProvider,
+            VERIFICATION_RESOURCE_TYPE,
             name,
             props,
             {
@@ -131,8 +135,6 @@ export class SlackImageVerification extends pulumi.dynamic.Resource {
                 // fingerprint stay encrypted whatever the engine infers.
                 additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "slackToken", "slackTokenFingerprint"],
             },
-            "verify",
-            "SlackImageVerification",
         );
     }
 }

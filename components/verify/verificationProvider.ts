@@ -1,7 +1,8 @@
-// The dynamic provider behind SlackImageVerification. Pulumi serializes this object
-// (closure serialization) and runs it in a separate Node process without ts-node, so:
-// no value imports of @pulumi/pulumi here, node_modules are required inside the
-// functions, and everything it references from ./checks etc. is captured by value.
+// The dynamic provider behind SlackImageVerification. It runs in the engine's separate
+// dynamic-provider process, loaded from this source file by providerHost.js (the resource's
+// `__provider` text, see providerBoundary.ts; nothing here is serialized), so: no value
+// imports of @pulumi/pulumi at the top, and node_modules are required inside the functions
+// that need them (the program never loads this module).
 //
 // The engine hands the provider plain values (it does not accept secrets); secret-ness
 // of outputs is restored from inputs of the same name and `additionalSecretOutputs`.
