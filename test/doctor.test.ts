@@ -113,7 +113,8 @@ describe("doctor (child process)", function () {
         assertNoSecret(r);
     });
 
-    it("--grafana-auth takes a service account token (glsa_...), sent as Bearer and never printed; a wrong one fails the auth check", async () => {
+    it("--grafana-auth takes a service account token (glsa_...), sent as Bearer and never printed", async () => {
+        // (A wrong token's 401 "Invalid API key" is covered by the preflight tests.)
         const saToken = "glsa_doctorTestToken_0123456789abcdef_0a1b2c3d";
         await start({ apiToken: saToken });
         const ok = await doctor(["--json", "--no-send", "--grafana-url", grafana.url, "--grafana-auth", saToken, "--timing", FAST]);
@@ -121,15 +122,7 @@ describe("doctor (child process)", function () {
         const grafanaChecks = JSON.parse(ok.stdout).checks.filter((c: any) => c.id.startsWith("grafana."));
         assert.ok(grafanaChecks.length >= 3 && grafanaChecks.every((c: any) => c.status === "pass"), JSON.stringify(grafanaChecks));
         assert.ok(grafanaChecks.some((c: any) => c.id === "grafana.render"), "rendered with the token");
-        const bad = await doctor(["--json", "--no-send", "--grafana-url", grafana.url, "--grafana-auth", "glsa_notTheToken_0123456789", "--timing", FAST]);
-        assert.equal(bad.code, 1);
-        const failed = JSON.parse(bad.stdout).checks.find((c: any) => c.status === "fail");
-        assert.equal(failed.id, "grafana.renderer");
-        assert.match(failed.finding, /HTTP 401/);
-        for (const r of [ok, bad]) {
-            assert.ok(!r.stdout.includes(saToken) && !r.stderr.includes(saToken));
-            assert.ok(!r.stdout.includes("glsa_notTheToken_0123456789"));
-        }
+        assert.ok(!ok.stdout.includes(saToken) && !ok.stderr.includes(saToken));
     });
 
     it("--no-send runs every check but the upload", async () => {
