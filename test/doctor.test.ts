@@ -194,8 +194,9 @@ describe("doctor (child process)", function () {
                 doctor(["--grafana-url", "http://localhost:3000", "--panel-id", "two"]),
                 doctor(["--grafana-url", "http://admin:pw-in-url-secret@localhost:3000"]),
                 doctor(["--grafana-url", "http://localhost:3000", "--width", "640"]),
+                doctor(["--grafana-url", "http://localhost:3000", "--slack-channel", "C0123A"]),
             ]);
-            const messages = [/unknown option --slak-token/, /unexpected argument/, /a Slack token needs a channel/, /--panel-id must be a positive whole number/, /must not contain credentials/, /--width must be a whole number of pixels from 1000 to 3000: renderer v5 clamps .*, got 640/];
+            const messages = [/unknown option --slak-token/, /unexpected argument/, /a Slack token needs a channel/, /--panel-id must be a positive whole number/, /must not contain credentials/, /--width must be a whole number of pixels from 1000 to 3000: renderer v5 clamps .*, got 640/, /--slack-channel \/ SLACK_CHANNEL must be a channel ID \(C, G, D or Z followed by at least 8 capital letters or digits/];
             results.forEach((r, i) => {
                 assert.equal(r.code, 2, r.stderr);
                 assert.match(r.stderr, messages[i]);

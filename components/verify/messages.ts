@@ -135,6 +135,17 @@ export const MESSAGES = {
         why: "it has no __dashboardUid__ and __panelId__ annotations, so Grafana takes no screenshot for its alerts and they reach Slack without a picture",
         next: "edit the rule in Grafana: Configure notification message > Link dashboard and panel, pick the panel, save; then `pulumi up` again",
     },
+    // --- Per-rule proof (doctor --rule / --all-rules, verification.rules) --------------
+    rule_not_found: {
+        what: "Grafana at {url} has no alert rule with UID {rule}",
+        why: "GET /api/v1/provisioning/alert-rules/{rule} answered HTTP 404",
+        next: "check the UID (Alerting > Alert rules > the rule > Details > Rule UID, or the uid in your alertRulesDir file); a rule from alertRulesDir exists only after `pulumi up`; `npm run doctor -- --all-rules` lists every rule",
+    },
+    rule_no_panel: {
+        what: "Alert rule {rule} (\"{title}\") is not linked to a panel",
+        why: "{detail}, so Grafana takes no screenshot for its alerts and they reach Slack without a picture",
+        next: "add the annotations __dashboardUid__: <dashboard uid> and __panelId__: \"<panel id>\" to the rule (in its alertRulesDir file, then `pulumi up`), or in Grafana's rule editor: Configure notification message > Link dashboard and panel",
+    },
     // --- Slack: the token ------------------------------------------------------------
     invalid_auth: {
         what: "Slack rejected the bot token",
@@ -203,6 +214,11 @@ export const MESSAGES = {
         why: "{detail}",
         next: "run again; if it persists, check that this machine can reach Slack's upload host (files.slack.com) and that no proxy limits request sizes",
     },
+    upload_unconfirmed: {
+        what: "Slack may or may not have posted file {fileId} to {channel}",
+        why: "files.completeUploadExternal, which shares the file, got no usable answer ({detail}), and it was not sent again blindly because a completion that did work would post twice",
+        next: "look in {channel} for the test message; run again once Slack answers normally (a second test post is harmless); add files:read (OAuth & Permissions > Bot Token Scopes, then reinstall) so a lost answer can be checked with files.info next time",
+    },
     // --- Slack: did it land ------------------------------------------------------
     share_timeout: {
         what: "Slack did not show file {fileId} in {channel}",
@@ -213,6 +229,16 @@ export const MESSAGES = {
         what: "Posted file {fileId} to {channel} but could not confirm it landed",
         why: "the token has neither files:read (for files.info) nor channels:history / groups:history (for conversations.history)",
         next: "add files:read under OAuth & Permissions > Bot Token Scopes and reinstall the app; until then verified stays false",
+    },
+    verify_scope_refused: {
+        what: "Posted file {fileId} to {channel} but could not confirm it landed",
+        why: "{method} returned missing_scope (needed: {needed}; granted: {provided})",
+        next: "add {needed} under OAuth & Permissions > Bot Token Scopes and reinstall the app; until then verified stays false (the post itself went out)",
+    },
+    verify_not_in_channel: {
+        what: "Posted file {fileId} to {channel} but could not confirm it landed",
+        why: "{method} returned not_in_channel: the bot may post to the channel but not read its history",
+        next: "invite the bot (/invite @<app name> in {channel}), or add files:read so files.info can look instead (it needs no membership); until then verified stays false (the post itself went out)",
     },
     file_delete_failed: {
         what: "Could not delete the test file {fileId} from Slack",

@@ -32,6 +32,7 @@ export const FAST_TIMING = {
     slackRetryMaxMs: 5,
     rateLimitRetries: 2,
     maxRetryAfterSec: 5,
+    completionCheckMs: 60,
     shareTimeoutMs: 400,
     shareIntervalMs: 5,
     shareMaxIntervalMs: 20,
@@ -63,3 +64,4 @@ export function protocolMinimum(opts: { slack?: boolean; send?: boolean; channel
     }
     return { grafana: { health: 1, settings: 1, dashboard: 1, render: 1 }, slack };
 }
+export type { FakeAlertRule } from "./fakeGrafana";
