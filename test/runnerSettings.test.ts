@@ -14,7 +14,6 @@ const RUN_JS = path.join(ROOT, "node_modules/@pulumi/pulumi/cmd/run/run.js");
 
 /** What run.js decides for ts-node's transpileOnly (PULUMI_NODEJS_TRANSPILE_ONLY unset). */
 function runnerTranspileOnly(tsconfig: string): unknown {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const tsutils = require("@pulumi/pulumi/tsutils") as { loadTypeScriptCompilerOptions(p: string): Record<string, unknown> };
     return tsutils.loadTypeScriptCompilerOptions(tsconfig).noCheck;
 }
