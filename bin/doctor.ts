@@ -10,6 +10,7 @@ import { resolveTiming, type VerifyTiming } from "../components/verify/timing";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { sizeProblem } from "../components/verify/grafanaChecks";
+import { CHANNEL_FORMAT, isChannelId, isChannelName } from "../components/slackChannel";
 
 /** --alert-timeout default, as verifyAlertTimeout's. */
 const DEFAULT_ALERT_TIMEOUT_SEC = 300;
@@ -159,6 +160,9 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
     const slackToken = pick("slack-token", "SLACK_BOT_TOKEN");
     const slackChannel = pick("slack-channel", "SLACK_CHANNEL");
     if (slackToken && !slackChannel) throw new UsageError("a Slack token needs a channel: pass --slack-channel or set SLACK_CHANNEL (ID like C0123ABCD, or #name)");
+    if (slackChannel && !isChannelId(slackChannel) && !isChannelName(slackChannel)) {
+        throw new UsageError(`--slack-channel / SLACK_CHANNEL must be ${CHANNEL_FORMAT}`);
+    }
     const stack = pick("stack") ?? "dev";
     const dashboardUid = pick("dashboard-uid", "GRAFANA_DASHBOARD_UID") ?? uidsFor(stack).dashboard;
     const panelId = positiveInt("panel-id", pick("panel-id", "GRAFANA_PANEL_ID"), PANEL_ID);

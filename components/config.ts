@@ -6,7 +6,7 @@ import {
     DEFAULT_GRAFANA_IMAGE, DEFAULT_RENDERER_IMAGE, ImageRef, MIN_GRAFANA, RECOMMENDED_GRAFANA,
     channelNameUploadProblem, compareVersions, formatVersion, grafanaVersionProblem, parseImageRef, parseVersion, pinProblem,
 } from "./images";
-import { isChannelId, isChannelName } from "./slackChannel";
+import { CHANNEL_FORMAT, isChannelId, isChannelName } from "./slackChannel";
 import { loadProvisioning, type ProvisioningPlan } from "./alerting/provisioning/plan";
 import { KUBERNETES_CONFIG_KEYS, KubernetesSettings, readKubernetesSettings } from "./kubernetesSettings";
 
@@ -382,7 +382,7 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
     }
     if (slackChannel !== "" && !isChannelId(slackChannel) && !(slackChannel.startsWith("#") && isChannelName(slackChannel))) {
         const hint = /^[a-z0-9]/.test(slackChannel) ? `#${slackChannel}` : "C0123ABCD";
-        problem("slackChannel", quote(slackChannel), "a channel ID such as C0123ABCD (recommended) or a #name of lowercase letters, digits, '-', '_' or '.'",
+        problem("slackChannel", quote(slackChannel), `${CHANNEL_FORMAT}; an ID is recommended`,
             set("slackChannel", `'${hint}'`));
     }
     // (An existing Grafana's version is read from it by the preflight, not from grafanaImage.)

@@ -113,7 +113,8 @@ describe("doctor (child process)", function () {
         assertNoSecret(r);
     });
 
-    it("--grafana-auth takes a service account token (glsa_...), sent as Bearer and never printed; a wrong one fails the auth check", async () => {
+    it("--grafana-auth takes a service account token (glsa_...), sent as Bearer and never printed", async () => {
+        // (A wrong token's 401 "Invalid API key" is covered by the preflight tests.)
         const saToken = "glsa_doctorTestToken_0123456789abcdef_0a1b2c3d";
         await start({ apiToken: saToken });
         const ok = await doctor(["--json", "--no-send", "--grafana-url", grafana.url, "--grafana-auth", saToken, "--timing", FAST]);
@@ -121,15 +122,7 @@ describe("doctor (child process)", function () {
         const grafanaChecks = JSON.parse(ok.stdout).checks.filter((c: any) => c.id.startsWith("grafana."));
         assert.ok(grafanaChecks.length >= 3 && grafanaChecks.every((c: any) => c.status === "pass"), JSON.stringify(grafanaChecks));
         assert.ok(grafanaChecks.some((c: any) => c.id === "grafana.render"), "rendered with the token");
-        const bad = await doctor(["--json", "--no-send", "--grafana-url", grafana.url, "--grafana-auth", "glsa_notTheToken_0123456789", "--timing", FAST]);
-        assert.equal(bad.code, 1);
-        const failed = JSON.parse(bad.stdout).checks.find((c: any) => c.status === "fail");
-        assert.equal(failed.id, "grafana.renderer");
-        assert.match(failed.finding, /HTTP 401/);
-        for (const r of [ok, bad]) {
-            assert.ok(!r.stdout.includes(saToken) && !r.stderr.includes(saToken));
-            assert.ok(!r.stdout.includes("glsa_notTheToken_0123456789"));
-        }
+        assert.ok(!ok.stdout.includes(saToken) && !ok.stderr.includes(saToken));
     });
 
     it("--no-send runs every check but the upload", async () => {
@@ -201,8 +194,9 @@ describe("doctor (child process)", function () {
                 doctor(["--grafana-url", "http://localhost:3000", "--panel-id", "two"]),
                 doctor(["--grafana-url", "http://admin:pw-in-url-secret@localhost:3000"]),
                 doctor(["--grafana-url", "http://localhost:3000", "--width", "640"]),
+                doctor(["--grafana-url", "http://localhost:3000", "--slack-channel", "C0123A"]),
             ]);
-            const messages = [/unknown option --slak-token/, /unexpected argument/, /a Slack token needs a channel/, /--panel-id must be a positive whole number/, /must not contain credentials/, /--width must be a whole number of pixels from 1000 to 3000: renderer v5 clamps .*, got 640/];
+            const messages = [/unknown option --slak-token/, /unexpected argument/, /a Slack token needs a channel/, /--panel-id must be a positive whole number/, /must not contain credentials/, /--width must be a whole number of pixels from 1000 to 3000: renderer v5 clamps .*, got 640/, /--slack-channel \/ SLACK_CHANNEL must be a channel ID \(C, G, D or Z followed by at least 8 capital letters or digits/];
             results.forEach((r, i) => {
                 assert.equal(r.code, 2, r.stderr);
                 assert.match(r.stderr, messages[i]);

@@ -115,6 +115,28 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
             assert.equal(slack.postedFiles()[0].channelId, "C0ALERTS01");
         });
 
+        it("asks conversations.list for pages under Slack's limit of 1000, which the fake enforces like Slack", async () => {
+            await start();
+            const list = (limit: string) =>
+                fetch(`${slack.apiUrl}conversations.list`, {
+                    method: "POST",
+                    headers: { Authorization: `Bearer ${GOOD_TOKEN}`, "Content-Type": "application/x-www-form-urlencoded" },
+                    body: new URLSearchParams({ types: "public_channel", limit }).toString(),
+                }).then((r) => r.json());
+            assert.deepEqual(await list("1000"), { ok: false, error: "invalid_arguments" });
+            assert.equal(((await list("999")) as { ok: boolean }).ok, true);
+            slack.faults.resetLog();
+            const seen: string[] = [];
+            const orig = (slack as any).call.bind(slack);
+            (slack as any).call = (m: string, p: Record<string, string>, t: unknown) => {
+                if (m === "conversations.list") seen.push(p.limit);
+                return orig(m, p, t);
+            };
+            const report = await runVerification(options({ slackChannel: "#grafana-alert" }));
+            assert.equal(report.ok, true, JSON.stringify(report.failures));
+            assert.deepEqual(seen, ["200"]);
+        });
+
         it("polls files.info until sharing completes", async () => {
             await start({}, { shareAfterPolls: 3 });
             const report = await runVerification(options());
@@ -250,9 +272,12 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
             const report = await runVerification(options());
             const upload = check(report, "slack.upload");
             assert.equal(upload.key, "not_in_channel");
-            assert.equal(upload.finding, "The bot is not a member of C0ALERTS01: files.uploadV2 returned not_in_channel");
+            assert.equal(upload.finding, "The bot is not a member of C0ALERTS01: files.completeUploadExternal returned not_in_channel");
             assert.match(upload.fix ?? "", /\/invite @<app name> in C0ALERTS01/);
             assert.equal(slack.postedFiles().length, 0);
+            // The file Slack created is kept for cleanup, and the refusal is not retried.
+            assert.match(report.slack?.fileId ?? "", /^F0FAKE/);
+            assert.equal(slack.faults.count("files.completeUploadExternal"), 1);
         });
 
         it("not_in_channel seen in conversations.list stops before uploading", async () => {
@@ -319,7 +344,7 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
             assert.equal(slack.faults.count("auth.test"), 3); // 1 + rateLimitRetries(2)
         });
 
-        it("a 500 from the upload URL once is retried by the SDK, only that POST", async () => {
+        it("a 500 from the upload URL once is retried, only that POST", async () => {
             await start({}, { faults: [{ endpoint: "upload", status: 500 }] });
             const report = await runVerification(options());
             assert.equal(report.verified, true, JSON.stringify(report.failures));
@@ -347,6 +372,101 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
             assert.equal(auth.key, "slack_unreachable");
             assert.match(auth.finding, /ECONNREFUSED.*after 3 attempts/);
             assert.match(auth.fix ?? "", new RegExp(url.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")));
+        });
+    });
+
+    describe("the upload's three steps, never completed twice", () => {
+        it("drives getUploadURLExternal, the upload POST and completeUploadExternal itself, once each", async () => {
+            await start();
+            const report = await runVerification(options());
+            assert.equal(report.verified, true, JSON.stringify(report.failures));
+            assert.match(check(report, "slack.upload").finding, /^getUploadURLExternal, upload, completeUploadExternal: F0FAKE\d+ for C0ALERTS01$/);
+            assert.equal(slack.files.get(report.slack!.fileId!)?.completions, 1);
+        });
+
+        for (const [label, late] of [["a timeout", { hangUp: true }], ["an HTTP 500", { status: 500 }]] as const) {
+            it(`${label} after Slack completed: files.info shows it shared, the completion is not sent again`, async () => {
+                await start({}, { faults: [{ endpoint: "files.completeUploadExternal", late: true, ...late }] });
+                const report = await runVerification(options());
+                assert.equal(report.verified, true, JSON.stringify(report.failures));
+                assert.equal(slack.faults.count("files.completeUploadExternal"), 1, "no SDK retry and no blind re-send");
+                assert.equal(slack.postedFiles().length, 1);
+                assert.equal(slack.postedFiles()[0].completions, 1);
+                assert.match(check(report, "slack.upload").finding, /^files\.info showed F0FAKE\d+ shared after the completion's answer was lost/);
+            });
+        }
+
+        it("a completion Slack never acted on (answer lost before it ran): looked for, not seen, sent once more", async () => {
+            await start({}, { faults: [{ endpoint: "files.completeUploadExternal", status: 503 }] });
+            const report = await runVerification(options());
+            assert.equal(report.verified, true, JSON.stringify(report.failures));
+            assert.equal(slack.faults.count("files.completeUploadExternal"), 2);
+            assert.ok(slack.faults.count("files.info") >= 2, "files.info was asked before sending it again");
+            assert.equal(slack.postedFiles().length, 1);
+            assert.equal(slack.postedFiles()[0].completions, 1);
+        });
+
+        it("a lost completion answer without files:read: not sent again, upload_unconfirmed, the file ID kept for cleanup", async () => {
+            await start({}, {
+                tokens: { [GOOD_TOKEN]: { scopes: ["chat:write", "files:write"] } },
+                faults: [{ endpoint: "files.completeUploadExternal", late: true, status: 502 }],
+            });
+            const report = await runVerification(options());
+            const upload = check(report, "slack.upload");
+            assert.equal(upload.key, "upload_unconfirmed");
+            assert.match(upload.finding, /^Slack may or may not have posted file F0FAKE\d+ to C0ALERTS01: files\.completeUploadExternal, which shares the file, got no usable answer \(Slack answered HTTP 502\)/);
+            assert.equal(slack.faults.count("files.completeUploadExternal"), 1);
+            assert.equal(report.slack?.fileId, slack.postedFiles()[0].id);
+            assert.ok(fatalFailures(report).some((f) => f.key === "upload_unconfirmed"));
+        });
+
+        it("a 429 on the completion: Slack did nothing, so only the completion is sent again after Retry-After", async () => {
+            await start({}, { faults: [{ endpoint: "files.completeUploadExternal", status: 429, retryAfter: 0 }] });
+            const report = await runVerification(options());
+            assert.equal(report.verified, true, JSON.stringify(report.failures));
+            assert.deepEqual(
+                slack.faults.sequence().filter((e) => e.startsWith("files.") || e === "upload"),
+                ["files.getUploadURLExternal", "upload", "files.completeUploadExternal", "files.completeUploadExternal", "files.info"],
+            );
+        });
+
+        it("Slack refuses a channel_id that is not a conversation ID, with its own error", async () => {
+            await start();
+            const res = await fetch(`${slack.apiUrl}files.completeUploadExternal`, {
+                method: "POST",
+                headers: { Authorization: `Bearer ${GOOD_TOKEN}`, "Content-Type": "application/x-www-form-urlencoded" },
+                body: new URLSearchParams({ files: "[]", channel_id: "C0123A" }).toString(),
+            });
+            const body = (await res.json()) as { error: string; response_metadata: { messages: string[] } };
+            assert.equal(body.error, "invalid_arguments");
+            assert.match(body.response_metadata.messages[0], /input must match regex pattern: \^\[CGDZ\]\[A-Z0-9\]\{8,\}\$/);
+        });
+    });
+
+    describe("confirming the share after the post went out", () => {
+        it("missing_scope from files.info although auth.test listed files:read: verified false naming the scope, not a failure", async () => {
+            await start({}, { faults: [{ endpoint: "files.info", slackError: "missing_scope", extra: { needed: "files:read", provided: "chat:write,files:write" }, times: Infinity }, { endpoint: "conversations.history", slackError: "missing_scope", extra: { needed: "channels:history", provided: "chat:write,files:write" }, times: Infinity }] });
+            const report = await runVerification(options());
+            assert.equal(report.verified, false);
+            const landed = check(report, "slack.landed");
+            assert.equal(landed.key, "verify_scope_refused");
+            assert.match(landed.finding, /^Posted file F0FAKE\d+ to C0ALERTS01 but could not confirm it landed: conversations\.history returned missing_scope \(needed: channels:history/);
+            assert.match(landed.fix ?? "", /^add channels:history under OAuth & Permissions/);
+            assert.deepEqual(fatalFailures(report), [], "a refused look never fails the run");
+            assert.equal(slack.postedFiles().length, 1);
+        });
+
+        it("not_in_channel from conversations.history (token without files:read): verified false, invite the bot or add files:read", async () => {
+            await start({}, {
+                tokens: { [GOOD_TOKEN]: { scopes: ["chat:write", "files:write", "channels:history"] } },
+                faults: [{ endpoint: "conversations.history", slackError: "not_in_channel", times: Infinity }],
+            });
+            const report = await runVerification(options());
+            assert.equal(report.verified, false);
+            const landed = check(report, "slack.landed");
+            assert.equal(landed.key, "verify_not_in_channel");
+            assert.match(landed.fix ?? "", /or add files:read so files\.info can look instead/);
+            assert.deepEqual(fatalFailures(report), []);
         });
     });
 

@@ -123,7 +123,7 @@ export const DEFAULT_WIDTH = 1000;
 export const DEFAULT_HEIGHT = 500;
 
 /** Failure keys that leave the deployment standing: the post went out, only the proof is missing. */
-export const NON_FATAL_KEYS: MessageKey[] = ["verify_scope_missing", "alert_read_scope_missing", "alert_notified_earlier"];
+export const NON_FATAL_KEYS: MessageKey[] = ["verify_scope_missing", "verify_scope_refused", "verify_not_in_channel", "alert_read_scope_missing", "alert_notified_earlier"];
 
 function failureOf(e: unknown): VerificationFailure {
     if (isVerificationError(e)) return e.failure;
@@ -286,6 +286,7 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
         return finish(report, scrub);
     }
     let fileId: string | undefined;
+    let uploadOk = false;
     const uploadedAtSec = Date.now() / 1000;
     try {
         const stack = options.stackName ? ` for stack ${options.stackName}` : "";
@@ -297,15 +298,22 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
             title: `Grafana panel ${options.panelId} (verification)`,
             initialComment: `grafana-slack-alerts verification${stack}: panel ${options.panelId} of dashboard ${options.dashboardUid}, rendered ${image.width}x${image.height}. Safe to delete.`,
             altText: `Grafana panel ${options.panelId} of dashboard ${options.dashboardUid}`,
+            scopes: identity?.scopes,
+            // Kept from the moment Slack assigns it: a later failure can still clean it up.
+            onFileId: (id) => {
+                fileId = id;
+                report.slack = { ...report.slack, fileId: id };
+            },
         });
         fileId = uploaded.fileId;
+        uploadOk = true;
         report.slack = { ...report.slack, fileId, permalink: uploaded.permalink };
-        pass("slack.upload", `files.uploadV2 created ${fileId} for ${channelLabel}`);
+        pass("slack.upload", uploaded.confirmedBy ?? `getUploadURLExternal, upload, completeUploadExternal: ${fileId} for ${channelLabel}`);
     } catch (e) {
         fail("slack.upload", e);
     }
-    if (!fileId) {
-        skip("slack.landed", "skipped: nothing was posted");
+    if (!uploadOk || !fileId) {
+        skip("slack.landed", fileId ? `skipped: the upload of ${fileId} did not complete` : "skipped: nothing was posted");
         report.verifiedHow = "not verified: the upload failed";
         return finish(report, scrub);
     }

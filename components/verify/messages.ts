@@ -203,6 +203,11 @@ export const MESSAGES = {
         why: "{detail}",
         next: "run again; if it persists, check that this machine can reach Slack's upload host (files.slack.com) and that no proxy limits request sizes",
     },
+    upload_unconfirmed: {
+        what: "Slack may or may not have posted file {fileId} to {channel}",
+        why: "files.completeUploadExternal, which shares the file, got no usable answer ({detail}), and it was not sent again blindly because a completion that did work would post twice",
+        next: "look in {channel} for the test message; run again once Slack answers normally (a second test post is harmless); add files:read (OAuth & Permissions > Bot Token Scopes, then reinstall) so a lost answer can be checked with files.info next time",
+    },
     // --- Slack: did it land ------------------------------------------------------
     share_timeout: {
         what: "Slack did not show file {fileId} in {channel}",
@@ -213,6 +218,16 @@ export const MESSAGES = {
         what: "Posted file {fileId} to {channel} but could not confirm it landed",
         why: "the token has neither files:read (for files.info) nor channels:history / groups:history (for conversations.history)",
         next: "add files:read under OAuth & Permissions > Bot Token Scopes and reinstall the app; until then verified stays false",
+    },
+    verify_scope_refused: {
+        what: "Posted file {fileId} to {channel} but could not confirm it landed",
+        why: "{method} returned missing_scope (needed: {needed}; granted: {provided})",
+        next: "add {needed} under OAuth & Permissions > Bot Token Scopes and reinstall the app; until then verified stays false (the post itself went out)",
+    },
+    verify_not_in_channel: {
+        what: "Posted file {fileId} to {channel} but could not confirm it landed",
+        why: "{method} returned not_in_channel: the bot may post to the channel but not read its history",
+        next: "invite the bot (/invite @<app name> in {channel}), or add files:read so files.info can look instead (it needs no membership); until then verified stays false (the post itself went out)",
     },
     file_delete_failed: {
         what: "Could not delete the test file {fileId} from Slack",
@@ -238,7 +253,7 @@ export const MESSAGES = {
     alert_not_firing: {
         what: "Alert {rule} did not fire within {seconds}s",
         why: "Grafana reports it {state} (last evaluated {lastEvaluation})",
-        next: "the demo rule is pending for 1m and fires about 1-2 minutes after it is created: raise verifyAlertTimeout (or doctor --alert-timeout) and run again; for your own rule, check its condition and pending period",
+        next: "the demo rule is pending for 1m and fires about 1-2 minutes after it is created: raise verifyAlertTimeout (or doctor --alert-timeout) and run again; for your own rule (verifyRule), check its condition and pending period, or set verifyAlertTimeout to 0 while it is not expected to fire",
     },
     alert_not_delivered: {
         what: "Grafana could not deliver the alert for {rule} to Slack",

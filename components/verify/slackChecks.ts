@@ -11,11 +11,15 @@ import { sleep, type VerifyTiming } from "./timing";
 import { isChannelId } from "../slackChannel";
 
 export const DEFAULT_SLACK_API_URL = "https://slack.com/api/";
+/** conversations.list page size: Slack's recommended 200 (its maximum is 999). */
+export const CHANNEL_PAGE_LIMIT = 200;
 /** Scopes the verification (and Grafana's Slack contact point) need to post an image. */
 export const NEEDED_SCOPES = ["chat:write", "files:write"];
 
 export interface SlackContext {
     client: WebClient;
+    /** For the completion's own retry-free client; never put in a message. */
+    token: string;
     apiUrl: string;
     timing: VerifyTiming;
 }
@@ -42,7 +46,7 @@ export function createSlackContext(token: string, apiUrl: string | undefined, ti
         },
         logger: silentLogger(),
     });
-    return { client, apiUrl: slackApiUrl.replace(/\/+$/, "/"), timing };
+    return { client, token, apiUrl: slackApiUrl.replace(/\/+$/, "/"), timing };
 }
 
 const TOKEN_ERRORS = ["invalid_auth", "not_authed", "token_revoked", "account_inactive"] as const;
@@ -70,23 +74,26 @@ export function translateSlackError(e: unknown, method: string, ctx: SlackContex
     switch (err?.code) {
         case "slack_webapi_platform_error": {
             const code: string = err.data?.error ?? "unknown_error";
-            return Object.assign(translatePlatformError(code, err.data, method, channel), { slackError: code });
+            return Object.assign(translatePlatformError(code, err.data, method, channel), {
+                slackError: code,
+                ...(code === "missing_scope" ? { needed: String(err.data?.needed ?? "(Slack did not say)"), provided: String(err.data?.provided ?? "(Slack did not say)") } : {}),
+            });
         }
         case "slack_webapi_http_error": {
             const detail = `Slack answered HTTP ${err.statusCode} (${attempts} attempt${attempts === 1 ? "" : "s"})`;
-            if (method === "files.uploadV2") return verificationError("upload_failed", { detail: `${detail} during files.uploadV2` });
+            if (method.startsWith("files.") && method.endsWith("UploadExternal")) return verificationError("upload_failed", { detail: `${detail} during ${method}` });
             return verificationError("slack_unreachable", { method, apiUrl: ctx.apiUrl, detail });
         }
         case "slack_webapi_request_error": {
             const orig = err.original;
             const reason = orig?.cause?.code ?? orig?.message ?? "network error";
             const detail = `no answer (${reason}) after ${attempts} attempt${attempts === 1 ? "" : "s"}`;
-            if (method === "files.uploadV2") return verificationError("upload_failed", { detail: `${detail} during files.uploadV2` });
+            if (method.startsWith("files.") && method.endsWith("UploadExternal")) return verificationError("upload_failed", { detail: `${detail} during ${method}` });
             return verificationError("slack_unreachable", { method, apiUrl: ctx.apiUrl, detail });
         }
         default: {
             const detail = err?.message ?? String(e);
-            if (method === "files.uploadV2") return verificationError("upload_failed", { detail });
+            if (method.startsWith("files.") && method.endsWith("UploadExternal")) return verificationError("upload_failed", { detail });
             return verificationError("slack_unreachable", { method, apiUrl: ctx.apiUrl, detail });
         }
     }
@@ -96,7 +103,7 @@ export function translateSlackError(e: unknown, method: string, ctx: SlackContex
  * Runs one Slack call; on HTTP 429 waits `Retry-After` (if no longer than
  * `maxRetryAfterSec`) and tries again, at most `rateLimitRetries` times.
  */
-export async function slackCall<T>(ctx: SlackContext, method: string, run: () => Promise<T>, channel?: string): Promise<T> {
+export async function slackCall<T>(ctx: SlackContext, method: string, run: () => Promise<T>, channel?: string, translate = true): Promise<T> {
     for (let attempt = 0; ; attempt++) {
         try {
             return await run();
@@ -113,7 +120,7 @@ export async function slackCall<T>(ctx: SlackContext, method: string, run: () =>
                 await sleep(wait * 1000);
                 continue;
             }
-            throw translateSlackError(e, method, ctx, channel);
+            throw translate ? translateSlackError(e, method, ctx, channel) : e;
         }
     }
 }
@@ -170,8 +177,10 @@ export async function resolveChannel(ctx: SlackContext, channel: string, scopes:
         requests++;
         let page: any;
         try {
+            // Slack: "specify a limit value under 1000. We recommend no more than 200"
+            // (docs.slack.dev/reference/methods/conversations.list); 1000 is refused.
             page = await slackCall(ctx, "conversations.list", () =>
-                ctx.client.conversations.list({ types: types.join(","), exclude_archived: true, limit: 1000, ...(cursor ? { cursor } : {}) }),
+                ctx.client.conversations.list({ types: types.join(","), exclude_archived: true, limit: CHANNEL_PAGE_LIMIT, ...(cursor ? { cursor } : {}) }),
             display);
         } catch (e) {
             // Scopes unknown and the listing refused: same advice as a token without them.
@@ -205,33 +214,164 @@ export interface UploadRequest {
     title: string;
     initialComment: string;
     altText?: string;
+    /** Granted scopes (undefined: unknown), to know whether files.info may be asked. */
+    scopes?: string[];
+    /** Called as soon as Slack has assigned the file ID, so a failure later can still clean it up. */
+    onFileId?: (fileId: string) => void;
 }
 
 export interface UploadedFile {
     fileId: string;
     permalink?: string;
+    /** Set when the completion's answer was lost and files.info showed it had taken effect. */
+    confirmedBy?: string;
 }
 
-/** files.uploadV2: getUploadURLExternal, POST to the upload URL, completeUploadExternal. */
+/** An upload failure that still names the file Slack created (for cleanup). */
+function withFile(e: unknown, fileId: string): Error {
+    return Object.assign(e instanceof Error ? e : new Error(String(e)), { fileId });
+}
+
+/**
+ * POSTs the bytes to the upload URL: raw bytes, HTTP 200 on success (Slack's
+ * files.getUploadURLExternal doc: "Files can be sent as raw bytes or can be multipart form
+ * encoded. Slack will return HTTP 200 if the upload is successful"). Nothing is visible in
+ * Slack before the completion, so a failed POST is retried like the SDK would (network
+ * errors and non-200s, `slackRetries` times with its backoff).
+ */
+async function postUploadBytes(ctx: SlackContext, uploadUrl: string, png: Buffer): Promise<void> {
+    const t = ctx.timing;
+    const attempts = t.slackRetries + 1;
+    let last = "";
+    for (let i = 0; i < attempts; i++) {
+        if (i > 0) await sleep(Math.min(t.slackRetryMinMs * 2 ** (i - 1), Math.max(t.slackRetryMinMs, t.slackRetryMaxMs)));
+        try {
+            const res = await fetch(uploadUrl, {
+                method: "POST",
+                headers: { "Content-Type": "application/octet-stream" },
+                body: png,
+                redirect: "error",
+                signal: AbortSignal.timeout(Math.max(1, t.requestTimeoutMs)),
+            });
+            await res.arrayBuffer();
+            if (res.status === 200) return;
+            last = `Slack's upload URL answered HTTP ${res.status}`;
+        } catch (e) {
+            const err = e as { name?: string; cause?: { code?: string }; message?: string };
+            last = err?.name === "TimeoutError" ? `Slack's upload URL gave no answer within ${t.requestTimeoutMs} ms` : `Slack's upload URL could not be reached (${err?.cause?.code ?? err?.message ?? "network error"})`;
+        }
+    }
+    throw verificationError("upload_failed", { detail: `${last} (${attempts} attempt${attempts === 1 ? "" : "s"})` });
+}
+
+/** A client for files.completeUploadExternal: no SDK retries, so nothing ever re-sends the completion behind our back. */
+function completionClient(ctx: SlackContext): WebClient {
+    const { WebClient } = require("@slack/web-api") as typeof import("@slack/web-api");
+    return new WebClient(ctx.token, {
+        slackApiUrl: ctx.apiUrl,
+        timeout: ctx.timing.requestTimeoutMs,
+        rejectRateLimitedCalls: true,
+        retryConfig: { retries: 0 },
+        logger: silentLogger(),
+    });
+}
+
+/** True when the SDK error means "no answer / 5xx": Slack may or may not have acted. */
+function outcomeUnknown(e: unknown): boolean {
+    const code = (e as { code?: string })?.code;
+    return code === "slack_webapi_request_error" || code === "slack_webapi_http_error";
+}
+
+/**
+ * The three steps of an upload, driven here rather than by the SDK's files.uploadV2,
+ * because the SDK retries every call on network errors and 5xx (p-retry over
+ * makeRequest, node-slack-sdk packages/web-api/src/WebClient.ts), including
+ * files.completeUploadExternal, which shares the file: a completion that worked but whose
+ * answer was lost would be sent again and could post twice.
+ *   1. files.getUploadURLExternal: retried like any call (an unused slot is invisible).
+ *   2. POST the bytes to the upload URL: retried (nothing is shared yet).
+ *   3. files.completeUploadExternal: sent once. A 429 is retried after Retry-After (Slack
+ *      did nothing); an ok:false is final; a lost answer (network error, timeout, 5xx) is
+ *      checked with files.info for up to `completionCheckMs`: shared -> done; never seen
+ *      shared -> sent once more (Slack did not act); without files:read -> not sent again,
+ *      reported as upload_unconfirmed.
+ * The file ID is reported (`onFileId`, and on the error) as soon as Slack assigns it.
+ */
 export async function uploadImage(ctx: SlackContext, req: UploadRequest): Promise<UploadedFile> {
-    const res: any = await slackCall(
+    const slot: any = await slackCall(
         ctx,
-        "files.uploadV2",
-        () =>
-            ctx.client.filesUploadV2({
-                channel_id: req.channelId,
-                file: req.png,
-                filename: req.filename,
-                title: req.title,
-                initial_comment: req.initialComment,
-                alt_text: req.altText ?? req.title,
-            }),
+        "files.getUploadURLExternal",
+        () => ctx.client.files.getUploadURLExternal({ filename: req.filename, length: req.png.length, alt_text: req.altText ?? req.title }),
         req.channelLabel,
     );
-    // The SDK nests one completeUploadExternal result per message: files[0].files[0].
-    const file = res?.files?.[0]?.files?.[0];
-    if (!file?.id) throw verificationError("upload_failed", { detail: "files.completeUploadExternal answered ok but named no file" });
-    return { fileId: file.id, permalink: typeof file.permalink === "string" ? file.permalink : undefined };
+    const fileId: string | undefined = typeof slot?.file_id === "string" ? slot.file_id : undefined;
+    const uploadUrl: string | undefined = typeof slot?.upload_url === "string" ? slot.upload_url : undefined;
+    if (!fileId || !uploadUrl) throw verificationError("upload_failed", { detail: "files.getUploadURLExternal answered ok but without upload_url and file_id" });
+    req.onFileId?.(fileId);
+    try {
+        await postUploadBytes(ctx, uploadUrl, req.png);
+        const client = completionClient(ctx);
+        const complete = () =>
+            client.files.completeUploadExternal({
+                files: [{ id: fileId, title: req.title }],
+                channel_id: req.channelId,
+                initial_comment: req.initialComment,
+            });
+        let res: any;
+        try {
+            res = await slackCall(ctx, "files.completeUploadExternal", complete, req.channelLabel, false);
+        } catch (e) {
+            if (!outcomeUnknown(e)) throw translateSlackError(e, "files.completeUploadExternal", ctx, req.channelLabel);
+            const lost = describeLost(e, ctx);
+            const canLook = !req.scopes || req.scopes.includes("files:read");
+            if (!canLook) throw verificationError("upload_unconfirmed", { fileId, channel: req.channelLabel, detail: lost });
+            const seen = await sharedWithin(ctx, fileId, req.channelId, req.channelLabel, ctx.timing.completionCheckMs);
+            if (seen) return { fileId, permalink: seen.permalink, confirmedBy: `files.info showed ${fileId} shared after the completion's answer was lost (${lost})` };
+            if (seen === undefined) throw verificationError("upload_unconfirmed", { fileId, channel: req.channelLabel, detail: lost });
+            // Looked for the whole window and never saw it shared: Slack did not act, send it once more.
+            try {
+                res = await slackCall(ctx, "files.completeUploadExternal", complete, req.channelLabel, false);
+            } catch (e2) {
+                if (outcomeUnknown(e2)) throw verificationError("upload_unconfirmed", { fileId, channel: req.channelLabel, detail: `${lost}; sent once more after files.info showed nothing, and that answer was lost too (${describeLost(e2, ctx)})` });
+                throw translateSlackError(e2, "files.completeUploadExternal", ctx, req.channelLabel);
+            }
+        }
+        const file = Array.isArray(res?.files) ? res.files.find((f: any) => f?.id === fileId) ?? res.files[0] : undefined;
+        if (!file?.id) throw verificationError("upload_failed", { detail: "files.completeUploadExternal answered ok but named no file" });
+        return { fileId: file.id, permalink: typeof file.permalink === "string" ? file.permalink : undefined };
+    } catch (e) {
+        throw withFile(e, fileId);
+    }
+}
+
+function describeLost(e: unknown, ctx: SlackContext): string {
+    const err = e as { code?: string; statusCode?: number; original?: { name?: string; message?: string; cause?: { code?: string } } };
+    if (err?.code === "slack_webapi_http_error") return `Slack answered HTTP ${err.statusCode}`;
+    const o = err?.original;
+    if (o?.name === "TimeoutError" || o?.name === "AbortError") return `no answer within ${ctx.timing.requestTimeoutMs} ms`;
+    return `no answer (${o?.cause?.code ?? o?.message ?? "network error"})`;
+}
+
+/**
+ * Polls files.info for up to `windowMs`: the share if seen, null if the file was never
+ * seen shared in the channel, undefined if Slack would not let us look.
+ */
+async function sharedWithin(ctx: SlackContext, fileId: string, channelId: string, channelLabel: string, windowMs: number): Promise<{ permalink?: string } | null | undefined> {
+    const deadline = Date.now() + windowMs;
+    let interval = Math.max(1, ctx.timing.shareIntervalMs);
+    for (;;) {
+        try {
+            const res: any = await slackCall(ctx, "files.info", () => ctx.client.files.info({ file: fileId }), channelLabel);
+            if (sharesIn(res?.file, channelId).length > 0) return { permalink: typeof res?.file?.permalink === "string" ? res.file.permalink : undefined };
+        } catch (e) {
+            const code = (e as { slackError?: string }).slackError;
+            if (code !== "file_not_found") return undefined;
+        }
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) return null;
+        await sleep(Math.min(interval, remaining));
+        interval = Math.min(Math.ceil(interval * 1.5), Math.max(1, ctx.timing.shareMaxIntervalMs));
+    }
 }
 
 export interface LandedResult {
@@ -268,6 +408,7 @@ export async function waitUntilShared(
     };
     let method: "files.info" | "conversations.history" | undefined = canInfo ? "files.info" : canHistory ? "conversations.history" : undefined;
     if (!method) return unverified(0);
+    const tried = new Set<string>();
     const deadline = Date.now() + ctx.timing.shareTimeoutMs;
     let interval = Math.max(1, ctx.timing.shareIntervalMs);
     let polls = 0;
@@ -308,18 +449,27 @@ export async function waitUntilShared(
                 }
             }
         } catch (e) {
-            // Scopes were unknown and this way of looking is refused: try the other one
-            // once, then give up honestly rather than claim success.
             // Slack may not know a just-completed file yet: that is "not shared yet".
-            const notYet = (e as { slackError?: string } | undefined)?.slackError === "file_not_found";
-            if (!notYet && isVerificationError(e) && e.failure.key === "missing_scope" && !scopes) {
-                if (method === "files.info") {
-                    method = "conversations.history";
+            const code = (e as { slackError?: string } | undefined)?.slackError;
+            if (code !== "file_not_found") {
+                if (code !== "missing_scope" && code !== "not_in_channel") throw e;
+                // The post went out; only the look is refused. Try the other way once, then
+                // say verified: false with what to add, never fail the run over it.
+                const current: "files.info" | "conversations.history" = method;
+                tried.add(current);
+                const other: "files.info" | "conversations.history" = current === "files.info" ? "conversations.history" : "files.info";
+                const otherPossible = other === "files.info" ? canInfo : canHistory;
+                if (otherPossible && !tried.has(other)) {
+                    method = other;
                     continue;
                 }
-                return unverified(polls);
+                // Scopes not reported and both ways refused: the token has neither scope.
+                if (!scopes && code === "missing_scope" && tried.size === 2) return unverified(polls);
+                const refused = code === "missing_scope"
+                    ? verificationError("verify_scope_refused", { fileId, channel: channelLabel, method: current, needed: (e as { needed?: string }).needed, provided: (e as { provided?: string }).provided })
+                    : verificationError("verify_not_in_channel", { fileId, channel: channelLabel, method: current });
+                return { verified: false, how: `not verified: ${refused.failure.what}: ${refused.failure.why}`, polls, unverifiedReason: refused };
             }
-            if (!notYet) throw e;
         }
         const remaining = deadline - Date.now();
         if (remaining <= 0) {

@@ -27,6 +27,11 @@ export interface VerifyTiming {
     rateLimitRetries: number;
     /** Longest `Retry-After` honoured; a longer one fails at once with a clear message. */
     maxRetryAfterSec: number;
+    /**
+     * When files.completeUploadExternal's answer is lost (network error, timeout, 5xx), how
+     * long files.info is watched for the share before the completion is sent once more.
+     */
+    completionCheckMs: number;
     /** Total time to wait for the uploaded file to show as shared in the channel. */
     shareTimeoutMs: number;
     /** First pause between share checks; grows by half after each one up to `shareMaxIntervalMs`. */
@@ -51,6 +56,7 @@ export const DEFAULT_TIMING: VerifyTiming = {
     slackRetryMaxMs: 8_000,
     rateLimitRetries: 2,
     maxRetryAfterSec: 60,
+    completionCheckMs: 10_000,
     shareTimeoutMs: 60_000,
     shareIntervalMs: 1_000,
     shareMaxIntervalMs: 8_000,

@@ -57,6 +57,8 @@ export interface FakeFile {
     threadTs?: string;
     polls: number;
     deleted: boolean;
+    /** How many files.completeUploadExternal calls named this file. */
+    completions?: number;
 }
 
 export const GOOD_TOKEN = "xoxb-fake-good-0123456789-abcdefghijklmnop";
@@ -178,8 +180,10 @@ export class FakeSlack {
 
         const latency = this.faults.latencyFor(endpoint);
         if (latency > 0) await sleep(latency);
-        const fault = this.faults.take(endpoint);
-        if (fault?.delayMs) await sleep(fault.delayMs);
+        const taken = this.faults.take(endpoint);
+        const lateFault = taken?.late ? taken : undefined;
+        const fault = taken?.late ? undefined : taken;
+        if (taken?.delayMs) await sleep(taken.delayMs);
         if (fault?.hangUp) {
             entry.fault = "hangUp";
             entry.durationMs = Date.now() - started;
@@ -212,6 +216,16 @@ export class FakeSlack {
             const needed = METHOD_SCOPES[endpoint];
             if (needed && !info.scopes.includes(needed)) throw new SlackError("missing_scope", { needed, provided: info.scopes.join(",") });
             const result = this.call(endpoint, params, info);
+            if (lateFault?.hangUp) {
+                entry.fault = "late hangUp";
+                entry.durationMs = Date.now() - started;
+                req.socket.destroy();
+                return;
+            }
+            if (lateFault?.status) {
+                entry.fault = `late status ${lateFault.status}`;
+                return send(lateFault.status, `injected HTTP ${lateFault.status}`);
+            }
             return send(200, { ok: true, ...result });
         } catch (e) {
             if (e instanceof SlackError) {
@@ -239,7 +253,12 @@ export class FakeSlack {
                 if (types.includes("public_channel") && !tok.scopes.includes("channels:read")) throw new SlackError("missing_scope", { needed: "channels:read", provided: tok.scopes.join(",") });
                 if (types.includes("private_channel") && !tok.scopes.includes("groups:read")) throw new SlackError("missing_scope", { needed: "groups:read", provided: tok.scopes.join(",") });
                 const visible = this.channels.filter((c) => (c.isPrivate ? types.includes("private_channel") && c.isMember !== false : types.includes("public_channel")));
-                const limit = Math.min(Number(p.limit ?? 100) || 100, this.channelsPageSize);
+                // docs.slack.dev/reference/methods/conversations.list: "specify a limit value under
+                // 1000" (node-slack-sdk CursorPaginationEnabled: "max value of 999"); anything
+                // else is refused with Slack's generic invalid_arguments.
+                const asked = p.limit === undefined ? 100 : Number(p.limit);
+                if (!Number.isInteger(asked) || asked < 1 || asked >= 1000) throw new SlackError("invalid_arguments");
+                const limit = Math.min(asked, this.channelsPageSize);
                 const offset = p.cursor ? Number(Buffer.from(p.cursor, "base64").toString("utf8").replace(/^offset:/, "")) : 0;
                 const page = visible.slice(offset, offset + limit);
                 const next = offset + limit < visible.length ? Buffer.from(`offset:${offset + limit}`).toString("base64") : "";
@@ -269,12 +288,21 @@ export class FakeSlack {
                     return { file, title: f.title };
                 });
                 if (p.channel_id) {
+                    // What Slack answers for a channel_id that is not a conversation ID (a
+                    // name, a user ID, a short ID), as real clients have recorded it.
+                    if (!/^[CGDZ][A-Z0-9]{8,}$/.test(p.channel_id)) {
+                        throw new SlackError("invalid_arguments", { response_metadata: { messages: ["[ERROR] input must match regex pattern: ^[CGDZ][A-Z0-9]{8,}$ [json-pointer:/channel_id]"] } });
+                    }
                     const ch = this.channels.find((c) => c.id === p.channel_id);
                     if (!ch) throw new SlackError("channel_not_found");
                     if (ch.isMember === false) throw new SlackError("not_in_channel");
                 }
                 const ts = this.nextTs();
                 for (const { file, title } of files) {
+                    // Slack does not document a second completion of the same file; the fake
+                    // takes the worst case, a second post, and counts completions so tests can
+                    // prove the client never sends one after a completion that worked.
+                    file.completions = (file.completions ?? 0) + 1;
                     file.title = title;
                     if (p.channel_id) {
                         file.channelId = p.channel_id;

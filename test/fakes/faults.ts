@@ -26,6 +26,11 @@ export interface FaultRule {
     delayMs?: number;
     /** Close the connection without answering. */
     hangUp?: boolean;
+    /**
+     * Slack only: apply `status` / `hangUp` after the method has run, so its effect stays
+     * and only the answer is lost (a timeout or 5xx after Slack acted).
+     */
+    late?: boolean;
 }
 
 export interface RequestLogEntry {

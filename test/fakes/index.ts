@@ -32,6 +32,7 @@ export const FAST_TIMING = {
     slackRetryMaxMs: 5,
     rateLimitRetries: 2,
     maxRetryAfterSec: 5,
+    completionCheckMs: 60,
     shareTimeoutMs: 400,
     shareIntervalMs: 5,
     shareMaxIntervalMs: 20,
