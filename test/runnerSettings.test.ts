@@ -89,8 +89,9 @@ describe("housekeeping", () => {
     it("npm run bench writes BENCHMARKS.md only when asked (--write or BENCH_OUT)", () => {
         const src = fs.readFileSync(path.join(ROOT, "bench", "run.ts"), "utf8");
         assert.match(src, /const OUT = process\.env\.BENCH_OUT \? path\.resolve\(process\.env\.BENCH_OUT\) : process\.argv\.includes\("--write"\) \? path\.join\(ROOT, "BENCHMARKS\.md"\) : undefined;/);
-        assert.equal((src.match(/fs\.writeFileSync\(/g) ?? []).length, 1, "one write, guarded by OUT");
-        assert.match(src, /if \(OUT\) \{\s+fs\.writeFileSync\(OUT, text\);/);
+        const guarded = /\n {4}if \(OUT\) \{\n[\s\S]*?\n {4}\} else \{/.exec(src);
+        assert.ok(guarded && /fs\.writeFileSync\(OUT, /.test(guarded[0]), "the report is written inside if (OUT)");
+        assert.doesNotMatch(src.replace(guarded[0], ""), /fs\.writeFileSync\(/, "no write outside it");
     });
 });
 
