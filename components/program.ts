@@ -17,7 +17,8 @@ export const ROOT_URL_HINT =
     "Links in Slack alerts use Grafana's root URL, which is not set (Grafana then links to http://localhost:3000/): " +
     "run `pulumi config set grafanaRootUrl https://<address people open Grafana at>` and `pulumi up`.";
 
-async function deployTarget(settings: StackSettings, wiring: Wiring, secrets: StackSecrets): Promise<GrafanaDeployment> {
+/** Step 4: hands the wiring to the chosen target (exported so tests build targets exactly as the program does). */
+export async function deployTarget(settings: StackSettings, wiring: Wiring, secrets: StackSecrets): Promise<GrafanaDeployment> {
     if (settings.target === "docker") {
         const { DockerGrafanaWithRenderer } = await import("./docker/dockerGrafanaWithRenderer");
         return new DockerGrafanaWithRenderer("grafana", {

@@ -11,7 +11,7 @@ import type { GrafanaDeployment } from "../grafanaDeployment";
 import type { StackSecrets } from "../stackSecrets";
 import type { Wiring } from "../wiring";
 import { GrafanaAccess, LoadBalancerStatus, decideGrafanaAccess, loadBalancerUrl } from "./grafanaAccess";
-import { AWAIT_TIMEOUTS, ModeContext, ModeResult, contextLabels } from "./modeCommon";
+import { AWAIT_TIMEOUTS, ModeContext, ModeResult, contextLabels } from "./modeContext";
 import { ADMIN_USER_KEY, COMMON_LABELS, SECRET_KEYS, SERVICE_NAMES, labels } from "./objectNames";
 import { deployOperator } from "./operatorMode";
 import { deployRendererOnly } from "./rendererMode";
