@@ -9,6 +9,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_HEIGHT, DEFAULT_WIDTH, failureSummary, fatalFailures, runVerification, type VerificationReport, type VerifyOptions } from "./checks";
 import { makeScrubber } from "./messages";
+import { httpUrlProblem } from "../httpUrl";
 import { isChannelId, isChannelName } from "../slackChannel";
 import { createSlackContext, deleteSlackFile } from "./slackChecks";
 import { sizeProblem } from "./grafanaChecks";
@@ -98,15 +99,6 @@ function isUnknown(v: unknown): boolean {
     return v === UNKNOWN;
 }
 
-function isHttpUrl(v: string): boolean {
-    try {
-        const u = new URL(v);
-        return u.protocol === "http:" || u.protocol === "https:";
-    } catch {
-        return false;
-    }
-}
-
 /** Drops undefined (the engine's Struct encoding cannot carry it). */
 function compact<T extends Record<string, unknown>>(o: T): T {
     const out: Record<string, unknown> = {};
@@ -124,8 +116,8 @@ export function validateInputs(news: Record<string, any>): { inputs: Record<stri
     const url = str("grafanaUrl");
     if (!isUnknown(url)) {
         if (typeof url !== "string" || !url) fail("grafanaUrl", "grafanaUrl is required: the URL this machine uses to reach Grafana's API, e.g. http://localhost:3000");
-        else if (!isHttpUrl(url)) fail("grafanaUrl", "grafanaUrl must be an http:// or https:// URL, e.g. http://localhost:3000");
-        else if (new URL(url).username || new URL(url).password) fail("grafanaUrl", "grafanaUrl must not contain credentials: pass them as grafanaAuth (user:password), which is kept secret");
+        else if (httpUrlProblem(url) === "not-http") fail("grafanaUrl", "grafanaUrl must be an http:// or https:// URL, e.g. http://localhost:3000");
+        else if (httpUrlProblem(url) === "credentials") fail("grafanaUrl", "grafanaUrl must not contain credentials: pass them as grafanaAuth (user:password), which is kept secret");
         else inputs.grafanaUrl = url;
     }
     const auth = news.grafanaAuth;
@@ -173,7 +165,7 @@ export function validateInputs(news: Record<string, any>): { inputs: Record<stri
     const api = str("slackApiUrl");
     if (!isUnknown(api)) {
         if (api === undefined || api === null || api === "") delete inputs.slackApiUrl;
-        else if (typeof api !== "string" || !isHttpUrl(api)) fail("slackApiUrl", "slackApiUrl must be an http(s) URL such as https://slack.com/api/");
+        else if (typeof api !== "string" || httpUrlProblem(api) !== undefined) fail("slackApiUrl", "slackApiUrl must be an http(s) URL such as https://slack.com/api/");
         else inputs.slackApiUrl = api;
     }
     for (const k of ["stackName", "grafanaImage", "rendererImage"]) {
