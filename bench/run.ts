@@ -454,7 +454,9 @@ async function main(): Promise<void> {
     const text = md.join("\n");
     process.stdout.write(text);
     if (OUT) {
-        fs.writeFileSync(OUT, text);
+        // Keep the real-engine section that `npm run e2e:bench` (test/e2e/bench.ts) maintains.
+        const e2eSection = fs.existsSync(OUT) ? /<!-- e2e-engine:start[\s\S]*?<!-- e2e-engine:end -->/.exec(fs.readFileSync(OUT, "utf8"))?.[0] : undefined;
+        fs.writeFileSync(OUT, e2eSection ? `${text.trimEnd()}\n\n${e2eSection}\n` : text);
         progress(`wrote ${path.relative(process.cwd(), OUT) || OUT} in ${fmt(totalS)} s`);
     } else {
         progress(`done in ${fmt(totalS)} s (report on stdout; --write or BENCH_OUT=<path> saves it)`);

@@ -26,7 +26,21 @@ describe("README", () => {
     it("is what CI runs: .ci/run installs with npm ci and runs the README's test command", () => {
         const ci = fs.readFileSync(path.join(ROOT, ".ci/run"), "utf8").split("\n").filter((l) => l && !l.startsWith("#"));
         assert.ok(ci.includes("npm ci --no-audit --no-fund"));
-        assert.equal(ci[ci.length - 1], "npm test");
+        assert.ok(ci.indexOf("npm test") > ci.indexOf("npm ci --no-audit --no-fund"), "npm test after npm ci");
+        assert.match(readme, /npm test/);
+    });
+
+    it("runs the real-engine e2e in CI only with a toolchain already built, and says so when it skips", () => {
+        const ci = fs.readFileSync(path.join(ROOT, ".ci/run"), "utf8").split("\n").filter((l) => l.trim() && !l.trim().startsWith("#"));
+        const guard = ci.findIndex((l) => /^if bash scripts\/e2e-toolchain\.sh --check; then$/.test(l));
+        assert.ok(guard > ci.indexOf("npm test"), "the e2e step comes after npm test, behind the --check guard");
+        assert.equal(ci[guard + 1].trim(), "E2E_NO_BUILD=1 npm run e2e");
+        assert.match(ci[guard + 3], /echo "e2e: skipped: /);
+        // CI never builds the toolchain: every call of the script is --check or --dir.
+        for (const l of ci) for (const m of l.matchAll(/e2e-toolchain\.sh(\s+\S+)?/g)) assert.match(m[1] ?? "", /--check|--dir/, l);
+        assert.ok(!ci.some((l) => /e2e:toolchain|e2e:bench/.test(l) && !l.includes("echo")), "no toolchain build or bench in CI");
+        assert.ok(pkg.scripts.e2e && pkg.scripts["e2e:toolchain"], "npm run e2e and npm run e2e:toolchain exist");
+        assert.match(readme, /npm run e2e/);
     });
 
     it("links the architecture page and every docs file that exists", () => {

@@ -1,0 +1,222 @@
+// `npm run e2e`: the real Pulumi engine (CLI, Node.js language host, Kubernetes and random
+// providers built by scripts/e2e-toolchain.sh) on the three Kubernetes stacks with
+// renderYamlTo, so no cluster is needed and the Grafana side is skipped by design. For each
+// of separate, sidecar and operator: `pulumi up --yes`; every written manifest validated
+// with the unit tests' validators (kubernetes-models, ajv against the operator CRDs) and
+// compared with what the same config registers under mocks; `pulumi preview --diff
+// --expect-no-changes`; `pulumi destroy --yes` (the files are gone). Then a bad config
+// through the real engine: every problem in one message, nothing created.
+// Builds the toolchain first when it is not built (E2E_NO_BUILD=1: skip instead).
+// Prints wall times; the last line is "e2e: N passed, N failed".
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { runStack } from "../harness/program";
+import { validateKubernetesObject } from "../harness/kubernetesSchemas";
+import { Engine, ensureToolchain, ROOT, stackFileConfig, toolchain } from "./engine";
+
+const PROJECT = "grafana-slack-alerts";
+const MODES = (process.env.E2E_MODES ?? "separate,sidecar,operator")
+    .split(",")
+    .map((m) => m.trim())
+    .filter(Boolean);
+
+/** Pulumi type token of a manifest (`apps/v1` Deployment → kubernetes:apps/v1:Deployment). */
+export function typeToken(apiVersion: string, kind: string): string {
+    const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["core", apiVersion];
+    return `kubernetes:${group}/${version}:${kind}`;
+}
+
+const objectKey = (o: any) => `${o.apiVersion} ${o.kind} ${o.metadata?.namespace ?? "-"}/${o.metadata?.name}`;
+
+/** Every object in the YAML files under `dir`. */
+function readManifests(dir: string): { file: string; obj: any }[] {
+    const out: { file: string; obj: any }[] = [];
+    if (!fs.existsSync(dir)) return out;
+    for (const entry of fs.readdirSync(dir, { recursive: true }) as string[]) {
+        const file = path.join(dir, entry);
+        if (!fs.statSync(file).isFile() || !/\.ya?ml$/.test(file)) continue;
+        for (const obj of yaml.loadAll(fs.readFileSync(file, "utf8"))) if (obj) out.push({ file: path.relative(dir, file), obj });
+    }
+    return out;
+}
+
+/** The Kubernetes objects the program registers for this config under mocks. */
+async function mockObjects(config: Record<string, string>, stack: string): Promise<Map<string, any>> {
+    const plain: Record<string, string> = {};
+    for (const [k, v] of Object.entries(config)) plain[k.replace(`${PROJECT}:`, "")] = v;
+    const run = await runStack(plain, { stack });
+    const objects = new Map<string, any>();
+    for (const r of run.resources) {
+        if (!r.type.startsWith("kubernetes:") || r.type === "pulumi:providers:kubernetes") continue;
+        objects.set(objectKey(r.plain), r.plain);
+    }
+    return objects;
+}
+
+interface Timing {
+    step: string;
+    seconds: number;
+}
+const timings: Timing[] = [];
+let passed = 0;
+let failed = 0;
+
+async function check(name: string, fn: () => void | Promise<void>): Promise<void> {
+    try {
+        await fn();
+        passed++;
+        console.log(`  ok    ${name}`);
+    } catch (e) {
+        failed++;
+        console.log(
+            `  FAIL  ${name}\n${String((e as Error).message ?? e)
+                .split("\n")
+                .map((l) => "        " + l)
+                .join("\n")}`,
+        );
+    }
+}
+
+function timed<T extends { seconds: number }>(step: string, r: T): T {
+    timings.push({ step, seconds: r.seconds });
+    return r;
+}
+
+async function kubernetesMode(engine: Engine, mode: string): Promise<void> {
+    const stack = `e2e-${mode}`;
+    const outDir = path.join(engine.tmp, "rendered", mode);
+    const config = { ...stackFileConfig(`Pulumi.k8s-${mode}.yaml`), [`${PROJECT}:renderYamlTo`]: outDir };
+    console.log(`\n${mode} (Pulumi.k8s-${mode}.yaml + renderYamlTo)`);
+    engine.initStack(stack, config);
+
+    let up: ReturnType<Engine["pulumi"]> | undefined;
+    await check(`${mode}: pulumi up --yes succeeds`, () => {
+        up = timed(`${mode}: pulumi up`, engine.pulumi(["up", "--yes", "--stack", stack]));
+        assert.strictEqual(up.status, 0, `exit ${up.status}\n${up.stdout}\n${up.stderr}`);
+    });
+    if (up?.status !== 0) return;
+
+    const manifests = readManifests(outDir);
+    await check(`${mode}: every written manifest passes the Kubernetes / CRD schemas (${manifests.length} objects)`, () => {
+        assert.ok(manifests.length > 0, `nothing written to ${outDir}`);
+        const problems: string[] = [];
+        for (const { file, obj } of manifests) {
+            try {
+                validateKubernetesObject({ type: typeToken(obj.apiVersion, obj.kind), name: file, inputs: obj, plain: obj, custom: true });
+            } catch (e) {
+                problems.push((e as Error).message);
+            }
+        }
+        assert.deepStrictEqual(problems, []);
+    });
+
+    await check(`${mode}: the engine wrote exactly the objects the program registers under mocks`, async () => {
+        const expected = await mockObjects(config, stack);
+        const written = new Set(manifests.map(({ obj }) => objectKey(obj)));
+        assert.deepStrictEqual([...written].sort(), [...expected.keys()].sort());
+    });
+
+    await check(`${mode}: outputs say the Grafana side was skipped, and keep the admin password secret`, () => {
+        const out = JSON.parse(engine.ok(["stack", "output", "--json", "--stack", stack]).stdout);
+        assert.strictEqual(out.kubernetesMode, mode);
+        assert.match(String(out.nextSteps?.[0]), /renderYamlTo is set/);
+        assert.strictEqual(out.grafanaAdminPassword, "[secret]");
+        const state = JSON.stringify(engine.exportStack(stack));
+        const secret = engine.ok(["stack", "output", "grafanaAdminPassword", "--show-secrets", "--stack", stack]).stdout.trim();
+        assert.ok(secret.length >= 8, "generated admin password too short");
+        assert.ok(!state.includes(secret), "the admin password is in the stack state in plain text");
+    });
+
+    await check(`${mode}: a second preview (--diff --expect-no-changes) shows no changes`, () => {
+        const r = timed(`${mode}: pulumi preview`, engine.pulumi(["preview", "--diff", "--expect-no-changes", "--stack", stack]));
+        assert.strictEqual(r.status, 0, `exit ${r.status}\n${r.stdout}\n${r.stderr}`);
+    });
+
+    await check(`${mode}: pulumi destroy --yes removes every written manifest`, () => {
+        const r = timed(`${mode}: pulumi destroy`, engine.pulumi(["destroy", "--yes", "--stack", stack]));
+        assert.strictEqual(r.status, 0, `exit ${r.status}\n${r.stdout}\n${r.stderr}`);
+        assert.deepStrictEqual(
+            readManifests(outDir).map((m) => m.file),
+            [],
+        );
+        const resources = engine.exportStack(stack).deployment?.resources ?? [];
+        assert.deepStrictEqual(
+            resources.map((r: any) => r.type),
+            [],
+        );
+    });
+    engine.pulumi(["stack", "rm", "--yes", "--force", stack]);
+}
+
+async function badConfig(engine: Engine): Promise<void> {
+    const stack = "e2e-bad-config";
+    const outDir = path.join(engine.tmp, "rendered", "bad");
+    console.log("\nbad config (three problems at once)");
+    engine.initStack(stack, {
+        [`${PROJECT}:target`]: "kubernetes",
+        [`${PROJECT}:kubernetesMode`]: "sidecars",
+        [`${PROJECT}:grafanaPort`]: "70000",
+        [`${PROJECT}:namespace`]: "Grafana_NS",
+        [`${PROJECT}:renderYamlTo`]: outDir,
+    });
+    const r = timed("bad config: pulumi up", engine.pulumi(["up", "--yes", "--stack", stack]));
+    const text = r.stdout + r.stderr;
+    await check("bad config: pulumi up fails", () => assert.notStrictEqual(r.status, 0, text));
+    await check("bad config: one message names every key, the value given and the fix", () => {
+        assert.match(text, /Stack configuration has 3 problems; nothing was created\./);
+        assert.match(text, /kubernetesMode: got "sidecars"/);
+        assert.match(text, /grafanaPort: got "70000"/);
+        assert.match(text, /namespace: got "Grafana_NS"/);
+        assert.match(text, /fix: pulumi config set kubernetesMode/);
+        assert.doesNotMatch(text, /at .*\.ts:\d+/, "a stack trace reached the user");
+    });
+    await check("bad config: nothing was created (no resource in state but the stack, no file written)", () => {
+        const resources: any[] = engine.exportStack(stack).deployment?.resources ?? [];
+        assert.deepStrictEqual(
+            resources.map((x) => x.type).filter((t) => t !== "pulumi:pulumi:Stack"),
+            [],
+        );
+        assert.deepStrictEqual(readManifests(outDir), []);
+    });
+    engine.pulumi(["stack", "rm", "--yes", "--force", stack]);
+}
+
+async function main(): Promise<void> {
+    const t = toolchain();
+    if (!t.complete && process.env.E2E_NO_BUILD === "1") {
+        console.log(`e2e: skipped: the toolchain is not built (${t.dir}); run scripts/e2e-toolchain.sh`);
+        return;
+    }
+    const dir = ensureToolchain();
+    const engine = new Engine(dir);
+    const started = Date.now();
+    try {
+        const version = engine.ok(["version"]).stdout.trim();
+        const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8")).packages;
+        console.log(`e2e: real engine ${version} from ${dir}`);
+        console.log(
+            `     SDKs (package-lock): @pulumi/pulumi ${lock["node_modules/@pulumi/pulumi"].version}, @pulumi/kubernetes ${lock["node_modules/@pulumi/kubernetes"].version}, @pulumi/random ${lock["node_modules/@pulumi/random"].version}`,
+        );
+        console.log(`     plugins: ${fs.readFileSync(path.join(dir, "COMPLETE"), "utf8").split("\n")[1]}`);
+        console.log(`     workspace ${engine.tmp}`);
+        for (const mode of MODES) await kubernetesMode(engine, mode);
+        await badConfig(engine);
+    } finally {
+        if (failed === 0 && process.env.E2E_KEEP !== "1") engine.cleanup();
+        else console.log(`\ne2e: workspace kept for inspection: ${engine.tmp}`);
+    }
+    console.log("\nwall times:");
+    for (const { step, seconds } of timings) console.log(`  ${step.padEnd(28)} ${seconds.toFixed(1)} s`);
+    console.log(`  ${"total".padEnd(28)} ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(`\ne2e: ${passed} passed, ${failed} failed`);
+    if (failed > 0) process.exitCode = 1;
+}
+
+if (require.main === module) {
+    main().catch((e) => {
+        console.error(e);
+        process.exitCode = 1;
+    });
+}
