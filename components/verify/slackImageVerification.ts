@@ -72,6 +72,12 @@ export interface VerificationCheckOutput {
     key?: string;
 }
 
+/**
+ * Proves that a panel image reaches Slack: Grafana renders the real panel (not a "not found"
+ * page or a placeholder), the bot uploads it to the channel and Slack shows it there, then
+ * (with `verifyAlertTimeout` above 0) Grafana's own alert for the rule arrives with its
+ * screenshot. Runs on create and whenever an input changes; `doctor` runs the same checks.
+ */
 export class SlackImageVerification extends pulumi.CustomResource {
     // `declare`: with ES2022 class fields a plain declaration would be re-initialised to
     // undefined after super() and hide the Outputs Pulumi just set.
