@@ -39,7 +39,8 @@ Options (environment variable used when the option is absent):
                            the stack in the test message
   --dashboard-uid UID      dashboard to render     [GRAFANA_DASHBOARD_UID] (default: the stack's)
   --panel-id N             panel to render         [GRAFANA_PANEL_ID] (default ${PANEL_ID})
-  --width N, --height N    image size (default 1000 x 500)
+  --width N, --height N    image size (default 1000 x 500; 1000-3000 x 500-3000,
+                           renderer v5's viewport bounds)
   --health-timeout SEC     how long to wait for Grafana's /api/health (default 10);
                            without it a refused connection, an unknown host name or
                            an invalid URL fails at once instead of being retried
