@@ -35,9 +35,9 @@ esac
 
 # The three source trees: "owner+name tag path...". Test files and test data are left out.
 SOURCES=(
-  "pulumi+pulumi v$PULUMI_VERSION sdk/nodejs/cmd/pulumi-language-nodejs"
-  "pulumi+pulumi-kubernetes v$KUBERNETES_PROVIDER_VERSION provider"
-  "pulumi+pulumi-random v$RANDOM_PROVIDER_VERSION provider"
+  "pulumi+pulumi v$PULUMI_VERSION LICENSE sdk/nodejs/cmd/pulumi-language-nodejs"
+  "pulumi+pulumi-kubernetes v$KUBERNETES_PROVIDER_VERSION LICENSE provider"
+  "pulumi+pulumi-random v$RANDOM_PROVIDER_VERSION LICENSE provider"
 )
 
 skip_path() { case "$1" in *_test.go|*/testdata/*|*/test-programs/*) return 0 ;; esac; return 1; }
@@ -65,6 +65,7 @@ export_tree() {
 
 source_dirs() {
   [ -n "${E2E_SOURCES:-}" ] && echo "$E2E_SOURCES"
+  echo "$root/scripts/e2e-sources"
   echo "$root/../shared/e2e-sources"
   echo "/work/.mirror"
 }
@@ -94,7 +95,8 @@ if [ "${1:-}" = "--pack-sources" ]; then
   for spec in "${SOURCES[@]}"; do
     read -r repo tag _ <<<"$spec"
     tmp="$(mktemp -d)"; fetch_source "$spec" "$tmp" >/dev/null
-    tar -czf "$out/$repo@$tag.tar.gz" -C "$tmp" . && rm -rf "$tmp"
+    # Deterministic archive: same bytes for the same tree.
+    tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -cf - -C "$tmp" . | gzip -n -9 > "$out/$repo@$tag.tar.gz" && rm -rf "$tmp"
     echo "wrote $out/$repo@$tag.tar.gz ($(du -h "$out/$repo@$tag.tar.gz" | cut -f1))"
   done
   exit 0
