@@ -19,4 +19,14 @@ export default tseslint.config(
         files: ["test/**/*.ts"],
         rules: { "@typescript-eslint/no-unused-expressions": "off" },
     },
+    {
+        // Plain CommonJS scripts run by node (scripts/, bench/runnerRegister.js, providerHost.js).
+        files: ["**/*.js"],
+        languageOptions: {
+            sourceType: "commonjs",
+            globals: Object.fromEntries(
+                ["require", "module", "exports", "process", "__dirname", "__filename", "console", "fetch", "AbortSignal", "URL", "Buffer", "setTimeout"].map((g) => [g, "readonly"]),
+            ),
+        },
+    },
 );

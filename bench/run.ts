@@ -161,7 +161,7 @@ function evaluationSection(baseline: EvalRow, rows: EvalRow[], sdk: ReturnType<t
                     : "nothing is spent serializing the verification's dynamic provider: the resource sends components/verify/providerHost.js as its " +
                       "provider text (a loader of the verifier's source) instead of a closure Pulumi would capture through the V8 inspector. ") +
                 `About ${fmt(rest)} ms remain for loading the SDKs, registering the resources (Pulumi records each one's stack trace, which ts-node's ` +
-                "source-map support maps) and running the program itself. " +
+                "source-map support maps) and running the program " +
                 "itself. The kubernetes rows transpile more files (the Kubernetes components); their resource counts barely differ.",
         );
     }

@@ -10,6 +10,7 @@ import { resolveTiming, type VerifyTiming } from "../components/verify/timing";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { sizeProblem } from "../components/verify/grafanaChecks";
+import { ruleLine, runRuleImageChecks } from "../components/verify/ruleImages";
 import { CHANNEL_FORMAT, isChannelId, isChannelName } from "../components/slackChannel";
 
 /** --alert-timeout default, as verifyAlertTimeout's. */
@@ -50,6 +51,10 @@ Options (environment variable used when the option is absent):
                            panel and find it in the channel with its screenshot (needs
                            channels:history / groups:history); prints a line per change
   --alert-timeout SEC      how long --alert waits for the alert (default 300)
+  --rule UID[,UID...]      proof per rule instead: look each alert rule up, read its
+                           panel link (__dashboardUid__ / __panelId__) and render that
+                           panel (each panel once); nothing is posted to Slack
+  --all-rules              the same for every alert rule in Grafana
   --json                   print one JSON object instead of the checklist
   -h, --help               this text
 
@@ -64,6 +69,8 @@ interface DoctorArgs {
     json: boolean;
     /** --out: where to save the rendered PNG. */
     out?: string;
+    /** --rule / --all-rules: the per-rule proof instead of the checklist. */
+    rules?: string[] | "all";
 }
 
 const VALUE_OPTIONS = [
@@ -82,6 +89,7 @@ const VALUE_OPTIONS = [
     "timing",
     "out",
     "alert-timeout",
+    "rule",
 ] as const;
 type ValueOption = (typeof VALUE_OPTIONS)[number];
 
@@ -119,6 +127,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
     let send = true;
     let json = false;
     let alert = false;
+    let allRules = false;
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         if (arg === "-h" || arg === "--help") return "help";
@@ -132,6 +141,10 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
         }
         if (arg === "--alert") {
             alert = true;
+            continue;
+        }
+        if (arg === "--all-rules") {
+            allRules = true;
             continue;
         }
         const m = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg);
@@ -206,9 +219,16 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
     if (alert && !slackToken) throw new UsageError("--alert needs a Slack token to read the channel: pass --slack-token or set SLACK_BOT_TOKEN");
     if (alert && !send) throw new UsageError("--alert cannot go with --no-send: the stage follows the direct upload");
     const stackDashboard = uidsFor(stack).dashboard;
+    const ruleUids = pick("rule")?.split(",").map((u) => u.trim()).filter(Boolean);
+    if (ruleUids && allRules) throw new UsageError("--rule and --all-rules: give one of them");
+    for (const uid of ruleUids ?? []) {
+        if (!/^[A-Za-z0-9_-]{1,40}$/.test(uid)) throw new UsageError(`--rule: ${JSON.stringify(uid)} is not a rule UID (up to 40 letters, digits, '-' or '_')`);
+    }
+    if ((ruleUids || allRules) && alert) throw new UsageError("--alert goes with the panel checklist, not with --rule / --all-rules");
 
     return {
         json,
+        ...(ruleUids ? { rules: ruleUids } : allRules ? { rules: "all" as const } : {}),
         ...(out !== undefined ? { out } : {}),
         options: {
             grafanaUrl,
@@ -268,6 +288,7 @@ async function main(): Promise<number> {
     }
     const { options, json } = parsed;
     knownSecrets = [...knownSecrets, options.slackToken, options.grafanaAuth];
+    if (parsed.rules) return runRules(parsed.rules, options, json);
     if (!json) {
         const target = options.slackToken ? `, Slack ${options.slackChannel}${options.send === false ? " (no send)" : ""}` : ", no Slack token (Grafana checks only)";
         process.stdout.write(`Checking Grafana ${new URL(options.grafanaUrl).origin}, panel ${options.panelId} of dashboard ${options.dashboardUid}${target}\n`);
@@ -313,6 +334,38 @@ async function main(): Promise<number> {
         process.stdout.write(`${summary(report)}\n`);
         if (!report.ok) process.stdout.write("Every message is explained in docs/troubleshooting.md.\n");
     }
+    return exitCode;
+}
+
+/** `--rule` / `--all-rules`: one line per rule; exit 0 only when every rule's panel renders. */
+async function runRules(rules: string[] | "all", options: VerifyOptions, json: boolean): Promise<number> {
+    if (!json) {
+        process.stdout.write(`Checking the picture of ${rules === "all" ? "every alert rule" : `rule${rules.length > 1 ? "s" : ""} ${rules.join(", ")}`} in Grafana ${new URL(options.grafanaUrl).origin} (nothing is posted to Slack)\n`);
+    }
+    const report = await runRuleImageChecks({
+        grafanaUrl: options.grafanaUrl,
+        grafanaAuth: options.grafanaAuth,
+        rules,
+        width: options.width,
+        height: options.height,
+        timing: options.timing,
+        failFastOnConnectionError: options.failFastOnConnectionError,
+        onRule: json ? undefined : (r) => process.stdout.write(`${ruleLine(r)}\n`),
+    });
+    const exitCode = report.ok ? 0 : 1;
+    if (json) {
+        process.stdout.write(`${JSON.stringify({ ok: report.ok, exitCode, grafana: report.grafana, failure: report.failure, renders: report.renders, rules: report.rules }, null, 2)}\n`);
+        return exitCode;
+    }
+    if (report.failure) {
+        process.stdout.write(`FAIL  ${report.failure.message}\n`);
+    } else if (report.rules.length === 0) {
+        process.stdout.write("Grafana has no alert rule to check.\n");
+    } else {
+        const failed = report.rules.filter((r) => r.status !== "pass").length;
+        process.stdout.write(`${failed === 0 ? "Every rule's picture renders" : `${failed} of ${report.rules.length} rules would arrive without a picture`}: ${report.rules.length - failed} passed, ${failed} failed; ${report.renders} panel${report.renders === 1 ? "" : "s"} rendered.\n`);
+    }
+    if (!report.ok) process.stdout.write("Every message is explained in docs/troubleshooting.md.\n");
     return exitCode;
 }
 

@@ -16,6 +16,8 @@ export class StackSecrets extends pulumi.ComponentResource {
     readonly grafanaAdminPassword: pulumi.Output<string>;
     /** Token Grafana sends to the renderer and the renderer requires, secret. */
     readonly rendererToken: pulumi.Output<string>;
+    /** Every secret by its wiring name: a new SecretName fails to compile until it is added here. */
+    private readonly byName: Record<SecretName, pulumi.Output<string>>;
 
     constructor(name: string, args: StackSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grafana-slack-alerts:index:StackSecrets", name, {}, opts);
@@ -27,11 +29,12 @@ export class StackSecrets extends pulumi.ComponentResource {
         };
         this.grafanaAdminPassword = pulumi.secret(args.grafanaAdminPassword ?? generate("grafana-admin-password", 32));
         this.rendererToken = pulumi.secret(args.rendererToken ?? generate("renderer-token", 40));
+        this.byName = { grafanaAdminPassword: this.grafanaAdminPassword, rendererToken: this.rendererToken };
         this.registerOutputs({ grafanaAdminPassword: this.grafanaAdminPassword, rendererToken: this.rendererToken });
     }
 
     /** The secret behind a wiring reference. */
     get(name: SecretName): pulumi.Output<string> {
-        return name === "rendererToken" ? this.rendererToken : this.grafanaAdminPassword;
+        return this.byName[name];
     }
 }

@@ -400,12 +400,23 @@ describe("GrafanaAlerting (issue 4)", () => {
                     assert.match(uid, /^[A-Za-z0-9_-]+$/, `${s}: ${uid}`);
                     assert.ok(uid.length <= MAX_UID_LENGTH, `${s}: ${uid} is ${uid.length} long`);
                 }
-                assert.deepStrictEqual(uidsFor(s), uidsFor(s), "deterministic");
                 const d = uidsFor(s).dashboard;
                 assert.ok(!seen.has(d), `${s} and ${seen.get(d)} share ${d}`);
                 seen.set(d, s);
             }
             assert.throws(() => grafanaUid("gsa-dash", ""), /stackName/);
+        });
+
+        it("keeps long and dotted stack names' UIDs as they were (a changed UID replaces the Grafana object)", () => {
+            // Golden values: UIDs are part of every deployed stack's state, so any change to
+            // how they are derived must show up here, not as a surprise replacement.
+            assert.deepStrictEqual(uidsFor("a".repeat(100)), {
+                folder: "gsa-folder-aaaaaaaaaaaaaaaaaaaa-28165978",
+                dashboard: "gsa-dash-aaaaaaaaaaaaaaaaaaaaaa-28165978",
+                datasource: "gsa-testdata-aaaaaaaaaaaaaaaaaa-28165978",
+                rule: "gsa-demo-rule-aaaaaaaaaaaaaaaaa-28165978",
+            });
+            assert.strictEqual(uidsFor("org.team-staging_1").dashboard, "gsa-dash-org-team-staging_1-af36c8bf");
         });
 
         it("encodes JSON canonically, whatever the key order it was built in", () => {
@@ -414,7 +425,8 @@ describe("GrafanaAlerting (issue 4)", () => {
             assert.throws(() => canonicalJson({ a: NaN }), /NaN/);
             const args = { uid: "u", title: "t", datasourceUid: "d" };
             assert.strictEqual(dashboardConfigJson(args), dashboardConfigJson({ datasourceUid: "d", title: "t", uid: "u" }));
-            assert.deepStrictEqual(buildRuleData("d"), buildRuleData("d"));
+            // Each stage's model is already canonical, so re-encoding it changes nothing.
+            for (const stage of buildRuleData("d")) assert.strictEqual(canonicalJson(JSON.parse(stage.model)), stage.model, stage.refId);
         });
 
         it("contains nothing time-dependent", () => {

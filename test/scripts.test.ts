@@ -13,11 +13,9 @@ import * as path from "node:path";
 
 const REPO = path.resolve(__dirname, "..");
 // Plain JavaScript modules (they run before ts-node would be loaded).
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const preflight = require("../scripts/preflight") as {
     targetProblems(o: { root?: string; stack?: string; env?: NodeJS.ProcessEnv }): Promise<string[]>;
 };
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const resolver = require("../scripts/resolve-pulumi") as {
     resolvePulumi(env: NodeJS.ProcessEnv, probe?: (url: string, ms: number) => Promise<string | undefined>): Promise<{ bin: string; how: string }>;
     isNodeModulesBin(dir: string): boolean;

@@ -25,7 +25,8 @@ export const OPERATOR_API: Record<OperatorApiVersion, { apiVersion: string; kind
     // Operator v5 sets the GrafanaReady condition only after every stage succeeded, the last
     // one logging in to Grafana, and removes it when a stage fails. `status.stage` is no
     // signal: it is written before a stage runs and reads `complete` even when that stage
-    // failed (controllers/grafana_controller.go, Reconcile; complete_reconciler.go).
+    // failed (controllers/grafana_controller.go, Reconcile; complete_reconciler.go). The
+    // `condition=Type` form is kubectl's, supported by pulumi-kubernetes since 4.18 (PR #3134).
     v1beta1: { apiVersion: "grafana.integreatly.org/v1beta1", kind: "Grafana", waitFor: "condition=GrafanaReady" },
     // Operator v4 sets `message: success` after a reconcile that found the Deployment ready
     // (and `phase: failing` with the error otherwise).

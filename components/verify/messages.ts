@@ -135,6 +135,17 @@ export const MESSAGES = {
         why: "it has no __dashboardUid__ and __panelId__ annotations, so Grafana takes no screenshot for its alerts and they reach Slack without a picture",
         next: "edit the rule in Grafana: Configure notification message > Link dashboard and panel, pick the panel, save; then `pulumi up` again",
     },
+    // --- Per-rule proof (doctor --rule / --all-rules, verification.rules) --------------
+    rule_not_found: {
+        what: "Grafana at {url} has no alert rule with UID {rule}",
+        why: "GET /api/v1/provisioning/alert-rules/{rule} answered HTTP 404",
+        next: "check the UID (Alerting > Alert rules > the rule > Details > Rule UID, or the uid in your alertRulesDir file); a rule from alertRulesDir exists only after `pulumi up`; `npm run doctor -- --all-rules` lists every rule",
+    },
+    rule_no_panel: {
+        what: "Alert rule {rule} (\"{title}\") is not linked to a panel",
+        why: "{detail}, so Grafana takes no screenshot for its alerts and they reach Slack without a picture",
+        next: "add the annotations __dashboardUid__: <dashboard uid> and __panelId__: \"<panel id>\" to the rule (in its alertRulesDir file, then `pulumi up`), or in Grafana's rule editor: Configure notification message > Link dashboard and panel",
+    },
     // --- Slack: the token ------------------------------------------------------------
     invalid_auth: {
         what: "Slack rejected the bot token",

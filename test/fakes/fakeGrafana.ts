@@ -78,6 +78,21 @@ export interface FakeGrafanaOptions {
     latencyMs?: number;
     /** Grafana's alerting and its Slack notifier (the alert-path stage); without it those endpoints answer 404. */
     alerting?: FakeAlertingOptions;
+    /**
+     * Alert rules the provisioning API lists (GET /api/v1/provisioning/alert-rules) and
+     * answers by UID (GET .../alert-rules/{uid}, 404 when unknown), for the per-rule proof.
+     * Without it those endpoints answer as without `alerting`.
+     */
+    alertRules?: FakeAlertRule[];
+}
+
+/** A provisioned alert rule; `dashboardUid` / `panelId` become its panel-link annotations. */
+export interface FakeAlertRule {
+    uid: string;
+    title: string;
+    ruleGroup?: string;
+    dashboardUid?: string;
+    panelId?: number | string;
 }
 
 export type FakePanel = number | { row: number; panels: number[] };
@@ -121,7 +136,7 @@ export interface RenderCall {
 export class FakeGrafana {
     readonly faults = new FaultBook();
     readonly renders: RenderCall[] = [];
-    opts: Required<Omit<FakeGrafanaOptions, "faults" | "latencyMs" | "dashboards" | "rendererViewport" | "alerting" | "apiToken">> & {
+    opts: Required<Omit<FakeGrafanaOptions, "faults" | "latencyMs" | "dashboards" | "rendererViewport" | "alerting" | "apiToken" | "alertRules">> & {
         apiToken?: string;
         dashboards?: Record<string, FakePanel[]>;
         rendererViewport: FakeGrafanaOptions["rendererViewport"];
@@ -129,6 +144,8 @@ export class FakeGrafana {
     private started?: StartedServer;
     /** The alert rule and Slack notifier, when `alerting` was given. */
     readonly alerting?: FakeAlerting;
+    /** Rules of the provisioning API (the per-rule proof); tests may change them between runs. */
+    alertRules?: FakeAlertRule[];
 
     constructor(options: FakeGrafanaOptions = {}) {
         this.opts = {
@@ -144,6 +161,7 @@ export class FakeGrafana {
             rendererViewport: options.rendererViewport,
         };
         if (options.alerting) this.alerting = new FakeAlerting(options.alerting, () => this.url, this.opts.version);
+        this.alertRules = options.alertRules;
         if (options.faults) this.faults.inject(...options.faults);
         this.faults.latencyMs = options.latencyMs ?? 0;
     }
@@ -226,6 +244,11 @@ export class FakeGrafana {
         if (endpoint === "health") {
             return send(200, { commit: "fake", database: "ok", version: this.opts.version });
         }
+        const ruleList = this.alertRules && (url.pathname === "/api/v1/provisioning/alert-rules" || (endpoint === "provisioning" && !this.alerting));
+        if (ruleList) {
+            if (!this.authorized(req)) return send(401, { message: "Invalid username or password", messageId: "password-auth.failed", statusCode: 401 });
+            return this.answerRules(url.pathname, send);
+        }
         if (this.alerting && ["rules", "receivers", "provisioning"].includes(endpoint)) {
             if (!this.authorized(req)) return send(401, { message: "Invalid username or password", messageId: "password-auth.failed", statusCode: 401 });
             const answer = this.alerting.answer(endpoint, url);
@@ -287,6 +310,31 @@ export class FakeGrafana {
         const size = this.rendererSize(call.width, call.height);
         const known = this.panelsOf(call.uid)?.some((p) => panelIds(p).includes(call.panelId)) ?? false;
         return send(200, makePng(Math.round(size.width * call.scale), Math.round(size.height * call.scale), known ? [24, 27, 31] : [40, 10, 10]));
+    }
+
+    /**
+     * The provisioning API's rules: pkg/services/ngalert/api/api_provisioning.go
+     * RouteGetAlertRules (200, a JSON list of ProvisionedAlertRule) and RouteGetAlertRule
+     * (200, or 404 for an unknown UID); fields from
+     * pkg/services/ngalert/api/tooling/definitions/provisioning_alert_rules.go.
+     */
+    private answerRules(pathname: string, send: (status: number, body: object) => void): void {
+        const view = (r: FakeAlertRule) => ({
+            id: 1, uid: r.uid, orgID: 1, folderUID: "gsa-folder-dev", ruleGroup: r.ruleGroup ?? "cpu", title: r.title, condition: "C", data: [],
+            updated: "2026-11-23T09:00:00Z", noDataState: "NoData", execErrState: "Error", for: "5m",
+            annotations: {
+                ...(r.dashboardUid !== undefined ? { __dashboardUid__: r.dashboardUid } : {}),
+                ...(r.panelId !== undefined ? { __panelId__: String(r.panelId) } : {}),
+                summary: `${r.title} (fake)`,
+            },
+            labels: {}, provenance: "api", isPaused: false,
+        });
+        const rules = this.alertRules ?? [];
+        if (pathname === "/api/v1/provisioning/alert-rules") return send(200, rules.map(view));
+        const uid = decodeURIComponent(pathname.split("/").pop() ?? "");
+        const rule = rules.find((r) => r.uid === uid);
+        if (!rule) return send(404, { message: "could not find alert rule" });
+        return send(200, view(rule));
     }
 
     /** The viewport the renderer uses for a requested size (v5 clamps it; older ones do not). */

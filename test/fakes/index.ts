@@ -64,3 +64,4 @@ export function protocolMinimum(opts: { slack?: boolean; send?: boolean; channel
     }
     return { grafana: { health: 1, settings: 1, dashboard: 1, render: 1 }, slack };
 }
+export type { FakeAlertRule } from "./fakeGrafana";
