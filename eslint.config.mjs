@@ -16,8 +16,9 @@ export default tseslint.config(
         },
     },
     {
-        files: ["test/**/*.ts"],
-        rules: { "@typescript-eslint/no-unused-expressions": "off" },
+        // Tests and benchmarks inspect untyped objects (registered resource inputs, JSON bodies, schemas).
+        files: ["test/**/*.ts", "bench/**/*.ts"],
+        rules: { "@typescript-eslint/no-unused-expressions": "off", "@typescript-eslint/no-explicit-any": "off" },
     },
     {
         // Plain CommonJS scripts run by node (scripts/, bench/runnerRegister.js, providerHost.js).

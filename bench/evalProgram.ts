@@ -10,6 +10,7 @@
 // no-change `pulumi up` has nothing to diff.
 import { createHash } from "crypto";
 import { performance } from "perf_hooks";
+import { canonicalJson } from "../components/canonicalJson";
 
 const start = performance.now();
 
@@ -87,15 +88,6 @@ export interface EvalChildOutput {
     resourceHashes: Record<string, string>;
 }
 
-/** JSON with object keys sorted, so equal values always give equal text. */
-function canonical(v: unknown): string {
-    if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-    if (v && typeof v === "object") {
-        return `{${Object.keys(v as object).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(",")}}`;
-    }
-    return JSON.stringify(v) ?? "null";
-}
-
 export interface SdkProbeOutput {
     sdk: string;
     /** Time to require the SDK after @pulumi/pulumi is loaded, and what it adds. */
@@ -134,7 +126,7 @@ async function main(): Promise<void> {
     const resourceHashes: Record<string, string> = {};
     await pulumi.runtime.setMocks({
         newResource: (a) => {
-            const text = canonical({ type: a.type, name: a.name, inputs: a.inputs, provider: a.provider ?? null });
+            const text = canonicalJson({ type: a.type, name: a.name, inputs: a.inputs, provider: a.provider ?? null });
             registrations.push(text);
             resourceHashes[`${a.type}::${a.name}`] = createHash("sha256").update(text).digest("hex").slice(0, 16);
             return { id: `${a.name}-id`, state: a.inputs };

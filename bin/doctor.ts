@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { sizeProblem } from "../components/verify/grafanaChecks";
 import { ruleLine, runRuleImageChecks } from "../components/verify/ruleImages";
 import { CHANNEL_FORMAT, isChannelId, isChannelName } from "../components/slackChannel";
+import { httpUrlProblem } from "../components/httpUrl";
 
 /** --alert-timeout default, as verifyAlertTimeout's. */
 const DEFAULT_ALERT_TIMEOUT_SEC = 300;
@@ -38,7 +39,8 @@ Options (environment variable used when the option is absent):
                            the stack in the test message
   --dashboard-uid UID      dashboard to render     [GRAFANA_DASHBOARD_UID] (default: the stack's)
   --panel-id N             panel to render         [GRAFANA_PANEL_ID] (default ${PANEL_ID})
-  --width N, --height N    image size (default 1000 x 500)
+  --width N, --height N    image size (default 1000 x 500; 1000-3000 x 500-3000,
+                           renderer v5's viewport bounds)
   --health-timeout SEC     how long to wait for Grafana's /api/health (default 10);
                            without it a refused connection, an unknown host name or
                            an invalid URL fails at once instead of being retried
@@ -111,14 +113,9 @@ function seconds(name: string, raw: string | undefined): number | undefined {
 }
 
 function httpUrl(name: string, raw: string): string {
-    let u: URL;
-    try {
-        u = new URL(raw);
-    } catch {
-        throw new UsageError(`--${name} must be an http(s) URL such as http://localhost:3000`);
-    }
-    if (u.protocol !== "http:" && u.protocol !== "https:") throw new UsageError(`--${name} must be an http(s) URL such as http://localhost:3000`);
-    if (u.username || u.password) throw new UsageError(`--${name} must not contain credentials: pass them with --grafana-auth or GRAFANA_AUTH`);
+    const why = httpUrlProblem(raw);
+    if (why === "not-http") throw new UsageError(`--${name} must be an http(s) URL such as http://localhost:3000`);
+    if (why === "credentials") throw new UsageError(`--${name} must not contain credentials: pass them with --grafana-auth or GRAFANA_AUTH`);
     return raw;
 }
 

@@ -4,11 +4,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
     DEFAULT_GRAFANA_IMAGE, DEFAULT_RENDERER_IMAGE, ImageRef, MIN_GRAFANA, RECOMMENDED_GRAFANA,
-    channelNameUploadProblem, compareVersions, formatVersion, grafanaVersionProblem, parseImageRef, parseVersion, pinProblem,
+    channelNameUploadProblem, compareVersions, formatVersion, grafanaVersionProblem, parseVersion,
 } from "./images";
 import { CHANNEL_FORMAT, isChannelId, isChannelName } from "./slackChannel";
 import { loadProvisioning, type ProvisioningPlan } from "./alerting/provisioning/plan";
 import { KUBERNETES_CONFIG_KEYS, KubernetesSettings, readKubernetesSettings } from "./kubernetesSettings";
+import { ConfigReader, quote, setCommand as set, setSecretCommand as setSecret } from "./configReader";
 
 export type Target = "docker" | "kubernetes" | "existing";
 export type KubernetesMode = "sidecar" | "operator" | "separate" | "renderer";
@@ -178,329 +179,266 @@ export function stackConfigSource(project = pulumi.getProject()): RawConfigSourc
 const MIN_RENDERER = "3.6.1";
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-const quote = (v: string) => JSON.stringify(v);
-
 /**
  * Reads and validates the whole configuration. Throws ConfigValidationError with every
- * problem found; returns settings only when there is none.
+ * problem found; returns settings only when there is none. One function per concern, all
+ * recording into the same reader, so problems of every concern are reported together.
  */
 export function readSettings(source: RawConfigSource = stackConfigSource(), project = pulumi.getProject(), stack = pulumi.getStack(), projectDir = process.cwd()): StackSettings {
-    const problems: ConfigProblem[] = [];
-    const warnings: string[] = [];
-    const spec = new Map(CONFIG_KEYS.map((k) => [k.name, k]));
-    const set = (key: string, value: string) => `pulumi config set ${key} ${value}`;
-    const setSecret = (key: string, value: string) => `pulumi config set --secret ${key} ${value}`;
-    const problem = (key: string, given: string, allowed: string, fix: string) => problems.push({ key, given, allowed, fix });
+    const r = new ConfigReader(source, CONFIG_KEYS);
+    r.rejectUnknownKeys();
 
-    /** The raw value, or the declared default when the key is unset. */
-    const raw = (key: string): string => {
-        const v = source.get(key);
-        return v === undefined ? String(spec.get(key)!.default) : v;
-    };
-    const isSet = (key: string) => {
-        const v = source.get(key);
-        return v !== undefined && v !== "" && v !== String(spec.get(key)!.default);
-    };
-    const oneOf = <T extends string>(key: string, allowed: readonly T[], example: T): T | undefined => {
-        const v = raw(key);
-        if ((allowed as readonly string[]).includes(v)) return v as T;
-        problem(key, quote(v), allowed.join(" | "), set(key, example));
-        return undefined;
-    };
-    const integer = (key: string, min: number, max: number, example: number): number => {
-        const v = raw(key).trim();
-        const n = Number(v);
-        if (!/^-?\d+$/.test(v) || n < min || n > max) {
-            problem(key, quote(v), `a whole number from ${min} to ${max}`, set(key, String(example)));
-            return Number(spec.get(key)!.default);
-        }
-        return n;
-    };
-    const boolean = (key: string): boolean => {
-        const v = raw(key).trim().toLowerCase();
-        if (v === "true" || v === "false") return v === "true";
-        problem(key, quote(raw(key)), "true | false", set(key, String(spec.get(key)!.default)));
-        return Boolean(spec.get(key)!.default);
-    };
-    const url = (key: string, example: string): string | undefined => {
-        const v = raw(key).trim();
-        if (v === "") return undefined;
-        let parsed: URL | undefined;
-        try { parsed = new URL(v); } catch { /* reported below */ }
-        if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:") || !parsed.hostname) {
-            problem(key, quote(v), "an absolute http:// or https:// URL", set(key, example));
-            return undefined;
-        }
-        if (parsed.username || parsed.password) {
-            problem(key, "a URL with credentials in it", "a URL without user:password (credentials come from grafanaAdminUser/grafanaAdminPassword)", set(key, example));
-            return undefined;
-        }
-        return v.replace(/\/+$/, "");
-    };
-    /** A secret value: must be stored encrypted. Returns the plain value for checks only. */
-    const secretValue = (key: string, example: string): string | undefined => {
-        const v = source.get(key);
-        if (v === undefined || v === "") return undefined;
-        if (!source.isSecret(key)) {
-            problem(key, "a value stored in plain text in the stack file", "a secret value", `pulumi config rm ${key} && ${setSecret(key, example)}`);
-        }
-        return v;
-    };
+    const placement = readPlacement(r);
+    const { target, kubernetesMode } = placement;
+    const images = readImages(r, target);
+    const grafana = readGrafana(r, target);
+    const renderer = readRendererPlacement(r, target, kubernetesMode);
+    const slack = readSlack(r, target, images.grafanaImage);
+    const verification = readVerification(r);
 
-    // Typos: a key this program does not read is almost always a misspelt one.
-    for (const key of source.keys()) {
-        if (!spec.has(key)) {
-            const near = closest(key, [...spec.keys()]);
-            problem(key, "an unknown key", `one of the keys documented in the README${near ? ` (did you mean ${near}?)` : ""}`,
-                `pulumi config rm ${key}${near ? ` && pulumi config set ${near} <value>` : ""}`);
-        }
-    }
+    // Your own dashboards and alert rules: every file problem joins the list.
+    const provisioning = loadProvisioning({
+        stack,
+        dashboardsDir: r.raw("dashboardsDir").trim() || undefined,
+        alertRulesDir: r.raw("alertRulesDir").trim() || undefined,
+        requireImages: r.boolean("requireImages"),
+        slackRoutes: r.raw("slackRoutes"),
+        slackOn: slack.token !== undefined,
+        projectDir,
+        demoAlert: r.raw("demoAlert").trim().toLowerCase() !== "false",
+    });
+    r.problems.push(...provisioning.problems);
+    r.warnings.push(...provisioning.warnings);
 
-    const target = oneOf("target", TARGETS, "docker") ?? "docker";
+    const kubernetesSettings = readKubernetesSettings(r, { target, kubernetesMode, ignoreHttpsErrors: renderer.ignoreHttpsErrors, rendererReplicas: renderer.rendererReplicas });
+    const existing = readExistingGrafana(r, target, grafana);
+
+    if (r.problems.length > 0) throw new ConfigValidationError(r.problems);
+
+    const secret = (v: string | undefined) => (v === undefined ? undefined : pulumi.secret(v));
+    return {
+        project, stack, ...placement, ...images,
+        grafanaPort: grafana.grafanaPort, grafanaUrl: grafana.grafanaUrl, grafanaRootUrl: grafana.grafanaRootUrl, grafanaAdminUser: grafana.grafanaAdminUser,
+        grafanaAdminPassword: secret(grafana.password),
+        rendererToken: secret(grafana.rendererToken),
+        ...renderer,
+        slack: slack.token === undefined ? undefined : { token: pulumi.secret(slack.token), channel: slack.channel },
+        slackApiUrl: slack.apiUrl,
+        ...verification,
+        grafanaApiToken: secret(existing.apiToken),
+        demoAlert: existing.demoAlert, verifyRule: existing.verifyRule, replaceLeftovers: existing.replaceLeftovers,
+        provisioning: provisioning.plan,
+        warnings: r.warnings,
+        ...kubernetesSettings,
+    };
+}
+
+/** target, kubernetesMode, namespace, operatorApiVersion, renderYamlTo. */
+function readPlacement(r: ConfigReader) {
+    const target = r.oneOf("target", TARGETS, "docker") ?? "docker";
     const k8s = target === "kubernetes";
 
     let kubernetesMode: KubernetesMode | undefined;
-    const modeRaw = raw("kubernetesMode");
+    const modeRaw = r.raw("kubernetesMode");
     if (!k8s) {
         if (modeRaw !== "") {
-            problem("kubernetesMode", `${quote(modeRaw)} with target ${quote(raw("target"))}`, "kubernetesMode only with target kubernetes",
+            r.problem("kubernetesMode", `${quote(modeRaw)} with target ${quote(r.raw("target"))}`, "kubernetesMode only with target kubernetes",
                 `pulumi config rm kubernetesMode   (or: pulumi config set target kubernetes)`);
         }
     } else if (modeRaw === "") {
         kubernetesMode = "separate";
     } else {
-        kubernetesMode = oneOf("kubernetesMode", KUBERNETES_MODES, "separate");
+        kubernetesMode = r.oneOf("kubernetesMode", KUBERNETES_MODES, "separate");
     }
 
-    const namespace = raw("namespace");
+    const namespace = r.raw("namespace");
     if (!DNS_LABEL.test(namespace) || namespace.length > 63) {
-        problem("namespace", quote(namespace), "a Kubernetes name: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters", set("namespace", "grafana"));
+        r.problem("namespace", quote(namespace), "a Kubernetes name: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters", set("namespace", "grafana"));
     }
-    const operatorApiVersion = oneOf("operatorApiVersion", OPERATOR_API_VERSIONS, "v1beta1") ?? "v1beta1";
-    if (isSet("operatorApiVersion") && kubernetesMode !== "operator") {
-        const context = k8s ? `kubernetesMode ${quote(kubernetesMode ?? modeRaw)}` : `target ${quote(raw("target"))}`;
-        problem("operatorApiVersion", `${quote(raw("operatorApiVersion"))} with ${context}`, "operatorApiVersion only with kubernetesMode operator",
+    const operatorApiVersion = r.oneOf("operatorApiVersion", OPERATOR_API_VERSIONS, "v1beta1") ?? "v1beta1";
+    if (r.isSet("operatorApiVersion") && kubernetesMode !== "operator") {
+        const context = k8s ? `kubernetesMode ${quote(kubernetesMode ?? modeRaw)}` : `target ${quote(r.raw("target"))}`;
+        r.problem("operatorApiVersion", `${quote(r.raw("operatorApiVersion"))} with ${context}`, "operatorApiVersion only with kubernetesMode operator",
             "pulumi config rm operatorApiVersion   (or: pulumi config set kubernetesMode operator)");
     }
 
-    const image = (key: string, example: string): ImageRef => {
-        const ref = parseImageRef(raw(key));
-        const why = pinProblem(ref);
-        if (why) problem(key, `${quote(ref.ref)}, which ${why}`, "an image with a version tag, e.g. " + example, set(key, example));
-        return ref;
-    };
-    const grafanaImage = image("grafanaImage", DEFAULT_GRAFANA_IMAGE);
-    const rendererImage = image("rendererImage", DEFAULT_RENDERER_IMAGE);
+    const renderYamlTo = r.raw("renderYamlTo").trim() || undefined;
+    if (renderYamlTo && !k8s) {
+        r.problem("renderYamlTo", `${quote(renderYamlTo)} with target ${target}`, "renderYamlTo only with target kubernetes", "pulumi config rm renderYamlTo");
+    }
+    return { target, kubernetesMode, namespace, operatorApiVersion, renderYamlTo };
+}
+
+/** grafanaImage and rendererImage: pinned, and new enough for what this program relies on. */
+function readImages(r: ConfigReader, target: Target) {
+    const grafanaImage = r.image("grafanaImage", DEFAULT_GRAFANA_IMAGE);
+    const rendererImage = r.image("rendererImage", DEFAULT_RENDERER_IMAGE);
     if (grafanaImage.version) {
         const v = grafanaImage.version;
         const tooOld = grafanaVersionProblem(v);
         if (tooOld) {
-            problem("grafanaImage", `${quote(grafanaImage.ref)} (Grafana ${formatVersion(v)})`, tooOld, set("grafanaImage", DEFAULT_GRAFANA_IMAGE));
+            r.problem("grafanaImage", `${quote(grafanaImage.ref)} (Grafana ${formatVersion(v)})`, tooOld, set("grafanaImage", DEFAULT_GRAFANA_IMAGE));
         } else if (compareVersions(v, parseVersion(RECOMMENDED_GRAFANA)!) < 0) {
-            warnings.push(`grafanaImage ${grafanaImage.ref}: Grafana ${RECOMMENDED_GRAFANA} or newer is recommended (11.5.2 still fails Slack image uploads to a #name recipient, grafana issue #100283).`);
+            r.warnings.push(`grafanaImage ${grafanaImage.ref}: Grafana ${RECOMMENDED_GRAFANA} or newer is recommended (11.5.2 still fails Slack image uploads to a #name recipient, grafana issue #100283).`);
         }
     }
     if (target === "docker" && /distroless/.test(grafanaImage.tag ?? "")) {
-        problem("grafanaImage", `${quote(grafanaImage.ref)} with target docker`,
+        r.problem("grafanaImage", `${quote(grafanaImage.ref)} with target docker`,
             "an image with a shell for Docker's healthcheck (the default Alpine tag or -ubuntu); distroless tags work on Kubernetes, whose probes need no shell",
             set("grafanaImage", DEFAULT_GRAFANA_IMAGE));
     }
     const rendererMajor = rendererImage.version?.major ?? 5;
     if (rendererImage.version && compareVersions(rendererImage.version, parseVersion(MIN_RENDERER)!) < 0) {
-        problem("rendererImage", `${quote(rendererImage.ref)} (renderer ${formatVersion(rendererImage.version)})`,
+        r.problem("rendererImage", `${quote(rendererImage.ref)} (renderer ${formatVersion(rendererImage.version)})`,
             "renderer 3.6.1 or newer (the first with the shared auth token Grafana requires)", set("rendererImage", DEFAULT_RENDERER_IMAGE));
     }
+    return { grafanaImage, rendererImage, rendererMajor };
+}
 
-    const grafanaPort = integer("grafanaPort", 1, 65535, 3000);
-    const explicitUrl = url("grafanaUrl", `http://localhost:${grafanaPort}`);
+/** How Grafana is reached and logged in to, and the renderer token it shares. */
+function readGrafana(r: ConfigReader, target: Target) {
+    const grafanaPort = r.integer("grafanaPort", 1, 65535, 3000);
+    const explicitUrl = r.url("grafanaUrl", `http://localhost:${grafanaPort}`);
     // Docker publishes Grafana on localhost; Kubernetes may derive it; an existing Grafana must say.
     const grafanaUrl = explicitUrl ?? (target === "docker" ? `http://localhost:${grafanaPort}` : undefined);
-    const grafanaRootUrl = url("grafanaRootUrl", "https://grafana.example.com") ?? (target === "docker" ? grafanaUrl : undefined);
+    const grafanaRootUrl = r.url("grafanaRootUrl", "https://grafana.example.com") ?? (target === "docker" ? grafanaUrl : undefined);
 
-    const grafanaAdminUser = raw("grafanaAdminUser");
+    const grafanaAdminUser = r.raw("grafanaAdminUser");
     if (grafanaAdminUser === "" || grafanaAdminUser.includes(":") || /\s/.test(grafanaAdminUser)) {
-        problem("grafanaAdminUser", quote(grafanaAdminUser), "a non-empty name without ':' or spaces (it is sent as HTTP basic auth)", set("grafanaAdminUser", "admin"));
+        r.problem("grafanaAdminUser", quote(grafanaAdminUser), "a non-empty name without ':' or spaces (it is sent as HTTP basic auth)", set("grafanaAdminUser", "admin"));
     }
-    const password = secretValue("grafanaAdminPassword", "<password>");
+    const password = r.secret("grafanaAdminPassword", "<password>");
     if (password !== undefined && password.length < 8) {
-        problem("grafanaAdminPassword", "a secret shorter than 8 characters", "at least 8 characters, or unset to generate one",
+        r.problem("grafanaAdminPassword", "a secret shorter than 8 characters", "at least 8 characters, or unset to generate one",
             `${setSecret("grafanaAdminPassword", "<longer password>")}   (or: pulumi config rm grafanaAdminPassword)`);
     }
-    const token = secretValue("rendererToken", "<token>");
-    if (token !== undefined && (token.length < 16 || /[\s,]/.test(token))) {
-        problem("rendererToken", /[\s,]/.test(token) ? "a secret containing spaces or commas" : "a secret shorter than 16 characters",
+    const rendererToken = r.secret("rendererToken", "<token>");
+    if (rendererToken !== undefined && (rendererToken.length < 16 || /[\s,]/.test(rendererToken))) {
+        r.problem("rendererToken", /[\s,]/.test(rendererToken) ? "a secret containing spaces or commas" : "a secret shorter than 16 characters",
             "at least 16 characters without spaces or commas (the renderer splits its token list on them), or unset to generate one",
             `${setSecret("rendererToken", "<token>")}   (or: pulumi config rm rendererToken)`);
     }
+    return { grafanaPort, explicitUrl, grafanaUrl, grafanaRootUrl, grafanaAdminUser, password, rendererToken };
+}
 
-    const ignoreHttpsErrors = boolean("ignoreHttpsErrors");
-    const rendererReplicas = integer("rendererReplicas", 1, 100, 1);
+/** Renderer replicas and certificate handling, Grafana's Service type and node port. */
+function readRendererPlacement(r: ConfigReader, target: Target, kubernetesMode: KubernetesMode | undefined) {
+    const ignoreHttpsErrors = r.boolean("ignoreHttpsErrors");
+    const rendererReplicas = r.integer("rendererReplicas", 1, 100, 1);
     if (rendererReplicas > 1) {
         if (target === "docker") {
-            problem("rendererReplicas", `${rendererReplicas} with target docker`, "1 with target docker (one renderer container)", set("rendererReplicas", "1"));
+            r.problem("rendererReplicas", `${rendererReplicas} with target docker`, "1 with target docker (one renderer container)", set("rendererReplicas", "1"));
         } else if (kubernetesMode === "sidecar") {
-            problem("rendererReplicas", `${rendererReplicas} with kubernetesMode sidecar`,
+            r.problem("rendererReplicas", `${rendererReplicas} with kubernetesMode sidecar`,
                 "1 in sidecar mode (the renderer lives in Grafana's single pod); use kubernetesMode separate to scale the renderer",
                 `${set("rendererReplicas", "1")}   (or: pulumi config set kubernetesMode separate)`);
         } else if (kubernetesMode === "operator") {
-            problem("rendererReplicas", `${rendererReplicas} with kubernetesMode operator`,
+            r.problem("rendererReplicas", `${rendererReplicas} with kubernetesMode operator`,
                 "1 in operator mode (the renderer is a container in the operator's Grafana pod); use kubernetesMode separate to scale the renderer",
                 `${set("rendererReplicas", "1")}   (or: pulumi config set kubernetesMode separate)`);
         }
     }
 
-    const grafanaServiceType = oneOf("grafanaServiceType", SERVICE_TYPES, "LoadBalancer") ?? "ClusterIP";
-    if (!k8s && isSet("grafanaServiceType")) {
-        problem("grafanaServiceType", `${quote(raw("grafanaServiceType"))} with target ${target}`, "grafanaServiceType only with target kubernetes", "pulumi config rm grafanaServiceType");
+    const grafanaServiceType = r.oneOf("grafanaServiceType", SERVICE_TYPES, "LoadBalancer") ?? "ClusterIP";
+    if (target !== "kubernetes" && r.isSet("grafanaServiceType")) {
+        r.problem("grafanaServiceType", `${quote(r.raw("grafanaServiceType"))} with target ${target}`, "grafanaServiceType only with target kubernetes", "pulumi config rm grafanaServiceType");
     }
-    let grafanaNodePort: number | undefined = integer("grafanaNodePort", 0, 32767, 30300);
+    let grafanaNodePort: number | undefined = r.integer("grafanaNodePort", 0, 32767, 30300);
     if (grafanaNodePort === 0) {
         grafanaNodePort = undefined;
     } else if (grafanaNodePort < 30000) {
-        problem("grafanaNodePort", String(grafanaNodePort), "0 or a node port from 30000 to 32767", set("grafanaNodePort", "30300"));
+        r.problem("grafanaNodePort", String(grafanaNodePort), "0 or a node port from 30000 to 32767", set("grafanaNodePort", "30300"));
     } else if (grafanaServiceType !== "NodePort") {
-        problem("grafanaNodePort", `${grafanaNodePort} with grafanaServiceType ${grafanaServiceType}`, "a node port only with grafanaServiceType NodePort",
+        r.problem("grafanaNodePort", `${grafanaNodePort} with grafanaServiceType ${grafanaServiceType}`, "a node port only with grafanaServiceType NodePort",
             `pulumi config set grafanaServiceType NodePort   (or: pulumi config rm grafanaNodePort)`);
     }
+    return { ignoreHttpsErrors, rendererReplicas, grafanaServiceType, grafanaNodePort };
+}
 
-    const slackToken = secretValue("slackToken", "xoxb-...");
-    const slackChannel = raw("slackChannel").trim();
-    if (slackToken !== undefined) {
-        if (/^https?:\/\/hooks\.slack\.com\//.test(slackToken)) {
-            problem("slackToken", "an incoming-webhook URL", "a bot token starting with xoxb- (webhooks cannot upload images)",
+/** The bot token, the channel (and whether this Grafana can upload to it), the API URL. */
+function readSlack(r: ConfigReader, target: Target, grafanaImage: ImageRef) {
+    const token = r.secret("slackToken", "xoxb-...");
+    const channel = r.raw("slackChannel").trim();
+    if (token !== undefined) {
+        if (/^https?:\/\/hooks\.slack\.com\//.test(token)) {
+            r.problem("slackToken", "an incoming-webhook URL", "a bot token starting with xoxb- (webhooks cannot upload images)",
                 `${setSecret("slackToken", "xoxb-...")}   (create the bot from slack-app-manifest.yaml; see README "Create the Slack app")`);
-        } else if (!slackToken.startsWith("xoxb-")) {
-            const kind = /^xox[a-z]-/.test(slackToken) ? `a token starting with ${slackToken.slice(0, 5)} (not a bot token)` : "a value that is not a Slack token";
-            problem("slackToken", kind, "a bot token starting with xoxb- (OAuth & Permissions → Bot User OAuth Token)", setSecret("slackToken", "xoxb-..."));
+        } else if (!token.startsWith("xoxb-")) {
+            const kind = /^xox[a-z]-/.test(token) ? `a token starting with ${token.slice(0, 5)} (not a bot token)` : "a value that is not a Slack token";
+            r.problem("slackToken", kind, "a bot token starting with xoxb- (OAuth & Permissions → Bot User OAuth Token)", setSecret("slackToken", "xoxb-..."));
         }
-        if (slackChannel === "") {
-            problem("slackChannel", "nothing while slackToken is set", "a channel ID (C0123ABCD) or #name", set("slackChannel", "C0123ABCD"));
+        if (channel === "") {
+            r.problem("slackChannel", "nothing while slackToken is set", "a channel ID (C0123ABCD) or #name", set("slackChannel", "C0123ABCD"));
         }
-    } else if (slackChannel !== "") {
-        problem("slackToken", `nothing while slackChannel is ${quote(slackChannel)}`, "a bot token (xoxb-...) whenever slackChannel is set",
+    } else if (channel !== "") {
+        r.problem("slackToken", `nothing while slackChannel is ${quote(channel)}`, "a bot token (xoxb-...) whenever slackChannel is set",
             `${setSecret("slackToken", "xoxb-...")}   (or: pulumi config rm slackChannel)`);
     }
-    if (slackChannel !== "" && !isChannelId(slackChannel) && !(slackChannel.startsWith("#") && isChannelName(slackChannel))) {
-        const hint = /^[a-z0-9]/.test(slackChannel) ? `#${slackChannel}` : "C0123ABCD";
-        problem("slackChannel", quote(slackChannel), `${CHANNEL_FORMAT}; an ID is recommended`,
-            set("slackChannel", `'${hint}'`));
+    if (channel !== "" && !isChannelId(channel) && !(channel.startsWith("#") && isChannelName(channel))) {
+        const hint = /^[a-z0-9]/.test(channel) ? `#${channel}` : "C0123ABCD";
+        r.problem("slackChannel", quote(channel), `${CHANNEL_FORMAT}; an ID is recommended`, set("slackChannel", `'${hint}'`));
     }
     // (An existing Grafana's version is read from it by the preflight, not from grafanaImage.)
-    const nameUploadProblem = target !== "existing" && slackChannel.startsWith("#") && grafanaImage.version && !grafanaVersionProblem(grafanaImage.version)
+    const nameUploadProblem = target !== "existing" && channel.startsWith("#") && grafanaImage.version && !grafanaVersionProblem(grafanaImage.version)
         ? channelNameUploadProblem(grafanaImage.version) : undefined;
     if (nameUploadProblem) {
-        problem("slackChannel", `${quote(slackChannel)} with grafanaImage ${quote(grafanaImage.ref)}`,
+        r.problem("slackChannel", `${quote(channel)} with grafanaImage ${quote(grafanaImage.ref)}`,
             `a channel ID (C0123ABCD) with this Grafana: ${nameUploadProblem}`,
             `${set("slackChannel", "C0123ABCD")}   (or: ${set("grafanaImage", DEFAULT_GRAFANA_IMAGE)})`);
     }
-    const slackApiUrl = url("slackApiUrl", "https://slack.com/api/") ?? "https://slack.com/api";
+    const apiUrl = r.url("slackApiUrl", "https://slack.com/api/") ?? "https://slack.com/api";
+    return { token, channel, apiUrl: apiUrl.endsWith("/") ? apiUrl : `${apiUrl}/` };
+}
 
-    const verify = boolean("verify");
-    const verifyTrigger = raw("verifyTrigger");
-    const verifyAlertTimeout = integer("verifyAlertTimeout", 0, 3600, 300);
-    const cleanupTestMessage = boolean("cleanupTestMessage");
+/** The verification: whether it runs, how long it waits for the alert, cleanup. */
+function readVerification(r: ConfigReader) {
+    return {
+        verify: r.boolean("verify"),
+        verifyTrigger: r.raw("verifyTrigger"),
+        verifyAlertTimeout: r.integer("verifyAlertTimeout", 0, 3600, 300),
+        cleanupTestMessage: r.boolean("cleanupTestMessage"),
+    };
+}
 
-    const renderYamlTo = raw("renderYamlTo").trim() || undefined;
-    if (renderYamlTo && !k8s) {
-        problem("renderYamlTo", `${quote(renderYamlTo)} with target ${target}`, "renderYamlTo only with target kubernetes", "pulumi config rm renderYamlTo");
-    }
-
-    // Your own dashboards and alert rules: every file problem joins the list above.
-    const requireImages = boolean("requireImages");
-    const provisioning = loadProvisioning({
-        stack,
-        dashboardsDir: raw("dashboardsDir").trim() || undefined,
-        alertRulesDir: raw("alertRulesDir").trim() || undefined,
-        requireImages,
-        slackRoutes: raw("slackRoutes"),
-        slackOn: slackToken !== undefined,
-        projectDir,
-        demoAlert: raw("demoAlert").trim().toLowerCase() !== "false",
-    });
-    problems.push(...provisioning.problems);
-    warnings.push(...provisioning.warnings);
-
-    const kubernetesSettings = readKubernetesSettings({ raw, isSet, problem, url, integer, boolean }, { target, kubernetesMode, ignoreHttpsErrors, rendererReplicas });
-    // --- target existing, the demo alert, leftovers ----------------------------------
+/** target existing (URL and token), the demo alert, the rule to verify, leftovers. */
+function readExistingGrafana(r: ConfigReader, target: Target, grafana: ReturnType<typeof readGrafana>) {
     const existing = target === "existing";
-    const apiToken = secretValue("grafanaApiToken", "glsa_...");
+    const apiToken = r.secret("grafanaApiToken", "glsa_...");
     if (apiToken !== undefined) {
         if (!existing) {
-            problem("grafanaApiToken", `a token with target ${quote(target)}`,
+            r.problem("grafanaApiToken", `a token with target ${quote(target)}`,
                 "grafanaApiToken only with target existing (a Grafana this program deploys is reached with its admin password)",
                 "pulumi config rm grafanaApiToken   (or: pulumi config set target existing)");
         } else if (apiToken.includes(":") || /\s/.test(apiToken)) {
-            problem("grafanaApiToken", "a value with ':' or spaces in it", "a service account token (glsa_...); a user:password goes in grafanaAdminUser and grafanaAdminPassword",
+            r.problem("grafanaApiToken", "a value with ':' or spaces in it", "a service account token (glsa_...); a user:password goes in grafanaAdminUser and grafanaAdminPassword",
                 `pulumi config rm grafanaApiToken && ${setSecret("grafanaApiToken", "glsa_...")}`);
         }
     }
     if (existing) {
-        if (explicitUrl === undefined && raw("grafanaUrl").trim() === "") {
-            problem("grafanaUrl", "nothing with target existing", "the URL of your Grafana's API as this machine reaches it, e.g. https://grafana.example.com",
+        if (grafana.explicitUrl === undefined && r.raw("grafanaUrl").trim() === "") {
+            r.problem("grafanaUrl", "nothing with target existing", "the URL of your Grafana's API as this machine reaches it, e.g. https://grafana.example.com",
                 set("grafanaUrl", "https://grafana.example.com"));
         }
-        if (apiToken === undefined && password === undefined) {
-            problem("grafanaApiToken", "nothing (and no grafanaAdminPassword) with target existing",
+        if (apiToken === undefined && grafana.password === undefined) {
+            r.problem("grafanaApiToken", "nothing (and no grafanaAdminPassword) with target existing",
                 "a Grafana service account token with the Admin role (recommended), or the password of grafanaAdminUser",
                 `${setSecret("grafanaApiToken", "glsa_...")}   (or: ${setSecret("grafanaAdminPassword", "<password>")})`);
         }
         // Keys that configure what this program deploys: with target existing nothing is deployed.
         for (const key of ["grafanaImage", "rendererImage", "grafanaPort", "grafanaRootUrl", "rendererToken", "rendererReplicas", "namespace", "ignoreHttpsErrors", "grafanaNodePort"]) {
-            if (isSet(key)) {
-                problem(key, `${spec.get(key)!.secret ? "a value" : quote(raw(key))} with target existing`,
+            if (r.isSet(key)) {
+                r.problem(key, `${r.specOf(key).secret ? "a value" : quote(r.raw(key))} with target existing`,
                     `${key} only with target docker or kubernetes: with target existing nothing is deployed (your Grafana's own settings apply)`,
                     `pulumi config rm ${key}`);
             }
         }
     }
-    const demoAlert = boolean("demoAlert");
-    const verifyRule = raw("verifyRule").trim() || undefined;
+    const demoAlert = r.boolean("demoAlert");
+    const verifyRule = r.raw("verifyRule").trim() || undefined;
     if (verifyRule !== undefined && !/^[A-Za-z0-9_-]{1,40}$/.test(verifyRule)) {
-        problem("verifyRule", quote(verifyRule), "an alert rule UID: up to 40 letters, digits, '-' or '_' (Alerting > Alert rules > the rule > Details > Rule UID)",
+        r.problem("verifyRule", quote(verifyRule), "an alert rule UID: up to 40 letters, digits, '-' or '_' (Alerting > Alert rules > the rule > Details > Rule UID)",
             set("verifyRule", "<rule UID>"));
     }
-    const replaceLeftovers = boolean("replaceLeftovers");
-
-    if (problems.length > 0) throw new ConfigValidationError(problems);
-
-    return {
-        project, stack, target, kubernetesMode, namespace, operatorApiVersion, grafanaImage, rendererImage, rendererMajor,
-        grafanaPort, grafanaUrl, grafanaRootUrl, grafanaAdminUser,
-        grafanaAdminPassword: password === undefined ? undefined : pulumi.secret(password),
-        rendererToken: token === undefined ? undefined : pulumi.secret(token),
-        ignoreHttpsErrors, rendererReplicas, grafanaServiceType, grafanaNodePort,
-        slack: slackToken === undefined ? undefined : { token: pulumi.secret(slackToken), channel: slackChannel },
-        slackApiUrl: slackApiUrl.endsWith("/") ? slackApiUrl : `${slackApiUrl}/`,
-        verify, verifyTrigger, verifyAlertTimeout, cleanupTestMessage, renderYamlTo,
-        grafanaApiToken: apiToken === undefined ? undefined : pulumi.secret(apiToken),
-        demoAlert, verifyRule, replaceLeftovers,
-        provisioning: provisioning.plan,
-        warnings,
-        ...kubernetesSettings,
-    };
+    return { apiToken, demoAlert, verifyRule, replaceLeftovers: r.boolean("replaceLeftovers") };
 }
 
-/** The known key nearest to a misspelt one (edit distance <= 3), if any. */
-function closest(key: string, known: string[]): string | undefined {
-    let best: string | undefined;
-    let bestDistance = 4;
-    for (const k of known) {
-        const d = editDistance(key.toLowerCase(), k.toLowerCase());
-        if (d < bestDistance) { best = k; bestDistance = d; }
-    }
-    return best;
-}
-
-function editDistance(a: string, b: string): number {
-    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-    for (let i = 1; i <= a.length; i++) {
-        let prev = row[0];
-        row[0] = i;
-        for (let j = 1; j <= b.length; j++) {
-            const tmp = row[j];
-            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-            prev = tmp;
-        }
-    }
-    return row[b.length];
-}

@@ -17,7 +17,8 @@ export const ROOT_URL_HINT =
     "Links in Slack alerts use Grafana's root URL, which is not set (Grafana then links to http://localhost:3000/): " +
     "run `pulumi config set grafanaRootUrl https://<address people open Grafana at>` and `pulumi up`.";
 
-async function deployTarget(settings: StackSettings, wiring: Wiring, secrets: StackSecrets): Promise<GrafanaDeployment> {
+/** Step 4: hands the wiring to the chosen target (exported so tests build targets exactly as the program does). */
+export async function deployTarget(settings: StackSettings, wiring: Wiring, secrets: StackSecrets): Promise<GrafanaDeployment> {
     if (settings.target === "docker") {
         const { DockerGrafanaWithRenderer } = await import("./docker/dockerGrafanaWithRenderer");
         return new DockerGrafanaWithRenderer("grafana", {
@@ -210,9 +211,10 @@ async function configureGrafana(settings: StackSettings, access: GrafanaAccess, 
     if (settings.demoAlert && settings.slack) nextSteps.push(DEMO_OFF_HINT);
 
     // Your own dashboards and alert rules (dashboardsDir / alertRulesDir / slackRoutes).
+    let own: import("./alerting/provisioning/provisionedAlerting").ProvisionedAlerting | undefined;
     if (settings.provisioning) {
         const { ProvisionedAlerting } = await import("./alerting/provisioning/provisionedAlerting");
-        const own = new ProvisionedAlerting("own-alerts", {
+        own = new ProvisionedAlerting("own-alerts", {
             plan: settings.provisioning, stackName: settings.stack, provider: alerting.provider, folderUid: alerting.folderUid,
             slack: settings.slack, defaultContactPoint: alerting.contactPointName, dependsOn: [...access.ready, preflight],
         });
@@ -252,7 +254,9 @@ async function configureGrafana(settings: StackSettings, access: GrafanaAccess, 
         cleanupTestMessage: settings.cleanupTestMessage,
         verifyAlertTimeout: settings.slack ? settings.verifyAlertTimeout : 0,
         alertRuleUid: proof.ruleUid,
-    }, { dependsOn: [alerting] });
+        // Proof per rule: each of your rules' panels rendered once, nothing posted per rule.
+        ...(settings.provisioning ? { ruleUids: settings.provisioning.groups.flatMap((g) => g.rules.map((r) => r.uid)), requireImages: settings.provisioning.requireImages } : {}),
+    }, { dependsOn: own ? [alerting, own] : [alerting] });
     outputs.verification = {
         verified: verification.verified,
         how: verification.how,
@@ -265,5 +269,6 @@ async function configureGrafana(settings: StackSettings, access: GrafanaAccess, 
         slackFileId: verification.slackFileId,
         permalink: verification.permalink,
         messageTs: verification.messageTs,
+        ...(settings.provisioning ? { rules: verification.rules } : {}),
     };
 }

@@ -11,6 +11,11 @@ export interface StackSecretsArgs {
     rendererToken?: pulumi.Output<string>;
 }
 
+/**
+ * The stack's secrets: the Grafana admin password and the renderer token. Configured values
+ * are used as given; missing ones are generated once by `random.RandomPassword` and kept in
+ * state, so every `pulumi up` sees the same value and the preview stays quiet.
+ */
 export class StackSecrets extends pulumi.ComponentResource {
     /** Grafana admin password, secret. */
     readonly grafanaAdminPassword: pulumi.Output<string>;

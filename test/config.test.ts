@@ -152,6 +152,9 @@ describe("config: each bad value is reported with the key, the value, what is al
     });
 });
 
+import { normalizeSlackRecipient } from "../components/alerting/slackTemplates";
+import { validateInputs } from "../components/verify/verificationProvider";
+
 describe("config: Slack channel IDs as Slack validates them", () => {
     it("rejects an ID Slack would refuse (^[CGDZ][A-Z0-9]{8,}$), accepts C/G/D/Z IDs of 9+ characters", () => {
         for (const bad of ["C0123A", "C0123ABC", "c0123abcde", "U0123ABCDE"]) {
@@ -162,6 +165,15 @@ describe("config: Slack channel IDs as Slack validates them", () => {
         for (const good of ["C0123ABCD", "G0123ABCDE", "D0123ABCDE", "Z0123ABCDE"]) {
             assert.equal(settingsFor({ slackToken: "xoxb-1-2-abc", slackChannel: good }).slack?.channel, good);
         }
+    });
+
+    it("the contact point, the verification resource and doctor use the same definition", () => {
+        assert.throws(() => normalizeSlackRecipient("C0123A"), /invalid Slack channel "C0123A"/);
+        assert.equal(normalizeSlackRecipient("Z0123ABCDE"), "Z0123ABCDE");
+        const named = { stackName: "dev", grafanaImage: "grafana/grafana:11.6.0", rendererImage: "grafana/grafana-image-renderer:v5.11.1" };
+        const bad = validateInputs({ grafanaUrl: "http://localhost:3000", grafanaAuth: "admin:pw", dashboardUid: "d", panelId: 1, slackToken: "xoxb-1-2-abc", slackChannel: "C0123A", ...named });
+        assert.deepEqual(bad.failures.map((f) => f.property), ["slackChannel"]);
+        assert.equal(validateInputs({ grafanaUrl: "http://localhost:3000", grafanaAuth: "admin:pw", dashboardUid: "d", panelId: 1, slackToken: "xoxb-1-2-abc", slackChannel: "C0123ABCD", ...named }).failures.length, 0);
     });
 });
 

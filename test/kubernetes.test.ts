@@ -5,6 +5,7 @@ import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { readSettings, StackSettings } from "../components/config";
+import { deployTarget } from "../components/program";
 import { StackSecrets } from "../components/stackSecrets";
 import { CHROMIUM_HOME, decideWiring, grafanaEnvName, placementFor, Wiring } from "../components/wiring";
 import { KubernetesGrafanaWithRenderer } from "../components/kubernetes/kubernetesGrafanaWithRenderer";
@@ -67,7 +68,7 @@ async function deployK8s(config: Record<string, string>, opts: {
         const settings = readSettings();
         const wiring = decideWiring(settings, placementFor(settings));
         const secrets = new StackSecrets("secrets", { grafanaAdminPassword: settings.grafanaAdminPassword, rendererToken: settings.rendererToken });
-        const component = new KubernetesGrafanaWithRenderer("grafana", { settings, wiring, secrets });
+        const component = (await deployTarget(settings, wiring, secrets)) as KubernetesGrafanaWithRenderer;
         return { settings, wiring, component };
     });
     if (run.error) throw run.error;
@@ -411,12 +412,18 @@ describe("kubernetes separate: two Deployments, two Services, cluster DNS", func
 
     it("speaks the renderer v4 variables and probes / for a v4 image", async () => {
         const v4 = await deployK8s({ kubernetesMode: "separate", rendererImage: "grafana/grafana-image-renderer:v4.0.14" });
-        const r = container(v4.resources, "grafana-image-renderer").c;
+        const { pod, c: r } = container(v4.resources, "grafana-image-renderer");
         const env = envMap(r);
         assert.equal(env.HTTP_PORT.value, "8081");
         assert.equal(env.IGNORE_HTTPS_ERRORS, undefined, "certificate checks stay on by default");
         assert.equal(env.XDG_CONFIG_HOME.value, CHROMIUM_HOME, "v3/v4 need a writable Chromium home");
-        assert.ok(CHROMIUM_HOME.startsWith("/tmp/"), "below the emptyDir /tmp");
+        // On a read-only root that home must lie under a mounted emptyDir of this very pod.
+        const home: string = env.XDG_CONFIG_HOME.value;
+        const mount = (r.volumeMounts ?? []).find((m: any) => home === m.mountPath || home.startsWith(`${m.mountPath.replace(/\/$/, "")}/`));
+        assert.ok(mount, `no volume mounted above ${home}`);
+        assert.ok(!mount.readOnly, `${mount.mountPath} is mounted read-only`);
+        const volume = (pod.spec.volumes ?? []).find((v: any) => v.name === mount.name);
+        assert.ok(volume?.emptyDir, `${mount.mountPath} is not an emptyDir`);
         assert.equal(env.SERVER_ADDR, undefined);
         assert.equal(env.GOMEMLIMIT, undefined, "v4 is Node: no Go memory limit");
         assert.equal(r.readinessProbe.httpGet.path, "/");

@@ -519,6 +519,11 @@ describe("provisioning: the program under mocks", () => {
         assert.equal(rules[0].for, "5m");
         assert.equal(rules[1].noDataState, "NoData");
 
+        // The verification renders each rule's panel (proof per rule), after the rules exist.
+        const verification = one(run.resources, "pulumi-nodejs:dynamic/verify:SlackImageVerification", "verification");
+        assert.deepEqual(verification.plain.ruleUids, ["cpu-web-high", "cpu-db-high"]);
+        assert.equal(verification.plain.requireImages, true);
+
         const summary = run.result!.ownAlerts as ProvisionedSummary;
         assert.deepEqual(
             summary.rules.map((r) => [r.uid, r.channel, r.link]),

@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { FakeGrafana, type FakeAlertRule } from "./fakes";
 import { ruleLink, runRuleImageChecks } from "../components/verify/ruleImages";
 import { parseArgs } from "../bin/doctor";
+import { verificationProvider } from "../components/verify/verificationProvider";
 
 const REPO = path.resolve(__dirname, "..");
 const FAST = { healthIntervalMs: 5, requestTimeoutMs: 2000 };
@@ -124,5 +125,73 @@ describe("proof per rule", function () {
         assert.throws(() => parseArgs(["--grafana-url", grafana.url, "--rule", "a", "--all-rules"], {}), /give one of them/);
         const parsed = parseArgs(["--grafana-url", grafana.url, "--all-rules"], {});
         assert.equal(parsed !== "help" && parsed.rules, "all");
+    });
+
+    describe("the verification resource (provider methods over real HTTP, no Slack)", () => {
+        const inputs = (over: Record<string, unknown> = {}) => ({
+            grafanaUrl: grafana.url,
+            grafanaAuth: grafana.auth,
+            dashboardUid: "gsa-example-cpu",
+            panelId: 2,
+            stackName: "grafana-slack-alerts/dev",
+            grafanaImage: "grafana/grafana:11.6.0",
+            rendererImage: "grafana/grafana-image-renderer:v5.0.1",
+            timing: FAST,
+            ...over,
+        });
+        const checked = async (over: Record<string, unknown>) => {
+            const c = await verificationProvider.check!({}, inputs(over));
+            assert.deepEqual(c.failures ?? [], []);
+            return c.inputs;
+        };
+
+        it("renders every linked panel once and lists verification.rules; a changed rule list re-renders in update", async () => {
+            grafana = await FakeGrafana.start({ dashboards: DASHBOARDS, alertRules: RULES });
+            const created = await verificationProvider.create!(
+                await checked({ ruleUids: ["cpu-web-high", "cpu-web-load", "cpu-db-high"] }),
+            );
+            const rules = created.outs.rules as Array<Record<string, unknown>>;
+            assert.deepEqual(
+                rules.map((r) => [r.uid, r.status, r.panelId, r.imageWidth]),
+                [
+                    ["cpu-web-high", "pass", 2, 1000],
+                    ["cpu-web-load", "pass", 2, 1000],
+                    ["cpu-db-high", "pass", 6, 1000],
+                ],
+            );
+            // The demo panel 2 and the rules' panels 2 and 6: panel 2 of the rules once.
+            assert.deepEqual(
+                grafana.renders.map((c) => c.panelId),
+                [2, 2, 6],
+            );
+            const news = await checked({ ruleUids: ["cpu-db-high"] });
+            const diff = await verificationProvider.diff!("id", created.outs, news);
+            assert.equal(diff.changes, true);
+            assert.deepEqual(diff.replaces, [], "a new rule list posts nothing: update, not replace");
+            const updated = await verificationProvider.update!("id", created.outs, news);
+            assert.deepEqual(
+                (updated.outs.rules as Array<Record<string, unknown>>).map((r) => r.uid),
+                ["cpu-db-high"],
+            );
+            assert.equal(updated.outs.verified, created.outs.verified, "the direct proof's results are kept");
+        });
+
+        it("a rule whose panel is gone fails the resource with requireImages, and is listed without", async () => {
+            grafana = await FakeGrafana.start({ dashboards: DASHBOARDS, alertRules: RULES });
+            await assert.rejects(
+                verificationProvider.create!(await checked({ ruleUids: ["cpu-web-high", "cpu-gone"] })),
+                /Proof per rule: 1 of 2 rules would arrive without a picture.*\n- FAIL {2}rule cpu-gone .*has no panel 9/s,
+            );
+            const created = await verificationProvider.create!(
+                await checked({ ruleUids: ["cpu-web-high", "cpu-gone"], requireImages: false }),
+            );
+            assert.deepEqual(
+                (created.outs.rules as Array<Record<string, unknown>>).map((r) => [r.uid, r.status, r.key]),
+                [
+                    ["cpu-web-high", "pass", undefined],
+                    ["cpu-gone", "fail", "panel_not_found"],
+                ],
+            );
+        });
     });
 });

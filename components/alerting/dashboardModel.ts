@@ -5,6 +5,9 @@
 // byte-identical strings (canonical key order, no timestamps, no randomness), so a
 // second `pulumi up` shows no diff. Nothing in here touches Pulumi.
 import { createHash } from "crypto";
+import { canonicalJson } from "../canonicalJson";
+
+export { canonicalJson };
 
 /** Project name, used in titles, tags and labels. */
 export const PROJECT = "grafana-slack-alerts";
@@ -82,27 +85,6 @@ export function uidsFor(stackName: string): GrafanaUids {
         datasource: grafanaUid("gsa-testdata", stackName),
         rule: grafanaUid("gsa-demo-rule", stackName),
     };
-}
-
-/** JSON with object keys sorted recursively (the same order Go's encoding/json uses), no whitespace. */
-export function canonicalJson(value: unknown): string {
-    return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-    if (Array.isArray(value)) return value.map(sortKeys);
-    if (value !== null && typeof value === "object") {
-        const out: Record<string, unknown> = {};
-        for (const key of Object.keys(value as object).sort()) {
-            const v = (value as Record<string, unknown>)[key];
-            if (v !== undefined) out[key] = sortKeys(v);
-        }
-        return out;
-    }
-    if (typeof value === "number" && !Number.isFinite(value)) {
-        throw new Error(`cannot encode ${value} in JSON`);
-    }
-    return value;
 }
 
 /**

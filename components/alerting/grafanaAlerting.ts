@@ -109,6 +109,14 @@ export interface GrafanaAlertingArgs {
     stackName: string;
 }
 
+/**
+ * Grafana's side of image alerts, through `@pulumiverse/grafana`: a TestData data source, a
+ * folder, the demo dashboard and its always-firing rule (annotated with the panel, so Grafana
+ * captures a screenshot), and with Slack settings the Slack contact point the rule routes to.
+ * Only a Grafana this program deploys also gets the notification policy.
+ *
+ * All JSON is built deterministically (`dashboardModel.ts`), so an unchanged stack previews quietly.
+ */
 export class GrafanaAlerting extends pulumi.ComponentResource {
     /** The Grafana provider (URL + admin basic auth) all children use. */
     readonly provider: grafana.Provider;

@@ -60,6 +60,12 @@ export interface GrafanaPreflightArgs extends Omit<{ [K in keyof PreflightInputs
     grafanaAuth: pulumi.Input<string>;
 }
 
+/**
+ * Checks a Grafana before any Grafana object of the stack is created: version floors, a
+ * working renderer (with the exact settings to add when there is none), and leftovers with
+ * this stack's fixed UIDs from a lost state, which it reports (or, with `replaceLeftovers`,
+ * removes). A dynamic resource, so the checks run in `pulumi up`, not at program evaluation.
+ */
 export class GrafanaPreflight extends pulumi.CustomResource {
     declare public readonly grafanaVersion: pulumi.Output<string | undefined>;
     declare public readonly rendererAvailable: pulumi.Output<boolean | undefined>;

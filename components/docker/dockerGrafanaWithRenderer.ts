@@ -37,6 +37,15 @@ export function dockerMemoryMiB(plan: ContainerPlan): number {
     return toMiB(bytes);
 }
 
+/**
+ * Grafana and the Grafana Image Renderer as two Docker containers on a user-defined network,
+ * wired as `wiring.ts` decides: the renderer reaches Grafana's callback URL and Grafana the
+ * renderer's server URL by network alias, and they share the renderer token. Only Grafana is
+ * published (on 127.0.0.1); both have healthchecks, restart policies and memory limits, and
+ * Grafana keeps its data in a named volume.
+ *
+ * The default `dev` stack's target. Its `ready` resources finish when both containers are healthy.
+ */
 export class DockerGrafanaWithRenderer extends pulumi.ComponentResource implements GrafanaDeployment {
     readonly network: docker.Network;
     readonly grafanaContainer: docker.Container;

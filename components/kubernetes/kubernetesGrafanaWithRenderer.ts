@@ -11,7 +11,7 @@ import type { GrafanaDeployment } from "../grafanaDeployment";
 import type { StackSecrets } from "../stackSecrets";
 import type { Wiring } from "../wiring";
 import { GrafanaAccess, LoadBalancerStatus, decideGrafanaAccess, loadBalancerUrl } from "./grafanaAccess";
-import { AWAIT_TIMEOUTS, ModeContext, ModeResult, contextLabels } from "./modeCommon";
+import { AWAIT_TIMEOUTS, ModeContext, ModeResult, contextLabels } from "./modeContext";
 import { ADMIN_USER_KEY, COMMON_LABELS, SECRET_KEYS, SERVICE_NAMES, labels } from "./objectNames";
 import { deployOperator } from "./operatorMode";
 import { deployRendererOnly } from "./rendererMode";
@@ -28,6 +28,15 @@ export interface KubernetesGrafanaWithRendererArgs {
     secrets: StackSecrets;
 }
 
+/**
+ * Grafana and the Grafana Image Renderer on Kubernetes, in the layout `kubernetesMode` picks:
+ * `sidecar` (one pod), `separate` (two Deployments and Services), `operator` (a grafana-operator
+ * `Grafana` CR with the renderer as an extra container) or `renderer` (the renderer alone, for a
+ * Grafana that runs elsewhere). Every mode translates the same wiring; secrets reach the pods
+ * only through `secretKeyRef` to the one Secret this component creates.
+ *
+ * With `renderYamlTo` the objects are written as manifests instead of applied.
+ */
 export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource implements GrafanaDeployment {
     /** How Pulumi reaches Grafana's API (explicit URL, LoadBalancer, or unreachable with a hint). */
     readonly access: GrafanaAccess;

@@ -6,7 +6,7 @@
 // for one, picks only those labelled `release: <its release>` unless told otherwise.
 import * as k8s from "@pulumi/kubernetes";
 import { RENDERER_PORT } from "../wiring";
-import type { ModeContext } from "./modeCommon";
+import type { ModeContext } from "./modeContext";
 import { DEPLOYMENT_NAMES, RENDERER_SELECTOR, SERVICE_NAMES, labels } from "./objectNames";
 
 const API = "monitoring.coreos.com/v1";

@@ -24,9 +24,6 @@ export const GRAFANA_DATA_PATH = "/var/lib/grafana";
  */
 export const GRAFANA_CR_NAME = "grafana";
 
-/** Prefix of the (auto-named) Secret holding the token and the admin credentials. */
-export const CREDENTIALS_SECRET_PREFIX = "grafana-credentials";
-
 /** Keys in that Secret. */
 export const SECRET_KEYS: Record<SecretName, string> = {
     rendererToken: "renderer-token",

@@ -14,7 +14,7 @@ import type { OperatorApiVersion } from "../config";
 import { parseImageRef } from "../images";
 import { Wiring, grafanaEnvName } from "../wiring";
 import type { PodPlacement } from "../kubernetesSettings";
-import { AWAIT_TIMEOUTS, ModeContext, ModeResult, grafanaPortOnlyPolicy, podPlacementSpec } from "./modeCommon";
+import { AWAIT_TIMEOUTS, ModeContext, ModeResult, grafanaPortOnlyPolicy, podPlacementSpec } from "./modeContext";
 import { COMMON_LABELS, CONTAINER_NAMES, GRAFANA_CR_NAME, GRAFANA_DATA_SIZE, OPERATOR_POD_SELECTOR } from "./objectNames";
 import {
     GRAFANA_DATA_VOLUME, PROBE_TIMING, adminUserFromSecret, grafanaSecurityContext, httpProbes, podSecurityContext,

@@ -3,7 +3,7 @@
 // Grafana needs: the two URLs and the token (a secret), as settings to paste.
 import * as pulumi from "@pulumi/pulumi";
 import type { Wiring } from "../wiring";
-import type { ModeContext } from "./modeCommon";
+import type { ModeContext } from "./modeContext";
 import { rendererWorkload, RendererWorkload } from "./rendererWorkload";
 
 export interface RendererModeResult extends RendererWorkload {

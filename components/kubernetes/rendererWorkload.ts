@@ -3,7 +3,7 @@
 // it deploys; renderer mode deploys it alone for a Grafana from elsewhere.
 import * as k8s from "@pulumi/kubernetes";
 import { DEPLOYMENT_NAMES, RENDERER_SELECTOR, SERVICE_NAMES, labels, versionLabel } from "./objectNames";
-import { AWAIT_TIMEOUTS, ModeContext, podPlacementSpec } from "./modeCommon";
+import { AWAIT_TIMEOUTS, ModeContext, podPlacementSpec } from "./modeContext";
 import { monitoringPeer, rendererServiceMonitor } from "./monitoring";
 import { podSecurityContext, rendererContainer, rendererVolumes } from "./podSpecs";
 

@@ -2,7 +2,7 @@
 // over localhost (the wiring's placement says so). One replica only: a second Grafana
 // would bring a second renderer and a second, separate database.
 import { GRAFANA_SELECTOR } from "./objectNames";
-import { ModeContext, ModeResult, grafanaDeployment, grafanaPortOnlyPolicy } from "./modeCommon";
+import { ModeContext, ModeResult, buildGrafanaDeployment, grafanaPortOnlyPolicy } from "./modeContext";
 import { rendererContainer, rendererVolumes } from "./podSpecs";
 
 export function deploySidecar(ctx: ModeContext): ModeResult {
@@ -11,7 +11,7 @@ export function deploySidecar(ctx: ModeContext): ModeResult {
         // readSettings already rejects this; a second guard keeps the component honest when used directly.
         throw new Error(`kubernetesMode sidecar runs exactly one renderer (rendererReplicas is ${settings.rendererReplicas}); use kubernetesMode separate to scale it.`);
     }
-    const deployment = grafanaDeployment(ctx, {
+    const deployment = buildGrafanaDeployment(ctx, {
         containers: [rendererContainer(wiring.renderer, settings.rendererImage.ref, ctx.secretName)],
         volumes: rendererVolumes(),
     });

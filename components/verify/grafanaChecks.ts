@@ -431,6 +431,14 @@ export async function renderPanel(target: GrafanaTarget, req: RenderRequest, tim
         const what = /html/i.test(r.contentType) ? `an HTML page${htmlErrorTitle(r.body) ? ` titled "${htmlErrorTitle(r.body)}"` : ""}` : `${r.contentType || "no content type"} (${header.reason})`;
         throw verificationError("render_not_image", { ...params, detail: what });
     }
+    // A 200 PNG of another size: with rendererAvailable=true (checked before) this is
+    // Grafana's rendering_limit image (concurrency limit). Grafana without a renderer also
+    // answers 200 with a fixed image, rendering_plugin_not_installed.png: so it reads in
+    // pkg/services/rendering/rendering.go render() through 11.x-12.x and in the v2 adapter
+    // (rendering/v2 adapter: ErrRenderUnavailable -> that image unless ErrorRenderUnavailable),
+    // and pkg/api/render.go never sets ErrorRenderUnavailable. We found no 11.5-13 source that
+    // answers 500 for "no renderer"; if one does, it lands in render_failed above, which also
+    // names the wiring. Either way renderer_not_configured catches it first.
     const expected = expectedRenderSize(req.width, req.height, req.rendererVersion);
     if (header.width !== expected.width || header.height !== expected.height) {
         const asked = expected.width === req.width && expected.height === req.height ? `${req.width}x${req.height}` : `${expected.width}x${expected.height} (the requested ${req.width}x${req.height} within the renderer's bounds)`;

@@ -255,3 +255,25 @@ export function ruleLine(r: RuleImageResult): string {
     const base = `${MARK[r.status]}  rule ${name}: ${r.finding}`;
     return r.status === "fail" && r.fix ? `${base}. Fix: ${r.fix}` : base;
 }
+
+/** `verification.rules`: one plain entry per rule (no secret, no image bytes). */
+export function ruleOutputs(report: RuleImagesReport): Array<Record<string, unknown>> {
+    const rows = report.rules.map((r) => {
+        const row: Record<string, unknown> = { uid: r.uid, status: r.status, finding: r.finding };
+        if (r.title !== undefined) row.title = r.title;
+        if (r.dashboardUid !== undefined) row.dashboardUid = r.dashboardUid;
+        if (r.panelId !== undefined) row.panelId = r.panelId;
+        if (r.image) Object.assign(row, { imageWidth: r.image.width, imageHeight: r.image.height, imageBytes: r.image.bytes });
+        if (r.key !== undefined) row.key = r.key;
+        return row;
+    });
+    if (report.failure) rows.push({ uid: "(all)", status: "fail", finding: report.failure.message, key: report.failure.key });
+    return rows;
+}
+
+/** One error message for the rules that would arrive without a picture. */
+export function ruleFailureSummary(report: RuleImagesReport): string {
+    if (report.failure) return `Proof per rule failed: ${report.failure.message}`;
+    const failed = report.rules.filter((r) => r.status !== "pass");
+    return `Proof per rule: ${failed.length} of ${report.rules.length} rules would arrive without a picture (set requireImages false to accept that):\n${failed.map((r) => `- ${ruleLine(r)}`).join("\n")}`;
+}

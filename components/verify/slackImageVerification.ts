@@ -41,6 +41,10 @@ export interface SlackImageVerificationArgs {
     verifyAlertTimeout?: pulumi.Input<number | undefined>;
     /** UID of the alert rule to follow; without it, the rule annotated with the checked panel. Bookkeeping: a change alone posts nothing. */
     alertRuleUid?: pulumi.Input<string | undefined>;
+    /** Your own rules (alertRulesDir): each is looked up in Grafana and its linked panel rendered once; nothing is posted per rule. A change re-renders without posting. */
+    ruleUids?: pulumi.Input<string[] | undefined>;
+    /** With ruleUids: a rule whose panel does not render fails the resource (default true). */
+    requireImages?: pulumi.Input<boolean | undefined>;
 }
 
 /** `alertPath` output: Grafana's own alert for the rule, found in Slack (or where it stopped). */
@@ -68,6 +72,12 @@ export interface VerificationCheckOutput {
     key?: string;
 }
 
+/**
+ * Proves that a panel image reaches Slack: Grafana renders the real panel (not a "not found"
+ * page or a placeholder), the bot uploads it to the channel and Slack shows it there, then
+ * (with `verifyAlertTimeout` above 0) Grafana's own alert for the rule arrives with its
+ * screenshot. Runs on create and whenever an input changes; `doctor` runs the same checks.
+ */
 export class SlackImageVerification extends pulumi.CustomResource {
     // `declare`: with ES2022 class fields a plain declaration would be re-initialised to
     // undefined after super() and hide the Outputs Pulumi just set.
@@ -98,6 +108,8 @@ export class SlackImageVerification extends pulumi.CustomResource {
     declare public readonly alertPath: pulumi.Output<AlertPathOutput | undefined>;
     /** The level proven and how: "alert path: ...", "direct render+upload: ..." or "nothing: ...". */
     declare public readonly how: pulumi.Output<string>;
+    /** Proof per rule (with ruleUids): uid, status, finding, the panel and the rendered size. */
+    declare public readonly rules: pulumi.Output<Array<Record<string, unknown>> | undefined>;
 
     constructor(name: string, args: SlackImageVerificationArgs, opts?: pulumi.CustomResourceOptions) {
         const props: Record<string, unknown> = {
@@ -121,6 +133,7 @@ export class SlackImageVerification extends pulumi.CustomResource {
             checkedAt: undefined,
             alertPath: undefined,
             how: undefined,
+            rules: undefined,
         };
         // What pulumi.dynamic.Resource registers, with the provider text given rather than
         // serialized from a closure (providerBoundary.ts).

@@ -9,10 +9,12 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_HEIGHT, DEFAULT_WIDTH, failureSummary, fatalFailures, runVerification, type VerificationReport, type VerifyOptions } from "./checks";
 import { makeScrubber } from "./messages";
+import { httpUrlProblem } from "../httpUrl";
 import { isChannelId, isChannelName } from "../slackChannel";
 import { createSlackContext, deleteSlackFile } from "./slackChecks";
 import { sizeProblem } from "./grafanaChecks";
 import { resolveTiming, type VerifyTiming } from "./timing";
+import { ruleFailureSummary, ruleOutputs, runRuleImageChecks } from "./ruleImages";
 
 /** What the engine passes for a value not known yet (preview). */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -58,9 +60,20 @@ export const RESULT_KEYS = [
     "checkedAt",
     "alertPath",
     "how",
+    "rules",
 ] as const;
 
+/**
+ * Proof per rule (your own alerts): a change re-renders the rules' panels in `update`,
+ * posting nothing to Slack.
+ */
+export const RULE_KEYS = ["ruleUids", "requireImages"] as const;
+
 export interface ProviderInputs {
+    /** UIDs of the rules whose panels to render (each panel once); none: no per-rule proof. */
+    ruleUids?: string[];
+    /** A rule whose panel does not render fails the resource (default true). */
+    requireImages?: boolean;
     grafanaUrl: string;
     grafanaAuth: string;
     dashboardUid: string;
@@ -86,15 +99,6 @@ function isUnknown(v: unknown): boolean {
     return v === UNKNOWN;
 }
 
-function isHttpUrl(v: string): boolean {
-    try {
-        const u = new URL(v);
-        return u.protocol === "http:" || u.protocol === "https:";
-    } catch {
-        return false;
-    }
-}
-
 /** Drops undefined (the engine's Struct encoding cannot carry it). */
 function compact<T extends Record<string, unknown>>(o: T): T {
     const out: Record<string, unknown> = {};
@@ -112,8 +116,8 @@ export function validateInputs(news: Record<string, any>): { inputs: Record<stri
     const url = str("grafanaUrl");
     if (!isUnknown(url)) {
         if (typeof url !== "string" || !url) fail("grafanaUrl", "grafanaUrl is required: the URL this machine uses to reach Grafana's API, e.g. http://localhost:3000");
-        else if (!isHttpUrl(url)) fail("grafanaUrl", "grafanaUrl must be an http:// or https:// URL, e.g. http://localhost:3000");
-        else if (new URL(url).username || new URL(url).password) fail("grafanaUrl", "grafanaUrl must not contain credentials: pass them as grafanaAuth (user:password), which is kept secret");
+        else if (httpUrlProblem(url) === "not-http") fail("grafanaUrl", "grafanaUrl must be an http:// or https:// URL, e.g. http://localhost:3000");
+        else if (httpUrlProblem(url) === "credentials") fail("grafanaUrl", "grafanaUrl must not contain credentials: pass them as grafanaAuth (user:password), which is kept secret");
         else inputs.grafanaUrl = url;
     }
     const auth = news.grafanaAuth;
@@ -161,7 +165,7 @@ export function validateInputs(news: Record<string, any>): { inputs: Record<stri
     const api = str("slackApiUrl");
     if (!isUnknown(api)) {
         if (api === undefined || api === null || api === "") delete inputs.slackApiUrl;
-        else if (typeof api !== "string" || !isHttpUrl(api)) fail("slackApiUrl", "slackApiUrl must be an http(s) URL such as https://slack.com/api/");
+        else if (typeof api !== "string" || httpUrlProblem(api) !== undefined) fail("slackApiUrl", "slackApiUrl must be an http(s) URL such as https://slack.com/api/");
         else inputs.slackApiUrl = api;
     }
     for (const k of ["stackName", "grafanaImage", "rendererImage"]) {
@@ -182,6 +186,14 @@ export function validateInputs(news: Record<string, any>): { inputs: Record<stri
     if (ruleUid === undefined || ruleUid === null || ruleUid === "") delete inputs.alertRuleUid;
     else if (!isUnknown(ruleUid) && (typeof ruleUid !== "string" || !/^[A-Za-z0-9._-]{1,40}$/.test(ruleUid))) fail("alertRuleUid", "alertRuleUid must be a Grafana alert rule UID: 1-40 letters, digits, '.', '_' or '-'");
     else inputs.alertRuleUid = ruleUid;
+    const ruleUids = news.ruleUids;
+    if (ruleUids === undefined || ruleUids === null || (Array.isArray(ruleUids) && ruleUids.length === 0)) delete inputs.ruleUids;
+    else if (!isUnknown(ruleUids) && (!Array.isArray(ruleUids) || ruleUids.some((u) => !isUnknown(u) && (typeof u !== "string" || !/^[A-Za-z0-9_-]{1,40}$/.test(u))))) {
+        fail("ruleUids", "ruleUids must be a list of alert rule UIDs (1-40 letters, digits, '_' or '-')");
+    }
+    const requireImages = news.requireImages;
+    if (requireImages === undefined || requireImages === null) inputs.requireImages = true;
+    else if (!isUnknown(requireImages) && typeof requireImages !== "boolean") fail("requireImages", "requireImages must be true or false");
     const cleanup = news.cleanupTestMessage;
     if (cleanup === undefined || cleanup === null) inputs.cleanupTestMessage = false;
     else if (!isUnknown(cleanup) && typeof cleanup !== "boolean") fail("cleanupTestMessage", "cleanupTestMessage must be true or false");
@@ -260,6 +272,8 @@ function echoInputs(inputs: ProviderInputs): Record<string, unknown> {
         timing: inputs.timing,
         verifyAlertTimeout: Number(inputs.verifyAlertTimeout) || 0,
         alertRuleUid: inputs.alertRuleUid,
+        ruleUids: inputs.ruleUids,
+        requireImages: inputs.requireImages !== false,
         slackTokenFingerprint: tokenFingerprint(inputs.slackToken),
         // Kept only when asked to clean up, because `delete` receives nothing but the
         // state. Same name as the secret input, and listed in additionalSecretOutputs,
@@ -321,6 +335,24 @@ function sameValue(a: unknown, b: unknown): boolean {
     return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
 }
 
+/**
+ * Renders each rule's linked panel once (doctor --all-rules' check); fails the resource
+ * when a rule would arrive without a picture and requireImages is on.
+ */
+async function proveRules(inputs: ProviderInputs): Promise<Array<Record<string, unknown>> | undefined> {
+    if (!inputs.ruleUids || inputs.ruleUids.length === 0) return undefined;
+    const report = await runRuleImageChecks({
+        grafanaUrl: inputs.grafanaUrl,
+        grafanaAuth: inputs.grafanaAuth,
+        rules: inputs.ruleUids,
+        width: inputs.width ?? DEFAULT_WIDTH,
+        height: inputs.height ?? DEFAULT_HEIGHT,
+        timing: inputs.timing,
+    });
+    if (!report.ok && inputs.requireImages !== false) throw new Error(ruleFailureSummary(report));
+    return ruleOutputs(report);
+}
+
 export const verificationProvider: pulumi.dynamic.ResourceProvider = {
     async check(_olds: any, news: any) {
         return validateInputs(news);
@@ -331,8 +363,9 @@ export const verificationProvider: pulumi.dynamic.ResourceProvider = {
         if (isUnknown(news.slackToken) || olds.slackTokenFingerprint !== tokenFingerprint(news.slackToken || undefined)) replaces.push("slackToken");
         // Bookkeeping changes go through `update`, which posts nothing.
         const bookkeeping = BOOKKEEPING_KEYS.filter((k) => !sameValue(olds[k], news[k]));
+        const ruleChanges = RULE_KEYS.filter((k) => !sameValue(olds[k], news[k] ?? (k === "requireImages" ? true : undefined)));
         return {
-            changes: replaces.length > 0 || bookkeeping.length > 0,
+            changes: replaces.length > 0 || bookkeeping.length > 0 || ruleChanges.length > 0,
             replaces,
             deleteBeforeReplace: false,
         };
@@ -352,9 +385,10 @@ export const verificationProvider: pulumi.dynamic.ResourceProvider = {
             }
             throw new Error(failureSummary(report));
         }
+        const rules = await proveRules(inputs);
         const { randomUUID } = require("node:crypto") as typeof import("node:crypto");
         const id = report.slack?.fileId ?? `grafana-only-${randomUUID()}`;
-        return { id, outs: { ...echoInputs(inputs), ...resultOutputs(report) } };
+        return { id, outs: { ...echoInputs(inputs), ...resultOutputs(report), ...(rules ? { rules } : {}) } };
     },
 
     async update(_id: string, olds: any, news: any) {
@@ -362,6 +396,12 @@ export const verificationProvider: pulumi.dynamic.ResourceProvider = {
         // nothing is posted: keep the results, refresh the stored inputs.
         const results: Record<string, unknown> = {};
         for (const k of RESULT_KEYS) if (olds[k] !== undefined) results[k] = olds[k];
+        // The rules changed: render their panels again (still nothing posted).
+        if (RULE_KEYS.some((k) => !sameValue(olds[k], news[k] ?? (k === "requireImages" ? true : undefined)))) {
+            const rules = await proveRules(news);
+            if (rules) results.rules = rules;
+            else delete results.rules;
+        }
         return { outs: { ...echoInputs(news), ...results } };
     },
 

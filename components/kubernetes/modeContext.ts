@@ -90,7 +90,7 @@ export function grafanaPortOnlyPolicy(ctx: ModeContext, podSelector: Record<stri
  * ReadWriteOnce claim, replaced rather than rolled so the claim is never held twice.
  * `extra` adds the renderer when it shares the pod.
  */
-export function grafanaDeployment(ctx: ModeContext, extra: { containers?: Container[]; volumes?: Volume[] } = {}): k8s.apps.v1.Deployment {
+export function buildGrafanaDeployment(ctx: ModeContext, extra: { containers?: Container[]; volumes?: Volume[] } = {}): k8s.apps.v1.Deployment {
     const { settings, wiring } = ctx;
     const claim = grafanaDataClaim(ctx);
     const podLabels = labels(GRAFANA_SELECTOR, "grafana", { ...ctx.instanceLabels, ...versionLabel(settings.grafanaImage.tag) });
