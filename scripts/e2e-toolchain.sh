@@ -24,7 +24,8 @@ versions_file="$root/scripts/e2e-versions.env"
 # shellcheck source=e2e-versions.env
 . "$versions_file"
 
-key="$(cat "$versions_file" "$root/scripts/e2e-toolchain.sh" | sha256sum | cut -c1-16)"
+gomod="$root/scripts/e2e-gomod"
+key="$(cat "$versions_file" "$root/scripts/e2e-toolchain.sh" "$gomod"/*/go.mod "$gomod"/*/go.sum | sha256sum | cut -c1-16)"
 cache_root="${XDG_CACHE_HOME:-$HOME/.cache}/grafana-slack-alerts"
 dir="$cache_root/e2e-$key"
 
@@ -35,9 +36,9 @@ esac
 
 # The three source trees: "owner+name tag path...". Test files and test data are left out.
 SOURCES=(
-  "pulumi+pulumi v$PULUMI_VERSION sdk/nodejs/cmd/pulumi-language-nodejs"
-  "pulumi+pulumi-kubernetes v$KUBERNETES_PROVIDER_VERSION provider"
-  "pulumi+pulumi-random v$RANDOM_PROVIDER_VERSION provider"
+  "pulumi+pulumi v$PULUMI_VERSION LICENSE sdk/nodejs/cmd/pulumi-language-nodejs"
+  "pulumi+pulumi-kubernetes v$KUBERNETES_PROVIDER_VERSION LICENSE provider"
+  "pulumi+pulumi-random v$RANDOM_PROVIDER_VERSION LICENSE provider"
 )
 
 skip_path() { case "$1" in *_test.go|*/testdata/*|*/test-programs/*) return 0 ;; esac; return 1; }
@@ -65,6 +66,7 @@ export_tree() {
 
 source_dirs() {
   [ -n "${E2E_SOURCES:-}" ] && echo "$E2E_SOURCES"
+  echo "$root/scripts/e2e-sources"
   echo "$root/../shared/e2e-sources"
   echo "/work/.mirror"
 }
@@ -94,7 +96,8 @@ if [ "${1:-}" = "--pack-sources" ]; then
   for spec in "${SOURCES[@]}"; do
     read -r repo tag _ <<<"$spec"
     tmp="$(mktemp -d)"; fetch_source "$spec" "$tmp" >/dev/null
-    tar -czf "$out/$repo@$tag.tar.gz" -C "$tmp" . && rm -rf "$tmp"
+    # Deterministic archive: same bytes for the same tree.
+    tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -cf - -C "$tmp" . | gzip -n -9 > "$out/$repo@$tag.tar.gz" && rm -rf "$tmp"
     echo "wrote $out/$repo@$tag.tar.gz ($(du -h "$out/$repo@$tag.tar.gz" | cut -f1))"
   done
   exit 0
@@ -118,40 +121,39 @@ timed() { # timed NAME cmd...: run, log, record seconds
   echo "$name $(( $(date +%s) - t ))s" >> "$build/times"
 }
 
+# Every module is built with the go.mod/go.sum pinned in scripts/e2e-gomod/<name>/: the
+# upstream ones with the swaps e2e-versions.env explains, resolved once by `go` and kept, so
+# every build selects the same versions and checks the same hashes.
+use_gomod() { cp "$gomod/$1/go.mod" "$gomod/$1/go.sum" .; }
+
 # 1. CLI: pkg/v3 carries `replace` directives, so `go install module@version` refuses it; a
-#    wrapper module requires it and repeats its non-local replaces.
+#    wrapper module requires it and repeats its non-local replaces (scripts/e2e-gomod/cli).
 step "pulumi CLI v$PULUMI_VERSION (wrapper module around github.com/pulumi/pulumi/pkg/v3)"
 mkdir -p "$work/cli"
 ( cd "$work/cli"
-  printf 'module e2e/pulumi-cli\n\ngo 1.25\n\nrequire github.com/pulumi/pulumi/pkg/v3 v%s\n' "$PULUMI_VERSION" > go.mod
-  pkgmod="$(go mod download -json "github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION" | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0,"utf8")).GoMod)')"
-  grep -E '^replace ' "$pkgmod" | grep -v '=> \.' >> go.mod || true
+  use_gomod cli
   printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"\n' > tools.go
-)
-(cd "$work/cli" && timed cli-tidy go mod tidy)
-(cd "$work/cli" && timed cli-build go build -o "$build/bin/pulumi" \
-  -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
+  timed cli-build go build -o "$build/bin/pulumi" \
+    -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi )
 
 # 2. Node.js language host: its module is not on the proxy; its source at the same tag, with
 #    the repository-relative replaces swapped for the proxy's pkg/sdk modules.
 step "pulumi-language-nodejs v$PULUMI_VERSION (source, deps from the proxy)"
 fetch_source "${SOURCES[0]}" "$work/lh" | tee -a "$log"
 ( cd "$work/lh/sdk/nodejs/cmd/pulumi-language-nodejs"
-  # shellcheck disable=SC2086
-  go mod edit $LANGUAGE_HOST_GO_MOD_EDITS
+  use_gomod language-host
   export CGO_ENABLED=0; timed language-host-build go build -o "$build/bin/pulumi-language-nodejs" \
     -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" . )
 
 # 3. Kubernetes provider. Its generated schema.json is not in the source snapshot; the
 #    provider only serves it to `pulumi package get-schema` and reads it when importing a
 #    live object, neither of which e2e does, so a minimal schema with name and version is
-#    embedded (the e2e driver never imports). Its terraform mapping is embedded as upstream's
-#    generate.go does (re-serialized JSON).
+#    embedded. Its terraform mapping is embedded as upstream's generate.go does it
+#    (re-serialized JSON).
 step "pulumi-resource-kubernetes v$KUBERNETES_PROVIDER_VERSION (source, deps from the proxy)"
 fetch_source "${SOURCES[1]}" "$work/k8s" | tee -a "$log"
 ( cd "$work/k8s/provider"
-  # shellcheck disable=SC2086
-  go mod edit $KUBERNETES_PROVIDER_GO_MOD_EDITS
+  use_gomod kubernetes
   d=cmd/pulumi-resource-kubernetes
   VERSION="$KUBERNETES_PROVIDER_VERSION" D="$d" node -e '
     const fs = require("fs"), d = process.env.D, v = process.env.VERSION;
@@ -163,12 +165,11 @@ fetch_source "${SOURCES[1]}" "$work/k8s" | tee -a "$log"
     -ldflags "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$KUBERNETES_PROVIDER_VERSION" ./$d )
 
 # 4. Random provider (a bridged Terraform provider); schema.json is in the source, versioned
-#    as upstream's generate.go does.
+#    as upstream's generate.go does it.
 step "pulumi-resource-random v$RANDOM_PROVIDER_VERSION (source, deps from the proxy)"
 fetch_source "${SOURCES[2]}" "$work/random" | tee -a "$log"
 ( cd "$work/random/provider"
-  # shellcheck disable=SC2086
-  go mod edit $RANDOM_PROVIDER_GO_MOD_EDITS
+  use_gomod random
   d=cmd/pulumi-resource-random
   VERSION="$RANDOM_PROVIDER_VERSION" D="$d" node -e '
     const fs = require("fs"), d = process.env.D;
@@ -187,7 +188,9 @@ total=$(( $(date +%s) - t_all ))
   echo "total ${total}s"
   echo "bin $(du -sh "$build/bin" | cut -f1)"
 } > "$build/COMPLETE.tmp"
+step "e2e toolchain ready in ${total}s: $dir"
 rm -rf "$dir"; mv "$build" "$dir"; mv "$dir/COMPLETE.tmp" "$dir/COMPLETE"
 ln -sfn "$dir" "$root/.tools"
-step "e2e toolchain ready in ${total}s: $dir"
+# Toolchains built for other versions are not used again: free their disk.
+find "$cache_root" -mindepth 1 -maxdepth 1 -name 'e2e-*' ! -name "e2e-$key" -exec rm -rf {} +
 cat "$dir/COMPLETE"

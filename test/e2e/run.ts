@@ -28,6 +28,7 @@ export function typeToken(apiVersion: string, kind: string): string {
     return `kubernetes:${group}/${version}:${kind}`;
 }
 
+const AUTO = "<auto-named>";
 const objectKey = (o: any) => `${o.apiVersion} ${o.kind} ${o.metadata?.namespace ?? "-"}/${o.metadata?.name}`;
 
 /** Every object in the YAML files under `dir`. */
@@ -50,7 +51,9 @@ async function mockObjects(config: Record<string, string>, stack: string): Promi
     const objects = new Map<string, any>();
     for (const r of run.resources) {
         if (!r.type.startsWith("kubernetes:") || r.type === "pulumi:providers:kubernetes") continue;
-        objects.set(objectKey(r.plain), r.plain);
+        // An object without metadata.name is auto-named by the engine: `<logical name>-<random suffix>`.
+        const key = r.plain?.metadata?.name === undefined ? objectKey({ ...r.plain, metadata: { ...r.plain?.metadata, name: `${r.name}-${AUTO}` } }) : objectKey(r.plain);
+        objects.set(key, r.plain);
     }
     return objects;
 }
@@ -114,7 +117,14 @@ async function kubernetesMode(engine: Engine, mode: string): Promise<void> {
 
     await check(`${mode}: the engine wrote exactly the objects the program registers under mocks`, async () => {
         const expected = await mockObjects(config, stack);
-        const written = new Set(manifests.map(({ obj }) => objectKey(obj)));
+        const autoNamed = [...expected.keys()].filter((k) => k.endsWith(AUTO)).map((k) => ({ key: k, prefix: k.slice(0, -AUTO.length) }));
+        const written = new Set(
+            manifests.map(({ obj }) => {
+                const key = objectKey(obj);
+                const auto = autoNamed.find((a) => key.startsWith(a.prefix) && /^[0-9a-z]{7,8}$/.test(key.slice(a.prefix.length)));
+                return auto ? auto.key : key;
+            }),
+        );
         assert.deepStrictEqual([...written].sort(), [...expected.keys()].sort());
     });
 
