@@ -39,7 +39,6 @@ if (tsNode?.compile) {
 // wrapped when the program first loads it, so runs that never load it do not pay for it.
 const serialize = { calls: 0, ms: 0 };
 {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const Module = require("module") as { _load: (request: string, ...rest: unknown[]) => any };
     const load = Module._load;
     let wrapped = false;

@@ -31,7 +31,7 @@ function doctor(args: string[], env: Record<string, string> = {}): Promise<Run> 
 }
 
 function checklist(stdout: string): string[] {
-    return stdout.split("\n").filter((l) => /^(PASS|FAIL|SKIP)  /.test(l));
+    return stdout.split("\n").filter((l) => /^(PASS|FAIL|SKIP) {2}/.test(l));
 }
 
 describe("doctor (child process)", function () {
@@ -87,7 +87,7 @@ describe("doctor (child process)", function () {
         const lines = checklist(r.stdout);
         assert.equal(lines.length, 9);
         const fail = lines.find((l) => l.startsWith("FAIL"));
-        assert.match(fail ?? "", /^FAIL  grafana\.render +The panel renders as a real PNG: Grafana returned a stand-in image instead of panel 1 of dashboard gsa-dash-dev: the PNG is 400x120 .*\. Fix: run again in a minute/);
+        assert.match(fail ?? "", /^FAIL {2}grafana\.render +The panel renders as a real PNG: Grafana returned a stand-in image instead of panel 1 of dashboard gsa-dash-dev: the PNG is 400x120 .*\. Fix: run again in a minute/);
         assert.match(lines.find((l) => l.includes("slack.upload")) ?? "", /^SKIP .*no real image was rendered/);
         assert.equal(slack.faults.count("files.getUploadURLExternal"), 0);
         assert.match(r.stdout, /docs\/troubleshooting\.md/);

@@ -68,9 +68,9 @@ describe("doctor --alert (child process)", function () {
         assert.equal(r.code, 0, r.stdout + r.stderr);
         assert.match(r.stdout, /Then waiting up to 20s for Grafana's own alert/);
         const lines = r.stdout.split("\n");
-        assert.ok(lines.some((l) => /^\.\.\.\.  alert path: rule "Demo random walk above threshold" \(gsa-demo-rule-dev[^)]*\) is firing/.test(l)), r.stdout);
-        assert.ok(lines.some((l) => /^\.\.\.\.  alert path: contact point grafana-slack-alerts-dev delivered at /.test(l)), r.stdout);
-        assert.match(r.stdout, /^PASS  alert\.path +Grafana's own alert reached Slack with its screenshot: alert path: Grafana's alert for rule .* with its screenshot F0FAKE\d+/m);
+        assert.ok(lines.some((l) => /^\.\.\.\. {2}alert path: rule "Demo random walk above threshold" \(gsa-demo-rule-dev[^)]*\) is firing/.test(l)), r.stdout);
+        assert.ok(lines.some((l) => /^\.\.\.\. {2}alert path: contact point grafana-slack-alerts-dev delivered at /.test(l)), r.stdout);
+        assert.match(r.stdout, /^PASS {2}alert\.path +Grafana's own alert reached Slack with its screenshot: alert path: Grafana's alert for rule .* with its screenshot F0FAKE\d+/m);
         assert.match(r.stdout, /All checks passed: \d+ passed, 0 failed, 0 skipped\. Verified: alert path: /);
         assert.ok(!r.stdout.includes(GOOD_TOKEN) && !r.stdout.includes(grafana.opts.password));
     });
@@ -95,7 +95,7 @@ describe("doctor --alert (child process)", function () {
         await start({ routed: false });
         const r = await doctor(["--alert", "--alert-timeout", "0.3", "--grafana-url", grafana.url, "--slack-api-url", slack.apiUrl, "--timing", FAST], env());
         assert.equal(r.code, 1);
-        assert.match(r.stdout, /^FAIL  alert\.path .*never reached Slack: it has fired since \S+, but within 0\.3s no Slack contact point attempted a delivery\. Fix: routing does not reach/m);
+        assert.match(r.stdout, /^FAIL {2}alert\.path .*never reached Slack: it has fired since \S+, but within 0\.3s no Slack contact point attempted a delivery\. Fix: routing does not reach/m);
     });
 
     it("usage (parsed in process): --alert-timeout needs --alert; --alert needs a token and a send; the stack's rule UID", () => {

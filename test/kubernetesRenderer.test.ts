@@ -196,7 +196,7 @@ describe("kubernetes renderer mode: config checks", () => {
     it("refuses the renderer-mode keys in the other modes and on Docker", () => {
         const e = problems({ target: "kubernetes", kubernetesMode: "separate", grafanaCallbackUrl: "http://grafana", grafanaPodSelector: "app=grafana", grafanaNamespace: "monitoring" });
         assert.deepEqual(keys(e).sort(), ["grafanaCallbackUrl", "grafanaNamespace", "grafanaPodSelector"]);
-        assert.match(e.message, /fix: pulumi config rm grafanaCallbackUrl   \(or: pulumi config set kubernetesMode renderer\)/);
+        assert.match(e.message, /fix: pulumi config rm grafanaCallbackUrl {3}\(or: pulumi config set kubernetesMode renderer\)/);
         const d = problems({ grafanaCallbackUrl: "http://grafana" });
         assert.match(d.message, /grafanaCallbackUrl: got "http:\/\/grafana" with target "docker"/);
     });

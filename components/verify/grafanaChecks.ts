@@ -117,8 +117,8 @@ export interface WaitForGrafanaHooks {
  */
 export function permanentConnectionError(e: unknown, url: string): string | undefined {
     const err = e as { message?: string; cause?: { code?: string; message?: string } };
-    let host = url;
-    let port = "";
+    let host: string;
+    let port: string;
     try {
         const u = new URL(url);
         host = u.hostname;
@@ -142,9 +142,9 @@ export async function waitForGrafana(target: GrafanaTarget, timing: VerifyTiming
     const reserve = Math.max(1, Math.min(timing.requestTimeoutMs, 1_000, timing.healthTimeoutMs / 4));
     const pauses = backoff(timing.healthIntervalMs, 2, timing.healthMaxIntervalMs);
     let attempts = 0;
-    let last = "no attempt made";
     for (;;) {
         attempts++;
+        let last: string;
         const perRequest = Math.max(reserve, Math.min(timing.requestTimeoutMs, deadline - Date.now()));
         try {
             // Health needs no credentials; sending none keeps a wrong password from

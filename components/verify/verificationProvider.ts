@@ -417,6 +417,8 @@ export const verificationProvider: pulumi.dynamic.ResourceProvider = {
             // then no retry can ever delete the file, and failing would wedge every later
             // `pulumi up` on this pending delete. Cleanup is best effort; the post stays.
             if (UNDELETABLE.includes((e as { slackError?: string }).slackError ?? "")) return;
+            // No `cause`: the original error may carry the token; only the scrubbed message leaves.
+            // eslint-disable-next-line preserve-caught-error
             throw new Error(scrub((e as Error).message));
         }
     },

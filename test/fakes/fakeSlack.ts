@@ -346,7 +346,7 @@ export class FakeSlack {
                 const ch = this.channels.find((c) => c.id === p.channel || c.name === name);
                 if (!ch) throw new SlackError("channel_not_found");
                 if (ch.isMember === false) throw new SlackError("not_in_channel");
-                let attachments: any[] = [];
+                let attachments: any[];
                 try {
                     attachments = p.attachments ? JSON.parse(p.attachments) : [];
                 } catch {

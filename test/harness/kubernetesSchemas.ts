@@ -106,7 +106,7 @@ export function validateKubernetesObject(r: RegisteredResource): void {
         try {
             builtIn(obj).validate();
         } catch (e) {
-            throw new Error(`${where} violates the Kubernetes schema: ${(e as Error).message}`);
+            throw new Error(`${where} violates the Kubernetes schema: ${(e as Error).message}`, { cause: e });
         }
         return;
     }
