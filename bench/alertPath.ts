@@ -65,7 +65,14 @@ export function alertScenarios(t: VerifyTiming = ALERT_BENCH_TIMING): AlertScena
     const firing = 120;
     const deliver = 80;
     const seen = pollsToSee(firing + deliver, firing, t);
-    const delivered = { provisioning: 1, rules: seen.rules, receivers: seen.receivers, "conversations.history": 1, "conversations.replies": 1, "chat.getPermalink": 1 };
+    const delivered = {
+        provisioning: 1,
+        rules: seen.rules,
+        receivers: seen.receivers,
+        "conversations.history": 1,
+        "conversations.replies": 1,
+        "chat.getPermalink": 1,
+    };
     const bound = 1_000;
     const all = pollTimes(bound, t);
     return [
@@ -159,7 +166,15 @@ export async function runAlertScenario(s: AlertScenario, runs: number, t: Verify
             await slack.close();
         }
     }
-    const excess = [...new Set(counts.flatMap((c) => Object.entries(c).filter(([k, n]) => n > (s.minimum[k] ?? 0)).map(([k, n]) => `${k} ${n}>${s.minimum[k] ?? 0}`)))];
+    const excess = [
+        ...new Set(
+            counts.flatMap((c) =>
+                Object.entries(c)
+                    .filter(([k, n]) => n > (s.minimum[k] ?? 0))
+                    .map(([k, n]) => `${k} ${n}>${s.minimum[k] ?? 0}`),
+            ),
+        ),
+    ];
     return {
         scenario: s,
         wall: stats(walls),
@@ -178,7 +193,10 @@ const fmtCounts = (c: Record<string, number>) =>
         .join(", ");
 
 /** Markdown for the report, and the problems (wrong outcome, requests above the minimum). */
-export function alertPathSection(results: AlertScenarioResult[], t: VerifyTiming = ALERT_BENCH_TIMING): { markdown: string; problems: string[] } {
+export function alertPathSection(
+    results: AlertScenarioResult[],
+    t: VerifyTiming = ALERT_BENCH_TIMING,
+): { markdown: string; problems: string[] } {
     const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
     const lines = [
         "## Verifier: the alert-path stage",
@@ -205,7 +223,10 @@ export function alertPathSection(results: AlertScenarioResult[], t: VerifyTiming
     const seen90 = pollsToSee(90_000, 60_000, DEFAULT_TIMING);
     lines.push(
         "",
-        `With the production schedule a 300 s bound makes at most ${prod.length} looks at the rule (${prod.map((x) => x / 1000).slice(0, 8).join(", ")}, ... s) and ` +
+        `With the production schedule a 300 s bound makes at most ${prod.length} looks at the rule (${prod
+            .map((x) => x / 1000)
+            .slice(0, 8)
+            .join(", ")}, ... s) and ` +
             `one receivers read per look while the rule fires; a demo alert delivered 90 s after the stage began (firing at 60 s) is seen at look ${seen90.rules} ` +
             `(${seen90.receivers} receivers reads), then Slack is read once per method. Slack is never polled while Grafana has not attempted a delivery.`,
     );

@@ -18,9 +18,9 @@ const start = performance.now();
 // registers it) compiles each .ts file through `service.compile`, looked up at call time:
 // wrap it to count and time it. `transpileOnly` says whether it type-checks.
 const compile = { files: 0, ms: 0 };
-const tsNode = (process as unknown as Record<symbol, { compile?: (code: string, file: string, lineOffset?: number) => string } | undefined>)[
-    Symbol.for("ts-node.register.instance")
-];
+const tsNode = (
+    process as unknown as Record<symbol, { compile?: (code: string, file: string, lineOffset?: number) => string } | undefined>
+)[Symbol.for("ts-node.register.instance")];
 if (tsNode?.compile) {
     const original = tsNode.compile.bind(tsNode);
     tsNode.compile = (code: string, file: string, lineOffset?: number) => {
@@ -51,7 +51,12 @@ const serialize = { calls: 0, ms: 0 };
                 const t = performance.now();
                 serialize.calls++;
                 const p: Promise<unknown> = original.apply(exported, args);
-                p.then(() => { serialize.ms += performance.now() - t; }, () => undefined);
+                p.then(
+                    () => {
+                        serialize.ms += performance.now() - t;
+                    },
+                    () => undefined,
+                );
                 return p;
             };
         }
@@ -123,20 +128,27 @@ async function main(): Promise<void> {
     );
     const registrations: string[] = [];
     const resourceHashes: Record<string, string> = {};
-    await pulumi.runtime.setMocks({
-        newResource: (a) => {
-            const text = canonicalJson({ type: a.type, name: a.name, inputs: a.inputs, provider: a.provider ?? null });
-            registrations.push(text);
-            resourceHashes[`${a.type}::${a.name}`] = createHash("sha256").update(text).digest("hex").slice(0, 16);
-            return { id: `${a.name}-id`, state: a.inputs };
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (a) => {
+                const text = canonicalJson({ type: a.type, name: a.name, inputs: a.inputs, provider: a.provider ?? null });
+                registrations.push(text);
+                resourceHashes[`${a.type}::${a.name}`] = createHash("sha256").update(text).digest("hex").slice(0, 16);
+                return { id: `${a.name}-id`, state: a.inputs };
+            },
+            call: (a) => a.inputs,
         },
-        call: (a) => a.inputs,
-    }, "grafana-slack-alerts", "bench", true);
+        "grafana-slack-alerts",
+        "bench",
+        true,
+    );
 
     if (arg === "baseline") {
         // The same toolchain and runtime, one resource: what any Pulumi program pays.
         class Thing extends pulumi.CustomResource {
-            constructor(name: string) { super("bench:index:Thing", name, {}); }
+            constructor(name: string) {
+                super("bench:index:Thing", name, {});
+            }
         }
         new Thing("one");
     } else {
@@ -171,10 +183,18 @@ async function main(): Promise<void> {
             random: loaded("@pulumi/random"),
             slack: loaded("@slack/web-api"),
         },
-        inputsHash: createHash("sha256").update([...registrations].sort().join("\n")).digest("hex"),
+        inputsHash: createHash("sha256")
+            .update([...registrations].sort().join("\n"))
+            .digest("hex"),
         resourceHashes,
     };
     process.stdout.write(JSON.stringify(out) + "\n");
 }
 
-main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
+main().then(
+    () => process.exit(0),
+    (e) => {
+        console.error(e);
+        process.exit(1);
+    },
+);

@@ -92,8 +92,14 @@ const K8S = { target: "kubernetes", grafanaUrl: "http://localhost:3000", ...SLAC
 export const TARGETS: Array<{ label: string; stack: StackConfig }> = [
     { label: "docker", stack: { config: { ...SLACK }, secretKeys: SECRET_KEYS } },
     { label: "kubernetes sidecar", stack: { config: { ...K8S, kubernetesMode: "sidecar" }, secretKeys: SECRET_KEYS } },
-    { label: "kubernetes operator v1beta1", stack: { config: { ...K8S, kubernetesMode: "operator", operatorApiVersion: "v1beta1" }, secretKeys: SECRET_KEYS } },
-    { label: "kubernetes operator v1alpha1", stack: { config: { ...K8S, kubernetesMode: "operator", operatorApiVersion: "v1alpha1" }, secretKeys: SECRET_KEYS } },
+    {
+        label: "kubernetes operator v1beta1",
+        stack: { config: { ...K8S, kubernetesMode: "operator", operatorApiVersion: "v1beta1" }, secretKeys: SECRET_KEYS },
+    },
+    {
+        label: "kubernetes operator v1alpha1",
+        stack: { config: { ...K8S, kubernetesMode: "operator", operatorApiVersion: "v1alpha1" }, secretKeys: SECRET_KEYS },
+    },
     { label: "kubernetes separate", stack: { config: { ...K8S, kubernetesMode: "separate" }, secretKeys: SECRET_KEYS } },
 ];
 
@@ -189,7 +195,10 @@ export function benchmarkEvaluation(
     progress?: (msg: string) => void,
 ): EvaluationResult {
     const samples = new Map<string, EvalRun[]>();
-    const all: Array<{ label: string; stack: StackConfig | "baseline"; runs?: number }> = [{ label: "baseline (1 resource)", stack: "baseline" }, ...rows];
+    const all: Array<{ label: string; stack: StackConfig | "baseline"; runs?: number }> = [
+        { label: "baseline (1 resource)", stack: "baseline" },
+        ...rows,
+    ];
     for (let i = 0; i < runs; i++) {
         for (const row of all) {
             if (i >= (row.runs ?? runs)) continue;
@@ -223,6 +232,11 @@ export function benchmarkSdkCost(sdks: string[], runs: number): SdkCost[] {
     }
     return sdks.map((sdk) => {
         const s = samples.get(sdk)!;
-        return { sdk, requireMs: stats(s.map((x) => x.requireMs)), modulesAdded: s[0].modulesAdded, rssAddedMiB: stats(s.map((x) => x.rssAddedMiB)) };
+        return {
+            sdk,
+            requireMs: stats(s.map((x) => x.requireMs)),
+            modulesAdded: s[0].modulesAdded,
+            rssAddedMiB: stats(s.map((x) => x.rssAddedMiB)),
+        };
     });
 }

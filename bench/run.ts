@@ -18,6 +18,7 @@ import { benchmarkEvaluation, benchmarkSdkCost, replicaRows, TARGETS, type EvalR
 import { fmt, fmtStats, type Stats } from "./stats";
 import { alertPathSection, alertScenarios, runAlertScenario, type AlertScenarioResult } from "./alertPath";
 import { BENCH_TIMING, benchmarkScenario, coldRun, faultScenarios, happyScenarios, HEALTH_FAIL_MS, type ScenarioResult } from "./verifier";
+import { reportPath } from "./reportPath";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -34,7 +35,7 @@ const REPLICA_RUNS = Math.min(RUNS, intEnv("BENCH_REPLICA_RUNS", 3));
 const VERIFY_RUNS = intEnv("BENCH_VERIFY_RUNS", 10);
 const FAULT_RUNS = intEnv("BENCH_FAULT_RUNS", 3);
 const PERMANENT_RUNS = intEnv("BENCH_PERMANENT_RUNS", 5);
-const OUT = process.env.BENCH_OUT ? path.resolve(process.env.BENCH_OUT) : process.argv.includes("--write") ? path.join(ROOT, "BENCHMARKS.md") : undefined;
+const OUT = reportPath(process.argv.slice(2), process.env, ROOT);
 /** At most this many times the one-resource baseline, as the runner loads the program (issue 11). */
 const RUNNER_RATIO_TARGET = 1.5;
 const REPLICAS = [10, 100];
@@ -58,19 +59,30 @@ function machine(loadStart: number[], loadEnd: number[]): string {
     const cpus = os.cpus();
     const model = cpus[0]?.model?.trim() ?? "unknown CPU";
     const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(" / ");
-    return table(["", ""], [
-        ["CPU", `${model}, ${cpus.length} logical core${cpus.length === 1 ? "" : "s"}`],
-        ["Memory", `${fmt(os.totalmem() / 1024 ** 3, 1)} GiB`],
-        ["OS", `${os.type()} ${os.release()} (${os.platform()}/${os.arch()})`],
-        ["Node", process.version],
-        ["Load average (1/5/15 min) at start", load(loadStart)],
-        ["Load average (1/5/15 min) at end", load(loadEnd)],
-    ]);
+    return table(
+        ["", ""],
+        [
+            ["CPU", `${model}, ${cpus.length} logical core${cpus.length === 1 ? "" : "s"}`],
+            ["Memory", `${fmt(os.totalmem() / 1024 ** 3, 1)} GiB`],
+            ["OS", `${os.type()} ${os.release()} (${os.platform()}/${os.arch()})`],
+            ["Node", process.version],
+            ["Load average (1/5/15 min) at start", load(loadStart)],
+            ["Load average (1/5/15 min) at end", load(loadEnd)],
+        ],
+    );
 }
 
 function loadedList(r: EvalRow): string {
-    const names: Record<string, string> = { kubernetes: "@pulumi/kubernetes", docker: "@pulumi/docker", grafana: "@pulumiverse/grafana", random: "@pulumi/random", slack: "@slack/web-api" };
-    const on = Object.entries(r.loaded).filter(([, v]) => v).map(([k]) => names[k] ?? k);
+    const names: Record<string, string> = {
+        kubernetes: "@pulumi/kubernetes",
+        docker: "@pulumi/docker",
+        grafana: "@pulumiverse/grafana",
+        random: "@pulumi/random",
+        slack: "@slack/web-api",
+    };
+    const on = Object.entries(r.loaded)
+        .filter(([, v]) => v)
+        .map(([k]) => names[k] ?? k);
     return on.length ? on.join(", ") : "none";
 }
 
@@ -78,7 +90,8 @@ function identityCell(r: EvalRow): string {
     const n = r.samples.length;
     if (!r.inputsIdentical) return `**no**: ${r.differing.join(", ") || `${r.distinctHashes} variants`}`;
     if (r.compared < 2) return "not checked (the program was edited between every two runs)";
-    if (r.compared === n) return r.sourceVersions > 1 ? `yes (${n}/${n}, across ${r.sourceVersions} versions of the source)` : `yes (${n}/${n})`;
+    if (r.compared === n)
+        return r.sourceVersions > 1 ? `yes (${n}/${n}, across ${r.sourceVersions} versions of the source)` : `yes (${n}/${n})`;
     return `yes (${r.compared} of ${n} runs compared; the others ran while the program was being edited)`;
 }
 
@@ -88,7 +101,9 @@ function headline(baseline: EvalRow, rows: EvalRow[]): string {
     const docker = targets.find((r) => r.label === "docker") ?? targets[0];
     const worst = targets.reduce((a, b) => (b.ratio > a.ratio ? b : a));
     const ok = (r: EvalRow) => (r.ratio <= RUNNER_RATIO_TARGET ? "within" : "**over**");
-    const how = docker.transpileOnly ? `transpile-only (tsconfig \`noCheck\`), ${docker.transpiler === "swc" ? "transpiled by swc" : "transpiled by TypeScript"}` : "**type-checked** (tsconfig has no `noCheck`)";
+    const how = docker.transpileOnly
+        ? `transpile-only (tsconfig \`noCheck\`), ${docker.transpiler === "swc" ? "transpiled by swc" : "transpiled by TypeScript"}`
+        : "**type-checked** (tsconfig has no `noCheck`)";
     return [
         `**Under Pulumi's runner: the default (docker) stack costs ${fmt(docker.ratio, 2)}× a one-resource program** ` +
             `(${fmt(docker.wall.median)} ms against ${fmt(baseline.wall.median)} ms, medians of ${docker.samples.length} interleaved fresh processes; ` +
@@ -115,36 +130,59 @@ function evaluationSection(baseline: EvalRow, rows: EvalRow[], sdk: ReturnType<t
     );
     out.push("");
     const all = [baseline, ...rows.filter((r) => !r.label.includes("renderer replica"))];
-    out.push(table(
-        ["Target / mode", "Resources", "Wall ms", "× baseline", "Peak RSS MiB", "× baseline", "SDKs loaded", "Inputs identical across runs"],
-        all.map((r) => [
-            r.label,
-            String(r.resources),
-            ms(r.wall),
-            r === baseline ? "1.00" : fmt(r.ratio, 2),
-            ms(r.rss),
-            r === baseline ? "1.00" : fmt(r.rssRatio, 2),
-            loadedList(r),
-            identityCell(r),
-        ]),
-        ["l", "r", "r", "r", "r", "r", "l", "l"],
-    ));
+    out.push(
+        table(
+            [
+                "Target / mode",
+                "Resources",
+                "Wall ms",
+                "× baseline",
+                "Peak RSS MiB",
+                "× baseline",
+                "SDKs loaded",
+                "Inputs identical across runs",
+            ],
+            all.map((r) => [
+                r.label,
+                String(r.resources),
+                ms(r.wall),
+                r === baseline ? "1.00" : fmt(r.ratio, 2),
+                ms(r.rss),
+                r === baseline ? "1.00" : fmt(r.rssRatio, 2),
+                loadedList(r),
+                identityCell(r),
+            ]),
+            ["l", "r", "r", "r", "r", "r", "l", "l"],
+        ),
+    );
     out.push("");
-    out.push("Where the time goes (medians, ms). *Process + ts-node setup* is wall minus in-process time: starting Node, loading TypeScript and registering ts-node, paid by the baseline too.");
+    out.push(
+        "Where the time goes (medians, ms). *Process + ts-node setup* is wall minus in-process time: starting Node, loading TypeScript and registering ts-node, paid by the baseline too.",
+    );
     out.push("");
-    out.push(table(
-        ["Target / mode", "Wall", "Process + ts-node setup", "In-process evaluation", "of which: transpiling project .ts (files)", "of which: serializing the dynamic provider", "Modules loaded"],
-        all.map((r) => [
-            r.label,
-            fmt(r.wall.median),
-            fmt(r.wall.median - r.eval.median),
-            fmt(r.eval.median),
-            r.tsFiles ? `${fmt(r.tsCompile.median)} (${r.tsFiles})` : "0",
-            r.serialize.median ? fmt(r.serialize.median) : "0",
-            String(r.modules),
-        ]),
-        ["l", "r", "r", "r", "r", "r", "r"],
-    ));
+    out.push(
+        table(
+            [
+                "Target / mode",
+                "Wall",
+                "Process + ts-node setup",
+                "In-process evaluation",
+                "of which: transpiling project .ts (files)",
+                "of which: serializing the dynamic provider",
+                "Modules loaded",
+            ],
+            all.map((r) => [
+                r.label,
+                fmt(r.wall.median),
+                fmt(r.wall.median - r.eval.median),
+                fmt(r.eval.median),
+                r.tsFiles ? `${fmt(r.tsCompile.median)} (${r.tsFiles})` : "0",
+                r.serialize.median ? fmt(r.serialize.median) : "0",
+                String(r.modules),
+            ]),
+            ["l", "r", "r", "r", "r", "r", "r"],
+        ),
+    );
     out.push("");
     const docker = rows.find((r) => r.label === "docker");
     const k8s = rows.filter((r) => r.label.startsWith("kubernetes") && !r.label.includes("renderer replica"));
@@ -166,29 +204,41 @@ function evaluationSection(baseline: EvalRow, rows: EvalRow[], sdk: ReturnType<t
         );
     }
     out.push("");
-    out.push("**Unused SDKs are not loaded.** What requiring each SDK would add on top of `@pulumi/pulumi`, in a fresh process (" +
-        `${sdk[0]?.requireMs.n ?? 0} runs, median (min–max)), against which rows load it:`);
+    out.push(
+        "**Unused SDKs are not loaded.** What requiring each SDK would add on top of `@pulumi/pulumi`, in a fresh process (" +
+            `${sdk[0]?.requireMs.n ?? 0} runs, median (min–max)), against which rows load it:`,
+    );
     out.push("");
     const needs: Record<string, { key: "kubernetes" | "docker"; rows: EvalRow[] }> = {
         "@pulumi/kubernetes": { key: "kubernetes", rows: k8s },
         "@pulumi/docker": { key: "docker", rows: docker ? [docker] : [] },
     };
-    out.push(table(
-        ["SDK", "require ms", "Modules added", "RSS added MiB", "Needed by", "Loaded by a row that does not need it"],
-        sdk.map((s) => {
-            const need = needs[s.sdk];
-            const wasteful = rows.filter((r) => !r.label.includes("renderer replica") && r.loaded[need.key] && !need.rows.includes(r)).map((r) => r.label);
-            return [
-                `\`${s.sdk}\``,
-                ms(s.requireMs),
-                String(s.modulesAdded),
-                ms(s.rssAddedMiB, 1),
-                need.rows.map((r) => r.label).join(", ").replace(/kubernetes sidecar, kubernetes operator v1beta1, kubernetes operator v1alpha1, kubernetes separate/, "the four kubernetes rows"),
-                wasteful.length ? `**${wasteful.join(", ")}**` : "none",
-            ];
-        }),
-        ["l", "r", "r", "r", "l", "l"],
-    ));
+    out.push(
+        table(
+            ["SDK", "require ms", "Modules added", "RSS added MiB", "Needed by", "Loaded by a row that does not need it"],
+            sdk.map((s) => {
+                const need = needs[s.sdk];
+                const wasteful = rows
+                    .filter((r) => !r.label.includes("renderer replica") && r.loaded[need.key] && !need.rows.includes(r))
+                    .map((r) => r.label);
+                return [
+                    `\`${s.sdk}\``,
+                    ms(s.requireMs),
+                    String(s.modulesAdded),
+                    ms(s.rssAddedMiB, 1),
+                    need.rows
+                        .map((r) => r.label)
+                        .join(", ")
+                        .replace(
+                            /kubernetes sidecar, kubernetes operator v1beta1, kubernetes operator v1alpha1, kubernetes separate/,
+                            "the four kubernetes rows",
+                        ),
+                    wasteful.length ? `**${wasteful.join(", ")}**` : "none",
+                ];
+            }),
+            ["l", "r", "r", "r", "l", "l"],
+        ),
+    );
     out.push("");
     out.push(
         "Each target loads its SDK on demand (`await import(...)` in components/program.ts), so a docker preview never pays for " +
@@ -214,7 +264,10 @@ function scenarioRows(results: ScenarioResult[]): string[][] {
         const s = r.scenario;
         const outcomes = [...new Set(r.runs.map((m) => m.outcome))].join("; ");
         const expected = "verified" in s.expect ? "verified" : `${s.expect.key} at ${s.expect.check}`;
-        const reqs = r.requests.min === r.requests.max ? String(r.requests.median) : `${fmt(r.requests.median)} (${r.requests.min}–${r.requests.max})`;
+        const reqs =
+            r.requests.min === r.requests.max
+                ? String(r.requests.median)
+                : `${fmt(r.requests.median)} (${r.requests.min}–${r.requests.max})`;
         const excess = [...new Set(r.runs.flatMap((m) => m.excess))];
         const waits = r.runs[0].waits.length ? r.runs[0].waits.map((w) => fmt(w)).join(" + ") : "none";
         const sdkWait = r.runs[0].scheduledMs - r.runs[0].waits.reduce((a, b) => a + b, 0);
@@ -257,26 +310,37 @@ function verifierSection(cold: Awaited<ReturnType<typeof coldRun>>, happy: Scena
             "*Idle* is the sum of the gaps between one answer and the next request (server-side clock), i.e. client-side time plus any wait.",
     );
     out.push("");
-    out.push(table(
-        ["Scenario", "Time ms", "Requests / minimum", "At minimum (every run)", "Latency floor ms (requests × latency)", "Time over floor ms", "Waits scheduled", "Idle ms (longest gap)"],
-        happy.map((r, i) => {
-            const lat = LATENCIES[i];
-            const floor = r.minimumTotal * lat;
-            const idle = r.runs.map((m) => m.idleMs);
-            const gap = r.runs.map((m) => m.maxGapMs);
-            return [
-                r.scenario.label,
-                ms(r.wall, 1),
-                `${r.requests.min === r.requests.max ? r.requests.median : `${r.requests.min}–${r.requests.max}`} / ${r.minimumTotal}`,
-                yesNo(r.allAtMinimum),
-                fmt(floor),
-                fmt(r.wall.median - floor, 1),
-                r.runs.every((m) => m.waits.length === 0 && m.scheduledMs === 0) ? "none" : "**some**",
-                `${fmt(Math.min(...idle))}–${fmt(Math.max(...idle))} (≤ ${fmt(Math.max(...gap))})`,
-            ];
-        }),
-        ["l", "r", "r", "l", "r", "r", "l", "r"],
-    ));
+    out.push(
+        table(
+            [
+                "Scenario",
+                "Time ms",
+                "Requests / minimum",
+                "At minimum (every run)",
+                "Latency floor ms (requests × latency)",
+                "Time over floor ms",
+                "Waits scheduled",
+                "Idle ms (longest gap)",
+            ],
+            happy.map((r, i) => {
+                const lat = LATENCIES[i];
+                const floor = r.minimumTotal * lat;
+                const idle = r.runs.map((m) => m.idleMs);
+                const gap = r.runs.map((m) => m.maxGapMs);
+                return [
+                    r.scenario.label,
+                    ms(r.wall, 1),
+                    `${r.requests.min === r.requests.max ? r.requests.median : `${r.requests.min}–${r.requests.max}`} / ${r.minimumTotal}`,
+                    yesNo(r.allAtMinimum),
+                    fmt(floor),
+                    fmt(r.wall.median - floor, 1),
+                    r.runs.every((m) => m.waits.length === 0 && m.scheduledMs === 0) ? "none" : "**some**",
+                    `${fmt(Math.min(...idle))}–${fmt(Math.max(...idle))} (≤ ${fmt(Math.max(...gap))})`,
+                ];
+            }),
+            ["l", "r", "r", "l", "r", "r", "l", "r"],
+        ),
+    );
     out.push("");
     out.push(
         `Cold run (first verification in this process: loads \`@slack/web-api\`, JIT warm-up): ${fmt(cold.wallMs)} ms, ${cold.requests} requests, ` +
@@ -301,11 +365,23 @@ function faultSection(results: ScenarioResult[]): string {
             "(`timing.sleep`) plus the Slack SDK's own retry backoff; *idle beyond schedule* is measured idle minus those, min–max over the runs.",
     );
     out.push("");
-    out.push(table(
-        ["Scenario", "Injected", "Expected", "Outcome", "Time ms", "Requests / minimum", "Waits scheduled (ms)", "Idle beyond schedule (ms)", "Verifier's bound"],
-        scenarioRows(results),
-        ["l", "l", "l", "l", "r", "r", "l", "r", "l"],
-    ));
+    out.push(
+        table(
+            [
+                "Scenario",
+                "Injected",
+                "Expected",
+                "Outcome",
+                "Time ms",
+                "Requests / minimum",
+                "Waits scheduled (ms)",
+                "Idle beyond schedule (ms)",
+                "Verifier's bound",
+            ],
+            scenarioRows(results),
+            ["l", "l", "l", "l", "r", "r", "l", "r", "l"],
+        ),
+    );
     out.push("");
     const asConfigured = results.every((r) => r.waitsAsConfigured);
     const worst = Math.max(...results.map((r) => r.worstExcessIdleMs));
@@ -340,17 +416,29 @@ function scaleSection(rows: EvalRow[]): string {
     );
     out.push("");
     const one = rows.find((r) => r.label === "kubernetes separate")!;
-    const reps = [{ n: 1, r: one }, ...REPLICAS.map((n) => ({ n, r: rows.find((x) => x.label.startsWith(`kubernetes separate, ${n} renderer`))! }))];
+    const reps = [
+        { n: 1, r: one },
+        ...REPLICAS.map((n) => ({ n, r: rows.find((x) => x.label.startsWith(`kubernetes separate, ${n} renderer`))! })),
+    ];
     out.push(
         `**Renderer replicas** (kubernetes separate mode, \`rendererReplicas\`; 1 is the "kubernetes separate" row of section 1, ` +
             `${one.samples.length} runs; the others ${REPLICA_RUNS} runs, interleaved with section 1):`,
     );
     out.push("");
-    out.push(table(
-        ["Replicas", "Resources", "Wall ms", "× 1 replica", "In-process ms", "Peak RSS MiB"],
-        reps.map(({ n, r }) => [String(n), String(r.resources), ms(r.wall), fmt(r.wall.median / one.wall.median, 2), ms(r.eval), ms(r.rss)]),
-        ["r", "r", "r", "r", "r", "r"],
-    ));
+    out.push(
+        table(
+            ["Replicas", "Resources", "Wall ms", "× 1 replica", "In-process ms", "Peak RSS MiB"],
+            reps.map(({ n, r }) => [
+                String(n),
+                String(r.resources),
+                ms(r.wall),
+                fmt(r.wall.median / one.wall.median, 2),
+                ms(r.eval),
+                ms(r.rss),
+            ]),
+            ["r", "r", "r", "r", "r", "r"],
+        ),
+    );
     out.push("");
     const counts = [...new Set(reps.map((x) => x.r.resources))];
     const last = reps[reps.length - 1].r;
@@ -358,7 +446,9 @@ function scaleSection(rows: EvalRow[]): string {
     const medians = reps.map(({ n, r }) => `${n}: ${fmt(r.wall.median)} ms`).join(", ");
     out.push(
         "Structurally nothing scales with the count: it is a number in the renderer Deployment's spec, and " +
-            (counts.length > 1 ? `above one replica the program adds one PodDisruptionBudget (resources ${counts.join(" → ")}) whatever the count. ` : "the resources stay the same. ") +
+            (counts.length > 1
+                ? `above one replica the program adds one PodDisruptionBudget (resources ${counts.join(" → ")}) whatever the count. `
+                : "the resources stay the same. ") +
             `Measured medians: ${medians} (×${fmt(last.wall.median / one.wall.median, 2)} for 100 against 1). ` +
             (overlaps
                 ? "The min–max ranges of all three overlap, so in this run the differences cannot be told from run-to-run noise on a shared machine."
@@ -373,7 +463,11 @@ async function main(): Promise<void> {
     const date = new Date().toISOString().replace(/\.\d+Z$/, "Z");
 
     progress(`program evaluation: ${TARGETS.length} targets + baseline × ${RUNS}, replicas ${REPLICAS.join("/")} × ${REPLICA_RUNS}`);
-    const evaluation = benchmarkEvaluation(RUNS, [...TARGETS, ...replicaRows(REPLICAS).map((r) => ({ ...r, runs: REPLICA_RUNS }))], progress);
+    const evaluation = benchmarkEvaluation(
+        RUNS,
+        [...TARGETS, ...replicaRows(REPLICAS).map((r) => ({ ...r, runs: REPLICA_RUNS }))],
+        progress,
+    );
     progress("SDK load cost");
     const sdk = benchmarkSdkCost(["@pulumi/kubernetes", "@pulumi/docker"], 3);
 
@@ -401,10 +495,14 @@ async function main(): Promise<void> {
         if (r.loaded.docker) problems.push(`${r.label} loaded @pulumi/docker`);
     }
     for (const r of [evaluation.baseline, ...evaluation.rows]) {
-        if (!r.inputsIdentical) problems.push(`${r.label}: registered inputs differ between runs of the same program source (${r.differing.join(", ")})`);
+        if (!r.inputsIdentical)
+            problems.push(`${r.label}: registered inputs differ between runs of the same program source (${r.differing.join(", ")})`);
     }
     for (const r of [...happy, ...faults]) {
-        if (!r.allOutcomesOk) problems.push(`${r.scenario.label}: outcome ${[...new Set(r.runs.map((m) => m.outcome))].join("; ")}, expected ${"verified" in r.scenario.expect ? "verified" : r.scenario.expect.key}`);
+        if (!r.allOutcomesOk)
+            problems.push(
+                `${r.scenario.label}: outcome ${[...new Set(r.runs.map((m) => m.outcome))].join("; ")}, expected ${"verified" in r.scenario.expect ? "verified" : r.scenario.expect.key}`,
+            );
         if (!r.allAtMinimum && !r.scenario.informational) {
             problems.push(`${r.scenario.label}: requests above the minimum (${[...new Set(r.runs.flatMap((m) => m.excess))].join(", ")})`);
         }
@@ -415,15 +513,19 @@ async function main(): Promise<void> {
     const md: string[] = [];
     md.push("# Benchmarks");
     md.push("");
-    md.push(`Latest output of \`npm run bench\` (bench/run.ts), generated ${date}; the whole run took ${fmt(totalS)} s. ` +
-        "Figures are from that one run on the machine below; the machine is shared, so read the load average along with the times.");
+    md.push(
+        `Latest output of \`npm run bench\` (bench/run.ts), generated ${date}; the whole run took ${fmt(totalS)} s. ` +
+            "Figures are from that one run on the machine below; the machine is shared, so read the load average along with the times.",
+    );
     md.push("");
     md.push(headline(evaluation.baseline, evaluation.rows));
     md.push("");
     md.push(machine(loadStart, loadEnd));
     md.push("");
-    md.push(`Runs: ${RUNS} per evaluation row (renderer replicas 10/100: ${REPLICA_RUNS}), ${VERIFY_RUNS} per happy-path verifier row, ` +
-        `${FAULT_RUNS} per transient fault, ${PERMANENT_RUNS} per permanent fault. Times in ms as median (min–max).`);
+    md.push(
+        `Runs: ${RUNS} per evaluation row (renderer replicas 10/100: ${REPLICA_RUNS}), ${VERIFY_RUNS} per happy-path verifier row, ` +
+            `${FAULT_RUNS} per transient fault, ${PERMANENT_RUNS} per permanent fault. Times in ms as median (min–max).`,
+    );
     md.push("");
     md.push(evaluationSection(evaluation.baseline, evaluation.rows, sdk));
     md.push("");
@@ -448,21 +550,27 @@ async function main(): Promise<void> {
     md.push("");
     md.push("```sh\nnpm ci && npm run bench\n```");
     md.push("");
-    md.push("Runs per row: `BENCH_RUNS`, `BENCH_REPLICA_RUNS`, `BENCH_VERIFY_RUNS`, `BENCH_FAULT_RUNS`, `BENCH_PERMANENT_RUNS`; `npm run bench -- --write` saves the report as BENCHMARKS.md, `BENCH_OUT=<path>` elsewhere (otherwise it only goes to stdout). " +
-        "Nothing needs Docker, a cluster, Grafana or Slack: evaluation uses Pulumi mocks, the verifier talks to the fakes in test/fakes.");
+    md.push(
+        "Runs per row: `BENCH_RUNS`, `BENCH_REPLICA_RUNS`, `BENCH_VERIFY_RUNS`, `BENCH_FAULT_RUNS`, `BENCH_PERMANENT_RUNS`; `npm run bench -- --write` saves the report as BENCHMARKS.md, `BENCH_OUT=<path>` elsewhere (otherwise it only goes to stdout). " +
+            "Nothing needs Docker, a cluster, Grafana or Slack: evaluation uses Pulumi mocks, the verifier talks to the fakes in test/fakes.",
+    );
     md.push("");
     const text = md.join("\n");
     process.stdout.write(text);
     if (OUT) {
         // Keep the real-engine section that `npm run e2e:bench` (test/e2e/bench.ts) maintains.
-        const e2eSection = fs.existsSync(OUT) ? /<!-- e2e-engine:start[\s\S]*?<!-- e2e-engine:end -->/.exec(fs.readFileSync(OUT, "utf8"))?.[0] : undefined;
+        const e2eSection = fs.existsSync(OUT)
+            ? /<!-- e2e-engine:start[\s\S]*?<!-- e2e-engine:end -->/.exec(fs.readFileSync(OUT, "utf8"))?.[0]
+            : undefined;
         fs.writeFileSync(OUT, e2eSection ? `${text.trimEnd()}\n\n${e2eSection}\n` : text);
         progress(`wrote ${path.relative(process.cwd(), OUT) || OUT} in ${fmt(totalS)} s`);
     } else {
         progress(`done in ${fmt(totalS)} s (report on stdout; --write or BENCH_OUT=<path> saves it)`);
     }
     if (problems.length) {
-        process.stderr.write(`bench: ${problems.length} wrong outcome${problems.length === 1 ? "" : "s"}:\n${problems.map((p) => `  - ${p}`).join("\n")}\n`);
+        process.stderr.write(
+            `bench: ${problems.length} wrong outcome${problems.length === 1 ? "" : "s"}:\n${problems.map((p) => `  - ${p}`).join("\n")}\n`,
+        );
         process.exitCode = 1;
     }
 }

@@ -8,7 +8,15 @@ import { runVerification, type CheckId, type VerificationReport, type VerifyOpti
 import type { MessageKey } from "../components/verify/messages";
 import * as timingModule from "../components/verify/timing";
 import { DEFAULT_TIMING, type VerifyTiming } from "../components/verify/timing";
-import { ALL_SCOPES, GOOD_TOKEN, protocolMinimum, startFakes, type FakeGrafanaOptions, type FakeSlackOptions, type RequestLogEntry } from "../test/fakes";
+import {
+    ALL_SCOPES,
+    GOOD_TOKEN,
+    protocolMinimum,
+    startFakes,
+    type FakeGrafanaOptions,
+    type FakeSlackOptions,
+    type RequestLogEntry,
+} from "../test/fakes";
 import { performance } from "perf_hooks";
 import { stats, type Stats } from "./stats";
 
@@ -101,7 +109,8 @@ const recordedWaits: number[] = [];
 /** The backoff the Slack SDK sleeps before retrying after `n` consecutive HTTP 5xx answers. */
 function sdkBackoffMs(n: number, t: VerifyTiming): number {
     let sum = 0;
-    for (let i = 0; i < Math.min(n, t.slackRetries); i++) sum += Math.min(t.slackRetryMinMs * 2 ** i, Math.max(t.slackRetryMinMs, t.slackRetryMaxMs));
+    for (let i = 0; i < Math.min(n, t.slackRetries); i++)
+        sum += Math.min(t.slackRetryMinMs * 2 ** i, Math.max(t.slackRetryMinMs, t.slackRetryMaxMs));
     return sum;
 }
 
@@ -231,7 +240,10 @@ export function faultScenarios(t: VerifyTiming = BENCH_TIMING): Scenario[] {
             slack: { channels: [{ id: "C0ALERTS01", name: "grafana-alert", isMember: false }] },
             expect: { key: "not_in_channel", check: "slack.upload" },
             // The upload is the first call that can tell (a channel ID is used as is).
-            minimum: { grafana: min.grafana, slack: { "auth.test": 1, "files.getUploadURLExternal": 1, upload: 1, "files.completeUploadExternal": 1 } },
+            minimum: {
+                grafana: min.grafana,
+                slack: { "auth.test": 1, "files.getUploadURLExternal": 1, upload: 1, "files.completeUploadExternal": 1 },
+            },
         },
         {
             label: "missing_scope (no files:write)",
@@ -311,8 +323,14 @@ export async function runScenarioOnce(s: Scenario, t: VerifyTiming = BENCH_TIMIN
         const outcomeOk =
             "verified" in s.expect
                 ? report.verified && report.ok
-                : !report.verified && report.checks.some((c) => c.id === (s.expect as { check: CheckId }).check && c.status === "fail" && c.key === (s.expect as { key: MessageKey }).key)
-                    && f.slack.postedFiles().length === 0;
+                : !report.verified &&
+                  report.checks.some(
+                      (c) =>
+                          c.id === (s.expect as { check: CheckId }).check &&
+                          c.status === "fail" &&
+                          c.key === (s.expect as { key: MessageKey }).key,
+                  ) &&
+                  f.slack.postedFiles().length === 0;
         const log = [...f.grafana.faults.log, ...f.slack.faults.log];
         const g = gaps(log);
         const slack5xx = f.slack.faults.log.filter((e) => e.fault?.startsWith("status 5")).length;

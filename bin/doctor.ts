@@ -115,7 +115,8 @@ function seconds(name: string, raw: string | undefined): number | undefined {
 function httpUrl(name: string, raw: string): string {
     const why = httpUrlProblem(raw);
     if (why === "not-http") throw new UsageError(`--${name} must be an http(s) URL such as http://localhost:3000`);
-    if (why === "credentials") throw new UsageError(`--${name} must not contain credentials: pass them with --grafana-auth or GRAFANA_AUTH`);
+    if (why === "credentials")
+        throw new UsageError(`--${name} must not contain credentials: pass them with --grafana-auth or GRAFANA_AUTH`);
     return raw;
 }
 
@@ -148,12 +149,15 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
         const name = m?.[1] as ValueOption | undefined;
         if (!m || !name || !(VALUE_OPTIONS as readonly string[]).includes(name)) {
             // Echo only what looks like an option name, never a stray value (it may be a token).
-            throw new UsageError(arg.startsWith("--") ? `unknown option ${arg.split("=")[0]}` : "unexpected argument (options start with --)");
+            throw new UsageError(
+                arg.startsWith("--") ? `unknown option ${arg.split("=")[0]}` : "unexpected argument (options start with --)",
+            );
         }
         let value = m[2];
         if (value === undefined) {
             value = argv[++i];
-            if (value === undefined || (value.startsWith("--") && !SECRET_OPTIONS.includes(name))) throw new UsageError(`--${name} needs a value`);
+            if (value === undefined || (value.startsWith("--") && !SECRET_OPTIONS.includes(name)))
+                throw new UsageError(`--${name} needs a value`);
         }
         given[name] = value;
     }
@@ -169,7 +173,8 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
     if (slackApiUrl) httpUrl("slack-api-url", slackApiUrl);
     const slackToken = pick("slack-token", "SLACK_BOT_TOKEN");
     const slackChannel = pick("slack-channel", "SLACK_CHANNEL");
-    if (slackToken && !slackChannel) throw new UsageError("a Slack token needs a channel: pass --slack-channel or set SLACK_CHANNEL (ID like C0123ABCD, or #name)");
+    if (slackToken && !slackChannel)
+        throw new UsageError("a Slack token needs a channel: pass --slack-channel or set SLACK_CHANNEL (ID like C0123ABCD, or #name)");
     if (slackChannel && !isChannelId(slackChannel) && !isChannelName(slackChannel)) {
         throw new UsageError(`--slack-channel / SLACK_CHANNEL must be ${CHANNEL_FORMAT}`);
     }
@@ -178,7 +183,10 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
     const panelId = positiveInt("panel-id", pick("panel-id", "GRAFANA_PANEL_ID"), PANEL_ID);
     const width = positiveInt("width", pick("width"), 1000);
     const height = positiveInt("height", pick("height"), 500);
-    for (const [name, v] of [["width", width], ["height", height]] as const) {
+    for (const [name, v] of [
+        ["width", width],
+        ["height", height],
+    ] as const) {
         const problem = sizeProblem(name, v);
         if (problem) throw new UsageError(`--${problem}, got ${v}`);
     }
@@ -208,18 +216,24 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
     if (out !== undefined) {
         const dir = path.dirname(path.resolve(out));
         if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`--out: the directory ${dir} does not exist`);
-        if (fs.existsSync(out) && fs.statSync(out).isDirectory()) throw new UsageError(`--out must name a file (e.g. panel.png), not the directory ${out}`);
+        if (fs.existsSync(out) && fs.statSync(out).isDirectory())
+            throw new UsageError(`--out must name a file (e.g. panel.png), not the directory ${out}`);
     }
 
     const alertTimeoutMs = seconds("alert-timeout", pick("alert-timeout")) ?? DEFAULT_ALERT_TIMEOUT_SEC * 1000;
     if (given["alert-timeout"] !== undefined && !alert) throw new UsageError("--alert-timeout goes with --alert");
-    if (alert && !slackToken) throw new UsageError("--alert needs a Slack token to read the channel: pass --slack-token or set SLACK_BOT_TOKEN");
+    if (alert && !slackToken)
+        throw new UsageError("--alert needs a Slack token to read the channel: pass --slack-token or set SLACK_BOT_TOKEN");
     if (alert && !send) throw new UsageError("--alert cannot go with --no-send: the stage follows the direct upload");
     const stackDashboard = uidsFor(stack).dashboard;
-    const ruleUids = pick("rule")?.split(",").map((u) => u.trim()).filter(Boolean);
+    const ruleUids = pick("rule")
+        ?.split(",")
+        .map((u) => u.trim())
+        .filter(Boolean);
     if (ruleUids && allRules) throw new UsageError("--rule and --all-rules: give one of them");
     for (const uid of ruleUids ?? []) {
-        if (!/^[A-Za-z0-9_-]{1,40}$/.test(uid)) throw new UsageError(`--rule: ${JSON.stringify(uid)} is not a rule UID (up to 40 letters, digits, '-' or '_')`);
+        if (!/^[A-Za-z0-9_-]{1,40}$/.test(uid))
+            throw new UsageError(`--rule: ${JSON.stringify(uid)} is not a rule UID (up to 40 letters, digits, '-' or '_')`);
     }
     if ((ruleUids || allRules) && alert) throw new UsageError("--alert goes with the panel checklist, not with --rule / --all-rules");
 
@@ -287,17 +301,25 @@ async function main(): Promise<number> {
     knownSecrets = [...knownSecrets, options.slackToken, options.grafanaAuth];
     if (parsed.rules) return runRules(parsed.rules, options, json);
     if (!json) {
-        const target = options.slackToken ? `, Slack ${options.slackChannel}${options.send === false ? " (no send)" : ""}` : ", no Slack token (Grafana checks only)";
-        process.stdout.write(`Checking Grafana ${new URL(options.grafanaUrl).origin}, panel ${options.panelId} of dashboard ${options.dashboardUid}${target}\n`);
+        const target = options.slackToken
+            ? `, Slack ${options.slackChannel}${options.send === false ? " (no send)" : ""}`
+            : ", no Slack token (Grafana checks only)";
+        process.stdout.write(
+            `Checking Grafana ${new URL(options.grafanaUrl).origin}, panel ${options.panelId} of dashboard ${options.dashboardUid}${target}\n`,
+        );
         options.onCheck = (c) => process.stdout.write(`${checklistLine(c)}\n`);
         if (options.alertTimeoutMs) {
-            process.stdout.write(`Then waiting up to ${Math.round(options.alertTimeoutMs / 1000)}s for Grafana's own alert of the panel's rule in Slack\n`);
+            process.stdout.write(
+                `Then waiting up to ${Math.round(options.alertTimeoutMs / 1000)}s for Grafana's own alert of the panel's rule in Slack\n`,
+            );
             options.onAlertProgress = (line) => process.stdout.write(`....  ${line}\n`);
         }
     }
     // Progress on stderr, so --json keeps stdout one JSON object.
     options.onGrafanaWait = (w) =>
-        process.stderr.write(`doctor: waiting for Grafana at ${new URL(options.grafanaUrl).origin}: attempt ${w.attempt} got ${w.last}; next try in ${fmtSeconds(w.waitMs)}, giving up in ${fmtSeconds(w.remainingMs)}\n`);
+        process.stderr.write(
+            `doctor: waiting for Grafana at ${new URL(options.grafanaUrl).origin}: attempt ${w.attempt} got ${w.last}; next try in ${fmtSeconds(w.waitMs)}, giving up in ${fmtSeconds(w.remainingMs)}\n`,
+        );
     const rendered: { png?: Buffer } = {};
     if (parsed.out) options.onImage = (png) => (rendered.png = png);
     const report = await runVerification(options);
@@ -337,7 +359,9 @@ async function main(): Promise<number> {
 /** `--rule` / `--all-rules`: one line per rule; exit 0 only when every rule's panel renders. */
 async function runRules(rules: string[] | "all", options: VerifyOptions, json: boolean): Promise<number> {
     if (!json) {
-        process.stdout.write(`Checking the picture of ${rules === "all" ? "every alert rule" : `rule${rules.length > 1 ? "s" : ""} ${rules.join(", ")}`} in Grafana ${new URL(options.grafanaUrl).origin} (nothing is posted to Slack)\n`);
+        process.stdout.write(
+            `Checking the picture of ${rules === "all" ? "every alert rule" : `rule${rules.length > 1 ? "s" : ""} ${rules.join(", ")}`} in Grafana ${new URL(options.grafanaUrl).origin} (nothing is posted to Slack)\n`,
+        );
     }
     const report = await runRuleImageChecks({
         grafanaUrl: options.grafanaUrl,
@@ -351,7 +375,9 @@ async function runRules(rules: string[] | "all", options: VerifyOptions, json: b
     });
     const exitCode = report.ok ? 0 : 1;
     if (json) {
-        process.stdout.write(`${JSON.stringify({ ok: report.ok, exitCode, grafana: report.grafana, failure: report.failure, renders: report.renders, rules: report.rules }, null, 2)}\n`);
+        process.stdout.write(
+            `${JSON.stringify({ ok: report.ok, exitCode, grafana: report.grafana, failure: report.failure, renders: report.renders, rules: report.rules }, null, 2)}\n`,
+        );
         return exitCode;
     }
     if (report.failure) {
@@ -360,7 +386,9 @@ async function runRules(rules: string[] | "all", options: VerifyOptions, json: b
         process.stdout.write("Grafana has no alert rule to check.\n");
     } else {
         const failed = report.rules.filter((r) => r.status !== "pass").length;
-        process.stdout.write(`${failed === 0 ? "Every rule's picture renders" : `${failed} of ${report.rules.length} rules would arrive without a picture`}: ${report.rules.length - failed} passed, ${failed} failed; ${report.renders} panel${report.renders === 1 ? "" : "s"} rendered.\n`);
+        process.stdout.write(
+            `${failed === 0 ? "Every rule's picture renders" : `${failed} of ${report.rules.length} rules would arrive without a picture`}: ${report.rules.length - failed} passed, ${failed} failed; ${report.renders} panel${report.renders === 1 ? "" : "s"} rendered.\n`,
+        );
     }
     if (!report.ok) process.stdout.write("Every message is explained in docs/troubleshooting.md.\n");
     return exitCode;

@@ -3,8 +3,16 @@
 // bad config creates nothing. Secret values are never put in a message.
 import * as pulumi from "@pulumi/pulumi";
 import {
-    DEFAULT_GRAFANA_IMAGE, DEFAULT_RENDERER_IMAGE, ImageRef, MIN_GRAFANA, RECOMMENDED_GRAFANA,
-    channelNameUploadProblem, compareVersions, formatVersion, grafanaVersionProblem, parseVersion,
+    DEFAULT_GRAFANA_IMAGE,
+    DEFAULT_RENDERER_IMAGE,
+    ImageRef,
+    MIN_GRAFANA,
+    RECOMMENDED_GRAFANA,
+    channelNameUploadProblem,
+    compareVersions,
+    formatVersion,
+    grafanaVersionProblem,
+    parseVersion,
 } from "./images";
 import { CHANNEL_FORMAT, isChannelId, isChannelName } from "./slackChannel";
 import { loadProvisioning, type ProvisioningPlan } from "./alerting/provisioning/plan";
@@ -37,41 +45,197 @@ export interface ConfigKeySpec {
  * engine rejects a `secret: true` key whose default is not encrypted (FIELD-NOTES, Pulumi).
  */
 export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
-    { name: "target", type: "string", default: "docker", description: "Where to run Grafana and the renderer: docker (local Docker engine), kubernetes, or existing (a Grafana that already runs: nothing is deployed)." },
-    { name: "kubernetesMode", type: "string", default: "", description: "With target kubernetes: sidecar, operator, separate (empty means separate) or renderer (only the renderer, for a Grafana from elsewhere). Must stay empty with target docker." },
+    {
+        name: "target",
+        type: "string",
+        default: "docker",
+        description:
+            "Where to run Grafana and the renderer: docker (local Docker engine), kubernetes, or existing (a Grafana that already runs: nothing is deployed).",
+    },
+    {
+        name: "kubernetesMode",
+        type: "string",
+        default: "",
+        description:
+            "With target kubernetes: sidecar, operator, separate (empty means separate) or renderer (only the renderer, for a Grafana from elsewhere). Must stay empty with target docker.",
+    },
     { name: "namespace", type: "string", default: "grafana", description: "Kubernetes namespace the program creates and deploys into." },
-    { name: "operatorApiVersion", type: "string", default: "v1beta1", description: "kubernetesMode operator: v1beta1 (grafana-operator v5) or v1alpha1 (operator v4, the seeds' form)." },
-    { name: "grafanaImage", type: "string", default: DEFAULT_GRAFANA_IMAGE, description: `Grafana image with a pinned version tag; at least ${MIN_GRAFANA}, ${RECOMMENDED_GRAFANA}+ recommended.` },
-    { name: "rendererImage", type: "string", default: DEFAULT_RENDERER_IMAGE, description: "Grafana Image Renderer image with a pinned version tag; v5 recommended, v3/v4 supported." },
-    { name: "grafanaPort", type: "integer", default: 3000, description: "Port Grafana is published on: the host port (docker) or the Service port (kubernetes)." },
-    { name: "grafanaUrl", type: "string", default: "", description: "URL Pulumi uses to reach Grafana's API (provider and verifier). Docker default http://localhost:<grafanaPort>; kubernetes: derived from a LoadBalancer, otherwise set it." },
-    { name: "grafanaRootUrl", type: "string", default: "", description: "Public address people open Grafana at: Grafana's root_url, used in the links of Slack alerts. Docker default: grafanaUrl; kubernetes: unset (Grafana's own default) unless you set it." },
+    {
+        name: "operatorApiVersion",
+        type: "string",
+        default: "v1beta1",
+        description: "kubernetesMode operator: v1beta1 (grafana-operator v5) or v1alpha1 (operator v4, the seeds' form).",
+    },
+    {
+        name: "grafanaImage",
+        type: "string",
+        default: DEFAULT_GRAFANA_IMAGE,
+        description: `Grafana image with a pinned version tag; at least ${MIN_GRAFANA}, ${RECOMMENDED_GRAFANA}+ recommended.`,
+    },
+    {
+        name: "rendererImage",
+        type: "string",
+        default: DEFAULT_RENDERER_IMAGE,
+        description: "Grafana Image Renderer image with a pinned version tag; v5 recommended, v3/v4 supported.",
+    },
+    {
+        name: "grafanaPort",
+        type: "integer",
+        default: 3000,
+        description: "Port Grafana is published on: the host port (docker) or the Service port (kubernetes).",
+    },
+    {
+        name: "grafanaUrl",
+        type: "string",
+        default: "",
+        description:
+            "URL Pulumi uses to reach Grafana's API (provider and verifier). Docker default http://localhost:<grafanaPort>; kubernetes: derived from a LoadBalancer, otherwise set it.",
+    },
+    {
+        name: "grafanaRootUrl",
+        type: "string",
+        default: "",
+        description:
+            "Public address people open Grafana at: Grafana's root_url, used in the links of Slack alerts. Docker default: grafanaUrl; kubernetes: unset (Grafana's own default) unless you set it.",
+    },
     { name: "grafanaAdminUser", type: "string", default: "admin", description: "Grafana admin user name." },
-    { name: "grafanaAdminPassword", type: "string", default: "", secret: true, description: "Grafana admin password (secret). Generated and kept in state when unset." },
-    { name: "rendererToken", type: "string", default: "", secret: true, description: "Shared token between Grafana and the renderer (secret). Generated and kept in state when unset." },
-    { name: "ignoreHttpsErrors", type: "boolean", default: false, description: "Let the renderer's browser accept certificates from a private CA (v5: BROWSER_FLAG=--ignore-certificate-errors; v3/v4: IGNORE_HTTPS_ERRORS=true). Only with kubernetesMode renderer and an https grafanaCallbackUrl." },
-    { name: "rendererReplicas", type: "integer", default: 1, description: "Renderer replicas (kubernetes separate mode; the sidecar and docker run exactly one)." },
-    { name: "grafanaServiceType", type: "string", default: "ClusterIP", description: "Kubernetes Service type for Grafana: ClusterIP, NodePort or LoadBalancer." },
-    { name: "grafanaNodePort", type: "integer", default: 0, description: "With grafanaServiceType NodePort: a fixed node port (30000-32767); 0 lets Kubernetes choose." },
-    { name: "slackToken", type: "string", default: "", secret: true, description: "Slack bot token (xoxb-..., secret). Without it no Slack resource is created." },
+    {
+        name: "grafanaAdminPassword",
+        type: "string",
+        default: "",
+        secret: true,
+        description: "Grafana admin password (secret). Generated and kept in state when unset.",
+    },
+    {
+        name: "rendererToken",
+        type: "string",
+        default: "",
+        secret: true,
+        description: "Shared token between Grafana and the renderer (secret). Generated and kept in state when unset.",
+    },
+    {
+        name: "ignoreHttpsErrors",
+        type: "boolean",
+        default: false,
+        description:
+            "Let the renderer's browser accept certificates from a private CA (v5: BROWSER_FLAG=--ignore-certificate-errors; v3/v4: IGNORE_HTTPS_ERRORS=true). Only with kubernetesMode renderer and an https grafanaCallbackUrl.",
+    },
+    {
+        name: "rendererReplicas",
+        type: "integer",
+        default: 1,
+        description: "Renderer replicas (kubernetes separate mode; the sidecar and docker run exactly one).",
+    },
+    {
+        name: "grafanaServiceType",
+        type: "string",
+        default: "ClusterIP",
+        description: "Kubernetes Service type for Grafana: ClusterIP, NodePort or LoadBalancer.",
+    },
+    {
+        name: "grafanaNodePort",
+        type: "integer",
+        default: 0,
+        description: "With grafanaServiceType NodePort: a fixed node port (30000-32767); 0 lets Kubernetes choose.",
+    },
+    {
+        name: "slackToken",
+        type: "string",
+        default: "",
+        secret: true,
+        description: "Slack bot token (xoxb-..., secret). Without it no Slack resource is created.",
+    },
     { name: "slackChannel", type: "string", default: "", description: "Slack channel for alerts: a channel ID (C0123ABCD) or #name." },
-    { name: "slackApiUrl", type: "string", default: "https://slack.com/api/", description: "Slack Web API base URL used by the verifier (change only for a proxy)." },
-    { name: "verify", type: "boolean", default: true, description: "Render a panel through Grafana, post it to Slack and confirm it landed, on every change." },
+    {
+        name: "slackApiUrl",
+        type: "string",
+        default: "https://slack.com/api/",
+        description: "Slack Web API base URL used by the verifier (change only for a proxy).",
+    },
+    {
+        name: "verify",
+        type: "boolean",
+        default: true,
+        description: "Render a panel through Grafana, post it to Slack and confirm it landed, on every change.",
+    },
     { name: "verifyTrigger", type: "string", default: "", description: "Change to any new value to force the verification to run again." },
-    { name: "verifyAlertTimeout", type: "integer", default: 300, description: "Seconds the verification waits for Grafana's own alert of the demo rule, with its screenshot, in the Slack channel (needs channels:history / groups:history); 0 skips that stage." },
-    { name: "cleanupTestMessage", type: "boolean", default: false, description: "Delete the verification's Slack post when the stack is destroyed." },
-    { name: "renderYamlTo", type: "string", default: "", description: "Kubernetes only: write manifests to this directory instead of applying them (secrets land there in plain text)." },
+    {
+        name: "verifyAlertTimeout",
+        type: "integer",
+        default: 300,
+        description:
+            "Seconds the verification waits for Grafana's own alert of the demo rule, with its screenshot, in the Slack channel (needs channels:history / groups:history); 0 skips that stage.",
+    },
+    {
+        name: "cleanupTestMessage",
+        type: "boolean",
+        default: false,
+        description: "Delete the verification's Slack post when the stack is destroyed.",
+    },
+    {
+        name: "renderYamlTo",
+        type: "string",
+        default: "",
+        description: "Kubernetes only: write manifests to this directory instead of applying them (secrets land there in plain text).",
+    },
     // Your own dashboards and alert rules (README "Your own alerts").
-    { name: "dashboardsDir", type: "string", default: "", description: "Folder (relative to the project) of dashboard JSON files, as Grafana's Export > Save to file writes them; each becomes a dashboard in the stack's folder. Every file needs a uid." },
-    { name: "alertRulesDir", type: "string", default: "", description: "Folder (relative to the project) of alert-rule files in Grafana's provisioning format (YAML or JSON, apiVersion: 1, groups:), as the alerting UI's Export writes them; each group becomes a rule group in the stack's folder." },
-    { name: "requireImages", type: "boolean", default: true, description: "Refuse (true) or only warn about (false) a rule from alertRulesDir whose __dashboardUid__/__panelId__ do not name a panel, so its alert would arrive without a picture." },
-    { name: "slackRoutes", type: "string", default: "", description: "JSON list of {\"channel\", \"matchers\"} routing rules from alertRulesDir to more Slack channels by label (e.g. [{\"channel\":\"#db-alerts\",\"matchers\":[\"team=db\"]}]); one contact point per channel; unmatched rules go to slackChannel." },
+    {
+        name: "dashboardsDir",
+        type: "string",
+        default: "",
+        description:
+            "Folder (relative to the project) of dashboard JSON files, as Grafana's Export > Save to file writes them; each becomes a dashboard in the stack's folder. Every file needs a uid.",
+    },
+    {
+        name: "alertRulesDir",
+        type: "string",
+        default: "",
+        description:
+            "Folder (relative to the project) of alert-rule files in Grafana's provisioning format (YAML or JSON, apiVersion: 1, groups:), as the alerting UI's Export writes them; each group becomes a rule group in the stack's folder.",
+    },
+    {
+        name: "requireImages",
+        type: "boolean",
+        default: true,
+        description:
+            "Refuse (true) or only warn about (false) a rule from alertRulesDir whose __dashboardUid__/__panelId__ do not name a panel, so its alert would arrive without a picture.",
+    },
+    {
+        name: "slackRoutes",
+        type: "string",
+        default: "",
+        description:
+            'JSON list of {"channel", "matchers"} routing rules from alertRulesDir to more Slack channels by label (e.g. [{"channel":"#db-alerts","matchers":["team=db"]}]); one contact point per channel; unmatched rules go to slackChannel.',
+    },
     ...KUBERNETES_CONFIG_KEYS,
     // Bring your own Grafana (target existing), the demo alert and leftovers of a lost state.
-    { name: "grafanaApiToken", type: "string", default: "", secret: true, description: "With target existing: a Grafana service account token (glsa_..., Admin role, secret), sent as a Bearer token. Without it grafanaAdminUser/grafanaAdminPassword are used." },
-    { name: "demoAlert", type: "boolean", default: true, description: "Create the demo dashboard and its always-firing alert rule. Set false once the path to Slack is proven." },
-    { name: "verifyRule", type: "string", default: "", description: "UID of an alert rule of yours whose alerts the proof checks instead of the demo rule (for demoAlert false)." },
-    { name: "replaceLeftovers", type: "boolean", default: false, description: "Let this stack replace objects with its own fixed UIDs that a lost Pulumi state left in Grafana (they are deleted and created again)." },
+    {
+        name: "grafanaApiToken",
+        type: "string",
+        default: "",
+        secret: true,
+        description:
+            "With target existing: a Grafana service account token (glsa_..., Admin role, secret), sent as a Bearer token. Without it grafanaAdminUser/grafanaAdminPassword are used.",
+    },
+    {
+        name: "demoAlert",
+        type: "boolean",
+        default: true,
+        description: "Create the demo dashboard and its always-firing alert rule. Set false once the path to Slack is proven.",
+    },
+    {
+        name: "verifyRule",
+        type: "string",
+        default: "",
+        description: "UID of an alert rule of yours whose alerts the proof checks instead of the demo rule (for demoAlert false).",
+    },
+    {
+        name: "replaceLeftovers",
+        type: "boolean",
+        default: false,
+        description:
+            "Let this stack replace objects with its own fixed UIDs that a lost Pulumi state left in Grafana (they are deleted and created again).",
+    },
 ];
 
 /** Validated settings. Secrets are Outputs marked secret; they never become plain strings here. */
@@ -169,9 +333,10 @@ export function stackConfigSource(project = pulumi.getProject()): RawConfigSourc
     return {
         get: (key) => pulumi.runtime.getConfig(prefix + key),
         isSecret: (key) => (isConfigSecret ? isConfigSecret(prefix + key) : true),
-        keys: () => Object.keys(pulumi.runtime.allConfig())
-            .filter((k) => k.startsWith(prefix))
-            .map((k) => k.slice(prefix.length)),
+        keys: () =>
+            Object.keys(pulumi.runtime.allConfig())
+                .filter((k) => k.startsWith(prefix))
+                .map((k) => k.slice(prefix.length)),
     };
 }
 
@@ -184,7 +349,12 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
  * problem found; returns settings only when there is none. One function per concern, all
  * recording into the same reader, so problems of every concern are reported together.
  */
-export function readSettings(source: RawConfigSource = stackConfigSource(), project = pulumi.getProject(), stack = pulumi.getStack(), projectDir = process.cwd()): StackSettings {
+export function readSettings(
+    source: RawConfigSource = stackConfigSource(),
+    project = pulumi.getProject(),
+    stack = pulumi.getStack(),
+    projectDir = process.cwd(),
+): StackSettings {
     const r = new ConfigReader(source, CONFIG_KEYS);
     r.rejectUnknownKeys();
 
@@ -210,15 +380,26 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
     r.problems.push(...provisioning.problems);
     r.warnings.push(...provisioning.warnings);
 
-    const kubernetesSettings = readKubernetesSettings(r, { target, kubernetesMode, ignoreHttpsErrors: renderer.ignoreHttpsErrors, rendererReplicas: renderer.rendererReplicas });
+    const kubernetesSettings = readKubernetesSettings(r, {
+        target,
+        kubernetesMode,
+        ignoreHttpsErrors: renderer.ignoreHttpsErrors,
+        rendererReplicas: renderer.rendererReplicas,
+    });
     const existing = readExistingGrafana(r, target, grafana);
 
     if (r.problems.length > 0) throw new ConfigValidationError(r.problems);
 
     const secret = (v: string | undefined) => (v === undefined ? undefined : pulumi.secret(v));
     return {
-        project, stack, ...placement, ...images,
-        grafanaPort: grafana.grafanaPort, grafanaUrl: grafana.grafanaUrl, grafanaRootUrl: grafana.grafanaRootUrl, grafanaAdminUser: grafana.grafanaAdminUser,
+        project,
+        stack,
+        ...placement,
+        ...images,
+        grafanaPort: grafana.grafanaPort,
+        grafanaUrl: grafana.grafanaUrl,
+        grafanaRootUrl: grafana.grafanaRootUrl,
+        grafanaAdminUser: grafana.grafanaAdminUser,
         grafanaAdminPassword: secret(grafana.password),
         rendererToken: secret(grafana.rendererToken),
         ...renderer,
@@ -226,7 +407,9 @@ export function readSettings(source: RawConfigSource = stackConfigSource(), proj
         slackApiUrl: slack.apiUrl,
         ...verification,
         grafanaApiToken: secret(existing.apiToken),
-        demoAlert: existing.demoAlert, verifyRule: existing.verifyRule, replaceLeftovers: existing.replaceLeftovers,
+        demoAlert: existing.demoAlert,
+        verifyRule: existing.verifyRule,
+        replaceLeftovers: existing.replaceLeftovers,
         provisioning: provisioning.plan,
         warnings: r.warnings,
         ...kubernetesSettings,
@@ -242,8 +425,12 @@ function readPlacement(r: ConfigReader) {
     const modeRaw = r.raw("kubernetesMode");
     if (!k8s) {
         if (modeRaw !== "") {
-            r.problem("kubernetesMode", `${quote(modeRaw)} with target ${quote(r.raw("target"))}`, "kubernetesMode only with target kubernetes",
-                `pulumi config rm kubernetesMode   (or: pulumi config set target kubernetes)`);
+            r.problem(
+                "kubernetesMode",
+                `${quote(modeRaw)} with target ${quote(r.raw("target"))}`,
+                "kubernetesMode only with target kubernetes",
+                `pulumi config rm kubernetesMode   (or: pulumi config set target kubernetes)`,
+            );
         }
     } else if (modeRaw === "") {
         kubernetesMode = "separate";
@@ -253,18 +440,32 @@ function readPlacement(r: ConfigReader) {
 
     const namespace = r.raw("namespace");
     if (!DNS_LABEL.test(namespace) || namespace.length > 63) {
-        r.problem("namespace", quote(namespace), "a Kubernetes name: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters", set("namespace", "grafana"));
+        r.problem(
+            "namespace",
+            quote(namespace),
+            "a Kubernetes name: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters",
+            set("namespace", "grafana"),
+        );
     }
     const operatorApiVersion = r.oneOf("operatorApiVersion", OPERATOR_API_VERSIONS, "v1beta1") ?? "v1beta1";
     if (r.isSet("operatorApiVersion") && kubernetesMode !== "operator") {
         const context = k8s ? `kubernetesMode ${quote(kubernetesMode ?? modeRaw)}` : `target ${quote(r.raw("target"))}`;
-        r.problem("operatorApiVersion", `${quote(r.raw("operatorApiVersion"))} with ${context}`, "operatorApiVersion only with kubernetesMode operator",
-            "pulumi config rm operatorApiVersion   (or: pulumi config set kubernetesMode operator)");
+        r.problem(
+            "operatorApiVersion",
+            `${quote(r.raw("operatorApiVersion"))} with ${context}`,
+            "operatorApiVersion only with kubernetesMode operator",
+            "pulumi config rm operatorApiVersion   (or: pulumi config set kubernetesMode operator)",
+        );
     }
 
     const renderYamlTo = r.raw("renderYamlTo").trim() || undefined;
     if (renderYamlTo && !k8s) {
-        r.problem("renderYamlTo", `${quote(renderYamlTo)} with target ${target}`, "renderYamlTo only with target kubernetes", "pulumi config rm renderYamlTo");
+        r.problem(
+            "renderYamlTo",
+            `${quote(renderYamlTo)} with target ${target}`,
+            "renderYamlTo only with target kubernetes",
+            "pulumi config rm renderYamlTo",
+        );
     }
     return { target, kubernetesMode, namespace, operatorApiVersion, renderYamlTo };
 }
@@ -277,20 +478,34 @@ function readImages(r: ConfigReader, target: Target) {
         const v = grafanaImage.version;
         const tooOld = grafanaVersionProblem(v);
         if (tooOld) {
-            r.problem("grafanaImage", `${quote(grafanaImage.ref)} (Grafana ${formatVersion(v)})`, tooOld, set("grafanaImage", DEFAULT_GRAFANA_IMAGE));
+            r.problem(
+                "grafanaImage",
+                `${quote(grafanaImage.ref)} (Grafana ${formatVersion(v)})`,
+                tooOld,
+                set("grafanaImage", DEFAULT_GRAFANA_IMAGE),
+            );
         } else if (compareVersions(v, parseVersion(RECOMMENDED_GRAFANA)!) < 0) {
-            r.warnings.push(`grafanaImage ${grafanaImage.ref}: Grafana ${RECOMMENDED_GRAFANA} or newer is recommended (11.5.2 still fails Slack image uploads to a #name recipient, grafana issue #100283).`);
+            r.warnings.push(
+                `grafanaImage ${grafanaImage.ref}: Grafana ${RECOMMENDED_GRAFANA} or newer is recommended (11.5.2 still fails Slack image uploads to a #name recipient, grafana issue #100283).`,
+            );
         }
     }
     if (target === "docker" && /distroless/.test(grafanaImage.tag ?? "")) {
-        r.problem("grafanaImage", `${quote(grafanaImage.ref)} with target docker`,
+        r.problem(
+            "grafanaImage",
+            `${quote(grafanaImage.ref)} with target docker`,
             "an image with a shell for Docker's healthcheck (the default Alpine tag or -ubuntu); distroless tags work on Kubernetes, whose probes need no shell",
-            set("grafanaImage", DEFAULT_GRAFANA_IMAGE));
+            set("grafanaImage", DEFAULT_GRAFANA_IMAGE),
+        );
     }
     const rendererMajor = rendererImage.version?.major ?? 5;
     if (rendererImage.version && compareVersions(rendererImage.version, parseVersion(MIN_RENDERER)!) < 0) {
-        r.problem("rendererImage", `${quote(rendererImage.ref)} (renderer ${formatVersion(rendererImage.version)})`,
-            "renderer 3.6.1 or newer (the first with the shared auth token Grafana requires)", set("rendererImage", DEFAULT_RENDERER_IMAGE));
+        r.problem(
+            "rendererImage",
+            `${quote(rendererImage.ref)} (renderer ${formatVersion(rendererImage.version)})`,
+            "renderer 3.6.1 or newer (the first with the shared auth token Grafana requires)",
+            set("rendererImage", DEFAULT_RENDERER_IMAGE),
+        );
     }
     return { grafanaImage, rendererImage, rendererMajor };
 }
@@ -305,18 +520,30 @@ function readGrafana(r: ConfigReader, target: Target) {
 
     const grafanaAdminUser = r.raw("grafanaAdminUser");
     if (grafanaAdminUser === "" || grafanaAdminUser.includes(":") || /\s/.test(grafanaAdminUser)) {
-        r.problem("grafanaAdminUser", quote(grafanaAdminUser), "a non-empty name without ':' or spaces (it is sent as HTTP basic auth)", set("grafanaAdminUser", "admin"));
+        r.problem(
+            "grafanaAdminUser",
+            quote(grafanaAdminUser),
+            "a non-empty name without ':' or spaces (it is sent as HTTP basic auth)",
+            set("grafanaAdminUser", "admin"),
+        );
     }
     const password = r.secret("grafanaAdminPassword", "<password>");
     if (password !== undefined && password.length < 8) {
-        r.problem("grafanaAdminPassword", "a secret shorter than 8 characters", "at least 8 characters, or unset to generate one",
-            `${setSecret("grafanaAdminPassword", "<longer password>")}   (or: pulumi config rm grafanaAdminPassword)`);
+        r.problem(
+            "grafanaAdminPassword",
+            "a secret shorter than 8 characters",
+            "at least 8 characters, or unset to generate one",
+            `${setSecret("grafanaAdminPassword", "<longer password>")}   (or: pulumi config rm grafanaAdminPassword)`,
+        );
     }
     const rendererToken = r.secret("rendererToken", "<token>");
     if (rendererToken !== undefined && (rendererToken.length < 16 || /[\s,]/.test(rendererToken))) {
-        r.problem("rendererToken", /[\s,]/.test(rendererToken) ? "a secret containing spaces or commas" : "a secret shorter than 16 characters",
+        r.problem(
+            "rendererToken",
+            /[\s,]/.test(rendererToken) ? "a secret containing spaces or commas" : "a secret shorter than 16 characters",
             "at least 16 characters without spaces or commas (the renderer splits its token list on them), or unset to generate one",
-            `${setSecret("rendererToken", "<token>")}   (or: pulumi config rm rendererToken)`);
+            `${setSecret("rendererToken", "<token>")}   (or: pulumi config rm rendererToken)`,
+        );
     }
     return { grafanaPort, explicitUrl, grafanaUrl, grafanaRootUrl, grafanaAdminUser, password, rendererToken };
 }
@@ -327,21 +554,37 @@ function readRendererPlacement(r: ConfigReader, target: Target, kubernetesMode: 
     const rendererReplicas = r.integer("rendererReplicas", 1, 100, 1);
     if (rendererReplicas > 1) {
         if (target === "docker") {
-            r.problem("rendererReplicas", `${rendererReplicas} with target docker`, "1 with target docker (one renderer container)", set("rendererReplicas", "1"));
+            r.problem(
+                "rendererReplicas",
+                `${rendererReplicas} with target docker`,
+                "1 with target docker (one renderer container)",
+                set("rendererReplicas", "1"),
+            );
         } else if (kubernetesMode === "sidecar") {
-            r.problem("rendererReplicas", `${rendererReplicas} with kubernetesMode sidecar`,
+            r.problem(
+                "rendererReplicas",
+                `${rendererReplicas} with kubernetesMode sidecar`,
                 "1 in sidecar mode (the renderer lives in Grafana's single pod); use kubernetesMode separate to scale the renderer",
-                `${set("rendererReplicas", "1")}   (or: pulumi config set kubernetesMode separate)`);
+                `${set("rendererReplicas", "1")}   (or: pulumi config set kubernetesMode separate)`,
+            );
         } else if (kubernetesMode === "operator") {
-            r.problem("rendererReplicas", `${rendererReplicas} with kubernetesMode operator`,
+            r.problem(
+                "rendererReplicas",
+                `${rendererReplicas} with kubernetesMode operator`,
                 "1 in operator mode (the renderer is a container in the operator's Grafana pod); use kubernetesMode separate to scale the renderer",
-                `${set("rendererReplicas", "1")}   (or: pulumi config set kubernetesMode separate)`);
+                `${set("rendererReplicas", "1")}   (or: pulumi config set kubernetesMode separate)`,
+            );
         }
     }
 
     const grafanaServiceType = r.oneOf("grafanaServiceType", SERVICE_TYPES, "LoadBalancer") ?? "ClusterIP";
     if (target !== "kubernetes" && r.isSet("grafanaServiceType")) {
-        r.problem("grafanaServiceType", `${quote(r.raw("grafanaServiceType"))} with target ${target}`, "grafanaServiceType only with target kubernetes", "pulumi config rm grafanaServiceType");
+        r.problem(
+            "grafanaServiceType",
+            `${quote(r.raw("grafanaServiceType"))} with target ${target}`,
+            "grafanaServiceType only with target kubernetes",
+            "pulumi config rm grafanaServiceType",
+        );
     }
     let grafanaNodePort: number | undefined = r.integer("grafanaNodePort", 0, 32767, 30300);
     if (grafanaNodePort === 0) {
@@ -349,8 +592,12 @@ function readRendererPlacement(r: ConfigReader, target: Target, kubernetesMode: 
     } else if (grafanaNodePort < 30000) {
         r.problem("grafanaNodePort", String(grafanaNodePort), "0 or a node port from 30000 to 32767", set("grafanaNodePort", "30300"));
     } else if (grafanaServiceType !== "NodePort") {
-        r.problem("grafanaNodePort", `${grafanaNodePort} with grafanaServiceType ${grafanaServiceType}`, "a node port only with grafanaServiceType NodePort",
-            `pulumi config set grafanaServiceType NodePort   (or: pulumi config rm grafanaNodePort)`);
+        r.problem(
+            "grafanaNodePort",
+            `${grafanaNodePort} with grafanaServiceType ${grafanaServiceType}`,
+            "a node port only with grafanaServiceType NodePort",
+            `pulumi config set grafanaServiceType NodePort   (or: pulumi config rm grafanaNodePort)`,
+        );
     }
     return { ignoreHttpsErrors, rendererReplicas, grafanaServiceType, grafanaNodePort };
 }
@@ -361,30 +608,55 @@ function readSlack(r: ConfigReader, target: Target, grafanaImage: ImageRef) {
     const channel = r.raw("slackChannel").trim();
     if (token !== undefined) {
         if (/^https?:\/\/hooks\.slack\.com\//.test(token)) {
-            r.problem("slackToken", "an incoming-webhook URL", "a bot token starting with xoxb- (webhooks cannot upload images)",
-                `${setSecret("slackToken", "xoxb-...")}   (create the bot from slack-app-manifest.yaml; see README "Create the Slack app")`);
+            r.problem(
+                "slackToken",
+                "an incoming-webhook URL",
+                "a bot token starting with xoxb- (webhooks cannot upload images)",
+                `${setSecret("slackToken", "xoxb-...")}   (create the bot from slack-app-manifest.yaml; see README "Create the Slack app")`,
+            );
         } else if (!token.startsWith("xoxb-")) {
-            const kind = /^xox[a-z]-/.test(token) ? `a token starting with ${token.slice(0, 5)} (not a bot token)` : "a value that is not a Slack token";
-            r.problem("slackToken", kind, "a bot token starting with xoxb- (OAuth & Permissions → Bot User OAuth Token)", setSecret("slackToken", "xoxb-..."));
+            const kind = /^xox[a-z]-/.test(token)
+                ? `a token starting with ${token.slice(0, 5)} (not a bot token)`
+                : "a value that is not a Slack token";
+            r.problem(
+                "slackToken",
+                kind,
+                "a bot token starting with xoxb- (OAuth & Permissions → Bot User OAuth Token)",
+                setSecret("slackToken", "xoxb-..."),
+            );
         }
         if (channel === "") {
-            r.problem("slackChannel", "nothing while slackToken is set", "a channel ID (C0123ABCD) or #name", set("slackChannel", "C0123ABCD"));
+            r.problem(
+                "slackChannel",
+                "nothing while slackToken is set",
+                "a channel ID (C0123ABCD) or #name",
+                set("slackChannel", "C0123ABCD"),
+            );
         }
     } else if (channel !== "") {
-        r.problem("slackToken", `nothing while slackChannel is ${quote(channel)}`, "a bot token (xoxb-...) whenever slackChannel is set",
-            `${setSecret("slackToken", "xoxb-...")}   (or: pulumi config rm slackChannel)`);
+        r.problem(
+            "slackToken",
+            `nothing while slackChannel is ${quote(channel)}`,
+            "a bot token (xoxb-...) whenever slackChannel is set",
+            `${setSecret("slackToken", "xoxb-...")}   (or: pulumi config rm slackChannel)`,
+        );
     }
     if (channel !== "" && !isChannelId(channel) && !(channel.startsWith("#") && isChannelName(channel))) {
         const hint = /^[a-z0-9]/.test(channel) ? `#${channel}` : "C0123ABCD";
         r.problem("slackChannel", quote(channel), `${CHANNEL_FORMAT}; an ID is recommended`, set("slackChannel", `'${hint}'`));
     }
     // (An existing Grafana's version is read from it by the preflight, not from grafanaImage.)
-    const nameUploadProblem = target !== "existing" && channel.startsWith("#") && grafanaImage.version && !grafanaVersionProblem(grafanaImage.version)
-        ? channelNameUploadProblem(grafanaImage.version) : undefined;
+    const nameUploadProblem =
+        target !== "existing" && channel.startsWith("#") && grafanaImage.version && !grafanaVersionProblem(grafanaImage.version)
+            ? channelNameUploadProblem(grafanaImage.version)
+            : undefined;
     if (nameUploadProblem) {
-        r.problem("slackChannel", `${quote(channel)} with grafanaImage ${quote(grafanaImage.ref)}`,
+        r.problem(
+            "slackChannel",
+            `${quote(channel)} with grafanaImage ${quote(grafanaImage.ref)}`,
             `a channel ID (C0123ABCD) with this Grafana: ${nameUploadProblem}`,
-            `${set("slackChannel", "C0123ABCD")}   (or: ${set("grafanaImage", DEFAULT_GRAFANA_IMAGE)})`);
+            `${set("slackChannel", "C0123ABCD")}   (or: ${set("grafanaImage", DEFAULT_GRAFANA_IMAGE)})`,
+        );
     }
     const apiUrl = r.url("slackApiUrl", "https://slack.com/api/") ?? "https://slack.com/api";
     return { token, channel, apiUrl: apiUrl.endsWith("/") ? apiUrl : `${apiUrl}/` };
@@ -406,39 +678,69 @@ function readExistingGrafana(r: ConfigReader, target: Target, grafana: ReturnTyp
     const apiToken = r.secret("grafanaApiToken", "glsa_...");
     if (apiToken !== undefined) {
         if (!existing) {
-            r.problem("grafanaApiToken", `a token with target ${quote(target)}`,
+            r.problem(
+                "grafanaApiToken",
+                `a token with target ${quote(target)}`,
                 "grafanaApiToken only with target existing (a Grafana this program deploys is reached with its admin password)",
-                "pulumi config rm grafanaApiToken   (or: pulumi config set target existing)");
+                "pulumi config rm grafanaApiToken   (or: pulumi config set target existing)",
+            );
         } else if (apiToken.includes(":") || /\s/.test(apiToken)) {
-            r.problem("grafanaApiToken", "a value with ':' or spaces in it", "a service account token (glsa_...); a user:password goes in grafanaAdminUser and grafanaAdminPassword",
-                `pulumi config rm grafanaApiToken && ${setSecret("grafanaApiToken", "glsa_...")}`);
+            r.problem(
+                "grafanaApiToken",
+                "a value with ':' or spaces in it",
+                "a service account token (glsa_...); a user:password goes in grafanaAdminUser and grafanaAdminPassword",
+                `pulumi config rm grafanaApiToken && ${setSecret("grafanaApiToken", "glsa_...")}`,
+            );
         }
     }
     if (existing) {
         if (grafana.explicitUrl === undefined && r.raw("grafanaUrl").trim() === "") {
-            r.problem("grafanaUrl", "nothing with target existing", "the URL of your Grafana's API as this machine reaches it, e.g. https://grafana.example.com",
-                set("grafanaUrl", "https://grafana.example.com"));
+            r.problem(
+                "grafanaUrl",
+                "nothing with target existing",
+                "the URL of your Grafana's API as this machine reaches it, e.g. https://grafana.example.com",
+                set("grafanaUrl", "https://grafana.example.com"),
+            );
         }
         if (apiToken === undefined && grafana.password === undefined) {
-            r.problem("grafanaApiToken", "nothing (and no grafanaAdminPassword) with target existing",
+            r.problem(
+                "grafanaApiToken",
+                "nothing (and no grafanaAdminPassword) with target existing",
                 "a Grafana service account token with the Admin role (recommended), or the password of grafanaAdminUser",
-                `${setSecret("grafanaApiToken", "glsa_...")}   (or: ${setSecret("grafanaAdminPassword", "<password>")})`);
+                `${setSecret("grafanaApiToken", "glsa_...")}   (or: ${setSecret("grafanaAdminPassword", "<password>")})`,
+            );
         }
         // Keys that configure what this program deploys: with target existing nothing is deployed.
-        for (const key of ["grafanaImage", "rendererImage", "grafanaPort", "grafanaRootUrl", "rendererToken", "rendererReplicas", "namespace", "ignoreHttpsErrors", "grafanaNodePort"]) {
+        for (const key of [
+            "grafanaImage",
+            "rendererImage",
+            "grafanaPort",
+            "grafanaRootUrl",
+            "rendererToken",
+            "rendererReplicas",
+            "namespace",
+            "ignoreHttpsErrors",
+            "grafanaNodePort",
+        ]) {
             if (r.isSet(key)) {
-                r.problem(key, `${r.specOf(key).secret ? "a value" : quote(r.raw(key))} with target existing`,
+                r.problem(
+                    key,
+                    `${r.specOf(key).secret ? "a value" : quote(r.raw(key))} with target existing`,
                     `${key} only with target docker or kubernetes: with target existing nothing is deployed (your Grafana's own settings apply)`,
-                    `pulumi config rm ${key}`);
+                    `pulumi config rm ${key}`,
+                );
             }
         }
     }
     const demoAlert = r.boolean("demoAlert");
     const verifyRule = r.raw("verifyRule").trim() || undefined;
     if (verifyRule !== undefined && !/^[A-Za-z0-9_-]{1,40}$/.test(verifyRule)) {
-        r.problem("verifyRule", quote(verifyRule), "an alert rule UID: up to 40 letters, digits, '-' or '_' (Alerting > Alert rules > the rule > Details > Rule UID)",
-            set("verifyRule", "<rule UID>"));
+        r.problem(
+            "verifyRule",
+            quote(verifyRule),
+            "an alert rule UID: up to 40 letters, digits, '-' or '_' (Alerting > Alert rules > the rule > Details > Rule UID)",
+            set("verifyRule", "<rule UID>"),
+        );
     }
     return { apiToken, demoAlert, verifyRule, replaceLeftovers: r.boolean("replaceLeftovers") };
 }
-

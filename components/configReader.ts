@@ -14,7 +14,10 @@ export class ConfigReader {
     readonly warnings: string[] = [];
     private readonly spec: Map<string, ConfigKeySpec>;
 
-    constructor(private readonly source: RawConfigSource, keys: readonly ConfigKeySpec[]) {
+    constructor(
+        private readonly source: RawConfigSource,
+        keys: readonly ConfigKeySpec[],
+    ) {
         this.spec = new Map(keys.map((k) => [k.name, k]));
     }
 
@@ -72,7 +75,12 @@ export class ConfigReader {
         if (v === "") return undefined;
         const why = httpUrlProblem(v);
         if (why === "credentials") {
-            this.problem(key, "a URL with credentials in it", "a URL without user:password (credentials come from grafanaAdminUser/grafanaAdminPassword)", setCommand(key, example));
+            this.problem(
+                key,
+                "a URL with credentials in it",
+                "a URL without user:password (credentials come from grafanaAdminUser/grafanaAdminPassword)",
+                setCommand(key, example),
+            );
             return undefined;
         }
         if (why) {
@@ -87,7 +95,12 @@ export class ConfigReader {
         const v = this.source.get(key);
         if (v === undefined || v === "") return undefined;
         if (!this.source.isSecret(key)) {
-            this.problem(key, "a value stored in plain text in the stack file", "a secret value", `pulumi config rm ${key} && ${setSecretCommand(key, example)}`);
+            this.problem(
+                key,
+                "a value stored in plain text in the stack file",
+                "a secret value",
+                `pulumi config rm ${key} && ${setSecretCommand(key, example)}`,
+            );
         }
         return v;
     }
@@ -96,7 +109,8 @@ export class ConfigReader {
     image(key: string, example: string): ImageRef {
         const ref = parseImageRef(this.raw(key));
         const why = pinProblem(ref);
-        if (why) this.problem(key, `${quote(ref.ref)}, which ${why}`, "an image with a version tag, e.g. " + example, setCommand(key, example));
+        if (why)
+            this.problem(key, `${quote(ref.ref)}, which ${why}`, "an image with a version tag, e.g. " + example, setCommand(key, example));
         return ref;
     }
 
@@ -106,8 +120,12 @@ export class ConfigReader {
         for (const key of this.source.keys()) {
             if (this.spec.has(key)) continue;
             const near = closest(key, known);
-            this.problem(key, "an unknown key", `one of the keys documented in the README${near ? ` (did you mean ${near}?)` : ""}`,
-                `pulumi config rm ${key}${near ? ` && pulumi config set ${near} <value>` : ""}`);
+            this.problem(
+                key,
+                "an unknown key",
+                `one of the keys documented in the README${near ? ` (did you mean ${near}?)` : ""}`,
+                `pulumi config rm ${key}${near ? ` && pulumi config set ${near} <value>` : ""}`,
+            );
         }
     }
 }
@@ -118,7 +136,10 @@ function closest(key: string, known: string[]): string | undefined {
     let bestDistance = 4;
     for (const k of known) {
         const d = editDistance(key.toLowerCase(), k.toLowerCase());
-        if (d < bestDistance) { best = k; bestDistance = d; }
+        if (d < bestDistance) {
+            best = k;
+            bestDistance = d;
+        }
     }
     return best;
 }

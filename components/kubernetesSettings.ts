@@ -9,25 +9,122 @@ import { cpuMillis, memoryBytes, MIB } from "./quantity";
 export const DEFAULT_GRAFANA_POD_SELECTOR = "app.kubernetes.io/name=grafana";
 
 export const KUBERNETES_CONFIG_KEYS: readonly ConfigKeySpec[] = [
-    { name: "grafanaCallbackUrl", type: "string", default: "", description: "kubernetesMode renderer (required there): the URL the renderer's browser loads your Grafana at, GF_RENDERING_CALLBACK_URL, e.g. http://grafana.monitoring:80/ for a Helm-installed Grafana." },
-    { name: "grafanaPodSelector", type: "string", default: DEFAULT_GRAFANA_POD_SELECTOR, description: "kubernetesMode renderer: labels (key=value,...) of the Grafana pods the renderer's NetworkPolicy admits." },
-    { name: "grafanaNamespace", type: "string", default: "", description: "kubernetesMode renderer: namespace of those Grafana pods; empty means the renderer's own namespace." },
-    { name: "rendererCpu", type: "string", default: "250m/2", description: "Kubernetes: CPU request/limit of each renderer. The renderer docs recommend 4 cores for heavy use." },
-    { name: "rendererMemory", type: "string", default: "512Mi/2Gi", description: "Memory request/limit of each renderer (Docker: the limit). v5's GOMEMLIMIT and RATE_LIMIT_* follow the limit; at least 512Mi. The renderer docs recommend 16Gi for heavy use." },
+    {
+        name: "grafanaCallbackUrl",
+        type: "string",
+        default: "",
+        description:
+            "kubernetesMode renderer (required there): the URL the renderer's browser loads your Grafana at, GF_RENDERING_CALLBACK_URL, e.g. http://grafana.monitoring:80/ for a Helm-installed Grafana.",
+    },
+    {
+        name: "grafanaPodSelector",
+        type: "string",
+        default: DEFAULT_GRAFANA_POD_SELECTOR,
+        description: "kubernetesMode renderer: labels (key=value,...) of the Grafana pods the renderer's NetworkPolicy admits.",
+    },
+    {
+        name: "grafanaNamespace",
+        type: "string",
+        default: "",
+        description: "kubernetesMode renderer: namespace of those Grafana pods; empty means the renderer's own namespace.",
+    },
+    {
+        name: "rendererCpu",
+        type: "string",
+        default: "250m/2",
+        description: "Kubernetes: CPU request/limit of each renderer. The renderer docs recommend 4 cores for heavy use.",
+    },
+    {
+        name: "rendererMemory",
+        type: "string",
+        default: "512Mi/2Gi",
+        description:
+            "Memory request/limit of each renderer (Docker: the limit). v5's GOMEMLIMIT and RATE_LIMIT_* follow the limit; at least 512Mi. The renderer docs recommend 16Gi for heavy use.",
+    },
     { name: "grafanaCpu", type: "string", default: "100m/1", description: "Kubernetes: CPU request/limit of Grafana." },
-    { name: "grafanaMemory", type: "string", default: "256Mi/1Gi", description: "Memory request/limit of Grafana (Docker: the limit); at least 256Mi." },
-    { name: "grafanaStorageSize", type: "string", default: "1Gi", description: "Kubernetes: size of Grafana's database volume (PersistentVolumeClaim)." },
-    { name: "storageClass", type: "string", default: "", description: "Kubernetes: StorageClass of Grafana's database volume; empty means the cluster's default." },
-    { name: "nodeSelector", type: "string", default: "", description: "Kubernetes: node labels (key=value,...) every pod of this stack must run on." },
-    { name: "tolerations", type: "string", default: "", description: "Kubernetes: taints every pod tolerates, as key[=value][:Effect],... (Effect NoSchedule, PreferNoSchedule or NoExecute)." },
-    { name: "priorityClassName", type: "string", default: "", description: "Kubernetes: PriorityClass of every pod of this stack (it must exist)." },
-    { name: "monitoring", type: "boolean", default: false, description: "Kubernetes: create prometheus-operator ServiceMonitors (PodMonitor for a renderer inside Grafana's pod) for Grafana's and the renderer's /metrics, and let monitoringNamespace through the NetworkPolicies." },
-    { name: "monitoringNamespace", type: "string", default: "monitoring", description: "With monitoring: the namespace Prometheus scrapes from." },
-    { name: "rendererMaxReplicas", type: "integer", default: 0, description: "Kubernetes separate and renderer modes: above rendererReplicas, an autoscaling/v2 HorizontalPodAutoscaler scales the renderer between the two on CPU; 0 means no autoscaling." },
-    { name: "ingressHost", type: "string", default: "", description: "Kubernetes (modes with a Grafana): host name of a networking.k8s.io/v1 Ingress for Grafana; grafanaRootUrl and grafanaUrl default to it." },
-    { name: "ingressClassName", type: "string", default: "", description: "With ingressHost: the IngressClass (e.g. nginx, traefik); empty means the cluster's default class." },
-    { name: "ingressTlsSecret", type: "string", default: "", description: "With ingressHost: a kubernetes.io/tls Secret in namespace for that host; the URLs become https." },
-    { name: "rendererEgress", type: "string", default: "open", description: "Kubernetes separate and renderer modes: open, or restricted (the renderer may reach only Grafana's pods and DNS, so its browser cannot be pointed at other addresses)." },
+    {
+        name: "grafanaMemory",
+        type: "string",
+        default: "256Mi/1Gi",
+        description: "Memory request/limit of Grafana (Docker: the limit); at least 256Mi.",
+    },
+    {
+        name: "grafanaStorageSize",
+        type: "string",
+        default: "1Gi",
+        description: "Kubernetes: size of Grafana's database volume (PersistentVolumeClaim).",
+    },
+    {
+        name: "storageClass",
+        type: "string",
+        default: "",
+        description: "Kubernetes: StorageClass of Grafana's database volume; empty means the cluster's default.",
+    },
+    {
+        name: "nodeSelector",
+        type: "string",
+        default: "",
+        description: "Kubernetes: node labels (key=value,...) every pod of this stack must run on.",
+    },
+    {
+        name: "tolerations",
+        type: "string",
+        default: "",
+        description:
+            "Kubernetes: taints every pod tolerates, as key[=value][:Effect],... (Effect NoSchedule, PreferNoSchedule or NoExecute).",
+    },
+    {
+        name: "priorityClassName",
+        type: "string",
+        default: "",
+        description: "Kubernetes: PriorityClass of every pod of this stack (it must exist).",
+    },
+    {
+        name: "monitoring",
+        type: "boolean",
+        default: false,
+        description:
+            "Kubernetes: create prometheus-operator ServiceMonitors (PodMonitor for a renderer inside Grafana's pod) for Grafana's and the renderer's /metrics, and let monitoringNamespace through the NetworkPolicies.",
+    },
+    {
+        name: "monitoringNamespace",
+        type: "string",
+        default: "monitoring",
+        description: "With monitoring: the namespace Prometheus scrapes from.",
+    },
+    {
+        name: "rendererMaxReplicas",
+        type: "integer",
+        default: 0,
+        description:
+            "Kubernetes separate and renderer modes: above rendererReplicas, an autoscaling/v2 HorizontalPodAutoscaler scales the renderer between the two on CPU; 0 means no autoscaling.",
+    },
+    {
+        name: "ingressHost",
+        type: "string",
+        default: "",
+        description:
+            "Kubernetes (modes with a Grafana): host name of a networking.k8s.io/v1 Ingress for Grafana; grafanaRootUrl and grafanaUrl default to it.",
+    },
+    {
+        name: "ingressClassName",
+        type: "string",
+        default: "",
+        description: "With ingressHost: the IngressClass (e.g. nginx, traefik); empty means the cluster's default class.",
+    },
+    {
+        name: "ingressTlsSecret",
+        type: "string",
+        default: "",
+        description: "With ingressHost: a kubernetes.io/tls Secret in namespace for that host; the URLs become https.",
+    },
+    {
+        name: "rendererEgress",
+        type: "string",
+        default: "open",
+        description:
+            "Kubernetes separate and renderer modes: open, or restricted (the renderer may reach only Grafana's pods and DNS, so its browser cannot be pointed at other addresses).",
+    },
 ];
 
 /** Kubernetes-style requests and limits. */
@@ -102,7 +199,10 @@ const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 /** `a=b,c=d` as labels; undefined when any pair is malformed. */
 export function parseLabels(text: string): Record<string, string> | undefined {
     const out: Record<string, string> = {};
-    const pairs = text.split(",").map((p) => p.trim()).filter(Boolean);
+    const pairs = text
+        .split(",")
+        .map((p) => p.trim())
+        .filter(Boolean);
     if (pairs.length === 0) return undefined;
     for (const pair of pairs) {
         const eq = pair.indexOf("=");
@@ -124,7 +224,10 @@ const EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
 /** `key[=value][:Effect],...` (kubectl taint syntax) as tolerations; undefined when malformed. */
 export function parseTolerations(text: string): Toleration[] | undefined {
     const out: Toleration[] = [];
-    for (const item of text.split(",").map((t) => t.trim()).filter(Boolean)) {
+    for (const item of text
+        .split(",")
+        .map((t) => t.trim())
+        .filter(Boolean)) {
         const m = /^([^=:\s]+)(?:=([^:\s]*))?(?::(\w+))?$/.exec(item);
         if (!m || !LABEL_KEY.test(m[1]) || (m[2] !== undefined && !LABEL_VALUE.test(m[2]))) return undefined;
         if (m[3] !== undefined && !(EFFECTS as readonly string[]).includes(m[3])) return undefined;
@@ -136,22 +239,42 @@ export function parseTolerations(text: string): Toleration[] | undefined {
 }
 
 /** `request/limit` of one resource; undefined (and a problem) when malformed or request > limit. */
-function requestLimit(r: KeyReader, key: string, kind: "cpu" | "memory", min?: { bytes: number; text: string }): { request: string; limit: string } | undefined {
+function requestLimit(
+    r: KeyReader,
+    key: string,
+    kind: "cpu" | "memory",
+    min?: { bytes: number; text: string },
+): { request: string; limit: string } | undefined {
     const given = r.raw(key).trim();
     const parts = given.split("/").map((p) => p.trim());
     const measure = kind === "cpu" ? cpuMillis : memoryBytes;
     const example = kind === "cpu" ? "250m/2" : "512Mi/2Gi";
     const values = parts.map(measure);
     if (parts.length !== 2 || values.some((v) => v === undefined)) {
-        r.problem(key, quote(given), `request/limit as two Kubernetes ${kind} quantities, e.g. ${example}${kind === "cpu" ? " (m = millicores)" : " (Mi, Gi)"}`, set(key, example));
+        r.problem(
+            key,
+            quote(given),
+            `request/limit as two Kubernetes ${kind} quantities, e.g. ${example}${kind === "cpu" ? " (m = millicores)" : " (Mi, Gi)"}`,
+            set(key, example),
+        );
         return undefined;
     }
     if (values[0]! > values[1]!) {
-        r.problem(key, `${quote(given)}, a request above its limit`, "a request no larger than the limit", set(key, `${parts[1]}/${parts[1]}`));
+        r.problem(
+            key,
+            `${quote(given)}, a request above its limit`,
+            "a request no larger than the limit",
+            set(key, `${parts[1]}/${parts[1]}`),
+        );
         return undefined;
     }
     if (min && values[1]! < min.bytes) {
-        r.problem(key, `${quote(given)}, a limit below ${min.text}`, `a limit of at least ${min.text}`, set(key, `${parts[0]}/${min.text}`));
+        r.problem(
+            key,
+            `${quote(given)}, a limit below ${min.text}`,
+            `a limit of at least ${min.text}`,
+            set(key, `${parts[0]}/${min.text}`),
+        );
         return undefined;
     }
     return { request: parts[0], limit: parts[1] };
@@ -169,42 +292,67 @@ export function readKubernetesSettings(r: KeyReader, ctx: KubernetesContext): Ku
     if (rendererOnly) {
         grafanaCallbackUrl = r.url("grafanaCallbackUrl", "http://grafana.monitoring:80/");
         if (grafanaCallbackUrl === undefined && r.raw("grafanaCallbackUrl").trim() === "") {
-            r.problem("grafanaCallbackUrl", "nothing with kubernetesMode renderer",
+            r.problem(
+                "grafanaCallbackUrl",
+                "nothing with kubernetesMode renderer",
                 "the URL the renderer's browser loads your Grafana at, from inside the cluster (its Service: http://<service>.<namespace>:<port>/)",
-                set("grafanaCallbackUrl", "http://grafana.monitoring:80/"));
+                set("grafanaCallbackUrl", "http://grafana.monitoring:80/"),
+            );
         } else if (grafanaCallbackUrl !== undefined && LOOPBACK.test(new URL(grafanaCallbackUrl).hostname)) {
-            r.problem("grafanaCallbackUrl", quote(grafanaCallbackUrl),
+            r.problem(
+                "grafanaCallbackUrl",
+                quote(grafanaCallbackUrl),
                 "an address of Grafana as seen from the renderer's pod; localhost there is the renderer itself",
-                set("grafanaCallbackUrl", "http://grafana.monitoring:80/"));
+                set("grafanaCallbackUrl", "http://grafana.monitoring:80/"),
+            );
             grafanaCallbackUrl = undefined;
         }
         if (grafanaCallbackUrl !== undefined) grafanaCallbackUrl = `${grafanaCallbackUrl}/`;
         // Grafana and its alerting live elsewhere: keys about a Grafana this stack deploys do nothing here.
         for (const key of ["grafanaUrl", "grafanaRootUrl", "grafanaServiceType", "grafanaNodePort", "slackToken", "slackChannel"]) {
             if (r.isSet(key)) {
-                r.problem(key, key === "slackToken" ? "a token with kubernetesMode renderer" : `${quote(r.raw(key))} with kubernetesMode renderer`,
+                r.problem(
+                    key,
+                    key === "slackToken" ? "a token with kubernetesMode renderer" : `${quote(r.raw(key))} with kubernetesMode renderer`,
                     "nothing: this stack deploys only the renderer; Grafana and its alerting are configured where Grafana runs",
-                    `pulumi config rm ${key}`);
+                    `pulumi config rm ${key}`,
+                );
             }
         }
     } else if (r.isSet("grafanaCallbackUrl")) {
-        notHere("grafanaCallbackUrl", "grafanaCallbackUrl only with kubernetesMode renderer (the other modes decide the callback URL themselves)",
-            ctx.target === "kubernetes" ? "pulumi config set kubernetesMode renderer" : "");
+        notHere(
+            "grafanaCallbackUrl",
+            "grafanaCallbackUrl only with kubernetesMode renderer (the other modes decide the callback URL themselves)",
+            ctx.target === "kubernetes" ? "pulumi config set kubernetesMode renderer" : "",
+        );
     }
 
     let grafanaPodSelector = parseLabels(r.raw("grafanaPodSelector")) ?? parseLabels(DEFAULT_GRAFANA_POD_SELECTOR)!;
     if (!parseLabels(r.raw("grafanaPodSelector"))) {
-        r.problem("grafanaPodSelector", quote(r.raw("grafanaPodSelector")), "labels as key=value pairs separated by commas, e.g. app.kubernetes.io/name=grafana,app.kubernetes.io/instance=grafana",
-            set("grafanaPodSelector", DEFAULT_GRAFANA_POD_SELECTOR));
+        r.problem(
+            "grafanaPodSelector",
+            quote(r.raw("grafanaPodSelector")),
+            "labels as key=value pairs separated by commas, e.g. app.kubernetes.io/name=grafana,app.kubernetes.io/instance=grafana",
+            set("grafanaPodSelector", DEFAULT_GRAFANA_POD_SELECTOR),
+        );
     } else if (!rendererOnly && r.isSet("grafanaPodSelector")) {
-        notHere("grafanaPodSelector", "grafanaPodSelector only with kubernetesMode renderer (the other modes select the Grafana pods they create)", "");
+        notHere(
+            "grafanaPodSelector",
+            "grafanaPodSelector only with kubernetesMode renderer (the other modes select the Grafana pods they create)",
+            "",
+        );
         grafanaPodSelector = parseLabels(DEFAULT_GRAFANA_POD_SELECTOR)!;
     }
 
     const ns = r.raw("grafanaNamespace").trim();
     let grafanaNamespace: string | undefined = ns || undefined;
     if (ns !== "" && (!DNS_LABEL.test(ns) || ns.length > 63)) {
-        r.problem("grafanaNamespace", quote(ns), "a Kubernetes namespace name: lowercase letters, digits and '-', at most 63 characters", set("grafanaNamespace", "monitoring"));
+        r.problem(
+            "grafanaNamespace",
+            quote(ns),
+            "a Kubernetes namespace name: lowercase letters, digits and '-', at most 63 characters",
+            set("grafanaNamespace", "monitoring"),
+        );
         grafanaNamespace = undefined;
     } else if (ns !== "" && !rendererOnly) {
         notHere("grafanaNamespace", "grafanaNamespace only with kubernetesMode renderer", "");
@@ -214,9 +362,12 @@ export function readKubernetesSettings(r: KeyReader, ctx: KubernetesContext): Ku
     // --- Certificate checks: off only where the browser loads Grafana over https.
     const deploysRenderer = ctx.target === "docker" || ctx.target === "kubernetes";
     if (deploysRenderer && ctx.ignoreHttpsErrors && !grafanaCallbackUrl?.startsWith("https:")) {
-        r.problem("ignoreHttpsErrors", rendererOnly ? "true with a plain http grafanaCallbackUrl" : "true while the renderer loads Grafana over plain http",
+        r.problem(
+            "ignoreHttpsErrors",
+            rendererOnly ? "true with a plain http grafanaCallbackUrl" : "true while the renderer loads Grafana over plain http",
             "true only with kubernetesMode renderer and an https grafanaCallbackUrl whose certificate comes from a private CA; over http it only switches certificate checks off",
-            "pulumi config rm ignoreHttpsErrors");
+            "pulumi config rm ignoreHttpsErrors",
+        );
     }
 
     // --- Sizing and placement.
@@ -226,16 +377,25 @@ export function readKubernetesSettings(r: KeyReader, ctx: KubernetesContext): Ku
     };
     const noGrafanaHere = (key: string) => {
         if (rendererOnly && r.isSet(key)) {
-            r.problem(key, `${quote(r.raw(key))} with kubernetesMode renderer`, "nothing: this stack deploys no Grafana", `pulumi config rm ${key}`);
+            r.problem(
+                key,
+                `${quote(r.raw(key))} with kubernetesMode renderer`,
+                "nothing: this stack deploys no Grafana",
+                `pulumi config rm ${key}`,
+            );
         }
     };
     const sized = (prefix: "renderer" | "grafana", minMemory: { bytes: number; text: string }, fallback: Resources): Resources => {
         const cpuKey = `${prefix}Cpu`;
         const memoryKey = `${prefix}Memory`;
         kubernetesOnly(cpuKey);
-        if (!deploysRenderer && r.isSet(memoryKey)) notHere(memoryKey, `${memoryKey} only with target docker or kubernetes (this target deploys nothing)`, "");
+        if (!deploysRenderer && r.isSet(memoryKey))
+            notHere(memoryKey, `${memoryKey} only with target docker or kubernetes (this target deploys nothing)`, "");
         const cpu = requestLimit(r, cpuKey, "cpu") ?? { request: fallback.requests.cpu, limit: fallback.limits.cpu };
-        const memory = requestLimit(r, memoryKey, "memory", minMemory) ?? { request: fallback.requests.memory, limit: fallback.limits.memory };
+        const memory = requestLimit(r, memoryKey, "memory", minMemory) ?? {
+            request: fallback.requests.memory,
+            limit: fallback.limits.memory,
+        };
         return { requests: { cpu: cpu.request, memory: memory.request }, limits: { cpu: cpu.limit, memory: memory.limit } };
     };
     // Below 512Mi a v5 renderer has no room for Go plus one 256 MiB browser (wiring.ts, rendererMemoryEnv).
@@ -246,13 +406,23 @@ export function readKubernetesSettings(r: KeyReader, ctx: KubernetesContext): Ku
     kubernetesOnly("grafanaStorageSize");
     let grafanaStorageSize = r.raw("grafanaStorageSize").trim();
     if (memoryBytes(grafanaStorageSize) === undefined) {
-        r.problem("grafanaStorageSize", quote(grafanaStorageSize), "a storage quantity such as 1Gi or 10Gi", set("grafanaStorageSize", "1Gi"));
+        r.problem(
+            "grafanaStorageSize",
+            quote(grafanaStorageSize),
+            "a storage quantity such as 1Gi or 10Gi",
+            set("grafanaStorageSize", "1Gi"),
+        );
         grafanaStorageSize = "1Gi";
     }
     kubernetesOnly("storageClass");
     const storageClass = r.raw("storageClass").trim() || undefined;
     if (storageClass && (!DNS_SUBDOMAIN.test(storageClass) || storageClass.length > 253)) {
-        r.problem("storageClass", quote(storageClass), "a StorageClass name (kubectl get storageclass): lowercase letters, digits, '-' and '.'", set("storageClass", "standard"));
+        r.problem(
+            "storageClass",
+            quote(storageClass),
+            "a StorageClass name (kubectl get storageclass): lowercase letters, digits, '-' and '.'",
+            set("storageClass", "standard"),
+        );
     }
 
     const podPlacement: PodPlacement = {};
@@ -261,33 +431,61 @@ export function readKubernetesSettings(r: KeyReader, ctx: KubernetesContext): Ku
     if (selectorText !== "") {
         const labels = parseLabels(selectorText);
         if (labels) podPlacement.nodeSelector = labels;
-        else r.problem("nodeSelector", quote(selectorText), "node labels as key=value pairs separated by commas, e.g. kubernetes.io/os=linux", set("nodeSelector", "kubernetes.io/os=linux"));
+        else
+            r.problem(
+                "nodeSelector",
+                quote(selectorText),
+                "node labels as key=value pairs separated by commas, e.g. kubernetes.io/os=linux",
+                set("nodeSelector", "kubernetes.io/os=linux"),
+            );
     }
     kubernetesOnly("tolerations");
     const tolerationText = r.raw("tolerations").trim();
     if (tolerationText !== "") {
         const tolerations = parseTolerations(tolerationText);
         if (tolerations) podPlacement.tolerations = tolerations;
-        else r.problem("tolerations", quote(tolerationText), "taints as key[=value][:Effect] separated by commas, Effect one of NoSchedule | PreferNoSchedule | NoExecute", set("tolerations", "dedicated=monitoring:NoSchedule"));
+        else
+            r.problem(
+                "tolerations",
+                quote(tolerationText),
+                "taints as key[=value][:Effect] separated by commas, Effect one of NoSchedule | PreferNoSchedule | NoExecute",
+                set("tolerations", "dedicated=monitoring:NoSchedule"),
+            );
     }
     kubernetesOnly("priorityClassName");
     const priority = r.raw("priorityClassName").trim();
     if (priority !== "") {
         if (DNS_SUBDOMAIN.test(priority) && priority.length <= 253) podPlacement.priorityClassName = priority;
-        else r.problem("priorityClassName", quote(priority), "a PriorityClass name (kubectl get priorityclass)", set("priorityClassName", "system-cluster-critical"));
+        else
+            r.problem(
+                "priorityClassName",
+                quote(priority),
+                "a PriorityClass name (kubectl get priorityclass)",
+                set("priorityClassName", "system-cluster-critical"),
+            );
     }
 
     // --- Metrics: ServiceMonitors / PodMonitor, and Prometheus through the NetworkPolicies.
     const monitoring = r.boolean("monitoring");
     if (monitoring && !k8s) {
-        r.problem("monitoring", "true with target \"docker\"", "monitoring only with target kubernetes (it creates prometheus-operator objects)", "pulumi config rm monitoring");
+        r.problem(
+            "monitoring",
+            'true with target "docker"',
+            "monitoring only with target kubernetes (it creates prometheus-operator objects)",
+            "pulumi config rm monitoring",
+        );
     }
     const monNs = r.raw("monitoringNamespace").trim();
     let monitoringNamespace: string | undefined;
     if (!DNS_LABEL.test(monNs) || monNs.length > 63) {
         r.problem("monitoringNamespace", quote(monNs), "a Kubernetes namespace name", set("monitoringNamespace", "monitoring"));
     } else if (r.isSet("monitoringNamespace") && !monitoring) {
-        r.problem("monitoringNamespace", `${quote(monNs)} while monitoring is false`, "monitoringNamespace only with monitoring true", "pulumi config set monitoring true   (or: pulumi config rm monitoringNamespace)");
+        r.problem(
+            "monitoringNamespace",
+            `${quote(monNs)} while monitoring is false`,
+            "monitoringNamespace only with monitoring true",
+            "pulumi config set monitoring true   (or: pulumi config rm monitoringNamespace)",
+        );
     } else if (monitoring && k8s) {
         monitoringNamespace = monNs;
     }
@@ -299,12 +497,19 @@ export function readKubernetesSettings(r: KeyReader, ctx: KubernetesContext): Ku
     let rendererMaxReplicas: number | undefined;
     if (maxReplicas !== 0) {
         if (!ownRenderer) {
-            r.problem("rendererMaxReplicas", `${maxReplicas} with ${where}`,
+            r.problem(
+                "rendererMaxReplicas",
+                `${maxReplicas} with ${where}`,
                 "autoscaling only in kubernetesMode separate or renderer (elsewhere the renderer shares Grafana's single pod or container set)",
-                "pulumi config rm rendererMaxReplicas   (or: pulumi config set kubernetesMode separate)");
+                "pulumi config rm rendererMaxReplicas   (or: pulumi config set kubernetesMode separate)",
+            );
         } else if (maxReplicas <= ctx.rendererReplicas) {
-            r.problem("rendererMaxReplicas", `${maxReplicas} with rendererReplicas ${ctx.rendererReplicas}`,
-                "0 (no autoscaling) or more than rendererReplicas, which is the autoscaler's minimum", set("rendererMaxReplicas", String(ctx.rendererReplicas + 4)));
+            r.problem(
+                "rendererMaxReplicas",
+                `${maxReplicas} with rendererReplicas ${ctx.rendererReplicas}`,
+                "0 (no autoscaling) or more than rendererReplicas, which is the autoscaler's minimum",
+                set("rendererMaxReplicas", String(ctx.rendererReplicas + 4)),
+            );
         } else {
             rendererMaxReplicas = maxReplicas;
         }
@@ -314,9 +519,12 @@ export function readKubernetesSettings(r: KeyReader, ctx: KubernetesContext): Ku
     if (egress !== "open" && egress !== "restricted") {
         r.problem("rendererEgress", quote(egress), "open | restricted", set("rendererEgress", "restricted"));
     } else if (egress === "restricted" && !ownRenderer) {
-        r.problem("rendererEgress", `"restricted" with ${where}`,
+        r.problem(
+            "rendererEgress",
+            `"restricted" with ${where}`,
             "restricted only in kubernetesMode separate or renderer (a policy on a shared pod would restrict Grafana too)",
-            "pulumi config rm rendererEgress   (or: pulumi config set kubernetesMode separate)");
+            "pulumi config rm rendererEgress   (or: pulumi config set kubernetesMode separate)",
+        );
     } else {
         rendererEgress = egress;
     }
@@ -326,9 +534,18 @@ export function readKubernetesSettings(r: KeyReader, ctx: KubernetesContext): Ku
     let ingress: KubernetesSettings["ingress"];
     if (host !== "") {
         if (!k8s || rendererOnly) {
-            notHere("ingressHost", "ingressHost only with target kubernetes and a mode that deploys Grafana (sidecar, separate, operator)", "");
+            notHere(
+                "ingressHost",
+                "ingressHost only with target kubernetes and a mode that deploys Grafana (sidecar, separate, operator)",
+                "",
+            );
         } else if (!DNS_SUBDOMAIN.test(host) || host.length > 253 || !host.includes(".")) {
-            r.problem("ingressHost", quote(host), "a fully qualified host name such as grafana.example.com (no scheme, port or path)", set("ingressHost", "grafana.example.com"));
+            r.problem(
+                "ingressHost",
+                quote(host),
+                "a fully qualified host name such as grafana.example.com (no scheme, port or path)",
+                set("ingressHost", "grafana.example.com"),
+            );
         } else {
             ingress = { host, url: "" };
         }
@@ -337,10 +554,21 @@ export function readKubernetesSettings(r: KeyReader, ctx: KubernetesContext): Ku
         const v = r.raw(key).trim();
         if (v === "") continue;
         if (!DNS_SUBDOMAIN.test(v) || v.length > 253) {
-            r.problem(key, quote(v), key === "ingressClassName" ? "an IngressClass name (kubectl get ingressclass)" : "a Secret name (kubectl create secret tls <name> --cert=... --key=...)",
-                set(key, key === "ingressClassName" ? "nginx" : "grafana-tls"));
+            r.problem(
+                key,
+                quote(v),
+                key === "ingressClassName"
+                    ? "an IngressClass name (kubectl get ingressclass)"
+                    : "a Secret name (kubectl create secret tls <name> --cert=... --key=...)",
+                set(key, key === "ingressClassName" ? "nginx" : "grafana-tls"),
+            );
         } else if (host === "") {
-            r.problem(key, `${quote(v)} without ingressHost`, `${key} only with ingressHost`, `pulumi config set ingressHost grafana.example.com   (or: pulumi config rm ${key})`);
+            r.problem(
+                key,
+                `${quote(v)} without ingressHost`,
+                `${key} only with ingressHost`,
+                `pulumi config set ingressHost grafana.example.com   (or: pulumi config rm ${key})`,
+            );
         } else if (ingress) {
             if (key === "ingressClassName") ingress.className = v;
             else ingress.tlsSecret = v;
@@ -353,9 +581,17 @@ export function readKubernetesSettings(r: KeyReader, ctx: KubernetesContext): Ku
     }
 
     return {
-        grafanaCallbackUrl, grafanaPodSelector, grafanaNamespace,
-        rendererResources, grafanaResources, grafanaStorageSize, storageClass, podPlacement,
-        monitoringNamespace, rendererMaxReplicas, rendererEgress,
+        grafanaCallbackUrl,
+        grafanaPodSelector,
+        grafanaNamespace,
+        rendererResources,
+        grafanaResources,
+        grafanaStorageSize,
+        storageClass,
+        podPlacement,
+        monitoringNamespace,
+        rendererMaxReplicas,
+        rendererEgress,
         ...(ingress ? { ingress } : {}),
         ...(grafanaRootUrl ? { grafanaRootUrl } : {}),
     };

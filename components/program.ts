@@ -9,7 +9,7 @@ import { decideWiring, placementFor, Wiring } from "./wiring";
 
 /** What to run to add Slack, shown as a stack output when no token is configured. */
 export const ADD_SLACK_HINT =
-    "Slack is not configured: create the app from slack-app-manifest.yaml (README: \"Create the Slack app\"), then run " +
+    'Slack is not configured: create the app from slack-app-manifest.yaml (README: "Create the Slack app"), then run ' +
     "`pulumi config set --secret slackToken xoxb-...` and `pulumi config set slackChannel C0123ABCD` and `pulumi up` again.";
 
 /** Shown when Slack is on but Grafana does not know the address people open it at. */
@@ -110,13 +110,18 @@ export async function defineStack(): Promise<Record<string, unknown>> {
         return outputs;
     }
 
-    await configureGrafana(settings, {
-        grafanaUrl: deployment.grafanaApiUrl,
-        auth: pulumi.secret(pulumi.interpolate`${settings.grafanaAdminUser}:${secrets.grafanaAdminPassword}`),
-        adminPassword: secrets.grafanaAdminPassword,
-        ready: deployment.ready,
-        ownsGrafana: true,
-    }, outputs, nextSteps);
+    await configureGrafana(
+        settings,
+        {
+            grafanaUrl: deployment.grafanaApiUrl,
+            auth: pulumi.secret(pulumi.interpolate`${settings.grafanaAdminUser}:${secrets.grafanaAdminPassword}`),
+            adminPassword: secrets.grafanaAdminPassword,
+            ready: deployment.ready,
+            ownsGrafana: true,
+        },
+        outputs,
+        nextSteps,
+    );
     return outputs;
 }
 
@@ -133,17 +138,24 @@ async function defineExistingGrafanaStack(settings: StackSettings): Promise<Reco
     const outputs: Record<string, unknown> = {
         target: settings.target,
         grafanaUrl,
-        grafanaAuthentication: token ? "service account token (grafanaApiToken)" : `user ${settings.grafanaAdminUser} (grafanaAdminPassword)`,
+        grafanaAuthentication: token
+            ? "service account token (grafanaApiToken)"
+            : `user ${settings.grafanaAdminUser} (grafanaAdminPassword)`,
         nextSteps,
     };
-    await configureGrafana(settings, {
-        grafanaUrl,
-        auth: pulumi.secret(auth),
-        apiToken: token,
-        adminPassword: token ? undefined : settings.grafanaAdminPassword,
-        ready: [],
-        ownsGrafana: false,
-    }, outputs, nextSteps);
+    await configureGrafana(
+        settings,
+        {
+            grafanaUrl,
+            auth: pulumi.secret(auth),
+            apiToken: token,
+            adminPassword: token ? undefined : settings.grafanaAdminPassword,
+            ready: [],
+            ownsGrafana: false,
+        },
+        outputs,
+        nextSteps,
+    );
     return outputs;
 }
 
@@ -152,7 +164,12 @@ async function defineExistingGrafanaStack(settings: StackSettings): Promise<Reco
  * the version and the renderer; leftovers of a lost state), then the alerting objects,
  * then the proof.
  */
-async function configureGrafana(settings: StackSettings, access: GrafanaAccess, outputs: Record<string, unknown>, nextSteps: string[]): Promise<void> {
+async function configureGrafana(
+    settings: StackSettings,
+    access: GrafanaAccess,
+    outputs: Record<string, unknown>,
+    nextSteps: string[],
+): Promise<void> {
     const { GrafanaAlerting, RULE_GROUP_NAME, contactPointNameFor } = await import("./alerting/grafanaAlerting");
     const { uidsFor } = await import("./alerting/dashboardModel");
     const { GrafanaPreflight } = await import("./alerting/grafanaPreflight");
@@ -168,23 +185,27 @@ async function configureGrafana(settings: StackSettings, access: GrafanaAccess, 
     // The "up-front" checks are this small resource, not the verification: the verification
     // runs last, after the folder, rule and contact point exist; the preflight runs before
     // any of them, so a Grafana without a renderer (or too old) gets nothing created.
-    const preflight = new GrafanaPreflight("preflight", {
-        grafanaUrl: access.grafanaUrl,
-        grafanaAuth: access.auth,
-        target: settings.target,
-        stackName: settings.stack,
-        folderUid: uids.folder,
-        datasourceUid: uids.datasource,
-        dashboardUid: uids.dashboard,
-        ruleGroup: RULE_GROUP_NAME,
-        contactPoint: settings.slack ? contactPointNameFor(settings.stack) : undefined,
-        slackChannel: settings.slack?.channel,
-        replaceLeftovers: settings.replaceLeftovers,
-        verifyRule: settings.verifyRule,
-        stateHasObjects,
-        // The Docker target's data volume (components/docker: grafana-slack-alerts-<stack>-data).
-        dockerVolume: settings.target === "docker" ? `grafana-slack-alerts-${settings.stack}-data` : undefined,
-    }, { dependsOn: access.ready });
+    const preflight = new GrafanaPreflight(
+        "preflight",
+        {
+            grafanaUrl: access.grafanaUrl,
+            grafanaAuth: access.auth,
+            target: settings.target,
+            stackName: settings.stack,
+            folderUid: uids.folder,
+            datasourceUid: uids.datasource,
+            dashboardUid: uids.dashboard,
+            ruleGroup: RULE_GROUP_NAME,
+            contactPoint: settings.slack ? contactPointNameFor(settings.stack) : undefined,
+            slackChannel: settings.slack?.channel,
+            replaceLeftovers: settings.replaceLeftovers,
+            verifyRule: settings.verifyRule,
+            stateHasObjects,
+            // The Docker target's data volume (components/docker: grafana-slack-alerts-<stack>-data).
+            dockerVolume: settings.target === "docker" ? `grafana-slack-alerts-${settings.stack}-data` : undefined,
+        },
+        { dependsOn: access.ready },
+    );
 
     const alerting = new GrafanaAlerting("alerting", {
         grafanaUrl: access.grafanaUrl,
@@ -215,8 +236,13 @@ async function configureGrafana(settings: StackSettings, access: GrafanaAccess, 
     if (settings.provisioning) {
         const { ProvisionedAlerting } = await import("./alerting/provisioning/provisionedAlerting");
         own = new ProvisionedAlerting("own-alerts", {
-            plan: settings.provisioning, stackName: settings.stack, provider: alerting.provider, folderUid: alerting.folderUid,
-            slack: settings.slack, defaultContactPoint: alerting.contactPointName, dependsOn: [...access.ready, preflight],
+            plan: settings.provisioning,
+            stackName: settings.stack,
+            provider: alerting.provider,
+            folderUid: alerting.folderUid,
+            slack: settings.slack,
+            defaultContactPoint: alerting.contactPointName,
+            dependsOn: [...access.ready, preflight],
         });
         outputs.ownAlerts = own.summary;
     }
@@ -225,10 +251,14 @@ async function configureGrafana(settings: StackSettings, access: GrafanaAccess, 
     // What the proof renders and follows: verifyRule's panel (from its annotations, looked up
     // by the preflight) when set, else the demo's; without either there is nothing to render.
     const proof = settings.verifyRule
-        ? { dashboardUid: preflight.verifyRuleDashboardUid as pulumi.Output<string>, panelId: preflight.verifyRulePanelId as pulumi.Output<number>, ruleUid: pulumi.output(settings.verifyRule) }
+        ? {
+              dashboardUid: preflight.verifyRuleDashboardUid as pulumi.Output<string>,
+              panelId: preflight.verifyRulePanelId as pulumi.Output<number>,
+              ruleUid: pulumi.output(settings.verifyRule),
+          }
         : alerting.dashboardUid
-            ? { dashboardUid: alerting.dashboardUid, panelId: pulumi.output(alerting.panelId), ruleUid: alerting.alertRuleUid }
-            : undefined;
+          ? { dashboardUid: alerting.dashboardUid, panelId: pulumi.output(alerting.panelId), ruleUid: alerting.alertRuleUid }
+          : undefined;
     if (!proof) {
         outputs.verification = {
             verified: false,
@@ -238,25 +268,36 @@ async function configureGrafana(settings: StackSettings, access: GrafanaAccess, 
     }
     const { SlackImageVerification } = await import("./verify/slackImageVerification");
     const existing = settings.target === "existing";
-    const verification = new SlackImageVerification("verification", {
-        grafanaUrl: access.grafanaUrl,
-        grafanaAuth: access.auth,
-        dashboardUid: proof.dashboardUid,
-        panelId: proof.panelId,
-        slackToken: settings.slack?.token,
-        slackChannel: settings.slack?.channel,
-        slackApiUrl: settings.slackApiUrl,
-        stackName: `${settings.project}/${settings.stack}`,
-        // Re-run triggers: an existing Grafana's version stands in for the image tags.
-        grafanaImage: existing ? preflight.grafanaVersion.apply((v) => `existing Grafana ${v ?? "(version unknown)"}`) : settings.grafanaImage.ref,
-        rendererImage: existing ? "the existing Grafana's renderer" : settings.rendererImage.ref,
-        verifyTrigger: settings.verifyTrigger,
-        cleanupTestMessage: settings.cleanupTestMessage,
-        verifyAlertTimeout: settings.slack ? settings.verifyAlertTimeout : 0,
-        alertRuleUid: proof.ruleUid,
-        // Proof per rule: each of your rules' panels rendered once, nothing posted per rule.
-        ...(settings.provisioning ? { ruleUids: settings.provisioning.groups.flatMap((g) => g.rules.map((r) => r.uid)), requireImages: settings.provisioning.requireImages } : {}),
-    }, { dependsOn: own ? [alerting, own] : [alerting] });
+    const verification = new SlackImageVerification(
+        "verification",
+        {
+            grafanaUrl: access.grafanaUrl,
+            grafanaAuth: access.auth,
+            dashboardUid: proof.dashboardUid,
+            panelId: proof.panelId,
+            slackToken: settings.slack?.token,
+            slackChannel: settings.slack?.channel,
+            slackApiUrl: settings.slackApiUrl,
+            stackName: `${settings.project}/${settings.stack}`,
+            // Re-run triggers: an existing Grafana's version stands in for the image tags.
+            grafanaImage: existing
+                ? preflight.grafanaVersion.apply((v) => `existing Grafana ${v ?? "(version unknown)"}`)
+                : settings.grafanaImage.ref,
+            rendererImage: existing ? "the existing Grafana's renderer" : settings.rendererImage.ref,
+            verifyTrigger: settings.verifyTrigger,
+            cleanupTestMessage: settings.cleanupTestMessage,
+            verifyAlertTimeout: settings.slack ? settings.verifyAlertTimeout : 0,
+            alertRuleUid: proof.ruleUid,
+            // Proof per rule: each of your rules' panels rendered once, nothing posted per rule.
+            ...(settings.provisioning
+                ? {
+                      ruleUids: settings.provisioning.groups.flatMap((g) => g.rules.map((r) => r.uid)),
+                      requireImages: settings.provisioning.requireImages,
+                  }
+                : {}),
+        },
+        { dependsOn: own ? [alerting, own] : [alerting] },
+    );
     outputs.verification = {
         verified: verification.verified,
         how: verification.how,

@@ -18,4 +18,5 @@ export function isChannelName(channel: string): boolean {
 }
 
 /** What a channel reference may be, for error messages. */
-export const CHANNEL_FORMAT = "a channel ID (C, G, D or Z followed by at least 8 capital letters or digits, e.g. C0123ABCD) or a #name of lowercase letters, digits, '-', '_' or '.'";
+export const CHANNEL_FORMAT =
+    "a channel ID (C, G, D or Z followed by at least 8 capital letters or digits, e.g. C0123ABCD) or a #name of lowercase letters, digits, '-', '_' or '.'";

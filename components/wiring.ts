@@ -128,7 +128,10 @@ export function rendererMemoryEnv(memoryLimit: string): EnvVar[] {
 }
 
 /** Placement for each target: containers on one Docker network, one pod, two Services, or a Grafana from elsewhere. */
-export function placementFor(settings: Pick<StackSettings, "target" | "kubernetesMode" | "namespace" | "grafanaPort" | "grafanaCallbackUrl">, names = SERVICE_NAMES): Placement {
+export function placementFor(
+    settings: Pick<StackSettings, "target" | "kubernetesMode" | "namespace" | "grafanaPort" | "grafanaCallbackUrl">,
+    names = SERVICE_NAMES,
+): Placement {
     if (settings.target === "docker") {
         return { rendererHost: DOCKER_ALIASES.renderer, grafanaHost: DOCKER_ALIASES.grafana, grafanaPort: GRAFANA_CONTAINER_PORT };
     }
@@ -165,7 +168,16 @@ const httpProbeCommand = (port: number, path: string) => [
 
 /** Decides the whole wiring for a stack and a placement. Pure: same input, same output. */
 export function decideWiring(
-    settings: Pick<StackSettings, "rendererMajor" | "ignoreHttpsErrors" | "grafanaAdminUser" | "grafanaRootUrl" | "rendererResources" | "grafanaResources" | "monitoringNamespace">,
+    settings: Pick<
+        StackSettings,
+        | "rendererMajor"
+        | "ignoreHttpsErrors"
+        | "grafanaAdminUser"
+        | "grafanaRootUrl"
+        | "rendererResources"
+        | "grafanaResources"
+        | "monitoringNamespace"
+    >,
     placement: Placement,
 ): Wiring {
     const renderingServerUrl = `http://${placement.rendererHost}:${RENDERER_PORT}/render`;
@@ -210,7 +222,9 @@ export function decideWiring(
             containerPort: RENDERER_PORT,
             healthPath: rendererHealthPath,
             // v5's image has neither wget nor curl; it ships a healthcheck subcommand (its Dockerfile's HEALTHCHECK).
-            healthcheck: v5 ? ["CMD", "/usr/bin/grafana-image-renderer", "healthcheck"] : httpProbeCommand(RENDERER_PORT, rendererHealthPath),
+            healthcheck: v5
+                ? ["CMD", "/usr/bin/grafana-image-renderer", "healthcheck"]
+                : httpProbeCommand(RENDERER_PORT, rendererHealthPath),
             runAsUser: 65532,
             resources: rendererResources,
             env: [

@@ -78,11 +78,20 @@ describe("alert-path stage (fake Grafana notifier -> fake Slack, over HTTP)", ()
         assert.equal(a.ruleUid, RULE_UID);
         assert.equal(a.ruleState, "firing");
         assert.match(a.permalink ?? "", /^https:\/\/fake-workspace\.slack\.test\/archives\/C0ALERTS01\/p\d+$/);
-        assert.ok(a.secondsFromRuleCreation !== undefined && a.secondsFromRuleCreation >= 0 && a.secondsFromRuleCreation <= 3, String(a.secondsFromRuleCreation));
-        assert.match(report.verifiedHow, /^alert path: Grafana's alert for rule "Demo random walk above threshold" \(gsa-rule-dev\) reached C0ALERTS01 as message \S+ with its screenshot F0FAKE\d+ \(PNG, \d+ bytes\) in the thread/);
+        assert.ok(
+            a.secondsFromRuleCreation !== undefined && a.secondsFromRuleCreation >= 0 && a.secondsFromRuleCreation <= 3,
+            String(a.secondsFromRuleCreation),
+        );
+        assert.match(
+            report.verifiedHow,
+            /^alert path: Grafana's alert for rule "Demo random walk above threshold" \(gsa-rule-dev\) reached C0ALERTS01 as message \S+ with its screenshot F0FAKE\d+ \(PNG, \d+ bytes\) in the thread/,
+        );
         assert.match(report.verifiedHow, /; direct render\+upload: files\.info shows/);
         // What Grafana's notifier sent, in order, against the fake Slack.
-        assert.deepEqual(grafana.alerting!.notifierCalls.map((x) => x.method), ["chat.postMessage", "files.getUploadURLExternal", "upload", "files.completeUploadExternal"]);
+        assert.deepEqual(
+            grafana.alerting!.notifierCalls.map((x) => x.method),
+            ["chat.postMessage", "files.getUploadURLExternal", "upload", "files.completeUploadExternal"],
+        );
         // Slack was read only once Grafana reported its delivery: one page each, one permalink.
         assert.deepEqual(
             ["conversations.history", "conversations.replies", "chat.getPermalink"].map((m) => slack.faults.count(m)),
@@ -90,12 +99,16 @@ describe("alert-path stage (fake Grafana notifier -> fake Slack, over HTTP)", ()
         );
         // A line per change of state, in order.
         assert.match(progress[0], /rule "Demo random walk above threshold" \(gsa-rule-dev\) is (pending|firing)/);
-        assert.ok(progress.some((l) => /is firing, health ok \(firing since /.test(l)), progress.join("\n"));
+        assert.ok(
+            progress.some((l) => /is firing, health ok \(firing since /.test(l)),
+            progress.join("\n"),
+        );
         assert.ok(progress.some((l) => /contact point grafana-slack-alerts-dev delivered at /.test(l)));
         assert.match(progress[progress.length - 1], /screenshot F0FAKE\d+ \(\d+ bytes\) in the thread/);
         assert.equal(new Set(progress).size, progress.length, "a line per change, not per poll");
         const text = JSON.stringify(report) + progress.join("\n");
-        for (const secret of [GOOD_TOKEN, grafana.opts.password, Buffer.from(grafana.auth).toString("base64")]) assert.ok(!text.includes(secret), "a secret leaked");
+        for (const secret of [GOOD_TOKEN, grafana.opts.password, Buffer.from(grafana.auth).toString("base64")])
+            assert.ok(!text.includes(secret), "a secret leaked");
     });
 
     it("conversations.replies refused to the bot token: finds the screenshot in the thread with files.list", async () => {
@@ -106,7 +119,11 @@ describe("alert-path stage (fake Grafana notifier -> fake Slack, over HTTP)", ()
         assert.equal(report.alertPath?.screenshotIn, "thread");
         assert.equal(slack.faults.count("conversations.replies"), 1);
         assert.equal(slack.faults.count("files.list"), 1);
-        assert.ok(progress.some((l) => /conversations\.replies refused \(not_allowed_token_type\); looking for the screenshot with files\.list/.test(l)));
+        assert.ok(
+            progress.some((l) =>
+                /conversations\.replies refused \(not_allowed_token_type\); looking for the screenshot with files\.list/.test(l),
+            ),
+        );
     });
 
     it("an older Grafana without rule UIDs in the rules API: the rule is matched by its title", async () => {
@@ -121,7 +138,10 @@ describe("alert-path stage (fake Grafana notifier -> fake Slack, over HTTP)", ()
         const c = alertCheck(report);
         assert.equal(c.status, "fail");
         assert.equal(c.key, "alert_no_image");
-        assert.match(c.finding, /^Grafana's alert for rule "Demo random walk above threshold" \(gsa-rule-dev\) reached C0ALERTS01 without a screenshot: message \S+ has no PNG in it or in its thread/);
+        assert.match(
+            c.finding,
+            /^Grafana's alert for rule "Demo random walk above threshold" \(gsa-rule-dev\) reached C0ALERTS01 without a screenshot: message \S+ has no PNG in it or in its thread/,
+        );
         assert.match(c.fix ?? "", /GF_UNIFIED_ALERTING_SCREENSHOTS_CAPTURE=true/);
         assert.equal(report.verified, false);
         assert.equal(report.level, "nothing");
@@ -135,7 +155,10 @@ describe("alert-path stage (fake Grafana notifier -> fake Slack, over HTTP)", ()
         const report = await runVerification(options());
         const c = alertCheck(report);
         assert.equal(c.key, "alert_not_delivered");
-        assert.match(c.finding, /contact point grafana-slack-alerts-dev failed its last attempt at \S+: failed to send Slack message: failed to send request: channel_not_found$/);
+        assert.match(
+            c.finding,
+            /contact point grafana-slack-alerts-dev failed its last attempt at \S+: failed to send Slack message: failed to send request: channel_not_found$/,
+        );
         assert.match(c.fix ?? "", /Alerting > Contact points > grafana-slack-alerts-dev/);
         assert.equal(slack.faults.count("conversations.history"), 0, "nothing to look for in Slack");
     });
@@ -146,7 +169,10 @@ describe("alert-path stage (fake Grafana notifier -> fake Slack, over HTTP)", ()
         const report = await runVerification(options({ alertTimeoutMs: 60_000 }));
         const c = alertCheck(report);
         assert.equal(c.key, "alert_rule_error");
-        assert.match(c.finding, /^Alert rule "Demo random walk above threshold" \(gsa-rule-dev\) cannot be evaluated: Grafana reports health error: failed to execute query A: data source not found$/);
+        assert.match(
+            c.finding,
+            /^Alert rule "Demo random walk above threshold" \(gsa-rule-dev\) cannot be evaluated: Grafana reports health error: failed to execute query A: data source not found$/,
+        );
         assert.ok(Date.now() - t < 10_000);
     });
 
@@ -163,7 +189,10 @@ describe("alert-path stage (fake Grafana notifier -> fake Slack, over HTTP)", ()
         const report = await runVerification(options({ alertTimeoutMs: 300 }));
         const c = alertCheck(report);
         assert.equal(c.key, "alert_not_routed");
-        assert.match(c.finding, /^The alert for rule "Demo random walk above threshold" \(gsa-rule-dev\) never reached Slack: it has fired since \S+, but within 0\.3s no Slack contact point attempted a delivery$/);
+        assert.match(
+            c.finding,
+            /^The alert for rule "Demo random walk above threshold" \(gsa-rule-dev\) never reached Slack: it has fired since \S+, but within 0\.3s no Slack contact point attempted a delivery$/,
+        );
         assert.match(c.fix ?? "", /notification settings/);
         assert.equal(slack.messages.length, 0);
         // Bounded: the poll schedule, not a busy loop.
@@ -201,7 +230,10 @@ describe("alert-path stage (fake Grafana notifier -> fake Slack, over HTTP)", ()
         const report = await runVerification(options({ alertTimeoutMs: 60_000 }));
         const c = alertCheck(report);
         assert.equal(c.key, "alert_read_scope_missing");
-        assert.match(c.finding, /^Cannot read C0ALERTS01 to find Grafana's alert: the token lacks channels:history \(public channels\) or groups:history \(private ones\)/);
+        assert.match(
+            c.finding,
+            /^Cannot read C0ALERTS01 to find Grafana's alert: the token lacks channels:history \(public channels\) or groups:history \(private ones\)/,
+        );
         assert.match(c.fix ?? "", /add channels:history \(public channels\) or groups:history/);
         assert.equal(report.verified, false);
         assert.deepEqual(fatalFailures(report), []);
@@ -213,14 +245,25 @@ describe("alert-path stage (fake Grafana notifier -> fake Slack, over HTTP)", ()
         const report = await runVerification(options({ alertTimeoutMs: 60_000 }));
         const c = alertCheck(report);
         assert.equal(c.key, "alert_notified_earlier");
-        assert.match(c.finding, /^Grafana notified contact point grafana-slack-alerts-dev about rule "Demo random walk above threshold" \(gsa-rule-dev\) before this check began/);
+        assert.match(
+            c.finding,
+            /^Grafana notified contact point grafana-slack-alerts-dev about rule "Demo random walk above threshold" \(gsa-rule-dev\) before this check began/,
+        );
         assert.equal(report.verified, true);
         assert.equal(report.level, "direct render+upload");
         assert.deepEqual(fatalFailures(report), []);
     });
 
     it("delivered to another channel: Grafana says sent, the verified channel has no such message", async () => {
-        await start({}, { channels: [{ id: "C0ALERTS01", name: "grafana-alert" }, { id: "C0OTHER001", name: "elsewhere" }] });
+        await start(
+            {},
+            {
+                channels: [
+                    { id: "C0ALERTS01", name: "grafana-alert" },
+                    { id: "C0OTHER001", name: "elsewhere" },
+                ],
+            },
+        );
         grafana.alerting!.o.slack = { apiUrl: slack.apiUrl, token: GOOD_TOKEN, recipient: "#elsewhere" };
         const report = await runVerification(options());
         const c = alertCheck(report);
@@ -233,7 +276,10 @@ describe("alert-path stage (fake Grafana notifier -> fake Slack, over HTTP)", ()
         const report = await runVerification(options({ alertRuleUid: undefined }));
         const c = alertCheck(report);
         assert.equal(c.key, "alert_rule_missing");
-        assert.match(c.finding, /^No alert rule points at panel 2 of dashboard gsa-dev: Grafana's rules API lists no alert rule annotated with that dashboard and panel$/);
+        assert.match(
+            c.finding,
+            /^No alert rule points at panel 2 of dashboard gsa-dev: Grafana's rules API lists no alert rule annotated with that dashboard and panel$/,
+        );
     });
 
     it("without a rule UID, follows the rule annotated with the panel", async () => {
@@ -246,14 +292,23 @@ describe("alert-path stage (fake Grafana notifier -> fake Slack, over HTTP)", ()
     it("alertTimeoutMs 0 (verifyAlertTimeout: 0): no stage, no Grafana alerting request, report as before", async () => {
         await start();
         const report = await runVerification(options({ alertTimeoutMs: 0 }));
-        assert.equal(report.checks.some((c) => c.id === "alert.path"), false);
+        assert.equal(
+            report.checks.some((c) => c.id === "alert.path"),
+            false,
+        );
         assert.equal(report.level, "direct render+upload");
-        assert.deepEqual(grafana.faults.sequence().filter((e) => ["rules", "receivers", "provisioning"].includes(e)), []);
+        assert.deepEqual(
+            grafana.faults.sequence().filter((e) => ["rules", "receivers", "provisioning"].includes(e)),
+            [],
+        );
     });
 
     it("a failed direct check skips the stage", async () => {
         slack = await FakeSlack.start();
-        grafana = await FakeGrafana.start({ renderMode: "placeholder", alerting: { ruleUid: RULE_UID, ruleTitle: RULE_TITLE, dashboardUid: "gsa-dev", panelId: 2 } });
+        grafana = await FakeGrafana.start({
+            renderMode: "placeholder",
+            alerting: { ruleUid: RULE_UID, ruleTitle: RULE_TITLE, dashboardUid: "gsa-dev", panelId: 2 },
+        });
         const report = await runVerification(options());
         assert.equal(alertCheck(report).status, "skip");
         assert.match(alertCheck(report).finding, /an earlier check failed/);

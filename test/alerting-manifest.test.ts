@@ -13,10 +13,15 @@ describe("slack-app-manifest.yaml", () => {
     const m: any = yaml.load(text);
 
     it("requests exactly the bot scopes the project uses, and no user scopes", () => {
-        assert.deepStrictEqual(
-            [...m.oauth_config.scopes.bot].sort(),
-            ["channels:history", "channels:read", "chat:write", "files:read", "files:write", "groups:history", "groups:read"],
-        );
+        assert.deepStrictEqual([...m.oauth_config.scopes.bot].sort(), [
+            "channels:history",
+            "channels:read",
+            "chat:write",
+            "files:read",
+            "files:write",
+            "groups:history",
+            "groups:read",
+        ]);
         assert.strictEqual(new Set(m.oauth_config.scopes.bot).size, m.oauth_config.scopes.bot.length, "duplicate scope");
         for (const key of ["user", "user_optional", "bot_optional"]) {
             assert.strictEqual(m.oauth_config.scopes[key], undefined, `unexpected ${key} scopes`);
@@ -26,7 +31,10 @@ describe("slack-app-manifest.yaml", () => {
     it("uses only top-level sections of the v1 manifest schema", () => {
         assert.strictEqual(m._metadata.major_version, 1);
         const allowed = ["_metadata", "display_information", "features", "oauth_config", "settings"];
-        assert.deepStrictEqual(Object.keys(m).filter((k) => !allowed.includes(k)), []);
+        assert.deepStrictEqual(
+            Object.keys(m).filter((k) => !allowed.includes(k)),
+            [],
+        );
         assert.deepStrictEqual(Object.keys(m.oauth_config), ["scopes"]);
     });
 
@@ -34,7 +42,10 @@ describe("slack-app-manifest.yaml", () => {
         const d = m.display_information;
         assert.ok(d.name.length >= 1 && d.name.length <= 35, "name: 1-35 chars");
         assert.ok(d.description.length >= 1 && d.description.length <= 140, "description: 1-140 chars");
-        assert.ok(d.long_description.length >= 175 && d.long_description.length <= 4000, `long_description is ${d.long_description.length} chars, needs 175-4000`);
+        assert.ok(
+            d.long_description.length >= 175 && d.long_description.length <= 4000,
+            `long_description is ${d.long_description.length} chars, needs 175-4000`,
+        );
         assert.match(d.background_color, /^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$/);
         const bot = m.features.bot_user;
         assert.ok(bot.display_name.length >= 1 && bot.display_name.length <= 80);

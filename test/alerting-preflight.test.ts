@@ -24,7 +24,13 @@ function leftoversOf(): FakeGrafanaApiOptions {
         folders: [{ uid: U.folder, title: `grafana-slack-alerts (${STACK})` }],
         datasources: [{ uid: U.datasource, name: `TestData (grafana-slack-alerts ${STACK})`, type: "grafana-testdata-datasource" }],
         dashboards: [{ uid: U.dashboard, title: `Slack alert demo (${STACK})`, folderUid: U.folder }],
-        ruleGroups: [{ folderUid: U.folder, title: RULE_GROUP_NAME, rules: [{ uid: U.rule, title: "Demo random walk above threshold", contactPoint: CP }] }],
+        ruleGroups: [
+            {
+                folderUid: U.folder,
+                title: RULE_GROUP_NAME,
+                rules: [{ uid: U.rule, title: "Demo random walk above threshold", contactPoint: CP }],
+            },
+        ],
         contactPoints: [{ uid: "cp-slack-1", name: CP, type: "slack" }],
     };
 }
@@ -59,7 +65,10 @@ async function failure(p: Promise<unknown>): Promise<string> {
 
 describe("preflight: an existing Grafana (target existing)", () => {
     let g: FakeGrafanaApi | undefined;
-    afterEach(async () => { await g?.close(); g = undefined; });
+    afterEach(async () => {
+        await g?.close();
+        g = undefined;
+    });
 
     it("passes a clean Grafana with a renderer, authenticating with the token as Bearer, and changes nothing", async () => {
         g = await FakeGrafanaApi.start({ apiToken: TOKEN, version: "12.3.1" });
@@ -68,13 +77,19 @@ describe("preflight: an existing Grafana (target existing)", () => {
         assert.equal(r.rendererAvailable, true);
         assert.deepEqual(r.leftovers, []);
         assert.deepEqual(g.writes, []);
-        assert.ok(g.log.every((l) => l.status !== 401), "every call authenticated");
+        assert.ok(
+            g.log.every((l) => l.status !== 401),
+            "every call authenticated",
+        );
     });
 
     it("refuses Grafana 11.5.1 naming the rule-UID bug, before anything is created", async () => {
         g = await FakeGrafanaApi.start({ apiToken: TOKEN, version: "11.5.1" });
         const m = await failure(runPreflight(inputsFor(g, { grafanaAuth: TOKEN }), true));
-        assert.match(m, /^Grafana at http:\/\/127\.0\.0\.1:\d+ is version 11\.5\.1: this program needs Grafana 11\.5\.2 or newer: .*HTTP 500.*#98283/);
+        assert.match(
+            m,
+            /^Grafana at http:\/\/127\.0\.0\.1:\d+ is version 11\.5\.1: this program needs Grafana 11\.5\.2 or newer: .*HTTP 500.*#98283/,
+        );
         assert.match(m, /Next step: upgrade that Grafana to 11\.6\.0 or newer \(at least 11\.5\.2\)/);
         assert.deepEqual(g.writes, []);
     });
@@ -90,7 +105,12 @@ describe("preflight: an existing Grafana (target existing)", () => {
         g = await FakeGrafanaApi.start({ apiToken: TOKEN, rendererAvailable: false });
         const m = await failure(runPreflight(inputsFor(g, { grafanaAuth: TOKEN }), true));
         assert.match(m, /has no image renderer: \/api\/frontend\/settings reports rendererAvailable=false/);
-        for (const setting of ["GF_RENDERING_SERVER_URL=", "GF_RENDERING_CALLBACK_URL=", "GF_RENDERING_RENDERER_TOKEN=", "GF_UNIFIED_ALERTING_SCREENSHOTS_CAPTURE=true"]) {
+        for (const setting of [
+            "GF_RENDERING_SERVER_URL=",
+            "GF_RENDERING_CALLBACK_URL=",
+            "GF_RENDERING_RENDERER_TOKEN=",
+            "GF_UNIFIED_ALERTING_SCREENSHOTS_CAPTURE=true",
+        ]) {
             assert.ok(m.includes(setting), `names ${setting}`);
         }
         assert.deepEqual(g.writes, []);
@@ -124,7 +144,10 @@ describe("preflight: an existing Grafana (target existing)", () => {
 
 describe("preflight: verifyRule, a rule of yours the proof follows", () => {
     let g: FakeGrafanaApi | undefined;
-    afterEach(async () => { await g?.close(); g = undefined; });
+    afterEach(async () => {
+        await g?.close();
+        g = undefined;
+    });
     const teamRules = (annotations?: Record<string, string>): FakeGrafanaApiOptions => ({
         apiToken: TOKEN,
         folders: [{ uid: "team", title: "Team" }],
@@ -146,18 +169,29 @@ describe("preflight: verifyRule, a rule of yours the proof follows", () => {
     it("a rule not linked to a panel would reach Slack without a picture: says how to link it", async () => {
         g = await FakeGrafanaApi.start(teamRules({ summary: "no panel" }));
         const m = await failure(runPreflight(inputsFor(g, { grafanaAuth: TOKEN, verifyRule: "p99-latency" }), true));
-        assert.match(m, /Alert rule p99-latency \("p99 latency high"\) is not linked to a panel: .*without a picture\. Next step: .*Link dashboard and panel/);
+        assert.match(
+            m,
+            /Alert rule p99-latency \("p99 latency high"\) is not linked to a panel: .*without a picture\. Next step: .*Link dashboard and panel/,
+        );
     });
 });
 
 describe("preflight: leftovers of a lost Pulumi state (issue 10 item 9)", () => {
     let g: FakeGrafanaApi | undefined;
-    afterEach(async () => { await g?.close(); g = undefined; });
+    afterEach(async () => {
+        await g?.close();
+        g = undefined;
+    });
 
     it("existing Grafana: fails fast listing each object and the exact requests that remove it; deletes nothing", async () => {
         g = await FakeGrafanaApi.start({ apiToken: TOKEN, ...leftoversOf() });
         const m = await failure(runPreflight(inputsFor(g, { grafanaAuth: TOKEN }), true));
-        assert.match(m, new RegExp(`already has objects this stack creates with fixed UIDs: rule group "${RULE_GROUP_NAME}", folder ${U.folder}, data source ${U.datasource}, contact point "${CP}"`));
+        assert.match(
+            m,
+            new RegExp(
+                `already has objects this stack creates with fixed UIDs: rule group "${RULE_GROUP_NAME}", folder ${U.folder}, data source ${U.datasource}, contact point "${CP}"`,
+            ),
+        );
         assert.match(m, /Next step: let this stack replace them .*`pulumi config set replaceLeftovers true` and `pulumi up`/);
         assert.ok(m.includes(`DELETE ${g.url}/api/folders/${U.folder}?forceDeleteRules=true`));
         assert.ok(m.includes(`DELETE ${g.url}/api/datasources/uid/${U.datasource}`));
@@ -184,7 +218,10 @@ describe("preflight: leftovers of a lost Pulumi state (issue 10 item 9)", () => 
         opts.dashboards!.push({ uid: "team-dash", title: "Team overview", folderUid: U.folder });
         g = await FakeGrafanaApi.start({ apiToken: TOKEN, ...opts });
         const m = await failure(runPreflight(inputsFor(g, { grafanaAuth: TOKEN, replaceLeftovers: true }), true));
-        assert.match(m, /Left this stack's earlier objects in Grafana at .* alone: folder .* also holds "Team overview", which are not this stack's/);
+        assert.match(
+            m,
+            /Left this stack's earlier objects in Grafana at .* alone: folder .* also holds "Team overview", which are not this stack's/,
+        );
         assert.deepEqual(g.writes, []);
     });
 
@@ -197,8 +234,20 @@ describe("preflight: leftovers of a lost Pulumi state (issue 10 item 9)", () => 
 
     it("Docker volume reused, new generated password: explains the volume and both ways out", async () => {
         g = await FakeGrafanaApi.start({ password: "the-password-of-the-first-run", ...leftoversOf() });
-        const m = await failure(runPreflight(inputsFor(g, { target: "docker", grafanaAuth: "admin:a-new-generated-password-0123", dockerVolume: "grafana-slack-alerts-dev-data" }), true));
-        assert.match(m, /^Grafana's database in Docker volume grafana-slack-alerts-dev-data does not accept this stack's admin password: \/api\/frontend\/settings answered HTTP 401/);
+        const m = await failure(
+            runPreflight(
+                inputsFor(g, {
+                    target: "docker",
+                    grafanaAuth: "admin:a-new-generated-password-0123",
+                    dockerVolume: "grafana-slack-alerts-dev-data",
+                }),
+                true,
+            ),
+        );
+        assert.match(
+            m,
+            /^Grafana's database in Docker volume grafana-slack-alerts-dev-data does not accept this stack's admin password: \/api\/frontend\/settings answered HTTP 401/,
+        );
         assert.match(m, /pulumi config set --secret grafanaAdminPassword <the earlier password>/);
         assert.match(m, /`pulumi destroy --yes && pulumi up`/);
         assert.ok(!m.includes("a-new-generated-password-0123"));
@@ -209,10 +258,16 @@ describe("preflight: leftovers of a lost Pulumi state (issue 10 item 9)", () => 
         g = await FakeGrafanaApi.start(opts);
         const docker = { target: "docker" as const, dockerVolume: "grafana-slack-alerts-dev-data" };
         const m = await failure(runPreflight(inputsFor(g, docker), true));
-        assert.match(m, /start with an empty Grafana \(this deletes volume grafana-slack-alerts-dev-data\): `pulumi destroy --yes && pulumi up`/);
+        assert.match(
+            m,
+            /start with an empty Grafana \(this deletes volume grafana-slack-alerts-dev-data\): `pulumi destroy --yes && pulumi up`/,
+        );
         const r = await runPreflight(inputsFor(g, { ...docker, replaceLeftovers: true }), true);
         assert.equal(r.replaced.length, 4);
-        assert.ok(g.writes.indexOf("DELETE /api/v1/provisioning/policies") < g.writes.indexOf("DELETE /api/v1/provisioning/contact-points/cp-slack-1"));
+        assert.ok(
+            g.writes.indexOf("DELETE /api/v1/provisioning/policies") <
+                g.writes.indexOf("DELETE /api/v1/provisioning/contact-points/cp-slack-1"),
+        );
         assert.deepEqual(g.state.contactPoints, []);
     });
 });
@@ -250,7 +305,11 @@ describe("preflight provider, as the engine runs it in a plain node process", fu
             child.stdout.on("data", (d) => (out += d));
             child.stderr.on("data", (d) => (err += d));
             child.on("close", (code) => {
-                try { resolve(JSON.parse(out)); } catch { reject(new Error(`runner exited ${code}: ${err || out}`)); }
+                try {
+                    resolve(JSON.parse(out));
+                } catch {
+                    reject(new Error(`runner exited ${code}: ${err || out}`));
+                }
             });
         });
     }
@@ -292,7 +351,10 @@ describe("preflight provider, as the engine runs it in a plain node process", fu
             assert.equal(c.result.outs.__provider, undefined);
             // The stack's objects now exist; a changed token re-runs the checks without leftovers.
             clean.state.folders.push({ uid: U.folder, title: "x" });
-            const [d, u] = await run([["diff", ["id", c.result.outs, { ...first, grafanaAuth: "glsa_other" }]], ["update", ["id", c.result.outs, first]]]);
+            const [d, u] = await run([
+                ["diff", ["id", c.result.outs, { ...first, grafanaAuth: "glsa_other" }]],
+                ["update", ["id", c.result.outs, first]],
+            ]);
             assert.equal(d.result.changes, true);
             assert.deepEqual(d.result.replaces, []);
             assert.equal(u.ok, true, u.message);

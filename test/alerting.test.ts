@@ -2,15 +2,7 @@
 // @pulumiverse/grafana, with secrets still marked, plus the pure JSON builders.
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    RegisteredResource,
-    isSecretValue,
-    ofType,
-    one,
-    outputIsSecret,
-    runWithMocks,
-    valueOf,
-} from "./harness/pulumiMocks";
+import { RegisteredResource, isSecretValue, ofType, one, outputIsSecret, runWithMocks, valueOf } from "./harness/pulumiMocks";
 import { ALERT_LABELS, ALERT_RULE_NAME, GrafanaAlerting, GrafanaAlertingArgs } from "../components/alerting/grafanaAlerting";
 import {
     DEMO_SERIES,
@@ -161,7 +153,10 @@ describe("GrafanaAlerting (issue 4)", () => {
             const absence = p.plain.retries * p.plain.retryWait;
             assert.ok(absence >= 30 && absence <= 30, `transport retries for ${absence}s`);
             for (const status of [502, 503, 504, 429]) {
-                assert.ok(transportRetries(list(p.plain.retryStatusCodes), status), `${status} (a proxy while Grafana restarts) is retried`);
+                assert.ok(
+                    transportRetries(list(p.plain.retryStatusCodes), status),
+                    `${status} (a proxy while Grafana restarts) is retried`,
+                );
             }
         });
 
@@ -181,7 +176,15 @@ describe("GrafanaAlerting (issue 4)", () => {
         });
 
         it("makes the provider and every Grafana resource depend on Grafana being ready", () => {
-            const names = ["alerting-grafana", "alerting-testdata", "alerting-folder", "alerting-dashboard", "alerting-rules", "alerting-slack", "alerting-policy"];
+            const names = [
+                "alerting-grafana",
+                "alerting-testdata",
+                "alerting-folder",
+                "alerting-dashboard",
+                "alerting-rules",
+                "alerting-slack",
+                "alerting-policy",
+            ];
             for (const name of names) {
                 const opts = r.childOpts.get(name);
                 assert.ok(opts, `no options seen for ${name}`);
@@ -216,7 +219,10 @@ describe("GrafanaAlerting (issue 4)", () => {
             assert.ok(typeof model.title === "string" && model.title.length > 0);
             assert.ok(Array.isArray(model.panels) && model.panels.length >= 1);
             const ids = model.panels.map((p: any) => p.id);
-            assert.ok(ids.every((id: unknown) => Number.isInteger(id)), `panel ids ${ids}`);
+            assert.ok(
+                ids.every((id: unknown) => Number.isInteger(id)),
+                `panel ids ${ids}`,
+            );
             assert.strictEqual(new Set(ids).size, ids.length, "panel ids must be unique");
             const ts = model.panels.find((p: any) => p.id === PANEL_ID);
             assert.strictEqual(ts?.type, "timeseries");
@@ -430,7 +436,11 @@ describe("GrafanaAlerting (issue 4)", () => {
         });
 
         it("contains nothing time-dependent", () => {
-            const json = dashboardConfigJson({ uid: "u", title: "t", datasourceUid: "d" }) + buildRuleData("d").map((s) => s.model).join("");
+            const json =
+                dashboardConfigJson({ uid: "u", title: "t", datasourceUid: "d" }) +
+                buildRuleData("d")
+                    .map((s) => s.model)
+                    .join("");
             assert.ok(!/\d{4}-\d{2}-\d{2}T/.test(json), "no ISO timestamps");
             assert.ok(!/\d{10,}/.test(json), "no epoch values");
         });
@@ -453,7 +463,10 @@ describe("GrafanaAlerting (issue 4)", () => {
         it("fails before registering anything when the channel is invalid", async () => {
             const r = await run({ slack: { token: pulumi.secret(TOKEN), channel: "https://hooks.slack.com/services/x" } });
             assert.match(String(r.error), /invalid Slack channel/);
-            assert.deepStrictEqual(r.resources.filter((x) => GRAFANA_TYPES.includes(x.type)), []);
+            assert.deepStrictEqual(
+                r.resources.filter((x) => GRAFANA_TYPES.includes(x.type)),
+                [],
+            );
         });
 
         it("marks the token and the admin password secret even when the caller passes plain strings", async () => {
@@ -473,7 +486,10 @@ describe("GrafanaAlerting (issue 4)", () => {
     });
 
     describe("Slack templates", () => {
-        for (const [name, tpl] of [["title", SLACK_TITLE_TEMPLATE], ["text", SLACK_TEXT_TEMPLATE]] as const) {
+        for (const [name, tpl] of [
+            ["title", SLACK_TITLE_TEMPLATE],
+            ["text", SLACK_TEXT_TEMPLATE],
+        ] as const) {
             it(`${name}: balanced Go template actions`, () => {
                 const actions = tpl.match(/\{\{-?\s*[^}]*?\s*-?\}\}/g) ?? [];
                 assert.strictEqual(actions.join("").split("{{").length - 1, tpl.split("{{").length - 1, "unterminated action");
@@ -502,8 +518,10 @@ describe("GrafanaAlerting: routing and ownership (issue 12)", () => {
         assert.strictEqual(ns.contactPoint, cp.plain.name);
         assert.deepStrictEqual(ns.groupBies, ["grafana_folder", "alertname"], "Grafana requires both labels when group_by is set");
         const deps = ([] as unknown[]).concat(r.childOpts.get("alerting-rules")!.dependsOn as any);
-        assert.ok(deps.some((d: any) => d instanceof pulumi.CustomResource && (d as any).__name === "alerting-slack"),
-            "Grafana answers 400 to a rule naming a contact point that does not exist yet");
+        assert.ok(
+            deps.some((d: any) => d instanceof pulumi.CustomResource && (d as any).__name === "alerting-slack"),
+            "Grafana answers 400 to a rule naming a contact point that does not exist yet",
+        );
         // A Grafana this program deploys keeps the policy too (UI-made alerts reach Slack).
         assert.strictEqual(one(r.resources, T.policy).plain.contactPoint, cp.plain.name);
     });
@@ -511,7 +529,10 @@ describe("GrafanaAlerting: routing and ownership (issue 12)", () => {
     it("on a Grafana it does not own: no notification policy, the rule still routes to Slack", async () => {
         const r = await run({ notificationPolicy: false });
         assert.strictEqual(ofType(r.resources, T.policy).length, 0);
-        assert.strictEqual(one(r.resources, T.ruleGroup).plain.rules[0].notificationSettings.contactPoint, one(r.resources, T.contactPoint).plain.name);
+        assert.strictEqual(
+            one(r.resources, T.ruleGroup).plain.rules[0].notificationSettings.contactPoint,
+            one(r.resources, T.contactPoint).plain.name,
+        );
     });
 
     it("without Slack the rule carries no notification settings", async () => {

@@ -74,34 +74,202 @@ describe("config: defaults", () => {
 describe("config: each bad value is reported with the key, the value, what is allowed and the fix", () => {
     const cases: Array<{ title: string; values: Record<string, string>; key: string; given: RegExp; fix: RegExp }> = [
         { title: "unknown target", values: { target: "dockr" }, key: "target", given: /"dockr"/, fix: /pulumi config set target docker/ },
-        { title: "unknown mode", values: { target: "kubernetes", kubernetesMode: "daemonset" }, key: "kubernetesMode", given: /"daemonset"/, fix: /pulumi config set kubernetesMode separate/ },
-        { title: "mode with target docker", values: { kubernetesMode: "sidecar" }, key: "kubernetesMode", given: /"sidecar" with target "docker"/, fix: /pulumi config rm kubernetesMode/ },
-        { title: "bad port", values: { grafanaPort: "70000" }, key: "grafanaPort", given: /"70000"/, fix: /pulumi config set grafanaPort 3000/ },
-        { title: "non-numeric port", values: { grafanaPort: "http" }, key: "grafanaPort", given: /"http"/, fix: /pulumi config set grafanaPort/ },
-        { title: "malformed URL", values: { grafanaUrl: "localhost:3000" }, key: "grafanaUrl", given: /"localhost:3000"/, fix: /pulumi config set grafanaUrl http:\/\/localhost:3000/ },
-        { title: "non-bot token", values: { slackToken: "xoxp-user-token-12345", slackChannel: "C0123ABCDE" }, key: "slackToken", given: /xoxp-/, fix: /pulumi config set --secret slackToken xoxb-/ },
-        { title: "webhook instead of token", values: { slackToken: "https://hooks.slack.com/services/T/B/X", slackChannel: "C0123ABCDE" }, key: "slackToken", given: /incoming-webhook/, fix: /--secret slackToken xoxb-/ },
-        { title: "token without channel", values: { slackToken: TOKEN }, key: "slackChannel", given: /nothing while slackToken is set/, fix: /pulumi config set slackChannel/ },
-        { title: "channel without token", values: { slackChannel: "C0123ABCDE" }, key: "slackToken", given: /nothing while slackChannel/, fix: /--secret slackToken/ },
-        { title: "channel neither ID nor #name", values: { slackToken: TOKEN, slackChannel: "grafana alerts!" }, key: "slackChannel", given: /"grafana alerts!"/, fix: /pulumi config set slackChannel/ },
-        { title: "image without tag", values: { grafanaImage: "grafana/grafana" }, key: "grafanaImage", given: /no tag/, fix: /pulumi config set grafanaImage grafana\/grafana:/ },
-        { title: "image with latest", values: { rendererImage: "grafana/grafana-image-renderer:latest" }, key: "rendererImage", given: /latest/, fix: /pulumi config set rendererImage grafana\/grafana-image-renderer:v5/ },
-        { title: "renderer replicas < 1", values: { target: "kubernetes", rendererReplicas: "0" }, key: "rendererReplicas", given: /"0"/, fix: /pulumi config set rendererReplicas 1/ },
-        { title: "sidecar with replicas > 1", values: { target: "kubernetes", kubernetesMode: "sidecar", rendererReplicas: "3" }, key: "rendererReplicas", given: /3 with kubernetesMode sidecar/, fix: /kubernetesMode separate/ },
-        { title: "invalid namespace", values: { target: "kubernetes", namespace: "Grafana_NS" }, key: "namespace", given: /"Grafana_NS"/, fix: /pulumi config set namespace grafana/ },
-        { title: "unknown service type", values: { target: "kubernetes", grafanaServiceType: "Ingress" }, key: "grafanaServiceType", given: /"Ingress"/, fix: /pulumi config set grafanaServiceType/ },
-        { title: "unknown operator API", values: { target: "kubernetes", kubernetesMode: "operator", operatorApiVersion: "v2" }, key: "operatorApiVersion", given: /"v2"/, fix: /operatorApiVersion v1beta1/ },
-        { title: "Grafana too old for Slack uploads", values: { grafanaImage: "grafana/grafana:9.5.3" }, key: "grafanaImage", given: /Grafana 9\.5\.3/, fix: /pulumi config set grafanaImage grafana\/grafana:1/ },
-        { title: "renderer without auth token support", values: { rendererImage: "grafana/grafana-image-renderer:3.4.0" }, key: "rendererImage", given: /3\.4\.0/, fix: /rendererImage grafana\/grafana-image-renderer:v5/ },
-        { title: "renderYamlTo with docker", values: { renderYamlTo: "out" }, key: "renderYamlTo", given: /"out" with target docker/, fix: /pulumi config rm renderYamlTo/ },
-        { title: "boolean that is not one", values: { verify: "yes" }, key: "verify", given: /"yes"/, fix: /pulumi config set verify true/ },
-        { title: "alert timeout that is not whole seconds", values: { verifyAlertTimeout: "5m" }, key: "verifyAlertTimeout", given: /"5m"/, fix: /pulumi config set verifyAlertTimeout 300/ },
-        { title: "negative alert timeout", values: { verifyAlertTimeout: "-1" }, key: "verifyAlertTimeout", given: /"-1"/, fix: /pulumi config set verifyAlertTimeout 300/ },
-        { title: "misspelt key", values: { grafanaPorts: "3000" }, key: "grafanaPorts", given: /unknown key/, fix: /pulumi config rm grafanaPorts && pulumi config set grafanaPort/ },
-        { title: "operator API version without operator mode", values: { target: "kubernetes", kubernetesMode: "sidecar", operatorApiVersion: "v1alpha1" }, key: "operatorApiVersion", given: /"v1alpha1" with kubernetesMode "sidecar"/, fix: /pulumi config rm operatorApiVersion/ },
-        { title: "distroless Grafana on Docker (no shell for the healthcheck)", values: { grafanaImage: "grafana/grafana:13.1.1-distroless" }, key: "grafanaImage", given: /distroless.*with target docker/, fix: /pulumi config set grafanaImage grafana\/grafana:13/ },
-        { title: "malformed public URL", values: { grafanaRootUrl: "grafana.example.com" }, key: "grafanaRootUrl", given: /"grafana.example.com"/, fix: /pulumi config set grafanaRootUrl https:/ },
-        { title: "node port outside the range", values: { target: "kubernetes", grafanaServiceType: "NodePort", grafanaNodePort: "8080" }, key: "grafanaNodePort", given: /8080/, fix: /grafanaNodePort 30300/ },
+        {
+            title: "unknown mode",
+            values: { target: "kubernetes", kubernetesMode: "daemonset" },
+            key: "kubernetesMode",
+            given: /"daemonset"/,
+            fix: /pulumi config set kubernetesMode separate/,
+        },
+        {
+            title: "mode with target docker",
+            values: { kubernetesMode: "sidecar" },
+            key: "kubernetesMode",
+            given: /"sidecar" with target "docker"/,
+            fix: /pulumi config rm kubernetesMode/,
+        },
+        {
+            title: "bad port",
+            values: { grafanaPort: "70000" },
+            key: "grafanaPort",
+            given: /"70000"/,
+            fix: /pulumi config set grafanaPort 3000/,
+        },
+        {
+            title: "non-numeric port",
+            values: { grafanaPort: "http" },
+            key: "grafanaPort",
+            given: /"http"/,
+            fix: /pulumi config set grafanaPort/,
+        },
+        {
+            title: "malformed URL",
+            values: { grafanaUrl: "localhost:3000" },
+            key: "grafanaUrl",
+            given: /"localhost:3000"/,
+            fix: /pulumi config set grafanaUrl http:\/\/localhost:3000/,
+        },
+        {
+            title: "non-bot token",
+            values: { slackToken: "xoxp-user-token-12345", slackChannel: "C0123ABCDE" },
+            key: "slackToken",
+            given: /xoxp-/,
+            fix: /pulumi config set --secret slackToken xoxb-/,
+        },
+        {
+            title: "webhook instead of token",
+            values: { slackToken: "https://hooks.slack.com/services/T/B/X", slackChannel: "C0123ABCDE" },
+            key: "slackToken",
+            given: /incoming-webhook/,
+            fix: /--secret slackToken xoxb-/,
+        },
+        {
+            title: "token without channel",
+            values: { slackToken: TOKEN },
+            key: "slackChannel",
+            given: /nothing while slackToken is set/,
+            fix: /pulumi config set slackChannel/,
+        },
+        {
+            title: "channel without token",
+            values: { slackChannel: "C0123ABCDE" },
+            key: "slackToken",
+            given: /nothing while slackChannel/,
+            fix: /--secret slackToken/,
+        },
+        {
+            title: "channel neither ID nor #name",
+            values: { slackToken: TOKEN, slackChannel: "grafana alerts!" },
+            key: "slackChannel",
+            given: /"grafana alerts!"/,
+            fix: /pulumi config set slackChannel/,
+        },
+        {
+            title: "image without tag",
+            values: { grafanaImage: "grafana/grafana" },
+            key: "grafanaImage",
+            given: /no tag/,
+            fix: /pulumi config set grafanaImage grafana\/grafana:/,
+        },
+        {
+            title: "image with latest",
+            values: { rendererImage: "grafana/grafana-image-renderer:latest" },
+            key: "rendererImage",
+            given: /latest/,
+            fix: /pulumi config set rendererImage grafana\/grafana-image-renderer:v5/,
+        },
+        {
+            title: "renderer replicas < 1",
+            values: { target: "kubernetes", rendererReplicas: "0" },
+            key: "rendererReplicas",
+            given: /"0"/,
+            fix: /pulumi config set rendererReplicas 1/,
+        },
+        {
+            title: "sidecar with replicas > 1",
+            values: { target: "kubernetes", kubernetesMode: "sidecar", rendererReplicas: "3" },
+            key: "rendererReplicas",
+            given: /3 with kubernetesMode sidecar/,
+            fix: /kubernetesMode separate/,
+        },
+        {
+            title: "invalid namespace",
+            values: { target: "kubernetes", namespace: "Grafana_NS" },
+            key: "namespace",
+            given: /"Grafana_NS"/,
+            fix: /pulumi config set namespace grafana/,
+        },
+        {
+            title: "unknown service type",
+            values: { target: "kubernetes", grafanaServiceType: "Ingress" },
+            key: "grafanaServiceType",
+            given: /"Ingress"/,
+            fix: /pulumi config set grafanaServiceType/,
+        },
+        {
+            title: "unknown operator API",
+            values: { target: "kubernetes", kubernetesMode: "operator", operatorApiVersion: "v2" },
+            key: "operatorApiVersion",
+            given: /"v2"/,
+            fix: /operatorApiVersion v1beta1/,
+        },
+        {
+            title: "Grafana too old for Slack uploads",
+            values: { grafanaImage: "grafana/grafana:9.5.3" },
+            key: "grafanaImage",
+            given: /Grafana 9\.5\.3/,
+            fix: /pulumi config set grafanaImage grafana\/grafana:1/,
+        },
+        {
+            title: "renderer without auth token support",
+            values: { rendererImage: "grafana/grafana-image-renderer:3.4.0" },
+            key: "rendererImage",
+            given: /3\.4\.0/,
+            fix: /rendererImage grafana\/grafana-image-renderer:v5/,
+        },
+        {
+            title: "renderYamlTo with docker",
+            values: { renderYamlTo: "out" },
+            key: "renderYamlTo",
+            given: /"out" with target docker/,
+            fix: /pulumi config rm renderYamlTo/,
+        },
+        {
+            title: "boolean that is not one",
+            values: { verify: "yes" },
+            key: "verify",
+            given: /"yes"/,
+            fix: /pulumi config set verify true/,
+        },
+        {
+            title: "alert timeout that is not whole seconds",
+            values: { verifyAlertTimeout: "5m" },
+            key: "verifyAlertTimeout",
+            given: /"5m"/,
+            fix: /pulumi config set verifyAlertTimeout 300/,
+        },
+        {
+            title: "negative alert timeout",
+            values: { verifyAlertTimeout: "-1" },
+            key: "verifyAlertTimeout",
+            given: /"-1"/,
+            fix: /pulumi config set verifyAlertTimeout 300/,
+        },
+        {
+            title: "misspelt key",
+            values: { grafanaPorts: "3000" },
+            key: "grafanaPorts",
+            given: /unknown key/,
+            fix: /pulumi config rm grafanaPorts && pulumi config set grafanaPort/,
+        },
+        {
+            title: "operator API version without operator mode",
+            values: { target: "kubernetes", kubernetesMode: "sidecar", operatorApiVersion: "v1alpha1" },
+            key: "operatorApiVersion",
+            given: /"v1alpha1" with kubernetesMode "sidecar"/,
+            fix: /pulumi config rm operatorApiVersion/,
+        },
+        {
+            title: "distroless Grafana on Docker (no shell for the healthcheck)",
+            values: { grafanaImage: "grafana/grafana:13.1.1-distroless" },
+            key: "grafanaImage",
+            given: /distroless.*with target docker/,
+            fix: /pulumi config set grafanaImage grafana\/grafana:13/,
+        },
+        {
+            title: "malformed public URL",
+            values: { grafanaRootUrl: "grafana.example.com" },
+            key: "grafanaRootUrl",
+            given: /"grafana.example.com"/,
+            fix: /pulumi config set grafanaRootUrl https:/,
+        },
+        {
+            title: "node port outside the range",
+            values: { target: "kubernetes", grafanaServiceType: "NodePort", grafanaNodePort: "8080" },
+            key: "grafanaNodePort",
+            given: /8080/,
+            fix: /grafanaNodePort 30300/,
+        },
     ];
     for (const c of cases) {
         it(c.title, () => {
@@ -171,15 +339,43 @@ describe("config: Slack channel IDs as Slack validates them", () => {
         assert.throws(() => normalizeSlackRecipient("C0123A"), /invalid Slack channel "C0123A"/);
         assert.equal(normalizeSlackRecipient("Z0123ABCDE"), "Z0123ABCDE");
         const named = { stackName: "dev", grafanaImage: "grafana/grafana:11.6.0", rendererImage: "grafana/grafana-image-renderer:v5.11.1" };
-        const bad = validateInputs({ grafanaUrl: "http://localhost:3000", grafanaAuth: "admin:pw", dashboardUid: "d", panelId: 1, slackToken: "xoxb-1-2-abc", slackChannel: "C0123A", ...named });
-        assert.deepEqual(bad.failures.map((f) => f.property), ["slackChannel"]);
-        assert.equal(validateInputs({ grafanaUrl: "http://localhost:3000", grafanaAuth: "admin:pw", dashboardUid: "d", panelId: 1, slackToken: "xoxb-1-2-abc", slackChannel: "C0123ABCD", ...named }).failures.length, 0);
+        const bad = validateInputs({
+            grafanaUrl: "http://localhost:3000",
+            grafanaAuth: "admin:pw",
+            dashboardUid: "d",
+            panelId: 1,
+            slackToken: "xoxb-1-2-abc",
+            slackChannel: "C0123A",
+            ...named,
+        });
+        assert.deepEqual(
+            bad.failures.map((f) => f.property),
+            ["slackChannel"],
+        );
+        assert.equal(
+            validateInputs({
+                grafanaUrl: "http://localhost:3000",
+                grafanaAuth: "admin:pw",
+                dashboardUid: "d",
+                panelId: 1,
+                slackToken: "xoxb-1-2-abc",
+                slackChannel: "C0123ABCD",
+                ...named,
+            }).failures.length,
+            0,
+        );
     });
 });
 
 describe("config: every problem at once, never a secret", () => {
     it("reports several bad keys in one error", () => {
-        const err = problemsFor({ target: "kubernetes", kubernetesMode: "bogus", grafanaPort: "0", grafanaImage: "grafana/grafana:latest", slackChannel: "#ok" });
+        const err = problemsFor({
+            target: "kubernetes",
+            kubernetesMode: "bogus",
+            grafanaPort: "0",
+            grafanaImage: "grafana/grafana:latest",
+            slackChannel: "#ok",
+        });
         const keys = err.problems.map((p) => p.key).sort();
         assert.deepEqual(keys, ["grafanaImage", "grafanaPort", "kubernetesMode", "slackToken"]);
         assert.match(err.message, /has 4 problems; nothing was created/);
@@ -188,7 +384,12 @@ describe("config: every problem at once, never a secret", () => {
     it("never echoes a secret value, even a malformed one", () => {
         const secretToken = "xoxp-THIS-IS-A-SECRET-VALUE";
         const secretPassword = "short";
-        const err = problemsFor({ slackToken: secretToken, slackChannel: "C0123ABCDE", grafanaAdminPassword: secretPassword, rendererToken: "has a, comma" });
+        const err = problemsFor({
+            slackToken: secretToken,
+            slackChannel: "C0123ABCDE",
+            grafanaAdminPassword: secretPassword,
+            rendererToken: "has a, comma",
+        });
         assert.ok(!err.message.includes("THIS-IS-A-SECRET-VALUE"), err.message);
         assert.ok(!err.message.includes(`"${secretPassword}"`), err.message);
         assert.ok(!err.message.includes("has a, comma"), err.message);
@@ -259,17 +460,29 @@ describe("config: target existing, the demo alert, leftovers (issue 12)", () => 
     });
 
     it("refuses user:password as a token, and a token with a target this program deploys", () => {
-        assert.match(problemFor({ ...base, grafanaApiToken: "admin:secret-pass" }, "grafanaApiToken").problem.allowed, /user:password goes in grafanaAdminUser/);
+        assert.match(
+            problemFor({ ...base, grafanaApiToken: "admin:secret-pass" }, "grafanaApiToken").problem.allowed,
+            /user:password goes in grafanaAdminUser/,
+        );
         const { problem, message } = problemFor({ grafanaApiToken: TOKEN }, "grafanaApiToken");
         assert.match(problem.given, /with target "docker"/);
         assert.ok(!message.includes(TOKEN) && !message.includes("secret-pass"));
     });
 
     it("reports keys that configure a deployment as having no effect, all at once", () => {
-        const err = problemsFor({ ...base, grafanaImage: "grafana/grafana:12.0.0", rendererToken: "0123456789abcdef0123", grafanaPort: "3001", kubernetesMode: "sidecar" });
+        const err = problemsFor({
+            ...base,
+            grafanaImage: "grafana/grafana:12.0.0",
+            rendererToken: "0123456789abcdef0123",
+            grafanaPort: "3001",
+            kubernetesMode: "sidecar",
+        });
         assert.deepEqual(err.problems.map((p) => p.key).sort(), ["grafanaImage", "grafanaPort", "kubernetesMode", "rendererToken"]);
         assert.ok(!err.message.includes("0123456789abcdef0123"), "a secret key's value is not shown");
-        assert.match(err.message, /grafanaImage: got "grafana\/grafana:12\.0\.0" with target existing; allowed: grafanaImage only with target docker or kubernetes/);
+        assert.match(
+            err.message,
+            /grafanaImage: got "grafana\/grafana:12\.0\.0" with target existing; allowed: grafanaImage only with target docker or kubernetes/,
+        );
     });
 
     it("demoAlert, verifyRule and replaceLeftovers", () => {

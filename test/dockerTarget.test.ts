@@ -30,8 +30,12 @@ describe("docker target (default dev stack)", function () {
 
     it("registers one network, two pinned images, two containers and a data volume", () => {
         assert.equal(ofType(resources, NETWORK).length, 1);
-        assert.deepEqual(ofType(resources, IMAGE).map((i) => i.plain.name).sort(),
-            ["grafana/grafana-image-renderer:v5.11.1", "grafana/grafana:13.1.1"]);
+        assert.deepEqual(
+            ofType(resources, IMAGE)
+                .map((i) => i.plain.name)
+                .sort(),
+            ["grafana/grafana-image-renderer:v5.11.1", "grafana/grafana:13.1.1"],
+        );
         assert.equal(ofType(resources, CONTAINER).length, 2);
         assert.equal(ofType(resources, "docker:index/volume:Volume").length, 1);
         for (const image of ofType(resources, IMAGE)) assert.doesNotMatch(image.plain.name, /:latest$/);
@@ -112,7 +116,10 @@ describe("docker target (default dev stack)", function () {
 
     it("generates the admin password (token was configured, so only one RandomPassword)", () => {
         const generated = ofType(resources, "random:index/randomPassword:RandomPassword");
-        assert.deepEqual(generated.map((r) => r.name), ["secrets-grafana-admin-password"]);
+        assert.deepEqual(
+            generated.map((r) => r.name),
+            ["secrets-grafana-admin-password"],
+        );
         assert.equal(generated[0].plain.special, false);
     });
 });
@@ -135,7 +142,10 @@ describe("docker target with a v4 renderer", () => {
 describe("docker target: ignoreHttpsErrors", () => {
     it("is refused: the renderer loads Grafana over plain http, so it would only switch certificate checks off", async () => {
         const run = await runStack({ verify: "false", ignoreHttpsErrors: "true" });
-        assert.match(String(run.error), /ignoreHttpsErrors: got true while the renderer loads Grafana over plain http.*\n.*fix: pulumi config rm ignoreHttpsErrors/);
+        assert.match(
+            String(run.error),
+            /ignoreHttpsErrors: got true while the renderer loads Grafana over plain http.*\n.*fix: pulumi config rm ignoreHttpsErrors/,
+        );
         assert.deepEqual(run.resources, []);
     });
 });

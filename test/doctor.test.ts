@@ -18,9 +18,22 @@ interface Run {
 /** Runs bin/doctor.ts the way `npm run doctor` does (ts-node, transpile-only), with a clean environment. */
 function doctor(args: string[], env: Record<string, string> = {}): Promise<Run> {
     const base: NodeJS.ProcessEnv = { ...process.env };
-    for (const k of ["GRAFANA_URL", "GRAFANA_AUTH", "SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_API_URL", "GRAFANA_DASHBOARD_UID", "GRAFANA_PANEL_ID", "NODE_OPTIONS"]) delete base[k];
+    for (const k of [
+        "GRAFANA_URL",
+        "GRAFANA_AUTH",
+        "SLACK_BOT_TOKEN",
+        "SLACK_CHANNEL",
+        "SLACK_API_URL",
+        "GRAFANA_DASHBOARD_UID",
+        "GRAFANA_PANEL_ID",
+        "NODE_OPTIONS",
+    ])
+        delete base[k];
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "bin/doctor.ts", ...args], { cwd: REPO, env: { ...base, ...env } });
+        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "bin/doctor.ts", ...args], {
+            cwd: REPO,
+            env: { ...base, ...env },
+        });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d) => (stdout += d));
@@ -58,23 +71,40 @@ describe("doctor (child process)", function () {
     it("all checks pass: exit 0, one PASS line per check, the post landed; secrets from the environment stay unprinted", async () => {
         await start();
         const r = await doctor(
-            ["--grafana-url", grafana.url, "--slack-api-url", slack.apiUrl, "--dashboard-uid", "gsa-dev", "--panel-id", "2", "--timing", FAST],
+            [
+                "--grafana-url",
+                grafana.url,
+                "--slack-api-url",
+                slack.apiUrl,
+                "--dashboard-uid",
+                "gsa-dev",
+                "--panel-id",
+                "2",
+                "--timing",
+                FAST,
+            ],
             { GRAFANA_AUTH: grafana.auth, SLACK_BOT_TOKEN: GOOD_TOKEN, SLACK_CHANNEL: "#grafana-alert" },
         );
         assert.equal(r.code, 0, r.stdout + r.stderr);
         const lines = checklist(r.stdout);
-        assert.deepEqual(lines.map((l) => l.split(/\s+/).slice(0, 2).join(" ")), [
-            "PASS grafana.health",
-            "PASS grafana.renderer",
-            "PASS grafana.dashboard",
-            "PASS grafana.render",
-            "PASS slack.auth",
-            "PASS slack.scopes",
-            "PASS slack.channel",
-            "PASS slack.upload",
-            "PASS slack.landed",
-        ]);
-        assert.match(r.stdout, /All checks passed: 9 passed, 0 failed, 0 skipped\. Verified: files\.info shows F0FAKE\d+ shared in C0ALERTS01/);
+        assert.deepEqual(
+            lines.map((l) => l.split(/\s+/).slice(0, 2).join(" ")),
+            [
+                "PASS grafana.health",
+                "PASS grafana.renderer",
+                "PASS grafana.dashboard",
+                "PASS grafana.render",
+                "PASS slack.auth",
+                "PASS slack.scopes",
+                "PASS slack.channel",
+                "PASS slack.upload",
+                "PASS slack.landed",
+            ],
+        );
+        assert.match(
+            r.stdout,
+            /All checks passed: 9 passed, 0 failed, 0 skipped\. Verified: files\.info shows F0FAKE\d+ shared in C0ALERTS01/,
+        );
         assert.equal(slack.postedFiles().length, 1);
         assert.match(slack.postedFiles()[0].initialComment ?? "", /dev \(doctor\)/);
         assertNoSecret(r);
@@ -82,12 +112,28 @@ describe("doctor (child process)", function () {
 
     it("a failing check: exit 1, the FAIL line carries the finding and the fix; a token given as an option is not printed", async () => {
         await start({ renderMode: "placeholder" });
-        const r = await doctor(["--grafana-url", grafana.url, "--grafana-auth", grafana.auth, "--slack-token", GOOD_TOKEN, "--slack-channel", "C0ALERTS01", "--slack-api-url", slack.apiUrl, "--timing", FAST]);
+        const r = await doctor([
+            "--grafana-url",
+            grafana.url,
+            "--grafana-auth",
+            grafana.auth,
+            "--slack-token",
+            GOOD_TOKEN,
+            "--slack-channel",
+            "C0ALERTS01",
+            "--slack-api-url",
+            slack.apiUrl,
+            "--timing",
+            FAST,
+        ]);
         assert.equal(r.code, 1, r.stdout + r.stderr);
         const lines = checklist(r.stdout);
         assert.equal(lines.length, 9);
         const fail = lines.find((l) => l.startsWith("FAIL"));
-        assert.match(fail ?? "", /^FAIL {2}grafana\.render +The panel renders as a real PNG: Grafana returned a stand-in image instead of panel 1 of dashboard gsa-dash-dev: the PNG is 400x120 .*\. Fix: run again in a minute/);
+        assert.match(
+            fail ?? "",
+            /^FAIL {2}grafana\.render +The panel renders as a real PNG: Grafana returned a stand-in image instead of panel 1 of dashboard gsa-dash-dev: the PNG is 400x120 .*\. Fix: run again in a minute/,
+        );
         assert.match(lines.find((l) => l.includes("slack.upload")) ?? "", /^SKIP .*no real image was rendered/);
         assert.equal(slack.faults.count("files.getUploadURLExternal"), 0);
         assert.match(r.stdout, /docs\/troubleshooting\.md/);
@@ -96,10 +142,23 @@ describe("doctor (child process)", function () {
 
     it("--json prints one JSON object with the checklist, and the exit code", async () => {
         await start();
-        const r = await doctor(["--json", "--grafana-url", grafana.url, "--grafana-auth", "admin:not-the-password", "--slack-api-url", slack.apiUrl, "--timing", FAST], {
-            SLACK_BOT_TOKEN: GOOD_TOKEN,
-            SLACK_CHANNEL: "C0ALERTS01",
-        });
+        const r = await doctor(
+            [
+                "--json",
+                "--grafana-url",
+                grafana.url,
+                "--grafana-auth",
+                "admin:not-the-password",
+                "--slack-api-url",
+                slack.apiUrl,
+                "--timing",
+                FAST,
+            ],
+            {
+                SLACK_BOT_TOKEN: GOOD_TOKEN,
+                SLACK_CHANNEL: "C0ALERTS01",
+            },
+        );
         assert.equal(r.code, 1);
         const out = JSON.parse(r.stdout);
         assert.equal(out.ok, false);
@@ -121,7 +180,10 @@ describe("doctor (child process)", function () {
         assert.equal(ok.code, 0, ok.stdout + ok.stderr);
         const grafanaChecks = JSON.parse(ok.stdout).checks.filter((c: any) => c.id.startsWith("grafana."));
         assert.ok(grafanaChecks.length >= 3 && grafanaChecks.every((c: any) => c.status === "pass"), JSON.stringify(grafanaChecks));
-        assert.ok(grafanaChecks.some((c: any) => c.id === "grafana.render"), "rendered with the token");
+        assert.ok(
+            grafanaChecks.some((c: any) => c.id === "grafana.render"),
+            "rendered with the token",
+        );
         assert.ok(!ok.stdout.includes(saToken) && !ok.stderr.includes(saToken));
     });
 
@@ -134,11 +196,20 @@ describe("doctor (child process)", function () {
         });
         assert.equal(r.code, 0, r.stdout + r.stderr);
         const out = JSON.parse(r.stdout);
-        assert.deepEqual(out.checks.map((c: any) => `${c.id}:${c.status}`), [
-            "grafana.health:pass", "grafana.renderer:pass", "grafana.dashboard:pass", "grafana.render:pass",
-            "slack.auth:pass", "slack.scopes:pass", "slack.channel:pass",
-            "slack.upload:skip", "slack.landed:skip",
-        ]);
+        assert.deepEqual(
+            out.checks.map((c: any) => `${c.id}:${c.status}`),
+            [
+                "grafana.health:pass",
+                "grafana.renderer:pass",
+                "grafana.dashboard:pass",
+                "grafana.render:pass",
+                "slack.auth:pass",
+                "slack.scopes:pass",
+                "slack.channel:pass",
+                "slack.upload:skip",
+                "slack.landed:skip",
+            ],
+        );
         assert.deepEqual(slack.faults.sequence(), ["auth.test", "conversations.list"]);
         assertNoSecret(r);
     });
@@ -148,7 +219,12 @@ describe("doctor (child process)", function () {
         const r = await doctor(["--grafana-url", grafana.url, "--health-timeout", "1", "--timing", FAST], { GRAFANA_AUTH: grafana.auth });
         assert.equal(r.code, 1);
         const lines = checklist(r.stdout);
-        assert.match(lines[0], new RegExp(`^FAIL  grafana\\.health +Grafana is up: Grafana is not up at ${grafana.url.replace(/[.]/g, "\\.")}: .*last: HTTP 503`));
+        assert.match(
+            lines[0],
+            new RegExp(
+                `^FAIL  grafana\\.health +Grafana is up: Grafana is not up at ${grafana.url.replace(/[.]/g, "\\.")}: .*last: HTTP 503`,
+            ),
+        );
         assert.equal(lines.filter((l) => l.startsWith("SKIP")).length, 8);
         assert.equal(slack.faults.count(), 0);
     });
@@ -169,7 +245,10 @@ describe("doctor (child process)", function () {
             assert.equal(r.code, 1, r.stdout + r.stderr);
             const out = JSON.parse(r.stdout);
             assert.equal(out.verified, false);
-            assert.ok(out.checks.some((c: any) => c.status === "fail" && c.key === key), `${key}: ${r.stdout}`);
+            assert.ok(
+                out.checks.some((c: any) => c.status === "fail" && c.key === key),
+                `${key}: ${r.stdout}`,
+            );
             assert.equal(slack.faults.count("files.getUploadURLExternal"), 0);
             assert.equal(slack.postedFiles().length, 0);
             await grafana.close();
@@ -196,7 +275,15 @@ describe("doctor (child process)", function () {
                 doctor(["--grafana-url", "http://localhost:3000", "--width", "640"]),
                 doctor(["--grafana-url", "http://localhost:3000", "--slack-channel", "C0123A"]),
             ]);
-            const messages = [/unknown option --slak-token/, /unexpected argument/, /a Slack token needs a channel/, /--panel-id must be a positive whole number/, /must not contain credentials/, /--width must be a whole number of pixels from 1000 to 3000: renderer v5 clamps .*, got 640/, /--slack-channel \/ SLACK_CHANNEL must be a channel ID \(C, G, D or Z followed by at least 8 capital letters or digits/];
+            const messages = [
+                /unknown option --slak-token/,
+                /unexpected argument/,
+                /a Slack token needs a channel/,
+                /--panel-id must be a positive whole number/,
+                /must not contain credentials/,
+                /--width must be a whole number of pixels from 1000 to 3000: renderer v5 clamps .*, got 640/,
+                /--slack-channel \/ SLACK_CHANNEL must be a channel ID \(C, G, D or Z followed by at least 8 capital letters or digits/,
+            ];
             results.forEach((r, i) => {
                 assert.equal(r.code, 2, r.stderr);
                 assert.match(r.stderr, messages[i]);

@@ -11,8 +11,14 @@ import { FakeGrafana, FakeSlack, GOOD_TOKEN, type FakeAlertingOptions } from "./
 
 const REPO = path.resolve(__dirname, "..");
 const FAST = JSON.stringify({
-    healthIntervalMs: 5, shareIntervalMs: 5, slackRetryMinMs: 1, slackRetryMaxMs: 5, requestTimeoutMs: 2000,
-    alertIntervalMs: 5, alertMaxIntervalMs: 20, alertImageGraceMs: 60,
+    healthIntervalMs: 5,
+    shareIntervalMs: 5,
+    slackRetryMinMs: 1,
+    slackRetryMaxMs: 5,
+    requestTimeoutMs: 2000,
+    alertIntervalMs: 5,
+    alertMaxIntervalMs: 20,
+    alertImageGraceMs: 60,
 });
 
 interface Run {
@@ -23,9 +29,22 @@ interface Run {
 
 function doctor(args: string[], env: Record<string, string> = {}): Promise<Run> {
     const base: NodeJS.ProcessEnv = { ...process.env };
-    for (const k of ["GRAFANA_URL", "GRAFANA_AUTH", "SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_API_URL", "GRAFANA_DASHBOARD_UID", "GRAFANA_PANEL_ID", "NODE_OPTIONS"]) delete base[k];
+    for (const k of [
+        "GRAFANA_URL",
+        "GRAFANA_AUTH",
+        "SLACK_BOT_TOKEN",
+        "SLACK_CHANNEL",
+        "SLACK_API_URL",
+        "GRAFANA_DASHBOARD_UID",
+        "GRAFANA_PANEL_ID",
+        "NODE_OPTIONS",
+    ])
+        delete base[k];
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "bin/doctor.ts", ...args], { cwd: REPO, env: { ...base, ...env } });
+        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "bin/doctor.ts", ...args], {
+            cwd: REPO,
+            env: { ...base, ...env },
+        });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d) => (stdout += d));
@@ -64,20 +83,37 @@ describe("doctor --alert (child process)", function () {
 
     it("finds Grafana's alert with its screenshot: exit 0, progress lines, PASS alert.path", async () => {
         await start();
-        const r = await doctor(["--alert", "--alert-timeout", "20", "--grafana-url", grafana.url, "--slack-api-url", slack.apiUrl, "--timing", FAST], env());
+        const r = await doctor(
+            ["--alert", "--alert-timeout", "20", "--grafana-url", grafana.url, "--slack-api-url", slack.apiUrl, "--timing", FAST],
+            env(),
+        );
         assert.equal(r.code, 0, r.stdout + r.stderr);
         assert.match(r.stdout, /Then waiting up to 20s for Grafana's own alert/);
         const lines = r.stdout.split("\n");
-        assert.ok(lines.some((l) => /^\.\.\.\. {2}alert path: rule "Demo random walk above threshold" \(gsa-demo-rule-dev[^)]*\) is firing/.test(l)), r.stdout);
-        assert.ok(lines.some((l) => /^\.\.\.\. {2}alert path: contact point grafana-slack-alerts-dev delivered at /.test(l)), r.stdout);
-        assert.match(r.stdout, /^PASS {2}alert\.path +Grafana's own alert reached Slack with its screenshot: alert path: Grafana's alert for rule .* with its screenshot F0FAKE\d+/m);
+        assert.ok(
+            lines.some((l) =>
+                /^\.\.\.\. {2}alert path: rule "Demo random walk above threshold" \(gsa-demo-rule-dev[^)]*\) is firing/.test(l),
+            ),
+            r.stdout,
+        );
+        assert.ok(
+            lines.some((l) => /^\.\.\.\. {2}alert path: contact point grafana-slack-alerts-dev delivered at /.test(l)),
+            r.stdout,
+        );
+        assert.match(
+            r.stdout,
+            /^PASS {2}alert\.path +Grafana's own alert reached Slack with its screenshot: alert path: Grafana's alert for rule .* with its screenshot F0FAKE\d+/m,
+        );
         assert.match(r.stdout, /All checks passed: \d+ passed, 0 failed, 0 skipped\. Verified: alert path: /);
         assert.ok(!r.stdout.includes(GOOD_TOKEN) && !r.stdout.includes(grafana.opts.password));
     });
 
     it("delivered without a screenshot: exit 1, the FAIL line names it; --json carries the stage", async () => {
         await start({ screenshot: false });
-        const r = await doctor(["--alert", "--json", "--grafana-url", grafana.url, "--slack-api-url", slack.apiUrl, "--timing", FAST], env());
+        const r = await doctor(
+            ["--alert", "--json", "--grafana-url", grafana.url, "--slack-api-url", slack.apiUrl, "--timing", FAST],
+            env(),
+        );
         assert.equal(r.code, 1, r.stdout + r.stderr);
         const out = JSON.parse(r.stdout);
         assert.equal(out.ok, false);
@@ -93,9 +129,15 @@ describe("doctor --alert (child process)", function () {
 
     it("nothing within --alert-timeout: exit 1 naming routing", async () => {
         await start({ routed: false });
-        const r = await doctor(["--alert", "--alert-timeout", "0.3", "--grafana-url", grafana.url, "--slack-api-url", slack.apiUrl, "--timing", FAST], env());
+        const r = await doctor(
+            ["--alert", "--alert-timeout", "0.3", "--grafana-url", grafana.url, "--slack-api-url", slack.apiUrl, "--timing", FAST],
+            env(),
+        );
         assert.equal(r.code, 1);
-        assert.match(r.stdout, /^FAIL {2}alert\.path .*never reached Slack: it has fired since \S+, but within 0\.3s no Slack contact point attempted a delivery\. Fix: routing does not reach/m);
+        assert.match(
+            r.stdout,
+            /^FAIL {2}alert\.path .*never reached Slack: it has fired since \S+, but within 0\.3s no Slack contact point attempted a delivery\. Fix: routing does not reach/m,
+        );
     });
 
     it("usage (parsed in process): --alert-timeout needs --alert; --alert needs a token and a send; the stack's rule UID", () => {
@@ -108,7 +150,10 @@ describe("doctor --alert (child process)", function () {
             [[...base, "--alert", "--alert-timeout", "soon"], slackEnv, /--alert-timeout must be a number of seconds/],
         ];
         for (const [argv, e, message] of cases) {
-            assert.throws(() => parseArgs(argv, e), (err: Error) => message.test(err.message) && !err.message.includes(GOOD_TOKEN));
+            assert.throws(
+                () => parseArgs(argv, e),
+                (err: Error) => message.test(err.message) && !err.message.includes(GOOD_TOKEN),
+            );
         }
         const parsed = parseArgs([...base, "--alert", "--stack", "prod"], slackEnv);
         assert.ok(parsed !== "help");

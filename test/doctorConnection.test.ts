@@ -22,9 +22,22 @@ interface Run {
 
 function doctor(args: string[], env: Record<string, string> = {}): Promise<Run> {
     const base: NodeJS.ProcessEnv = { ...process.env };
-    for (const k of ["GRAFANA_URL", "GRAFANA_AUTH", "SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_API_URL", "GRAFANA_DASHBOARD_UID", "GRAFANA_PANEL_ID", "NODE_OPTIONS"]) delete base[k];
+    for (const k of [
+        "GRAFANA_URL",
+        "GRAFANA_AUTH",
+        "SLACK_BOT_TOKEN",
+        "SLACK_CHANNEL",
+        "SLACK_API_URL",
+        "GRAFANA_DASHBOARD_UID",
+        "GRAFANA_PANEL_ID",
+        "NODE_OPTIONS",
+    ])
+        delete base[k];
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "bin/doctor.ts", ...args], { cwd: REPO, env: { ...base, ...env } });
+        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "bin/doctor.ts", ...args], {
+            cwd: REPO,
+            env: { ...base, ...env },
+        });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d) => (stdout += d));
@@ -58,12 +71,25 @@ describe("doctor: connection errors, progress, --out (child process)", function 
     it("errors that waiting cannot fix fail at once, the reason in words: refused, unknown host, a port fetch refuses", async () => {
         const port = await closedPort();
         const cases: Array<[string, RegExp]> = [
-            [`http://127.0.0.1:${port}`, new RegExp(`the connection to 127\\.0\\.0\\.1:${port} was refused: nothing listens there \\(Grafana is not running, or the port is not published or forwarded\\)`)],
+            [
+                `http://127.0.0.1:${port}`,
+                new RegExp(
+                    `the connection to 127\\.0\\.0\\.1:${port} was refused: nothing listens there \\(Grafana is not running, or the port is not published or forwarded\\)`,
+                ),
+            ],
             // .invalid never resolves (RFC 6761), with or without network.
-            ["http://grafana.invalid:3000", /the host name grafana\.invalid does not resolve \(DNS\): a typo, or a name only known inside Docker or the cluster/],
-            ["http://127.0.0.1:6000", /fetch refuses to connect to port 6000 \(a port browsers block, on the Fetch standard's bad-port list\)/],
+            [
+                "http://grafana.invalid:3000",
+                /the host name grafana\.invalid does not resolve \(DNS\): a typo, or a name only known inside Docker or the cluster/,
+            ],
+            [
+                "http://127.0.0.1:6000",
+                /fetch refuses to connect to port 6000 \(a port browsers block, on the Fetch standard's bad-port list\)/,
+            ],
         ];
-        const runs = await Promise.all(cases.map(([url]) => doctor(["--json", "--grafana-url", url, "--timing", FAST], { GRAFANA_AUTH: "admin:x" })));
+        const runs = await Promise.all(
+            cases.map(([url]) => doctor(["--json", "--grafana-url", url, "--timing", FAST], { GRAFANA_AUTH: "admin:x" })),
+        );
         runs.forEach((r, i) => {
             assert.equal(r.code, 1, r.stderr);
             const out = JSON.parse(r.stdout);
@@ -83,11 +109,18 @@ describe("doctor: connection errors, progress, --out (child process)", function 
         const url = `http://127.0.0.1:${await closedPort()}`;
         const r = await doctor(["--grafana-url", url, "--health-timeout", "1.5", "--timing", FAST], { GRAFANA_AUTH: "admin:x" });
         assert.equal(r.code, 1);
-        const m = /FAIL {2}grafana\.health +Grafana is up: Grafana is not up at .* \((\d+) attempts, last: connection refused\)/.exec(r.stdout);
+        const m = /FAIL {2}grafana\.health +Grafana is up: Grafana is not up at .* \((\d+) attempts, last: connection refused\)/.exec(
+            r.stdout,
+        );
         assert.ok(m && Number(m[1]) >= 2, r.stdout);
         const progress = r.stderr.split("\n").filter((l) => l.startsWith("doctor: waiting for Grafana"));
         assert.equal(progress.length, Number(m[1]) - 1, "one line per pause between attempts");
-        assert.match(progress[0], new RegExp(`^doctor: waiting for Grafana at ${url.replace(/[.]/g, "\\.")}: attempt 1 got connection refused; next try in [\\d.]+ s, giving up in [\\d.]+ s$`));
+        assert.match(
+            progress[0],
+            new RegExp(
+                `^doctor: waiting for Grafana at ${url.replace(/[.]/g, "\\.")}: attempt 1 got connection refused; next try in [\\d.]+ s, giving up in [\\d.]+ s$`,
+            ),
+        );
     });
 
     it("shows progress while Grafana is starting (HTTP 503), then passes; --json keeps stdout one JSON object", async () => {
@@ -105,7 +138,10 @@ describe("doctor: connection errors, progress, --out (child process)", function 
     it("--out saves the rendered panel as the PNG Grafana returned", async () => {
         grafana = await FakeGrafana.start();
         const file = path.join(tmp, "panel.png");
-        const r = await doctor(["--json", "--grafana-url", grafana.url, "--width", "1200", "--height", "600", "--out", file, "--timing", FAST], { GRAFANA_AUTH: grafana.auth });
+        const r = await doctor(
+            ["--json", "--grafana-url", grafana.url, "--width", "1200", "--height", "600", "--out", file, "--timing", FAST],
+            { GRAFANA_AUTH: grafana.auth },
+        );
         assert.equal(r.code, 0, r.stdout + r.stderr);
         const out = JSON.parse(r.stdout);
         assert.equal(out.savedImage, file);

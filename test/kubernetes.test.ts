@@ -53,24 +53,34 @@ function providerState(extra?: (args: pulumi.runtime.MockResourceArgs) => Record
 }
 
 /** Builds settings, wiring, secrets and the component exactly as the program does. */
-async function deployK8s(config: Record<string, string>, opts: {
-    stateFor?: (args: pulumi.runtime.MockResourceArgs) => Record<string, any> | undefined;
-    preview?: boolean;
-    withSecrets?: boolean;
-} = {}): Promise<K8sRun> {
-    const secretConfig: Record<string, string> = opts.withSecrets === false ? {} : { rendererToken: RENDERER_TOKEN, grafanaAdminPassword: ADMIN_PASSWORD };
-    const run = await runWithMocks({
-        config: { target: "kubernetes", verify: "false", ...secretConfig, ...config },
-        secretKeys: Object.keys(secretConfig),
-        preview: opts.preview,
-        stateFor: providerState(opts.stateFor),
-    }, async () => {
-        const settings = readSettings();
-        const wiring = decideWiring(settings, placementFor(settings));
-        const secrets = new StackSecrets("secrets", { grafanaAdminPassword: settings.grafanaAdminPassword, rendererToken: settings.rendererToken });
-        const component = (await deployTarget(settings, wiring, secrets)) as KubernetesGrafanaWithRenderer;
-        return { settings, wiring, component };
-    });
+async function deployK8s(
+    config: Record<string, string>,
+    opts: {
+        stateFor?: (args: pulumi.runtime.MockResourceArgs) => Record<string, any> | undefined;
+        preview?: boolean;
+        withSecrets?: boolean;
+    } = {},
+): Promise<K8sRun> {
+    const secretConfig: Record<string, string> =
+        opts.withSecrets === false ? {} : { rendererToken: RENDERER_TOKEN, grafanaAdminPassword: ADMIN_PASSWORD };
+    const run = await runWithMocks(
+        {
+            config: { target: "kubernetes", verify: "false", ...secretConfig, ...config },
+            secretKeys: Object.keys(secretConfig),
+            preview: opts.preview,
+            stateFor: providerState(opts.stateFor),
+        },
+        async () => {
+            const settings = readSettings();
+            const wiring = decideWiring(settings, placementFor(settings));
+            const secrets = new StackSecrets("secrets", {
+                grafanaAdminPassword: settings.grafanaAdminPassword,
+                rendererToken: settings.rendererToken,
+            });
+            const component = (await deployTarget(settings, wiring, secrets)) as KubernetesGrafanaWithRenderer;
+            return { settings, wiring, component };
+        },
+    );
     if (run.error) throw run.error;
     const { settings, wiring, component } = run.result!;
     const apiUrl = component.grafanaApiUrl && !opts.preview ? await valueOf(component.grafanaApiUrl) : undefined;
@@ -93,7 +103,12 @@ function podsOf(resources: RegisteredResource[]): PodView[] {
     const pods: PodView[] = [];
     for (const d of ofType(resources, T.deployment)) {
         const t = d.plain.spec.template;
-        pods.push({ source: `Deployment ${d.plain.metadata.name}`, labels: t.metadata.labels, spec: t.spec, containers: t.spec.containers });
+        pods.push({
+            source: `Deployment ${d.plain.metadata.name}`,
+            labels: t.metadata.labels,
+            spec: t.spec,
+            containers: t.spec.containers,
+        });
     }
     for (const cr of ofType(resources, T.grafanaV5)) {
         const spec = cr.plain.spec.deployment.spec.template.spec;
@@ -102,8 +117,19 @@ function podsOf(resources: RegisteredResource[]): PodView[] {
     for (const cr of ofType(resources, T.grafanaV4)) {
         const d = cr.plain.spec.deployment;
         // The operator builds the grafana container from these fields; the renderer comes from spec.containers.
-        const grafana = { name: "grafana", env: d.env, securityContext: d.containerSecurityContext, resources: cr.plain.spec.resources, v4: cr.plain.spec };
-        pods.push({ source: "Grafana v1alpha1", labels: { app: cr.plain.metadata.name }, spec: { securityContext: d.securityContext, volumes: d.extraVolumes }, containers: [grafana, ...cr.plain.spec.containers] });
+        const grafana = {
+            name: "grafana",
+            env: d.env,
+            securityContext: d.containerSecurityContext,
+            resources: cr.plain.spec.resources,
+            v4: cr.plain.spec,
+        };
+        pods.push({
+            source: "Grafana v1alpha1",
+            labels: { app: cr.plain.metadata.name },
+            spec: { securityContext: d.securityContext, volumes: d.extraVolumes },
+            containers: [grafana, ...cr.plain.spec.containers],
+        });
     }
     return pods;
 }
@@ -141,7 +167,9 @@ const MODES: { title: string; config: Record<string, string> }[] = [
 for (const mode of MODES) {
     describe(`kubernetes ${mode.title}: what every mode shares`, function () {
         let run: K8sRun;
-        before(async () => { run = await deployK8s(mode.config); });
+        before(async () => {
+            run = await deployK8s(mode.config);
+        });
 
         it("every registered Kubernetes object passes its schema (kubernetes-models / the operator CRD)", () => {
             assert.ok(validateAllKubernetesObjects(run.resources) >= 5);
@@ -162,8 +190,14 @@ for (const mode of MODES) {
             assert.deepEqual(Object.keys(secret.plain.stringData).sort(), ["admin-password", "admin-user", "renderer-token"]);
             assert.equal(secret.plain.stringData["renderer-token"], RENDERER_TOKEN);
             assert.equal(secret.plain.stringData["admin-password"], ADMIN_PASSWORD);
-            assert.ok(isSecretValue(secret.inputs.stringData["renderer-token"]) || isSecretValue(secret.inputs.stringData), "token is a secret");
-            assert.ok(isSecretValue(secret.inputs.stringData["admin-password"]) || isSecretValue(secret.inputs.stringData), "password is a secret");
+            assert.ok(
+                isSecretValue(secret.inputs.stringData["renderer-token"]) || isSecretValue(secret.inputs.stringData),
+                "token is a secret",
+            );
+            assert.ok(
+                isSecretValue(secret.inputs.stringData["admin-password"]) || isSecretValue(secret.inputs.stringData),
+                "password is a secret",
+            );
         });
 
         it("never puts a secret into anything but the Secret, and never as a literal env value", () => {
@@ -199,11 +233,18 @@ for (const mode of MODES) {
             const svc = ofType(run.resources, T.service).find((s) => s.plain.metadata.name === "grafana")!;
             assert.ok(svc, "Service grafana");
             assert.equal(svc.plain.spec.type, "ClusterIP");
-            assert.deepEqual(svc.plain.spec.ports.map((p: any) => [p.port, p.targetPort]), [[run.settings.grafanaPort, 3000]]);
+            assert.deepEqual(
+                svc.plain.spec.ports.map((p: any) => [p.port, p.targetPort]),
+                [[run.settings.grafanaPort, 3000]],
+            );
             const grafanaPod = container(run.resources, "grafana").pod;
-            assert.ok(selects(svc.plain.spec.selector, grafanaPod.labels), `selector ${JSON.stringify(svc.plain.spec.selector)} matches ${grafanaPod.source}`);
+            assert.ok(
+                selects(svc.plain.spec.selector, grafanaPod.labels),
+                `selector ${JSON.stringify(svc.plain.spec.selector)} matches ${grafanaPod.source}`,
+            );
             const rendererPod = container(run.resources, "grafana-image-renderer").pod;
-            if (rendererPod.source !== grafanaPod.source) assert.ok(!selects(svc.plain.spec.selector, rendererPod.labels), "not the renderer's pods");
+            if (rendererPod.source !== grafanaPod.source)
+                assert.ok(!selects(svc.plain.spec.selector, rendererPod.labels), "not the renderer's pods");
         });
 
         it("pins images, and sizes every container", () => {
@@ -281,7 +322,10 @@ for (const mode of MODES) {
 
         it("makes Grafana's API unreachable without grafanaUrl on a ClusterIP Service, and says what to set", () => {
             assert.equal(run.component.grafanaApiUrl, undefined);
-            assert.match(run.component.unreachableHint!, new RegExp(`kubectl port-forward svc/grafana 3000:${run.settings.grafanaPort} -n ${run.settings.namespace}`));
+            assert.match(
+                run.component.unreachableHint!,
+                new RegExp(`kubectl port-forward svc/grafana 3000:${run.settings.grafanaPort} -n ${run.settings.namespace}`),
+            );
             assert.match(run.component.unreachableHint!, /pulumi config set grafanaUrl http:\/\/localhost:3000/);
         });
 
@@ -298,13 +342,18 @@ for (const mode of MODES) {
 
 describe("kubernetes sidecar: one pod, localhost", function () {
     let run: K8sRun;
-    before(async () => { run = await deployK8s({ kubernetesMode: "sidecar" }); });
+    before(async () => {
+        run = await deployK8s({ kubernetesMode: "sidecar" });
+    });
 
     it("registers one Deployment with Grafana and the renderer in the same pod, one replica", () => {
         const d = one(run.resources, T.deployment);
         assert.equal(d.plain.metadata.name, "grafana");
         assert.equal(d.plain.spec.replicas, 1);
-        assert.deepEqual(d.plain.spec.template.spec.containers.map((c: any) => c.name), ["grafana", "grafana-image-renderer"]);
+        assert.deepEqual(
+            d.plain.spec.template.spec.containers.map((c: any) => c.name),
+            ["grafana", "grafana-image-renderer"],
+        );
         assert.equal(ofType(run.resources, T.service).length, 1, "only Grafana's Service");
         assert.equal(ofType(run.resources, T.pdb).length, 0);
     });
@@ -326,7 +375,9 @@ describe("kubernetes sidecar: one pod, localhost", function () {
         assert.equal(d.plain.spec.strategy.type, "Recreate");
         const data = d.plain.spec.template.spec.volumes.find((v: any) => v.persistentVolumeClaim);
         assert.equal(data.persistentVolumeClaim.claimName, claim.plain.metadata.name);
-        assert.ok(container(run.resources, "grafana").c.volumeMounts.some((m: any) => m.name === data.name && m.mountPath === "/var/lib/grafana"));
+        assert.ok(
+            container(run.resources, "grafana").c.volumeMounts.some((m: any) => m.name === data.name && m.mountPath === "/var/lib/grafana"),
+        );
     });
 
     it("admits traffic to Grafana's port only, so the renderer's port is not reachable from other pods", () => {
@@ -355,8 +406,18 @@ describe("kubernetes separate: two Deployments, two Services, cluster DNS", func
     const deployment = (name: string) => ofType(run.resources, T.deployment).find((d) => d.plain.metadata.name === name)!;
 
     it("registers a Deployment and a Service for each side", () => {
-        assert.deepEqual(ofType(run.resources, T.deployment).map((d) => d.plain.metadata.name).sort(), ["grafana", "grafana-image-renderer"]);
-        assert.deepEqual(ofType(run.resources, T.service).map((s) => s.plain.metadata.name).sort(), ["grafana", "grafana-image-renderer"]);
+        assert.deepEqual(
+            ofType(run.resources, T.deployment)
+                .map((d) => d.plain.metadata.name)
+                .sort(),
+            ["grafana", "grafana-image-renderer"],
+        );
+        assert.deepEqual(
+            ofType(run.resources, T.service)
+                .map((s) => s.plain.metadata.name)
+                .sort(),
+            ["grafana", "grafana-image-renderer"],
+        );
         assert.equal(deployment("grafana").plain.spec.replicas, 1);
         assert.equal(deployment("grafana-image-renderer").plain.spec.replicas, 3);
     });
@@ -406,7 +467,10 @@ describe("kubernetes separate: two Deployments, two Services, cluster DNS", func
     it("adds no PodDisruptionBudget for a single renderer", async () => {
         const single = await deployK8s({ kubernetesMode: "separate" });
         assert.equal(ofType(single.resources, T.pdb).length, 0);
-        assert.equal(ofType(single.resources, T.deployment).find((d) => d.plain.metadata.name === "grafana-image-renderer")!.plain.spec.replicas, 1);
+        assert.equal(
+            ofType(single.resources, T.deployment).find((d) => d.plain.metadata.name === "grafana-image-renderer")!.plain.spec.replicas,
+            1,
+        );
         validateAllKubernetesObjects(single.resources);
     });
 
@@ -419,7 +483,9 @@ describe("kubernetes separate: two Deployments, two Services, cluster DNS", func
         assert.equal(env.XDG_CONFIG_HOME.value, CHROMIUM_HOME, "v3/v4 need a writable Chromium home");
         // On a read-only root that home must lie under a mounted emptyDir of this very pod.
         const home: string = env.XDG_CONFIG_HOME.value;
-        const mount = (r.volumeMounts ?? []).find((m: any) => home === m.mountPath || home.startsWith(`${m.mountPath.replace(/\/$/, "")}/`));
+        const mount = (r.volumeMounts ?? []).find(
+            (m: any) => home === m.mountPath || home.startsWith(`${m.mountPath.replace(/\/$/, "")}/`),
+        );
         assert.ok(mount, `no volume mounted above ${home}`);
         assert.ok(!mount.readOnly, `${mount.mountPath} is mounted read-only`);
         const volume = (pod.spec.volumes ?? []).find((v: any) => v.name === mount.name);
@@ -451,7 +517,10 @@ describe("kubernetes operator v1beta1 (grafana-operator v5)", function () {
 
     it("makes Pulumi wait for the operator's GrafanaReady condition (set only after every stage, login included, succeeded)", () => {
         assert.equal(cr.plain.metadata.annotations["pulumi.com/waitFor"], "condition=GrafanaReady");
-        assert.ok(run.component.ready.some((r) => r instanceof k8s.apiextensions.CustomResource), "the custom resource is awaited");
+        assert.ok(
+            run.component.ready.some((r) => r instanceof k8s.apiextensions.CustomResource),
+            "the custom resource is awaited",
+        );
     });
 
     it("passes grafana.ini through spec.config, rendering URLs on localhost", () => {
@@ -466,7 +535,11 @@ describe("kubernetes operator v1beta1 (grafana-operator v5)", function () {
 
     it("uses the pinned Grafana image and its own admin credentials", () => {
         assert.equal(cr.plain.spec.version, run.settings.grafanaImage.tag, "the official image by tag: every v5 operator reads that");
-        assert.equal(operatorVersion("registry.local/grafana/grafana:13.1.1"), "registry.local/grafana/grafana:13.1.1", "another registry: full reference");
+        assert.equal(
+            operatorVersion("registry.local/grafana/grafana:13.1.1"),
+            "registry.local/grafana/grafana:13.1.1",
+            "another registry: full reference",
+        );
         assert.equal(cr.plain.spec.disableDefaultAdminSecret, true);
         const env = envMap(container(run.resources, "grafana").c);
         // valueFrom on both: the operator merges env by name over its own secretKeyRefs.
@@ -476,7 +549,10 @@ describe("kubernetes operator v1beta1 (grafana-operator v5)", function () {
 
     it("merges the renderer into spec.deployment as a second container, with its volumes", () => {
         const pod = cr.plain.spec.deployment.spec.template.spec;
-        assert.deepEqual(pod.containers.map((c: any) => c.name), ["grafana", "grafana-image-renderer"]);
+        assert.deepEqual(
+            pod.containers.map((c: any) => c.name),
+            ["grafana", "grafana-image-renderer"],
+        );
         assert.equal(pod.containers[0].image, undefined, "Grafana's image comes from spec.version");
         const names = pod.volumes.map((v: any) => v.name);
         for (const m of pod.containers[1].volumeMounts) assert.ok(names.includes(m.name), `volume ${m.name} declared`);
@@ -486,7 +562,10 @@ describe("kubernetes operator v1beta1 (grafana-operator v5)", function () {
     it("keeps Grafana's data on the operator's claim", () => {
         assert.ok(cr.plain.spec.persistentVolumeClaim.spec.resources.requests.storage);
         const pod = cr.plain.spec.deployment.spec.template.spec;
-        assert.deepEqual(pod.volumes.find((v: any) => v.name === "grafana-data"), { name: "grafana-data", persistentVolumeClaim: { claimName: "grafana-pvc" } });
+        assert.deepEqual(
+            pod.volumes.find((v: any) => v.name === "grafana-data"),
+            { name: "grafana-data", persistentVolumeClaim: { claimName: "grafana-pvc" } },
+        );
         assert.equal(cr.plain.spec.deployment.spec.strategy.type, "Recreate");
         assert.equal(ofType(run.resources, T.pvc).length, 0, "the operator creates the claim");
     });
@@ -508,7 +587,12 @@ describe("kubernetes operator v1alpha1 (grafana-operator v4, the seeds' form)", 
     let run: K8sRun;
     let cr: RegisteredResource;
     before(async () => {
-        run = await deployK8s({ kubernetesMode: "operator", operatorApiVersion: "v1alpha1", grafanaUrl: "http://localhost:3000", grafanaRootUrl: "https://grafana.example.com" });
+        run = await deployK8s({
+            kubernetesMode: "operator",
+            operatorApiVersion: "v1alpha1",
+            grafanaUrl: "http://localhost:3000",
+            grafanaRootUrl: "https://grafana.example.com",
+        });
         cr = one(run.resources, T.grafanaV4);
     });
 
@@ -520,7 +604,10 @@ describe("kubernetes operator v1alpha1 (grafana-operator v4, the seeds' form)", 
     });
 
     it("uses the typed spec.config for the rendering URLs (localhost in the shared pod)", () => {
-        assert.deepEqual(cr.plain.spec.config.rendering, { server_url: "http://localhost:8081/render", callback_url: "http://localhost:3000/" });
+        assert.deepEqual(cr.plain.spec.config.rendering, {
+            server_url: "http://localhost:8081/render",
+            callback_url: "http://localhost:3000/",
+        });
         assert.equal(cr.plain.spec.config.server.root_url, "https://grafana.example.com/");
         assert.equal(cr.plain.spec.baseImage, run.settings.grafanaImage.ref);
     });
@@ -547,7 +634,10 @@ describe("kubernetes operator v1alpha1 (grafana-operator v4, the seeds' form)", 
     });
 
     it("adds the renderer through spec.containers with its volumes in spec.deployment.extraVolumes", () => {
-        assert.deepEqual(cr.plain.spec.containers.map((c: any) => c.name), ["grafana-image-renderer"]);
+        assert.deepEqual(
+            cr.plain.spec.containers.map((c: any) => c.name),
+            ["grafana-image-renderer"],
+        );
         const names = cr.plain.spec.deployment.extraVolumes.map((v: any) => v.name);
         for (const m of cr.plain.spec.containers[0].volumeMounts) assert.ok(names.includes(m.name), `volume ${m.name} declared`);
     });
@@ -580,10 +670,15 @@ describe("kubernetes: the typed v4 config keys exist in the v4 CRD", () => {
 
 describe("kubernetes: reaching Grafana's API from Pulumi", function () {
     it("LoadBalancer: the Service's ingress address, once Kubernetes assigns one", async () => {
-        const run = await deployK8s({ kubernetesMode: "separate", grafanaServiceType: "LoadBalancer", grafanaPort: "8080" }, {
-            stateFor: (args) => args.type === T.service && args.inputs.spec?.type === "LoadBalancer"
-                ? { status: { loadBalancer: { ingress: [{ ip: "203.0.113.10" }] } } } : undefined,
-        });
+        const run = await deployK8s(
+            { kubernetesMode: "separate", grafanaServiceType: "LoadBalancer", grafanaPort: "8080" },
+            {
+                stateFor: (args) =>
+                    args.type === T.service && args.inputs.spec?.type === "LoadBalancer"
+                        ? { status: { loadBalancer: { ingress: [{ ip: "203.0.113.10" }] } } }
+                        : undefined,
+            },
+        );
         const svc = ofType(run.resources, T.service).find((s) => s.plain.metadata.name === "grafana")!;
         assert.equal(svc.plain.spec.type, "LoadBalancer");
         assert.equal(svc.plain.metadata.annotations?.["pulumi.com/skipAwait"], undefined, "Pulumi waits for the address");
@@ -593,9 +688,18 @@ describe("kubernetes: reaching Grafana's API from Pulumi", function () {
     });
 
     it("LoadBalancer: a host name, an IPv6 address, and a clear error without any address", () => {
-        assert.equal(loadBalancerUrlFromStatus({ loadBalancer: { ingress: [{ hostname: "lb.example.com" }] } }, 3000, "ns"), "http://lb.example.com:3000");
-        assert.equal(loadBalancerUrlFromStatus({ loadBalancer: { ingress: [{ ip: "2001:db8::1" }] } }, 80, "ns"), "http://[2001:db8::1]:80");
-        assert.throws(() => loadBalancerUrlFromStatus({ loadBalancer: {} }, 3000, "obs"), /Service grafana in namespace obs has no load-balancer address.*NodePort/s);
+        assert.equal(
+            loadBalancerUrlFromStatus({ loadBalancer: { ingress: [{ hostname: "lb.example.com" }] } }, 3000, "ns"),
+            "http://lb.example.com:3000",
+        );
+        assert.equal(
+            loadBalancerUrlFromStatus({ loadBalancer: { ingress: [{ ip: "2001:db8::1" }] } }, 80, "ns"),
+            "http://[2001:db8::1]:80",
+        );
+        assert.throws(
+            () => loadBalancerUrlFromStatus({ loadBalancer: {} }, 3000, "obs"),
+            /Service grafana in namespace obs has no load-balancer address.*NodePort/s,
+        );
     });
 
     it("LoadBalancer in preview: the URL stays unknown, nothing hangs", async () => {
@@ -625,11 +729,18 @@ describe("kubernetes: reaching Grafana's API from Pulumi", function () {
         const run = await deployK8s({ kubernetesMode: "sidecar", grafanaUrl: "http://localhost:3000" });
         assert.equal(run.apiUrl, "http://localhost:3000");
         assert.equal(run.component.unreachableHint, undefined);
-        assert.deepEqual(decideGrafanaAccess({ ...run.settings, grafanaServiceType: "LoadBalancer" }), { kind: "explicit", url: "http://localhost:3000" });
+        assert.deepEqual(decideGrafanaAccess({ ...run.settings, grafanaServiceType: "LoadBalancer" }), {
+            kind: "explicit",
+            url: "http://localhost:3000",
+        });
     });
 
     it("renderYamlTo: a provider that writes manifests, used by every object; Grafana treated as unreachable", async () => {
-        const run = await deployK8s({ kubernetesMode: "separate", renderYamlTo: "rendered-manifests", grafanaUrl: "http://localhost:3000" });
+        const run = await deployK8s({
+            kubernetesMode: "separate",
+            renderYamlTo: "rendered-manifests",
+            grafanaUrl: "http://localhost:3000",
+        });
         const provider = one(run.resources, T.provider);
         assert.equal(provider.plain.renderYamlToDirectory, "rendered-manifests");
         for (const r of run.resources.filter((x) => x.type.startsWith("kubernetes:"))) {
@@ -649,10 +760,16 @@ describe("kubernetes: reaching Grafana's API from Pulumi", function () {
     });
 
     it("with generated secrets: the Secret carries the generated values, still as secrets", async () => {
-        const run = await deployK8s({ kubernetesMode: "sidecar" }, {
-            withSecrets: false,
-            stateFor: (args) => args.type === "random:index/randomPassword:RandomPassword" ? { result: `generated-${args.name}-0123456789abcdef` } : undefined,
-        });
+        const run = await deployK8s(
+            { kubernetesMode: "sidecar" },
+            {
+                withSecrets: false,
+                stateFor: (args) =>
+                    args.type === "random:index/randomPassword:RandomPassword"
+                        ? { result: `generated-${args.name}-0123456789abcdef` }
+                        : undefined,
+            },
+        );
         const secret = secretOf(run);
         assert.match(secret.plain.stringData["renderer-token"], /^generated-secrets-renderer-token/);
         assert.match(secret.plain.stringData["admin-password"], /^generated-secrets-grafana-admin-password/);

@@ -47,7 +47,10 @@ describe("kubernetes renderer mode: the renderer alone, for a Grafana from elsew
     });
 
     it("registers the renderer's Namespace, Secret, Deployment, Service, NetworkPolicy and PDB, all schema-valid", () => {
-        const k8sTypes = resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.type).sort();
+        const k8sTypes = resources
+            .filter((r) => r.type.startsWith("kubernetes:"))
+            .map((r) => r.type)
+            .sort();
         assert.deepEqual(k8sTypes, [T.pdb, T.deployment, T.namespace, T.secret, T.service, T.networkPolicy].sort());
         assert.equal(one(resources, T.deployment).plain.metadata.name, "grafana-image-renderer");
         assert.equal(one(resources, T.deployment).plain.spec.replicas, 2);
@@ -58,10 +61,16 @@ describe("kubernetes renderer mode: the renderer alone, for a Grafana from elsew
     it("creates nothing of Grafana: no Grafana workload, Service, claim, provider or alerting resource", () => {
         assert.equal(ofType(resources, T.pvc).length, 0);
         assert.ok(!resources.some((r) => /grafana\.integreatly\.org|integreatly\.org/.test(r.type)), "no Grafana CR");
-        assert.ok(!resources.some((r) => r.type.startsWith("grafana:") || r.type === "pulumi:providers:grafana"), "no Grafana-side resource");
+        assert.ok(
+            !resources.some((r) => r.type.startsWith("grafana:") || r.type === "pulumi:providers:grafana"),
+            "no Grafana-side resource",
+        );
         assert.ok(!resources.some((r) => r.type.startsWith("pulumi-nodejs:dynamic")), "no verification");
         const d = one(resources, T.deployment);
-        assert.deepEqual(d.plain.spec.template.spec.containers.map((c: any) => c.name), ["grafana-image-renderer"]);
+        assert.deepEqual(
+            d.plain.spec.template.spec.containers.map((c: any) => c.name),
+            ["grafana-image-renderer"],
+        );
     });
 
     it("keeps only the renderer token in the Secret, and the Deployment reads it by reference", () => {
@@ -80,14 +89,18 @@ describe("kubernetes renderer mode: the renderer alone, for a Grafana from elsew
     it("admits only the configured Grafana pods in the configured namespace, on the renderer's port", () => {
         const np = one(resources, T.networkPolicy);
         assert.deepEqual(np.plain.spec.policyTypes, ["Ingress"]);
-        assert.deepEqual(np.plain.spec.ingress, [{
-            // One peer with both selectors: those pods in that namespace (not: any pod there, or those labels anywhere).
-            from: [{
-                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } },
-                podSelector: { matchLabels: { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": "grafana" } },
-            }],
-            ports: [{ protocol: "TCP", port: 8081 }],
-        }]);
+        assert.deepEqual(np.plain.spec.ingress, [
+            {
+                // One peer with both selectors: those pods in that namespace (not: any pod there, or those labels anywhere).
+                from: [
+                    {
+                        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } },
+                        podSelector: { matchLabels: { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": "grafana" } },
+                    },
+                ],
+                ports: [{ protocol: "TCP", port: 8081 }],
+            },
+        ]);
         assert.deepEqual(np.plain.spec.podSelector.matchLabels, one(resources, T.deployment).plain.spec.selector.matchLabels);
     });
 
@@ -138,15 +151,26 @@ describe("kubernetes renderer mode: defaults and an https Grafana", () => {
         assert.deepEqual(np.plain.spec.ingress[0].from, [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "grafana" } } }]);
         assert.equal(ofType(run.resources, T.pdb).length, 0);
         assert.equal(run.result!.renderingCallbackUrl, "http://grafana:80/");
-        assert.equal(await pulumi.isSecret(pulumi.output(run.result!.rendererToken as pulumi.Output<string>)), true, "a generated token is a secret output too");
+        assert.equal(
+            await pulumi.isSecret(pulumi.output(run.result!.rendererToken as pulumi.Output<string>)),
+            true,
+            "a generated token is a secret output too",
+        );
         validateAllKubernetesObjects(run.resources);
     });
 
     it("accepts ignoreHttpsErrors with an https callback URL (a private CA) and passes the browser flag", async () => {
-        const run = await runStack({ ...BASE, grafanaCallbackUrl: "https://grafana.monitoring.svc:3000/grafana", ignoreHttpsErrors: "true" });
+        const run = await runStack({
+            ...BASE,
+            grafanaCallbackUrl: "https://grafana.monitoring.svc:3000/grafana",
+            ignoreHttpsErrors: "true",
+        });
         assert.equal(run.error, undefined, String(run.error));
         const env = one(run.resources, T.deployment).plain.spec.template.spec.containers[0].env;
-        assert.deepEqual(env.find((e: any) => e.name === "BROWSER_FLAG"), { name: "BROWSER_FLAG", value: "--ignore-certificate-errors" });
+        assert.deepEqual(
+            env.find((e: any) => e.name === "BROWSER_FLAG"),
+            { name: "BROWSER_FLAG", value: "--ignore-certificate-errors" },
+        );
         assert.equal(run.result!.renderingCallbackUrl, "https://grafana.monitoring.svc:3000/grafana/");
     });
 });
@@ -171,30 +195,62 @@ describe("kubernetes renderer mode: config checks", () => {
     });
 
     it("refuses a loopback callback (localhost in the renderer's pod is the renderer) and a malformed one", () => {
-        assert.match(problems({ target: "kubernetes", kubernetesMode: "renderer", grafanaCallbackUrl: "http://localhost:3000" }).message, /grafanaCallbackUrl: got "http:\/\/localhost:3000"; allowed: an address of Grafana as seen from the renderer's pod/);
-        assert.match(problems({ target: "kubernetes", kubernetesMode: "renderer", grafanaCallbackUrl: "grafana:3000" }).message, /grafanaCallbackUrl: got "grafana:3000"; allowed: an absolute http/);
+        assert.match(
+            problems({ target: "kubernetes", kubernetesMode: "renderer", grafanaCallbackUrl: "http://localhost:3000" }).message,
+            /grafanaCallbackUrl: got "http:\/\/localhost:3000"; allowed: an address of Grafana as seen from the renderer's pod/,
+        );
+        assert.match(
+            problems({ target: "kubernetes", kubernetesMode: "renderer", grafanaCallbackUrl: "grafana:3000" }).message,
+            /grafanaCallbackUrl: got "grafana:3000"; allowed: an absolute http/,
+        );
     });
 
     it("reports every problem at once: bad selector, bad namespace, Grafana-side keys that do nothing here, plain-http ignoreHttpsErrors", () => {
         const e = problems({
-            target: "kubernetes", kubernetesMode: "renderer", grafanaCallbackUrl: "http://grafana.monitoring",
-            grafanaPodSelector: "app.kubernetes.io/name", grafanaNamespace: "Monitoring", grafanaUrl: "http://localhost:3000",
-            grafanaServiceType: "LoadBalancer", ignoreHttpsErrors: "true",
+            target: "kubernetes",
+            kubernetesMode: "renderer",
+            grafanaCallbackUrl: "http://grafana.monitoring",
+            grafanaPodSelector: "app.kubernetes.io/name",
+            grafanaNamespace: "Monitoring",
+            grafanaUrl: "http://localhost:3000",
+            grafanaServiceType: "LoadBalancer",
+            ignoreHttpsErrors: "true",
         });
-        assert.deepEqual(keys(e).sort(), ["grafanaNamespace", "grafanaPodSelector", "grafanaServiceType", "grafanaUrl", "ignoreHttpsErrors"]);
+        assert.deepEqual(keys(e).sort(), [
+            "grafanaNamespace",
+            "grafanaPodSelector",
+            "grafanaServiceType",
+            "grafanaUrl",
+            "ignoreHttpsErrors",
+        ]);
         assert.match(e.message, /grafanaPodSelector: got "app\.kubernetes\.io\/name"; allowed: labels as key=value pairs/);
-        assert.match(e.message, /grafanaUrl: got "http:\/\/localhost:3000" with kubernetesMode renderer; allowed: nothing: this stack deploys only the renderer/);
+        assert.match(
+            e.message,
+            /grafanaUrl: got "http:\/\/localhost:3000" with kubernetesMode renderer; allowed: nothing: this stack deploys only the renderer/,
+        );
         assert.match(e.message, /ignoreHttpsErrors: got true with a plain http grafanaCallbackUrl/);
     });
 
     it("never echoes a Slack token given in renderer mode", () => {
-        const e = problems({ target: "kubernetes", kubernetesMode: "renderer", grafanaCallbackUrl: "http://grafana", slackToken: "xoxb-1-2-SECRETVALUE", slackChannel: "C0123ABCDE" });
+        const e = problems({
+            target: "kubernetes",
+            kubernetesMode: "renderer",
+            grafanaCallbackUrl: "http://grafana",
+            slackToken: "xoxb-1-2-SECRETVALUE",
+            slackChannel: "C0123ABCDE",
+        });
         assert.ok(keys(e).includes("slackToken"));
         assert.doesNotMatch(e.message, /SECRETVALUE/);
     });
 
     it("refuses the renderer-mode keys in the other modes and on Docker", () => {
-        const e = problems({ target: "kubernetes", kubernetesMode: "separate", grafanaCallbackUrl: "http://grafana", grafanaPodSelector: "app=grafana", grafanaNamespace: "monitoring" });
+        const e = problems({
+            target: "kubernetes",
+            kubernetesMode: "separate",
+            grafanaCallbackUrl: "http://grafana",
+            grafanaPodSelector: "app=grafana",
+            grafanaNamespace: "monitoring",
+        });
         assert.deepEqual(keys(e).sort(), ["grafanaCallbackUrl", "grafanaNamespace", "grafanaPodSelector"]);
         assert.match(e.message, /fix: pulumi config rm grafanaCallbackUrl {3}\(or: pulumi config set kubernetesMode renderer\)/);
         const d = problems({ grafanaCallbackUrl: "http://grafana" });
@@ -202,7 +258,13 @@ describe("kubernetes renderer mode: config checks", () => {
     });
 
     it("reads the selector and namespace into settings", () => {
-        const s = settingsFor({ target: "kubernetes", kubernetesMode: "renderer", grafanaCallbackUrl: "http://g", grafanaPodSelector: " app = grafana , tier=ui ", grafanaNamespace: "obs" });
+        const s = settingsFor({
+            target: "kubernetes",
+            kubernetesMode: "renderer",
+            grafanaCallbackUrl: "http://g",
+            grafanaPodSelector: " app = grafana , tier=ui ",
+            grafanaNamespace: "obs",
+        });
         assert.deepEqual(s.grafanaPodSelector, { app: "grafana", tier: "ui" });
         assert.equal(s.grafanaNamespace, "obs");
         assert.equal(s.grafanaCallbackUrl, "http://g/");

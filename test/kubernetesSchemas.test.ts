@@ -16,23 +16,46 @@ function registered(type: string, obj: any): RegisteredResource {
 
 const settings = settingsFor({ target: "kubernetes", kubernetesMode: "operator" });
 const wiring = decideWiring(settings, placementFor(settings));
-const args: OperatorSpecArgs = { wiring, grafanaImage: "grafana/grafana:13.1.1", rendererImage: "grafana/grafana-image-renderer:v5.11.1", secretName: "grafana-credentials-abc" };
+const args: OperatorSpecArgs = {
+    wiring,
+    grafanaImage: "grafana/grafana:13.1.1",
+    rendererImage: "grafana/grafana-image-renderer:v5.11.1",
+    secretName: "grafana-credentials-abc",
+};
 
-const crV5 = () => clone({ apiVersion: "grafana.integreatly.org/v1beta1", kind: "Grafana", metadata: { name: "grafana", namespace: "grafana" }, spec: grafanaV1beta1Spec(args) });
-const crV4 = () => clone({ apiVersion: "integreatly.org/v1alpha1", kind: "Grafana", metadata: { name: "grafana", namespace: "grafana" }, spec: grafanaV1alpha1Spec(args) });
+const crV5 = () =>
+    clone({
+        apiVersion: "grafana.integreatly.org/v1beta1",
+        kind: "Grafana",
+        metadata: { name: "grafana", namespace: "grafana" },
+        spec: grafanaV1beta1Spec(args),
+    });
+const crV4 = () =>
+    clone({
+        apiVersion: "integreatly.org/v1alpha1",
+        kind: "Grafana",
+        metadata: { name: "grafana", namespace: "grafana" },
+        spec: grafanaV1alpha1Spec(args),
+    });
 const V5 = "kubernetes:grafana.integreatly.org/v1beta1:Grafana";
 const V4 = "kubernetes:integreatly.org/v1alpha1:Grafana";
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 
 function deployment(): any {
     return clone({
-        apiVersion: "apps/v1", kind: "Deployment",
+        apiVersion: "apps/v1",
+        kind: "Deployment",
         metadata: { name: "grafana", namespace: "grafana" },
         spec: {
             selector: { matchLabels: { app: "grafana" } },
             template: {
                 metadata: { labels: { app: "grafana" } },
-                spec: { containers: [grafanaContainer(wiring.grafana, "grafana/grafana:13.1.1", "s"), rendererContainer(wiring.renderer, "r:v5.11.1", "s")] },
+                spec: {
+                    containers: [
+                        grafanaContainer(wiring.grafana, "grafana/grafana:13.1.1", "s"),
+                        rendererContainer(wiring.renderer, "r:v5.11.1", "s"),
+                    ],
+                },
             },
         },
     });
@@ -57,7 +80,10 @@ describe("kubernetes schema validation catches violations", () => {
     it("v1beta1: a non-string grafana.ini value fails", () => {
         const cr = crV5();
         cr.spec.config.rendering.concurrent_render_request_limit = 30;
-        assert.throws(() => validateKubernetesObject(registered(V5, cr)), /\/spec\/config\/rendering\/concurrent_render_request_limit must be string/);
+        assert.throws(
+            () => validateKubernetesObject(registered(V5, cr)),
+            /\/spec\/config\/rendering\/concurrent_render_request_limit must be string/,
+        );
     });
 
     it("v1beta1: a field the CRD does not declare fails (the API server would prune it)", () => {
@@ -66,7 +92,11 @@ describe("kubernetes schema validation catches violations", () => {
         assert.throws(() => validateKubernetesObject(registered(V5, cr)), /additional properties \(securityContex\)/);
         const top = crV5();
         top.spec.containers = [];
-        assert.throws(() => validateKubernetesObject(registered(V5, top)), /additional properties \(containers\)/, "spec.containers is v4 only");
+        assert.throws(
+            () => validateKubernetesObject(registered(V5, top)),
+            /additional properties \(containers\)/,
+            "spec.containers is v4 only",
+        );
     });
 
     it("v1beta1: a container without a name fails", () => {
@@ -107,20 +137,40 @@ describe("kubernetes schema validation catches violations", () => {
 
     it("prometheus-operator monitors: validated against their own CRDs (a wrong field or type fails)", () => {
         const SM = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor";
-        const sm = () => clone({ apiVersion: "monitoring.coreos.com/v1", kind: "ServiceMonitor", metadata: { name: "x", namespace: "n" }, spec: { selector: { matchLabels: { a: "b" } }, endpoints: [{ port: "http", path: "/metrics", scheme: "http" }] } });
+        const sm = () =>
+            clone({
+                apiVersion: "monitoring.coreos.com/v1",
+                kind: "ServiceMonitor",
+                metadata: { name: "x", namespace: "n" },
+                spec: { selector: { matchLabels: { a: "b" } }, endpoints: [{ port: "http", path: "/metrics", scheme: "http" }] },
+            });
         validateKubernetesObject(registered(SM, sm()));
         const typo = sm();
         typo.spec.endpoints[0].portNumber = 8081;
-        assert.throws(() => validateKubernetesObject(registered(SM, typo)), /additional properties \(portNumber\)/, "portNumber is a PodMonitor field");
+        assert.throws(
+            () => validateKubernetesObject(registered(SM, typo)),
+            /additional properties \(portNumber\)/,
+            "portNumber is a PodMonitor field",
+        );
         const scheme = sm();
         scheme.spec.endpoints[0].scheme = "tcp";
         assert.throws(() => validateKubernetesObject(registered(SM, scheme)), /scheme must be equal to one of the allowed values/);
         const PM = "kubernetes:monitoring.coreos.com/v1:PodMonitor";
-        validateKubernetesObject(registered(PM, { apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", metadata: { name: "x" }, spec: { selector: {}, podMetricsEndpoints: [{ portNumber: 8081 }] } }));
+        validateKubernetesObject(
+            registered(PM, {
+                apiVersion: "monitoring.coreos.com/v1",
+                kind: "PodMonitor",
+                metadata: { name: "x" },
+                spec: { selector: {}, podMetricsEndpoints: [{ portNumber: 8081 }] },
+            }),
+        );
     });
 
     it("an object with no known schema fails instead of passing unchecked", () => {
-        assert.throws(() => validateAllKubernetesObjects([registered("kubernetes:batch/v1:Job", { apiVersion: "batch/v1", kind: "Job" })]), /no schema to validate it against/);
+        assert.throws(
+            () => validateAllKubernetesObjects([registered("kubernetes:batch/v1:Job", { apiVersion: "batch/v1", kind: "Job" })]),
+            /no schema to validate it against/,
+        );
     });
 
     it("picks the CRD version entry matching the apiVersion", () => {
@@ -130,7 +180,13 @@ describe("kubernetes schema validation catches violations", () => {
     });
 
     it("rejectPrunedFields leaves open objects open", () => {
-        const s = rejectPrunedFields({ type: "object", properties: { a: { type: "object" }, b: { type: "object", "x-kubernetes-preserve-unknown-fields": true, properties: { c: {} } } } });
+        const s = rejectPrunedFields({
+            type: "object",
+            properties: {
+                a: { type: "object" },
+                b: { type: "object", "x-kubernetes-preserve-unknown-fields": true, properties: { c: {} } },
+            },
+        });
         assert.equal(s.additionalProperties, false);
         assert.equal(s.properties.a.additionalProperties, undefined);
         assert.equal(s.properties.b.additionalProperties, undefined);

@@ -34,9 +34,16 @@ const TOLERATIONS = [
 ];
 
 /** Every pod spec a run defines, with where it came from (our Deployments or the operator's). */
-function podSpecs(resources: RegisteredResource[]): { source: string; spec: any; metaLabels?: Record<string, string>; selector?: Record<string, string> }[] {
+function podSpecs(
+    resources: RegisteredResource[],
+): { source: string; spec: any; metaLabels?: Record<string, string>; selector?: Record<string, string> }[] {
     return [
-        ...ofType(resources, T.deployment).map((d) => ({ source: d.plain.metadata.name, spec: d.plain.spec.template.spec, metaLabels: d.plain.spec.template.metadata.labels, selector: d.plain.spec.selector.matchLabels })),
+        ...ofType(resources, T.deployment).map((d) => ({
+            source: d.plain.metadata.name,
+            spec: d.plain.spec.template.spec,
+            metaLabels: d.plain.spec.template.metadata.labels,
+            selector: d.plain.spec.selector.matchLabels,
+        })),
         ...ofType(resources, T.v5).map((cr) => ({ source: "v1beta1", spec: cr.plain.spec.deployment.spec.template.spec })),
         ...ofType(resources, T.v4).map((cr) => ({ source: "v1alpha1", spec: cr.plain.spec.deployment })),
     ];
@@ -90,9 +97,11 @@ for (const mode of MODES) {
 
         if (!rendererOnly) {
             it("sizes Grafana from grafanaCpu/grafanaMemory and its volume from grafanaStorageSize/storageClass", () => {
-                assert.deepEqual(containerNamed(resources, "grafana").resources, { requests: { cpu: "200m", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } });
-                const claim = ofType(resources, T.pvc)[0]?.plain.spec
-                    ?? ofType(resources, T.v5)[0]?.plain.spec.persistentVolumeClaim.spec;
+                assert.deepEqual(containerNamed(resources, "grafana").resources, {
+                    requests: { cpu: "200m", memory: "512Mi" },
+                    limits: { cpu: "2", memory: "2Gi" },
+                });
+                const claim = ofType(resources, T.pvc)[0]?.plain.spec ?? ofType(resources, T.v5)[0]?.plain.spec.persistentVolumeClaim.spec;
                 if (claim) {
                     assert.equal(claim.resources.requests.storage, "10Gi");
                     assert.equal(claim.storageClassName, "fast-ssd");
@@ -137,7 +146,10 @@ describe("kubernetes: defaults leave placement out", () => {
         const claim = one(run.resources, T.pvc).plain.spec;
         assert.equal(claim.resources.requests.storage, "1Gi");
         assert.equal(claim.storageClassName, undefined);
-        assert.deepEqual(containerNamed(run.resources, "grafana-image-renderer").resources, { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } });
+        assert.deepEqual(containerNamed(run.resources, "grafana-image-renderer").resources, {
+            requests: { cpu: "250m", memory: "512Mi" },
+            limits: { cpu: "2", memory: "2Gi" },
+        });
     });
 });
 
@@ -165,11 +177,27 @@ describe("config: sizing and placement checks", () => {
 
     it("reports every malformed value at once, each with its fix", () => {
         const e = problems({
-            target: "kubernetes", rendererCpu: "2", rendererMemory: "4Gi/2Gi", grafanaMemory: "128Mi/128Mi",
-            grafanaStorageSize: "ten", storageClass: "Fast_SSD", nodeSelector: "pool", tolerations: "a=b:Sometimes", priorityClassName: "High!",
+            target: "kubernetes",
+            rendererCpu: "2",
+            rendererMemory: "4Gi/2Gi",
+            grafanaMemory: "128Mi/128Mi",
+            grafanaStorageSize: "ten",
+            storageClass: "Fast_SSD",
+            nodeSelector: "pool",
+            tolerations: "a=b:Sometimes",
+            priorityClassName: "High!",
         });
         const byKey = Object.fromEntries(e.problems.map((p) => [p.key, p]));
-        assert.deepEqual(Object.keys(byKey).sort(), ["grafanaMemory", "grafanaStorageSize", "nodeSelector", "priorityClassName", "rendererCpu", "rendererMemory", "storageClass", "tolerations"]);
+        assert.deepEqual(Object.keys(byKey).sort(), [
+            "grafanaMemory",
+            "grafanaStorageSize",
+            "nodeSelector",
+            "priorityClassName",
+            "rendererCpu",
+            "rendererMemory",
+            "storageClass",
+            "tolerations",
+        ]);
         assert.match(byKey.rendererCpu.allowed, /request\/limit as two Kubernetes cpu quantities/);
         assert.equal(byKey.rendererCpu.fix, "pulumi config set rendererCpu 250m/2");
         assert.match(byKey.rendererMemory.given, /a request above its limit/);
@@ -183,16 +211,39 @@ describe("config: sizing and placement checks", () => {
     });
 
     it("refuses Kubernetes-only keys on Docker, and Grafana's keys in renderer mode", () => {
-        const d = problems({ rendererCpu: "1/2", storageClass: "fast", nodeSelector: "a=b", tolerations: "a", priorityClassName: "p", grafanaStorageSize: "5Gi" });
-        assert.deepEqual(d.problems.map((p) => p.key).sort(), ["grafanaStorageSize", "nodeSelector", "priorityClassName", "rendererCpu", "storageClass", "tolerations"]);
+        const d = problems({
+            rendererCpu: "1/2",
+            storageClass: "fast",
+            nodeSelector: "a=b",
+            tolerations: "a",
+            priorityClassName: "p",
+            grafanaStorageSize: "5Gi",
+        });
+        assert.deepEqual(d.problems.map((p) => p.key).sort(), [
+            "grafanaStorageSize",
+            "nodeSelector",
+            "priorityClassName",
+            "rendererCpu",
+            "storageClass",
+            "tolerations",
+        ]);
         assert.match(d.message, /rendererCpu: got "1\/2" with target "docker"; allowed: rendererCpu only with target kubernetes/);
-        const r = problems({ target: "kubernetes", kubernetesMode: "renderer", grafanaCallbackUrl: "http://g", grafanaMemory: "1Gi/2Gi", storageClass: "fast" });
+        const r = problems({
+            target: "kubernetes",
+            kubernetesMode: "renderer",
+            grafanaCallbackUrl: "http://g",
+            grafanaMemory: "1Gi/2Gi",
+            storageClass: "fast",
+        });
         assert.deepEqual(r.problems.map((p) => p.key).sort(), ["grafanaMemory", "storageClass"]);
     });
 
     it("refuses the memory keys with target existing (nothing is deployed)", () => {
         const e = problems({ target: "existing", grafanaUrl: "https://grafana.example.com", rendererMemory: "1Gi/4Gi" });
-        assert.ok(e.problems.some((p) => p.key === "rendererMemory" && /with target "existing"/.test(p.given)), e.message);
+        assert.ok(
+            e.problems.some((p) => p.key === "rendererMemory" && /with target "existing"/.test(p.given)),
+            e.message,
+        );
     });
 
     it("parses tolerations in kubectl taint syntax", () => {

@@ -22,7 +22,10 @@ async function plainOutputs(outputs: Record<string, unknown>): Promise<{ plain: 
     const secretKeys: string[] = [];
     for (const [k, v] of Object.entries(outputs)) {
         const o = pulumi.output(v as pulumi.Input<unknown>);
-        if (await pulumi.isSecret(o)) { secretKeys.push(k); continue; }
+        if (await pulumi.isSecret(o)) {
+            secretKeys.push(k);
+            continue;
+        }
         plain[k] = await valueOf(o);
     }
     return { plain, secretKeys };
@@ -118,10 +121,15 @@ describe("program: kubernetes", () => {
     });
 
     it("LoadBalancer: the provider and verifier use the Service's address", async () => {
-        const run = await runStack({ target: "kubernetes", kubernetesMode: "sidecar", grafanaServiceType: "LoadBalancer", grafanaPort: "80", ...slackConfig }, {
-            stateFor: (args) => args.type === "kubernetes:core/v1:Service" && args.inputs.spec?.type === "LoadBalancer"
-                ? { status: { loadBalancer: { ingress: [{ ip: "203.0.113.7" }] } } } : undefined,
-        });
+        const run = await runStack(
+            { target: "kubernetes", kubernetesMode: "sidecar", grafanaServiceType: "LoadBalancer", grafanaPort: "80", ...slackConfig },
+            {
+                stateFor: (args) =>
+                    args.type === "kubernetes:core/v1:Service" && args.inputs.spec?.type === "LoadBalancer"
+                        ? { status: { loadBalancer: { ingress: [{ ip: "203.0.113.7" }] } } }
+                        : undefined,
+            },
+        );
         assert.equal(run.error, undefined, String(run.error));
         assert.equal(one(run.resources, GRAFANA_PROVIDER).plain.url, "http://203.0.113.7:80");
         assert.equal(one(run.resources, DYNAMIC, "verification").plain.grafanaUrl, "http://203.0.113.7:80");
@@ -130,7 +138,12 @@ describe("program: kubernetes", () => {
 
     for (const mode of ["sidecar", "separate", "operator"]) {
         it(`${mode} with grafanaUrl: no secret as a literal env value anywhere, none in plain outputs`, async () => {
-            const run = await runStack({ target: "kubernetes", kubernetesMode: mode, grafanaUrl: "http://grafana.example.test", ...slackConfig });
+            const run = await runStack({
+                target: "kubernetes",
+                kubernetesMode: mode,
+                grafanaUrl: "http://grafana.example.test",
+                ...slackConfig,
+            });
             assert.equal(run.error, undefined, String(run.error));
             for (const r of run.resources.filter((x) => x.type.startsWith("kubernetes:") && x.type !== "kubernetes:core/v1:Secret")) {
                 const text = JSON.stringify(r.plain);
@@ -156,7 +169,13 @@ describe("program: kubernetes", () => {
     });
 
     it("bad Kubernetes config registers nothing", async () => {
-        const run = await runStack({ target: "kubernetes", kubernetesMode: "sidecar", rendererReplicas: "2", namespace: "Bad_NS", grafanaServiceType: "Ingress" });
+        const run = await runStack({
+            target: "kubernetes",
+            kubernetesMode: "sidecar",
+            rendererReplicas: "2",
+            namespace: "Bad_NS",
+            grafanaServiceType: "Ingress",
+        });
         assert.ok(run.error instanceof Error);
         assert.match(run.error.message, /3 problems/);
         assert.deepEqual(run.resources, []);
@@ -167,13 +186,22 @@ describe("program: target existing (issue 12)", () => {
     const API_TOKEN = "glsa_programTestToken_0123456789abcdef";
     const PREFLIGHT = "pulumi-nodejs:dynamic/preflight:GrafanaPreflight";
     const POLICY = "grafana:alerting/notificationPolicy:NotificationPolicy";
-    const existing = { target: "existing", grafanaUrl: "https://grafana.example.com", grafanaApiToken: API_TOKEN, slackToken: TOKEN, slackChannel: "C0123ABCDE" };
+    const existing = {
+        target: "existing",
+        grafanaUrl: "https://grafana.example.com",
+        grafanaApiToken: API_TOKEN,
+        slackToken: TOKEN,
+        slackChannel: "C0123ABCDE",
+    };
 
     it("deploys nothing, generates nothing, and creates no notification policy", async () => {
         const run = await runStack(existing);
         assert.equal(run.error, undefined, String(run.error));
         const foreign = run.resources.filter((r) => /^(docker|kubernetes|random):/.test(r.type));
-        assert.deepEqual(foreign.map((r) => r.type), []);
+        assert.deepEqual(
+            foreign.map((r) => r.type),
+            [],
+        );
         assert.equal(ofType(run.resources, POLICY).length, 0);
         assert.ok(one(run.resources, CONTACT_POINT));
     });
@@ -184,7 +212,10 @@ describe("program: target existing (issue 12)", () => {
         assert.equal(provider.plain.url, "https://grafana.example.com");
         assert.ok(isSecretValue(provider.inputs.auth));
         assert.equal(provider.plain.auth, API_TOKEN);
-        for (const [type, name] of [[PREFLIGHT, "preflight"], [DYNAMIC, "verification"]]) {
+        for (const [type, name] of [
+            [PREFLIGHT, "preflight"],
+            [DYNAMIC, "verification"],
+        ]) {
             const r = one(run.resources, type, name);
             assert.ok(isSecretValue(r.inputs.grafanaAuth), `${name}: grafanaAuth is secret`);
             assert.equal(r.plain.grafanaAuth, API_TOKEN);
@@ -226,9 +257,13 @@ describe("program: target existing (issue 12)", () => {
     });
 
     it("demoAlert false with verifyRule: the proof renders that rule's panel and follows that rule", async () => {
-        const run = await runStack({ ...existing, demoAlert: "false", verifyRule: "p99-latency" }, {
-            stateFor: (args) => args.type === PREFLIGHT ? { verifyRuleDashboardUid: "svc-overview", verifyRulePanelId: 7 } : undefined,
-        });
+        const run = await runStack(
+            { ...existing, demoAlert: "false", verifyRule: "p99-latency" },
+            {
+                stateFor: (args) =>
+                    args.type === PREFLIGHT ? { verifyRuleDashboardUid: "svc-overview", verifyRulePanelId: 7 } : undefined,
+            },
+        );
         assert.equal(run.error, undefined, String(run.error));
         assert.equal(one(run.resources, PREFLIGHT, "preflight").plain.verifyRule, "p99-latency");
         const v = one(run.resources, DYNAMIC, "verification");
@@ -245,10 +280,16 @@ describe("program: target existing (issue 12)", () => {
     });
 
     it("bad configs name their keys, leak no token, and register nothing", async () => {
-        const run = await runStack({ target: "existing", grafanaApiToken: API_TOKEN, grafanaImage: "grafana/grafana:12.0.0" }, { secretKeys: [] });
+        const run = await runStack(
+            { target: "existing", grafanaApiToken: API_TOKEN, grafanaImage: "grafana/grafana:12.0.0" },
+            { secretKeys: [] },
+        );
         assert.ok(run.error instanceof Error);
         assert.match(run.error.message, /grafanaUrl: got nothing with target existing/);
-        assert.match(run.error.message, /grafanaApiToken: got a value stored in plain text.*\n\s+fix: pulumi config rm grafanaApiToken && pulumi config set --secret grafanaApiToken glsa_\.\.\./);
+        assert.match(
+            run.error.message,
+            /grafanaApiToken: got a value stored in plain text.*\n\s+fix: pulumi config rm grafanaApiToken && pulumi config set --secret grafanaApiToken glsa_\.\.\./,
+        );
         assert.match(run.error.message, /grafanaImage: got "grafana\/grafana:12\.0\.0" with target existing/);
         assert.ok(!run.error.message.includes(API_TOKEN));
         assert.deepEqual(run.resources, []);
@@ -262,10 +303,16 @@ describe("program: the preflight on the Docker target (lost state, reused volume
         assert.equal(ref.name, "organization/grafana-slack-alerts/dev", "the stack reads its own outputs");
         assert.equal(one(fresh.resources, "pulumi-nodejs:dynamic/preflight:GrafanaPreflight").plain.stateHasObjects, false);
         // A stack deployed by an earlier program version: it exported alertRuleName.
-        const deployed = await runStack({ ...slackConfig }, {
-            stack: "dev",
-            stateFor: (args) => args.type === "pulumi:pulumi:StackReference" ? { outputs: { alertRuleName: "Demo random walk above threshold" } } : undefined,
-        });
+        const deployed = await runStack(
+            { ...slackConfig },
+            {
+                stack: "dev",
+                stateFor: (args) =>
+                    args.type === "pulumi:pulumi:StackReference"
+                        ? { outputs: { alertRuleName: "Demo random walk above threshold" } }
+                        : undefined,
+            },
+        );
         assert.equal(one(deployed.resources, "pulumi-nodejs:dynamic/preflight:GrafanaPreflight").plain.stateHasObjects, true);
         const { plain } = await plainOutputs(deployed.result!);
         assert.ok(plain.grafanaFolderUid, "the marker output for the next run");

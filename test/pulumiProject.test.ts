@@ -16,7 +16,10 @@ const SCHEMA = schemaPath("pulumi-project.schema.json");
 const PROJECT = "grafana-slack-alerts";
 
 const project = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as any;
-const stackFiles = fs.readdirSync(ROOT).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f)).sort();
+const stackFiles = fs
+    .readdirSync(ROOT)
+    .filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))
+    .sort();
 
 type Decl = { type: string; default?: unknown; secret?: boolean; description?: string; value?: unknown };
 
@@ -31,7 +34,11 @@ function projectConfigProblems(config: Record<string, Decl | string | number | b
             continue;
         }
         if (decl.default !== undefined) {
-            const ok = { string: typeof decl.default === "string", integer: Number.isInteger(decl.default), boolean: typeof decl.default === "boolean" }[decl.type as "string"];
+            const ok = {
+                string: typeof decl.default === "string",
+                integer: Number.isInteger(decl.default),
+                boolean: typeof decl.default === "boolean",
+            }[decl.type as "string"];
             if (!ok) problems.push(`${key}: default ${JSON.stringify(decl.default)} does not match type ${decl.type}`);
             if (decl.secret) problems.push(`${key}: secret: true with a plain default fails "must be encrypted as it's secret"`);
         }
@@ -123,7 +130,8 @@ describe("shipped stack files", () => {
             }
             for (const k of CONFIG_KEYS.filter((x) => x.secret)) assert.equal(values[k.name], undefined, `${k.name} in ${file}`);
             // The secrets its header comment says to set (never shipped), as `--secret` would store them.
-            const secrets: Record<string, string> = values.target === "existing" ? { grafanaApiToken: "glsa_placeholder", slackToken: "xoxb-placeholder" } : {};
+            const secrets: Record<string, string> =
+                values.target === "existing" ? { grafanaApiToken: "glsa_placeholder", slackToken: "xoxb-placeholder" } : {};
             readSettings(fakeConfigSource({ values: { ...values, ...secrets }, secretKeys: Object.keys(secrets) }), PROJECT, stack);
         });
     }
@@ -133,7 +141,10 @@ describe("vendored schemas", () => {
     it("test/schemas is a byte-identical copy of ../shared/schemas (when shared/ is beside the repo)", function () {
         if (!fs.existsSync(SHARED_SCHEMAS_DIR)) this.skip();
         for (const f of fs.readdirSync(SHARED_SCHEMAS_DIR)) {
-            assert.ok(fs.readFileSync(path.join(VENDORED_SCHEMAS_DIR, f)).equals(fs.readFileSync(path.join(SHARED_SCHEMAS_DIR, f))), `test/schemas/${f} differs; copy it again`);
+            assert.ok(
+                fs.readFileSync(path.join(VENDORED_SCHEMAS_DIR, f)).equals(fs.readFileSync(path.join(SHARED_SCHEMAS_DIR, f))),
+                `test/schemas/${f} differs; copy it again`,
+            );
         }
     });
 });

@@ -18,20 +18,29 @@ describe("README", () => {
     it("gives a quickstart of exactly two commands, both real npm scripts", () => {
         const quickstart = /## Quickstart[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme);
         assert.ok(quickstart, "a Quickstart section with a sh block");
-        const commands = quickstart[1].split("\n").map((l) => l.replace(/#.*/, "").trim()).filter(Boolean);
+        const commands = quickstart[1]
+            .split("\n")
+            .map((l) => l.replace(/#.*/, "").trim())
+            .filter(Boolean);
         assert.deepEqual(commands, ["npm run up", "npm test"]);
         assert.ok(pkg.scripts.up && pkg.scripts.test);
     });
 
     it("is what CI runs: .ci/run installs with npm ci and runs the README's test command", () => {
-        const ci = fs.readFileSync(path.join(ROOT, ".ci/run"), "utf8").split("\n").filter((l) => l && !l.startsWith("#"));
+        const ci = fs
+            .readFileSync(path.join(ROOT, ".ci/run"), "utf8")
+            .split("\n")
+            .filter((l) => l && !l.startsWith("#"));
         assert.ok(ci.includes("npm ci --no-audit --no-fund"));
         assert.ok(ci.indexOf("npm test") > ci.indexOf("npm ci --no-audit --no-fund"), "npm test after npm ci");
         assert.match(readme, /npm test/);
     });
 
     it("runs the real-engine e2e in CI only with a toolchain already built, and says so when it skips", () => {
-        const ci = fs.readFileSync(path.join(ROOT, ".ci/run"), "utf8").split("\n").filter((l) => l.trim() && !l.trim().startsWith("#"));
+        const ci = fs
+            .readFileSync(path.join(ROOT, ".ci/run"), "utf8")
+            .split("\n")
+            .filter((l) => l.trim() && !l.trim().startsWith("#"));
         const guard = ci.findIndex((l) => /^if bash scripts\/e2e-toolchain\.sh --check; then$/.test(l));
         assert.ok(guard > ci.indexOf("npm test"), "the e2e step comes after npm test, behind the --check guard");
         assert.equal(ci[guard + 1].trim(), "E2E_NO_BUILD=1 npm run e2e");

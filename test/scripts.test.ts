@@ -17,7 +17,10 @@ const preflight = require("../scripts/preflight") as {
     targetProblems(o: { root?: string; stack?: string; env?: NodeJS.ProcessEnv }): Promise<string[]>;
 };
 const resolver = require("../scripts/resolve-pulumi") as {
-    resolvePulumi(env: NodeJS.ProcessEnv, probe?: (url: string, ms: number) => Promise<string | undefined>): Promise<{ bin: string; how: string }>;
+    resolvePulumi(
+        env: NodeJS.ProcessEnv,
+        probe?: (url: string, ms: number) => Promise<string | undefined>,
+    ): Promise<{ bin: string; how: string }>;
     isNodeModulesBin(dir: string): boolean;
 };
 const LAUNCHER_VERSION: string = JSON.parse(fs.readFileSync(path.join(REPO, "node_modules/pulumi/package.json"), "utf8")).version;
@@ -55,14 +58,18 @@ async function closedPort(): Promise<number> {
 function fakePulumi(dir: string, log: string, name = "fake"): string {
     fs.mkdirSync(dir, { recursive: true });
     const p = path.join(dir, "pulumi");
-    fs.writeFileSync(p, [
-        "#!/bin/sh",
-        `echo "${name} $*" >> "${log}"`,
-        `if [ "$1" = version ]; then echo v9.9.9-${name}; fi`,
-        `if [ "$1 $2" = "stack output" ]; then echo '{"grafanaUrl":"http://localhost:3000","grafanaAdminUser":"admin","nextSteps":["add Slack"]}'; fi`,
-        "exit 0",
-        "",
-    ].join("\n"), { mode: 0o755 });
+    fs.writeFileSync(
+        p,
+        [
+            "#!/bin/sh",
+            `echo "${name} $*" >> "${log}"`,
+            `if [ "$1" = version ]; then echo v9.9.9-${name}; fi`,
+            `if [ "$1 $2" = "stack output" ]; then echo '{"grafanaUrl":"http://localhost:3000","grafanaAdminUser":"admin","nextSteps":["add Slack"]}'; fi`,
+            "exit 0",
+            "",
+        ].join("\n"),
+        { mode: 0o755 },
+    );
     return p;
 }
 
@@ -96,7 +103,10 @@ describe("scripts: Pulumi CLI resolution and preflight", function () {
 
     it("`npm run -s pulumi -- version` runs the pulumi on PATH, says so on stderr, and keeps stdout clean", async () => {
         const fake = fakePulumi(path.join(tmp, "bin"), log);
-        const r = await run("npm", ["run", "-s", "pulumi", "--", "version"], { ...env, PATH: `${path.dirname(fake)}${path.delimiter}${env.PATH}` });
+        const r = await run("npm", ["run", "-s", "pulumi", "--", "version"], {
+            ...env,
+            PATH: `${path.dirname(fake)}${path.delimiter}${env.PATH}`,
+        });
         assert.equal(r.code, 0, r.stderr);
         assert.equal(r.stdout, "v9.9.9-fake\n");
         assert.match(r.stderr, new RegExp(`pulumi: using the Pulumi CLI on PATH \\(${fake.replace(/[.]/g, "\\.")}\\)`));
@@ -106,7 +116,11 @@ describe("scripts: Pulumi CLI resolution and preflight", function () {
     it("`npm run preview` runs `pulumi preview --diff` on the selected stack, with the local backend and passphrase", async () => {
         const fake = fakePulumi(path.join(tmp, "bin"), log);
         assert.equal(JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")).scripts.preview, "bash scripts/preview.sh");
-        const r = await run("bash", ["scripts/preview.sh", "--refresh"], { ...env, PATH: `${path.dirname(fake)}${path.delimiter}${env.PATH}`, PULUMI_STACK: "k8s-sidecar" });
+        const r = await run("bash", ["scripts/preview.sh", "--refresh"], {
+            ...env,
+            PATH: `${path.dirname(fake)}${path.delimiter}${env.PATH}`,
+            PULUMI_STACK: "k8s-sidecar",
+        });
         assert.equal(r.code, 0, r.stderr);
         assert.deepEqual(calls(), ["fake stack select k8s-sidecar", "fake preview --diff --refresh"]);
     });
@@ -114,7 +128,10 @@ describe("scripts: Pulumi CLI resolution and preflight", function () {
     it("prefers the pulumi on PATH over ~/.pulumi/bin, and ~/.pulumi/bin over the npm launcher", async () => {
         const onPath = fakePulumi(path.join(tmp, "bin"), log, "path");
         fakePulumi(path.join(home, ".pulumi", "bin"), log, "home");
-        let r = await run("bash", ["scripts/pulumi.sh", "version"], { ...env, PATH: `${path.dirname(onPath)}${path.delimiter}${env.PATH}` });
+        let r = await run("bash", ["scripts/pulumi.sh", "version"], {
+            ...env,
+            PATH: `${path.dirname(onPath)}${path.delimiter}${env.PATH}`,
+        });
         assert.equal(r.stdout, "v9.9.9-path\n", r.stderr);
         r = await run("bash", ["scripts/pulumi.sh", "version"], env);
         assert.equal(r.stdout, "v9.9.9-home\n", r.stderr);
@@ -135,12 +152,22 @@ describe("scripts: Pulumi CLI resolution and preflight", function () {
 
     it("with no CLI and no download possible, fails within seconds saying what failed and how to install it", async () => {
         // npm run pulumi / preview / destroy; npm itself adds a second, so run it for one of them.
-        for (const [cmd, ...args] of [["npm", "run", "-s", "pulumi", "--", "version"], ["bash", "scripts/preview.sh"], ["bash", "scripts/pulumi.sh", "destroy", "--yes"]]) {
+        for (const [cmd, ...args] of [
+            ["npm", "run", "-s", "pulumi", "--", "version"],
+            ["bash", "scripts/preview.sh"],
+            ["bash", "scripts/pulumi.sh", "destroy", "--yes"],
+        ]) {
             const r = await run(cmd, args, env);
             assert.notEqual(r.code, 0, `${args.join(" ")} must fail`);
             assert.ok(r.ms < 10_000, `${args.join(" ")} took ${r.ms} ms`);
-            assert.match(r.stderr, /no Pulumi CLI found: none on PATH, none in ~\/\.pulumi\/bin, and the npm launcher cannot download v\d+\.\d+\.\d+ \(127\.0\.0\.1:\d+: the connection was refused\)/);
-            assert.match(r.stderr, /Next step: install the Pulumi CLI \(curl -fsSL https:\/\/get\.pulumi\.com \| sh.*or put an installed `pulumi` on PATH/);
+            assert.match(
+                r.stderr,
+                /no Pulumi CLI found: none on PATH, none in ~\/\.pulumi\/bin, and the npm launcher cannot download v\d+\.\d+\.\d+ \(127\.0\.0\.1:\d+: the connection was refused\)/,
+            );
+            assert.match(
+                r.stderr,
+                /Next step: install the Pulumi CLI \(curl -fsSL https:\/\/get\.pulumi\.com \| sh.*or put an installed `pulumi` on PATH/,
+            );
             assert.equal(r.stdout, "");
         }
     });
@@ -160,7 +187,9 @@ describe("scripts: Pulumi CLI resolution and preflight", function () {
             root = path.join(tmp, "project");
             fs.mkdirSync(root, { recursive: true });
             fs.copyFileSync(path.join(REPO, "Pulumi.yaml"), path.join(root, "Pulumi.yaml"));
-            const lines = Object.entries(config).map(([k, v]) => `  ${k.includes(":") ? k : `grafana-slack-alerts:${k}`}: ${JSON.stringify(v)}`);
+            const lines = Object.entries(config).map(
+                ([k, v]) => `  ${k.includes(":") ? k : `grafana-slack-alerts:${k}`}: ${JSON.stringify(v)}`,
+            );
             fs.writeFileSync(path.join(root, `Pulumi.${stack}.yaml`), `config:\n${lines.join("\n")}\n`);
             return root;
         }
@@ -179,11 +208,15 @@ describe("scripts: Pulumi CLI resolution and preflight", function () {
                 if (req.method === "GET" && p === "/_ping") {
                     res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8", "Api-Version": "1.57" }).end("OK");
                 } else if (req.method === "GET" && p === "/containers/json") {
-                    res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(containers.map((c, i) => ({
-                        Id: `c${i}`,
-                        Names: [`/${c.name}`],
-                        Ports: c.publicPort ? [{ IP: "127.0.0.1", PrivatePort: 3000, PublicPort: c.publicPort, Type: "tcp" }] : [],
-                    }))));
+                    res.writeHead(200, { "Content-Type": "application/json" }).end(
+                        JSON.stringify(
+                            containers.map((c, i) => ({
+                                Id: `c${i}`,
+                                Names: [`/${c.name}`],
+                                Ports: c.publicPort ? [{ IP: "127.0.0.1", PrivatePort: 3000, PublicPort: c.publicPort, Type: "tcp" }] : [],
+                            })),
+                        ),
+                    );
                 } else {
                     res.writeHead(404, { "Content-Type": "application/json" }).end(JSON.stringify({ message: "page not found" }));
                 }
@@ -207,57 +240,125 @@ describe("scripts: Pulumi CLI resolution and preflight", function () {
         });
 
         it("docker: no engine is one line naming where it looked, with the fix", async () => {
-            const problems = await preflight.targetProblems({ root: project("dev", { target: "docker", grafanaPort: String(await closedPort()) }), stack: "dev", env });
+            const problems = await preflight.targetProblems({
+                root: project("dev", { target: "docker", grafanaPort: String(await closedPort()) }),
+                stack: "dev",
+                env,
+            });
             assert.equal(problems.length, 1);
-            assert.match(problems[0], /^Docker: the engine does not answer at unix:\/\/.*no-docker\.sock \(no socket at .*no-docker\.sock\)\. Fix: start Docker \(Docker Desktop, or sudo systemctl start docker\), or correct DOCKER_HOST; or deploy to Kubernetes: npm run pulumi -- config set target kubernetes\.$/);
+            assert.match(
+                problems[0],
+                /^Docker: the engine does not answer at unix:\/\/.*no-docker\.sock \(no socket at .*no-docker\.sock\)\. Fix: start Docker \(Docker Desktop, or sudo systemctl start docker\), or correct DOCKER_HOST; or deploy to Kubernetes: npm run pulumi -- config set target kubernetes\.$/,
+            );
             assert.doesNotMatch(problems[0], /\n/);
         });
 
         it("docker: an engine that answers and a free port pass; docker:host in the stack wins over DOCKER_HOST", async () => {
             const host = await fakeDocker();
-            assert.deepEqual(await preflight.targetProblems({ root: project("dev", { grafanaPort: String(await closedPort()) }), stack: "dev", env: { ...env, DOCKER_HOST: host } }), []);
-            assert.deepEqual(await preflight.targetProblems({ root: project("dev", { "docker:host": host, grafanaPort: String(await closedPort()) }), stack: "dev", env }), []);
+            assert.deepEqual(
+                await preflight.targetProblems({
+                    root: project("dev", { grafanaPort: String(await closedPort()) }),
+                    stack: "dev",
+                    env: { ...env, DOCKER_HOST: host },
+                }),
+                [],
+            );
+            assert.deepEqual(
+                await preflight.targetProblems({
+                    root: project("dev", { "docker:host": host, grafanaPort: String(await closedPort()) }),
+                    stack: "dev",
+                    env,
+                }),
+                [],
+            );
         });
 
         it("docker: a Grafana port in use is one line with the config command, naming the container that holds it", async () => {
             const port = await busyPort();
-            let problems = await preflight.targetProblems({ root: project("dev", { grafanaPort: String(port) }), stack: "dev", env: { ...env, DOCKER_HOST: await fakeDocker() } });
-            assert.deepEqual(problems, [`Grafana port: 127.0.0.1:${port} is already in use by another program. Fix: npm run pulumi -- config set grafanaPort 3001.`]);
-            problems = await preflight.targetProblems({ root: project("dev", { grafanaPort: String(port) }), stack: "dev", env: { ...env, DOCKER_HOST: await fakeDocker([{ name: "someone-elses-grafana", publicPort: port }]) } });
-            assert.deepEqual(problems, [`Grafana port: 127.0.0.1:${port} is already in use by the Docker container someone-elses-grafana. Fix: npm run pulumi -- config set grafanaPort 3001 (or stop it: docker stop someone-elses-grafana).`]);
+            let problems = await preflight.targetProblems({
+                root: project("dev", { grafanaPort: String(port) }),
+                stack: "dev",
+                env: { ...env, DOCKER_HOST: await fakeDocker() },
+            });
+            assert.deepEqual(problems, [
+                `Grafana port: 127.0.0.1:${port} is already in use by another program. Fix: npm run pulumi -- config set grafanaPort 3001.`,
+            ]);
+            problems = await preflight.targetProblems({
+                root: project("dev", { grafanaPort: String(port) }),
+                stack: "dev",
+                env: { ...env, DOCKER_HOST: await fakeDocker([{ name: "someone-elses-grafana", publicPort: port }]) },
+            });
+            assert.deepEqual(problems, [
+                `Grafana port: 127.0.0.1:${port} is already in use by the Docker container someone-elses-grafana. Fix: npm run pulumi -- config set grafanaPort 3001 (or stop it: docker stop someone-elses-grafana).`,
+            ]);
         });
 
         it("docker: the port held by this stack's own Grafana (an earlier up) is fine", async () => {
             const port = await busyPort();
             const host = await fakeDocker([{ name: "grafana-dev", publicPort: port }]);
-            assert.deepEqual(await preflight.targetProblems({ root: project("dev", { grafanaPort: String(port) }), stack: "dev", env: { ...env, DOCKER_HOST: host } }), []);
+            assert.deepEqual(
+                await preflight.targetProblems({
+                    root: project("dev", { grafanaPort: String(port) }),
+                    stack: "dev",
+                    env: { ...env, DOCKER_HOST: host },
+                }),
+                [],
+            );
         });
 
         describe("kubernetes", () => {
             function kubeconfig(current: string | undefined, contexts: string[]): string {
                 const f = path.join(tmp, `kubeconfig-${Math.random().toString(36).slice(2)}`);
                 const ctx = contexts.map((c) => `- name: ${c}\n  context: {cluster: ${c}, user: ${c}}`).join("\n");
-                fs.writeFileSync(f, `apiVersion: v1\nkind: Config\n${current ? `current-context: ${current}\n` : ""}contexts:\n${ctx || "[]"}\n`);
+                fs.writeFileSync(
+                    f,
+                    `apiVersion: v1\nkind: Config\n${current ? `current-context: ${current}\n` : ""}contexts:\n${ctx || "[]"}\n`,
+                );
                 return f;
             }
-            const k8s = (extra: Record<string, string> = {}) => project("k8s", { target: "kubernetes", kubernetesMode: "separate", ...extra });
+            const k8s = (extra: Record<string, string> = {}) =>
+                project("k8s", { target: "kubernetes", kubernetesMode: "separate", ...extra });
 
             it("a current context passes; none, or a missing kubeconfig, is one line with the fix", async () => {
-                assert.deepEqual(await preflight.targetProblems({ root: k8s(), stack: "k8s", env: { ...env, KUBECONFIG: kubeconfig("kind-kind", ["kind-kind"]) } }), []);
+                assert.deepEqual(
+                    await preflight.targetProblems({
+                        root: k8s(),
+                        stack: "k8s",
+                        env: { ...env, KUBECONFIG: kubeconfig("kind-kind", ["kind-kind"]) },
+                    }),
+                    [],
+                );
                 const none = kubeconfig(undefined, ["kind-kind", "prod"]);
                 assert.deepEqual(await preflight.targetProblems({ root: k8s(), stack: "k8s", env: { ...env, KUBECONFIG: none } }), [
                     `Kubernetes: ${none} has no current context (contexts: kind-kind, prod). Fix: kubectl config use-context kind-kind, or npm run pulumi -- config set kubernetes:context kind-kind.`,
                 ]);
                 const [missing] = await preflight.targetProblems({ root: k8s(), stack: "k8s", env });
-                assert.match(missing, /^Kubernetes: no kubeconfig at .*home\/\.kube\/config\. Fix: .*kind create cluster.*or set KUBECONFIG, or only write manifests: npm run pulumi -- config set renderYamlTo rendered-manifests\.$/);
+                assert.match(
+                    missing,
+                    /^Kubernetes: no kubeconfig at .*home\/\.kube\/config\. Fix: .*kind create cluster.*or set KUBECONFIG, or only write manifests: npm run pulumi -- config set renderYamlTo rendered-manifests\.$/,
+                );
             });
 
             it("kubernetes:context must name a context of the kubeconfig", async () => {
                 const f = kubeconfig("kind-kind", ["kind-kind"]);
-                assert.deepEqual(await preflight.targetProblems({ root: k8s({ "kubernetes:context": "kind-kind" }), stack: "k8s", env: { ...env, KUBECONFIG: f } }), []);
-                assert.deepEqual(await preflight.targetProblems({ root: k8s({ "kubernetes:context": "gone" }), stack: "k8s", env: { ...env, KUBECONFIG: f } }), [
-                    `Kubernetes: kubernetes:context is "gone", which ${f} does not define (contexts: kind-kind). Fix: npm run pulumi -- config set kubernetes:context kind-kind.`,
-                ]);
+                assert.deepEqual(
+                    await preflight.targetProblems({
+                        root: k8s({ "kubernetes:context": "kind-kind" }),
+                        stack: "k8s",
+                        env: { ...env, KUBECONFIG: f },
+                    }),
+                    [],
+                );
+                assert.deepEqual(
+                    await preflight.targetProblems({
+                        root: k8s({ "kubernetes:context": "gone" }),
+                        stack: "k8s",
+                        env: { ...env, KUBECONFIG: f },
+                    }),
+                    [
+                        `Kubernetes: kubernetes:context is "gone", which ${f} does not define (contexts: kind-kind). Fix: npm run pulumi -- config set kubernetes:context kind-kind.`,
+                    ],
+                );
             });
 
             it("renderYamlTo needs no cluster", async () => {
@@ -267,7 +368,10 @@ describe("scripts: Pulumi CLI resolution and preflight", function () {
 
         it("`npm run up` (scripts/up.sh) reports every problem at once and runs nothing when there is one", async () => {
             fakePulumi(path.join(tmp, "nm", "node_modules", ".bin"), log); // ignored: a launcher dir
-            const r = await run("bash", ["scripts/up.sh"], { ...env, PATH: `${path.join(tmp, "nm", "node_modules", ".bin")}${path.delimiter}${env.PATH}` });
+            const r = await run("bash", ["scripts/up.sh"], {
+                ...env,
+                PATH: `${path.join(tmp, "nm", "node_modules", ".bin")}${path.delimiter}${env.PATH}`,
+            });
             assert.equal(r.code, 1);
             const lines = r.stderr.trim().split("\n");
             assert.match(lines[0], /^Preflight for stack dev found 2 problems; nothing was created\.$/);
@@ -282,9 +386,18 @@ describe("scripts: Pulumi CLI resolution and preflight", function () {
             const host = await fakeDocker();
             // Pulumi.dev.yaml leaves grafanaPort at its default 3000: only run when it is free here.
             if ((await preflight.targetProblems({ stack: "dev", env: { ...env, DOCKER_HOST: host } })).length) this.skip();
-            const r = await run("bash", ["scripts/up.sh", "--diff"], { ...env, DOCKER_HOST: host, PATH: `${path.dirname(fake)}${path.delimiter}${env.PATH}` });
+            const r = await run("bash", ["scripts/up.sh", "--diff"], {
+                ...env,
+                DOCKER_HOST: host,
+                PATH: `${path.dirname(fake)}${path.delimiter}${env.PATH}`,
+            });
             assert.equal(r.code, 0, r.stderr);
-            assert.deepEqual(calls(), ["fake stack select dev", "fake up --yes --diff", "fake stack select dev", "fake stack output --json"]);
+            assert.deepEqual(calls(), [
+                "fake stack select dev",
+                "fake up --yes --diff",
+                "fake stack select dev",
+                "fake stack output --json",
+            ]);
             assert.match(r.stdout, /Grafana: {2}http:\/\/localhost:3000 {3}user: admin\n[^]*Next: {5}add Slack/);
             assert.equal((r.stderr.match(/pulumi: using/g) ?? []).length, 1, "the CLI is resolved and announced once");
         });

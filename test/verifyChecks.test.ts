@@ -8,12 +8,27 @@ import { makeScrubber } from "../components/verify/messages";
 import { readPngHeader } from "../components/verify/png";
 import { expectedRenderSize, renderPanel, sizeProblem } from "../components/verify/grafanaChecks";
 import { resolveTiming, type VerifyTiming } from "../components/verify/timing";
-import { ALL_SCOPES, FAST_TIMING, FakeGrafana, FakeSlack, GOOD_TOKEN, makePng, protocolMinimum, type FakeGrafanaOptions, type FakeSlackOptions } from "./fakes";
+import {
+    ALL_SCOPES,
+    FAST_TIMING,
+    FakeGrafana,
+    FakeSlack,
+    GOOD_TOKEN,
+    makePng,
+    protocolMinimum,
+    type FakeGrafanaOptions,
+    type FakeSlackOptions,
+} from "./fakes";
 
 /** Small waits so the suite stays fast; bounds stay explicit. */
 const FAST: Partial<VerifyTiming> = FAST_TIMING;
 
-const SECRET_TOKENS = [GOOD_TOKEN, "xoxb-revoked-9876543210-zyxwvutsrqponm", "xoxb-inactive-5555555555-qwertyuiopasdf", "xoxb-narrow-1111111111-lkjhgfdsazxcvb"];
+const SECRET_TOKENS = [
+    GOOD_TOKEN,
+    "xoxb-revoked-9876543210-zyxwvutsrqponm",
+    "xoxb-inactive-5555555555-qwertyuiopasdf",
+    "xoxb-narrow-1111111111-lkjhgfdsazxcvb",
+];
 
 function assertNoSecrets(report: VerificationReport, grafana: FakeGrafana): void {
     const text = JSON.stringify(report);
@@ -72,7 +87,13 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
             assert.equal(report.verified, true);
             assert.match(report.verifiedHow, /^files\.info shows F0FAKE\d+ shared in C0ALERTS01/);
             assert.deepEqual(grafana.faults.sequence(), ["health", "settings", "dashboard", "render"]);
-            assert.deepEqual(slack.faults.sequence(), ["auth.test", "files.getUploadURLExternal", "upload", "files.completeUploadExternal", "files.info"]);
+            assert.deepEqual(slack.faults.sequence(), [
+                "auth.test",
+                "files.getUploadURLExternal",
+                "upload",
+                "files.completeUploadExternal",
+                "files.info",
+            ]);
             assert.deepEqual({ grafana: grafana.faults.counts(), slack: slack.faults.counts() }, protocolMinimum());
             assert.deepEqual(report.image && { w: report.image.width, h: report.image.height }, { w: 1000, h: 500 });
             assert.deepEqual(grafana.renders, [{ uid: "gsa-dev", panelId: 2, width: 1000, height: 500, scale: 1, timeout: 1 }]);
@@ -98,16 +119,19 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
         });
 
         it("looks a #name up with conversations.list, following pages, and uses the ID", async () => {
-            await start({}, {
-                channelsPageSize: 2,
-                channels: [
-                    { id: "C0AAAAAA01", name: "general" },
-                    { id: "C0AAAAAA02", name: "random" },
-                    { id: "C0AAAAAA03", name: "ops" },
-                    { id: "C0ALERTS01", name: "grafana-alert" },
-                    { id: "C0AAAAAA05", name: "zzz" },
-                ],
-            });
+            await start(
+                {},
+                {
+                    channelsPageSize: 2,
+                    channels: [
+                        { id: "C0AAAAAA01", name: "general" },
+                        { id: "C0AAAAAA02", name: "random" },
+                        { id: "C0AAAAAA03", name: "ops" },
+                        { id: "C0ALERTS01", name: "grafana-alert" },
+                        { id: "C0AAAAAA05", name: "zzz" },
+                    ],
+                },
+            );
             const report = await runVerification(options({ slackChannel: "#grafana-alert" }));
             assert.equal(report.ok, true, JSON.stringify(report.failures));
             assert.equal(report.slack?.channelId, "C0ALERTS01");
@@ -153,7 +177,10 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
         });
 
         it("uses conversations.history when the token has history but not files:read", async () => {
-            await start({}, { tokens: { [GOOD_TOKEN]: { scopes: ["chat:write", "files:write", "channels:history"] } }, shareAfterPolls: 1 });
+            await start(
+                {},
+                { tokens: { [GOOD_TOKEN]: { scopes: ["chat:write", "files:write", "channels:history"] } }, shareAfterPolls: 1 },
+            );
             const report = await runVerification(options());
             assert.equal(report.verified, true, JSON.stringify(report.failures));
             assert.match(report.verifiedHow, /^conversations\.history shows message \S+ in C0ALERTS01 carrying F0FAKE/);
@@ -168,7 +195,10 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
             assert.equal(report.verified, false);
             assert.match(report.verifiedHow, /no Slack token/);
             assert.equal(slack.faults.count(), 0);
-            assert.deepEqual(report.checks.filter((c) => c.status === "skip").map((c) => c.id), ["slack.auth", "slack.scopes", "slack.channel", "slack.upload", "slack.landed"]);
+            assert.deepEqual(
+                report.checks.filter((c) => c.status === "skip").map((c) => c.id),
+                ["slack.auth", "slack.scopes", "slack.channel", "slack.upload", "slack.landed"],
+            );
         });
 
         it("with send: false checks everything but posts nothing", async () => {
@@ -321,7 +351,15 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
 
     describe("rate limits and retries are bounded", () => {
         it("429 with Retry-After: waits and retries the same call once", async () => {
-            await start({}, { faults: [{ endpoint: "auth.test", status: 429, retryAfter: 0 }, { endpoint: "files.info", status: 429, retryAfter: 0, times: 2 }] });
+            await start(
+                {},
+                {
+                    faults: [
+                        { endpoint: "auth.test", status: 429, retryAfter: 0 },
+                        { endpoint: "files.info", status: 429, retryAfter: 0, times: 2 },
+                    ],
+                },
+            );
             const report = await runVerification(options());
             assert.equal(report.verified, true, JSON.stringify(report.failures));
             assert.equal(slack.faults.count("auth.test"), 2);
@@ -333,7 +371,10 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
             const report = await runVerification(options());
             const auth = check(report, "slack.auth");
             assert.equal(auth.key, "ratelimited");
-            assert.match(auth.finding, /Slack rate-limited auth\.test: HTTP 429 with Retry-After 120s, longer than the 5s this check waits/);
+            assert.match(
+                auth.finding,
+                /Slack rate-limited auth\.test: HTTP 429 with Retry-After 120s, longer than the 5s this check waits/,
+            );
             assert.equal(slack.faults.count("auth.test"), 1);
         });
 
@@ -380,11 +421,17 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
             await start();
             const report = await runVerification(options());
             assert.equal(report.verified, true, JSON.stringify(report.failures));
-            assert.match(check(report, "slack.upload").finding, /^getUploadURLExternal, upload, completeUploadExternal: F0FAKE\d+ for C0ALERTS01$/);
+            assert.match(
+                check(report, "slack.upload").finding,
+                /^getUploadURLExternal, upload, completeUploadExternal: F0FAKE\d+ for C0ALERTS01$/,
+            );
             assert.equal(slack.files.get(report.slack!.fileId!)?.completions, 1);
         });
 
-        for (const [label, late] of [["a timeout", { hangUp: true }], ["an HTTP 500", { status: 500 }]] as const) {
+        for (const [label, late] of [
+            ["a timeout", { hangUp: true }],
+            ["an HTTP 500", { status: 500 }],
+        ] as const) {
             it(`${label} after Slack completed: files.info shows it shared, the completion is not sent again`, async () => {
                 await start({}, { faults: [{ endpoint: "files.completeUploadExternal", late: true, ...late }] });
                 const report = await runVerification(options());
@@ -392,7 +439,10 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
                 assert.equal(slack.faults.count("files.completeUploadExternal"), 1, "no SDK retry and no blind re-send");
                 assert.equal(slack.postedFiles().length, 1);
                 assert.equal(slack.postedFiles()[0].completions, 1);
-                assert.match(check(report, "slack.upload").finding, /^files\.info showed F0FAKE\d+ shared after the completion's answer was lost/);
+                assert.match(
+                    check(report, "slack.upload").finding,
+                    /^files\.info showed F0FAKE\d+ shared after the completion's answer was lost/,
+                );
             });
         }
 
@@ -407,14 +457,20 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
         });
 
         it("a lost completion answer without files:read: not sent again, upload_unconfirmed, the file ID kept for cleanup", async () => {
-            await start({}, {
-                tokens: { [GOOD_TOKEN]: { scopes: ["chat:write", "files:write"] } },
-                faults: [{ endpoint: "files.completeUploadExternal", late: true, status: 502 }],
-            });
+            await start(
+                {},
+                {
+                    tokens: { [GOOD_TOKEN]: { scopes: ["chat:write", "files:write"] } },
+                    faults: [{ endpoint: "files.completeUploadExternal", late: true, status: 502 }],
+                },
+            );
             const report = await runVerification(options());
             const upload = check(report, "slack.upload");
             assert.equal(upload.key, "upload_unconfirmed");
-            assert.match(upload.finding, /^Slack may or may not have posted file F0FAKE\d+ to C0ALERTS01: files\.completeUploadExternal, which shares the file, got no usable answer \(Slack answered HTTP 502\)/);
+            assert.match(
+                upload.finding,
+                /^Slack may or may not have posted file F0FAKE\d+ to C0ALERTS01: files\.completeUploadExternal, which shares the file, got no usable answer \(Slack answered HTTP 502\)/,
+            );
             assert.equal(slack.faults.count("files.completeUploadExternal"), 1);
             assert.equal(report.slack?.fileId, slack.postedFiles()[0].id);
             assert.ok(fatalFailures(report).some((f) => f.key === "upload_unconfirmed"));
@@ -445,22 +501,46 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
 
     describe("confirming the share after the post went out", () => {
         it("missing_scope from files.info although auth.test listed files:read: verified false naming the scope, not a failure", async () => {
-            await start({}, { faults: [{ endpoint: "files.info", slackError: "missing_scope", extra: { needed: "files:read", provided: "chat:write,files:write" }, times: Infinity }, { endpoint: "conversations.history", slackError: "missing_scope", extra: { needed: "channels:history", provided: "chat:write,files:write" }, times: Infinity }] });
+            await start(
+                {},
+                {
+                    faults: [
+                        {
+                            endpoint: "files.info",
+                            slackError: "missing_scope",
+                            extra: { needed: "files:read", provided: "chat:write,files:write" },
+                            times: Infinity,
+                        },
+                        {
+                            endpoint: "conversations.history",
+                            slackError: "missing_scope",
+                            extra: { needed: "channels:history", provided: "chat:write,files:write" },
+                            times: Infinity,
+                        },
+                    ],
+                },
+            );
             const report = await runVerification(options());
             assert.equal(report.verified, false);
             const landed = check(report, "slack.landed");
             assert.equal(landed.key, "verify_scope_refused");
-            assert.match(landed.finding, /^Posted file F0FAKE\d+ to C0ALERTS01 but could not confirm it landed: conversations\.history returned missing_scope \(needed: channels:history/);
+            assert.match(
+                landed.finding,
+                /^Posted file F0FAKE\d+ to C0ALERTS01 but could not confirm it landed: conversations\.history returned missing_scope \(needed: channels:history/,
+            );
             assert.match(landed.fix ?? "", /^add channels:history under OAuth & Permissions/);
             assert.deepEqual(fatalFailures(report), [], "a refused look never fails the run");
             assert.equal(slack.postedFiles().length, 1);
         });
 
         it("not_in_channel from conversations.history (token without files:read): verified false, invite the bot or add files:read", async () => {
-            await start({}, {
-                tokens: { [GOOD_TOKEN]: { scopes: ["chat:write", "files:write", "channels:history"] } },
-                faults: [{ endpoint: "conversations.history", slackError: "not_in_channel", times: Infinity }],
-            });
+            await start(
+                {},
+                {
+                    tokens: { [GOOD_TOKEN]: { scopes: ["chat:write", "files:write", "channels:history"] } },
+                    faults: [{ endpoint: "conversations.history", slackError: "not_in_channel", times: Infinity }],
+                },
+            );
             const report = await runVerification(options());
             assert.equal(report.verified, false);
             const landed = check(report, "slack.landed");
@@ -484,7 +564,12 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
             const report = await runVerification(options({ slackToken: undefined }));
             const health = check(report, "grafana.health");
             assert.equal(health.key, "grafana_unreachable");
-            assert.ok(health.finding.startsWith(`Grafana is not up at ${grafana.url}: ${grafana.url}/api/health gave no healthy answer within 0.3s`), health.finding);
+            assert.ok(
+                health.finding.startsWith(
+                    `Grafana is not up at ${grafana.url}: ${grafana.url}/api/health gave no healthy answer within 0.3s`,
+                ),
+                health.finding,
+            );
             assert.match(health.finding, /last: HTTP 503/);
             assert.ok(grafana.faults.count("health") < 40);
             assert.equal(grafana.faults.count("settings") + grafana.faults.count("render"), 0);
@@ -493,7 +578,9 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
 
         it("slow health: each attempt times out, the error says so", async () => {
             await start({ faults: [{ endpoint: "health", delayMs: 1_000, times: Infinity }] });
-            const report = await runVerification(options({ slackToken: undefined, timing: { ...FAST, requestTimeoutMs: 50, healthTimeoutMs: 200 } }));
+            const report = await runVerification(
+                options({ slackToken: undefined, timing: { ...FAST, requestTimeoutMs: 50, healthTimeoutMs: 200 } }),
+            );
             const health = check(report, "grafana.health");
             assert.equal(health.key, "grafana_unreachable");
             assert.match(health.finding, /last: no answer within \d+ ms/);
@@ -534,7 +621,10 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
             const report = await runVerification(options());
             const render = check(report, "grafana.render");
             assert.equal(render.key, "renderer_placeholder");
-            assert.match(render.finding, /the PNG is 400x120 \(\d+ bytes\), not 1000x500; .*rendering_limit_\*\.png.*concurrent_render_request_limit/);
+            assert.match(
+                render.finding,
+                /the PNG is 400x120 \(\d+ bytes\), not 1000x500; .*rendering_limit_\*\.png.*concurrent_render_request_limit/,
+            );
             assert.match(render.fix ?? "", /^run again in a minute; .*GF_RENDERING_CONCURRENT_RENDER_REQUEST_LIMIT/);
             assert.equal(slack.faults.count("files.getUploadURLExternal"), 0);
             assert.equal(report.verified, false);
@@ -545,8 +635,17 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
             const report = await runVerification(options());
             const render = check(report, "grafana.render");
             assert.equal(render.key, "render_failed");
-            assert.match(render.finding, /answered HTTP 500 "Rendering failed\.": Grafana's call to the image renderer failed, .*logger=rendering/);
-            for (const hint of [/grep logger=rendering/, /a 401 from the renderer is a token mismatch/, /unreachable from Grafana/, /GF_RENDERING_CALLBACK_URL/, /GF_RENDERING_RENDERER_TOKEN must equal the renderer's AUTH_TOKEN/]) {
+            assert.match(
+                render.finding,
+                /answered HTTP 500 "Rendering failed\.": Grafana's call to the image renderer failed, .*logger=rendering/,
+            );
+            for (const hint of [
+                /grep logger=rendering/,
+                /a 401 from the renderer is a token mismatch/,
+                /unreachable from Grafana/,
+                /GF_RENDERING_CALLBACK_URL/,
+                /GF_RENDERING_RENDERER_TOKEN must equal the renderer's AUTH_TOKEN/,
+            ]) {
                 assert.match(render.fix ?? "", hint);
             }
             assert.equal(slack.faults.count("files.getUploadURLExternal"), 0);
@@ -560,11 +659,14 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
             assert.match(check(report, "grafana.render").finding, /answered HTTP 503 "Rendering failed\."/);
         });
 
-        it("Grafana's own render deadline (HTTP 500 \"timeout error\"): render_timeout", async () => {
+        it('Grafana\'s own render deadline (HTTP 500 "timeout error"): render_timeout', async () => {
             await start({ renderMode: "timeout" });
             const report = await runVerification(options({ slackToken: undefined }));
             assert.equal(check(report, "grafana.render").key, "render_timeout");
-            assert.match(check(report, "grafana.render").finding, /HTTP 500 "timeout error - you can set timeout in seconds with &timeout url parameter": the renderer did not answer Grafana within its deadline/);
+            assert.match(
+                check(report, "grafana.render").finding,
+                /HTTP 500 "timeout error - you can set timeout in seconds with &timeout url parameter": the renderer did not answer Grafana within its deadline/,
+            );
         });
 
         it("a renderer at its limit (HTTP 429 from newer Grafana): render_busy, run again", async () => {
@@ -587,10 +689,14 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
         it("an unknown dashboard renders as a 200 PNG in Grafana, so it is looked up first: dashboard_not_found, nothing rendered or posted", async () => {
             await start({ dashboards: { "gsa-dev": [2] } });
             // The fake is faithful: /render itself says 200 with a PNG of the requested size.
-            const direct = await fetch(`${grafana.url}/render/d-solo/no-such-dash/_?panelId=2&width=1000&height=500&scale=1`, { headers: { Authorization: `Basic ${Buffer.from(grafana.auth).toString("base64")}` } });
+            const direct = await fetch(`${grafana.url}/render/d-solo/no-such-dash/_?panelId=2&width=1000&height=500&scale=1`, {
+                headers: { Authorization: `Basic ${Buffer.from(grafana.auth).toString("base64")}` },
+            });
             assert.equal(direct.status, 200);
             assert.deepEqual(readPngHeader(Buffer.from(await direct.arrayBuffer())), { ok: true, width: 1000, height: 500 });
-            const noDash = await fetch(`${grafana.url}/api/dashboards/uid/no-such-dash`, { headers: { Authorization: `Basic ${Buffer.from(grafana.auth).toString("base64")}` } });
+            const noDash = await fetch(`${grafana.url}/api/dashboards/uid/no-such-dash`, {
+                headers: { Authorization: `Basic ${Buffer.from(grafana.auth).toString("base64")}` },
+            });
             assert.deepEqual([noDash.status, await noDash.json()], [404, { message: "Dashboard not found" }]);
             grafana.renders.length = 0;
             grafana.faults.resetLog();
@@ -598,7 +704,10 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
             const report = await runVerification(options({ dashboardUid: "no-such-dash" }));
             const dash = check(report, "grafana.dashboard");
             assert.equal(dash.key, "dashboard_not_found");
-            assert.match(dash.finding, /^Dashboard no-such-dash does not exist in Grafana at http:\/\/127\.0\.0\.1:\d+: GET \/api\/dashboards\/uid\/no-such-dash answered HTTP 404 \("Dashboard not found"\)/);
+            assert.match(
+                dash.finding,
+                /^Dashboard no-such-dash does not exist in Grafana at http:\/\/127\.0\.0\.1:\d+: GET \/api\/dashboards\/uid\/no-such-dash answered HTTP 404 \("Dashboard not found"\)/,
+            );
             assert.equal(check(report, "grafana.render").status, "skip");
             assert.equal(grafana.faults.count("render"), 0);
             assert.equal(slack.faults.count("files.getUploadURLExternal"), 0);
@@ -625,16 +734,23 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
         it("a render that takes too long: aborted at the timeout asked of Grafana plus the margin", async () => {
             await start({ faults: [{ endpoint: "render", delayMs: 1_000 }] });
             const started = Date.now();
-            const report = await runVerification(options({ slackToken: undefined, timing: { ...FAST, renderTimeoutMs: 200, renderAbortMarginMs: 150 } }));
+            const report = await runVerification(
+                options({ slackToken: undefined, timing: { ...FAST, renderTimeoutMs: 200, renderAbortMarginMs: 150 } }),
+            );
             const took = Date.now() - started;
             assert.equal(check(report, "grafana.render").key, "render_timeout");
-            assert.match(check(report, "grafana.render").finding, /did not answer GET \/render\/d-solo\/gsa-dev\/_ within 0\.35s \(the 1s render timeout asked of it, plus 0\.15s for its answer\)/);
+            assert.match(
+                check(report, "grafana.render").finding,
+                /did not answer GET \/render\/d-solo\/gsa-dev\/_ within 0\.35s \(the 1s render timeout asked of it, plus 0\.15s for its answer\)/,
+            );
             assert.ok(took >= 350 && took < 1_000, `aborted after ${took} ms`);
         });
 
         it("a slow render that Grafana answers within the margin is not cut off", async () => {
             await start({ faults: [{ endpoint: "render", delayMs: 250 }] });
-            const report = await runVerification(options({ slackToken: undefined, timing: { ...FAST, renderTimeoutMs: 200, renderAbortMarginMs: 300 } }));
+            const report = await runVerification(
+                options({ slackToken: undefined, timing: { ...FAST, renderTimeoutMs: 200, renderAbortMarginMs: 300 } }),
+            );
             assert.equal(check(report, "grafana.render").status, "pass", JSON.stringify(report.failures));
             assert.equal(grafana.renders[0].timeout, 1, "Grafana is asked for the render timeout in whole seconds");
         });
@@ -646,14 +762,22 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
             await start({ rendererVersion: "5.11.1" });
             assert.deepEqual(grafana.rendererSize(640, 360), { width: 1000, height: 500 });
             assert.deepEqual(grafana.rendererSize(4000, 3500), { width: 3000, height: 3000 });
-            const img = await renderPanel({ url: grafana.url, auth: grafana.auth }, { dashboardUid: "gsa-dev", panelId: 2, width: 640, height: 360, rendererVersion: "5.11.1" }, t);
+            const img = await renderPanel(
+                { url: grafana.url, auth: grafana.auth },
+                { dashboardUid: "gsa-dev", panelId: 2, width: 640, height: 360, rendererVersion: "5.11.1" },
+                t,
+            );
             assert.deepEqual([img.width, img.height], [1000, 500]);
             assert.deepEqual(expectedRenderSize(640, 360, "5.11.1"), { width: 1000, height: 500 });
         });
 
         it("a v4 renderer renders the requested size as is", async () => {
             await start({ rendererVersion: "4.0.17" });
-            const img = await renderPanel({ url: grafana.url, auth: grafana.auth }, { dashboardUid: "gsa-dev", panelId: 2, width: 640, height: 360, rendererVersion: "4.0.17" }, t);
+            const img = await renderPanel(
+                { url: grafana.url, auth: grafana.auth },
+                { dashboardUid: "gsa-dev", panelId: 2, width: 640, height: 360, rendererVersion: "4.0.17" },
+                t,
+            );
             assert.deepEqual([img.width, img.height], [640, 360]);
         });
 
@@ -669,7 +793,10 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
         it("sizes outside the bounds are refused before anything runs (resource inputs and doctor share the rule)", () => {
             assert.equal(sizeProblem("width", 1000), undefined);
             assert.equal(sizeProblem("height", 3000), undefined);
-            assert.match(sizeProblem("width", 640) ?? "", /^width must be a whole number of pixels from 1000 to 3000: renderer v5 clamps the viewport to 1000-3000 x 500-3000 by default/);
+            assert.match(
+                sizeProblem("width", 640) ?? "",
+                /^width must be a whole number of pixels from 1000 to 3000: renderer v5 clamps the viewport to 1000-3000 x 500-3000 by default/,
+            );
             assert.match(sizeProblem("height", 499) ?? "", /^height must be a whole number of pixels from 500 to 3000/);
             assert.ok(sizeProblem("height", 3001));
             assert.ok(sizeProblem("width", 1200.5));
@@ -697,6 +824,9 @@ describe("PNG header and scrubbing (units)", () => {
     it("scrubs secrets and their encoded forms", () => {
         const scrub = makeScrubber(["xoxb-1-2-secret", "admin:pass word!"]);
         const b64 = Buffer.from("admin:pass word!").toString("base64");
-        assert.equal(scrub(`a xoxb-1-2-secret b ${b64} c ${encodeURIComponent("admin:pass word!")}`), "a [redacted] b [redacted] c [redacted]");
+        assert.equal(
+            scrub(`a xoxb-1-2-secret b ${b64} c ${encodeURIComponent("admin:pass word!")}`),
+            "a [redacted] b [redacted] c [redacted]",
+        );
     });
 });

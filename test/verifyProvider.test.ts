@@ -134,7 +134,11 @@ describe("verification provider, serialized and run in a child process", functio
         assert.match(providerText, /verificationProvider\.ts/);
         assert.doesNotMatch(providerText, /xoxb-fake|runVerification|files\.uploadV2/);
         assert.doesNotMatch(providerText, /require\("@pulumi\/pulumi"\)|require\("@slack\/web-api"\)/);
-        assert.doesNotMatch(providerText, new RegExp(REPO.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")), "no absolute path of this checkout in the state");
+        assert.doesNotMatch(
+            providerText,
+            new RegExp(REPO.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")),
+            "no absolute path of this checkout in the state",
+        );
     });
 
     describe("check", () => {
@@ -148,19 +152,33 @@ describe("verification provider, serialized and run in a child process", functio
         });
 
         it("names each bad input, never echoing a secret", async () => {
-            const r = await one("check", {}, news({
-                grafanaUrl: "http://admin:hunter2-secret@localhost:3000",
-                grafanaAuth: "",
-                panelId: 0,
-                width: 3.5,
-                height: 360,
-                slackToken: "xoxb-has a space-verysecretvalue",
-                slackChannel: "general channel",
-                slackApiUrl: "ftp://x",
-                dashboardUid: "",
-            }));
+            const r = await one(
+                "check",
+                {},
+                news({
+                    grafanaUrl: "http://admin:hunter2-secret@localhost:3000",
+                    grafanaAuth: "",
+                    panelId: 0,
+                    width: 3.5,
+                    height: 360,
+                    slackToken: "xoxb-has a space-verysecretvalue",
+                    slackChannel: "general channel",
+                    slackApiUrl: "ftp://x",
+                    dashboardUid: "",
+                }),
+            );
             const props = r.result.failures.map((f: any) => f.property).sort();
-            assert.deepEqual(props, ["dashboardUid", "grafanaAuth", "grafanaUrl", "height", "panelId", "slackApiUrl", "slackChannel", "slackToken", "width"]);
+            assert.deepEqual(props, [
+                "dashboardUid",
+                "grafanaAuth",
+                "grafanaUrl",
+                "height",
+                "panelId",
+                "slackApiUrl",
+                "slackChannel",
+                "slackToken",
+                "width",
+            ]);
             const text = JSON.stringify(r.result.failures);
             // Renderer v5 would clamp 360 up to 500: the size is refused, naming the bounds.
             assert.match(text, /height must be a whole number of pixels from 500 to 3000: renderer v5 clamps the viewport/);
@@ -170,7 +188,10 @@ describe("verification provider, serialized and run in a child process", functio
 
         it("requires a channel with a token", async () => {
             const r = await one("check", {}, news({ slackChannel: "" }));
-            assert.deepEqual(r.result.failures.map((f: any) => f.property), ["slackChannel"]);
+            assert.deepEqual(
+                r.result.failures.map((f: any) => f.property),
+                ["slackChannel"],
+            );
         });
 
         it("lets values unknown during preview through", async () => {
@@ -231,7 +252,8 @@ describe("verification provider, serialized and run in a child process", functio
                 [{ grafanaUrl: UNKNOWN }, ["grafanaUrl"]],
             ];
             const calls: Array<[string, unknown[]]> = [];
-            for (const [over] of cases) calls.push(["diff", [created.result.id, olds, { ...news(over), width: over.width ?? 1000, height: 500 }]]);
+            for (const [over] of cases)
+                calls.push(["diff", [created.result.id, olds, { ...news(over), width: over.width ?? 1000, height: 500 }]]);
             const results = await run(...calls);
             results.forEach((r, i) => {
                 assert.equal(r.result.changes, true, JSON.stringify(cases[i][0]));
@@ -244,7 +266,10 @@ describe("verification provider, serialized and run in a child process", functio
             const olds = created.result.outs;
             const newInputs = { ...news({ cleanupTestMessage: true }), width: 1000, height: 500 };
             const before = slack.faults.count();
-            const [diff, update] = await run(["diff", [created.result.id, olds, newInputs]], ["update", [created.result.id, olds, newInputs]]);
+            const [diff, update] = await run(
+                ["diff", [created.result.id, olds, newInputs]],
+                ["update", [created.result.id, olds, newInputs]],
+            );
             assert.equal(diff.result.changes, true);
             assert.deepEqual(diff.result.replaces, []);
             assert.equal(update.result.outs.cleanupTestMessage, true);
@@ -288,7 +313,10 @@ describe("verification provider, serialized and run in a child process", functio
             slack.faults.inject({ endpoint: "files.delete", slackError: "fatal_error" });
             const r = await one("delete", created.result.id, created.result.outs);
             assert.equal(r.ok, false);
-            assert.match(r.message ?? "", /^Could not delete the test file F0FAKE\d+ from Slack: files\.delete returned fatal_error\. Next step: if Slack is having trouble, run the command again later; otherwise delete the test message by hand/);
+            assert.match(
+                r.message ?? "",
+                /^Could not delete the test file F0FAKE\d+ from Slack: files\.delete returned fatal_error\. Next step: if Slack is having trouble, run the command again later; otherwise delete the test message by hand/,
+            );
             assert.ok(!(r.message ?? "").includes(GOOD_TOKEN));
         });
 
@@ -297,7 +325,10 @@ describe("verification provider, serialized and run in a child process", functio
             grafana = await FakeGrafana.start({ renderMode: "error" });
             const { created } = await createFrom(news({ slackToken: "xoxb-unknown-1234567890-abcdefabcdef" }));
             assert.equal(created.ok, false);
-            assert.match(created.message ?? "", /^Verification failed \(2 checks\):\n- Grafana could not render panel 2 of dashboard gsa-dev: .*"Rendering failed\.".*Next step: find the reason in Grafana's log: the lines with logger=rendering/);
+            assert.match(
+                created.message ?? "",
+                /^Verification failed \(2 checks\):\n- Grafana could not render panel 2 of dashboard gsa-dev: .*"Rendering failed\.".*Next step: find the reason in Grafana's log: the lines with logger=rendering/,
+            );
             assert.match(created.message ?? "", /\n- Slack rejected the bot token: auth\.test returned invalid_auth/);
             assert.ok(!(created.message ?? "").includes("xoxb-unknown") && !(created.message ?? "").includes(grafana.opts.password));
             assert.equal(slack.postedFiles().length, 0);
@@ -308,7 +339,10 @@ describe("verification provider, serialized and run in a child process", functio
             const { created } = await createFrom(news({ slackChannel: "C0ALERTS01" }));
             assert.equal(created.ok, true, created.message);
             assert.equal(created.result.outs.verified, false);
-            assert.match(created.result.outs.verifiedHow, /^not verified: Posted file F0FAKE\d+ to C0ALERTS01 but could not confirm it landed/);
+            assert.match(
+                created.result.outs.verifiedHow,
+                /^not verified: Posted file F0FAKE\d+ to C0ALERTS01 but could not confirm it landed/,
+            );
         });
 
         it("when sharing never shows and cleanup is on, create fails and removes what it posted", async () => {
@@ -348,12 +382,17 @@ describe("verification provider, serialized and run in a child process", functio
 
         it("create waits for Grafana's own alert and returns alertPath and how (the level proven)", async () => {
             await withAlerting();
-            const { checked, created } = await createFrom(news({ verifyAlertTimeout: 5, alertRuleUid: "gsa-rule-dev", timing: ALERT_TIMING }));
+            const { checked, created } = await createFrom(
+                news({ verifyAlertTimeout: 5, alertRuleUid: "gsa-rule-dev", timing: ALERT_TIMING }),
+            );
             assert.equal(checked.verifyAlertTimeout, 5);
             assert.equal(created.ok, true, created.message);
             const outs = created.result.outs;
             assert.equal(outs.verified, true);
-            assert.match(outs.how, /^alert path: Grafana's alert for rule "Demo random walk above threshold" \(gsa-rule-dev\) reached C0ALERTS01 as message /);
+            assert.match(
+                outs.how,
+                /^alert path: Grafana's alert for rule "Demo random walk above threshold" \(gsa-rule-dev\) reached C0ALERTS01 as message /,
+            );
             assert.equal(outs.alertPath.status, "pass");
             assert.equal(outs.alertPath.ruleUid, "gsa-rule-dev");
             assert.equal(outs.alertPath.ruleState, "firing");
@@ -371,7 +410,10 @@ describe("verification provider, serialized and run in a child process", functio
             await withAlerting({ screenshot: false });
             const { created } = await createFrom(news({ verifyAlertTimeout: 5, alertRuleUid: "gsa-rule-dev", timing: ALERT_TIMING }));
             assert.equal(created.ok, false);
-            assert.match(created.message ?? "", /^Verification failed: Grafana's alert for rule .* reached #grafana-alert without a screenshot: .*Next step: \(1\) Grafana must reach its renderer/);
+            assert.match(
+                created.message ?? "",
+                /^Verification failed: Grafana's alert for rule .* reached #grafana-alert without a screenshot: .*Next step: \(1\) Grafana must reach its renderer/,
+            );
         });
 
         it("verifyAlertTimeout 0 behaves as before: direct level, no alertPath", async () => {
@@ -388,7 +430,10 @@ describe("verification provider, serialized and run in a child process", functio
             delete olds.alertRuleUid;
             const newInputs = { ...news({ verifyAlertTimeout: 300, alertRuleUid: "gsa-rule-dev" }), width: 1000, height: 500 };
             const before = slack.faults.count();
-            const [diff, update] = await run(["diff", [created.result.id, olds, newInputs]], ["update", [created.result.id, olds, newInputs]]);
+            const [diff, update] = await run(
+                ["diff", [created.result.id, olds, newInputs]],
+                ["update", [created.result.id, olds, newInputs]],
+            );
             assert.equal(diff.result.changes, true);
             assert.deepEqual(diff.result.replaces, []);
             assert.equal(update.result.outs.verifyAlertTimeout, 300);

@@ -16,7 +16,13 @@ describe("SlackImageVerification resource (mocks)", function () {
             {
                 stateFor: (args) =>
                     args.type.endsWith(":SlackImageVerification")
-                        ? { verified: true, verifiedHow: "files.info shows F1 shared in C1", imageWidth: 1000, slackFileId: "F1", messageTs: "1.2" }
+                        ? {
+                              verified: true,
+                              verifiedHow: "files.info shows F1 shared in C1",
+                              imageWidth: 1000,
+                              slackFileId: "F1",
+                              messageTs: "1.2",
+                          }
                         : undefined,
             },
             async () => {

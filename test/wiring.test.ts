@@ -1,5 +1,12 @@
 import { strict as assert } from "assert";
-import { BROWSER_MEMORY_BUDGET_MIB, decideWiring, grafanaEnvName, placementFor, rendererEnv, rendererMemoryEnv } from "../components/wiring";
+import {
+    BROWSER_MEMORY_BUDGET_MIB,
+    decideWiring,
+    grafanaEnvName,
+    placementFor,
+    rendererEnv,
+    rendererMemoryEnv,
+} from "../components/wiring";
 import { settingsFor } from "./harness/configSource";
 
 const names = (env: { name: string }[]) => env.map((e) => e.name);
@@ -7,8 +14,18 @@ const names = (env: { name: string }[]) => env.map((e) => e.name);
 describe("wiring: one decision for every target", () => {
     const cases: Array<{ title: string; config: Record<string, string>; server: string; callback: string }> = [
         { title: "docker", config: {}, server: "http://renderer:8081/render", callback: "http://grafana:3000/" },
-        { title: "kubernetes sidecar", config: { target: "kubernetes", kubernetesMode: "sidecar" }, server: "http://localhost:8081/render", callback: "http://localhost:3000/" },
-        { title: "kubernetes operator", config: { target: "kubernetes", kubernetesMode: "operator" }, server: "http://localhost:8081/render", callback: "http://localhost:3000/" },
+        {
+            title: "kubernetes sidecar",
+            config: { target: "kubernetes", kubernetesMode: "sidecar" },
+            server: "http://localhost:8081/render",
+            callback: "http://localhost:3000/",
+        },
+        {
+            title: "kubernetes operator",
+            config: { target: "kubernetes", kubernetesMode: "operator" },
+            server: "http://localhost:8081/render",
+            callback: "http://localhost:3000/",
+        },
         {
             title: "kubernetes separate (Service port differs from the container port)",
             config: { target: "kubernetes", kubernetesMode: "separate", namespace: "obs", grafanaPort: "80" },
@@ -18,7 +35,12 @@ describe("wiring: one decision for every target", () => {
         },
         {
             title: "kubernetes renderer (Grafana from elsewhere, callback as configured)",
-            config: { target: "kubernetes", kubernetesMode: "renderer", namespace: "rendering", grafanaCallbackUrl: "http://grafana.monitoring" },
+            config: {
+                target: "kubernetes",
+                kubernetesMode: "renderer",
+                namespace: "rendering",
+                grafanaCallbackUrl: "http://grafana.monitoring",
+            },
             server: "http://grafana-image-renderer.rendering:8081/render",
             callback: "http://grafana.monitoring/",
         },
@@ -51,7 +73,11 @@ describe("wiring: one decision for every target", () => {
     it("turns grafana.ini keys into GF_ variables and sets root_url from the public URL", () => {
         assert.equal(grafanaEnvName("unified_alerting.screenshots", "capture"), "GF_UNIFIED_ALERTING_SCREENSHOTS_CAPTURE");
         const docker = settingsFor({ grafanaUrl: "https://grafana.example.com" });
-        assert.equal(decideWiring(docker, placementFor(docker)).grafanaIni.server.root_url, "https://grafana.example.com/", "Docker: grafanaUrl is the public URL");
+        assert.equal(
+            decideWiring(docker, placementFor(docker)).grafanaIni.server.root_url,
+            "https://grafana.example.com/",
+            "Docker: grafanaUrl is the public URL",
+        );
         const k8s = settingsFor({ target: "kubernetes" });
         assert.equal(decideWiring(k8s, placementFor(k8s)).grafanaIni.server, undefined, "unknown public URL: no root_url");
         const public_ = settingsFor({ target: "kubernetes", grafanaRootUrl: "https://grafana.example.com" });
@@ -74,7 +100,11 @@ describe("wiring: renderer variables follow its major version", () => {
         assert.ok(!env.some((n) => n.startsWith("XDG_")), env.join(","));
     });
     it("v3/v4 read HTTP_PORT and IGNORE_HTTPS_ERRORS", () => {
-        assert.deepEqual(names(rendererEnv(4, true, "2Gi")), ["AUTH_TOKEN", "HTTP_PORT", "IGNORE_HTTPS_ERRORS", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"], "no v5 memory variables");
+        assert.deepEqual(
+            names(rendererEnv(4, true, "2Gi")),
+            ["AUTH_TOKEN", "HTTP_PORT", "IGNORE_HTTPS_ERRORS", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"],
+            "no v5 memory variables",
+        );
         assert.ok(!names(rendererEnv(3, false)).includes("IGNORE_HTTPS_ERRORS"));
     });
     it("probes /healthz on v5 and / before", () => {
@@ -116,7 +146,9 @@ describe("wiring: the renderer's memory bounds follow its memory limit (v5)", ()
             const env = Object.fromEntries(w.renderer.env.map((e) => [e.name, e.value]));
             assert.deepEqual(
                 Object.fromEntries(Object.entries(env).filter(([k]) => k === "GOMEMLIMIT" || k.startsWith("RATE_LIMIT_"))),
-                envOf(w.renderer.resources.limits.memory), JSON.stringify(config));
+                envOf(w.renderer.resources.limits.memory),
+                JSON.stringify(config),
+            );
         }
     });
 });

@@ -177,11 +177,7 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
             child(),
         );
 
-        const folder = new grafana.oss.Folder(
-            `${name}-folder`,
-            { title: `${PROJECT} (${args.stackName})`, uid: uids.folder },
-            child(),
-        );
+        const folder = new grafana.oss.Folder(`${name}-folder`, { title: `${PROJECT} (${args.stackName})`, uid: uids.folder }, child());
 
         // Slack first: the rule names its contact point, and Grafana rejects a rule whose
         // notification settings name a contact point that does not exist (HTTP 400).
@@ -289,9 +285,7 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
 
             // Constants, but derived from the resources so consumers depend on their creation.
             this.dashboardUid = dashboard.urn.apply(() => uids.dashboard);
-            this.dashboardUrl = pulumi
-                .all([args.grafanaUrl, dashboard.urn])
-                .apply(([url]) => dashboardUrlFor(url, uids.dashboard));
+            this.dashboardUrl = pulumi.all([args.grafanaUrl, dashboard.urn]).apply(([url]) => dashboardUrlFor(url, uids.dashboard));
             this.alertRuleName = ruleGroup.urn.apply(() => ALERT_RULE_NAME);
             this.alertRuleUid = ruleGroup.urn.apply(() => uids.rule);
         }

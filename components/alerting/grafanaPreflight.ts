@@ -29,8 +29,20 @@ export const preflightProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: string, olds: any, news: any) {
         const keys = new Set([...Object.keys(olds), ...Object.keys(news)]);
         const changed = [...keys].filter(
-            (k) => !["authFingerprint", "grafanaAuth", "stateHasObjects", "grafanaVersion", "rendererAvailable", "leftovers", "replaced", "verifyRuleTitle", "verifyRuleDashboardUid", "verifyRulePanelId", "__provider"].includes(k)
-                && JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null),
+            (k) =>
+                ![
+                    "authFingerprint",
+                    "grafanaAuth",
+                    "stateHasObjects",
+                    "grafanaVersion",
+                    "rendererAvailable",
+                    "leftovers",
+                    "replaced",
+                    "verifyRuleTitle",
+                    "verifyRuleDashboardUid",
+                    "verifyRulePanelId",
+                    "__provider",
+                ].includes(k) && JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null),
         );
         if (olds.authFingerprint !== fingerprint(news.grafanaAuth)) changed.push("grafanaAuth");
         return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
@@ -43,11 +55,23 @@ export const preflightProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async update(_id: string, olds: any, news: any) {
-        const changed = Object.keys(news).some((k) => !BOOKKEEPING.includes(k) && k !== "grafanaAuth" && JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null))
-            || olds.authFingerprint !== fingerprint(news.grafanaAuth);
+        const changed =
+            Object.keys(news).some(
+                (k) =>
+                    !BOOKKEEPING.includes(k) && k !== "grafanaAuth" && JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null),
+            ) || olds.authFingerprint !== fingerprint(news.grafanaAuth);
         if (!changed) {
             const kept: Record<string, unknown> = {};
-            for (const k of ["grafanaVersion", "rendererAvailable", "leftovers", "replaced", "verifyRuleTitle", "verifyRuleDashboardUid", "verifyRulePanelId"]) kept[k] = olds[k];
+            for (const k of [
+                "grafanaVersion",
+                "rendererAvailable",
+                "leftovers",
+                "replaced",
+                "verifyRuleTitle",
+                "verifyRuleDashboardUid",
+                "verifyRulePanelId",
+            ])
+                kept[k] = olds[k];
             return { outs: stored(news, kept) };
         }
         const result = await runPreflight(news as PreflightInputs, false);

@@ -108,7 +108,7 @@ async function health(inputs: PreflightInputs, call: ReturnType<typeof client>):
             last = `HTTP ${a.status}`;
         } catch (e) {
             const err = e as { name?: string; cause?: { code?: string }; message?: string };
-            last = err?.name === "TimeoutError" ? "no answer" : err?.cause?.code ?? err?.message ?? String(e);
+            last = err?.name === "TimeoutError" ? "no answer" : (err?.cause?.code ?? err?.message ?? String(e));
         }
         const wait = pauses.next().value;
         if (Date.now() + wait > deadline) {
@@ -172,7 +172,11 @@ async function preflight(inputs: PreflightInputs, withLeftovers: boolean): Promi
         throw authFailure(inputs, "/api/frontend/settings", settings);
     }
     if (settings.status !== 200) {
-        throw verificationError("grafana_http_error", { endpoint: "/api/frontend/settings", detail: `HTTP ${settings.status}${brief(settings)}`, url: inputs.grafanaUrl });
+        throw verificationError("grafana_http_error", {
+            endpoint: "/api/frontend/settings",
+            detail: `HTTP ${settings.status}${brief(settings)}`,
+            url: inputs.grafanaUrl,
+        });
     }
     const version: string | undefined = settings.body?.buildInfo?.version ?? healthVersion;
     result.grafanaVersion = version;
@@ -183,11 +187,22 @@ async function preflight(inputs: PreflightInputs, withLeftovers: boolean): Promi
         const v = version ? parseVersion(version) : undefined;
         const tooOld = v ? grafanaVersionProblem(v) : undefined;
         if (tooOld) {
-            throw verificationError("grafana_too_old", { url: inputs.grafanaUrl, version, reason: tooOld, minimum: MIN_GRAFANA, recommended: RECOMMENDED_GRAFANA });
+            throw verificationError("grafana_too_old", {
+                url: inputs.grafanaUrl,
+                version,
+                reason: tooOld,
+                minimum: MIN_GRAFANA,
+                recommended: RECOMMENDED_GRAFANA,
+            });
         }
         const nameProblem = v && inputs.slackChannel?.startsWith("#") ? channelNameUploadProblem(v) : undefined;
         if (nameProblem) {
-            throw verificationError("grafana_channel_name_uploads", { url: inputs.grafanaUrl, version, channel: inputs.slackChannel, reason: nameProblem });
+            throw verificationError("grafana_channel_name_uploads", {
+                url: inputs.grafanaUrl,
+                version,
+                channel: inputs.slackChannel,
+                reason: nameProblem,
+            });
         }
         if (!result.rendererAvailable) {
             throw verificationError("grafana_no_renderer", { url: inputs.grafanaUrl });
@@ -201,9 +216,10 @@ async function preflight(inputs: PreflightInputs, withLeftovers: boolean): Promi
     result.leftovers = found.map((l) => l.what);
     if (found.length === 0) return result;
     if (!inputs.replaceLeftovers) {
-        const remove = inputs.target === "docker" && inputs.dockerVolume
-            ? `start with an empty Grafana (this deletes volume ${inputs.dockerVolume}): \`${dockerReset(inputs)}\``
-            : `delete them in Grafana, e.g. with ${found.map((l) => `DELETE ${inputs.grafanaUrl.replace(/\/+$/, "")}${l.deletePath}`).join(", ")}`;
+        const remove =
+            inputs.target === "docker" && inputs.dockerVolume
+                ? `start with an empty Grafana (this deletes volume ${inputs.dockerVolume}): \`${dockerReset(inputs)}\``
+                : `delete them in Grafana, e.g. with ${found.map((l) => `DELETE ${inputs.grafanaUrl.replace(/\/+$/, "")}${l.deletePath}`).join(", ")}`;
         throw verificationError("grafana_leftovers", {
             url: inputs.grafanaUrl,
             objects: result.leftovers.join(", "),
@@ -222,7 +238,8 @@ async function lookUpRule(inputs: PreflightInputs, call: ReturnType<typeof clien
     if (a.status === 401 || a.status === 403) throw authFailure(inputs, path, a);
     // pkg/services/ngalert/api/api_provisioning.go RouteRouteGetAlertRule: 404 for an unknown UID.
     if (a.status === 404) throw verificationError("verify_rule_missing", { url: inputs.grafanaUrl, rule: uid });
-    if (a.status !== 200) throw verificationError("grafana_http_error", { endpoint: path, detail: `HTTP ${a.status}${brief(a)}`, url: inputs.grafanaUrl });
+    if (a.status !== 200)
+        throw verificationError("grafana_http_error", { endpoint: path, detail: `HTTP ${a.status}${brief(a)}`, url: inputs.grafanaUrl });
     const title = typeof a.body?.title === "string" ? a.body.title : uid;
     const dashboardUid = a.body?.annotations?.__dashboardUid__;
     const panelId = Number(a.body?.annotations?.__panelId__);
@@ -252,7 +269,8 @@ async function findLeftovers(inputs: PreflightInputs, call: ReturnType<typeof cl
         const groupPath = `/api/v1/provisioning/folder/${enc(inputs.folderUid)}/rule-groups/${enc(inputs.ruleGroup)}`;
         if (await exists(call, inputs, groupPath)) found.push({ what: `rule group "${inputs.ruleGroup}"`, deletePath: groupPath });
     }
-    if (folder) found.push({ what: `folder ${inputs.folderUid}`, deletePath: `/api/folders/${enc(inputs.folderUid)}?forceDeleteRules=true` });
+    if (folder)
+        found.push({ what: `folder ${inputs.folderUid}`, deletePath: `/api/folders/${enc(inputs.folderUid)}?forceDeleteRules=true` });
     if (await exists(call, inputs, `/api/datasources/uid/${enc(inputs.datasourceUid)}`)) {
         found.push({ what: `data source ${inputs.datasourceUid}`, deletePath: `/api/datasources/uid/${enc(inputs.datasourceUid)}` });
     }
@@ -265,7 +283,10 @@ async function findLeftovers(inputs: PreflightInputs, call: ReturnType<typeof cl
         if (a.status === 200 && Array.isArray(a.body)) {
             for (const cp of a.body) {
                 if (cp?.name === inputs.contactPoint && typeof cp.uid === "string") {
-                    found.push({ what: `contact point "${inputs.contactPoint}" (integration ${cp.uid})`, deletePath: `/api/v1/provisioning/contact-points/${enc(cp.uid)}` });
+                    found.push({
+                        what: `contact point "${inputs.contactPoint}" (integration ${cp.uid})`,
+                        deletePath: `/api/v1/provisioning/contact-points/${enc(cp.uid)}`,
+                    });
                 }
             }
         }
@@ -280,13 +301,18 @@ async function replaceLeftovers(inputs: PreflightInputs, call: ReturnType<typeof
     // The folder goes only when nothing but this stack's own dashboard and rule group is in it.
     if (found.some((l) => l.what.startsWith("folder "))) {
         const search = await call("GET", `/api/search?folderUIDs=${enc(inputs.folderUid)}`);
-        const others = Array.isArray(search.body) ? search.body.filter((d: any) => d?.uid !== inputs.dashboardUid).map((d: any) => `"${d?.title ?? d?.uid}"`) : [];
+        const others = Array.isArray(search.body)
+            ? search.body.filter((d: any) => d?.uid !== inputs.dashboardUid).map((d: any) => `"${d?.title ?? d?.uid}"`)
+            : [];
         if (others.length > 0) throw refuse(`folder ${inputs.folderUid} also holds ${others.join(", ")}, which are not this stack's`);
         const rules = await call("GET", "/api/v1/provisioning/alert-rules");
         const foreign = Array.isArray(rules.body)
-            ? rules.body.filter((r: any) => r?.folderUID === inputs.folderUid && r?.ruleGroup !== inputs.ruleGroup).map((r: any) => `"${r?.title}"`)
+            ? rules.body
+                  .filter((r: any) => r?.folderUID === inputs.folderUid && r?.ruleGroup !== inputs.ruleGroup)
+                  .map((r: any) => `"${r?.title}"`)
             : [];
-        if (foreign.length > 0) throw refuse(`folder ${inputs.folderUid} also holds the alert rules ${foreign.join(", ")}, which are not this stack's`);
+        if (foreign.length > 0)
+            throw refuse(`folder ${inputs.folderUid} also holds the alert rules ${foreign.join(", ")}, which are not this stack's`);
     }
     if (inputs.contactPoint && inputs.target !== "existing" && found.some((l) => l.what.startsWith("contact point"))) {
         // On a Grafana this program deploys it owns the policy tree, and the old tree names

@@ -35,7 +35,5 @@ export function normalizeSlackRecipient(channel: string): string {
     const c = channel.trim();
     if (isChannelId(c)) return c;
     if (isChannelName(c)) return c.startsWith("#") ? c : `#${c}`;
-    throw new Error(
-        `invalid Slack channel "${channel}": use a channel ID such as C0123ABCDEF (recommended) or "#channel-name"`,
-    );
+    throw new Error(`invalid Slack channel "${channel}": use a channel ID such as C0123ABCDEF (recommended) or "#channel-name"`);
 }

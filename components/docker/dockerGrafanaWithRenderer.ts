@@ -60,21 +60,34 @@ export class DockerGrafanaWithRenderer extends pulumi.ComponentResource implemen
         const { wiring } = args;
         const suffix = args.stackName;
 
-        this.network = new docker.Network(`${name}-network`, {
-            name: `grafana-slack-alerts-${suffix}`,
-            driver: "bridge",
-        }, { parent: this });
+        this.network = new docker.Network(
+            `${name}-network`,
+            {
+                name: `grafana-slack-alerts-${suffix}`,
+                driver: "bridge",
+            },
+            { parent: this },
+        );
 
-        const image = (key: string, ref: string) => new docker.RemoteImage(`${name}-${key}-image`, {
-            name: ref,
-            keepLocally: true,
-        }, { parent: this });
+        const image = (key: string, ref: string) =>
+            new docker.RemoteImage(
+                `${name}-${key}-image`,
+                {
+                    name: ref,
+                    keepLocally: true,
+                },
+                { parent: this },
+            );
         const rendererImage = image("renderer", args.rendererImage);
         const grafanaImage = image("grafana", args.grafanaImage);
 
         // KEY=VALUE strings; any secret makes the whole list a secret Output.
-        const envs = (vars: EnvVar[]) => pulumi.all(vars.map((v) =>
-            v.secret ? pulumi.interpolate`${v.name}=${args.secret(v.secret)}` : pulumi.output(`${v.name}=${v.value}`)));
+        const envs = (vars: EnvVar[]) =>
+            pulumi.all(
+                vars.map((v) =>
+                    v.secret ? pulumi.interpolate`${v.name}=${args.secret(v.secret)}` : pulumi.output(`${v.name}=${v.value}`),
+                ),
+            );
         const healthcheck = (tests: string[]) => ({
             tests,
             interval: "5s",
@@ -91,35 +104,47 @@ export class DockerGrafanaWithRenderer extends pulumi.ComponentResource implemen
             waitTimeout: HEALTHY_TIMEOUT_SECONDS,
         };
 
-        this.rendererContainer = new docker.Container(`${name}-renderer`, {
-            name: `grafana-image-renderer-${suffix}`,
-            image: rendererImage.imageId,
-            envs: envs(wiring.renderer.env),
-            // Not published: only Grafana, on the same network, needs the renderer.
-            networksAdvanced: [{ name: this.network.name, aliases: [DOCKER_ALIASES.renderer] }],
-            healthcheck: healthcheck(wiring.renderer.healthcheck),
-            memory: dockerMemoryMiB(wiring.renderer),
-            // v3/v4 render through /dev/shm (Docker's 64 MB default crashes large panels); v5
-            // passes --disable-dev-shm-usage and uses /tmp, so the size only matters before v5.
-            shmSize: 256,
-            ...hardening,
-        }, { parent: this });
+        this.rendererContainer = new docker.Container(
+            `${name}-renderer`,
+            {
+                name: `grafana-image-renderer-${suffix}`,
+                image: rendererImage.imageId,
+                envs: envs(wiring.renderer.env),
+                // Not published: only Grafana, on the same network, needs the renderer.
+                networksAdvanced: [{ name: this.network.name, aliases: [DOCKER_ALIASES.renderer] }],
+                healthcheck: healthcheck(wiring.renderer.healthcheck),
+                memory: dockerMemoryMiB(wiring.renderer),
+                // v3/v4 render through /dev/shm (Docker's 64 MB default crashes large panels); v5
+                // passes --disable-dev-shm-usage and uses /tmp, so the size only matters before v5.
+                shmSize: 256,
+                ...hardening,
+            },
+            { parent: this },
+        );
 
-        const grafanaData = new docker.Volume(`${name}-grafana-data`, {
-            name: `grafana-slack-alerts-${suffix}-data`,
-        }, { parent: this });
+        const grafanaData = new docker.Volume(
+            `${name}-grafana-data`,
+            {
+                name: `grafana-slack-alerts-${suffix}-data`,
+            },
+            { parent: this },
+        );
 
-        this.grafanaContainer = new docker.Container(`${name}-grafana`, {
-            name: `grafana-${suffix}`,
-            image: grafanaImage.imageId,
-            envs: envs(wiring.grafana.env),
-            networksAdvanced: [{ name: this.network.name, aliases: [DOCKER_ALIASES.grafana] }],
-            ports: [{ internal: wiring.grafana.containerPort, external: args.grafanaPort, ip: "127.0.0.1" }],
-            volumes: [{ volumeName: grafanaData.name, containerPath: "/var/lib/grafana" }],
-            healthcheck: healthcheck(wiring.grafana.healthcheck),
-            memory: dockerMemoryMiB(wiring.grafana),
-            ...hardening,
-        }, { parent: this, dependsOn: [this.rendererContainer] });
+        this.grafanaContainer = new docker.Container(
+            `${name}-grafana`,
+            {
+                name: `grafana-${suffix}`,
+                image: grafanaImage.imageId,
+                envs: envs(wiring.grafana.env),
+                networksAdvanced: [{ name: this.network.name, aliases: [DOCKER_ALIASES.grafana] }],
+                ports: [{ internal: wiring.grafana.containerPort, external: args.grafanaPort, ip: "127.0.0.1" }],
+                volumes: [{ volumeName: grafanaData.name, containerPath: "/var/lib/grafana" }],
+                healthcheck: healthcheck(wiring.grafana.healthcheck),
+                memory: dockerMemoryMiB(wiring.grafana),
+                ...hardening,
+            },
+            { parent: this, dependsOn: [this.rendererContainer] },
+        );
 
         this.grafanaApiUrl = pulumi.output(args.grafanaUrl);
         this.renderingServerUrl = wiring.renderingServerUrl;

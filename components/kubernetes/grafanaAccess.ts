@@ -16,17 +16,21 @@ export type GrafanaAccess =
     /** No way to reach Grafana from here yet: deploy the workloads, skip the Grafana side, say what to set. */
     | { kind: "unreachable"; hint: string };
 
-type AccessSettings = Pick<StackSettings, "grafanaUrl" | "grafanaServiceType" | "grafanaPort" | "grafanaNodePort" | "namespace" | "renderYamlTo" | "ingress">;
+type AccessSettings = Pick<
+    StackSettings,
+    "grafanaUrl" | "grafanaServiceType" | "grafanaPort" | "grafanaNodePort" | "namespace" | "renderYamlTo" | "ingress"
+>;
 
 /** Pure: the access decision for these settings. */
 export function decideGrafanaAccess(s: AccessSettings): GrafanaAccess {
-    const skipped = "The Grafana workloads are deployed; the Grafana-side resources (contact point, alert rules, verification) were skipped.";
+    const skipped =
+        "The Grafana workloads are deployed; the Grafana-side resources (contact point, alert rules, verification) were skipped.";
     if (s.renderYamlTo) {
         return {
             kind: "unreachable",
             hint: [
                 `Grafana's API is not reachable: renderYamlTo is set, so the manifests are written to ${s.renderYamlTo} and nothing runs on a cluster` +
-                (s.grafanaUrl ? ` (grafanaUrl ${s.grafanaUrl} is ignored while renderYamlTo is set).` : "."),
+                    (s.grafanaUrl ? ` (grafanaUrl ${s.grafanaUrl} is ignored while renderYamlTo is set).` : "."),
                 "The Grafana-side resources (contact point, alert rules, verification) were skipped; the written Secret holds the token and admin password in plain text.",
                 "Next, either deploy to the cluster directly:",
                 "  pulumi config rm renderYamlTo && pulumi up",
@@ -41,9 +45,10 @@ export function decideGrafanaAccess(s: AccessSettings): GrafanaAccess {
     const ns = s.namespace;
     if (s.grafanaServiceType === "LoadBalancer") return { kind: "loadBalancer", port: s.grafanaPort };
     if (s.grafanaServiceType === "NodePort") {
-        const port = s.grafanaNodePort !== undefined
-            ? String(s.grafanaNodePort)
-            : `<node port from: kubectl get svc ${svc} -n ${ns} -o jsonpath='{.spec.ports[0].nodePort}'>`;
+        const port =
+            s.grafanaNodePort !== undefined
+                ? String(s.grafanaNodePort)
+                : `<node port from: kubectl get svc ${svc} -n ${ns} -o jsonpath='{.spec.ports[0].nodePort}'>`;
         return {
             kind: "unreachable",
             hint: [
@@ -85,12 +90,17 @@ export function loadBalancerUrlFromStatus(status: LoadBalancerStatus | undefined
     if (!host) {
         throw new Error(
             `Service ${SERVICE_NAMES.grafana} in namespace ${namespace} has no load-balancer address (status.loadBalancer.ingress is empty). ` +
-            `Check: kubectl get svc ${SERVICE_NAMES.grafana} -n ${namespace}. On clusters without a load-balancer controller ` +
-            `use grafanaServiceType NodePort, or ClusterIP with kubectl port-forward, and set grafanaUrl.`);
+                `Check: kubectl get svc ${SERVICE_NAMES.grafana} -n ${namespace}. On clusters without a load-balancer controller ` +
+                `use grafanaServiceType NodePort, or ClusterIP with kubectl port-forward, and set grafanaUrl.`,
+        );
     }
     return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
 }
 
-export function loadBalancerUrl(status: pulumi.Output<LoadBalancerStatus | undefined>, port: number, namespace: string): pulumi.Output<string> {
+export function loadBalancerUrl(
+    status: pulumi.Output<LoadBalancerStatus | undefined>,
+    port: number,
+    namespace: string,
+): pulumi.Output<string> {
     return status.apply((st) => loadBalancerUrlFromStatus(st, port, namespace));
 }

@@ -71,28 +71,46 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
         const childOpts: pulumi.CustomResourceOptions = { parent: this, ...(this.provider ? { provider: this.provider } : {}) };
 
         const instanceLabels = contextLabels(settings.stack);
-        this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: { name: settings.namespace, labels: { ...COMMON_LABELS, ...instanceLabels } },
-        }, childOpts);
+        this.namespace = new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            {
+                metadata: { name: settings.namespace, labels: { ...COMMON_LABELS, ...instanceLabels } },
+            },
+            childOpts,
+        );
         const namespace = this.namespace.metadata.name;
 
         // Auto-named and immutable: changing a secret replaces the Secret under a new name,
         // which changes every workload that references it, so Grafana and the renderer roll
         // together and never run with two different tokens.
         const adminUser = wiring.grafanaIni.security?.admin_user ?? settings.grafanaAdminUser;
-        this.credentials = new k8s.core.v1.Secret(`${name}-credentials`, {
-            metadata: { namespace, labels: labels({}, "credentials", instanceLabels) },
-            type: "Opaque",
-            immutable: true,
-            // Renderer mode: the token only; no Grafana here, so no admin credentials either.
-            stringData: rendererOnly ? { [SECRET_KEYS.rendererToken]: secrets.get("rendererToken") } : {
-                [SECRET_KEYS.rendererToken]: secrets.get("rendererToken"),
-                [SECRET_KEYS.grafanaAdminPassword]: secrets.get("grafanaAdminPassword"),
-                [ADMIN_USER_KEY]: adminUser,
+        this.credentials = new k8s.core.v1.Secret(
+            `${name}-credentials`,
+            {
+                metadata: { namespace, labels: labels({}, "credentials", instanceLabels) },
+                type: "Opaque",
+                immutable: true,
+                // Renderer mode: the token only; no Grafana here, so no admin credentials either.
+                stringData: rendererOnly
+                    ? { [SECRET_KEYS.rendererToken]: secrets.get("rendererToken") }
+                    : {
+                          [SECRET_KEYS.rendererToken]: secrets.get("rendererToken"),
+                          [SECRET_KEYS.grafanaAdminPassword]: secrets.get("grafanaAdminPassword"),
+                          [ADMIN_USER_KEY]: adminUser,
+                      },
             },
-        }, childOpts);
+            childOpts,
+        );
 
-        const ctx: ModeContext = { name, settings, wiring, namespace, secretName: this.credentials.metadata.name, opts: childOpts, instanceLabels };
+        const ctx: ModeContext = {
+            name,
+            settings,
+            wiring,
+            namespace,
+            secretName: this.credentials.metadata.name,
+            opts: childOpts,
+            instanceLabels,
+        };
         this.renderingServerUrl = wiring.renderingServerUrl;
         this.renderingCallbackUrl = wiring.renderingCallbackUrl;
 
@@ -102,47 +120,78 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
             this.unreachableHint = renderer.hint;
             this.access = { kind: "unreachable", hint: renderer.hint };
             this.outputs = renderer.outputs;
-            this.registerOutputs({ namespace, renderingServerUrl: this.renderingServerUrl, renderingCallbackUrl: this.renderingCallbackUrl });
+            this.registerOutputs({
+                namespace,
+                renderingServerUrl: this.renderingServerUrl,
+                renderingCallbackUrl: this.renderingCallbackUrl,
+            });
             return;
         }
-        const result: ModeResult = mode === "sidecar" ? deploySidecar(ctx) : mode === "separate" ? deploySeparate(ctx) : deployOperator(ctx);
+        const result: ModeResult =
+            mode === "sidecar" ? deploySidecar(ctx) : mode === "separate" ? deploySeparate(ctx) : deployOperator(ctx);
 
         // Grafana's Service: the callback host in separate mode, the API endpoint for Pulumi otherwise.
         const nodePort = settings.grafanaServiceType === "NodePort" ? settings.grafanaNodePort : undefined;
-        this.grafanaService = new k8s.core.v1.Service(`${name}-grafana-service`, {
-            metadata: { name: SERVICE_NAMES.grafana, namespace, labels: labels({}, "grafana", instanceLabels) },
-            spec: {
-                type: settings.grafanaServiceType,
-                selector: result.grafanaPodSelector,
-                ports: [{
-                    name: "http",
-                    protocol: "TCP",
-                    port: settings.grafanaPort,
-                    targetPort: wiring.grafana.containerPort,
-                    ...(nodePort !== undefined ? { nodePort } : {}),
-                }],
+        this.grafanaService = new k8s.core.v1.Service(
+            `${name}-grafana-service`,
+            {
+                metadata: { name: SERVICE_NAMES.grafana, namespace, labels: labels({}, "grafana", instanceLabels) },
+                spec: {
+                    type: settings.grafanaServiceType,
+                    selector: result.grafanaPodSelector,
+                    ports: [
+                        {
+                            name: "http",
+                            protocol: "TCP",
+                            port: settings.grafanaPort,
+                            targetPort: wiring.grafana.containerPort,
+                            ...(nodePort !== undefined ? { nodePort } : {}),
+                        },
+                    ],
+                },
             },
-        }, { ...childOpts, customTimeouts: AWAIT_TIMEOUTS });
+            { ...childOpts, customTimeouts: AWAIT_TIMEOUTS },
+        );
 
         this.ready = [...result.ready, this.grafanaService];
         if (settings.ingress) {
             // Pulumi finishes an Ingress only once the controller has given it an address,
             // so the host URL is used only when something answers for it.
-            this.ingress = new k8s.networking.v1.Ingress(`${name}-grafana-ingress`, {
-                metadata: { name: SERVICE_NAMES.grafana, namespace, labels: labels({}, "grafana", instanceLabels) },
-                spec: {
-                    ...(settings.ingress.className ? { ingressClassName: settings.ingress.className } : {}),
-                    ...(settings.ingress.tlsSecret ? { tls: [{ hosts: [settings.ingress.host], secretName: settings.ingress.tlsSecret }] } : {}),
-                    rules: [{
-                        host: settings.ingress.host,
-                        http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: SERVICE_NAMES.grafana, port: { number: settings.grafanaPort } } } }] },
-                    }],
+            this.ingress = new k8s.networking.v1.Ingress(
+                `${name}-grafana-ingress`,
+                {
+                    metadata: { name: SERVICE_NAMES.grafana, namespace, labels: labels({}, "grafana", instanceLabels) },
+                    spec: {
+                        ...(settings.ingress.className ? { ingressClassName: settings.ingress.className } : {}),
+                        ...(settings.ingress.tlsSecret
+                            ? { tls: [{ hosts: [settings.ingress.host], secretName: settings.ingress.tlsSecret }] }
+                            : {}),
+                        rules: [
+                            {
+                                host: settings.ingress.host,
+                                http: {
+                                    paths: [
+                                        {
+                                            path: "/",
+                                            pathType: "Prefix",
+                                            backend: { service: { name: SERVICE_NAMES.grafana, port: { number: settings.grafanaPort } } },
+                                        },
+                                    ],
+                                },
+                            },
+                        ],
+                    },
                 },
-            }, { ...childOpts, customTimeouts: AWAIT_TIMEOUTS, dependsOn: [this.grafanaService] });
+                { ...childOpts, customTimeouts: AWAIT_TIMEOUTS, dependsOn: [this.grafanaService] },
+            );
             this.ready.push(this.ingress);
         }
         if (settings.monitoringNamespace) {
-            grafanaServiceMonitor(ctx, { "app.kubernetes.io/part-of": COMMON_LABELS["app.kubernetes.io/part-of"], "app.kubernetes.io/component": "grafana", ...instanceLabels });
+            grafanaServiceMonitor(ctx, {
+                "app.kubernetes.io/part-of": COMMON_LABELS["app.kubernetes.io/part-of"],
+                "app.kubernetes.io/component": "grafana",
+                ...instanceLabels,
+            });
             if (mode !== "separate") sharedPodRendererMonitor(ctx, result.grafanaPodSelector);
         }
 
@@ -152,7 +201,11 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
         } else if (this.access.kind === "ingress") {
             url = pulumi.output(this.access.url);
         } else if (this.access.kind === "loadBalancer") {
-            url = loadBalancerUrl(this.grafanaService.status as pulumi.Output<LoadBalancerStatus | undefined>, this.access.port, settings.namespace);
+            url = loadBalancerUrl(
+                this.grafanaService.status as pulumi.Output<LoadBalancerStatus | undefined>,
+                this.access.port,
+                settings.namespace,
+            );
         } else {
             this.unreachableHint = this.access.hint;
         }

@@ -53,14 +53,18 @@ export const AWAIT_TIMEOUTS: pulumi.CustomTimeouts = { create: "10m", update: "1
 
 /** Grafana's database (sidecar, separate): alert rules and contact points must survive a pod restart. */
 export function grafanaDataClaim(ctx: ModeContext): k8s.core.v1.PersistentVolumeClaim {
-    return new k8s.core.v1.PersistentVolumeClaim(`${ctx.name}-grafana-data`, {
-        metadata: { name: GRAFANA_DATA_CLAIM, namespace: ctx.namespace, labels: { ...COMMON_LABELS, ...ctx.instanceLabels } },
-        spec: {
-            accessModes: ["ReadWriteOnce"],
-            resources: { requests: { storage: ctx.settings.grafanaStorageSize } },
-            ...(ctx.settings.storageClass ? { storageClassName: ctx.settings.storageClass } : {}),
+    return new k8s.core.v1.PersistentVolumeClaim(
+        `${ctx.name}-grafana-data`,
+        {
+            metadata: { name: GRAFANA_DATA_CLAIM, namespace: ctx.namespace, labels: { ...COMMON_LABELS, ...ctx.instanceLabels } },
+            spec: {
+                accessModes: ["ReadWriteOnce"],
+                resources: { requests: { storage: ctx.settings.grafanaStorageSize } },
+                ...(ctx.settings.storageClass ? { storageClassName: ctx.settings.storageClass } : {}),
+            },
         },
-    }, { ...ctx.opts, customTimeouts: AWAIT_TIMEOUTS });
+        { ...ctx.opts, customTimeouts: AWAIT_TIMEOUTS },
+    );
 }
 
 /**
@@ -69,20 +73,29 @@ export function grafanaDataClaim(ctx: ModeContext): k8s.core.v1.PersistentVolume
  * reaches the renderer; Grafana talks to it over localhost, which no policy filters.
  */
 export function grafanaPortOnlyPolicy(ctx: ModeContext, podSelector: Record<string, string>): k8s.networking.v1.NetworkPolicy {
-    return new k8s.networking.v1.NetworkPolicy(`${ctx.name}-grafana-ingress`, {
-        metadata: { name: "grafana-ingress", namespace: ctx.namespace, labels: labels({}, "grafana", ctx.instanceLabels) },
-        spec: {
-            podSelector: { matchLabels: podSelector },
-            policyTypes: ["Ingress"],
-            ingress: [
-                { ports: [{ protocol: "TCP", port: ctx.wiring.grafana.containerPort }] },
-                // With monitoring, Prometheus may also scrape the renderer's /metrics.
-                ...(ctx.settings.monitoringNamespace
-                    ? [{ from: [monitoringPeer(ctx.settings.monitoringNamespace)], ports: [{ protocol: "TCP", port: ctx.wiring.renderer.containerPort }] }]
-                    : []),
-            ],
+    return new k8s.networking.v1.NetworkPolicy(
+        `${ctx.name}-grafana-ingress`,
+        {
+            metadata: { name: "grafana-ingress", namespace: ctx.namespace, labels: labels({}, "grafana", ctx.instanceLabels) },
+            spec: {
+                podSelector: { matchLabels: podSelector },
+                policyTypes: ["Ingress"],
+                ingress: [
+                    { ports: [{ protocol: "TCP", port: ctx.wiring.grafana.containerPort }] },
+                    // With monitoring, Prometheus may also scrape the renderer's /metrics.
+                    ...(ctx.settings.monitoringNamespace
+                        ? [
+                              {
+                                  from: [monitoringPeer(ctx.settings.monitoringNamespace)],
+                                  ports: [{ protocol: "TCP", port: ctx.wiring.renderer.containerPort }],
+                              },
+                          ]
+                        : []),
+                ],
+            },
         },
-    }, ctx.opts);
+        ctx.opts,
+    );
 }
 
 /**
@@ -90,27 +103,37 @@ export function grafanaPortOnlyPolicy(ctx: ModeContext, podSelector: Record<stri
  * ReadWriteOnce claim, replaced rather than rolled so the claim is never held twice.
  * `extra` adds the renderer when it shares the pod.
  */
-export function buildGrafanaDeployment(ctx: ModeContext, extra: { containers?: Container[]; volumes?: Volume[] } = {}): k8s.apps.v1.Deployment {
+export function buildGrafanaDeployment(
+    ctx: ModeContext,
+    extra: { containers?: Container[]; volumes?: Volume[] } = {},
+): k8s.apps.v1.Deployment {
     const { settings, wiring } = ctx;
     const claim = grafanaDataClaim(ctx);
     const podLabels = labels(GRAFANA_SELECTOR, "grafana", { ...ctx.instanceLabels, ...versionLabel(settings.grafanaImage.tag) });
-    return new k8s.apps.v1.Deployment(`${ctx.name}-grafana`, {
-        metadata: { name: DEPLOYMENT_NAMES.grafana, namespace: ctx.namespace, labels: podLabels },
-        spec: {
-            replicas: 1,
-            strategy: { type: "Recreate" },
-            selector: { matchLabels: { ...GRAFANA_SELECTOR } },
-            template: {
-                metadata: { labels: podLabels },
-                spec: {
-                    automountServiceAccountToken: false,
-                    enableServiceLinks: false,
-                    ...podPlacementSpec(settings.podPlacement),
-                    securityContext: podSecurityContext(wiring.grafana.runAsUser),
-                    containers: [grafanaContainer(wiring.grafana, settings.grafanaImage.ref, ctx.secretName), ...(extra.containers ?? [])],
-                    volumes: [grafanaDataVolume(claim.metadata.name), ...(extra.volumes ?? [])],
+    return new k8s.apps.v1.Deployment(
+        `${ctx.name}-grafana`,
+        {
+            metadata: { name: DEPLOYMENT_NAMES.grafana, namespace: ctx.namespace, labels: podLabels },
+            spec: {
+                replicas: 1,
+                strategy: { type: "Recreate" },
+                selector: { matchLabels: { ...GRAFANA_SELECTOR } },
+                template: {
+                    metadata: { labels: podLabels },
+                    spec: {
+                        automountServiceAccountToken: false,
+                        enableServiceLinks: false,
+                        ...podPlacementSpec(settings.podPlacement),
+                        securityContext: podSecurityContext(wiring.grafana.runAsUser),
+                        containers: [
+                            grafanaContainer(wiring.grafana, settings.grafanaImage.ref, ctx.secretName),
+                            ...(extra.containers ?? []),
+                        ],
+                        volumes: [grafanaDataVolume(claim.metadata.name), ...(extra.volumes ?? [])],
+                    },
                 },
             },
         },
-    }, { ...ctx.opts, customTimeouts: AWAIT_TIMEOUTS });
+        { ...ctx.opts, customTimeouts: AWAIT_TIMEOUTS },
+    );
 }

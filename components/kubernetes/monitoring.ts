@@ -18,16 +18,25 @@ export function monitoringPeer(namespace: string) {
 }
 
 /** A ServiceMonitor scraping port `http` of the Services with these labels. */
-export function serviceMonitor(ctx: ModeContext, name: string, component: string, serviceLabels: Record<string, string>): k8s.apiextensions.CustomResource {
-    return new k8s.apiextensions.CustomResource(`${ctx.name}-${component}-servicemonitor`, {
-        apiVersion: API,
-        kind: "ServiceMonitor",
-        metadata: { name, namespace: ctx.namespace, labels: labels({}, component, ctx.instanceLabels) },
-        spec: {
-            selector: { matchLabels: { ...serviceLabels } },
-            endpoints: [{ port: "http", ...SCRAPE }],
+export function serviceMonitor(
+    ctx: ModeContext,
+    name: string,
+    component: string,
+    serviceLabels: Record<string, string>,
+): k8s.apiextensions.CustomResource {
+    return new k8s.apiextensions.CustomResource(
+        `${ctx.name}-${component}-servicemonitor`,
+        {
+            apiVersion: API,
+            kind: "ServiceMonitor",
+            metadata: { name, namespace: ctx.namespace, labels: labels({}, component, ctx.instanceLabels) },
+            spec: {
+                selector: { matchLabels: { ...serviceLabels } },
+                endpoints: [{ port: "http", ...SCRAPE }],
+            },
         },
-    }, ctx.opts);
+        ctx.opts,
+    );
 }
 
 /** Grafana's Service (every mode with a Grafana). */
@@ -45,13 +54,17 @@ export function rendererServiceMonitor(ctx: ModeContext) {
  * PodMonitor on its container port. By number: both containers name their port `http`.
  */
 export function sharedPodRendererMonitor(ctx: ModeContext, podSelector: Record<string, string>) {
-    return new k8s.apiextensions.CustomResource(`${ctx.name}-renderer-podmonitor`, {
-        apiVersion: API,
-        kind: "PodMonitor",
-        metadata: { name: DEPLOYMENT_NAMES.renderer, namespace: ctx.namespace, labels: labels({}, "renderer", ctx.instanceLabels) },
-        spec: {
-            selector: { matchLabels: { ...podSelector } },
-            podMetricsEndpoints: [{ portNumber: RENDERER_PORT, ...SCRAPE }],
+    return new k8s.apiextensions.CustomResource(
+        `${ctx.name}-renderer-podmonitor`,
+        {
+            apiVersion: API,
+            kind: "PodMonitor",
+            metadata: { name: DEPLOYMENT_NAMES.renderer, namespace: ctx.namespace, labels: labels({}, "renderer", ctx.instanceLabels) },
+            spec: {
+                selector: { matchLabels: { ...podSelector } },
+                podMetricsEndpoints: [{ portNumber: RENDERER_PORT, ...SCRAPE }],
+            },
         },
-    }, ctx.opts);
+        ctx.opts,
+    );
 }

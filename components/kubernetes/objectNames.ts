@@ -53,7 +53,10 @@ export function labels(selector: Record<string, string>, component: string, extr
 
 /** A label value from free text: at most 63 of [A-Za-z0-9_.-], starting and ending alphanumeric. */
 function labelValue(text: string): string {
-    return text.replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
+    return text
+        .replace(/[^A-Za-z0-9_.-]/g, "-")
+        .slice(0, 63)
+        .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
 }
 
 /** `app.kubernetes.io/instance`: the stack, so two stacks' objects can be told apart. Never in a selector. */

@@ -17,8 +17,15 @@ import type { PodPlacement } from "../kubernetesSettings";
 import { AWAIT_TIMEOUTS, ModeContext, ModeResult, grafanaPortOnlyPolicy, podPlacementSpec } from "./modeContext";
 import { COMMON_LABELS, CONTAINER_NAMES, GRAFANA_CR_NAME, GRAFANA_DATA_SIZE, OPERATOR_POD_SELECTOR } from "./objectNames";
 import {
-    GRAFANA_DATA_VOLUME, PROBE_TIMING, adminUserFromSecret, grafanaSecurityContext, httpProbes, podSecurityContext,
-    rendererContainer, rendererVolumes, toKubernetesEnv,
+    GRAFANA_DATA_VOLUME,
+    PROBE_TIMING,
+    adminUserFromSecret,
+    grafanaSecurityContext,
+    httpProbes,
+    podSecurityContext,
+    rendererContainer,
+    rendererVolumes,
+    toKubernetesEnv,
 } from "./podSpecs";
 
 export const OPERATOR_API: Record<OperatorApiVersion, { apiVersion: string; kind: "Grafana"; waitFor: string }> = {
@@ -143,13 +150,20 @@ export function grafanaV1alpha1Spec(a: OperatorSpecArgs) {
             }
         }
     }
-    const probe = (timing: { periodSeconds: number; timeoutSeconds: number; failureThreshold: number }, initialDelaySeconds: number) =>
-        ({ scheme: "HTTP", initialDelaySeconds, ...timing });
+    const probe = (timing: { periodSeconds: number; timeoutSeconds: number; failureThreshold: number }, initialDelaySeconds: number) => ({
+        scheme: "HTTP",
+        initialDelaySeconds,
+        ...timing,
+    });
     return {
         baseImage: a.grafanaImage,
         config,
         // The operator creates the claim `grafana-pvc` and mounts it as Grafana's data.
-        dataStorage: { accessModes: ["ReadWriteOnce"], size: a.storageSize ?? GRAFANA_DATA_SIZE, ...(a.storageClass ? { class: a.storageClass } : {}) },
+        dataStorage: {
+            accessModes: ["ReadWriteOnce"],
+            size: a.storageSize ?? GRAFANA_DATA_SIZE,
+            ...(a.storageClass ? { class: a.storageClass } : {}),
+        },
         resources: wiring.grafana.resources,
         // No startup probe in v4: give the first start (database migrations) a minute before liveness counts.
         readinessProbeSpec: probe(PROBE_TIMING.readiness, 5),
@@ -186,18 +200,22 @@ export function deployOperator(ctx: ModeContext): ModeResult {
     };
     const spec = settings.operatorApiVersion === "v1beta1" ? grafanaV1beta1Spec(specArgs) : grafanaV1alpha1Spec(specArgs);
 
-    const grafana = new k8s.apiextensions.CustomResource(`${ctx.name}-grafana`, {
-        apiVersion: api.apiVersion,
-        kind: api.kind,
-        metadata: {
-            name: GRAFANA_CR_NAME,
-            namespace: ctx.namespace,
-            labels: { ...COMMON_LABELS, ...ctx.instanceLabels },
-            // Pulumi waits until the operator reports the instance ready (never skipAwait).
-            annotations: { "pulumi.com/waitFor": api.waitFor },
+    const grafana = new k8s.apiextensions.CustomResource(
+        `${ctx.name}-grafana`,
+        {
+            apiVersion: api.apiVersion,
+            kind: api.kind,
+            metadata: {
+                name: GRAFANA_CR_NAME,
+                namespace: ctx.namespace,
+                labels: { ...COMMON_LABELS, ...ctx.instanceLabels },
+                // Pulumi waits until the operator reports the instance ready (never skipAwait).
+                annotations: { "pulumi.com/waitFor": api.waitFor },
+            },
+            spec,
         },
-        spec,
-    }, { ...ctx.opts, customTimeouts: AWAIT_TIMEOUTS });
+        { ...ctx.opts, customTimeouts: AWAIT_TIMEOUTS },
+    );
 
     grafanaPortOnlyPolicy(ctx, OPERATOR_POD_SELECTOR);
     return { grafanaPodSelector: { ...OPERATOR_POD_SELECTOR }, ready: [grafana] };

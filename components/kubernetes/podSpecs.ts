@@ -24,9 +24,11 @@ export function secretKeyRef(secretName: pulumi.Input<string>, key: string): K8s
  * become `secretKeyRef`s on the credentials Secret. A secret never becomes a literal value.
  */
 export function toKubernetesEnv(env: EnvVar[], secretName: pulumi.Input<string>): K8sEnvVar[] {
-    return env.map((v) => v.secret !== undefined
-        ? { name: v.name, valueFrom: secretKeyRef(secretName, secretKey(v.secret)) }
-        : { name: v.name, value: v.value });
+    return env.map((v) =>
+        v.secret !== undefined
+            ? { name: v.name, valueFrom: secretKeyRef(secretName, secretKey(v.secret)) }
+            : { name: v.name, value: v.value },
+    );
 }
 
 export function secretKey(name: SecretName): string {
@@ -122,7 +124,13 @@ export function grafanaDataVolume(claimName: pulumi.Input<string>): Volume {
 }
 
 /** A container from its plan: pinned image, the wiring's env (secrets from the Secret), probes, sizing. */
-function containerFromPlan(name: string, plan: ContainerPlan, image: string, secretName: pulumi.Input<string>, rest: Pick<Container, "securityContext" | "volumeMounts">): Container {
+function containerFromPlan(
+    name: string,
+    plan: ContainerPlan,
+    image: string,
+    secretName: pulumi.Input<string>,
+    rest: Pick<Container, "securityContext" | "volumeMounts">,
+): Container {
     return {
         name,
         image,

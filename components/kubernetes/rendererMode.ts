@@ -26,7 +26,9 @@ export function deployRendererOnly(ctx: ModeContext, token: pulumi.Output<string
     const { settings, wiring } = ctx;
     const workload = rendererWorkload(ctx, { podSelector: settings.grafanaPodSelector, namespace: settings.grafanaNamespace });
     const grafanaNs = settings.grafanaNamespace ?? settings.namespace;
-    const selector = Object.entries(settings.grafanaPodSelector).map(([k, v]) => `${k}=${v}`).join(",");
+    const selector = Object.entries(settings.grafanaPodSelector)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(",");
     const hint = [
         "This stack deploys only the renderer. Give your Grafana these settings (docs/kubernetes.md shows them as Helm values):",
         `  GF_RENDERING_SERVER_URL=${wiring.renderingServerUrl}`,

@@ -9,7 +9,9 @@ export function deploySidecar(ctx: ModeContext): ModeResult {
     const { settings, wiring } = ctx;
     if (settings.rendererReplicas !== 1) {
         // readSettings already rejects this; a second guard keeps the component honest when used directly.
-        throw new Error(`kubernetesMode sidecar runs exactly one renderer (rendererReplicas is ${settings.rendererReplicas}); use kubernetesMode separate to scale it.`);
+        throw new Error(
+            `kubernetesMode sidecar runs exactly one renderer (rendererReplicas is ${settings.rendererReplicas}); use kubernetesMode separate to scale it.`,
+        );
     }
     const deployment = buildGrafanaDeployment(ctx, {
         containers: [rendererContainer(wiring.renderer, settings.rendererImage.ref, ctx.secretName)],

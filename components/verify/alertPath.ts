@@ -138,22 +138,34 @@ function grafanaJson(body: Buffer): any {
 }
 
 /** The rule, by UID when known, else the first alerting rule annotated with this panel. */
-export function pickRule(doc: any, opts: { ruleUid?: string; ruleTitle?: string; dashboardUid: string; panelId: number }): RuleView | undefined {
+export function pickRule(
+    doc: any,
+    opts: { ruleUid?: string; ruleTitle?: string; dashboardUid: string; panelId: number },
+): RuleView | undefined {
     const groups: any[] = Array.isArray(doc?.data?.groups) ? doc.data.groups : [];
-    const rules: any[] = groups.flatMap((g) => (Array.isArray(g?.rules) ? g.rules : [])).filter((r) => r && (r.type === undefined || r.type === "alerting"));
-    const pointsAtPanel = (r: any) => r?.annotations?.__dashboardUid__ === opts.dashboardUid && String(r?.annotations?.__panelId__) === String(opts.panelId);
+    const rules: any[] = groups
+        .flatMap((g) => (Array.isArray(g?.rules) ? g.rules : []))
+        .filter((r) => r && (r.type === undefined || r.type === "alerting"));
+    const pointsAtPanel = (r: any) =>
+        r?.annotations?.__dashboardUid__ === opts.dashboardUid && String(r?.annotations?.__panelId__) === String(opts.panelId);
     let rule: any;
     if (opts.ruleUid) {
         // Newer Grafana returns the rule's `uid`; older ones only its name (= the rule title).
-        rule = rules.find((r) => r.uid === opts.ruleUid) ?? rules.find((r) => r.uid === undefined && opts.ruleTitle !== undefined && r.name === opts.ruleTitle);
+        rule =
+            rules.find((r) => r.uid === opts.ruleUid) ??
+            rules.find((r) => r.uid === undefined && opts.ruleTitle !== undefined && r.name === opts.ruleTitle);
     }
     rule = rule ?? (opts.ruleUid && rules.some((r) => typeof r.uid === "string") ? undefined : rules.find(pointsAtPanel));
     if (!rule) return undefined;
     const alerts: any[] = Array.isArray(rule.alerts) ? rule.alerts : [];
     const firing = alerts.filter((a) => /^alerting/i.test(String(a?.state ?? "")) || /^firing/i.test(String(a?.state ?? "")));
-    const activeAt = (firing.length > 0 ? firing : alerts).map((a) => a?.activeAt).filter((t) => parseTime(t) !== undefined).sort()[0];
+    const activeAt = (firing.length > 0 ? firing : alerts)
+        .map((a) => a?.activeAt)
+        .filter((t) => parseTime(t) !== undefined)
+        .sort()[0];
     // Older Grafana: the rule UID only as the internal label of its alerts (includeInternalLabels).
-    const uid = typeof rule.uid === "string" ? rule.uid : alerts.map((a) => a?.labels?.__alert_rule_uid__).find((u) => typeof u === "string");
+    const uid =
+        typeof rule.uid === "string" ? rule.uid : alerts.map((a) => a?.labels?.__alert_rule_uid__).find((u) => typeof u === "string");
     return {
         uid: uid ?? opts.ruleUid,
         name: String(rule.name ?? ""),
@@ -202,21 +214,36 @@ export function isAlertMessage(m: any, rule: { uid?: string; name: string }): bo
     return rule.name !== "" && texts.some((t) => t.includes(rule.name));
 }
 
-async function findAlertMessage(o: AlertPathOptions, rule: { uid?: string; name: string }, sinceSec: number): Promise<FoundMessage | undefined> {
+async function findAlertMessage(
+    o: AlertPathOptions,
+    rule: { uid?: string; name: string },
+    sinceSec: number,
+): Promise<FoundMessage | undefined> {
     let cursor: string | undefined;
     for (let page = 0; page < ALERT_MAX_PAGES; page++) {
         const res: any = await slackCall(
             o.slack,
             "conversations.history",
-            () => o.slack.client.conversations.history({ channel: o.channelId, oldest: sinceSec.toFixed(6), limit: ALERT_PAGE_LIMIT, ...(cursor ? { cursor } : {}) }),
+            () =>
+                o.slack.client.conversations.history({
+                    channel: o.channelId,
+                    oldest: sinceSec.toFixed(6),
+                    limit: ALERT_PAGE_LIMIT,
+                    ...(cursor ? { cursor } : {}),
+                }),
             o.channelLabel,
         );
         const messages: any[] = Array.isArray(res?.messages) ? res.messages : [];
         // Oldest match first: the notification of this firing, not a later repeat.
-        const match = messages.filter((m) => isAlertMessage(m, rule) && Number(m.ts) >= sinceSec).sort((a, b) => Number(a.ts) - Number(b.ts))[0];
+        const match = messages
+            .filter((m) => isAlertMessage(m, rule) && Number(m.ts) >= sinceSec)
+            .sort((a, b) => Number(a.ts) - Number(b.ts))[0];
         if (match) {
             const own = (Array.isArray(match.files) ? match.files : []).find(isPng);
-            return { ts: String(match.ts), png: own ? { id: own.id, bytes: own.size, permalink: own.permalink, where: "message" } : undefined };
+            return {
+                ts: String(match.ts),
+                png: own ? { id: own.id, bytes: own.size, permalink: own.permalink, where: "message" } : undefined,
+            };
         }
         cursor = res?.response_metadata?.next_cursor || undefined;
         if (!cursor || !res?.has_more) return undefined;
@@ -230,13 +257,20 @@ async function findThreadPng(o: AlertPathOptions, ts: string): Promise<FoundMess
         const res: any = await slackCall(
             o.slack,
             "conversations.replies",
-            () => o.slack.client.conversations.replies({ channel: o.channelId, ts, limit: ALERT_PAGE_LIMIT, ...(cursor ? { cursor } : {}) }),
+            () =>
+                o.slack.client.conversations.replies({ channel: o.channelId, ts, limit: ALERT_PAGE_LIMIT, ...(cursor ? { cursor } : {}) }),
             o.channelLabel,
         );
         const messages: any[] = Array.isArray(res?.messages) ? res.messages : [];
         for (const m of messages) {
             const f = (Array.isArray(m?.files) ? m.files : []).find(isPng);
-            if (f?.id) return { id: f.id, bytes: typeof f.size === "number" ? f.size : undefined, permalink: f.permalink, where: m.ts === ts ? "message" : "thread" };
+            if (f?.id)
+                return {
+                    id: f.id,
+                    bytes: typeof f.size === "number" ? f.size : undefined,
+                    permalink: f.permalink,
+                    where: m.ts === ts ? "message" : "thread",
+                };
         }
         cursor = res?.response_metadata?.next_cursor || undefined;
         if (!cursor || !res?.has_more) return undefined;
@@ -266,7 +300,13 @@ async function findThreadPngInFiles(o: AlertPathOptions, ts: string, sinceSec: n
             if (!isPng(f) || !f.id) continue;
             const shares: any[] = [...(f.shares?.public?.[o.channelId] ?? []), ...(f.shares?.private?.[o.channelId] ?? [])];
             const share = shares.find((x) => x?.thread_ts === ts || x?.ts === ts);
-            if (share) return { id: f.id, bytes: typeof f.size === "number" ? f.size : undefined, permalink: f.permalink, where: share.ts === ts ? "message" : "thread" };
+            if (share)
+                return {
+                    id: f.id,
+                    bytes: typeof f.size === "number" ? f.size : undefined,
+                    permalink: f.permalink,
+                    where: share.ts === ts ? "message" : "thread",
+                };
         }
         if (page >= Number(res?.paging?.pages ?? 1)) return undefined;
     }
@@ -275,7 +315,12 @@ async function findThreadPngInFiles(o: AlertPathOptions, ts: string, sinceSec: n
 
 async function permalinkOf(o: AlertPathOptions, ts: string): Promise<string | undefined> {
     try {
-        const res: any = await slackCall(o.slack, "chat.getPermalink", () => o.slack.client.chat.getPermalink({ channel: o.channelId, message_ts: ts }), o.channelLabel);
+        const res: any = await slackCall(
+            o.slack,
+            "chat.getPermalink",
+            () => o.slack.client.chat.getPermalink({ channel: o.channelId, message_ts: ts }),
+            o.channelLabel,
+        );
         return typeof res?.permalink === "string" ? res.permalink : undefined;
     } catch {
         // The permalink is a convenience; the message and its screenshot are the proof.
@@ -308,7 +353,14 @@ export async function runAlertPath(o: AlertPathOptions): Promise<AlertPathResult
     // (A C... ID may be a private channel too, so either scope may be the one; Slack's own
     // missing_scope answer names the exact one later.)
     if (o.scopes && !ALERT_READ_SCOPES.some((s) => o.scopes!.includes(s))) {
-        return fail(verificationError("alert_read_scope_missing", { channel: o.channelLabel, needed: "channels:history (public channels) or groups:history (private ones)", provided: o.scopes.join(", ") || "(none)" }), true);
+        return fail(
+            verificationError("alert_read_scope_missing", {
+                channel: o.channelLabel,
+                needed: "channels:history (public channels) or groups:history (private ones)",
+                provided: o.scopes.join(", ") || "(none)",
+            }),
+            true,
+        );
     }
 
     const get = async (path: string): Promise<{ status: number; doc: any }> => {
@@ -364,11 +416,15 @@ export async function runAlertPath(o: AlertPathOptions): Promise<AlertPathResult
             }
             rule = pickRule(r.doc, { ruleUid, ruleTitle, dashboardUid: o.dashboardUid, panelId: o.panelId });
             if (!rule) {
-                return fail(verificationError("alert_rule_missing", {
-                    panelId: o.panelId,
-                    dashboardUid: o.dashboardUid,
-                    detail: ruleUid ? `Grafana's rules API lists no alert rule with UID ${ruleUid} for that panel` : "Grafana's rules API lists no alert rule annotated with that dashboard and panel",
-                }));
+                return fail(
+                    verificationError("alert_rule_missing", {
+                        panelId: o.panelId,
+                        dashboardUid: o.dashboardUid,
+                        detail: ruleUid
+                            ? `Grafana's rules API lists no alert rule with UID ${ruleUid} for that panel`
+                            : "Grafana's rules API lists no alert rule annotated with that dashboard and panel",
+                    }),
+                );
             }
             result.ruleUid = rule.uid;
             result.ruleName = rule.name;
@@ -382,7 +438,9 @@ export async function runAlertPath(o: AlertPathOptions): Promise<AlertPathResult
             lastLine = line;
 
             if (rule.health === "error") {
-                return fail(verificationError("alert_rule_error", { rule: label, lastError: rule.lastError ?? "(Grafana gave no error text)" }));
+                return fail(
+                    verificationError("alert_rule_error", { rule: label, lastError: rule.lastError ?? "(Grafana gave no error text)" }),
+                );
             }
             if (rule.health === "nodata") {
                 return fail(verificationError("alert_rule_nodata", { rule: label, detail: rule.lastError ? `: ${rule.lastError}` : "" }));
@@ -408,7 +466,14 @@ export async function runAlertPath(o: AlertPathOptions): Promise<AlertPathResult
                 if (failed) {
                     result.contactPoint = failed.receiver;
                     result.lastNotifyAttempt = failed.atText;
-                    return fail(verificationError("alert_not_delivered", { rule: label, contactPoint: failed.receiver, at: failed.atText, error: failed.error }));
+                    return fail(
+                        verificationError("alert_not_delivered", {
+                            rule: label,
+                            contactPoint: failed.receiver,
+                            at: failed.atText,
+                            error: failed.error,
+                        }),
+                    );
                 }
                 const ok = recent.find((a) => !a.error);
                 if (ok && !deliveredOk) {
@@ -422,11 +487,21 @@ export async function runAlertPath(o: AlertPathOptions): Promise<AlertPathResult
                     // Already notified for this firing before the stage began: Grafana repeats
                     // only after the repeat interval, so waiting would prove nothing new.
                     const activeAt = parseTime(rule.activeAt) ?? 0;
-                    const earlier = attempts.find((a) => !a.error && a.at !== undefined && a.at >= activeAt && a.at < started - CLOCK_SKEW_MS);
+                    const earlier = attempts.find(
+                        (a) => !a.error && a.at !== undefined && a.at >= activeAt && a.at < started - CLOCK_SKEW_MS,
+                    );
                     if (earlier) {
                         result.contactPoint = earlier.receiver;
                         result.lastNotifyAttempt = earlier.atText;
-                        return fail(verificationError("alert_notified_earlier", { rule: label, contactPoint: earlier.receiver, at: earlier.atText, activeAt: rule.activeAt }), true);
+                        return fail(
+                            verificationError("alert_notified_earlier", {
+                                rule: label,
+                                contactPoint: earlier.receiver,
+                                at: earlier.atText,
+                                activeAt: rule.activeAt,
+                            }),
+                            true,
+                        );
                     }
                 }
                 if (deliveredOk || !receiversReadable) {
@@ -449,7 +524,8 @@ export async function runAlertPath(o: AlertPathOptions): Promise<AlertPathResult
                                 progress(`conversations.replies refused (${code}); looking for the screenshot with files.list`);
                             }
                         }
-                        if (found && !found.png && threadVia === "files.list") found.png = await findThreadPngInFiles(o, found.ts, sinceSec);
+                        if (found && !found.png && threadVia === "files.list")
+                            found.png = await findThreadPngInFiles(o, found.ts, sinceSec);
                         rateLimited = undefined;
                     } catch (e) {
                         if (isVerificationError(e) && e.failure.key === "ratelimited") {
@@ -457,7 +533,14 @@ export async function runAlertPath(o: AlertPathOptions): Promise<AlertPathResult
                             rateLimited = e;
                             progress(`Slack rate-limited reading ${o.channelLabel}; trying again at the next poll`);
                         } else if (isVerificationError(e) && e.failure.key === "missing_scope") {
-                            return fail(verificationError("alert_read_scope_missing", { channel: o.channelLabel, needed: e.failure.why.replace(/^needed: ([^;]*);.*$/, "$1"), provided: o.scopes?.join(", ") ?? "(not reported)" }), true);
+                            return fail(
+                                verificationError("alert_read_scope_missing", {
+                                    channel: o.channelLabel,
+                                    needed: e.failure.why.replace(/^needed: ([^;]*);.*$/, "$1"),
+                                    provided: o.scopes?.join(", ") ?? "(not reported)",
+                                }),
+                                true,
+                            );
                         } else {
                             throw e;
                         }
@@ -470,11 +553,15 @@ export async function runAlertPath(o: AlertPathOptions): Promise<AlertPathResult
                         result.permalink = await permalinkOf(o, found.ts);
                         const created = result.ruleCreatedAt ? Date.parse(result.ruleCreatedAt) : undefined;
                         if (created !== undefined) result.secondsFromRuleCreation = Math.round(Number(found.ts) - created / 1000);
-                        progress(`screenshot ${found.png.id}${found.png.bytes !== undefined ? ` (${found.png.bytes} bytes)` : ""} in the ${found.png.where}`);
+                        progress(
+                            `screenshot ${found.png.id}${found.png.bytes !== undefined ? ` (${found.png.bytes} bytes)` : ""} in the ${found.png.where}`,
+                        );
                         result.how =
                             `alert path: Grafana's alert for ${label} reached ${o.channelId} as message ${found.ts} with its screenshot ${found.png.id}` +
                             `${found.png.bytes !== undefined ? ` (PNG, ${found.png.bytes} bytes)` : ""} in the ${found.png.where}` +
-                            (result.secondsFromRuleCreation !== undefined ? `, ${result.secondsFromRuleCreation}s after the rule was created` : "");
+                            (result.secondsFromRuleCreation !== undefined
+                                ? `, ${result.secondsFromRuleCreation}s after the rule was created`
+                                : "");
                         return done(result);
                     }
                     // Grafana has finished its attempt (status is set after Notify returns), but
@@ -485,14 +572,26 @@ export async function runAlertPath(o: AlertPathOptions): Promise<AlertPathResult
                     }
                     // Only a read that succeeded can show the message is missing.
                     // ...and only a delivery made while this rule fired can have carried its alert.
-                    const coversRule = deliveredOk?.at !== undefined && rule.activeAt !== undefined && (parseTime(rule.activeAt) ?? Infinity) <= deliveredOk.at;
-                    if (!found && !rateLimited && coversRule && deliveredOk && deliveredAt !== undefined && Date.now() - deliveredAt >= grace) {
-                        return fail(verificationError("alert_message_missing", {
-                            rule: label,
-                            contactPoint: deliveredOk.receiver,
-                            at: deliveredOk.atText,
-                            channel: o.channelLabel,
-                        }));
+                    const coversRule =
+                        deliveredOk?.at !== undefined &&
+                        rule.activeAt !== undefined &&
+                        (parseTime(rule.activeAt) ?? Infinity) <= deliveredOk.at;
+                    if (
+                        !found &&
+                        !rateLimited &&
+                        coversRule &&
+                        deliveredOk &&
+                        deliveredAt !== undefined &&
+                        Date.now() - deliveredAt >= grace
+                    ) {
+                        return fail(
+                            verificationError("alert_message_missing", {
+                                rule: label,
+                                contactPoint: deliveredOk.receiver,
+                                at: deliveredOk.atText,
+                                channel: o.channelLabel,
+                            }),
+                        );
                     }
                 }
             }
@@ -507,14 +606,25 @@ export async function runAlertPath(o: AlertPathOptions): Promise<AlertPathResult
         if (found) return fail(verificationError("alert_no_image", { rule: label, channel: o.channelLabel, ts: found.ts }));
         if (rateLimited) return fail(rateLimited);
         if (rule?.state === "firing") {
-            return fail(verificationError("alert_not_routed", {
-                rule: label,
-                activeAt: rule.activeAt ?? "?",
-                seconds: timeoutS,
-                detail: receiversReadable ? "no Slack contact point attempted a delivery" : `no message for it appeared in ${o.channelLabel}`,
-            }));
+            return fail(
+                verificationError("alert_not_routed", {
+                    rule: label,
+                    activeAt: rule.activeAt ?? "?",
+                    seconds: timeoutS,
+                    detail: receiversReadable
+                        ? "no Slack contact point attempted a delivery"
+                        : `no message for it appeared in ${o.channelLabel}`,
+                }),
+            );
         }
-        return fail(verificationError("alert_not_firing", { rule: label, seconds: timeoutS, state: rule?.state ?? "unknown", lastEvaluation: rule?.lastEvaluation ?? "never" }));
+        return fail(
+            verificationError("alert_not_firing", {
+                rule: label,
+                seconds: timeoutS,
+                state: rule?.state ?? "unknown",
+                lastEvaluation: rule?.lastEvaluation ?? "never",
+            }),
+        );
     } catch (e) {
         if (isVerificationError(e)) return fail(e);
         throw e;
@@ -545,7 +655,13 @@ export async function runAlertStage(report: VerificationReport, options: VerifyO
     const blocking = report.failures.filter((f) => !nonFatal.includes(f.key));
     const channelId = report.slack?.channelId;
     if (!options.slackToken || !channelId || blocking.length > 0 || !report.slack?.fileId) {
-        const why = !options.slackToken ? "no Slack token given" : blocking.length > 0 ? "an earlier check failed" : !channelId ? "the channel did not resolve" : "the direct upload did not run";
+        const why = !options.slackToken
+            ? "no Slack token given"
+            : blocking.length > 0
+              ? "an earlier check failed"
+              : !channelId
+                ? "the channel did not resolve"
+                : "the direct upload did not run";
         record({ ...base, status: "skip", finding: `skipped: ${why}` });
         return report;
     }
@@ -572,7 +688,13 @@ export async function runAlertStage(report: VerificationReport, options: VerifyO
         report.verifiedHow = `${result.how}; direct render+upload: ${report.verifiedHow}`;
     } else {
         const f = result.failure!;
-        const clean: VerificationFailure = { key: f.key, what: scrub(f.what), why: scrub(f.why), next: scrub(f.next), message: scrub(f.message) };
+        const clean: VerificationFailure = {
+            key: f.key,
+            what: scrub(f.what),
+            why: scrub(f.why),
+            next: scrub(f.next),
+            message: scrub(f.message),
+        };
         result.failure = clean;
         report.failures.push(clean);
         record({ ...base, status: "fail", finding: `${clean.what}: ${clean.why}`, fix: clean.next, key: clean.key });

@@ -5,8 +5,23 @@
 // Request budget on the happy path (the benchmarks count these): health 1, frontend
 // settings 1, dashboard 1, render 1, auth.test 1, conversations.list only for a `#name`,
 // getUploadURLExternal 1, upload POST 1, completeUploadExternal 1, files.info until shared.
-import { checkDashboardPanel, checkRendererAvailable, displayUrl, renderPanel, waitForGrafana, type GrafanaWait, type RenderedImage } from "./grafanaChecks";
-import { describeFailure, isVerificationError, makeScrubber, verificationError, type MessageKey, type VerificationFailure } from "./messages";
+import {
+    checkDashboardPanel,
+    checkRendererAvailable,
+    displayUrl,
+    renderPanel,
+    waitForGrafana,
+    type GrafanaWait,
+    type RenderedImage,
+} from "./grafanaChecks";
+import {
+    describeFailure,
+    isVerificationError,
+    makeScrubber,
+    verificationError,
+    type MessageKey,
+    type VerificationFailure,
+} from "./messages";
 import {
     createSlackContext,
     missingScopes,
@@ -123,7 +138,13 @@ export const DEFAULT_WIDTH = 1000;
 export const DEFAULT_HEIGHT = 500;
 
 /** Failure keys that leave the deployment standing: the post went out, only the proof is missing. */
-export const NON_FATAL_KEYS: MessageKey[] = ["verify_scope_missing", "verify_scope_refused", "verify_not_in_channel", "alert_read_scope_missing", "alert_notified_earlier"];
+export const NON_FATAL_KEYS: MessageKey[] = [
+    "verify_scope_missing",
+    "verify_scope_refused",
+    "verify_not_in_channel",
+    "alert_read_scope_missing",
+    "alert_notified_earlier",
+];
 
 function failureOf(e: unknown): VerificationFailure {
     if (isVerificationError(e)) return e.failure;
@@ -148,7 +169,13 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
     const skip = (id: CheckId, finding: string) => record({ id, title: CHECK_TITLES[id], status: "skip", finding });
     const fail = (id: CheckId, e: unknown) => {
         const f = failureOf(e);
-        const clean: VerificationFailure = { key: f.key, what: scrub(f.what), why: scrub(f.why), next: scrub(f.next), message: scrub(f.message) };
+        const clean: VerificationFailure = {
+            key: f.key,
+            what: scrub(f.what),
+            why: scrub(f.why),
+            next: scrub(f.next),
+            message: scrub(f.message),
+        };
         failures.push(clean);
         record({ id, title: CHECK_TITLES[id], status: "fail", finding: `${clean.what}: ${clean.why}`, fix: clean.next, key: clean.key });
     };
@@ -162,10 +189,16 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
     let image: RenderedImage | undefined;
     let grafanaUp = false;
     try {
-        const health = await waitForGrafana(grafana, timing, { failFast: options.failFastOnConnectionError, onWait: options.onGrafanaWait });
+        const health = await waitForGrafana(grafana, timing, {
+            failFast: options.failFastOnConnectionError,
+            onWait: options.onGrafanaWait,
+        });
         grafanaUp = true;
         report.grafana = { version: health.version, healthAttempts: health.attempts };
-        pass("grafana.health", `${url}/api/health answered 200${health.version ? ` (Grafana ${health.version})` : ""} after ${health.attempts} attempt${health.attempts === 1 ? "" : "s"}`);
+        pass(
+            "grafana.health",
+            `${url}/api/health answered 200${health.version ? ` (Grafana ${health.version})` : ""} after ${health.attempts} attempt${health.attempts === 1 ? "" : "s"}`,
+        );
     } catch (e) {
         fail("grafana.health", e);
     }
@@ -176,7 +209,11 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
         try {
             const info = await checkRendererAvailable(grafana, timing);
             rendererOk = true;
-            report.grafana = { ...report.grafana, rendererVersion: info.rendererVersion, version: report.grafana?.version ?? info.grafanaVersion };
+            report.grafana = {
+                ...report.grafana,
+                rendererVersion: info.rendererVersion,
+                version: report.grafana?.version ?? info.grafanaVersion,
+            };
             pass("grafana.renderer", `rendererAvailable=true${info.rendererVersion ? ` (renderer ${info.rendererVersion})` : ""}`);
         } catch (e) {
             fail("grafana.renderer", e);
@@ -188,25 +225,49 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
     } else {
         // Before rendering: /render would show a wrong dashboard or panel as a 200 PNG.
         try {
-            const dash = await checkDashboardPanel(grafana, { dashboardUid: options.dashboardUid, panelId: options.panelId, orgId: options.orgId }, timing);
+            const dash = await checkDashboardPanel(
+                grafana,
+                { dashboardUid: options.dashboardUid, panelId: options.panelId, orgId: options.orgId },
+                timing,
+            );
             panelOk = true;
             const named = (t: string | undefined) => (t ? ` ("${t}")` : "");
-            pass("grafana.dashboard", `dashboard ${options.dashboardUid}${named(dash.title)} has panel ${options.panelId}${named(dash.panelTitle)}`);
+            pass(
+                "grafana.dashboard",
+                `dashboard ${options.dashboardUid}${named(dash.title)} has panel ${options.panelId}${named(dash.panelTitle)}`,
+            );
         } catch (e) {
             fail("grafana.dashboard", e);
         }
     }
     if (!panelOk) {
-        skip("grafana.render", !grafanaUp ? "skipped: Grafana is not up" : !rendererOk ? "skipped: Grafana has no usable renderer" : "skipped: the dashboard or panel was not found");
+        skip(
+            "grafana.render",
+            !grafanaUp
+                ? "skipped: Grafana is not up"
+                : !rendererOk
+                  ? "skipped: Grafana has no usable renderer"
+                  : "skipped: the dashboard or panel was not found",
+        );
     } else {
         try {
             image = await renderPanel(
                 grafana,
-                { dashboardUid: options.dashboardUid, panelId: options.panelId, width, height, orgId: options.orgId, rendererVersion: report.grafana?.rendererVersion },
+                {
+                    dashboardUid: options.dashboardUid,
+                    panelId: options.panelId,
+                    width,
+                    height,
+                    orgId: options.orgId,
+                    rendererVersion: report.grafana?.rendererVersion,
+                },
                 timing,
             );
             report.image = { width: image.width, height: image.height, bytes: image.bytes, renderMs: image.renderMs };
-            pass("grafana.render", `panel ${options.panelId} of dashboard ${options.dashboardUid}: a ${image.width}x${image.height} PNG, ${image.bytes} bytes, in ${image.renderMs} ms`);
+            pass(
+                "grafana.render",
+                `panel ${options.panelId} of dashboard ${options.dashboardUid}: a ${image.width}x${image.height} PNG, ${image.bytes} bytes, in ${image.renderMs} ms`,
+            );
             options.onImage?.(image.png);
         } catch (e) {
             fail("grafana.render", e);
@@ -244,11 +305,14 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
             scopesOk = true;
             pass("slack.scopes", `granted: ${identity.scopes.join(", ")}`);
         } else {
-            fail("slack.scopes", verificationError("missing_scope", {
-                method: "posting the panel image",
-                needed: missing.join(", "),
-                provided: identity.scopes.join(", ") || "(none)",
-            }));
+            fail(
+                "slack.scopes",
+                verificationError("missing_scope", {
+                    method: "posting the panel image",
+                    needed: missing.join(", "),
+                    provided: identity.scopes.join(", ") || "(none)",
+                }),
+            );
         }
     }
     let channelId: string | undefined;

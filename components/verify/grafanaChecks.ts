@@ -55,7 +55,13 @@ function authHeader(auth: string | undefined): Record<string, string> {
  * browser-like requests to /login, and following them would turn a credentials problem
  * into a "200 with HTML" that looks like a placeholder.
  */
-export async function grafanaGet(target: GrafanaTarget, path: string, timeoutMs: number, accept = "application/json", headers: Record<string, string> = {}): Promise<GrafanaResponse> {
+export async function grafanaGet(
+    target: GrafanaTarget,
+    path: string,
+    timeoutMs: number,
+    accept = "application/json",
+    headers: Record<string, string> = {},
+): Promise<GrafanaResponse> {
     const base = target.url.replace(/\/+$/, "");
     const res = await fetch(base + path, {
         method: "GET",
@@ -128,9 +134,12 @@ export function permanentConnectionError(e: unknown, url: string): string | unde
     }
     const code = err?.cause?.code;
     if (code === "ERR_INVALID_URL") return `${displayUrl(url)} is not a valid URL`;
-    if (err?.cause?.message === "bad port") return `fetch refuses to connect to port ${port} (a port browsers block, on the Fetch standard's bad-port list); use another port`;
-    if (code === "ECONNREFUSED") return `the connection to ${host}:${port} was refused: nothing listens there (Grafana is not running, or the port is not published or forwarded)`;
-    if (code === "ENOTFOUND") return `the host name ${host} does not resolve (DNS): a typo, or a name only known inside Docker or the cluster`;
+    if (err?.cause?.message === "bad port")
+        return `fetch refuses to connect to port ${port} (a port browsers block, on the Fetch standard's bad-port list); use another port`;
+    if (code === "ECONNREFUSED")
+        return `the connection to ${host}:${port} was refused: nothing listens there (Grafana is not running, or the port is not published or forwarded)`;
+    if (code === "ENOTFOUND")
+        return `the host name ${host} does not resolve (DNS): a typo, or a name only known inside Docker or the cluster`;
     return undefined;
 }
 
@@ -192,7 +201,11 @@ export async function checkRendererAvailable(target: GrafanaTarget, timing: Veri
     try {
         r = await grafanaGet(target, "/api/frontend/settings", timing.requestTimeoutMs);
     } catch (e) {
-        throw verificationError("grafana_http_error", { endpoint, url: displayUrl(target.url), detail: describeFetchError(e, timing.requestTimeoutMs) });
+        throw verificationError("grafana_http_error", {
+            endpoint,
+            url: displayUrl(target.url),
+            detail: describeFetchError(e, timing.requestTimeoutMs),
+        });
     }
     if (isAuthFailure(r)) throw verificationError("grafana_auth", { url: displayUrl(target.url), endpoint, status: r.status });
     let settings: any;
@@ -206,7 +219,10 @@ export async function checkRendererAvailable(target: GrafanaTarget, timing: Veri
         throw verificationError("grafana_http_error", {
             endpoint,
             url: displayUrl(target.url),
-            detail: r.status === 200 ? `it answered HTTP 200 with ${r.contentType || "no content type"}, not Grafana's JSON settings` : `it answered HTTP ${r.status}${msg ? ` (${msg})` : ""}`,
+            detail:
+                r.status === 200
+                    ? `it answered HTTP 200 with ${r.contentType || "no content type"}, not Grafana's JSON settings`
+                    : `it answered HTTP ${r.status}${msg ? ` (${msg})` : ""}`,
         });
     }
     if (settings.rendererAvailable !== true) throw verificationError("renderer_not_configured", {});
@@ -257,7 +273,13 @@ export async function checkDashboardPanel(target: GrafanaTarget, ref: PanelRef, 
     let r: GrafanaResponse;
     try {
         // X-Grafana-Org-Id selects the organisation for an API request (Grafana's context handler).
-        r = await grafanaGet(target, path, timing.requestTimeoutMs, "application/json", ref.orgId ? { "X-Grafana-Org-Id": String(ref.orgId) } : {});
+        r = await grafanaGet(
+            target,
+            path,
+            timing.requestTimeoutMs,
+            "application/json",
+            ref.orgId ? { "X-Grafana-Org-Id": String(ref.orgId) } : {},
+        );
     } catch (e) {
         throw verificationError("grafana_http_error", { endpoint, url, detail: describeFetchError(e, timing.requestTimeoutMs) });
     }
@@ -277,14 +299,21 @@ export async function checkDashboardPanel(target: GrafanaTarget, ref: PanelRef, 
         throw verificationError("grafana_http_error", {
             endpoint,
             url,
-            detail: r.status === 200 ? `it answered HTTP 200 with ${r.contentType || "no content type"}, not a dashboard` : `it answered HTTP ${r.status}${msg ? ` (${msg})` : ""}`,
+            detail:
+                r.status === 200
+                    ? `it answered HTTP 200 with ${r.contentType || "no content type"}, not a dashboard`
+                    : `it answered HTTP ${r.status}${msg ? ` (${msg})` : ""}`,
         });
     }
     const panels = dashboardPanels(body.dashboard);
     const ids = [...new Set(panels.map((p) => p.id))].sort((a, b) => a - b);
     const panel = panels.find((p) => p.id === ref.panelId);
     if (!panel) {
-        throw verificationError("panel_not_found", { dashboardUid: ref.dashboardUid, panelId: ref.panelId, panels: ids.length ? ids.join(", ") : "(none)" });
+        throw verificationError("panel_not_found", {
+            dashboardUid: ref.dashboardUid,
+            panelId: ref.panelId,
+            panels: ids.length ? ids.join(", ") : "(none)",
+        });
     }
     return { title: typeof body.dashboard.title === "string" ? body.dashboard.title : undefined, panelTitle: panel.title, panelIds: ids };
 }
@@ -315,7 +344,10 @@ export const RENDERER_SIZE_BOUNDS = { minWidth: 1000, maxWidth: 3000, minHeight:
 
 /** Why a requested size is out of bounds, or undefined when it is fine. */
 export function sizeProblem(name: "width" | "height", value: unknown): string | undefined {
-    const [min, max] = name === "width" ? [RENDERER_SIZE_BOUNDS.minWidth, RENDERER_SIZE_BOUNDS.maxWidth] : [RENDERER_SIZE_BOUNDS.minHeight, RENDERER_SIZE_BOUNDS.maxHeight];
+    const [min, max] =
+        name === "width"
+            ? [RENDERER_SIZE_BOUNDS.minWidth, RENDERER_SIZE_BOUNDS.maxWidth]
+            : [RENDERER_SIZE_BOUNDS.minHeight, RENDERER_SIZE_BOUNDS.maxHeight];
     if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
         return `${name} must be a whole number of pixels from ${min} to ${max}: renderer v5 clamps the viewport to ${RENDERER_SIZE_BOUNDS.minWidth}-${RENDERER_SIZE_BOUNDS.maxWidth} x ${RENDERER_SIZE_BOUNDS.minHeight}-${RENDERER_SIZE_BOUNDS.maxHeight} by default (BROWSER_MIN/MAX_WIDTH/HEIGHT), so another size would not come back as asked`;
     }
@@ -424,11 +456,16 @@ export async function renderPanel(target: GrafanaTarget, req: RenderRequest, tim
         }
         if (r.status === 500) throw verificationError("render_failed", { ...params, detail: `HTTP 500${quoted}` });
         if (r.status === 429) throw verificationError("render_busy", params);
-        throw verificationError("render_rejected", { ...params, detail: `HTTP ${r.status}${quoted}${r.status === 404 ? " (no render endpoint here: is this Grafana?)" : ""}` });
+        throw verificationError("render_rejected", {
+            ...params,
+            detail: `HTTP ${r.status}${quoted}${r.status === 404 ? " (no render endpoint here: is this Grafana?)" : ""}`,
+        });
     }
     const header = readPngHeader(r.body);
     if (!header.ok) {
-        const what = /html/i.test(r.contentType) ? `an HTML page${htmlErrorTitle(r.body) ? ` titled "${htmlErrorTitle(r.body)}"` : ""}` : `${r.contentType || "no content type"} (${header.reason})`;
+        const what = /html/i.test(r.contentType)
+            ? `an HTML page${htmlErrorTitle(r.body) ? ` titled "${htmlErrorTitle(r.body)}"` : ""}`
+            : `${r.contentType || "no content type"} (${header.reason})`;
         throw verificationError("render_not_image", { ...params, detail: what });
     }
     // A 200 PNG of another size: with rendererAvailable=true (checked before) this is
@@ -441,7 +478,10 @@ export async function renderPanel(target: GrafanaTarget, req: RenderRequest, tim
     // names the wiring. Either way renderer_not_configured catches it first.
     const expected = expectedRenderSize(req.width, req.height, req.rendererVersion);
     if (header.width !== expected.width || header.height !== expected.height) {
-        const asked = expected.width === req.width && expected.height === req.height ? `${req.width}x${req.height}` : `${expected.width}x${expected.height} (the requested ${req.width}x${req.height} within the renderer's bounds)`;
+        const asked =
+            expected.width === req.width && expected.height === req.height
+                ? `${req.width}x${req.height}`
+                : `${expected.width}x${expected.height} (the requested ${req.width}x${req.height} within the renderer's bounds)`;
         throw verificationError("renderer_placeholder", {
             ...params,
             detail: `the PNG is ${header.width}x${header.height} (${r.body.length} bytes), not ${asked}`,

@@ -46,23 +46,25 @@ export const MESSAGES = {
     },
     dashboard_not_found: {
         what: "Dashboard {dashboardUid} does not exist in Grafana at {url}",
-        why: "GET /api/dashboards/uid/{dashboardUid} answered HTTP 404 ({detail}); Grafana's /render would still answer HTTP 200 with a picture of its \"Dashboard not found\" page, so nothing is rendered or posted",
+        why: 'GET /api/dashboards/uid/{dashboardUid} answered HTTP 404 ({detail}); Grafana\'s /render would still answer HTTP 200 with a picture of its "Dashboard not found" page, so nothing is rendered or posted',
         next: "use the UID from the dashboard's URL (/d/<uid>/...) as dashboardUid / --dashboard-uid (for this program's demo dashboard: the stack's, or --stack <stack>); if it is in another organisation, give its orgId; if the dashboard was deleted, run `pulumi up` to create it again",
     },
     panel_not_found: {
         what: "Dashboard {dashboardUid} has no panel {panelId}",
-        why: "its JSON (GET /api/dashboards/uid/{dashboardUid}) has panel IDs {panels}; Grafana's /render would still answer HTTP 200 with a picture of its \"Panel not found\" message, so nothing is rendered or posted",
+        why: 'its JSON (GET /api/dashboards/uid/{dashboardUid}) has panel IDs {panels}; Grafana\'s /render would still answer HTTP 200 with a picture of its "Panel not found" message, so nothing is rendered or posted',
         next: "use one of those panel IDs as panelId / --panel-id (the panel's `id` in the dashboard JSON; a panel's menu > Share > Link shows it as viewPanel=<id>)",
     },
     renderer_placeholder: {
         what: "Grafana returned a stand-in image instead of panel {panelId} of dashboard {dashboardUid}",
-        why: "{detail}; with a renderer configured, a PNG of another size is Grafana's \"too many renders\" image (public/img/rendering_limit_*.png), sent with HTTP 200 while more than [rendering] concurrent_render_request_limit renders run at once",
+        why: '{detail}; with a renderer configured, a PNG of another size is Grafana\'s "too many renders" image (public/img/rendering_limit_*.png), sent with HTTP 200 while more than [rendering] concurrent_render_request_limit renders run at once',
         next: "run again in a minute; if it repeats, Grafana is rendering constantly (many alert screenshots or reports): raise GF_RENDERING_CONCURRENT_RENDER_REQUEST_LIMIT or render less often. If the PNG is larger than requested, the renderer's viewport bounds (BROWSER_MIN_WIDTH / BROWSER_MIN_HEIGHT, BROWSER_MAX_*) do not allow the requested size: request a size within them",
     },
     render_failed: {
         what: "Grafana could not render panel {panelId} of dashboard {dashboardUid}",
         why: "{endpoint} answered {detail}: Grafana's call to the image renderer failed, and Grafana writes the reason only to its own log (logger=rendering)",
-        next: "find the reason in Grafana's log: the lines with logger=rendering at this time (`docker logs <grafana container> 2>&1 | grep logger=rendering`, or `kubectl logs <grafana pod> | grep logger=rendering`); a 401 from the renderer is a token mismatch, connection refused an unreachable renderer, a 408 or timeout a renderer that could not load the panel; " + RENDERER_WIRING,
+        next:
+            "find the reason in Grafana's log: the lines with logger=rendering at this time (`docker logs <grafana container> 2>&1 | grep logger=rendering`, or `kubectl logs <grafana pod> | grep logger=rendering`); a 401 from the renderer is a token mismatch, connection refused an unreachable renderer, a 408 or timeout a renderer that could not load the panel; " +
+            RENDERER_WIRING,
     },
     render_rejected: {
         what: "Grafana refused to render panel {panelId} of dashboard {dashboardUid}",
@@ -71,7 +73,7 @@ export const MESSAGES = {
     },
     render_busy: {
         what: "Grafana's image renderer is busy",
-        why: "{endpoint} answered HTTP 429 \"Too many rendering requests\": the renderer refused the render because it is at its limit",
+        why: '{endpoint} answered HTTP 429 "Too many rendering requests": the renderer refused the render because it is at its limit',
         next: "run again in a minute; if it repeats, give the renderer more memory or CPU (renderer v5 admits renders by free memory), or raise its RATE_LIMIT_* settings",
     },
     render_not_image: {
@@ -117,7 +119,7 @@ export const MESSAGES = {
     },
     grafana_leftovers: {
         what: "Grafana at {url} already has objects this stack creates with fixed UIDs: {objects}",
-        why: "an earlier deployment of stack {stack} left them and its Pulumi state is gone (state lost, `pulumi stack rm`, or a reused Docker volume), so creating them again would fail with \"already exists\" (or, for a contact point, post every alert twice)",
+        why: 'an earlier deployment of stack {stack} left them and its Pulumi state is gone (state lost, `pulumi stack rm`, or a reused Docker volume), so creating them again would fail with "already exists" (or, for a contact point, post every alert twice)',
         next: "let this stack replace them (they hold only what it creates again; the demo rule's alert history restarts): `pulumi config set replaceLeftovers true` and `pulumi up`; or {remove}",
     },
     grafana_leftovers_kept: {
@@ -131,7 +133,7 @@ export const MESSAGES = {
         next: "copy the UID from Alerting > Alert rules > the rule > Details > Rule UID and `pulumi config set verifyRule <UID>`, or `pulumi config rm verifyRule`",
     },
     verify_rule_no_panel: {
-        what: "Alert rule {rule} (\"{title}\") is not linked to a panel",
+        what: 'Alert rule {rule} ("{title}") is not linked to a panel',
         why: "it has no __dashboardUid__ and __panelId__ annotations, so Grafana takes no screenshot for its alerts and they reach Slack without a picture",
         next: "edit the rule in Grafana: Configure notification message > Link dashboard and panel, pick the panel, save; then `pulumi up` again",
     },
@@ -142,9 +144,9 @@ export const MESSAGES = {
         next: "check the UID (Alerting > Alert rules > the rule > Details > Rule UID, or the uid in your alertRulesDir file); a rule from alertRulesDir exists only after `pulumi up`; `npm run doctor -- --all-rules` lists every rule",
     },
     rule_no_panel: {
-        what: "Alert rule {rule} (\"{title}\") is not linked to a panel",
+        what: 'Alert rule {rule} ("{title}") is not linked to a panel',
         why: "{detail}, so Grafana takes no screenshot for its alerts and they reach Slack without a picture",
-        next: "add the annotations __dashboardUid__: <dashboard uid> and __panelId__: \"<panel id>\" to the rule (in its alertRulesDir file, then `pulumi up`), or in Grafana's rule editor: Configure notification message > Link dashboard and panel",
+        next: 'add the annotations __dashboardUid__: <dashboard uid> and __panelId__: "<panel id>" to the rule (in its alertRulesDir file, then `pulumi up`), or in Grafana\'s rule editor: Configure notification message > Link dashboard and panel',
     },
     // --- Slack: the token ------------------------------------------------------------
     invalid_auth: {
@@ -283,7 +285,7 @@ export const MESSAGES = {
     },
     alert_no_image: {
         what: "Grafana's alert for {rule} reached {channel} without a screenshot",
-        why: "message {ts} has no PNG in it or in its thread; Grafana logs a failed screenshot or upload (\"Failed to upload image\", logger=ngalert.image) and still reports the notification as sent",
+        why: 'message {ts} has no PNG in it or in its thread; Grafana logs a failed screenshot or upload ("Failed to upload image", logger=ngalert.image) and still reports the notification as sent',
         next: "(1) Grafana must reach its renderer (GF_RENDERING_SERVER_URL, the same as for the direct render); (2) GF_UNIFIED_ALERTING_SCREENSHOTS_CAPTURE=true, with GF_UNIFIED_ALERTING_SCREENSHOTS_CAPTURE_TIMEOUT above the render time (default 10s); (3) the rule's __dashboardUid__ and __panelId__ annotations must name a panel that exists; (4) the contact point's token needs files:write. Grafana's log names the step that failed",
     },
     alert_message_missing: {
@@ -332,7 +334,10 @@ export function describeFailure(key: MessageKey, params: Record<string, string |
 }
 
 /** An Error carrying a catalogued failure (plain Error + fields, so it survives serialization). */
-export function verificationError(key: MessageKey, params: Record<string, string | number | undefined>): Error & { failure: VerificationFailure } {
+export function verificationError(
+    key: MessageKey,
+    params: Record<string, string | number | undefined>,
+): Error & { failure: VerificationFailure } {
     const failure = describeFailure(key, params);
     const err = new Error(failure.message) as Error & { failure: VerificationFailure };
     err.name = "VerificationError";
@@ -341,7 +346,12 @@ export function verificationError(key: MessageKey, params: Record<string, string
 }
 
 export function isVerificationError(e: unknown): e is Error & { failure: VerificationFailure } {
-    return e instanceof Error && typeof (e as any).failure === "object" && (e as any).failure !== null && typeof (e as any).failure.key === "string";
+    return (
+        e instanceof Error &&
+        typeof (e as any).failure === "object" &&
+        (e as any).failure !== null &&
+        typeof (e as any).failure.key === "string"
+    );
 }
 
 /**

@@ -60,8 +60,10 @@ function translatePlatformError(code: string, data: any, method: string, channel
             provided: data?.provided ?? "(Slack did not say)",
         });
     }
-    if (code === "not_in_channel") return verificationError("not_in_channel", { channel: channel ?? "the channel", detail: `${method} returned not_in_channel` });
-    if (code === "channel_not_found") return verificationError("channel_not_found", { channel: channel ?? "(none given)", method, detail: "" });
+    if (code === "not_in_channel")
+        return verificationError("not_in_channel", { channel: channel ?? "the channel", detail: `${method} returned not_in_channel` });
+    if (code === "channel_not_found")
+        return verificationError("channel_not_found", { channel: channel ?? "(none given)", method, detail: "" });
     if (code === "ratelimited") return verificationError("ratelimited", { method, retryAfter: "?", detail: " (reported as ok:false)" });
     return verificationError("slack_error", { method, error: code });
 }
@@ -69,26 +71,40 @@ function translatePlatformError(code: string, data: any, method: string, channel
 /** Maps an SDK error to a catalogued failure. `channel` names the channel for channel errors. */
 export function translateSlackError(e: unknown, method: string, ctx: SlackContext, channel?: string): Error {
     if (isVerificationError(e)) return e;
-    const err = e as { code?: string; data?: any; statusCode?: number; original?: { message?: string; cause?: { code?: string } }; message?: string; retryAfter?: number };
+    const err = e as {
+        code?: string;
+        data?: any;
+        statusCode?: number;
+        original?: { message?: string; cause?: { code?: string } };
+        message?: string;
+        retryAfter?: number;
+    };
     const attempts = ctx.timing.slackRetries + 1;
     switch (err?.code) {
         case "slack_webapi_platform_error": {
             const code: string = err.data?.error ?? "unknown_error";
             return Object.assign(translatePlatformError(code, err.data, method, channel), {
                 slackError: code,
-                ...(code === "missing_scope" ? { needed: String(err.data?.needed ?? "(Slack did not say)"), provided: String(err.data?.provided ?? "(Slack did not say)") } : {}),
+                ...(code === "missing_scope"
+                    ? {
+                          needed: String(err.data?.needed ?? "(Slack did not say)"),
+                          provided: String(err.data?.provided ?? "(Slack did not say)"),
+                      }
+                    : {}),
             });
         }
         case "slack_webapi_http_error": {
             const detail = `Slack answered HTTP ${err.statusCode} (${attempts} attempt${attempts === 1 ? "" : "s"})`;
-            if (method.startsWith("files.") && method.endsWith("UploadExternal")) return verificationError("upload_failed", { detail: `${detail} during ${method}` });
+            if (method.startsWith("files.") && method.endsWith("UploadExternal"))
+                return verificationError("upload_failed", { detail: `${detail} during ${method}` });
             return verificationError("slack_unreachable", { method, apiUrl: ctx.apiUrl, detail });
         }
         case "slack_webapi_request_error": {
             const orig = err.original;
             const reason = orig?.cause?.code ?? orig?.message ?? "network error";
             const detail = `no answer (${reason}) after ${attempts} attempt${attempts === 1 ? "" : "s"}`;
-            if (method.startsWith("files.") && method.endsWith("UploadExternal")) return verificationError("upload_failed", { detail: `${detail} during ${method}` });
+            if (method.startsWith("files.") && method.endsWith("UploadExternal"))
+                return verificationError("upload_failed", { detail: `${detail} during ${method}` });
             return verificationError("slack_unreachable", { method, apiUrl: ctx.apiUrl, detail });
         }
         default: {
@@ -103,7 +119,13 @@ export function translateSlackError(e: unknown, method: string, ctx: SlackContex
  * Runs one Slack call; on HTTP 429 waits `Retry-After` (if no longer than
  * `maxRetryAfterSec`) and tries again, at most `rateLimitRetries` times.
  */
-export async function slackCall<T>(ctx: SlackContext, method: string, run: () => Promise<T>, channel?: string, translate = true): Promise<T> {
+export async function slackCall<T>(
+    ctx: SlackContext,
+    method: string,
+    run: () => Promise<T>,
+    channel?: string,
+    translate = true,
+): Promise<T> {
     for (let attempt = 0; ; attempt++) {
         try {
             return await run();
@@ -112,10 +134,18 @@ export async function slackCall<T>(ctx: SlackContext, method: string, run: () =>
             if (err?.code === "slack_webapi_rate_limited_error") {
                 const wait = Number(err.retryAfter ?? 0);
                 if (wait > ctx.timing.maxRetryAfterSec) {
-                    throw verificationError("ratelimited", { method, retryAfter: wait, detail: `, longer than the ${ctx.timing.maxRetryAfterSec}s this check waits` });
+                    throw verificationError("ratelimited", {
+                        method,
+                        retryAfter: wait,
+                        detail: `, longer than the ${ctx.timing.maxRetryAfterSec}s this check waits`,
+                    });
                 }
                 if (attempt >= ctx.timing.rateLimitRetries) {
-                    throw verificationError("ratelimited", { method, retryAfter: wait, detail: `, still limited after ${attempt} wait${attempt === 1 ? "" : "s"}` });
+                    throw verificationError("ratelimited", {
+                        method,
+                        retryAfter: wait,
+                        detail: `, still limited after ${attempt} wait${attempt === 1 ? "" : "s"}`,
+                    });
                 }
                 await sleep(wait * 1000);
                 continue;
@@ -150,7 +180,6 @@ export function missingScopes(scopes: string[] | undefined, needed: string[] = N
     return needed.filter((s) => !scopes.includes(s));
 }
 
-
 export interface ResolvedChannel {
     id: string;
     how: string;
@@ -179,12 +208,22 @@ export async function resolveChannel(ctx: SlackContext, channel: string, scopes:
         try {
             // Slack: "specify a limit value under 1000. We recommend no more than 200"
             // (docs.slack.dev/reference/methods/conversations.list); 1000 is refused.
-            page = await slackCall(ctx, "conversations.list", () =>
-                ctx.client.conversations.list({ types: types.join(","), exclude_archived: true, limit: CHANNEL_PAGE_LIMIT, ...(cursor ? { cursor } : {}) }),
-            display);
+            page = await slackCall(
+                ctx,
+                "conversations.list",
+                () =>
+                    ctx.client.conversations.list({
+                        types: types.join(","),
+                        exclude_archived: true,
+                        limit: CHANNEL_PAGE_LIMIT,
+                        ...(cursor ? { cursor } : {}),
+                    }),
+                display,
+            );
         } catch (e) {
             // Scopes unknown and the listing refused: same advice as a token without them.
-            if (isVerificationError(e) && e.failure.key === "missing_scope" && !scopes) throw verificationError("channel_name_needs_id", { channel: display });
+            if (isVerificationError(e) && e.failure.key === "missing_scope" && !scopes)
+                throw verificationError("channel_name_needs_id", { channel: display });
             throw e;
         }
         const channels: any[] = Array.isArray(page?.channels) ? page.channels : [];
@@ -194,7 +233,11 @@ export async function resolveChannel(ctx: SlackContext, channel: string, scopes:
             if (found.is_member === false) {
                 throw verificationError("not_in_channel", { channel: display, detail: "conversations.list shows the bot is not a member" });
             }
-            return { id: found.id, how: `${display} is ${found.id} (conversations.list, ${requests} page${requests === 1 ? "" : "s"})`, requests };
+            return {
+                id: found.id,
+                how: `${display} is ${found.id} (conversations.list, ${requests} page${requests === 1 ? "" : "s"})`,
+                requests,
+            };
         }
         cursor = page?.response_metadata?.next_cursor || undefined;
     } while (cursor);
@@ -259,7 +302,10 @@ async function postUploadBytes(ctx: SlackContext, uploadUrl: string, png: Buffer
             last = `Slack's upload URL answered HTTP ${res.status}`;
         } catch (e) {
             const err = e as { name?: string; cause?: { code?: string }; message?: string };
-            last = err?.name === "TimeoutError" ? `Slack's upload URL gave no answer within ${t.requestTimeoutMs} ms` : `Slack's upload URL could not be reached (${err?.cause?.code ?? err?.message ?? "network error"})`;
+            last =
+                err?.name === "TimeoutError"
+                    ? `Slack's upload URL gave no answer within ${t.requestTimeoutMs} ms`
+                    : `Slack's upload URL could not be reached (${err?.cause?.code ?? err?.message ?? "network error"})`;
         }
     }
     throw verificationError("upload_failed", { detail: `${last} (${attempts} attempt${attempts === 1 ? "" : "s"})` });
@@ -307,7 +353,8 @@ export async function uploadImage(ctx: SlackContext, req: UploadRequest): Promis
     );
     const fileId: string | undefined = typeof slot?.file_id === "string" ? slot.file_id : undefined;
     const uploadUrl: string | undefined = typeof slot?.upload_url === "string" ? slot.upload_url : undefined;
-    if (!fileId || !uploadUrl) throw verificationError("upload_failed", { detail: "files.getUploadURLExternal answered ok but without upload_url and file_id" });
+    if (!fileId || !uploadUrl)
+        throw verificationError("upload_failed", { detail: "files.getUploadURLExternal answered ok but without upload_url and file_id" });
     req.onFileId?.(fileId);
     try {
         await postUploadBytes(ctx, uploadUrl, req.png);
@@ -327,17 +374,27 @@ export async function uploadImage(ctx: SlackContext, req: UploadRequest): Promis
             const canLook = !req.scopes || req.scopes.includes("files:read");
             if (!canLook) throw verificationError("upload_unconfirmed", { fileId, channel: req.channelLabel, detail: lost });
             const seen = await sharedWithin(ctx, fileId, req.channelId, req.channelLabel, ctx.timing.completionCheckMs);
-            if (seen) return { fileId, permalink: seen.permalink, confirmedBy: `files.info showed ${fileId} shared after the completion's answer was lost (${lost})` };
+            if (seen)
+                return {
+                    fileId,
+                    permalink: seen.permalink,
+                    confirmedBy: `files.info showed ${fileId} shared after the completion's answer was lost (${lost})`,
+                };
             if (seen === undefined) throw verificationError("upload_unconfirmed", { fileId, channel: req.channelLabel, detail: lost });
             // Looked for the whole window and never saw it shared: Slack did not act, send it once more.
             try {
                 res = await slackCall(ctx, "files.completeUploadExternal", complete, req.channelLabel, false);
             } catch (e2) {
-                if (outcomeUnknown(e2)) throw verificationError("upload_unconfirmed", { fileId, channel: req.channelLabel, detail: `${lost}; sent once more after files.info showed nothing, and that answer was lost too (${describeLost(e2, ctx)})` });
+                if (outcomeUnknown(e2))
+                    throw verificationError("upload_unconfirmed", {
+                        fileId,
+                        channel: req.channelLabel,
+                        detail: `${lost}; sent once more after files.info showed nothing, and that answer was lost too (${describeLost(e2, ctx)})`,
+                    });
                 throw translateSlackError(e2, "files.completeUploadExternal", ctx, req.channelLabel);
             }
         }
-        const file = Array.isArray(res?.files) ? res.files.find((f: any) => f?.id === fileId) ?? res.files[0] : undefined;
+        const file = Array.isArray(res?.files) ? (res.files.find((f: any) => f?.id === fileId) ?? res.files[0]) : undefined;
         if (!file?.id) throw verificationError("upload_failed", { detail: "files.completeUploadExternal answered ok but named no file" });
         return { fileId: file.id, permalink: typeof file.permalink === "string" ? file.permalink : undefined };
     } catch (e) {
@@ -357,13 +414,20 @@ function describeLost(e: unknown, ctx: SlackContext): string {
  * Polls files.info for up to `windowMs`: the share if seen, null if the file was never
  * seen shared in the channel, undefined if Slack would not let us look.
  */
-async function sharedWithin(ctx: SlackContext, fileId: string, channelId: string, channelLabel: string, windowMs: number): Promise<{ permalink?: string } | null | undefined> {
+async function sharedWithin(
+    ctx: SlackContext,
+    fileId: string,
+    channelId: string,
+    channelLabel: string,
+    windowMs: number,
+): Promise<{ permalink?: string } | null | undefined> {
     const deadline = Date.now() + windowMs;
     const pauses = backoff(ctx.timing.shareIntervalMs, 1.5, ctx.timing.shareMaxIntervalMs);
     for (;;) {
         try {
             const res: any = await slackCall(ctx, "files.info", () => ctx.client.files.info({ file: fileId }), channelLabel);
-            if (sharesIn(res?.file, channelId).length > 0) return { permalink: typeof res?.file?.permalink === "string" ? res.file.permalink : undefined };
+            if (sharesIn(res?.file, channelId).length > 0)
+                return { permalink: typeof res?.file?.permalink === "string" ? res.file.permalink : undefined };
         } catch (e) {
             const code = (e as { slackError?: string }).slackError;
             if (code !== "file_not_found") return undefined;
@@ -406,7 +470,11 @@ export async function waitUntilShared(
         const reason = verificationError("verify_scope_missing", { fileId, channel: channelLabel });
         return { verified: false, how: `not verified: ${reason.failure.what}: ${reason.failure.why}`, polls, unverifiedReason: reason };
     };
-    let method: "files.info" | "conversations.history" | undefined = canInfo ? "files.info" : canHistory ? "conversations.history" : undefined;
+    let method: "files.info" | "conversations.history" | undefined = canInfo
+        ? "files.info"
+        : canHistory
+          ? "conversations.history"
+          : undefined;
     if (!method) return unverified(0);
     const tried = new Set<string>();
     const deadline = Date.now() + ctx.timing.shareTimeoutMs;
@@ -432,7 +500,12 @@ export async function waitUntilShared(
                 const res: any = await slackCall(
                     ctx,
                     "conversations.history",
-                    () => ctx.client.conversations.history({ channel: channelId, oldest: String(Math.floor(opts.uploadedAtSec) - 60), limit: 50 }),
+                    () =>
+                        ctx.client.conversations.history({
+                            channel: channelId,
+                            oldest: String(Math.floor(opts.uploadedAtSec) - 60),
+                            limit: 50,
+                        }),
                     channelLabel,
                 );
                 const messages: any[] = Array.isArray(res?.messages) ? res.messages : [];
@@ -465,10 +538,22 @@ export async function waitUntilShared(
                 }
                 // Scopes not reported and both ways refused: the token has neither scope.
                 if (!scopes && code === "missing_scope" && tried.size === 2) return unverified(polls);
-                const refused = code === "missing_scope"
-                    ? verificationError("verify_scope_refused", { fileId, channel: channelLabel, method: current, needed: (e as { needed?: string }).needed, provided: (e as { provided?: string }).provided })
-                    : verificationError("verify_not_in_channel", { fileId, channel: channelLabel, method: current });
-                return { verified: false, how: `not verified: ${refused.failure.what}: ${refused.failure.why}`, polls, unverifiedReason: refused };
+                const refused =
+                    code === "missing_scope"
+                        ? verificationError("verify_scope_refused", {
+                              fileId,
+                              channel: channelLabel,
+                              method: current,
+                              needed: (e as { needed?: string }).needed,
+                              provided: (e as { provided?: string }).provided,
+                          })
+                        : verificationError("verify_not_in_channel", { fileId, channel: channelLabel, method: current });
+                return {
+                    verified: false,
+                    how: `not verified: ${refused.failure.what}: ${refused.failure.why}`,
+                    polls,
+                    unverifiedReason: refused,
+                };
             }
         }
         const remaining = deadline - Date.now();
@@ -493,7 +578,10 @@ export async function deleteSlackFile(ctx: SlackContext, fileId: string): Promis
                 return "deleted" as const;
             } catch (e) {
                 const err = e as { code?: string; data?: { error?: string } };
-                if (err?.code === "slack_webapi_platform_error" && (err.data?.error === "file_not_found" || err.data?.error === "file_deleted")) {
+                if (
+                    err?.code === "slack_webapi_platform_error" &&
+                    (err.data?.error === "file_not_found" || err.data?.error === "file_deleted")
+                ) {
                     return "already gone" as const;
                 }
                 throw e;

@@ -138,16 +138,11 @@ export class SlackImageVerification extends pulumi.CustomResource {
         // What pulumi.dynamic.Resource registers, with the provider text given rather than
         // serialized from a closure (providerBoundary.ts).
         props.__provider = providerSource();
-        super(
-            VERIFICATION_RESOURCE_TYPE,
-            name,
-            props,
-            {
-                ...opts,
-                // The token is kept in the state only for cleanup; both it and its
-                // fingerprint stay encrypted whatever the engine infers.
-                additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "slackToken", "slackTokenFingerprint"],
-            },
-        );
+        super(VERIFICATION_RESOURCE_TYPE, name, props, {
+            ...opts,
+            // The token is kept in the state only for cleanup; both it and its
+            // fingerprint stay encrypted whatever the engine infers.
+            additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "slackToken", "slackTokenFingerprint"],
+        });
     }
 }

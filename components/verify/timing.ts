@@ -83,7 +83,8 @@ export function resolveTiming(overrides?: Partial<VerifyTiming>): VerifyTiming {
     const t: VerifyTiming = { ...DEFAULT_TIMING };
     for (const [k, v] of Object.entries(overrides ?? {})) {
         if (v === undefined || v === null) continue;
-        if (!(k in DEFAULT_TIMING)) throw new Error(`Unknown timing setting ${JSON.stringify(k)}: expected one of ${Object.keys(DEFAULT_TIMING).join(", ")}`);
+        if (!(k in DEFAULT_TIMING))
+            throw new Error(`Unknown timing setting ${JSON.stringify(k)}: expected one of ${Object.keys(DEFAULT_TIMING).join(", ")}`);
         if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
             throw new Error(`Timing setting ${k} must be a finite number >= 0, got ${JSON.stringify(v)}`);
         }

@@ -7,7 +7,15 @@
 // The engine hands the provider plain values (it does not accept secrets); secret-ness
 // of outputs is restored from inputs of the same name and `additionalSecretOutputs`.
 import type * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_HEIGHT, DEFAULT_WIDTH, failureSummary, fatalFailures, runVerification, type VerificationReport, type VerifyOptions } from "./checks";
+import {
+    DEFAULT_HEIGHT,
+    DEFAULT_WIDTH,
+    failureSummary,
+    fatalFailures,
+    runVerification,
+    type VerificationReport,
+    type VerifyOptions,
+} from "./checks";
 import { makeScrubber } from "./messages";
 import { httpUrlProblem } from "../httpUrl";
 import { isChannelId, isChannelName } from "../slackChannel";
@@ -20,7 +28,16 @@ import { ruleFailureSummary, ruleOutputs, runRuleImageChecks } from "./ruleImage
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** Slack errors after which no retry of files.delete can succeed. */
-const UNDELETABLE = ["invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive", "missing_scope", "cant_delete_file", "not_allowed_token_type"];
+const UNDELETABLE = [
+    "invalid_auth",
+    "not_authed",
+    "token_revoked",
+    "token_expired",
+    "account_inactive",
+    "missing_scope",
+    "cant_delete_file",
+    "not_allowed_token_type",
+];
 
 /** Inputs whose change means "check again": a new post replaces the old one. */
 export const RECHECK_KEYS = [
@@ -115,9 +132,12 @@ export function validateInputs(news: Record<string, any>): { inputs: Record<stri
 
     const url = str("grafanaUrl");
     if (!isUnknown(url)) {
-        if (typeof url !== "string" || !url) fail("grafanaUrl", "grafanaUrl is required: the URL this machine uses to reach Grafana's API, e.g. http://localhost:3000");
-        else if (httpUrlProblem(url) === "not-http") fail("grafanaUrl", "grafanaUrl must be an http:// or https:// URL, e.g. http://localhost:3000");
-        else if (httpUrlProblem(url) === "credentials") fail("grafanaUrl", "grafanaUrl must not contain credentials: pass them as grafanaAuth (user:password), which is kept secret");
+        if (typeof url !== "string" || !url)
+            fail("grafanaUrl", "grafanaUrl is required: the URL this machine uses to reach Grafana's API, e.g. http://localhost:3000");
+        else if (httpUrlProblem(url) === "not-http")
+            fail("grafanaUrl", "grafanaUrl must be an http:// or https:// URL, e.g. http://localhost:3000");
+        else if (httpUrlProblem(url) === "credentials")
+            fail("grafanaUrl", "grafanaUrl must not contain credentials: pass them as grafanaAuth (user:password), which is kept secret");
         else inputs.grafanaUrl = url;
     }
     const auth = news.grafanaAuth;
@@ -126,16 +146,21 @@ export function validateInputs(news: Record<string, any>): { inputs: Record<stri
     }
     const uid = str("dashboardUid");
     if (!isUnknown(uid)) {
-        if (typeof uid !== "string" || !/^[A-Za-z0-9._-]{1,40}$/.test(uid)) fail("dashboardUid", "dashboardUid must be a Grafana dashboard UID: 1-40 letters, digits, '.', '_' or '-'");
+        if (typeof uid !== "string" || !/^[A-Za-z0-9._-]{1,40}$/.test(uid))
+            fail("dashboardUid", "dashboardUid must be a Grafana dashboard UID: 1-40 letters, digits, '.', '_' or '-'");
         else inputs.dashboardUid = uid;
     }
     const panel = news.panelId;
     if (!isUnknown(panel)) {
         const n = typeof panel === "string" && panel.trim() !== "" ? Number(panel) : panel;
-        if (typeof n !== "number" || !Number.isInteger(n) || n < 1) fail("panelId", "panelId must be a positive whole number: the panel's ID in the dashboard JSON");
+        if (typeof n !== "number" || !Number.isInteger(n) || n < 1)
+            fail("panelId", "panelId must be a positive whole number: the panel's ID in the dashboard JSON");
         else inputs.panelId = n;
     }
-    for (const [k, def] of [["width", DEFAULT_WIDTH], ["height", DEFAULT_HEIGHT]] as const) {
+    for (const [k, def] of [
+        ["width", DEFAULT_WIDTH],
+        ["height", DEFAULT_HEIGHT],
+    ] as const) {
         const v = news[k];
         if (isUnknown(v)) continue;
         if (v === undefined || v === null) {
@@ -155,9 +180,16 @@ export function validateInputs(news: Record<string, any>): { inputs: Record<stri
     if (!isUnknown(channel)) {
         if (channel === undefined || channel === null || channel === "") {
             delete inputs.slackChannel;
-            if (hasToken) fail("slackChannel", "slackChannel is required with slackToken: the channel ID (C0123ABCD) or #name to post the test image to");
+            if (hasToken)
+                fail(
+                    "slackChannel",
+                    "slackChannel is required with slackToken: the channel ID (C0123ABCD) or #name to post the test image to",
+                );
         } else if (typeof channel !== "string" || !(isChannelId(channel) || isChannelName(channel))) {
-            fail("slackChannel", "slackChannel must be a channel ID (C0123ABCD, G0123ABCD) or a channel name (#alerts: lowercase letters, digits, '-', '_', '.')");
+            fail(
+                "slackChannel",
+                "slackChannel must be a channel ID (C0123ABCD, G0123ABCD) or a channel name (#alerts: lowercase letters, digits, '-', '_', '.')",
+            );
         } else {
             inputs.slackChannel = channel;
         }
@@ -165,7 +197,8 @@ export function validateInputs(news: Record<string, any>): { inputs: Record<stri
     const api = str("slackApiUrl");
     if (!isUnknown(api)) {
         if (api === undefined || api === null || api === "") delete inputs.slackApiUrl;
-        else if (typeof api !== "string" || httpUrlProblem(api) !== undefined) fail("slackApiUrl", "slackApiUrl must be an http(s) URL such as https://slack.com/api/");
+        else if (typeof api !== "string" || httpUrlProblem(api) !== undefined)
+            fail("slackApiUrl", "slackApiUrl must be an http(s) URL such as https://slack.com/api/");
         else inputs.slackApiUrl = api;
     }
     for (const k of ["stackName", "grafanaImage", "rendererImage"]) {
@@ -176,19 +209,27 @@ export function validateInputs(news: Record<string, any>): { inputs: Record<stri
     }
     const trigger = news.verifyTrigger;
     if (trigger === undefined || trigger === null) inputs.verifyTrigger = "";
-    else if (!isUnknown(trigger) && typeof trigger !== "string") fail("verifyTrigger", "verifyTrigger must be a string; change it to any new value to force a re-check");
+    else if (!isUnknown(trigger) && typeof trigger !== "string")
+        fail("verifyTrigger", "verifyTrigger must be a string; change it to any new value to force a re-check");
     const alertTimeout = news.verifyAlertTimeout;
     if (alertTimeout === undefined || alertTimeout === null) inputs.verifyAlertTimeout = 0;
-    else if (!isUnknown(alertTimeout) && (typeof alertTimeout !== "number" || !Number.isInteger(alertTimeout) || alertTimeout < 0 || alertTimeout > 3600)) {
+    else if (
+        !isUnknown(alertTimeout) &&
+        (typeof alertTimeout !== "number" || !Number.isInteger(alertTimeout) || alertTimeout < 0 || alertTimeout > 3600)
+    ) {
         fail("verifyAlertTimeout", "verifyAlertTimeout must be a whole number of seconds from 0 (skip the alert-path stage) to 3600");
     }
     const ruleUid = str("alertRuleUid");
     if (ruleUid === undefined || ruleUid === null || ruleUid === "") delete inputs.alertRuleUid;
-    else if (!isUnknown(ruleUid) && (typeof ruleUid !== "string" || !/^[A-Za-z0-9._-]{1,40}$/.test(ruleUid))) fail("alertRuleUid", "alertRuleUid must be a Grafana alert rule UID: 1-40 letters, digits, '.', '_' or '-'");
+    else if (!isUnknown(ruleUid) && (typeof ruleUid !== "string" || !/^[A-Za-z0-9._-]{1,40}$/.test(ruleUid)))
+        fail("alertRuleUid", "alertRuleUid must be a Grafana alert rule UID: 1-40 letters, digits, '.', '_' or '-'");
     else inputs.alertRuleUid = ruleUid;
     const ruleUids = news.ruleUids;
     if (ruleUids === undefined || ruleUids === null || (Array.isArray(ruleUids) && ruleUids.length === 0)) delete inputs.ruleUids;
-    else if (!isUnknown(ruleUids) && (!Array.isArray(ruleUids) || ruleUids.some((u) => !isUnknown(u) && (typeof u !== "string" || !/^[A-Za-z0-9_-]{1,40}$/.test(u))))) {
+    else if (
+        !isUnknown(ruleUids) &&
+        (!Array.isArray(ruleUids) || ruleUids.some((u) => !isUnknown(u) && (typeof u !== "string" || !/^[A-Za-z0-9_-]{1,40}$/.test(u))))
+    ) {
         fail("ruleUids", "ruleUids must be a list of alert rule UIDs (1-40 letters, digits, '_' or '-')");
     }
     const requireImages = news.requireImages;
@@ -360,7 +401,8 @@ export const verificationProvider: pulumi.dynamic.ResourceProvider = {
 
     async diff(_id: string, olds: any, news: any) {
         const replaces: string[] = RECHECK_KEYS.filter((k) => !sameValue(olds[k], news[k]));
-        if (isUnknown(news.slackToken) || olds.slackTokenFingerprint !== tokenFingerprint(news.slackToken || undefined)) replaces.push("slackToken");
+        if (isUnknown(news.slackToken) || olds.slackTokenFingerprint !== tokenFingerprint(news.slackToken || undefined))
+            replaces.push("slackToken");
         // Bookkeeping changes go through `update`, which posts nothing.
         const bookkeeping = BOOKKEEPING_KEYS.filter((k) => !sameValue(olds[k], news[k]));
         const ruleChanges = RULE_KEYS.filter((k) => !sameValue(olds[k], news[k] ?? (k === "requireImages" ? true : undefined)));
@@ -378,7 +420,10 @@ export const verificationProvider: pulumi.dynamic.ResourceProvider = {
             // there will be no state to delete it from later, so tidy up now if asked.
             if (report.slack?.fileId && inputs.cleanupTestMessage === true && inputs.slackToken) {
                 try {
-                    await deleteSlackFile(createSlackContext(inputs.slackToken, inputs.slackApiUrl, resolveTiming(inputs.timing)), report.slack.fileId);
+                    await deleteSlackFile(
+                        createSlackContext(inputs.slackToken, inputs.slackApiUrl, resolveTiming(inputs.timing)),
+                        report.slack.fileId,
+                    );
                 } catch {
                     // Best effort: the verification failure is the message that matters.
                 }

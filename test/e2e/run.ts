@@ -52,7 +52,10 @@ async function mockObjects(config: Record<string, string>, stack: string): Promi
     for (const r of run.resources) {
         if (!r.type.startsWith("kubernetes:") || r.type === "pulumi:providers:kubernetes") continue;
         // An object without metadata.name is auto-named by the engine: `<logical name>-<random suffix>`.
-        const key = r.plain?.metadata?.name === undefined ? objectKey({ ...r.plain, metadata: { ...r.plain?.metadata, name: `${r.name}-${AUTO}` } }) : objectKey(r.plain);
+        const key =
+            r.plain?.metadata?.name === undefined
+                ? objectKey({ ...r.plain, metadata: { ...r.plain?.metadata, name: `${r.name}-${AUTO}` } })
+                : objectKey(r.plain);
         objects.set(key, r.plain);
     }
     return objects;

@@ -56,7 +56,8 @@ export interface NotifierCall {
 const NEVER = "0001-01-01T00:00:00.000Z";
 
 export class FakeAlerting {
-    readonly o: Required<Omit<FakeAlertingOptions, "slack" | "lastError" | "deliveredBeforeMs">> & Pick<FakeAlertingOptions, "slack" | "lastError" | "deliveredBeforeMs">;
+    readonly o: Required<Omit<FakeAlertingOptions, "slack" | "lastError" | "deliveredBeforeMs">> &
+        Pick<FakeAlertingOptions, "slack" | "lastError" | "deliveredBeforeMs">;
     /** Every Slack request the notifier made, in order. */
     readonly notifierCalls: NotifierCall[] = [];
     private t0?: number;
@@ -64,7 +65,11 @@ export class FakeAlerting {
     private timer?: NodeJS.Timeout;
     private attempt?: { at: number; durationMs: number; error?: string };
 
-    constructor(options: FakeAlertingOptions, private readonly grafanaUrl: () => string, private readonly version: string) {
+    constructor(
+        options: FakeAlertingOptions,
+        private readonly grafanaUrl: () => string,
+        private readonly version: string,
+    ) {
         this.o = {
             contactPoint: "grafana-slack-alerts-dev",
             pendingAfterMs: 0,
@@ -160,7 +165,11 @@ export class FakeAlerting {
                         },
                     ],
                 },
-                { active: false, name: "email receiver", integrations: [{ name: "email", sendResolved: false, lastNotifyAttempt: NEVER, lastNotifyAttemptDuration: "0s" }] },
+                {
+                    active: false,
+                    name: "email receiver",
+                    integrations: [{ name: "email", sendResolved: false, lastNotifyAttempt: NEVER, lastNotifyAttemptDuration: "0s" }],
+                },
             ],
         };
     }
@@ -176,7 +185,12 @@ export class FakeAlerting {
         const state = this.state(elapsed);
         const internal = q.get("includeInternalLabels") === "true";
         const now = new Date().toISOString();
-        const labels = { alertname: this.o.ruleTitle, grafana_folder: "grafana-slack-alerts (dev)", project: "grafana-slack-alerts", ...(internal ? { __alert_rule_uid__: this.o.ruleUid } : {}) };
+        const labels = {
+            alertname: this.o.ruleTitle,
+            grafana_folder: "grafana-slack-alerts (dev)",
+            project: "grafana-slack-alerts",
+            ...(internal ? { __alert_rule_uid__: this.o.ruleUid } : {}),
+        };
         const alerts =
             this.o.health === "error"
                 ? [{ labels, annotations: {}, state: "Error", activeAt: now, value: "" }]
@@ -184,7 +198,15 @@ export class FakeAlerting {
                   ? [{ labels: { ...labels, alertname: "DatasourceNoData" }, annotations: {}, state: "NoData", activeAt: now, value: "" }]
                   : state === "inactive"
                     ? []
-                    : [{ labels, annotations: { summary: "Demo value above 50" }, state: state === "firing" ? "Alerting" : "Pending", activeAt: new Date(this.firingSince()).toISOString(), value: "A=73, C=1" }];
+                    : [
+                          {
+                              labels,
+                              annotations: { summary: "Demo value above 50" },
+                              state: state === "firing" ? "Alerting" : "Pending",
+                              activeAt: new Date(this.firingSince()).toISOString(),
+                              value: "A=73, C=1",
+                          },
+                      ];
         const rule = {
             state,
             name: this.o.ruleTitle,
@@ -196,14 +218,30 @@ export class FakeAlerting {
             ...(this.o.ruleUidInRulesApi ? { uid: this.o.ruleUid, folderUid: "gsa-folder" } : {}),
             labels: { project: "grafana-slack-alerts" },
             health: this.o.health,
-            ...(this.o.health !== "ok" ? { lastError: this.o.lastError ?? (this.o.health === "error" ? "failed to execute query A: data source not found" : "") } : {}),
+            ...(this.o.health !== "ok"
+                ? { lastError: this.o.lastError ?? (this.o.health === "error" ? "failed to execute query A: data source not found" : "") }
+                : {}),
             type: "alerting",
             lastEvaluation: now,
             evaluationTime: 0.004,
         };
         return {
             status: "success",
-            data: { groups: [{ name: "grafana-slack-alerts", file: "grafana-slack-alerts (dev)", folderUid: "gsa-folder", rules: [rule], totals: {}, interval: 60, lastEvaluation: now, evaluationTime: 0.004 }], totals: {} },
+            data: {
+                groups: [
+                    {
+                        name: "grafana-slack-alerts",
+                        file: "grafana-slack-alerts (dev)",
+                        folderUid: "gsa-folder",
+                        rules: [rule],
+                        totals: {},
+                        interval: 60,
+                        lastEvaluation: now,
+                        evaluationTime: 0.004,
+                    },
+                ],
+                totals: {},
+            },
         };
     }
 
@@ -216,11 +254,15 @@ export class FakeAlerting {
         const api = slack.apiUrl.replace(/\/+$/, "/");
         const auth = { Authorization: `Bearer ${slack.token}` };
         const call = async (method: string, init: RequestInit, query = ""): Promise<any> => {
-            const res = await fetch(`${api}${method}${query}`, { ...init, headers: { ...auth, ...(init.headers as Record<string, string>) } });
+            const res = await fetch(`${api}${method}${query}`, {
+                ...init,
+                headers: { ...auth, ...(init.headers as Record<string, string>) },
+            });
             const body = res.headers.get("content-type")?.startsWith("application/json") ? await res.json() : await res.text();
             this.notifierCalls.push({ method, status: res.status, ok: (body as any)?.ok, error: (body as any)?.error });
             if (res.status >= 300) throw new Error(`unexpected ${Math.floor(res.status / 100)}xx status code: ${res.status}`);
-            if (typeof body === "object" && body && (body as any).ok === false) throw new Error(`failed to send request: ${(body as any).error}`);
+            if (typeof body === "object" && body && (body as any).ok === false)
+                throw new Error(`failed to send request: ${(body as any).error}`);
             return body;
         };
         const title = `:rotating_light: [FIRING:1] ${this.o.ruleTitle} (grafana-slack-alerts (dev))`;
@@ -254,7 +296,11 @@ export class FakeAlerting {
             try {
                 const png = makePng(1000, 500, [40, 120, 200]);
                 const name = `${this.o.ruleUid}-screenshot.png`;
-                const up = await call("files.getUploadURLExternal", { method: "GET" }, `?${new URLSearchParams({ filename: name, length: String(png.length) })}`);
+                const up = await call(
+                    "files.getUploadURLExternal",
+                    { method: "GET" },
+                    `?${new URLSearchParams({ filename: name, length: String(png.length) })}`,
+                );
                 const form = new FormData();
                 form.append("filename", new Blob([png], { type: "image/png" }), name);
                 const res = await fetch(up.upload_url, { method: "POST", headers: auth, body: form });
@@ -264,7 +310,12 @@ export class FakeAlerting {
                 await call("files.completeUploadExternal", {
                     method: "POST",
                     headers: { "Content-Type": "application/json; charset=utf-8" },
-                    body: JSON.stringify({ files: [{ id: up.file_id }], channel_id: posted.channel, thread_ts: posted.ts, initial_comment: `*Firing*: ${this.o.ruleTitle}, *Labels*: project=grafana-slack-alerts` }),
+                    body: JSON.stringify({
+                        files: [{ id: up.file_id }],
+                        channel_id: posted.channel,
+                        thread_ts: posted.ts,
+                        initial_comment: `*Firing*: ${this.o.ruleTitle}, *Labels*: project=grafana-slack-alerts`,
+                    }),
                 });
             } catch {
                 // slack.go: "Failed to upload image" is logged; the notification still succeeds.

@@ -136,7 +136,9 @@ export interface RenderCall {
 export class FakeGrafana {
     readonly faults = new FaultBook();
     readonly renders: RenderCall[] = [];
-    opts: Required<Omit<FakeGrafanaOptions, "faults" | "latencyMs" | "dashboards" | "rendererViewport" | "alerting" | "apiToken" | "alertRules">> & {
+    opts: Required<
+        Omit<FakeGrafanaOptions, "faults" | "latencyMs" | "dashboards" | "rendererViewport" | "alerting" | "apiToken" | "alertRules">
+    > & {
         apiToken?: string;
         dashboards?: Record<string, FakePanel[]>;
         rendererViewport: FakeGrafanaOptions["rendererViewport"];
@@ -201,11 +203,33 @@ export class FakeGrafana {
         const started = Date.now();
         await readBody(req);
         const url = new URL(req.url ?? "/", "http://fake");
-        const endpoint = alertingEndpoint(url.pathname) ??
-            (url.pathname === "/api/health" ? "health" : url.pathname === "/api/frontend/settings" ? "settings" : url.pathname.startsWith("/render/") ? "render" : "other");
+        const endpoint =
+            alertingEndpoint(url.pathname) ??
+            (url.pathname === "/api/health"
+                ? "health"
+                : url.pathname === "/api/frontend/settings"
+                  ? "settings"
+                  : url.pathname.startsWith("/render/")
+                    ? "render"
+                    : "other");
         const dashboardPath = /^\/api\/dashboards\/uid\/([^/]+)$/.exec(url.pathname);
-        const entry = { seq: this.faults.log.length + 1, endpoint: dashboardPath ? "dashboard" : endpoint, httpMethod: req.method ?? "GET", path: url.pathname, status: 0, at: started, durationMs: 0 } as {
-            seq: number; endpoint: string; httpMethod: string; path: string; status: number; fault?: string; at: number; durationMs: number;
+        const entry = {
+            seq: this.faults.log.length + 1,
+            endpoint: dashboardPath ? "dashboard" : endpoint,
+            httpMethod: req.method ?? "GET",
+            path: url.pathname,
+            status: 0,
+            at: started,
+            durationMs: 0,
+        } as {
+            seq: number;
+            endpoint: string;
+            httpMethod: string;
+            path: string;
+            status: number;
+            fault?: string;
+            at: number;
+            durationMs: number;
         };
         this.faults.log.push(entry);
         const send = (status: number, body: Buffer | string | object, headers: Record<string, string> = {}) => {
@@ -233,8 +257,15 @@ export class FakeGrafana {
                 entry.fault = `status ${fault.status}`;
                 const headers: Record<string, string> = fault.retryAfter !== undefined ? { "retry-after": String(fault.retryAfter) } : {};
                 // A failing render is Grafana's HTML error page, never JSON (pkg/api/render.go).
-                if (endpoint === "render" && fault.status >= 500) return send(fault.status, grafanaErrorPage("Rendering failed."), { ...headers, "content-type": "text/html; charset=UTF-8" });
-                const body = endpoint === "health" ? { database: "failing", version: this.opts.version } : { message: `injected fault ${fault.status}` };
+                if (endpoint === "render" && fault.status >= 500)
+                    return send(fault.status, grafanaErrorPage("Rendering failed."), {
+                        ...headers,
+                        "content-type": "text/html; charset=UTF-8",
+                    });
+                const body =
+                    endpoint === "health"
+                        ? { database: "failing", version: this.opts.version }
+                        : { message: `injected fault ${fault.status}` };
                 return send(fault.status, body, headers);
             }
             // delay only: fall through to the normal answer
@@ -244,19 +275,23 @@ export class FakeGrafana {
         if (endpoint === "health") {
             return send(200, { commit: "fake", database: "ok", version: this.opts.version });
         }
-        const ruleList = this.alertRules && (url.pathname === "/api/v1/provisioning/alert-rules" || (endpoint === "provisioning" && !this.alerting));
+        const ruleList =
+            this.alertRules && (url.pathname === "/api/v1/provisioning/alert-rules" || (endpoint === "provisioning" && !this.alerting));
         if (ruleList) {
-            if (!this.authorized(req)) return send(401, { message: "Invalid username or password", messageId: "password-auth.failed", statusCode: 401 });
+            if (!this.authorized(req))
+                return send(401, { message: "Invalid username or password", messageId: "password-auth.failed", statusCode: 401 });
             return this.answerRules(url.pathname, send);
         }
         if (this.alerting && ["rules", "receivers", "provisioning"].includes(endpoint)) {
-            if (!this.authorized(req)) return send(401, { message: "Invalid username or password", messageId: "password-auth.failed", statusCode: 401 });
+            if (!this.authorized(req))
+                return send(401, { message: "Invalid username or password", messageId: "password-auth.failed", statusCode: 401 });
             const answer = this.alerting.answer(endpoint, url);
             return send(answer.status, answer.body);
         }
         if ((endpoint === "other" && !dashboardPath) || alertingEndpoint(url.pathname)) return send(404, { message: "Not found" });
         if (!this.authorized(req)) {
-            if (/^Bearer /.test(req.headers.authorization ?? "")) return send(401, { message: "Invalid API key", messageId: "api-key.invalid", statusCode: 401 });
+            if (/^Bearer /.test(req.headers.authorization ?? ""))
+                return send(401, { message: "Invalid API key", messageId: "api-key.invalid", statusCode: 401 });
             // Grafana's answer to an API call with wrong Basic credentials.
             return send(401, { message: "Invalid username or password", messageId: "password-auth.failed", statusCode: 401 });
         }
@@ -299,17 +334,25 @@ export class FakeGrafana {
             return send(200, makePng(p.width, p.height, [200, 200, 200]));
         }
         if (this.opts.renderMode === "error") return send(500, grafanaErrorPage("Rendering failed."), html);
-        if (this.opts.renderMode === "timeout") return send(500, grafanaErrorPage("timeout error - you can set timeout in seconds with &amp;timeout url parameter"), html);
+        if (this.opts.renderMode === "timeout")
+            return send(500, grafanaErrorPage("timeout error - you can set timeout in seconds with &amp;timeout url parameter"), html);
         // pkg/api/render.go: c.JsonApiErr(http.StatusTooManyRequests, "Too many rendering requests", err).
         if (this.opts.renderMode === "busy") return send(429, { message: "Too many rendering requests", traceID: "" });
         if (this.opts.renderMode === "login") {
-            return send(200, '<!doctype html><html><head><title>Sign in</title></head><body><form action="/login" method="post"><input name="user"/><input name="password" type="password"/></form></body></html>', html);
+            return send(
+                200,
+                '<!doctype html><html><head><title>Sign in</title></head><body><form action="/login" method="post"><input name="user"/><input name="password" type="password"/></form></body></html>',
+                html,
+            );
         }
         // A real screenshot: of the panel, or of the "not found" page for an unknown
         // dashboard or panel (a different colour only, so tests can tell them apart).
         const size = this.rendererSize(call.width, call.height);
         const known = this.panelsOf(call.uid)?.some((p) => panelIds(p).includes(call.panelId)) ?? false;
-        return send(200, makePng(Math.round(size.width * call.scale), Math.round(size.height * call.scale), known ? [24, 27, 31] : [40, 10, 10]));
+        return send(
+            200,
+            makePng(Math.round(size.width * call.scale), Math.round(size.height * call.scale), known ? [24, 27, 31] : [40, 10, 10]),
+        );
     }
 
     /**
@@ -320,14 +363,26 @@ export class FakeGrafana {
      */
     private answerRules(pathname: string, send: (status: number, body: object) => void): void {
         const view = (r: FakeAlertRule) => ({
-            id: 1, uid: r.uid, orgID: 1, folderUID: "gsa-folder-dev", ruleGroup: r.ruleGroup ?? "cpu", title: r.title, condition: "C", data: [],
-            updated: "2026-11-23T09:00:00Z", noDataState: "NoData", execErrState: "Error", for: "5m",
+            id: 1,
+            uid: r.uid,
+            orgID: 1,
+            folderUID: "gsa-folder-dev",
+            ruleGroup: r.ruleGroup ?? "cpu",
+            title: r.title,
+            condition: "C",
+            data: [],
+            updated: "2026-11-23T09:00:00Z",
+            noDataState: "NoData",
+            execErrState: "Error",
+            for: "5m",
             annotations: {
                 ...(r.dashboardUid !== undefined ? { __dashboardUid__: r.dashboardUid } : {}),
                 ...(r.panelId !== undefined ? { __panelId__: String(r.panelId) } : {}),
                 summary: `${r.title} (fake)`,
             },
-            labels: {}, provenance: "api", isPaused: false,
+            labels: {},
+            provenance: "api",
+            isPaused: false,
         });
         const rules = this.alertRules ?? [];
         if (pathname === "/api/v1/provisioning/alert-rules") return send(200, rules.map(view));
@@ -339,7 +394,12 @@ export class FakeGrafana {
 
     /** The viewport the renderer uses for a requested size (v5 clamps it; older ones do not). */
     rendererSize(width: number, height: number): { width: number; height: number } {
-        const v = this.opts.rendererViewport === undefined ? (Number(this.opts.rendererVersion.split(".")[0]) >= 5 ? RENDERER_V5_VIEWPORT : null) : this.opts.rendererViewport;
+        const v =
+            this.opts.rendererViewport === undefined
+                ? Number(this.opts.rendererVersion.split(".")[0]) >= 5
+                    ? RENDERER_V5_VIEWPORT
+                    : null
+                : this.opts.rendererViewport;
         if (!v) return { width, height };
         // pkg/service/browser.go WithViewport: below the minimum -> the minimum; above a positive maximum -> the maximum.
         const clamp = (x: number, min: number, max: number) => (x < min ? min : max > 0 && x > max ? max : x);
@@ -359,5 +419,12 @@ function panelIds(p: FakePanel): number[] {
 /** A panel as Grafana stores it; a collapsed row keeps its panels in its own `panels`. */
 function panelJson(p: FakePanel): Record<string, unknown> {
     if (typeof p === "number") return { id: p, type: "timeseries", title: `Panel ${p}`, gridPos: { h: 8, w: 12, x: 0, y: 0 } };
-    return { id: p.row, type: "row", title: `Row ${p.row}`, collapsed: true, gridPos: { h: 1, w: 24, x: 0, y: 0 }, panels: p.panels.map(panelJson) };
+    return {
+        id: p.row,
+        type: "row",
+        title: `Row ${p.row}`,
+        collapsed: true,
+        gridPos: { h: 1, w: 24, x: 0, y: 0 },
+        panels: p.panels.map(panelJson),
+    };
 }

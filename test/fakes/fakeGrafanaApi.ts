@@ -27,10 +27,25 @@
 import type * as http from "node:http";
 import { readBody, startServer, type StartedServer } from "./faults";
 
-export interface FakeFolder { uid: string; title: string }
-export interface FakeDashboard { uid: string; title: string; folderUid: string }
-export interface FakeRuleGroup { folderUid: string; title: string; rules: Array<{ uid: string; title: string; contactPoint?: string; annotations?: Record<string, string> }> }
-export interface FakeContactPoint { uid: string; name: string; type: string }
+export interface FakeFolder {
+    uid: string;
+    title: string;
+}
+export interface FakeDashboard {
+    uid: string;
+    title: string;
+    folderUid: string;
+}
+export interface FakeRuleGroup {
+    folderUid: string;
+    title: string;
+    rules: Array<{ uid: string; title: string; contactPoint?: string; annotations?: Record<string, string> }>;
+}
+export interface FakeContactPoint {
+    uid: string;
+    name: string;
+    type: string;
+}
 
 export interface FakeGrafanaApiOptions {
     user?: string;
@@ -52,7 +67,9 @@ export interface FakeGrafanaApiOptions {
 
 export class FakeGrafanaApi {
     readonly log: Array<{ method: string; path: string; status: number }> = [];
-    readonly state: Required<Pick<FakeGrafanaApiOptions, "folders" | "datasources" | "dashboards" | "ruleGroups" | "contactPoints" | "policyReceivers">>;
+    readonly state: Required<
+        Pick<FakeGrafanaApiOptions, "folders" | "datasources" | "dashboards" | "ruleGroups" | "contactPoints" | "policyReceivers">
+    >;
     private started?: StartedServer;
 
     constructor(readonly opts: FakeGrafanaApiOptions = {}) {
@@ -109,15 +126,22 @@ export class FakeGrafanaApi {
         const bearer = /^Bearer (.+)$/.exec(auth);
         const basic = /^Basic (.+)$/.exec(auth);
         if (bearer) {
-            if (!this.opts.apiToken || bearer[1] !== this.opts.apiToken) return send(401, { message: "Invalid API key", messageId: "api-key.invalid", statusCode: 401 });
+            if (!this.opts.apiToken || bearer[1] !== this.opts.apiToken)
+                return send(401, { message: "Invalid API key", messageId: "api-key.invalid", statusCode: 401 });
         } else if (!basic || Buffer.from(basic[1], "base64").toString("utf8") !== this.auth) {
             return send(401, { message: "Invalid username or password", messageId: "password-auth.failed", statusCode: 401 });
         }
         if (p === "/api/frontend/settings" && method === "GET") {
-            return send(200, { buildInfo: { version: this.opts.version ?? "11.6.0", edition: "Open Source" }, rendererAvailable: this.opts.rendererAvailable ?? true });
+            return send(200, {
+                buildInfo: { version: this.opts.version ?? "11.6.0", edition: "Open Source" },
+                rendererAvailable: this.opts.rendererAvailable ?? true,
+            });
         }
         if (this.opts.forbidden) {
-            return send(403, { message: "You'll need additional permissions to perform this action. Permissions needed: folders:read", accessErrorId: "ACE0000000000" });
+            return send(403, {
+                message: "You'll need additional permissions to perform this action. Permissions needed: folders:read",
+                accessErrorId: "ACE0000000000",
+            });
         }
         const s = this.state;
         let m: RegExpExecArray | null;
@@ -148,13 +172,24 @@ export class FakeGrafanaApi {
         }
         if (p === "/api/search" && method === "GET") {
             const folderUids = url.searchParams.getAll("folderUIDs");
-            return send(200, s.dashboards.filter((d) => folderUids.length === 0 || folderUids.includes(d.folderUid)).map((d) => ({ uid: d.uid, title: d.title, type: "dash-db", folderUid: d.folderUid })));
+            return send(
+                200,
+                s.dashboards
+                    .filter((d) => folderUids.length === 0 || folderUids.includes(d.folderUid))
+                    .map((d) => ({ uid: d.uid, title: d.title, type: "dash-db", folderUid: d.folderUid })),
+            );
         }
         if ((m = /^\/api\/v1\/provisioning\/folder\/([^/]+)\/rule-groups\/([^/]+)$/.exec(p))) {
             const [folderUid, title] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
             const group = s.ruleGroups.find((g) => g.folderUid === folderUid && g.title === title);
             if (!group) return send(404, { message: "rule group not found", messageId: "alerting.rule-group.notFound", statusCode: 404 });
-            if (method === "GET") return send(200, { title, folderUid, interval: 60, rules: group.rules.map((r) => ({ uid: r.uid, title: r.title, folderUID: folderUid, ruleGroup: title })) });
+            if (method === "GET")
+                return send(200, {
+                    title,
+                    folderUid,
+                    interval: 60,
+                    rules: group.rules.map((r) => ({ uid: r.uid, title: r.title, folderUID: folderUid, ruleGroup: title })),
+                });
             if (method === "DELETE") {
                 s.ruleGroups = s.ruleGroups.filter((g) => g !== group);
                 return send(204);
@@ -164,26 +199,52 @@ export class FakeGrafanaApi {
             const uid = decodeURIComponent(m[1]);
             for (const g of s.ruleGroups) {
                 const r = g.rules.find((x) => x.uid === uid);
-                if (r) return send(200, { uid, title: r.title, folderUID: g.folderUid, ruleGroup: g.title, annotations: r.annotations ?? {}, labels: {} });
+                if (r)
+                    return send(200, {
+                        uid,
+                        title: r.title,
+                        folderUID: g.folderUid,
+                        ruleGroup: g.title,
+                        annotations: r.annotations ?? {},
+                        labels: {},
+                    });
             }
             return send(404, { message: "could not find alert rule" });
         }
         if (p === "/api/v1/provisioning/alert-rules" && method === "GET") {
-            return send(200, s.ruleGroups.flatMap((g) => g.rules.map((r) => ({ uid: r.uid, title: r.title, folderUID: g.folderUid, ruleGroup: g.title }))));
+            return send(
+                200,
+                s.ruleGroups.flatMap((g) =>
+                    g.rules.map((r) => ({ uid: r.uid, title: r.title, folderUID: g.folderUid, ruleGroup: g.title })),
+                ),
+            );
         }
         if (p === "/api/v1/provisioning/contact-points" && method === "GET") {
             const name = url.searchParams.get("name");
-            return send(200, s.contactPoints.filter((c) => name === null || c.name === name).map((c) => ({ uid: c.uid, name: c.name, type: c.type, settings: {}, disableResolveMessage: false })));
+            return send(
+                200,
+                s.contactPoints
+                    .filter((c) => name === null || c.name === name)
+                    .map((c) => ({ uid: c.uid, name: c.name, type: c.type, settings: {}, disableResolveMessage: false })),
+            );
         }
         if ((m = /^\/api\/v1\/provisioning\/contact-points\/([^/]+)$/.exec(p)) && method === "DELETE") {
             const uid = decodeURIComponent(m[1]);
             const cp = s.contactPoints.find((c) => c.uid === uid);
             if (cp && s.contactPoints.filter((c) => c.name === cp.name).length === 1) {
                 if (s.policyReceivers.includes(cp.name)) {
-                    return send(409, { message: "Contact point is currently referenced by a notification policy.", messageId: "alerting.notifications.contact-points.referenced", statusCode: 409 });
+                    return send(409, {
+                        message: "Contact point is currently referenced by a notification policy.",
+                        messageId: "alerting.notifications.contact-points.referenced",
+                        statusCode: 409,
+                    });
                 }
                 if (s.ruleGroups.some((g) => g.rules.some((r) => r.contactPoint === cp.name))) {
-                    return send(409, { message: "Contact point is currently used in the notification settings of one or many alert rules.", messageId: "alerting.notifications.contact-points.used-by-rule", statusCode: 409 });
+                    return send(409, {
+                        message: "Contact point is currently used in the notification settings of one or many alert rules.",
+                        messageId: "alerting.notifications.contact-points.used-by-rule",
+                        statusCode: 409,
+                    });
                 }
             }
             s.contactPoints = s.contactPoints.filter((c) => c.uid !== uid);

@@ -87,14 +87,27 @@ function inRange(ts: string, p: Params): boolean {
 /** Cursor pagination as Slack does it: `limit` items, `has_more`, `response_metadata.next_cursor`. */
 function page<T>(items: T[], p: Params): { messages: T[]; has_more: boolean; response_metadata: { next_cursor: string } } {
     const limit = Math.max(1, Math.min(Number(p.limit ?? 100) || 100, 999));
-    const offset = p.cursor ? Number(Buffer.from(p.cursor, "base64").toString("utf8").replace(/^offset:/, "")) : 0;
+    const offset = p.cursor
+        ? Number(
+              Buffer.from(p.cursor, "base64")
+                  .toString("utf8")
+                  .replace(/^offset:/, ""),
+          )
+        : 0;
     const slice = items.slice(offset, offset + limit);
     const more = offset + limit < items.length;
-    return { messages: slice, has_more: more, response_metadata: { next_cursor: more ? Buffer.from(`offset:${offset + limit}`).toString("base64") : "" } };
+    return {
+        messages: slice,
+        has_more: more,
+        response_metadata: { next_cursor: more ? Buffer.from(`offset:${offset + limit}`).toString("base64") : "" },
+    };
 }
 
 class SlackError extends Error {
-    constructor(readonly code: string, readonly extra: Record<string, unknown> = {}) {
+    constructor(
+        readonly code: string,
+        readonly extra: Record<string, unknown> = {},
+    ) {
         super(code);
     }
 }
@@ -161,8 +174,23 @@ export class FakeSlack {
         const url = new URL(req.url ?? "/", "http://fake");
         const isUpload = url.pathname.startsWith("/upload/v1/");
         const endpoint = isUpload ? "upload" : url.pathname.replace(/^\/api\//, "");
-        const entry = { seq: this.faults.log.length + 1, endpoint, httpMethod: req.method ?? "POST", path: url.pathname, status: 0, at: started, durationMs: 0 } as {
-            seq: number; endpoint: string; httpMethod: string; path: string; status: number; fault?: string; at: number; durationMs: number;
+        const entry = {
+            seq: this.faults.log.length + 1,
+            endpoint,
+            httpMethod: req.method ?? "POST",
+            path: url.pathname,
+            status: 0,
+            at: started,
+            durationMs: 0,
+        } as {
+            seq: number;
+            endpoint: string;
+            httpMethod: string;
+            path: string;
+            status: number;
+            fault?: string;
+            at: number;
+            durationMs: number;
         };
         this.faults.log.push(entry);
         let scopesHeader: string | undefined;
@@ -193,7 +221,11 @@ export class FakeSlack {
         if (fault?.status) {
             entry.fault = `status ${fault.status}`;
             const headers: Record<string, string> = fault.retryAfter !== undefined ? { "retry-after": String(fault.retryAfter) } : {};
-            return send(fault.status, fault.status === 429 ? { ok: false, error: "ratelimited" } : `injected HTTP ${fault.status}`, headers);
+            return send(
+                fault.status,
+                fault.status === 429 ? { ok: false, error: "ratelimited" } : `injected HTTP ${fault.status}`,
+                headers,
+            );
         }
         if (fault?.slackError) {
             entry.fault = fault.slackError;
@@ -247,23 +279,49 @@ export class FakeSlack {
     private call(method: string, p: Params, tok: FakeToken): Record<string, unknown> {
         switch (method) {
             case "auth.test":
-                return { url: "https://fake-workspace.slack.test/", team: tok.team ?? "Fake Workspace", user: "grafana-slack-alerts", team_id: "T0FAKE0001", user_id: tok.userId ?? "U0BOT00001", bot_id: "B0BOT00001", is_enterprise_install: false };
+                return {
+                    url: "https://fake-workspace.slack.test/",
+                    team: tok.team ?? "Fake Workspace",
+                    user: "grafana-slack-alerts",
+                    team_id: "T0FAKE0001",
+                    user_id: tok.userId ?? "U0BOT00001",
+                    bot_id: "B0BOT00001",
+                    is_enterprise_install: false,
+                };
             case "conversations.list": {
                 const types = (p.types ?? "public_channel").split(",");
-                if (types.includes("public_channel") && !tok.scopes.includes("channels:read")) throw new SlackError("missing_scope", { needed: "channels:read", provided: tok.scopes.join(",") });
-                if (types.includes("private_channel") && !tok.scopes.includes("groups:read")) throw new SlackError("missing_scope", { needed: "groups:read", provided: tok.scopes.join(",") });
-                const visible = this.channels.filter((c) => (c.isPrivate ? types.includes("private_channel") && c.isMember !== false : types.includes("public_channel")));
+                if (types.includes("public_channel") && !tok.scopes.includes("channels:read"))
+                    throw new SlackError("missing_scope", { needed: "channels:read", provided: tok.scopes.join(",") });
+                if (types.includes("private_channel") && !tok.scopes.includes("groups:read"))
+                    throw new SlackError("missing_scope", { needed: "groups:read", provided: tok.scopes.join(",") });
+                const visible = this.channels.filter((c) =>
+                    c.isPrivate ? types.includes("private_channel") && c.isMember !== false : types.includes("public_channel"),
+                );
                 // docs.slack.dev/reference/methods/conversations.list: "specify a limit value under
                 // 1000" (node-slack-sdk CursorPaginationEnabled: "max value of 999"); anything
                 // else is refused with Slack's generic invalid_arguments.
                 const asked = p.limit === undefined ? 100 : Number(p.limit);
                 if (!Number.isInteger(asked) || asked < 1 || asked >= 1000) throw new SlackError("invalid_arguments");
                 const limit = Math.min(asked, this.channelsPageSize);
-                const offset = p.cursor ? Number(Buffer.from(p.cursor, "base64").toString("utf8").replace(/^offset:/, "")) : 0;
+                const offset = p.cursor
+                    ? Number(
+                          Buffer.from(p.cursor, "base64")
+                              .toString("utf8")
+                              .replace(/^offset:/, ""),
+                      )
+                    : 0;
                 const page = visible.slice(offset, offset + limit);
                 const next = offset + limit < visible.length ? Buffer.from(`offset:${offset + limit}`).toString("base64") : "";
                 return {
-                    channels: page.map((c) => ({ id: c.id, name: c.name, name_normalized: c.name, is_channel: !c.isPrivate, is_private: !!c.isPrivate, is_member: c.isMember !== false, is_archived: false })),
+                    channels: page.map((c) => ({
+                        id: c.id,
+                        name: c.name,
+                        name_normalized: c.name,
+                        is_channel: !c.isPrivate,
+                        is_private: !!c.isPrivate,
+                        is_member: c.isMember !== false,
+                        is_archived: false,
+                    })),
                     response_metadata: { next_cursor: next },
                 };
             }
@@ -291,7 +349,11 @@ export class FakeSlack {
                     // What Slack answers for a channel_id that is not a conversation ID (a
                     // name, a user ID, a short ID), as real clients have recorded it.
                     if (!/^[CGDZ][A-Z0-9]{8,}$/.test(p.channel_id)) {
-                        throw new SlackError("invalid_arguments", { response_metadata: { messages: ["[ERROR] input must match regex pattern: ^[CGDZ][A-Z0-9]{8,}$ [json-pointer:/channel_id]"] } });
+                        throw new SlackError("invalid_arguments", {
+                            response_metadata: {
+                                messages: ["[ERROR] input must match regex pattern: ^[CGDZ][A-Z0-9]{8,}$ [json-pointer:/channel_id]"],
+                            },
+                        });
                     }
                     const ch = this.channels.find((c) => c.id === p.channel_id);
                     if (!ch) throw new SlackError("channel_not_found");
@@ -341,7 +403,8 @@ export class FakeSlack {
                 // channel as an ID or a name; answers the channel's ID and the message ts.
                 // Grafana's Slack notifier sends JSON {channel, attachments[{title, title_link,
                 // text, fallback, footer, ...}]} (grafana/alerting receivers/slack/v1/slack.go).
-                if (!tok.scopes.includes("chat:write")) throw new SlackError("missing_scope", { needed: "chat:write", provided: tok.scopes.join(",") });
+                if (!tok.scopes.includes("chat:write"))
+                    throw new SlackError("missing_scope", { needed: "chat:write", provided: tok.scopes.join(",") });
                 const name = (p.channel ?? "").replace(/^#/, "");
                 const ch = this.channels.find((c) => c.id === p.channel || c.name === name);
                 if (!ch) throw new SlackError("channel_not_found");
@@ -353,7 +416,14 @@ export class FakeSlack {
                     throw new SlackError("invalid_attachments");
                 }
                 if (!p.text && attachments.length === 0 && !p.blocks) throw new SlackError("no_text");
-                const msg: FakeMessage = { ts: this.nextTs(), channel: ch.id, text: p.text ?? "", attachments, threadTs: p.thread_ts || undefined, userId: tok.userId ?? "U0BOT00001" };
+                const msg: FakeMessage = {
+                    ts: this.nextTs(),
+                    channel: ch.id,
+                    text: p.text ?? "",
+                    attachments,
+                    threadTs: p.thread_ts || undefined,
+                    userId: tok.userId ?? "U0BOT00001",
+                };
                 this.messages.push(msg);
                 return { channel: ch.id, ts: msg.ts, message: this.messageObject(msg) };
             }
@@ -361,9 +431,14 @@ export class FakeSlack {
                 // https://docs.slack.dev/reference/methods/chat.getPermalink (no scope needed).
                 const ch = this.channels.find((c) => c.id === p.channel);
                 if (!ch) throw new SlackError("channel_not_found");
-                const known = this.messages.some((m) => m.channel === ch.id && m.ts === p.message_ts) || [...this.files.values()].some((f) => f.channelId === ch.id && f.ts === p.message_ts);
+                const known =
+                    this.messages.some((m) => m.channel === ch.id && m.ts === p.message_ts) ||
+                    [...this.files.values()].some((f) => f.channelId === ch.id && f.ts === p.message_ts);
                 if (!known) throw new SlackError("message_not_found");
-                return { channel: ch.id, permalink: `https://fake-workspace.slack.test/archives/${ch.id}/p${(p.message_ts ?? "").replace(".", "")}` };
+                return {
+                    channel: ch.id,
+                    permalink: `https://fake-workspace.slack.test/archives/${ch.id}/p${(p.message_ts ?? "").replace(".", "")}`,
+                };
             }
             case "conversations.replies": {
                 // https://docs.slack.dev/reference/methods/conversations.replies: same scopes
@@ -381,14 +456,23 @@ export class FakeSlack {
                     ...this.messages.filter((m) => m.channel === ch.id && m.threadTs === p.ts).map((m) => this.messageObject(m)),
                     ...[...this.files.values()]
                         .filter((f) => f.channelId === ch.id && f.threadTs === p.ts && !f.deleted && this.look(f))
-                        .map((f) => ({ type: "message", ts: f.ts as string, thread_ts: p.ts, text: f.initialComment ?? "", user: tok.userId ?? "U0BOT00001", upload: true, files: [this.fileObject(f, true)] })),
+                        .map((f) => ({
+                            type: "message",
+                            ts: f.ts as string,
+                            thread_ts: p.ts,
+                            text: f.initialComment ?? "",
+                            user: tok.userId ?? "U0BOT00001",
+                            upload: true,
+                            files: [this.fileObject(f, true)],
+                        })),
                 ].sort((a, b) => Number(a.ts) - Number(b.ts));
                 return page([{ ...this.messageObject(parent), reply_count: replies.length }, ...replies], p);
             }
             case "files.list": {
                 // https://docs.slack.dev/reference/methods/files.list: files:read; filters
                 // channel, ts_from (inclusive), types (images), user; paging count/page.
-                if (!tok.scopes.includes("files:read")) throw new SlackError("missing_scope", { needed: "files:read", provided: tok.scopes.join(",") });
+                if (!tok.scopes.includes("files:read"))
+                    throw new SlackError("missing_scope", { needed: "files:read", provided: tok.scopes.join(",") });
                 const all = [...this.files.values()]
                     .filter((f) => f.ts && !f.deleted && (!p.channel || f.channelId === p.channel))
                     .filter((f) => !p.ts_from || Number(f.ts) >= Number(p.ts_from))
@@ -397,7 +481,10 @@ export class FakeSlack {
                     .map((f) => this.fileObject(f, this.look(f)));
                 const count = Math.max(1, Number(p.count ?? 100) || 100);
                 const pageNo = Math.max(1, Number(p.page ?? 1) || 1);
-                return { files: all.slice((pageNo - 1) * count, pageNo * count), paging: { count, total: all.length, page: pageNo, pages: Math.max(1, Math.ceil(all.length / count)) } };
+                return {
+                    files: all.slice((pageNo - 1) * count, pageNo * count),
+                    paging: { count, total: all.length, page: pageNo, pages: Math.max(1, Math.ceil(all.length / count)) },
+                };
             }
             case "files.delete": {
                 const file = this.files.get(p.file ?? "");
@@ -440,7 +527,20 @@ export class FakeSlack {
     private fileObject(f: FakeFile, shared: boolean): Record<string, unknown> {
         const ch = this.channels.find((c) => c.id === f.channelId);
         // A share into a thread names its parent (`thread_ts`), as in Slack's file objects.
-        const share = shared && ch ? { [ch.id]: [{ ts: f.ts, ...(f.threadTs ? { thread_ts: f.threadTs } : {}), channel_name: ch.name, team_id: "T0FAKE0001", share_user_id: "U0BOT00001" }] } : {};
+        const share =
+            shared && ch
+                ? {
+                      [ch.id]: [
+                          {
+                              ts: f.ts,
+                              ...(f.threadTs ? { thread_ts: f.threadTs } : {}),
+                              channel_name: ch.name,
+                              team_id: "T0FAKE0001",
+                              share_user_id: "U0BOT00001",
+                          },
+                      ],
+                  }
+                : {};
         return {
             id: f.id,
             name: f.filename,

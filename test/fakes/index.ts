@@ -1,9 +1,26 @@
 // Fakes of the Slack Web API and Grafana's HTTP API for tests and benchmarks. Both listen
 // on 127.0.0.1 with a random port, speak the real wire format, take per-endpoint faults
 // (`faults.inject({...})`) and latency, and log every request (`faults.log`, `faults.counts()`).
-export { FakeGrafana, RENDERER_V5_VIEWPORT, grafanaErrorPage, type FakeGrafanaOptions, type FakePanel, type RenderCall } from "./fakeGrafana";
+export {
+    FakeGrafana,
+    RENDERER_V5_VIEWPORT,
+    grafanaErrorPage,
+    type FakeGrafanaOptions,
+    type FakePanel,
+    type RenderCall,
+} from "./fakeGrafana";
 export { FakeAlerting, type FakeAlertingOptions, type NotifierCall } from "./fakeAlerting";
-export { FakeSlack, GOOD_TOKEN, ALL_SCOPES, extractUpload, type FakeSlackOptions, type FakeToken, type FakeChannel, type FakeFile, type FakeMessage } from "./fakeSlack";
+export {
+    FakeSlack,
+    GOOD_TOKEN,
+    ALL_SCOPES,
+    extractUpload,
+    type FakeSlackOptions,
+    type FakeToken,
+    type FakeChannel,
+    type FakeFile,
+    type FakeMessage,
+} from "./fakeSlack";
 export { FaultBook, type FaultRule, type RequestLogEntry } from "./faults";
 export { makePng } from "./png";
 
@@ -11,9 +28,17 @@ import { FakeGrafana, type FakeGrafanaOptions } from "./fakeGrafana";
 import { FakeSlack, type FakeSlackOptions } from "./fakeSlack";
 
 /** Starts one of each; `close()` stops both. */
-export async function startFakes(opts: { grafana?: FakeGrafanaOptions; slack?: FakeSlackOptions } = {}): Promise<{ grafana: FakeGrafana; slack: FakeSlack; close(): Promise<void> }> {
+export async function startFakes(
+    opts: { grafana?: FakeGrafanaOptions; slack?: FakeSlackOptions } = {},
+): Promise<{ grafana: FakeGrafana; slack: FakeSlack; close(): Promise<void> }> {
     const [grafana, slack] = await Promise.all([FakeGrafana.start(opts.grafana), FakeSlack.start(opts.slack)]);
-    return { grafana, slack, close: async () => { await Promise.all([grafana.close(), slack.close()]); } };
+    return {
+        grafana,
+        slack,
+        close: async () => {
+            await Promise.all([grafana.close(), slack.close()]);
+        },
+    };
 }
 
 /**

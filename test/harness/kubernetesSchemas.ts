@@ -113,7 +113,10 @@ export function validateKubernetesObject(r: RegisteredResource): void {
     if (typeof obj.apiVersion === "string" && (CRD_FILES[obj.apiVersion] || CRD_FILES_BY_KIND[`${obj.apiVersion} ${obj.kind}`])) {
         const validate = crdValidator(obj.apiVersion, obj.kind);
         if (!validate(obj)) {
-            const errors = (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}${e.params && "additionalProperty" in e.params ? ` (${(e.params as any).additionalProperty})` : ""}`);
+            const errors = (validate.errors ?? []).map(
+                (e) =>
+                    `${e.instancePath || "/"} ${e.message}${e.params && "additionalProperty" in e.params ? ` (${(e.params as any).additionalProperty})` : ""}`,
+            );
             throw new Error(`${where} violates the ${obj.apiVersion} CRD schema:\n  ${errors.join("\n  ")}`);
         }
         return;

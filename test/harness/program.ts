@@ -11,12 +11,19 @@ export function generatedState(args: pulumi.runtime.MockResourceArgs): Record<st
     return undefined;
 }
 
-export function runStack(config: Record<string, string>, opts: Omit<RunOptions, "config"> = {}): Promise<RunResult<Record<string, unknown>>> {
-    const secretKeys = opts.secretKeys ?? ["slackToken", "grafanaAdminPassword", "rendererToken", "grafanaApiToken"].filter((k) => k in config);
-    return runWithMocks({
-        ...opts,
-        config,
-        secretKeys,
-        stateFor: (args) => ({ ...generatedState(args), ...opts.stateFor?.(args) }),
-    }, defineStack);
+export function runStack(
+    config: Record<string, string>,
+    opts: Omit<RunOptions, "config"> = {},
+): Promise<RunResult<Record<string, unknown>>> {
+    const secretKeys =
+        opts.secretKeys ?? ["slackToken", "grafanaAdminPassword", "rendererToken", "grafanaApiToken"].filter((k) => k in config);
+    return runWithMocks(
+        {
+            ...opts,
+            config,
+            secretKeys,
+            stateFor: (args) => ({ ...generatedState(args), ...opts.stateFor?.(args) }),
+        },
+        defineStack,
+    );
 }

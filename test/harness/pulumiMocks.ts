@@ -79,7 +79,10 @@ async function settle(count: () => number): Promise<void> {
 export async function runWithMocks<T>(opts: RunOptions, program: () => Promise<T> | T): Promise<RunResult<T>> {
     const config: Record<string, string> = {};
     for (const [k, v] of Object.entries(opts.config ?? {})) config[`${PROJECT}:${k}`] = v;
-    pulumi.runtime.setAllConfig(config, (opts.secretKeys ?? []).map((k) => `${PROJECT}:${k}`));
+    pulumi.runtime.setAllConfig(
+        config,
+        (opts.secretKeys ?? []).map((k) => `${PROJECT}:${k}`),
+    );
     const resources: RegisteredResource[] = [];
     await pulumi.runtime.setMocks(
         {
@@ -117,7 +120,12 @@ export async function runWithMocks<T>(opts: RunOptions, program: () => Promise<T
 /** Resolves an Output in a test (not in preview, where unknowns never resolve). */
 export function valueOf<T>(o: pulumi.Input<T> | undefined): Promise<T | undefined> {
     if (o === undefined) return Promise.resolve(undefined);
-    return new Promise((resolve) => pulumi.output(o).apply((v) => { resolve(v as T); return v; }));
+    return new Promise((resolve) =>
+        pulumi.output(o).apply((v) => {
+            resolve(v as T);
+            return v;
+        }),
+    );
 }
 
 /** Whether an Output is marked secret. */
@@ -132,7 +140,9 @@ export function ofType(resources: RegisteredResource[], type: string): Registere
 export function one(resources: RegisteredResource[], type: string, name?: string): RegisteredResource {
     const found = resources.filter((r) => r.type === type && (name === undefined || r.name === name));
     if (found.length !== 1) {
-        throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${resources.map((r) => `${r.type}/${r.name}`).join(", ")}`);
+        throw new Error(
+            `expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${resources.map((r) => `${r.type}/${r.name}`).join(", ")}`,
+        );
     }
     return found[0];
 }
