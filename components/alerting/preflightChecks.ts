@@ -9,6 +9,7 @@
 // program but plain data and the message catalogue.
 import { channelNameUploadProblem, grafanaVersionProblem, MIN_GRAFANA, parseVersion, RECOMMENDED_GRAFANA } from "../images";
 import { makeScrubber, verificationError } from "../verify/messages";
+import { backoff, sleep } from "../verify/timing";
 
 export interface PreflightInputs {
     /** Grafana's API as this machine reaches it. */
@@ -98,9 +99,9 @@ function brief(a: Answer): string {
 /** Waits (bounded) for GET /api/health; returns the version it reports, if any. */
 async function health(inputs: PreflightInputs, call: ReturnType<typeof client>): Promise<string | undefined> {
     const deadline = Date.now() + (inputs.healthTimeoutMs ?? 30_000);
-    let last = "no attempt made";
-    let wait = 250;
+    const pauses = backoff(250, 2, 4_000);
     for (;;) {
+        let last: string;
         try {
             const a = await call("GET", "/api/health", false);
             if (a.status === 200) return typeof a.body?.version === "string" ? a.body.version : undefined;
@@ -109,6 +110,7 @@ async function health(inputs: PreflightInputs, call: ReturnType<typeof client>):
             const err = e as { name?: string; cause?: { code?: string }; message?: string };
             last = err?.name === "TimeoutError" ? "no answer" : err?.cause?.code ?? err?.message ?? String(e);
         }
+        const wait = pauses.next().value;
         if (Date.now() + wait > deadline) {
             throw verificationError("grafana_unreachable", {
                 url: inputs.grafanaUrl,
@@ -116,8 +118,7 @@ async function health(inputs: PreflightInputs, call: ReturnType<typeof client>):
                 last,
             });
         }
-        await new Promise((r) => setTimeout(r, wait));
-        wait = Math.min(wait * 2, 4_000);
+        await sleep(wait);
     }
 }
 

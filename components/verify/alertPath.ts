@@ -30,7 +30,7 @@ import type { CheckId, CheckResult, VerificationReport, VerifyOptions } from "./
 import { describeFetchError, displayUrl, grafanaGet, type GrafanaTarget } from "./grafanaChecks";
 import { isVerificationError, makeScrubber, verificationError, type VerificationFailure } from "./messages";
 import { createSlackContext, slackCall, type SlackContext } from "./slackChecks";
-import { resolveTiming, sleep, type VerifyTiming } from "./timing";
+import { backoff, resolveTiming, sleep, type VerifyTiming } from "./timing";
 
 /** Scopes to read the channel: public channels (C...) need the first, private ones (G...) the second. */
 export const ALERT_READ_SCOPES = ["channels:history", "groups:history"];
@@ -342,7 +342,7 @@ export async function runAlertPath(o: AlertPathOptions): Promise<AlertPathResult
         if (ruleUid) q.append("rule_uid", ruleUid);
         const rulesPath = `/api/prometheus/grafana/api/v1/rules?${q.toString()}`;
 
-        let interval = Math.max(1, o.timing.alertIntervalMs);
+        const pauses = backoff(o.timing.alertIntervalMs, 1.5, o.timing.alertMaxIntervalMs);
         let lastLine = "";
         let receiversReadable = true;
         let found: FoundMessage | undefined;
@@ -499,8 +499,7 @@ export async function runAlertPath(o: AlertPathOptions): Promise<AlertPathResult
 
             const remaining = deadline - Date.now();
             if (remaining <= 0) break;
-            await sleep(Math.min(interval, remaining));
-            interval = Math.min(Math.ceil(interval * 1.5), Math.max(1, o.timing.alertMaxIntervalMs));
+            await sleep(Math.min(pauses.next().value, remaining));
         }
 
         // The bound passed: say where the path stopped.

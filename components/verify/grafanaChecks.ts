@@ -3,7 +3,7 @@
 // because these functions also run inside the serialized dynamic provider.
 import { verificationError } from "./messages";
 import { readPngHeader } from "./png";
-import { sleep, type VerifyTiming } from "./timing";
+import { backoff, sleep, type VerifyTiming } from "./timing";
 
 export interface GrafanaTarget {
     /** Base URL of Grafana's HTTP API as seen from this machine, e.g. `http://localhost:3000`. */
@@ -140,7 +140,7 @@ export async function waitForGrafana(target: GrafanaTarget, timing: VerifyTiming
     // Every attempt gets at least this long, so the last one before the deadline is a
     // real try (and its failure a meaningful "last" reason), not a 1 ms timeout.
     const reserve = Math.max(1, Math.min(timing.requestTimeoutMs, 1_000, timing.healthTimeoutMs / 4));
-    let interval = Math.max(1, timing.healthIntervalMs);
+    const pauses = backoff(timing.healthIntervalMs, 2, timing.healthMaxIntervalMs);
     let attempts = 0;
     let last = "no attempt made";
     for (;;) {
@@ -174,9 +174,9 @@ export async function waitForGrafana(target: GrafanaTarget, timing: VerifyTiming
                 last: `${attempts} attempt${attempts === 1 ? "" : "s"}, last: ${last}`,
             });
         }
-        hooks.onWait?.({ attempt: attempts, last, waitMs: Math.min(interval, remaining - reserve), remainingMs: remaining });
-        await sleep(Math.min(interval, remaining - reserve));
-        interval = Math.min(interval * 2, Math.max(1, timing.healthMaxIntervalMs));
+        const waitMs = Math.min(pauses.next().value, remaining - reserve);
+        hooks.onWait?.({ attempt: attempts, last, waitMs, remainingMs: remaining });
+        await sleep(waitMs);
     }
 }
 

@@ -7,7 +7,7 @@
 // inside them (re-required by name there), never captured.
 import type { WebClient } from "@slack/web-api";
 import { isVerificationError, verificationError } from "./messages";
-import { sleep, type VerifyTiming } from "./timing";
+import { backoff, sleep, type VerifyTiming } from "./timing";
 import { isChannelId } from "../slackChannel";
 
 export const DEFAULT_SLACK_API_URL = "https://slack.com/api/";
@@ -243,8 +243,9 @@ async function postUploadBytes(ctx: SlackContext, uploadUrl: string, png: Buffer
     const t = ctx.timing;
     const attempts = t.slackRetries + 1;
     let last = "";
+    const pauses = backoff(t.slackRetryMinMs, 2, Math.max(t.slackRetryMinMs, t.slackRetryMaxMs));
     for (let i = 0; i < attempts; i++) {
-        if (i > 0) await sleep(Math.min(t.slackRetryMinMs * 2 ** (i - 1), Math.max(t.slackRetryMinMs, t.slackRetryMaxMs)));
+        if (i > 0) await sleep(pauses.next().value);
         try {
             const res = await fetch(uploadUrl, {
                 method: "POST",
@@ -358,7 +359,7 @@ function describeLost(e: unknown, ctx: SlackContext): string {
  */
 async function sharedWithin(ctx: SlackContext, fileId: string, channelId: string, channelLabel: string, windowMs: number): Promise<{ permalink?: string } | null | undefined> {
     const deadline = Date.now() + windowMs;
-    let interval = Math.max(1, ctx.timing.shareIntervalMs);
+    const pauses = backoff(ctx.timing.shareIntervalMs, 1.5, ctx.timing.shareMaxIntervalMs);
     for (;;) {
         try {
             const res: any = await slackCall(ctx, "files.info", () => ctx.client.files.info({ file: fileId }), channelLabel);
@@ -369,8 +370,7 @@ async function sharedWithin(ctx: SlackContext, fileId: string, channelId: string
         }
         const remaining = deadline - Date.now();
         if (remaining <= 0) return null;
-        await sleep(Math.min(interval, remaining));
-        interval = Math.min(Math.ceil(interval * 1.5), Math.max(1, ctx.timing.shareMaxIntervalMs));
+        await sleep(Math.min(pauses.next().value, remaining));
     }
 }
 
@@ -410,7 +410,7 @@ export async function waitUntilShared(
     if (!method) return unverified(0);
     const tried = new Set<string>();
     const deadline = Date.now() + ctx.timing.shareTimeoutMs;
-    let interval = Math.max(1, ctx.timing.shareIntervalMs);
+    const pauses = backoff(ctx.timing.shareIntervalMs, 1.5, ctx.timing.shareMaxIntervalMs);
     let polls = 0;
     for (;;) {
         polls++;
@@ -480,8 +480,7 @@ export async function waitUntilShared(
                 seconds: +(ctx.timing.shareTimeoutMs / 1000).toFixed(3),
             });
         }
-        await sleep(Math.min(interval, remaining));
-        interval = Math.min(Math.ceil(interval * 1.5), Math.max(1, ctx.timing.shareMaxIntervalMs));
+        await sleep(Math.min(pauses.next().value, remaining));
     }
 }
 

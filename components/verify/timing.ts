@@ -65,6 +65,19 @@ export const DEFAULT_TIMING: VerifyTiming = {
     alertImageGraceMs: 30_000,
 };
 
+/**
+ * The pauses of a poll: `first`, then each one `factor` times the last (rounded up), never
+ * above `max`; at least 1 ms each. Endless: every caller bounds the poll by its deadline.
+ */
+export function* backoff(first: number, factor: number, max: number): Generator<number, never, void> {
+    const cap = Math.max(1, max);
+    let next = Math.min(Math.max(1, first), cap);
+    for (;;) {
+        yield next;
+        next = Math.min(Math.ceil(next * factor), cap);
+    }
+}
+
 /** Merges overrides onto the defaults; rejects values that would make a loop unbounded. */
 export function resolveTiming(overrides?: Partial<VerifyTiming>): VerifyTiming {
     const t: VerifyTiming = { ...DEFAULT_TIMING };
