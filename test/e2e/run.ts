@@ -223,6 +223,11 @@ async function main(): Promise<void> {
     console.log("\nwall times:");
     for (const { step, seconds } of timings) console.log(`  ${step.padEnd(28)} ${seconds.toFixed(1)} s`);
     console.log(`  ${"total".padEnd(28)} ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    if (MODES.length === 3) {
+        // For npm run e2e:bench (BENCHMARKS.md): the last full run with this toolchain.
+        const record = { at: new Date().toISOString().replace(/\.\d+Z$/, "Z"), seconds: (Date.now() - started) / 1000, passed, failed };
+        fs.writeFileSync(path.join(dir, "last-e2e.json"), JSON.stringify(record) + "\n");
+    }
     console.log(`\ne2e: ${passed} passed, ${failed} failed`);
     if (failed > 0) process.exitCode = 1;
 }
