@@ -36,7 +36,7 @@ const VERIFY_RUNS = intEnv("BENCH_VERIFY_RUNS", 10);
 const FAULT_RUNS = intEnv("BENCH_FAULT_RUNS", 3);
 const PERMANENT_RUNS = intEnv("BENCH_PERMANENT_RUNS", 5);
 const OUT = reportPath(process.argv.slice(2), process.env, ROOT);
-/** At most this many times the one-resource baseline, as the runner loads the program (issue 11). */
+/** At most this many times the one-resource baseline, as the runner loads the program. */
 const RUNNER_RATIO_TARGET = 1.5;
 const REPLICAS = [10, 100];
 const LATENCIES = [0, 50];

@@ -42,7 +42,7 @@ export interface ConfigKeySpec {
 /**
  * Every key of the public contract. Pulumi.yaml declares exactly these (a test keeps them
  * in step). Optional secrets are declared as plain strings with an empty default: the
- * engine rejects a `secret: true` key whose default is not encrypted (FIELD-NOTES, Pulumi).
+ * engine rejects a `secret: true` key whose default is not encrypted (pulumi/pulumi sdk/go/common/workspace).
  */
 export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
     {
@@ -64,7 +64,7 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
         name: "operatorApiVersion",
         type: "string",
         default: "v1beta1",
-        description: "kubernetesMode operator: v1beta1 (grafana-operator v5) or v1alpha1 (operator v4, the seeds' form).",
+        description: "kubernetesMode operator: v1beta1 (grafana-operator v5) or v1alpha1 (grafana-operator v4, integreatly.org).",
     },
     {
         name: "grafanaImage",

@@ -74,7 +74,7 @@ export function grafanaEnv(w: Pick<Wiring, "grafanaIni" | "grafanaSecretEnv">): 
     return [...env, ...w.grafanaSecretEnv];
 }
 
-/** The renderer's variables. v5 (Go) reads new names; v3/v4 (Node) read the old ones (FIELD-NOTES). */
+/** The renderer's variables. v5 (Go) reads new names; v3/v4 (Node) read the old ones (renderer docs/sources/flags.md; v4 README). */
 export function rendererEnv(rendererMajor: number, ignoreHttpsErrors: boolean, memoryLimit?: string): EnvVar[] {
     const env: EnvVar[] = [{ name: "AUTH_TOKEN", secret: "rendererToken" }];
     if (rendererMajor >= 5) {
@@ -229,7 +229,7 @@ export function decideWiring(
             resources: rendererResources,
             env: [
                 ...rendererEnv(settings.rendererMajor, settings.ignoreHttpsErrors, rendererResources.limits.memory),
-                // v5 always serves /metrics; v3/v4 only with this (FIELD-NOTES, v4 names).
+                // v5 always serves /metrics; v3/v4 only with this (v4's ENABLE_METRICS).
                 ...(settings.monitoringNamespace && !v5 ? [{ name: "ENABLE_METRICS", value: "true" }] : []),
             ],
         },

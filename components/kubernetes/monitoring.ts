@@ -1,7 +1,7 @@
 // Metrics for prometheus-operator (monitoring: true): ServiceMonitors for Grafana's and the
 // renderer's Services, or a PodMonitor when the renderer is a container in Grafana's pod
 // and has no Service of its own. Both serve /metrics without auth: renderer v5 always
-// (FIELD-NOTES), v3/v4 with ENABLE_METRICS=true (the wiring sets it), Grafana by default
+// (renderer docs/sources/flags.md), v3/v4 with ENABLE_METRICS=true (the wiring sets it), Grafana by default
 // ([metrics] enabled = true). Prometheus must select these objects: kube-prometheus-stack,
 // for one, picks only those labelled `release: <its release>` unless told otherwise.
 import * as k8s from "@pulumi/kubernetes";

@@ -5,7 +5,7 @@
 //   v1beta1  (operator v5, grafana.integreatly.org): grafana.ini is `spec.config`
 //            (section -> key -> string); `spec.deployment` is strategic-merged into the
 //            operator's Deployment, containers by name (Grafana's is `grafana`).
-//   v1alpha1 (operator v4, integreatly.org, the seeds' form): a typed `spec.config` that
+//   v1alpha1 (operator v4, integreatly.org, the older blog posts' form): a typed `spec.config` that
 //            only knows some keys (unknown ones would be pruned silently, so those go to
 //            env), extra containers in `spec.containers`, env in `spec.deployment.env`.
 import * as pulumi from "@pulumi/pulumi";

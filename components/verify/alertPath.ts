@@ -27,7 +27,7 @@
 //
 // Runs inside the serialized dynamic provider too: plain functions, nothing captured.
 import type { CheckId, CheckResult, VerificationReport, VerifyOptions } from "./checks";
-import { describeFetchError, displayUrl, grafanaGet, type GrafanaTarget } from "./grafanaChecks";
+import { describeFetchError, displayUrl, grafanaGet, type GrafanaEndpoint } from "./grafanaChecks";
 import { isVerificationError, makeScrubber, verificationError, type VerificationFailure } from "./messages";
 import { createSlackContext, slackCall, type SlackContext } from "./slackChecks";
 import { backoff, resolveTiming, sleep, type VerifyTiming } from "./timing";
@@ -46,7 +46,7 @@ export const ALERT_PAGE_LIMIT = 15;
 export const CLOCK_SKEW_MS = 30_000;
 
 export interface AlertPathOptions {
-    grafana: GrafanaTarget;
+    grafana: GrafanaEndpoint;
     dashboardUid: string;
     panelId: number;
     /** UID of the rule to follow; without it, the rule whose annotations point at the panel. */

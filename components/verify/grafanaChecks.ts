@@ -5,7 +5,7 @@ import { verificationError } from "./messages";
 import { readPngHeader } from "./png";
 import { backoff, sleep, type VerifyTiming } from "./timing";
 
-export interface GrafanaTarget {
+export interface GrafanaEndpoint {
     /** Base URL of Grafana's HTTP API as seen from this machine, e.g. `http://localhost:3000`. */
     url: string;
     /** `user:password` (Basic auth) or a service-account token (Bearer). */
@@ -56,7 +56,7 @@ function authHeader(auth: string | undefined): Record<string, string> {
  * into a "200 with HTML" that looks like a placeholder.
  */
 export async function grafanaGet(
-    target: GrafanaTarget,
+    target: GrafanaEndpoint,
     path: string,
     timeoutMs: number,
     accept = "application/json",
@@ -144,7 +144,11 @@ export function permanentConnectionError(e: unknown, url: string): string | unde
 }
 
 /** Polls /api/health with capped exponential backoff until 200 or `healthTimeoutMs` passes. */
-export async function waitForGrafana(target: GrafanaTarget, timing: VerifyTiming, hooks: WaitForGrafanaHooks = {}): Promise<GrafanaHealth> {
+export async function waitForGrafana(
+    target: GrafanaEndpoint,
+    timing: VerifyTiming,
+    hooks: WaitForGrafanaHooks = {},
+): Promise<GrafanaHealth> {
     const deadline = Date.now() + timing.healthTimeoutMs;
     // Every attempt gets at least this long, so the last one before the deadline is a
     // real try (and its failure a meaningful "last" reason), not a 1 ms timeout.
@@ -195,7 +199,7 @@ export interface RendererInfo {
 }
 
 /** Asks Grafana (with the credentials) whether it has a renderer: `rendererAvailable`. */
-export async function checkRendererAvailable(target: GrafanaTarget, timing: VerifyTiming): Promise<RendererInfo> {
+export async function checkRendererAvailable(target: GrafanaEndpoint, timing: VerifyTiming): Promise<RendererInfo> {
     const endpoint = "GET /api/frontend/settings";
     let r: GrafanaResponse;
     try {
@@ -266,7 +270,7 @@ export function dashboardPanels(dashboard: any): Array<{ id: number; title?: str
  * Looks the dashboard up before rendering: Grafana's /render never does, and renders an
  * unknown dashboard or panel as a 200 PNG of its "not found" page (see the fake Grafana).
  */
-export async function checkDashboardPanel(target: GrafanaTarget, ref: PanelRef, timing: VerifyTiming): Promise<DashboardInfo> {
+export async function checkDashboardPanel(target: GrafanaEndpoint, ref: PanelRef, timing: VerifyTiming): Promise<DashboardInfo> {
     const path = `/api/dashboards/uid/${encodeURIComponent(ref.dashboardUid)}`;
     const endpoint = `GET ${path}`;
     const url = displayUrl(target.url);
@@ -421,7 +425,7 @@ function renderErrorReason(r: GrafanaResponse): string {
  * own IHDR size is what the renderer produces for the requested size. Every other answer
  * becomes a catalogued failure (see the fake Grafana for where each comes from).
  */
-export async function renderPanel(target: GrafanaTarget, req: RenderRequest, timing: VerifyTiming): Promise<RenderedImage> {
+export async function renderPanel(target: GrafanaEndpoint, req: RenderRequest, timing: VerifyTiming): Promise<RenderedImage> {
     const timeoutSec = renderTimeoutSeconds(timing);
     const abortMs = renderAbortMs(timing);
     const path = renderPath(req, timeoutSec);

@@ -16,7 +16,7 @@ import {
     grafanaGet,
     renderPanel,
     waitForGrafana,
-    type GrafanaTarget,
+    type GrafanaEndpoint,
 } from "./grafanaChecks";
 import {
     describeFailure,
@@ -94,7 +94,7 @@ export function ruleLink(rule: { annotations?: Record<string, unknown> }): { das
     return { dashboardUid: dash, panelId: Number(panelText) };
 }
 
-async function getJson(target: GrafanaTarget, path: string, timing: VerifyTiming): Promise<{ status: number; body: unknown }> {
+async function getJson(target: GrafanaEndpoint, path: string, timing: VerifyTiming): Promise<{ status: number; body: unknown }> {
     const url = displayUrl(target.url);
     let r;
     try {
@@ -113,7 +113,7 @@ async function getJson(target: GrafanaTarget, path: string, timing: VerifyTiming
 }
 
 /** Every alert rule Grafana has (all folders of the organisation). */
-export async function listAlertRules(target: GrafanaTarget, timing: VerifyTiming): Promise<RuleView[]> {
+export async function listAlertRules(target: GrafanaEndpoint, timing: VerifyTiming): Promise<RuleView[]> {
     const path = "/api/v1/provisioning/alert-rules";
     const r = await getJson(target, path, timing);
     if (r.status !== 200 || !Array.isArray(r.body)) {
@@ -127,7 +127,7 @@ export async function listAlertRules(target: GrafanaTarget, timing: VerifyTiming
 }
 
 /** One rule by UID, or undefined when Grafana has none (HTTP 404). */
-export async function getAlertRule(target: GrafanaTarget, uid: string, timing: VerifyTiming): Promise<RuleView | undefined> {
+export async function getAlertRule(target: GrafanaEndpoint, uid: string, timing: VerifyTiming): Promise<RuleView | undefined> {
     const path = `/api/v1/provisioning/alert-rules/${encodeURIComponent(uid)}`;
     const r = await getJson(target, path, timing);
     if (r.status === 404) return undefined;
@@ -145,7 +145,7 @@ export async function getAlertRule(target: GrafanaTarget, uid: string, timing: V
 export async function runRuleImageChecks(options: RuleImageOptions): Promise<RuleImagesReport> {
     const timing = resolveTiming(options.timing);
     const scrub = makeScrubber([options.grafanaAuth]);
-    const target: GrafanaTarget = { url: options.grafanaUrl, auth: options.grafanaAuth };
+    const target: GrafanaEndpoint = { url: options.grafanaUrl, auth: options.grafanaAuth };
     const width = options.width ?? 1000;
     const height = options.height ?? 500;
     const report: RuleImagesReport = { ok: false, rules: [], renders: 0 };

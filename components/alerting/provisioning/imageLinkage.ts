@@ -1,7 +1,7 @@
 // The one thing that decides whether an alert arrives with a picture: Grafana screenshots
 // a panel only for a rule annotated with `__dashboardUid__` and `__panelId__` that name a
 // real panel (grafana/grafana pkg/services/ngalert/models/alert_rule.go: ErrNoDashboard,
-// ErrNoPanel, "no image"; FIELD-NOTES "Unified alerting screenshots"). A rule exported
+// ErrNoPanel, "no image"; Grafana docs, "Images in notifications"). A rule exported
 // without them, or pointing at a renamed dashboard, silently arrives without an image.
 // This checks every rule from the files against the dashboards the stack provisions.
 import type { PanelInfo } from "./dashboardFiles";
