@@ -32,7 +32,7 @@ export async function deployTarget(settings: StackSettings, wiring: Wiring, secr
         });
     }
     const { KubernetesGrafanaWithRenderer } = await import("./kubernetes/kubernetesGrafanaWithRenderer");
-    return new KubernetesGrafanaWithRenderer("grafana", { settings, wiring, secrets });
+    return new KubernetesGrafanaWithRenderer("grafana", { settings, wiring, secret: (name) => secrets.get(name) });
 }
 
 /** Shown while the always-firing demo rule is on and Slack is configured. */

@@ -390,7 +390,8 @@ describe("kubernetes sidecar: one pod, localhost", function () {
         const run2 = await runWithMocks({ config: { target: "kubernetes", kubernetesMode: "sidecar" } }, () => {
             const settings = { ...readSettings(), rendererReplicas: 2 };
             const wiring = decideWiring(settings, placementFor(settings));
-            new KubernetesGrafanaWithRenderer("grafana", { settings, wiring, secrets: new StackSecrets("s", {}) });
+            const secrets = new StackSecrets("s", {});
+            new KubernetesGrafanaWithRenderer("grafana", { settings, wiring, secret: (name) => secrets.get(name) });
         });
         assert.match(String(run2.error), /exactly one renderer/);
     });

@@ -8,8 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { StackSettings } from "../config";
 import type { GrafanaDeployment } from "../grafanaDeployment";
-import type { StackSecrets } from "../stackSecrets";
-import type { Wiring } from "../wiring";
+import type { SecretName, Wiring } from "../wiring";
 import { GrafanaAccess, LoadBalancerStatus, decideGrafanaAccess, loadBalancerUrl } from "./grafanaAccess";
 import { AWAIT_TIMEOUTS, ModeContext, ModeResult, contextLabels } from "./modeContext";
 import { ADMIN_USER_KEY, COMMON_LABELS, SECRET_KEYS, SERVICE_NAMES, labels } from "./objectNames";
@@ -19,13 +18,41 @@ import { grafanaServiceMonitor, sharedPodRendererMonitor } from "./monitoring";
 import { deploySeparate } from "./separateMode";
 import { deploySidecar } from "./sidecarMode";
 
+/** The settings the Kubernetes target reads, and no others (a narrow contract, checked by the compiler). */
+export type KubernetesTargetSettings = Pick<
+    StackSettings,
+    | "stack"
+    | "target"
+    | "kubernetesMode"
+    | "namespace"
+    | "operatorApiVersion"
+    | "grafanaImage"
+    | "rendererImage"
+    | "grafanaPort"
+    | "grafanaUrl"
+    | "grafanaAdminUser"
+    | "rendererReplicas"
+    | "rendererMaxReplicas"
+    | "grafanaServiceType"
+    | "grafanaNodePort"
+    | "renderYamlTo"
+    | "ingress"
+    | "podPlacement"
+    | "storageClass"
+    | "grafanaStorageSize"
+    | "monitoringNamespace"
+    | "grafanaPodSelector"
+    | "grafanaNamespace"
+    | "rendererEgress"
+>;
+
 export interface KubernetesGrafanaWithRendererArgs {
-    /** Validated stack settings; `target` must be kubernetes (kubernetesMode picks the layout). */
-    settings: StackSettings;
+    /** Validated settings; `target` must be kubernetes (kubernetesMode picks the layout). */
+    settings: KubernetesTargetSettings;
     /** The wiring decided in components/wiring.ts for this mode's placement. */
     wiring: Wiring;
-    /** The renderer token and admin password (configured or generated), as secret Outputs. */
-    secrets: StackSecrets;
+    /** The secret behind a wiring reference (renderer token, admin password), as a secret Output. */
+    secret: (name: SecretName) => pulumi.Output<string>;
 }
 
 /**
@@ -57,7 +84,7 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
 
     constructor(name: string, args: KubernetesGrafanaWithRendererArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grafana-slack-alerts:kubernetes:GrafanaWithRenderer", name, {}, opts);
-        const { settings, wiring, secrets } = args;
+        const { settings, wiring, secret } = args;
         const mode = settings.kubernetesMode;
         if (settings.target !== "kubernetes" || mode === undefined) {
             throw new Error(`KubernetesGrafanaWithRenderer needs target kubernetes and a kubernetesMode (got target ${settings.target}).`);
@@ -92,10 +119,10 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
                 immutable: true,
                 // Renderer mode: the token only; no Grafana here, so no admin credentials either.
                 stringData: rendererOnly
-                    ? { [SECRET_KEYS.rendererToken]: secrets.get("rendererToken") }
+                    ? { [SECRET_KEYS.rendererToken]: secret("rendererToken") }
                     : {
-                          [SECRET_KEYS.rendererToken]: secrets.get("rendererToken"),
-                          [SECRET_KEYS.grafanaAdminPassword]: secrets.get("grafanaAdminPassword"),
+                          [SECRET_KEYS.rendererToken]: secret("rendererToken"),
+                          [SECRET_KEYS.grafanaAdminPassword]: secret("grafanaAdminPassword"),
                           [ADMIN_USER_KEY]: adminUser,
                       },
             },
@@ -115,7 +142,7 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
         this.renderingCallbackUrl = wiring.renderingCallbackUrl;
 
         if (rendererOnly) {
-            const renderer = deployRendererOnly(ctx, secrets.get("rendererToken"));
+            const renderer = deployRendererOnly(ctx, secret("rendererToken"));
             this.ready = [renderer.deployment, renderer.service];
             this.unreachableHint = renderer.hint;
             this.access = { kind: "unreachable", hint: renderer.hint };

@@ -1,7 +1,7 @@
 // What every mode receives and returns, and the objects more than one mode creates.
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { StackSettings } from "../config";
+import type { KubernetesTargetSettings } from "./kubernetesGrafanaWithRenderer";
 import type { Wiring } from "../wiring";
 import type { PodPlacement } from "../kubernetesSettings";
 import { COMMON_LABELS, DEPLOYMENT_NAMES, GRAFANA_DATA_CLAIM, GRAFANA_SELECTOR, instanceLabel, labels, versionLabel } from "./objectNames";
@@ -12,7 +12,7 @@ import type { Container, Volume } from "./podSpecs";
 export interface ModeContext {
     /** Prefix for Pulumi logical names (the component's name). */
     name: string;
-    settings: StackSettings;
+    settings: KubernetesTargetSettings;
     wiring: Wiring;
     /** The namespace the program created (an Output, so everything depends on it). */
     namespace: pulumi.Output<string>;
