@@ -566,7 +566,7 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
             assert.equal(health.key, "grafana_unreachable");
             assert.ok(
                 health.finding.startsWith(
-                    `Grafana is not up at ${grafana.url}: ${grafana.url}/api/health gave no healthy answer within 0.3s`,
+                    `Grafana is not up at ${grafana.url}: ${grafana.url}/api/health gave no healthy answer within 1s`,
                 ),
                 health.finding,
             );

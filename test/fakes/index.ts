@@ -46,7 +46,7 @@ export async function startFakes(
  * interval a few ms, every timeout well under a second, retry counts as in production.
  */
 export const FAST_TIMING = {
-    healthTimeoutMs: 300,
+    healthTimeoutMs: 1_000,
     healthIntervalMs: 5,
     healthMaxIntervalMs: 20,
     requestTimeoutMs: 1_000,
