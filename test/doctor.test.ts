@@ -2,46 +2,12 @@
 // fake Slack. Asserts exit codes, one checklist line per check, --json, --no-send, and
 // that no secret ever appears in what it prints.
 import { strict as assert } from "node:assert";
-import { spawn } from "node:child_process";
-import * as path from "node:path";
 import { FakeGrafana, FakeSlack, GOOD_TOKEN, type FakeGrafanaOptions } from "./fakes";
+import { runDoctor as doctor, type DoctorRun as Run } from "./harness/doctorProcess";
 
-const REPO = path.resolve(__dirname, "..");
 const FAST = JSON.stringify({ healthIntervalMs: 5, shareIntervalMs: 5, slackRetryMinMs: 1, slackRetryMaxMs: 5, requestTimeoutMs: 2000 });
 
-interface Run {
-    code: number | null;
-    stdout: string;
-    stderr: string;
-}
-
 /** Runs bin/doctor.ts the way `npm run doctor` does (ts-node, transpile-only), with a clean environment. */
-function doctor(args: string[], env: Record<string, string> = {}): Promise<Run> {
-    const base: NodeJS.ProcessEnv = { ...process.env };
-    for (const k of [
-        "GRAFANA_URL",
-        "GRAFANA_AUTH",
-        "SLACK_BOT_TOKEN",
-        "SLACK_CHANNEL",
-        "SLACK_API_URL",
-        "GRAFANA_DASHBOARD_UID",
-        "GRAFANA_PANEL_ID",
-        "NODE_OPTIONS",
-    ])
-        delete base[k];
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "bin/doctor.ts", ...args], {
-            cwd: REPO,
-            env: { ...base, ...env },
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => (stdout += d));
-        child.stderr.on("data", (d) => (stderr += d));
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
-}
 
 function checklist(stdout: string): string[] {
     return stdout.split("\n").filter((l) => /^(PASS|FAIL|SKIP) {2}/.test(l));

@@ -3,13 +3,11 @@
 // with its screenshot was found, a line per change of state while waiting, the stage's
 // result in --json, and the reason in Grafana's or Slack's words when it fails.
 import { strict as assert } from "node:assert";
-import { spawn } from "node:child_process";
-import * as path from "node:path";
 import { parseArgs } from "../bin/doctor";
 import { uidsFor } from "../components/alerting/dashboardModel";
 import { FakeGrafana, FakeSlack, GOOD_TOKEN, type FakeAlertingOptions } from "./fakes";
+import { runDoctor as doctor } from "./harness/doctorProcess";
 
-const REPO = path.resolve(__dirname, "..");
 const FAST = JSON.stringify({
     healthIntervalMs: 5,
     shareIntervalMs: 5,
@@ -20,39 +18,6 @@ const FAST = JSON.stringify({
     alertMaxIntervalMs: 20,
     alertImageGraceMs: 60,
 });
-
-interface Run {
-    code: number | null;
-    stdout: string;
-    stderr: string;
-}
-
-function doctor(args: string[], env: Record<string, string> = {}): Promise<Run> {
-    const base: NodeJS.ProcessEnv = { ...process.env };
-    for (const k of [
-        "GRAFANA_URL",
-        "GRAFANA_AUTH",
-        "SLACK_BOT_TOKEN",
-        "SLACK_CHANNEL",
-        "SLACK_API_URL",
-        "GRAFANA_DASHBOARD_UID",
-        "GRAFANA_PANEL_ID",
-        "NODE_OPTIONS",
-    ])
-        delete base[k];
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "bin/doctor.ts", ...args], {
-            cwd: REPO,
-            env: { ...base, ...env },
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => (stdout += d));
-        child.stderr.on("data", (d) => (stderr += d));
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
-}
 
 describe("doctor --alert (child process)", function () {
     this.timeout(60_000);

@@ -3,49 +3,15 @@
 // progress while it waits for a Grafana that is still starting, and --out saves the rendered
 // panel. Child processes against the fake Grafana, like test/doctor.test.ts.
 import { strict as assert } from "node:assert";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { readPngHeader } from "../components/verify/png";
 import { FakeGrafana } from "./fakes";
+import { runDoctor as doctor } from "./harness/doctorProcess";
 
-const REPO = path.resolve(__dirname, "..");
 const FAST = JSON.stringify({ healthIntervalMs: 5, healthMaxIntervalMs: 20, requestTimeoutMs: 2000 });
-
-interface Run {
-    code: number | null;
-    stdout: string;
-    stderr: string;
-}
-
-function doctor(args: string[], env: Record<string, string> = {}): Promise<Run> {
-    const base: NodeJS.ProcessEnv = { ...process.env };
-    for (const k of [
-        "GRAFANA_URL",
-        "GRAFANA_AUTH",
-        "SLACK_BOT_TOKEN",
-        "SLACK_CHANNEL",
-        "SLACK_API_URL",
-        "GRAFANA_DASHBOARD_UID",
-        "GRAFANA_PANEL_ID",
-        "NODE_OPTIONS",
-    ])
-        delete base[k];
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "bin/doctor.ts", ...args], {
-            cwd: REPO,
-            env: { ...base, ...env },
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => (stdout += d));
-        child.stderr.on("data", (d) => (stderr += d));
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
-}
 
 /** A port nothing listens on (connections are refused), from the ephemeral range. */
 async function closedPort(): Promise<number> {

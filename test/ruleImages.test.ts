@@ -2,14 +2,12 @@
 // Each rule is looked up through the provisioning API, its panel link read, the panel
 // looked up and rendered once however many rules share it; nothing goes to Slack.
 import { strict as assert } from "node:assert";
-import { spawn } from "node:child_process";
-import * as path from "node:path";
 import { FakeGrafana, type FakeAlertRule } from "./fakes";
 import { ruleLink, runRuleImageChecks } from "../components/verify/ruleImages";
 import { parseArgs } from "../bin/doctor";
 import { verificationProvider } from "../components/verify/verificationProvider";
+import { runDoctor as doctor } from "./harness/doctorProcess";
 
-const REPO = path.resolve(__dirname, "..");
 const FAST = { healthIntervalMs: 5, requestTimeoutMs: 2000 };
 
 const DASHBOARDS = { "gsa-example-cpu": [2, 3, { row: 4, panels: [6] }] };
@@ -21,23 +19,6 @@ const RULES: FakeAlertRule[] = [
     { uid: "old-dash", title: "Dashboard deleted", dashboardUid: "deleted-dashboard", panelId: 1 },
     { uid: "no-link", title: "Made in the UI" },
 ];
-
-function doctor(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const base: NodeJS.ProcessEnv = { ...process.env };
-    for (const k of ["GRAFANA_URL", "GRAFANA_AUTH", "SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_API_URL", "NODE_OPTIONS"]) delete base[k];
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "bin/doctor.ts", ...args], {
-            cwd: REPO,
-            env: { ...base, ...env },
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => (stdout += d));
-        child.stderr.on("data", (d) => (stderr += d));
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
-}
 
 describe("proof per rule", function () {
     this.timeout(60_000);
