@@ -213,25 +213,7 @@ export class FakeGrafana {
                     ? "render"
                     : "other");
         const dashboardPath = /^\/api\/dashboards\/uid\/([^/]+)$/.exec(url.pathname);
-        const entry = {
-            seq: this.faults.log.length + 1,
-            endpoint: dashboardPath ? "dashboard" : endpoint,
-            httpMethod: req.method ?? "GET",
-            path: url.pathname,
-            status: 0,
-            at: started,
-            durationMs: 0,
-        } as {
-            seq: number;
-            endpoint: string;
-            httpMethod: string;
-            path: string;
-            status: number;
-            fault?: string;
-            at: number;
-            durationMs: number;
-        };
-        this.faults.log.push(entry);
+        const entry = this.faults.record(dashboardPath ? "dashboard" : endpoint, req.method ?? "GET", url.pathname, started);
         const send = (status: number, body: Buffer | string | object, headers: Record<string, string> = {}) => {
             const isBuf = Buffer.isBuffer(body);
             const payload = isBuf ? body : typeof body === "string" ? body : JSON.stringify(body);

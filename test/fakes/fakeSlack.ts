@@ -174,25 +174,7 @@ export class FakeSlack {
         const url = new URL(req.url ?? "/", "http://fake");
         const isUpload = url.pathname.startsWith("/upload/v1/");
         const endpoint = isUpload ? "upload" : url.pathname.replace(/^\/api\//, "");
-        const entry = {
-            seq: this.faults.log.length + 1,
-            endpoint,
-            httpMethod: req.method ?? "POST",
-            path: url.pathname,
-            status: 0,
-            at: started,
-            durationMs: 0,
-        } as {
-            seq: number;
-            endpoint: string;
-            httpMethod: string;
-            path: string;
-            status: number;
-            fault?: string;
-            at: number;
-            durationMs: number;
-        };
-        this.faults.log.push(entry);
+        const entry = this.faults.record(endpoint, req.method ?? "POST", url.pathname, started);
         let scopesHeader: string | undefined;
         const send = (status: number, payload: object | string, headers: Record<string, string> = {}) => {
             entry.status = status;

@@ -85,6 +85,13 @@ export class FaultBook {
         return this.latencyMs + (this.latencyByEndpoint[endpoint] ?? 0);
     }
 
+    /** Logs a request as it arrives; the fake fills in status, fault and duration as it answers. */
+    record(endpoint: string, httpMethod: string, path: string, at: number): RequestLogEntry {
+        const entry: RequestLogEntry = { seq: this.log.length + 1, endpoint, httpMethod, path, status: 0, at, durationMs: 0 };
+        this.log.push(entry);
+        return entry;
+    }
+
     /** Requests per endpoint. */
     counts(): Record<string, number> {
         const out: Record<string, number> = {};
