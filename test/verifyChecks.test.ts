@@ -616,6 +616,19 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
             assert.equal(grafana.faults.count("render"), 0);
         });
 
+        it("each skipped check names the cause once: the failed step it needs, not the steps skipped because of it", async () => {
+            await start({ rendererAvailable: false }, { tokens: { [SECRET_TOKENS[3]]: { scopes: ["chat:write", "channels:read"] } } });
+            const report = await runVerification(options({ slackToken: SECRET_TOKENS[3], slackChannel: "" }));
+            const skipped = Object.fromEntries(report.checks.filter((c) => c.status === "skip").map((c) => [c.id, c.finding]));
+            assert.deepEqual(skipped, {
+                "grafana.dashboard": "skipped: Grafana has no usable renderer",
+                "grafana.render": "skipped: Grafana has no usable renderer",
+                "slack.upload": "skipped: no real image was rendered; a scope is missing; the channel did not resolve",
+                "slack.landed": "skipped: nothing was posted",
+            });
+            assert.equal(report.verifiedHow, "not verified: no real image was rendered; a scope is missing; the channel did not resolve");
+        });
+
         it("a PNG of another size with a renderer configured: Grafana's concurrency-limit image, run again", async () => {
             await start({ renderMode: "placeholder" });
             const report = await runVerification(options());

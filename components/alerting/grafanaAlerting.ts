@@ -5,7 +5,11 @@
 // (simplified routing), on every target; only a Grafana this program deploys also gets the
 // notification policy, which replaces the whole policy tree (never on target existing).
 import * as pulumi from "@pulumi/pulumi";
-import * as grafana from "@pulumiverse/grafana";
+// The SDK's modules, not its index: the index loads all twenty of its namespaces, about 10 ms
+// of every preview (BENCHMARKS.md).
+import { ContactPoint, NotificationPolicy, RuleGroup } from "@pulumiverse/grafana/alerting";
+import { Dashboard, DataSource, Folder } from "@pulumiverse/grafana/oss";
+import { Provider as GrafanaProvider } from "@pulumiverse/grafana/provider";
 import { PANEL_ID, dashboardUrlFor, uidsFor } from "./dashboardModel";
 import {
     ALERT_GROUP_BY,
@@ -123,7 +127,7 @@ export interface GrafanaAlertingArgs {
  */
 export class GrafanaAlerting extends pulumi.ComponentResource {
     /** The Grafana provider (URL + admin basic auth) all children use. */
-    readonly provider: grafana.Provider;
+    readonly provider: GrafanaProvider;
     /** UID of the TestData data source. */
     readonly datasourceUid: pulumi.Output<string>;
     /** UID of the folder holding the dashboard and the rule group. */
@@ -149,7 +153,7 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
         const slackSettings = args.slack ? slackIntegrationSettings(args.slack.channel) : undefined;
         const ready = args.dependsOn ?? [];
 
-        this.provider = new grafana.Provider(
+        this.provider = new GrafanaProvider(
             `${name}-grafana`,
             {
                 url: args.grafanaUrl,
@@ -170,20 +174,20 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
         });
 
         const ds = testDataSource(args.stackName);
-        const datasource = new grafana.oss.DataSource(
+        const datasource = new DataSource(
             `${name}-testdata`,
             { type: ds.type, name: ds.name, uid: ds.uid, accessMode: ds.access, isDefault: ds.isDefault },
             child(),
         );
 
         const folderModel = stackFolder(args.stackName);
-        const folder = new grafana.oss.Folder(`${name}-folder`, { title: folderModel.title, uid: folderModel.uid }, child());
+        const folder = new Folder(`${name}-folder`, { title: folderModel.title, uid: folderModel.uid }, child());
 
         // Slack first: the rule names its contact point, and Grafana rejects a rule whose
         // notification settings name a contact point that does not exist (HTTP 400).
-        let contactPoint: grafana.alerting.ContactPoint | undefined;
+        let contactPoint: ContactPoint | undefined;
         if (args.slack && slackSettings) {
-            contactPoint = new grafana.alerting.ContactPoint(
+            contactPoint = new ContactPoint(
                 `${name}-slack`,
                 {
                     name: contactPointNameFor(args.stackName),
@@ -198,7 +202,7 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
                 // deploys: it sends alerts people add in the UI to Slack too.
                 // This project's alerts get a faster first notification (the route's groupWait).
                 const policy = notificationPolicy(contactPointNameFor(args.stackName));
-                new grafana.alerting.NotificationPolicy(
+                new NotificationPolicy(
                     `${name}-policy`,
                     {
                         contactPoint: contactPoint.name,
@@ -219,7 +223,7 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
         }
 
         if (args.demoAlert !== false) {
-            const dashboard = new grafana.oss.Dashboard(
+            const dashboard = new Dashboard(
                 `${name}-dashboard`,
                 {
                     folder: folder.uid,
@@ -231,7 +235,7 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
                 child([datasource]),
             );
 
-            const ruleGroup = new grafana.alerting.RuleGroup(
+            const ruleGroup = new RuleGroup(
                 `${name}-rules`,
                 {
                     name: RULE_GROUP_NAME,

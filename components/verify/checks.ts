@@ -153,6 +153,18 @@ function failureOf(e: unknown): VerificationFailure {
     return describeFailure("unexpected_error", { detail: msg });
 }
 
+/** What a step that did not pass means for the steps after it: their skip reason names it so. */
+const NOT_PASSED: Partial<Record<CheckId, string>> = {
+    "grafana.health": "Grafana is not up",
+    "grafana.renderer": "Grafana has no usable renderer",
+    "grafana.dashboard": "the dashboard or panel was not found",
+    "grafana.render": "no real image was rendered",
+    "slack.auth": "the token was rejected",
+    "slack.scopes": "a scope is missing",
+    "slack.channel": "the channel did not resolve",
+    "slack.upload": "nothing was posted",
+};
+
 async function runDirectVerification(options: VerifyOptions): Promise<VerificationReport> {
     const timing = resolveTiming(options.timing);
     const scrub = makeScrubber([options.slackToken, options.grafanaAuth]);
@@ -165,7 +177,6 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
         checks.push(clean);
         options.onCheck?.(clean);
     };
-    const pass = (id: CheckId, finding: string) => record({ id, title: CHECK_TITLES[id], status: "pass", finding });
     const skip = (id: CheckId, finding: string) => record({ id, title: CHECK_TITLES[id], status: "skip", finding });
     const fail = (id: CheckId, e: unknown) => {
         const f = failureOf(e);
@@ -180,99 +191,75 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
         record({ id, title: CHECK_TITLES[id], status: "fail", finding: `${clean.what}: ${clean.why}`, fix: clean.next, key: clean.key });
     };
 
+    // Each check is one step: its id, the earlier steps it needs, and what it runs (returning
+    // the finding, or throwing the failure). A step whose needs did not all pass is skipped,
+    // naming the causes among them: a needed step that was itself skipped because of another
+    // needed step is not named again ("Grafana is not up", not also "no usable renderer").
+    const outcome = new Map<CheckId, { status: CheckResult["status"]; needs: CheckId[] }>();
+    let fileId: string | undefined;
+    const notPassed = (id: CheckId) => (id === "slack.upload" && fileId ? `the upload of ${fileId} did not complete` : NOT_PASSED[id]);
+    const blockedBecause = (needs: CheckId[]): string | undefined => {
+        const missed = needs.filter((n) => outcome.get(n)?.status !== "pass");
+        const causes = missed.filter((n) => outcome.get(n)?.status !== "skip" || !outcome.get(n)?.needs.some((m) => missed.includes(m)));
+        return causes.length > 0 ? causes.map(notPassed).join("; ") : undefined;
+    };
+    const step = async (id: CheckId, needs: CheckId[], run: () => Promise<string>): Promise<boolean> => {
+        const blocked = blockedBecause(needs);
+        let status: CheckResult["status"] = "skip";
+        if (blocked) {
+            skip(id, `skipped: ${blocked}`);
+        } else {
+            try {
+                const finding = await run();
+                status = "pass";
+                record({ id, title: CHECK_TITLES[id], status, finding });
+            } catch (e) {
+                status = "fail";
+                fail(id, e);
+            }
+        }
+        outcome.set(id, { status, needs });
+        return status === "pass";
+    };
+
     const width = options.width ?? DEFAULT_WIDTH;
     const height = options.height ?? DEFAULT_HEIGHT;
     const grafana = { url: options.grafanaUrl, auth: options.grafanaAuth };
     const url = displayUrl(options.grafanaUrl);
+    const panel = { dashboardUid: options.dashboardUid, panelId: options.panelId, orgId: options.orgId };
 
     // --- Grafana -------------------------------------------------------------------
-    let image: RenderedImage | undefined;
-    let grafanaUp = false;
-    try {
+    await step("grafana.health", [], async () => {
         const health = await waitForGrafana(grafana, timing, {
             failFast: options.failFastOnConnectionError,
             onWait: options.onGrafanaWait,
         });
-        grafanaUp = true;
         report.grafana = { version: health.version, healthAttempts: health.attempts };
-        pass(
-            "grafana.health",
-            `${url}/api/health answered 200${health.version ? ` (Grafana ${health.version})` : ""} after ${health.attempts} attempt${health.attempts === 1 ? "" : "s"}`,
-        );
-    } catch (e) {
-        fail("grafana.health", e);
-    }
-    let rendererOk = false;
-    if (!grafanaUp) {
-        skip("grafana.renderer", "skipped: Grafana is not up");
-    } else {
-        try {
-            const info = await checkRendererAvailable(grafana, timing);
-            rendererOk = true;
-            report.grafana = {
-                ...report.grafana,
-                rendererVersion: info.rendererVersion,
-                version: report.grafana?.version ?? info.grafanaVersion,
-            };
-            pass("grafana.renderer", `rendererAvailable=true${info.rendererVersion ? ` (renderer ${info.rendererVersion})` : ""}`);
-        } catch (e) {
-            fail("grafana.renderer", e);
-        }
-    }
-    let panelOk = false;
-    if (!rendererOk) {
-        skip("grafana.dashboard", grafanaUp ? "skipped: Grafana has no usable renderer" : "skipped: Grafana is not up");
-    } else {
-        // Before rendering: /render would show a wrong dashboard or panel as a 200 PNG.
-        try {
-            const dash = await checkDashboardPanel(
-                grafana,
-                { dashboardUid: options.dashboardUid, panelId: options.panelId, orgId: options.orgId },
-                timing,
-            );
-            panelOk = true;
-            const named = (t: string | undefined) => (t ? ` ("${t}")` : "");
-            pass(
-                "grafana.dashboard",
-                `dashboard ${options.dashboardUid}${named(dash.title)} has panel ${options.panelId}${named(dash.panelTitle)}`,
-            );
-        } catch (e) {
-            fail("grafana.dashboard", e);
-        }
-    }
-    if (!panelOk) {
-        skip(
-            "grafana.render",
-            !grafanaUp
-                ? "skipped: Grafana is not up"
-                : !rendererOk
-                  ? "skipped: Grafana has no usable renderer"
-                  : "skipped: the dashboard or panel was not found",
-        );
-    } else {
-        try {
-            image = await renderPanel(
-                grafana,
-                {
-                    dashboardUid: options.dashboardUid,
-                    panelId: options.panelId,
-                    width,
-                    height,
-                    orgId: options.orgId,
-                    rendererVersion: report.grafana?.rendererVersion,
-                },
-                timing,
-            );
-            report.image = { width: image.width, height: image.height, bytes: image.bytes, renderMs: image.renderMs };
-            pass(
-                "grafana.render",
-                `panel ${options.panelId} of dashboard ${options.dashboardUid}: a ${image.width}x${image.height} PNG, ${image.bytes} bytes, in ${image.renderMs} ms`,
-            );
-            options.onImage?.(image.png);
-        } catch (e) {
-            fail("grafana.render", e);
-        }
-    }
+        return `${url}/api/health answered 200${health.version ? ` (Grafana ${health.version})` : ""} after ${health.attempts} attempt${health.attempts === 1 ? "" : "s"}`;
+    });
+    await step("grafana.renderer", ["grafana.health"], async () => {
+        const info = await checkRendererAvailable(grafana, timing);
+        report.grafana = {
+            ...report.grafana,
+            rendererVersion: info.rendererVersion,
+            version: report.grafana?.version ?? info.grafanaVersion,
+        };
+        return `rendererAvailable=true${info.rendererVersion ? ` (renderer ${info.rendererVersion})` : ""}`;
+    });
+    // Before rendering: /render would show a wrong dashboard or panel as a 200 PNG.
+    await step("grafana.dashboard", ["grafana.health", "grafana.renderer"], async () => {
+        const dash = await checkDashboardPanel(grafana, panel, timing);
+        const named = (t: string | undefined) => (t ? ` ("${t}")` : "");
+        return `dashboard ${options.dashboardUid}${named(dash.title)} has panel ${options.panelId}${named(dash.panelTitle)}`;
+    });
+    let image: RenderedImage | undefined;
+    await step("grafana.render", ["grafana.health", "grafana.renderer", "grafana.dashboard"], async () => {
+        const rendered = await renderPanel(grafana, { ...panel, width, height, rendererVersion: report.grafana?.rendererVersion }, timing);
+        image = rendered;
+        report.image = { width: rendered.width, height: rendered.height, bytes: rendered.bytes, renderMs: rendered.renderMs };
+        options.onImage?.(rendered.png);
+        return `panel ${options.panelId} of dashboard ${options.dashboardUid}: a ${rendered.width}x${rendered.height} PNG, ${rendered.bytes} bytes, in ${rendered.renderMs} ms`;
+    });
 
     // --- Slack -----------------------------------------------------------------------
     if (!options.slackToken) {
@@ -286,81 +273,52 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
     }
     const ctx = createSlackContext(options.slackToken, options.slackApiUrl, timing);
     let identity: SlackIdentity | undefined;
-    try {
-        identity = await slackAuthTest(ctx);
-        report.slack = { team: identity.team, botUserId: identity.botUserId, scopes: identity.scopes };
-        pass("slack.auth", `auth.test ok: bot ${identity.botUserId ?? "?"} in workspace ${identity.team ?? "?"}`);
-    } catch (e) {
-        fail("slack.auth", e);
-    }
-    let scopesOk = false;
-    if (!identity) {
-        skip("slack.scopes", "skipped: the token was rejected");
-    } else if (!identity.scopes) {
-        scopesOk = true;
-        pass("slack.scopes", "Slack did not report the granted scopes; the API calls below will say if one is missing");
-    } else {
-        const missing = missingScopes(identity.scopes);
-        if (missing.length === 0) {
-            scopesOk = true;
-            pass("slack.scopes", `granted: ${identity.scopes.join(", ")}`);
-        } else {
-            fail(
-                "slack.scopes",
-                verificationError("missing_scope", {
-                    method: "posting the panel image",
-                    needed: missing.join(", "),
-                    provided: identity.scopes.join(", ") || "(none)",
-                }),
-            );
+    await step("slack.auth", [], async () => {
+        const id = await slackAuthTest(ctx);
+        identity = id;
+        report.slack = { team: id.team, botUserId: id.botUserId, scopes: id.scopes };
+        return `auth.test ok: bot ${id.botUserId ?? "?"} in workspace ${id.team ?? "?"}`;
+    });
+    await step("slack.scopes", ["slack.auth"], async () => {
+        const scopes = identity?.scopes;
+        if (!scopes) return "Slack did not report the granted scopes; the API calls below will say if one is missing";
+        const missing = missingScopes(scopes);
+        if (missing.length > 0) {
+            throw verificationError("missing_scope", {
+                method: "posting the panel image",
+                needed: missing.join(", "),
+                provided: scopes.join(", ") || "(none)",
+            });
         }
-    }
+        return `granted: ${scopes.join(", ")}`;
+    });
     let channelId: string | undefined;
     const channelLabel = options.slackChannel?.trim() ?? "";
-    if (!identity) {
-        skip("slack.channel", "skipped: the token was rejected");
-    } else if (!channelLabel) {
-        fail("slack.channel", verificationError("channel_missing", {}));
-    } else {
-        try {
-            const resolved = await resolveChannel(ctx, channelLabel, identity.scopes);
-            channelId = resolved.id;
-            report.slack = { ...report.slack, channelId };
-            pass("slack.channel", resolved.how);
-        } catch (e) {
-            fail("slack.channel", e);
-        }
-    }
+    await step("slack.channel", ["slack.auth"], async () => {
+        if (!channelLabel) throw verificationError("channel_missing", {});
+        const resolved = await resolveChannel(ctx, channelLabel, identity?.scopes);
+        channelId = resolved.id;
+        report.slack = { ...report.slack, channelId };
+        return resolved.how;
+    });
     if (options.send === false) {
         skip("slack.upload", "skipped: --no-send");
         skip("slack.landed", "skipped: --no-send");
         report.verifiedHow = "not verified: nothing was posted (--no-send)";
         return finish(report, scrub);
     }
-    const blockers = [
-        !image && "no real image was rendered",
-        !identity && "the token was rejected",
-        identity && !scopesOk && "a scope is missing",
-        identity && !channelId && "the channel did not resolve",
-    ].filter(Boolean);
-    if (blockers.length > 0 || !image || !channelId) {
-        skip("slack.upload", `skipped: ${blockers.join("; ")}`);
-        skip("slack.landed", "skipped: nothing was posted");
-        report.verifiedHow = `not verified: ${blockers.join("; ")}`;
-        return finish(report, scrub);
-    }
-    let fileId: string | undefined;
-    let uploadOk = false;
+    const uploadNeeds: CheckId[] = ["grafana.render", "slack.auth", "slack.scopes", "slack.channel"];
     const uploadedAtSec = Date.now() / 1000;
-    try {
+    const posted = await step("slack.upload", uploadNeeds, async () => {
+        const png = image!; // the step runs only once grafana.render and slack.channel passed
         const stack = options.stackName ? ` for stack ${options.stackName}` : "";
         const uploaded = await uploadImage(ctx, {
-            channelId,
+            channelId: channelId!,
             channelLabel,
-            png: image.png,
+            png: png.png,
             filename: `grafana-panel-${options.panelId}.png`,
             title: `Grafana panel ${options.panelId} (verification)`,
-            initialComment: `grafana-slack-alerts verification${stack}: panel ${options.panelId} of dashboard ${options.dashboardUid}, rendered ${image.width}x${image.height}. Safe to delete.`,
+            initialComment: `grafana-slack-alerts verification${stack}: panel ${options.panelId} of dashboard ${options.dashboardUid}, rendered ${png.width}x${png.height}. Safe to delete.`,
             altText: `Grafana panel ${options.panelId} of dashboard ${options.dashboardUid}`,
             scopes: identity?.scopes,
             // Kept from the moment Slack assigns it: a later failure can still clean it up.
@@ -370,37 +328,36 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
             },
         });
         fileId = uploaded.fileId;
-        uploadOk = true;
         report.slack = { ...report.slack, fileId, permalink: uploaded.permalink };
-        pass("slack.upload", uploaded.confirmedBy ?? `getUploadURLExternal, upload, completeUploadExternal: ${fileId} for ${channelLabel}`);
-    } catch (e) {
-        fail("slack.upload", e);
-    }
-    if (!uploadOk || !fileId) {
-        skip("slack.landed", fileId ? `skipped: the upload of ${fileId} did not complete` : "skipped: nothing was posted");
-        report.verifiedHow = "not verified: the upload failed";
-        return finish(report, scrub);
-    }
-    try {
-        const landed = await waitUntilShared(ctx, { fileId, channelId, channelLabel, scopes: identity?.scopes, uploadedAtSec });
+        return uploaded.confirmedBy ?? `getUploadURLExternal, upload, completeUploadExternal: ${fileId} for ${channelLabel}`;
+    });
+    // Skipped: why it could not be tried; tried: it failed (the landed step says the rest).
+    if (!posted) report.verifiedHow = `not verified: ${blockedBecause(uploadNeeds) ?? "the upload failed"}`;
+    await step("slack.landed", ["slack.upload"], async () => {
+        let landed: Awaited<ReturnType<typeof waitUntilShared>>;
+        try {
+            landed = await waitUntilShared(ctx, {
+                fileId: fileId!,
+                channelId: channelId!,
+                channelLabel,
+                scopes: identity?.scopes,
+                uploadedAtSec,
+            });
+        } catch (e) {
+            report.verifiedHow = `not verified: ${failureOf(e).what}`;
+            throw e;
+        }
         report.slack = {
             ...report.slack,
             messageTs: landed.messageTs,
             permalink: landed.permalink ?? report.slack?.permalink,
             polls: landed.polls,
         };
-        if (landed.verified) {
-            report.verified = true;
-            report.verifiedHow = landed.how;
-            pass("slack.landed", landed.how);
-        } else {
-            report.verifiedHow = landed.how;
-            fail("slack.landed", landed.unverifiedReason);
-        }
-    } catch (e) {
-        fail("slack.landed", e);
-        report.verifiedHow = `not verified: ${failureOf(e).what}`;
-    }
+        report.verifiedHow = landed.how;
+        if (!landed.verified) throw landed.unverifiedReason;
+        report.verified = true;
+        return landed.how;
+    });
     return finish(report, scrub);
 }
 
