@@ -277,6 +277,8 @@ async function configureGrafana(
             panelId: proof.panelId,
             slackToken: settings.slack?.token,
             slackChannel: settings.slack?.channel,
+            // Every other channel slackRoutes sends alerts to: the bot's membership and scopes there.
+            ...(settings.slack && settings.provisioning?.channels.length ? { routedChannels: settings.provisioning.channels } : {}),
             slackApiUrl: settings.slackApiUrl,
             stackName: `${settings.project}/${settings.stack}`,
             // Re-run triggers: an existing Grafana's version stands in for the image tags.
@@ -311,5 +313,6 @@ async function configureGrafana(
         permalink: verification.permalink,
         messageTs: verification.messageTs,
         ...(settings.provisioning ? { rules: verification.rules } : {}),
+        ...(settings.slack && settings.provisioning?.channels.length ? { channels: verification.channels } : {}),
     };
 }

@@ -523,6 +523,9 @@ describe("provisioning: the program under mocks", () => {
         const verification = one(run.resources, "pulumi-nodejs:dynamic/verify:SlackImageVerification", "verification");
         assert.deepEqual(verification.plain.ruleUids, ["cpu-web-high", "cpu-db-high"]);
         assert.equal(verification.plain.requireImages, true);
+        // ...and looks at every other channel the routes send alerts to (bot membership, scopes).
+        assert.deepEqual(verification.plain.routedChannels, ["#web-alerts", "#db-alerts"]);
+        assert.ok(run.result!.verification && "channels" in (run.result!.verification as object));
 
         const summary = run.result!.ownAlerts as ProvisionedSummary;
         assert.deepEqual(
