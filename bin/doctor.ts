@@ -13,6 +13,7 @@ import { sizeProblem } from "../components/verify/grafanaChecks";
 import { ruleLine, runRuleImageChecks } from "../components/verify/ruleImages";
 import { CHANNEL_FORMAT, isChannelId, isChannelName } from "../components/slackChannel";
 import { httpUrlProblem } from "../components/httpUrl";
+import { parseArgs as parseCommandLine, type ParseArgsConfig } from "node:util";
 
 /** --alert-timeout default, as verifyAlertTimeout's. */
 const DEFAULT_ALERT_TIMEOUT_SEC = 300;
@@ -20,7 +21,7 @@ const DEFAULT_ALERT_TIMEOUT_SEC = 300;
 /** Secrets seen on the command line or in the environment, for scrubbing a crash message. */
 let knownSecrets: Array<string | undefined> = [process.env.SLACK_BOT_TOKEN, process.env.GRAFANA_AUTH];
 
-const USAGE = `Usage: npm run doctor -- [options]
+export const USAGE = `Usage: npm run doctor -- [options]
 
 Checks, one line each: Grafana is up, it has an image renderer, a panel renders as a
 real PNG (not the placeholder), Slack accepts the token and its scopes, the channel
@@ -75,28 +76,81 @@ interface DoctorArgs {
     rules?: string[] | "all";
 }
 
-const VALUE_OPTIONS = [
-    "grafana-url",
-    "grafana-auth",
-    "slack-token",
-    "slack-channel",
-    "slack-api-url",
-    "stack",
-    "dashboard-uid",
-    "panel-id",
-    "width",
-    "height",
-    "health-timeout",
-    "share-timeout",
-    "timing",
-    "out",
-    "alert-timeout",
-    "rule",
-] as const;
-type ValueOption = (typeof VALUE_OPTIONS)[number];
+/**
+ * Every option, for node:util's parseArgs. Value options are strings (numbers are checked
+ * below, with messages naming the option); flags are booleans.
+ */
+const OPTIONS = {
+    "grafana-url": { type: "string" },
+    "grafana-auth": { type: "string" },
+    "slack-token": { type: "string" },
+    "slack-channel": { type: "string" },
+    "slack-api-url": { type: "string" },
+    stack: { type: "string" },
+    "dashboard-uid": { type: "string" },
+    "panel-id": { type: "string" },
+    width: { type: "string" },
+    height: { type: "string" },
+    "health-timeout": { type: "string" },
+    "share-timeout": { type: "string" },
+    timing: { type: "string" },
+    out: { type: "string" },
+    "alert-timeout": { type: "string" },
+    rule: { type: "string" },
+    "no-send": { type: "boolean" },
+    json: { type: "boolean" },
+    alert: { type: "boolean" },
+    "all-rules": { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+} as const satisfies NonNullable<ParseArgsConfig["options"]>;
+type OptionName = keyof typeof OPTIONS;
+type ValueOption = { [K in OptionName]: (typeof OPTIONS)[K]["type"] extends "string" ? K : never }[OptionName];
+type Flag = Exclude<OptionName, ValueOption>;
 
-/** Options the user might put a secret in: never echoed, even in usage errors. */
-const SECRET_OPTIONS: ValueOption[] = ["grafana-auth", "slack-token"];
+/** The options, as listed when one is unknown. */
+export const OPTION_NAMES: readonly string[] = Object.keys(OPTIONS).map((name) => (name === "help" ? "-h/--help" : `--${name}`));
+
+/** Options the user might put a secret in: never echoed, and their value may start with "--". */
+const SECRET_OPTIONS: readonly ValueOption[] = ["grafana-auth", "slack-token"];
+
+function isOption(name: string): name is OptionName {
+    return Object.prototype.hasOwnProperty.call(OPTIONS, name);
+}
+
+/**
+ * The command line through node:util's parseArgs, non-strict so that every mistake gets
+ * this program's own message: Node's would quote an ambiguous value, which may be a token.
+ * Only option names are ever echoed, and only when they look like one.
+ */
+function readCommandLine(argv: string[]): { given: Partial<Record<ValueOption, string>>; flags: Set<Flag> } | "help" {
+    const { tokens } = parseCommandLine({ args: argv, options: OPTIONS, strict: false, allowPositionals: true, tokens: true });
+    const given: Partial<Record<ValueOption, string>> = {};
+    const flags = new Set<Flag>();
+    for (const token of tokens) {
+        if (token.kind === "option-terminator") continue;
+        if (token.kind === "positional") throw new UsageError("unexpected argument (options start with --)");
+        const { name, rawName } = token;
+        if (!isOption(name)) {
+            // A pasted token is not an option name: name the option only when it looks like one.
+            const shown = /^--?[A-Za-z][A-Za-z-]{0,40}$/.test(rawName) ? rawName : "(not shown: it does not look like an option name)";
+            throw new UsageError(`unknown option ${shown}; the options are ${OPTION_NAMES.join(", ")}`);
+        }
+        if (OPTIONS[name].type === "boolean") {
+            if (token.value !== undefined) throw new UsageError(`${rawName} takes no value`);
+            if (name === "help") return "help";
+            flags.add(name as Flag);
+            continue;
+        }
+        const option = name as ValueOption;
+        const value = token.value;
+        // `--grafana-url --json` forgot the URL; a secret (a password) may itself start with "--".
+        if (value === undefined || (!token.inlineValue && value.startsWith("--") && !SECRET_OPTIONS.includes(option))) {
+            throw new UsageError(`--${option} needs a value`);
+        }
+        given[option] = value;
+    }
+    return { given, flags };
+}
 
 function positiveInt(name: string, raw: string | undefined, def: number): number {
     if (raw === undefined || raw === "") return def;
@@ -121,46 +175,13 @@ function httpUrl(name: string, raw: string): string {
 }
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | "help" {
-    const given: Partial<Record<ValueOption, string>> = {};
-    let send = true;
-    let json = false;
-    let alert = false;
-    let allRules = false;
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        if (arg === "-h" || arg === "--help") return "help";
-        if (arg === "--no-send") {
-            send = false;
-            continue;
-        }
-        if (arg === "--json") {
-            json = true;
-            continue;
-        }
-        if (arg === "--alert") {
-            alert = true;
-            continue;
-        }
-        if (arg === "--all-rules") {
-            allRules = true;
-            continue;
-        }
-        const m = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg);
-        const name = m?.[1] as ValueOption | undefined;
-        if (!m || !name || !(VALUE_OPTIONS as readonly string[]).includes(name)) {
-            // Echo only what looks like an option name, never a stray value (it may be a token).
-            throw new UsageError(
-                arg.startsWith("--") ? `unknown option ${arg.split("=")[0]}` : "unexpected argument (options start with --)",
-            );
-        }
-        let value = m[2];
-        if (value === undefined) {
-            value = argv[++i];
-            if (value === undefined || (value.startsWith("--") && !SECRET_OPTIONS.includes(name)))
-                throw new UsageError(`--${name} needs a value`);
-        }
-        given[name] = value;
-    }
+    const commandLine = readCommandLine(argv);
+    if (commandLine === "help") return "help";
+    const { given, flags } = commandLine;
+    const send = !flags.has("no-send");
+    const json = flags.has("json");
+    const alert = flags.has("alert");
+    const allRules = flags.has("all-rules");
     const pick = (opt: ValueOption, envName?: string): string | undefined => {
         const v = given[opt] ?? (envName ? env[envName] : undefined);
         return v === undefined || v.trim() === "" ? undefined : v.trim();

@@ -9,10 +9,8 @@ import {
     MIN_GRAFANA,
     RECOMMENDED_GRAFANA,
     channelNameUploadProblem,
-    compareVersions,
-    formatVersion,
     grafanaVersionProblem,
-    parseVersion,
+    olderThan,
 } from "./images";
 import { CHANNEL_FORMAT, isChannelId, isChannelName } from "./slackChannel";
 import { loadProvisioning, type ProvisioningPlan } from "./alerting/provisioning/plan";
@@ -480,11 +478,11 @@ function readImages(r: ConfigReader, target: Target) {
         if (tooOld) {
             r.problem(
                 "grafanaImage",
-                `${quote(grafanaImage.ref)} (Grafana ${formatVersion(v)})`,
+                `${quote(grafanaImage.ref)} (Grafana ${v.version})`,
                 tooOld,
                 set("grafanaImage", DEFAULT_GRAFANA_IMAGE),
             );
-        } else if (compareVersions(v, parseVersion(RECOMMENDED_GRAFANA)!) < 0) {
+        } else if (olderThan(v, RECOMMENDED_GRAFANA)) {
             r.warnings.push(
                 `grafanaImage ${grafanaImage.ref}: Grafana ${RECOMMENDED_GRAFANA} or newer is recommended (11.5.2 still fails Slack image uploads to a #name recipient, grafana issue #100283).`,
             );
@@ -499,10 +497,10 @@ function readImages(r: ConfigReader, target: Target) {
         );
     }
     const rendererMajor = rendererImage.version?.major ?? 5;
-    if (rendererImage.version && compareVersions(rendererImage.version, parseVersion(MIN_RENDERER)!) < 0) {
+    if (rendererImage.version && olderThan(rendererImage.version, MIN_RENDERER)) {
         r.problem(
             "rendererImage",
-            `${quote(rendererImage.ref)} (renderer ${formatVersion(rendererImage.version)})`,
+            `${quote(rendererImage.ref)} (renderer ${rendererImage.version.version})`,
             "renderer 3.6.1 or newer (the first with the shared auth token Grafana requires)",
             set("rendererImage", DEFAULT_RENDERER_IMAGE),
         );

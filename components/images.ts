@@ -1,6 +1,7 @@
 // Container image references and the versions read from their tags. The renderer's
 // major version decides which environment variables it reads (v5 is a Go rewrite with
 // new names), and Grafana's version decides whether Slack image uploads can work.
+import * as semver from "semver";
 
 /** Default images. Pinned: a no-change `pulumi up` must never pull something new. */
 export const DEFAULT_GRAFANA_IMAGE = "grafana/grafana:13.1.1";
@@ -23,9 +24,9 @@ export const MIN_GRAFANA_FOR_CHANNEL_NAME_UPLOADS = "11.5.3";
 
 /** Why a Grafana version is too old for this program, or undefined when it is not. */
 export function grafanaVersionProblem(v: Version): string | undefined {
-    if (compareVersions(v, parseVersion(MIN_GRAFANA)!) >= 0) return undefined;
-    if (compareVersions(v, parseVersion("11.4.1")!) < 0) {
-        return `Grafana ${MIN_GRAFANA} or newer: Grafana ${formatVersion(v)} uploads images with Slack's retired files.upload API, so alerts would arrive without pictures`;
+    if (semver.gte(v, MIN_GRAFANA)) return undefined;
+    if (semver.lt(v, "11.4.1")) {
+        return `Grafana ${MIN_GRAFANA} or newer: Grafana ${v.version} uploads images with Slack's retired files.upload API, so alerts would arrive without pictures`;
     }
     return `Grafana ${MIN_GRAFANA} or newer: Grafana 11.4.1-11.5.1 answers HTTP 500 to a rule group with preset rule UIDs, as this program provisions (grafana issue #98283, fixed in 11.5.2 and 11.6.0)`;
 }
@@ -33,17 +34,19 @@ export function grafanaVersionProblem(v: Version): string | undefined {
 /** Why a Grafana version cannot upload images to a `#name` recipient, or undefined. */
 export function channelNameUploadProblem(v: Version): string | undefined {
     // Fixed in 11.4.3 and 11.5.3 on their branches and in 11.6.0; only 11.5.2 passes MIN_GRAFANA unfixed.
-    if (v.major === 11 && v.minor === 5 && compareVersions(v, parseVersion(MIN_GRAFANA_FOR_CHANNEL_NAME_UPLOADS)!) < 0) {
-        return `Grafana ${formatVersion(v)} fails image uploads to a #name recipient with channel_not_found (grafana issue #100283, fixed in 11.5.3 and 11.6.0)`;
+    if (semver.satisfies(v, `>=11.5.0 <${MIN_GRAFANA_FOR_CHANNEL_NAME_UPLOADS}`)) {
+        return `Grafana ${v.version} fails image uploads to a #name recipient with channel_not_found (grafana issue #100283, fixed in 11.5.3 and 11.6.0)`;
     }
     return undefined;
 }
 
-export interface Version {
-    major: number;
-    minor: number;
-    patch: number;
-}
+/**
+ * A version read from a tag or from what Grafana reports: major.minor.patch only. Grafana's
+ * security releases carry a suffix (`11.6.0-security-01`, `12.0.0+security-01`) and contain
+ * all of the release they patch, whereas semver orders a pre-release before its release; so
+ * the suffix is dropped (`semver.coerce`) and `11.6.0-security-01` compares as 11.6.0.
+ */
+export type Version = semver.SemVer;
 
 export interface ImageRef {
     /** The reference as given, e.g. `grafana/grafana:13.1.1`. */
@@ -76,19 +79,18 @@ export function parseImageRef(ref: string): ImageRef {
     return { ref, repository: rest, tag: tag || undefined, digest, version: tag ? parseVersion(tag) : undefined };
 }
 
-/** Reads `v5.11.1`, `13.1.1`, `12.0.0-security-01`, `11.5-ubuntu`; undefined for `main`, `latest`. */
+/** A tag that starts with a version (`v5`, `11.5`, `13.1.1`), ended by the tag's end or a `-+_.` suffix. */
+const STARTS_WITH_VERSION = /^v?\d+(?:\.\d+){0,2}(?:$|[-+_.])/;
+
+/** Reads `v5.11.1`, `13.1.1`, `12.0.0-security-01`, `11.5-ubuntu` (as 11.5.0); undefined for `main`, `latest`. */
 export function parseVersion(tag: string): Version | undefined {
-    const m = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:$|[-+_.])/.exec(tag);
-    if (!m) return undefined;
-    return { major: Number(m[1]), minor: Number(m[2] ?? 0), patch: Number(m[3] ?? 0) };
+    if (!STARTS_WITH_VERSION.test(tag)) return undefined;
+    return semver.coerce(tag) ?? undefined;
 }
 
-export function compareVersions(a: Version, b: Version): number {
-    return a.major - b.major || a.minor - b.minor || a.patch - b.patch;
-}
-
-export function formatVersion(v: Version): string {
-    return `${v.major}.${v.minor}.${v.patch}`;
+/** Whether a version read from a tag is older than `than` (e.g. "11.6.0"). */
+export function olderThan(v: Version, than: string): boolean {
+    return semver.lt(v, than);
 }
 
 /**

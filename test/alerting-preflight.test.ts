@@ -94,6 +94,19 @@ describe("preflight: an existing Grafana (target existing)", () => {
         assert.deepEqual(g.writes, []);
     });
 
+    it("reads a security release's version (11.6.0+security-01) as the release it patches", async () => {
+        // semver alone orders 11.5.2+security-01 and 11.6.0-security-01 by their release; the suffix never makes one older.
+        for (const version of ["11.6.0+security-01", "11.6.0-security-01", "12.0.0+security-01"]) {
+            g = await FakeGrafanaApi.start({ apiToken: TOKEN, version });
+            const r = await runPreflight(inputsFor(g, { grafanaAuth: TOKEN, slackChannel: "#alerts" }), true);
+            assert.equal(r.grafanaVersion, version);
+            await g.close();
+        }
+        g = await FakeGrafanaApi.start({ apiToken: TOKEN, version: "11.5.1+security-01" });
+        const m = await failure(runPreflight(inputsFor(g, { grafanaAuth: TOKEN }), true));
+        assert.match(m, /is version 11\.5\.1\+security-01: this program needs Grafana 11\.5\.2 or newer: .*#98283/);
+    });
+
     it("refuses a #name channel on 11.5.2 (image uploads fail until 11.5.3)", async () => {
         g = await FakeGrafanaApi.start({ apiToken: TOKEN, version: "11.5.2" });
         const m = await failure(runPreflight(inputsFor(g, { grafanaAuth: TOKEN, slackChannel: "#alerts" }), true));

@@ -416,10 +416,42 @@ describe("images", () => {
         assert.equal(r.repository, "registry.local:5000/grafana/grafana");
         assert.equal(r.tag, "12.0.0-security-01");
         assert.equal(r.digest, "sha256:abc");
-        assert.deepEqual(r.version, { major: 12, minor: 0, patch: 0 });
+        assert.equal(r.version?.version, "12.0.0");
         assert.equal(parseImageRef("registry.local:5000/renderer").tag, undefined, "a registry port is not a tag");
-        assert.deepEqual(parseVersion("v5.11.1"), { major: 5, minor: 11, patch: 1 });
+        assert.equal(parseVersion("v5.11.1")?.version, "5.11.1");
         assert.equal(parseVersion("main"), undefined);
+    });
+
+    it("reads only the version a tag starts with, dropping pre-release and build suffixes", () => {
+        const read = (tag: string) => parseVersion(tag)?.version;
+        assert.equal(read("11.6.0-security-01"), "11.6.0");
+        assert.equal(read("12.0.0+security-01"), "12.0.0");
+        assert.equal(read("11.5-ubuntu"), "11.5.0");
+        assert.equal(read("v5"), "5.0.0");
+        assert.equal(read("12.0.0-security-01-ubuntu"), "12.0.0");
+        for (const tag of ["latest", "main", "nightly-11.6.0", "11abc", "ubuntu-12.0.0", ""]) assert.equal(read(tag), undefined, tag);
+    });
+
+    it("compares a security release's image (11.6.0-security-01) as the release it patches", () => {
+        // semver alone would order 11.6.0-security-01 before 11.6.0 and warn about it.
+        for (const tag of ["11.6.0-security-01", "12.0.0-security-01-ubuntu"]) {
+            assert.deepEqual(settingsFor({ grafanaImage: `grafana/grafana:${tag}` }).warnings, [], tag);
+        }
+        const patched = settingsFor({ grafanaImage: "grafana/grafana:11.5.2-security-01" });
+        assert.match(patched.warnings.join("\n"), /11\.6\.0 or newer is recommended/);
+        const { problem } = problemFor({ grafanaImage: "grafana/grafana:11.5.1-security-01" }, "grafanaImage");
+        assert.match(problem.given, /Grafana 11\.5\.1\)/);
+        assert.match(problem.allowed, /preset rule UIDs/);
+        const values = { grafanaImage: "grafana/grafana:11.5.2-security-01", slackToken: "xoxb-1-2-abc", slackChannel: "#alerts" };
+        assert.match(problemFor(values, "slackChannel").problem.allowed, /channel_not_found/);
+        assert.equal(settingsFor({ ...values, grafanaImage: "grafana/grafana:11.5.3-security-01" }).slack?.channel, "#alerts");
+    });
+
+    it("reads the renderer's major version through a v prefix and rejects renderers before 3.6.1", () => {
+        assert.equal(settingsFor({ rendererImage: "grafana/grafana-image-renderer:v4.0.17" }).rendererMajor, 4);
+        assert.equal(settingsFor({ rendererImage: "grafana/grafana-image-renderer:3.6.1" }).rendererMajor, 3);
+        const { problem } = problemFor({ rendererImage: "grafana/grafana-image-renderer:3.6.0-beta.1" }, "rendererImage");
+        assert.match(problem.given, /renderer 3\.6\.0\)/);
     });
 });
 

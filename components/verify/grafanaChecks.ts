@@ -4,6 +4,7 @@
 import { verificationError } from "./messages";
 import { readPngHeader } from "./png";
 import { backoff, sleep, type VerifyTiming } from "./timing";
+import { parseVersion } from "../images";
 
 export interface GrafanaEndpoint {
     /** Base URL of Grafana's HTTP API as seen from this machine, e.g. `http://localhost:3000`. */
@@ -360,8 +361,8 @@ export function sizeProblem(name: "width" | "height", value: unknown): string | 
 
 /** The size a render comes back at: v5 (or an unknown version) clamps; v4 and older render as asked. */
 export function expectedRenderSize(width: number, height: number, rendererVersion?: string): { width: number; height: number } {
-    const major = Number(/(\d+)\./.exec(rendererVersion ?? "")?.[1]);
-    if (Number.isFinite(major) && major < 5) return { width, height };
+    const version = parseVersion(rendererVersion ?? "");
+    if (version && version.major < 5) return { width, height };
     const b = RENDERER_SIZE_BOUNDS;
     return { width: Math.min(Math.max(width, b.minWidth), b.maxWidth), height: Math.min(Math.max(height, b.minHeight), b.maxHeight) };
 }
