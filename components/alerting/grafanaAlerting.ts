@@ -5,7 +5,11 @@
 // (simplified routing), on every target; only a Grafana this program deploys also gets the
 // notification policy, which replaces the whole policy tree (never on target existing).
 import * as pulumi from "@pulumi/pulumi";
-import * as grafana from "@pulumiverse/grafana";
+// The SDK's modules, not its index: the index loads all twenty of its namespaces, about 10 ms
+// of every preview (BENCHMARKS.md).
+import { ContactPoint, NotificationPolicy, RuleGroup } from "@pulumiverse/grafana/alerting";
+import { Dashboard, DataSource, Folder } from "@pulumiverse/grafana/oss";
+import { Provider as GrafanaProvider } from "@pulumiverse/grafana/provider";
 import {
     DEMO_SERIES,
     PANEL_ID,
@@ -119,7 +123,7 @@ export interface GrafanaAlertingArgs {
  */
 export class GrafanaAlerting extends pulumi.ComponentResource {
     /** The Grafana provider (URL + admin basic auth) all children use. */
-    readonly provider: grafana.Provider;
+    readonly provider: GrafanaProvider;
     /** UID of the TestData data source. */
     readonly datasourceUid: pulumi.Output<string>;
     /** UID of the folder holding the dashboard and the rule group. */
@@ -145,7 +149,7 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
         const recipient = args.slack ? normalizeSlackRecipient(args.slack.channel) : undefined;
         const ready = args.dependsOn ?? [];
 
-        this.provider = new grafana.Provider(
+        this.provider = new GrafanaProvider(
             `${name}-grafana`,
             {
                 url: args.grafanaUrl,
@@ -165,7 +169,7 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
             dependsOn: [...ready, ...extra],
         });
 
-        const datasource = new grafana.oss.DataSource(
+        const datasource = new DataSource(
             `${name}-testdata`,
             {
                 type: TESTDATA_DATASOURCE_TYPE,
@@ -177,13 +181,13 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
             child(),
         );
 
-        const folder = new grafana.oss.Folder(`${name}-folder`, { title: `${PROJECT} (${args.stackName})`, uid: uids.folder }, child());
+        const folder = new Folder(`${name}-folder`, { title: `${PROJECT} (${args.stackName})`, uid: uids.folder }, child());
 
         // Slack first: the rule names its contact point, and Grafana rejects a rule whose
         // notification settings name a contact point that does not exist (HTTP 400).
-        let contactPoint: grafana.alerting.ContactPoint | undefined;
+        let contactPoint: ContactPoint | undefined;
         if (args.slack && recipient) {
-            contactPoint = new grafana.alerting.ContactPoint(
+            contactPoint = new ContactPoint(
                 `${name}-slack`,
                 {
                     name: contactPointNameFor(args.stackName),
@@ -204,7 +208,7 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
                 // NOTE: Grafana has one policy tree per organization; this resource replaces all
                 // of it (and resets it to the default on destroy). Only on a Grafana this program
                 // deploys: it sends alerts people add in the UI to Slack too.
-                new grafana.alerting.NotificationPolicy(
+                new NotificationPolicy(
                     `${name}-policy`,
                     {
                         contactPoint: contactPoint.name,
@@ -228,7 +232,7 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
         }
 
         if (args.demoAlert !== false) {
-            const dashboard = new grafana.oss.Dashboard(
+            const dashboard = new Dashboard(
                 `${name}-dashboard`,
                 {
                     folder: folder.uid,
@@ -244,7 +248,7 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
                 child([datasource]),
             );
 
-            const ruleGroup = new grafana.alerting.RuleGroup(
+            const ruleGroup = new RuleGroup(
                 `${name}-rules`,
                 {
                     name: RULE_GROUP_NAME,

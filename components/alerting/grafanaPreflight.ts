@@ -6,7 +6,7 @@
 // checks again through `update`, never a replacement, because by then the objects found
 // are this stack's own.
 import * as pulumi from "@pulumi/pulumi";
-import { runPreflight, type PreflightInputs } from "./preflightChecks";
+import type { PreflightInputs } from "./preflightChecks";
 // The engine runs preflightProvider from this file's source (../verify/providerBoundary.ts).
 import { dynamicResourceType, providerSource } from "../verify/providerBoundary";
 
@@ -23,6 +23,11 @@ function fingerprint(auth: string | undefined): string | undefined {
 function stored(inputs: Record<string, any>, result: Record<string, unknown>): Record<string, unknown> {
     const { grafanaAuth, __provider, ...rest } = inputs;
     return { ...rest, authFingerprint: fingerprint(grafanaAuth), ...result };
+}
+
+/** The checks, loaded when the engine runs the provider: a preview never needs them. */
+function runPreflight(...args: Parameters<typeof import("./preflightChecks").runPreflight>) {
+    return (require("./preflightChecks") as typeof import("./preflightChecks")).runPreflight(...args);
 }
 
 export const preflightProvider: pulumi.dynamic.ResourceProvider = {

@@ -4,11 +4,10 @@
 // in one ConfigValidationError and nothing is created.
 import type { ConfigProblem } from "../../config";
 import { PANEL_ID, PROJECT, uidsFor } from "../dashboardModel";
-import { readAlertRuleFiles, type RuleGroupFromFile } from "./alertRuleFiles";
-import { readDashboardFiles, type DashboardFile } from "./dashboardFiles";
-import { show } from "./files";
-import { checkImageLinks, type KnownDashboard, type RuleLink } from "./imageLinkage";
-import { parseSlackRoutes, routeFor, type SlackRoute } from "./slackRoutes";
+import type { RuleGroupFromFile } from "./alertRuleFiles";
+import type { DashboardFile } from "./dashboardFiles";
+import type { KnownDashboard, RuleLink } from "./imageLinkage";
+import type { SlackRoute } from "./slackRoutes";
 
 /** The demo rule group's name (grafanaAlerting.ts RULE_GROUP_NAME; a test keeps them equal). */
 export const DEMO_RULE_GROUP_NAME = PROJECT;
@@ -54,6 +53,13 @@ export function loadProvisioning(input: ProvisioningInput): ProvisioningResult {
     const problems: ConfigProblem[] = [];
     const warnings: string[] = [];
     if (!input.dashboardsDir && !input.alertRulesDir && input.slackRoutes.trim() === "") return { problems, warnings };
+    // Loaded only when a provisioning key is set: the file readers (and js-yaml) cost every
+    // other stack's preview about 20 ms (BENCHMARKS.md).
+    const { readAlertRuleFiles } = require("./alertRuleFiles") as typeof import("./alertRuleFiles");
+    const { readDashboardFiles } = require("./dashboardFiles") as typeof import("./dashboardFiles");
+    const { show } = require("./files") as typeof import("./files");
+    const { checkImageLinks } = require("./imageLinkage") as typeof import("./imageLinkage");
+    const { parseSlackRoutes, routeFor } = require("./slackRoutes") as typeof import("./slackRoutes");
 
     const demo = uidsFor(input.stack);
     const dashboards = input.dashboardsDir

@@ -4,7 +4,10 @@
 // readSettings() (plan.ts); this only registers resources, from plain deterministic data.
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import * as grafana from "@pulumiverse/grafana";
+import type * as grafana from "@pulumiverse/grafana";
+import { ContactPoint, RuleGroup } from "@pulumiverse/grafana/alerting";
+import { Dashboard } from "@pulumiverse/grafana/oss";
+import type { Provider as GrafanaProvider } from "@pulumiverse/grafana/provider";
 import { PROJECT } from "../dashboardModel";
 import { SLACK_TEXT_TEMPLATE, SLACK_TITLE_TEMPLATE, normalizeSlackRecipient } from "../slackTemplates";
 import { DASHBOARD_UID_ANNOTATION, PANEL_ID_ANNOTATION, type RuleFromFile } from "./alertRuleFiles";
@@ -14,7 +17,7 @@ export interface ProvisionedAlertingArgs {
     plan: ProvisioningPlan;
     stackName: string;
     /** The Grafana provider of the stack (GrafanaAlerting's). */
-    provider: grafana.Provider;
+    provider: GrafanaProvider;
     /** The stack's folder: every dashboard and rule group goes there. */
     folderUid: pulumi.Input<string>;
     /** Slack settings; without them rules keep the file's own notification settings, if any. */
@@ -53,8 +56,8 @@ export function routeContactPointName(stackName: string, channel: string): strin
 
 export class ProvisionedAlerting extends pulumi.ComponentResource {
     readonly summary: ProvisionedSummary;
-    readonly dashboards: grafana.oss.Dashboard[] = [];
-    readonly ruleGroups: grafana.alerting.RuleGroup[] = [];
+    readonly dashboards: Dashboard[] = [];
+    readonly ruleGroups: RuleGroup[] = [];
 
     constructor(name: string, args: ProvisionedAlertingArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grafana-slack-alerts:alerting:ProvisionedAlerting", name, {}, opts);
@@ -68,7 +71,7 @@ export class ProvisionedAlerting extends pulumi.ComponentResource {
 
         for (const d of plan.dashboards) {
             this.dashboards.push(
-                new grafana.oss.Dashboard(
+                new Dashboard(
                     `${name}-dashboard-${nameSuffix(d.uid)}`,
                     {
                         folder: args.folderUid,
@@ -84,12 +87,12 @@ export class ProvisionedAlerting extends pulumi.ComponentResource {
         // One contact point per routed channel; slackChannel's is the stack's own.
         const contactPoints: Record<string, pulumi.Output<string>> = {};
         const contactPointNames: Record<string, string> = {};
-        const extra: grafana.alerting.ContactPoint[] = [];
+        const extra: ContactPoint[] = [];
         if (args.slack) {
             for (const channel of plan.channels) {
                 if (channel === args.slack.channel.trim() && args.defaultContactPoint) continue;
                 const cpName = routeContactPointName(args.stackName, channel);
-                const cp = new grafana.alerting.ContactPoint(
+                const cp = new ContactPoint(
                     `${name}-slack-${nameSuffix(channel.replace(/^#/, ""))}`,
                     {
                         name: cpName,
@@ -118,7 +121,7 @@ export class ProvisionedAlerting extends pulumi.ComponentResource {
 
         for (const group of plan.groups) {
             this.ruleGroups.push(
-                new grafana.alerting.RuleGroup(
+                new RuleGroup(
                     `${name}-rules-${nameSuffix(group.name)}`,
                     {
                         name: group.name,
