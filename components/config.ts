@@ -290,6 +290,21 @@ export interface StackSettings extends KubernetesSettings {
     warnings: string[];
 }
 
+/**
+ * The settings as readSettings() returns them, by target: what a target always has is typed
+ * so. Docker publishes Grafana at a URL known before deploy (grafanaUrl, default
+ * http://localhost:<grafanaPort>); an existing Grafana is reached at grafanaUrl with a token
+ * or the admin password; Kubernetes always has a mode (it derives Grafana's URL later).
+ */
+export type TargetSettings = DockerStackSettings | KubernetesStackSettings | ExistingStackSettings;
+export type DockerStackSettings = StackSettings & { target: "docker"; grafanaUrl: string };
+export type KubernetesStackSettings = StackSettings & { target: "kubernetes"; kubernetesMode: KubernetesMode };
+export type ExistingStackSettings = StackSettings & { target: "existing"; grafanaUrl: string } & (
+        { grafanaApiToken: pulumi.Output<string> } | { grafanaApiToken?: undefined; grafanaAdminPassword: pulumi.Output<string> }
+    );
+/** A stack whose Grafana and renderer this program deploys. */
+export type DeployedStackSettings = DockerStackSettings | KubernetesStackSettings;
+
 export interface ConfigProblem {
     key: string;
     /** What was given; for secrets a description, never the value. */
@@ -352,7 +367,7 @@ export function readSettings(
     project = pulumi.getProject(),
     stack = pulumi.getStack(),
     projectDir = process.cwd(),
-): StackSettings {
+): TargetSettings {
     const r = new ConfigReader(source, CONFIG_KEYS);
     r.rejectUnknownKeys();
 
@@ -389,7 +404,7 @@ export function readSettings(
     if (r.problems.length > 0) throw new ConfigValidationError(r.problems);
 
     const secret = (v: string | undefined) => (v === undefined ? undefined : pulumi.secret(v));
-    return {
+    return byTarget({
         project,
         stack,
         ...placement,
@@ -411,7 +426,21 @@ export function readSettings(
         provisioning: provisioning.plan,
         warnings: r.warnings,
         ...kubernetesSettings,
-    };
+    });
+}
+
+/** The settings in their target's shape; every check above has already required what each target needs. */
+function byTarget(s: StackSettings): TargetSettings {
+    if (s.target === "kubernetes") {
+        if (!s.kubernetesMode) throw new Error("target kubernetes without a kubernetesMode (readSettings defaults it)");
+        return { ...s, target: s.target, kubernetesMode: s.kubernetesMode };
+    }
+    if (!s.grafanaUrl) throw new Error(`target ${s.target} without grafanaUrl (readSettings defaults or requires it)`);
+    if (s.target === "docker") return { ...s, target: s.target, grafanaUrl: s.grafanaUrl };
+    if (s.grafanaApiToken) return { ...s, target: s.target, grafanaUrl: s.grafanaUrl, grafanaApiToken: s.grafanaApiToken };
+    if (!s.grafanaAdminPassword)
+        throw new Error("target existing without grafanaApiToken or grafanaAdminPassword (readSettings requires one)");
+    return { ...s, target: s.target, grafanaUrl: s.grafanaUrl, grafanaApiToken: undefined, grafanaAdminPassword: s.grafanaAdminPassword };
 }
 
 /** target, kubernetesMode, namespace, operatorApiVersion, renderYamlTo. */

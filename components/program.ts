@@ -2,10 +2,12 @@
 // chosen target, then configure Grafana's alerting and prove an image reaches Slack.
 // Target modules are loaded on demand so a Docker stack never loads the Kubernetes SDK.
 import * as pulumi from "@pulumi/pulumi";
-import { readSettings, StackSettings } from "./config";
+import { readSettings, type DeployedStackSettings, type ExistingStackSettings, type StackSettings } from "./config";
+import { dockerPlacement } from "./docker/placement";
 import type { GrafanaDeployment } from "./grafanaDeployment";
+import { kubernetesPlacement } from "./kubernetes/placement";
 import { StackSecrets } from "./stackSecrets";
-import { decideWiring, placementFor, Wiring } from "./wiring";
+import { decideWiring, type Placement, type SecretName, type Wiring } from "./wiring";
 
 /** What to run to add Slack, shown as a stack output when no token is configured. */
 export const ADD_SLACK_HINT =
@@ -17,22 +19,24 @@ export const ROOT_URL_HINT =
     "Links in Slack alerts use Grafana's root URL, which is not set (Grafana then links to http://localhost:3000/): " +
     "run `pulumi config set grafanaRootUrl https://<address people open Grafana at>` and `pulumi up`.";
 
+/** Step 3's input: where each side finds the other, as the chosen target places them. */
+export function placementFor(
+    settings: Pick<StackSettings, "target" | "kubernetesMode" | "namespace" | "grafanaPort" | "grafanaCallbackUrl">,
+): Placement {
+    if (settings.target === "docker") return dockerPlacement();
+    if (settings.target === "kubernetes") return kubernetesPlacement(settings);
+    throw new Error("target existing deploys nothing, so nothing is placed");
+}
+
 /** Step 4: hands the wiring to the chosen target (exported so tests build targets exactly as the program does). */
-export async function deployTarget(settings: StackSettings, wiring: Wiring, secrets: StackSecrets): Promise<GrafanaDeployment> {
+export async function deployTarget(settings: DeployedStackSettings, wiring: Wiring, secrets: StackSecrets): Promise<GrafanaDeployment> {
+    const secret = (name: SecretName) => secrets.get(name);
     if (settings.target === "docker") {
         const { DockerGrafanaWithRenderer } = await import("./docker/dockerGrafanaWithRenderer");
-        return new DockerGrafanaWithRenderer("grafana", {
-            stackName: settings.stack,
-            grafanaImage: settings.grafanaImage.ref,
-            rendererImage: settings.rendererImage.ref,
-            grafanaPort: settings.grafanaPort,
-            grafanaUrl: settings.grafanaUrl!,
-            wiring,
-            secret: (name) => secrets.get(name),
-        });
+        return new DockerGrafanaWithRenderer("grafana", { settings, wiring, secret });
     }
     const { KubernetesGrafanaWithRenderer } = await import("./kubernetes/kubernetesGrafanaWithRenderer");
-    return new KubernetesGrafanaWithRenderer("grafana", { settings, wiring, secret: (name) => secrets.get(name) });
+    return new KubernetesGrafanaWithRenderer("grafana", { settings, wiring, secret });
 }
 
 /** Shown while the always-firing demo rule is on and Slack is configured. */
@@ -130,11 +134,14 @@ export async function defineStack(): Promise<Record<string, unknown>> {
  * generated; the program talks to grafanaUrl with the service account token (or the admin
  * user and password), creates its objects and never a notification policy.
  */
-async function defineExistingGrafanaStack(settings: StackSettings): Promise<Record<string, unknown>> {
+async function defineExistingGrafanaStack(settings: ExistingStackSettings): Promise<Record<string, unknown>> {
     const nextSteps: string[] = [];
-    const grafanaUrl = pulumi.output(settings.grafanaUrl!);
+    const grafanaUrl = pulumi.output(settings.grafanaUrl);
     const token = settings.grafanaApiToken;
-    const auth = token ?? pulumi.secret(pulumi.interpolate`${settings.grafanaAdminUser}:${settings.grafanaAdminPassword!}`);
+    const auth =
+        settings.grafanaApiToken !== undefined
+            ? settings.grafanaApiToken
+            : pulumi.secret(pulumi.interpolate`${settings.grafanaAdminUser}:${settings.grafanaAdminPassword}`);
     const outputs: Record<string, unknown> = {
         target: settings.target,
         grafanaUrl,

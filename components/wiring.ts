@@ -12,7 +12,10 @@ export type SecretName = "rendererToken" | "grafanaAdminPassword";
 /** An environment variable: a plain value, or a reference to one of the generated/configured secrets. */
 export type EnvVar = { name: string; value: string; secret?: undefined } | { name: string; secret: SecretName; value?: undefined };
 
-/** Where each side finds the other, as seen from inside the containers. */
+/**
+ * Where each side finds the other, as seen from inside the containers. Each target places
+ * its own (components/docker/placement.ts, components/kubernetes/placement.ts).
+ */
 export interface Placement {
     /** Host name Grafana uses for the renderer (`localhost` when they share a pod). */
     rendererHost: string;
@@ -126,40 +129,6 @@ export function rendererMemoryEnv(memoryLimit: string): EnvVar[] {
         { name: "RATE_LIMIT_MIN_LIMIT", value: String(Math.min(RENDERER_DEFAULT_MIN_LIMIT, maxConcurrent)) },
     ];
 }
-
-/** Placement for each target: containers on one Docker network, one pod, two Services, or a Grafana from elsewhere. */
-export function placementFor(
-    settings: Pick<StackSettings, "target" | "kubernetesMode" | "namespace" | "grafanaPort" | "grafanaCallbackUrl">,
-    names = SERVICE_NAMES,
-): Placement {
-    if (settings.target === "docker") {
-        return { rendererHost: DOCKER_ALIASES.renderer, grafanaHost: DOCKER_ALIASES.grafana, grafanaPort: GRAFANA_CONTAINER_PORT };
-    }
-    // `<service>.<namespace>` resolves through the pod's DNS search domains on any cluster,
-    // whatever its DNS domain (cluster.local is only the default).
-    const dnsName = (service: string) => `${service}.${settings.namespace}`;
-    if (settings.kubernetesMode === "separate") {
-        return { rendererHost: dnsName(names.renderer), grafanaHost: dnsName(names.grafana), grafanaPort: settings.grafanaPort };
-    }
-    if (settings.kubernetesMode === "renderer") {
-        // Grafana runs elsewhere (another namespace too): the browser loads it at the configured URL.
-        if (!settings.grafanaCallbackUrl) throw new Error("kubernetesMode renderer needs grafanaCallbackUrl (readSettings requires it).");
-        const callback = new URL(settings.grafanaCallbackUrl);
-        return {
-            rendererHost: dnsName(names.renderer),
-            grafanaHost: callback.hostname,
-            grafanaPort: Number(callback.port || (callback.protocol === "https:" ? 443 : 80)),
-            callbackUrl: settings.grafanaCallbackUrl,
-        };
-    }
-    // sidecar and operator: the renderer is a second container in Grafana's pod.
-    return { rendererHost: "localhost", grafanaHost: "localhost", grafanaPort: GRAFANA_CONTAINER_PORT };
-}
-
-/** Network aliases of the Docker containers: the names each container resolves the other by. */
-export const DOCKER_ALIASES = { grafana: "grafana", renderer: "renderer" } as const;
-/** Kubernetes Service names (fixed, so the DNS names in the wiring are known before deploy). */
-export const SERVICE_NAMES = { grafana: "grafana", renderer: "grafana-image-renderer" } as const;
 
 const httpProbeCommand = (port: number, path: string) => [
     "CMD-SHELL",

@@ -5,9 +5,9 @@ import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { readSettings, StackSettings } from "../components/config";
-import { deployTarget } from "../components/program";
+import { deployTarget, placementFor } from "../components/program";
 import { StackSecrets } from "../components/stackSecrets";
-import { CHROMIUM_HOME, decideWiring, grafanaEnvName, placementFor, Wiring } from "../components/wiring";
+import { CHROMIUM_HOME, decideWiring, grafanaEnvName, Wiring } from "../components/wiring";
 import { KubernetesGrafanaWithRenderer } from "../components/kubernetes/kubernetesGrafanaWithRenderer";
 import { decideGrafanaAccess, loadBalancerUrlFromStatus } from "../components/kubernetes/grafanaAccess";
 import { V1ALPHA1_TYPED_INI, operatorVersion } from "../components/kubernetes/operatorMode";
@@ -72,6 +72,7 @@ async function deployK8s(
         },
         async () => {
             const settings = readSettings();
+            if (settings.target !== "kubernetes") throw new Error(`deployK8s: target ${settings.target}`);
             const wiring = decideWiring(settings, placementFor(settings));
             const secrets = new StackSecrets("secrets", {
                 grafanaAdminPassword: settings.grafanaAdminPassword,

@@ -1,6 +1,7 @@
 // The validators themselves: a schema violation must fail, or the mode tests prove nothing.
 import { strict as assert } from "assert";
-import { decideWiring, placementFor } from "../components/wiring";
+import { decideWiring } from "../components/wiring";
+import { placementFor } from "../components/program";
 import { grafanaV1alpha1Spec, grafanaV1beta1Spec, OperatorSpecArgs } from "../components/kubernetes/operatorMode";
 import { grafanaContainer, rendererContainer } from "../components/kubernetes/podSpecs";
 import { settingsFor } from "./harness/configSource";

@@ -1,12 +1,6 @@
 import { strict as assert } from "assert";
-import {
-    BROWSER_MEMORY_BUDGET_MIB,
-    decideWiring,
-    grafanaEnvName,
-    placementFor,
-    rendererEnv,
-    rendererMemoryEnv,
-} from "../components/wiring";
+import { BROWSER_MEMORY_BUDGET_MIB, decideWiring, grafanaEnvName, rendererEnv, rendererMemoryEnv } from "../components/wiring";
+import { placementFor } from "../components/program";
 import { settingsFor } from "./harness/configSource";
 
 const names = (env: { name: string }[]) => env.map((e) => e.name);
@@ -55,6 +49,15 @@ describe("wiring: one decision for every target", () => {
             assert.equal(w.grafanaIni.rendering.callback_url, c.callback);
         });
     }
+
+    it("target existing deploys nothing, so nothing is placed or wired", () => {
+        const existing = settingsFor({
+            target: "existing",
+            grafanaUrl: "https://g.example.com",
+            grafanaAdminPassword: "long-enough-password",
+        });
+        assert.throws(() => placementFor(existing), /target existing deploys nothing/);
+    });
 
     it("delivers the token and the admin password only as secret references", () => {
         const s = settingsFor();

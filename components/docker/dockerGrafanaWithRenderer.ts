@@ -1,24 +1,24 @@
 // Docker target: Grafana and the renderer as two containers on a user-defined network,
-// addressing each other by alias. (The seeds pointed both at `localhost`, which inside a
-// container is the container itself.) Only Grafana is published, on 127.0.0.1.
+// addressing each other by alias (placement.ts). Only Grafana is published, on 127.0.0.1.
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import type { GrafanaDeployment } from "../grafanaDeployment";
 import { memoryBytes, toMiB } from "../quantity";
-import { ContainerPlan, DOCKER_ALIASES, EnvVar, SecretName, Wiring } from "../wiring";
+import type { DockerStackSettings } from "../config";
+import { ContainerPlan, EnvVar, SecretName, Wiring } from "../wiring";
+import { DOCKER_ALIASES } from "./placement";
+
+/** The settings the Docker target reads, and no others (a narrow contract, checked by the compiler). */
+export type DockerTargetSettings = Pick<DockerStackSettings, "stack" | "grafanaImage" | "rendererImage" | "grafanaPort" | "grafanaUrl">;
 
 export interface DockerGrafanaWithRendererArgs {
-    /** Stack name: part of container, network and volume names, so stacks can share one engine. */
-    stackName: string;
-    /** Grafana image, pinned. */
-    grafanaImage: string;
-    /** Grafana Image Renderer image, pinned. */
-    rendererImage: string;
-    /** Host port Grafana is published on (127.0.0.1 only). */
-    grafanaPort: number;
-    /** URL this machine uses for Grafana's API, e.g. http://localhost:3000. */
-    grafanaUrl: string;
-    /** The wiring decided in components/wiring.ts for the Docker placement. */
+    /**
+     * Validated settings: the stack name (part of container, network and volume names, so
+     * stacks can share one engine), the pinned images, the host port Grafana is published on
+     * (127.0.0.1 only) and the URL this machine uses for Grafana's API (always known on Docker).
+     */
+    settings: DockerTargetSettings;
+    /** The wiring decided in components/wiring.ts for the Docker placement (placement.ts). */
     wiring: Wiring;
     /** Resolves the secrets the wiring refers to. */
     secret: (name: SecretName) => pulumi.Output<string>;
@@ -57,8 +57,8 @@ export class DockerGrafanaWithRenderer extends pulumi.ComponentResource implemen
 
     constructor(name: string, args: DockerGrafanaWithRendererArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grafana-slack-alerts:docker:GrafanaWithRenderer", name, {}, opts);
-        const { wiring } = args;
-        const suffix = args.stackName;
+        const { settings, wiring } = args;
+        const suffix = settings.stack;
 
         this.network = new docker.Network(
             `${name}-network`,
@@ -78,8 +78,8 @@ export class DockerGrafanaWithRenderer extends pulumi.ComponentResource implemen
                 },
                 { parent: this },
             );
-        const rendererImage = image("renderer", args.rendererImage);
-        const grafanaImage = image("grafana", args.grafanaImage);
+        const rendererImage = image("renderer", settings.rendererImage.ref);
+        const grafanaImage = image("grafana", settings.grafanaImage.ref);
 
         // KEY=VALUE strings; any secret makes the whole list a secret Output.
         const envs = (vars: EnvVar[]) =>
@@ -137,7 +137,7 @@ export class DockerGrafanaWithRenderer extends pulumi.ComponentResource implemen
                 image: grafanaImage.imageId,
                 envs: envs(wiring.grafana.env),
                 networksAdvanced: [{ name: this.network.name, aliases: [DOCKER_ALIASES.grafana] }],
-                ports: [{ internal: wiring.grafana.containerPort, external: args.grafanaPort, ip: "127.0.0.1" }],
+                ports: [{ internal: wiring.grafana.containerPort, external: settings.grafanaPort, ip: "127.0.0.1" }],
                 volumes: [{ volumeName: grafanaData.name, containerPath: "/var/lib/grafana" }],
                 healthcheck: healthcheck(wiring.grafana.healthcheck),
                 memory: dockerMemoryMiB(wiring.grafana),
@@ -146,7 +146,7 @@ export class DockerGrafanaWithRenderer extends pulumi.ComponentResource implemen
             { parent: this, dependsOn: [this.rendererContainer] },
         );
 
-        this.grafanaApiUrl = pulumi.output(args.grafanaUrl);
+        this.grafanaApiUrl = pulumi.output(settings.grafanaUrl);
         this.renderingServerUrl = wiring.renderingServerUrl;
         this.renderingCallbackUrl = wiring.renderingCallbackUrl;
         this.ready = [this.grafanaContainer, this.rendererContainer];

@@ -110,7 +110,6 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
         // Auto-named and immutable: changing a secret replaces the Secret under a new name,
         // which changes every workload that references it, so Grafana and the renderer roll
         // together and never run with two different tokens.
-        const adminUser = wiring.grafanaIni.security?.admin_user ?? settings.grafanaAdminUser;
         this.credentials = new k8s.core.v1.Secret(
             `${name}-credentials`,
             {
@@ -123,7 +122,7 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
                     : {
                           [SECRET_KEYS.rendererToken]: secret("rendererToken"),
                           [SECRET_KEYS.grafanaAdminPassword]: secret("grafanaAdminPassword"),
-                          [ADMIN_USER_KEY]: adminUser,
+                          [ADMIN_USER_KEY]: settings.grafanaAdminUser,
                       },
             },
             childOpts,

@@ -1,9 +1,10 @@
 // Fixed Kubernetes names and labels shared by the three modes. Names that other objects
-// or DNS rely on are fixed here (never auto-named); the Service names come from the
-// wiring, so the URLs it decided and the objects created here cannot drift apart.
-import { SERVICE_NAMES, SecretName } from "../wiring";
+// or DNS rely on are fixed here (never auto-named); the placement (placement.ts) addresses
+// the same SERVICE_NAMES, so the URLs in the wiring and the Services created here cannot drift apart.
+import type { SecretName } from "../wiring";
 
-export { SERVICE_NAMES };
+/** Service names (fixed, so the DNS names in the wiring are known before deploy). */
+export const SERVICE_NAMES = { grafana: "grafana", renderer: "grafana-image-renderer" } as const;
 
 /** Deployment names in sidecar and separate mode. */
 export const DEPLOYMENT_NAMES = { grafana: "grafana", renderer: "grafana-image-renderer" } as const;
