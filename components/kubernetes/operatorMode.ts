@@ -186,6 +186,14 @@ export function grafanaV1alpha1Spec(a: OperatorSpecArgs) {
     };
 }
 
+/**
+ * The Grafana CR's labels. The alerting CRs (operatorAlertingCrs.ts) select this instance by
+ * exactly these: the operator matches an instanceSelector against Grafana CRs' labels.
+ */
+export function grafanaCrLabels(instanceLabels: Record<string, string>): Record<string, string> {
+    return { ...COMMON_LABELS, ...instanceLabels };
+}
+
 export function deployOperator(ctx: ModeContext): ModeResult {
     const { settings, wiring } = ctx;
     const api = OPERATOR_API[settings.operatorApiVersion];
@@ -208,7 +216,7 @@ export function deployOperator(ctx: ModeContext): ModeResult {
             metadata: {
                 name: GRAFANA_CR_NAME,
                 namespace: ctx.namespace,
-                labels: { ...COMMON_LABELS, ...ctx.instanceLabels },
+                labels: grafanaCrLabels(ctx.instanceLabels),
                 // Pulumi waits until the operator reports the instance ready (never skipAwait).
                 annotations: { "pulumi.com/waitFor": api.waitFor },
             },

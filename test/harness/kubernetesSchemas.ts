@@ -26,6 +26,13 @@ export const CRD_FILES: Record<string, string> = {
 export const CRD_FILES_BY_KIND: Record<string, string> = {
     "monitoring.coreos.com/v1 ServiceMonitor": "prometheus-operator-v0.93.0-servicemonitors.yaml",
     "monitoring.coreos.com/v1 PodMonitor": "prometheus-operator-v0.93.0-podmonitors.yaml",
+    // grafana-operator v5.24.0's alerting kinds (operatorAlerting crs), vendored in test/schemas with their source.
+    "grafana.integreatly.org/v1beta1 GrafanaDatasource": "grafana-operator-v5.24.0-grafanadatasources.yaml",
+    "grafana.integreatly.org/v1beta1 GrafanaFolder": "grafana-operator-v5.24.0-grafanafolders.yaml",
+    "grafana.integreatly.org/v1beta1 GrafanaDashboard": "grafana-operator-v5.24.0-grafanadashboards.yaml",
+    "grafana.integreatly.org/v1beta1 GrafanaAlertRuleGroup": "grafana-operator-v5.24.0-grafanaalertrulegroups.yaml",
+    "grafana.integreatly.org/v1beta1 GrafanaContactPoint": "grafana-operator-v5.24.0-grafanacontactpoints.yaml",
+    "grafana.integreatly.org/v1beta1 GrafanaNotificationPolicy": "grafana-operator-v5.24.0-grafananotificationpolicies.yaml",
 };
 
 type Validatable = { validate(): void };

@@ -1,0 +1,157 @@
+// The stack's Grafana objects as plain data, shared by both ways of creating them: the
+// Grafana API provider (grafanaAlerting.ts) and grafana-operator custom resources
+// (kubernetes/operatorAlertingCrs.ts). Each path only translates these into its own
+// field names, so the two can never disagree on a UID, a title, a rule stage or a timing.
+// Pure and deterministic; nothing in here touches Pulumi or an SDK.
+import {
+    DEMO_SERIES,
+    PANEL_ID,
+    PROJECT,
+    THRESHOLD_REF_ID,
+    TESTDATA_DATASOURCE_TYPE,
+    RuleDataStage,
+    buildRuleData,
+    dashboardConfigJson,
+    uidsFor,
+} from "./dashboardModel";
+import { SLACK_TEXT_TEMPLATE, SLACK_TITLE_TEMPLATE, normalizeSlackRecipient } from "./slackTemplates";
+
+/** Labels on the demo rule; the notification policy routes on {@link ROUTING_LABEL}. */
+export const ROUTING_LABEL = { name: "project", value: PROJECT } as const;
+export const ALERT_LABELS: Readonly<Record<string, string>> = { [ROUTING_LABEL.name]: ROUTING_LABEL.value };
+
+/** How alerts are grouped into one Slack message (Grafana requires both labels when set). */
+export const ALERT_GROUP_BY: readonly string[] = ["grafana_folder", "alertname"];
+
+/** Name of the Slack contact point of a stack. */
+export function contactPointNameFor(stackName: string): string {
+    return `${PROJECT}-${stackName}`;
+}
+
+/** Name of the rule group (one per folder, so per stack). */
+export const RULE_GROUP_NAME = PROJECT;
+/** Name (alert title, `alertname` label) of the demo rule. */
+export const ALERT_RULE_NAME = "Demo random walk above threshold";
+/** How often the demo rule group is evaluated. */
+export const RULE_GROUP_INTERVAL_SECONDS = 60;
+
+/** The timings of a rule's simplified routing to its Slack contact point (those of the policy's project route). */
+export const SLACK_ROUTE_TIMING = { groupWait: "10s", groupInterval: "5m", repeatInterval: "4h" } as const;
+
+/** The TestData data source of a stack. */
+export function testDataSource(stackName: string) {
+    return {
+        uid: uidsFor(stackName).datasource,
+        name: `TestData (${PROJECT} ${stackName})`,
+        type: TESTDATA_DATASOURCE_TYPE,
+        access: "proxy",
+        isDefault: false,
+    } as const;
+}
+
+/** The folder holding the stack's dashboards and rule groups. */
+export function stackFolder(stackName: string): { uid: string; title: string } {
+    return { uid: uidsFor(stackName).folder, title: `${PROJECT} (${stackName})` };
+}
+
+/** The demo dashboard: UID and canonical JSON (dashboardModel.ts). */
+export function demoDashboard(stackName: string): { uid: string; configJson: string } {
+    const uids = uidsFor(stackName);
+    return {
+        uid: uids.dashboard,
+        configJson: dashboardConfigJson({ uid: uids.dashboard, title: `Slack alert demo (${stackName})`, datasourceUid: uids.datasource }),
+    };
+}
+
+/** One alert rule in neutral form (durations as Grafana's strings, stages as in dashboardModel.ts). */
+export interface AlertRuleModel {
+    uid: string;
+    title: string;
+    condition: string;
+    data: RuleDataStage[];
+    for?: string;
+    keepFiringFor?: string;
+    missingSeriesEvalsToResolve?: number;
+    noDataState?: string;
+    execErrState?: string;
+    isPaused: boolean;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+    /** Simplified routing: straight to this contact point, whatever the policy tree says. */
+    notificationSettings?: RuleRouting;
+}
+
+export interface RuleRouting {
+    receiver: string;
+    groupBy?: string[];
+    groupWait?: string;
+    groupInterval?: string;
+    repeatInterval?: string;
+    muteTimeIntervals?: string[];
+    activeTimeIntervals?: string[];
+}
+
+/** Routing to a Slack contact point with this project's timings. */
+export function slackRouting(contactPoint: string): RuleRouting {
+    return { receiver: contactPoint, groupBy: [...ALERT_GROUP_BY], ...SLACK_ROUTE_TIMING };
+}
+
+/** The always-firing demo rule of a stack, routed to `contactPoint` when Slack is configured. */
+export function demoRule(stackName: string, contactPoint?: string): AlertRuleModel {
+    const uids = uidsFor(stackName);
+    return {
+        uid: uids.rule,
+        title: ALERT_RULE_NAME,
+        condition: THRESHOLD_REF_ID,
+        // Always-firing demo (see DEMO_SERIES): Pending for 1m, then Firing.
+        for: "1m",
+        noDataState: "NoData",
+        execErrState: "Error",
+        isPaused: false,
+        labels: { ...ALERT_LABELS },
+        annotations: {
+            // Both are needed for Grafana to take a screenshot of the panel.
+            __dashboardUid__: uids.dashboard,
+            __panelId__: String(PANEL_ID),
+            summary: `Demo value above ${DEMO_SERIES.threshold}`,
+            description:
+                "Always-firing demo rule from grafana-slack-alerts: it proves that Grafana " +
+                "alerts reach Slack with a screenshot of the panel. Turn it off once verified " +
+                "(pulumi config set demoAlert false).",
+        },
+        data: buildRuleData(uids.datasource),
+        ...(contactPoint !== undefined ? { notificationSettings: slackRouting(contactPoint) } : {}),
+    };
+}
+
+/**
+ * A Slack integration's settings without the token (which each path delivers as a
+ * secret of its own kind: a provider secret input, or a Kubernetes Secret reference).
+ */
+export function slackIntegrationSettings(channel: string): { recipient: string; title: string; text: string } {
+    return { recipient: normalizeSlackRecipient(channel), title: SLACK_TITLE_TEMPLATE, text: SLACK_TEXT_TEMPLATE };
+}
+
+/** The key of the bot token in Grafana's Slack integration settings (grafana/alerting receivers/slack config: `token`). */
+export const SLACK_TOKEN_SETTING = "token";
+
+/**
+ * The notification policy tree on a Grafana this program deploys: everything to the
+ * stack's Slack contact point, this project's alerts with a faster first notification.
+ */
+export function notificationPolicy(contactPoint: string) {
+    return {
+        receiver: contactPoint,
+        groupBy: [...ALERT_GROUP_BY],
+        groupWait: "30s",
+        groupInterval: "5m",
+        repeatInterval: "4h",
+        routes: [
+            {
+                matchers: [{ label: ROUTING_LABEL.name, match: "=", value: ROUTING_LABEL.value }],
+                receiver: contactPoint,
+                groupWait: "10s",
+            },
+        ],
+    };
+}
