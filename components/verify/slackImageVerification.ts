@@ -23,6 +23,11 @@ export interface SlackImageVerificationArgs {
     slackToken?: pulumi.Input<string | undefined>;
     /** Channel to post the test image to: an ID (`C0123ABCD`, used as is) or `#name` (looked up; needs channels:read). Required with `slackToken`. */
     slackChannel?: pulumi.Input<string | undefined>;
+    /**
+     * The other channels alerts are routed to (slackRoutes): each is looked at (the bot is a
+     * member, the token has that channel's scopes), nothing is posted there. A change re-runs the check.
+     */
+    routedChannels?: pulumi.Input<string[] | undefined>;
     /** Slack Web API base URL (default `https://slack.com/api/`); for proxies and tests. */
     slackApiUrl?: pulumi.Input<string | undefined>;
     /** Named in the test message's comment, so people know which stack posted it. */
@@ -110,6 +115,8 @@ export class SlackImageVerification extends pulumi.CustomResource {
     declare public readonly how: pulumi.Output<string>;
     /** Proof per rule (with ruleUids): uid, status, finding, the panel and the rendered size. */
     declare public readonly rules: pulumi.Output<Array<Record<string, unknown>> | undefined>;
+    /** With routedChannels: per channel alerts go to (slackChannel first), whether it passed and what to do. */
+    declare public readonly channels: pulumi.Output<Array<Record<string, unknown>> | undefined>;
 
     constructor(name: string, args: SlackImageVerificationArgs, opts?: pulumi.CustomResourceOptions) {
         const props: Record<string, unknown> = {
@@ -134,6 +141,7 @@ export class SlackImageVerification extends pulumi.CustomResource {
             alertPath: undefined,
             how: undefined,
             rules: undefined,
+            channels: undefined,
         };
         // What pulumi.dynamic.Resource registers, with the provider text given rather than
         // serialized from a closure (providerBoundary.ts).

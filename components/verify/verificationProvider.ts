@@ -47,6 +47,7 @@ export const RECHECK_KEYS = [
     "width",
     "height",
     "slackChannel",
+    "routedChannels",
     "slackApiUrl",
     "grafanaImage",
     "rendererImage",
@@ -78,6 +79,7 @@ export const RESULT_KEYS = [
     "alertPath",
     "how",
     "rules",
+    "channels",
 ] as const;
 
 /**
@@ -99,6 +101,8 @@ export interface ProviderInputs {
     height: number;
     slackToken?: string;
     slackChannel?: string;
+    /** The other channels slackRoutes sends alerts to: looked at, not posted to. */
+    routedChannels?: string[];
     slackApiUrl?: string;
     stackName: string;
     grafanaImage: string;
@@ -194,6 +198,18 @@ export function validateInputs(news: Record<string, any>): { inputs: Record<stri
             inputs.slackChannel = channel;
         }
     }
+    const routed = news.routedChannels;
+    if (routed === undefined || routed === null || (Array.isArray(routed) && routed.length === 0)) delete inputs.routedChannels;
+    else if (
+        !isUnknown(routed) &&
+        (!Array.isArray(routed) ||
+            routed.some((c) => !isUnknown(c) && (typeof c !== "string" || !(isChannelId(c.trim()) || isChannelName(c.trim())))))
+    ) {
+        fail(
+            "routedChannels",
+            "routedChannels must be a list of channel IDs (C0123ABCD, G0123ABCD) or channel names (#alerts: lowercase letters, digits, '-', '_', '.')",
+        );
+    }
     const api = str("slackApiUrl");
     if (!isUnknown(api)) {
         if (api === undefined || api === null || api === "") delete inputs.slackApiUrl;
@@ -267,6 +283,7 @@ export function optionsFromInputs(inputs: ProviderInputs): VerifyOptions {
         height: inputs.height ?? DEFAULT_HEIGHT,
         slackToken: inputs.slackToken || undefined,
         slackChannel: inputs.slackChannel || undefined,
+        routedChannels: inputs.routedChannels?.length ? inputs.routedChannels : undefined,
         slackApiUrl: inputs.slackApiUrl || undefined,
         stackName: inputs.stackName,
         timing: inputs.timing,
@@ -304,6 +321,7 @@ function echoInputs(inputs: ProviderInputs): Record<string, unknown> {
         width: inputs.width,
         height: inputs.height,
         slackChannel: inputs.slackChannel,
+        routedChannels: inputs.routedChannels,
         slackApiUrl: inputs.slackApiUrl,
         stackName: inputs.stackName,
         grafanaImage: inputs.grafanaImage,
@@ -341,6 +359,7 @@ export function resultOutputs(report: VerificationReport): Record<string, unknow
         checkedAt: new Date().toISOString(),
         alertPath: report.alertPath ? alertPathOutput(report.alertPath) : undefined,
         how: levelHow(report),
+        channels: report.channels?.map((c) => compact({ ...c })),
     });
 }
 
