@@ -114,6 +114,8 @@ export interface VerifyOptions {
     alertTimeoutMs?: number;
     /** UID of the alert rule to follow; without it, the rule annotated with the checked panel. */
     alertRuleUid?: string;
+    /** The routed channel (one of routedChannels) that rule's alerts go to; the stage reads it instead of slackChannel. */
+    alertChannel?: string;
     /** One line per change of state while the alert-path stage waits. */
     onAlertProgress?: (line: string) => void;
 }
