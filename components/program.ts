@@ -318,6 +318,10 @@ async function configureGrafana(
             cleanupTestMessage: settings.cleanupTestMessage,
             verifyAlertTimeout: settings.slack && proof.followAlert ? settings.verifyAlertTimeout : 0,
             alertRuleUid: proof.ruleUid,
+            // verifyRule routed to another channel by slackRoutes: the alert-path stage reads that one.
+            ...(settings.slack && settings.verifyRule && settings.provisioning?.ruleChannels[settings.verifyRule]
+                ? { alertChannel: settings.provisioning.ruleChannels[settings.verifyRule] }
+                : {}),
             // Proof per rule: each of your rules' panels rendered once, nothing posted per rule.
             ...(settings.provisioning
                 ? {

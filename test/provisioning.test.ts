@@ -559,6 +559,19 @@ describe("provisioning: the program under mocks", () => {
         assert.ok(run.result!.verification && "rules" in (run.result!.verification as object));
     });
 
+    it("verifyRule routed by slackRoutes: the alert-path stage reads the rule's own channel", async () => {
+        const run = await runStack({ ...config, demoAlert: "false", verifyRule: "cpu-db-high" }, { stack: "dev" });
+        assert.equal(run.error, undefined, String(run.error));
+        const v = one(run.resources, "pulumi-nodejs:dynamic/verify:SlackImageVerification", "verification");
+        assert.equal(v.plain.alertRuleUid, "cpu-db-high");
+        assert.equal(v.plain.alertChannel, "#db-alerts");
+        const unrouted = await runStack(config, { stack: "dev" });
+        assert.equal(
+            one(unrouted.resources, "pulumi-nodejs:dynamic/verify:SlackImageVerification", "verification").plain.alertChannel,
+            undefined,
+        );
+    });
+
     it("without Slack: dashboards and rules, no contact point, no notification settings", async () => {
         const run = await runStack({ dashboardsDir: EXAMPLES.dashboardsDir, alertRulesDir: EXAMPLES.alertRulesDir });
         assert.equal(run.error, undefined, String(run.error));

@@ -463,7 +463,14 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
             await start({}, { channels: CHANNELS });
             const none = await runVerification(options({ slackToken: undefined, routedChannels: ["C0DBALERT1"] }));
             assert.equal(check(none, "slack.routes").status, "skip");
-            assert.equal(route(none, "C0DBALERT1").status, "skip");
+            assert.deepEqual(
+                [route(none, "C0DBALERT1").status, route(none, "C0DBALERT1").finding],
+                ["skip", "skipped: no Slack token given"],
+            );
+            const rejected = await runVerification(
+                options({ slackToken: "xoxb-unknown-0000000000-nothingatallx", routedChannels: ["C0DBALERT1"] }),
+            );
+            assert.equal(route(rejected, "C0DBALERT1").finding, "skipped: the token was rejected");
             const noSend = await runVerification(options({ send: false, routedChannels: ["C0DBALERT1"] }));
             assert.equal(route(noSend, "C0DBALERT1").status, "pass");
             assert.equal(route(noSend, "C0ALERTS01").status, "skip");

@@ -4,7 +4,9 @@
 //
 // Request budget on the happy path (the benchmarks count these): health 1, frontend
 // settings 1, dashboard 1, render 1, auth.test 1, conversations.list only for a `#name`,
-// getUploadURLExternal 1, upload POST 1, completeUploadExternal 1, files.info until shared.
+// getUploadURLExternal 1, upload POST 1, completeUploadExternal 1, files.info until shared;
+// with slackRoutes, conversations.info once per other routed channel (and conversations.list
+// for a `#name`), nothing posted there.
 import {
     checkDashboardPanel,
     checkRendererAvailable,
@@ -114,6 +116,8 @@ export interface VerifyOptions {
     alertTimeoutMs?: number;
     /** UID of the alert rule to follow; without it, the rule annotated with the checked panel. */
     alertRuleUid?: string;
+    /** The routed channel (one of routedChannels) that rule's alerts go to; the stage reads it instead of slackChannel. */
+    alertChannel?: string;
     /** One line per change of state while the alert-path stage waits. */
     onAlertProgress?: (line: string) => void;
 }
@@ -268,14 +272,10 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
     const routed = routedChannels(options);
     const done = () => {
         if (routed.length > 0) {
+            // Skipped (no token, or the token was rejected): each routed channel says why.
+            const skipped = checks.find((c) => c.id === "slack.routes")?.finding ?? "skipped";
             const routes =
-                report.channels ??
-                routed.map((channel) => ({
-                    channel,
-                    role: "route" as const,
-                    status: "skip" as const,
-                    finding: "skipped: no Slack token given",
-                }));
+                report.channels ?? routed.map((channel): ChannelReport => ({ channel, role: "route", status: "skip", finding: skipped }));
             report.channels = [slackChannelReport(options, report), ...routes];
             const failed = routes.filter((c) => c.status === "fail");
             if (failed.length > 0) {
@@ -372,7 +372,7 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
         return resolved.how;
     });
     if (routed.length > 0) {
-        const looked = await step("slack.routes", ["slack.auth"], async () => {
+        await step("slack.routes", ["slack.auth"], async () => {
             const results = [];
             for (const channel of routed) results.push(await checkRoutedChannel(ctx, channel, identity ?? {}));
             report.channels = results.map((r) => routeReport(r, scrub));
@@ -380,10 +380,6 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
             if (failed.length > 0) throw Object.assign(new Error("routed channels failed"), { failures: failed.map((r) => r.error) });
             return `${results.length} routed channel${results.length === 1 ? "" : "s"}: ${results.map((r) => r.how).join("; ")}`;
         });
-        if (!looked && !report.channels) {
-            const finding = checks[checks.length - 1].finding;
-            report.channels = routed.map((channel) => ({ channel, role: "route" as const, status: "skip" as const, finding }));
-        }
     }
     if (options.send === false) {
         skip("slack.upload", "skipped: --no-send");

@@ -46,6 +46,8 @@ export interface SlackImageVerificationArgs {
     verifyAlertTimeout?: pulumi.Input<number | undefined>;
     /** UID of the alert rule to follow; without it, the rule annotated with the checked panel. Bookkeeping: a change alone posts nothing. */
     alertRuleUid?: pulumi.Input<string | undefined>;
+    /** The routed channel (one of routedChannels) alertRuleUid's alerts go to: the alert-path stage reads it. Bookkeeping. */
+    alertChannel?: pulumi.Input<string | undefined>;
     /** Your own rules (alertRulesDir): each is looked up in Grafana and its linked panel rendered once; nothing is posted per rule. A change re-renders without posting. */
     ruleUids?: pulumi.Input<string[] | undefined>;
     /** With ruleUids: a rule whose panel does not render fails the resource (default true). */

@@ -58,7 +58,14 @@ export const RECHECK_KEYS = [
 // The alert-path inputs too: turning the stage on or off, or a state written before it
 // existed, re-posts nothing (change verifyTrigger for a fresh proof). The rule UID changes
 // only with the stack, and so with dashboardUid, which re-checks anyway.
-export const BOOKKEEPING_KEYS = ["stackName", "cleanupTestMessage", "timing", "verifyAlertTimeout", "alertRuleUid"] as const;
+export const BOOKKEEPING_KEYS = [
+    "stackName",
+    "cleanupTestMessage",
+    "timing",
+    "verifyAlertTimeout",
+    "alertRuleUid",
+    "alertChannel",
+] as const;
 
 /** The outputs the resource exposes (besides the echoed inputs). */
 export const RESULT_KEYS = [
@@ -114,6 +121,8 @@ export interface ProviderInputs {
     verifyAlertTimeout?: number;
     /** UID of the alert rule the stage follows. */
     alertRuleUid?: string;
+    /** The routed channel that rule's alerts go to (the stage reads it), when not slackChannel. */
+    alertChannel?: string;
 }
 
 function isUnknown(v: unknown): boolean {
@@ -240,6 +249,11 @@ export function validateInputs(news: Record<string, any>): { inputs: Record<stri
     else if (!isUnknown(ruleUid) && (typeof ruleUid !== "string" || !/^[A-Za-z0-9._-]{1,40}$/.test(ruleUid)))
         fail("alertRuleUid", "alertRuleUid must be a Grafana alert rule UID: 1-40 letters, digits, '.', '_' or '-'");
     else inputs.alertRuleUid = ruleUid;
+    const alertChannel = str("alertChannel");
+    if (alertChannel === undefined || alertChannel === null || alertChannel === "") delete inputs.alertChannel;
+    else if (!isUnknown(alertChannel) && (typeof alertChannel !== "string" || !(isChannelId(alertChannel) || isChannelName(alertChannel))))
+        fail("alertChannel", "alertChannel must be a channel ID (C0123ABCD) or #name, one of routedChannels");
+    else inputs.alertChannel = alertChannel;
     const ruleUids = news.ruleUids;
     if (ruleUids === undefined || ruleUids === null || (Array.isArray(ruleUids) && ruleUids.length === 0)) delete inputs.ruleUids;
     else if (
@@ -289,6 +303,7 @@ export function optionsFromInputs(inputs: ProviderInputs): VerifyOptions {
         timing: inputs.timing,
         alertTimeoutMs: (Number(inputs.verifyAlertTimeout) || 0) * 1000,
         alertRuleUid: inputs.alertRuleUid || undefined,
+        alertChannel: inputs.alertChannel || undefined,
         onAlertProgress: logProgress,
     };
 }
@@ -331,6 +346,7 @@ function echoInputs(inputs: ProviderInputs): Record<string, unknown> {
         timing: inputs.timing,
         verifyAlertTimeout: Number(inputs.verifyAlertTimeout) || 0,
         alertRuleUid: inputs.alertRuleUid,
+        alertChannel: inputs.alertChannel,
         ruleUids: inputs.ruleUids,
         requireImages: inputs.requireImages !== false,
         slackTokenFingerprint: tokenFingerprint(inputs.slackToken),
