@@ -7,7 +7,7 @@
 // only measures: what must hold (unused SDKs never loaded, identical inputs across runs, the
 // verifier at its request minimum) is asserted by `npm test`.
 //
-// Knobs (environment): BENCH_RUNS (evaluation runs per row, default 5),
+// Knobs (environment): BENCH_RUNS (evaluation runs per row, default 7),
 // BENCH_REPLICA_RUNS (default 3), BENCH_VERIFY_RUNS (happy path, default 10),
 // BENCH_FAULT_RUNS (transient faults, default 3), BENCH_PERMANENT_RUNS (default 5),
 // BENCH_OUT (write the report to this path). Flag: --write (write BENCHMARKS.md).
@@ -44,7 +44,7 @@ function intEnv(name: string, fallback: number): number {
     return n;
 }
 
-const RUNS = intEnv("BENCH_RUNS", 5);
+const RUNS = intEnv("BENCH_RUNS", 7);
 const REPLICA_RUNS = Math.min(RUNS, intEnv("BENCH_REPLICA_RUNS", 3));
 const VERIFY_RUNS = intEnv("BENCH_VERIFY_RUNS", 10);
 const FAULT_RUNS = intEnv("BENCH_FAULT_RUNS", 3);
