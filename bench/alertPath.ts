@@ -9,6 +9,7 @@ import { performance } from "perf_hooks";
 import { runVerification, type VerificationReport } from "../components/verify/checks";
 import type { MessageKey } from "../components/verify/messages";
 import { DEFAULT_TIMING, type VerifyTiming } from "../components/verify/timing";
+import { table } from "./report";
 import { FakeGrafana, FakeSlack, GOOD_TOKEN, type FakeAlertingOptions, type FaultRule } from "../test/fakes";
 import { stats, type Stats } from "./stats";
 
@@ -192,43 +193,18 @@ const fmtCounts = (c: Record<string, number>) =>
         .map((k) => `${k} ${c[k]}`)
         .join(", ");
 
-/** Markdown for the report, and the problems (wrong outcome, requests above the minimum). */
-export function alertPathSection(
-    results: AlertScenarioResult[],
-    t: VerifyTiming = ALERT_BENCH_TIMING,
-): { markdown: string; problems: string[] } {
+/** The report's table: each scenario's outcome, time and the stage's requests against the minimum. */
+export function alertPathTable(results: AlertScenarioResult[]): string {
     const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
-    const lines = [
-        "## Verifier: the alert-path stage",
-        "",
-        `Grafana's own alert, found in Slack (\`verifyAlertTimeout\`, \`doctor --alert\`), against the fake Grafana whose notifier posts to the fake Slack. ` +
-            `The poll schedule is scaled down 100× (first look after ${t.alertIntervalMs} ms, growing by half to ${t.alertMaxIntervalMs} ms; production: ` +
-            `${DEFAULT_TIMING.alertIntervalMs / 1000} s to ${DEFAULT_TIMING.alertMaxIntervalMs / 1000} s); every other wait is the production one. ` +
-            "Requests are the stage's own (the notifier's Slack calls are Grafana's); the minimum is what the schedule needs to see the delivery, then one read of each Slack method.",
-        "",
-        "| scenario | fault | outcome | wall ms | stage requests | minimum |",
-        "| --- | --- | --- | --- | --- | --- |",
-    ];
-    const problems: string[] = [];
-    for (const r of results) {
-        const outcomes = [...new Set(r.outcomes)].join("; ");
-        lines.push(
-            `| ${r.scenario.label} | ${r.scenario.fault} | ${r.outcomeOk ? "" : "❌ "}${outcomes} | ${fmt(r.wall.median)} (${fmt(r.wall.min)}–${fmt(r.wall.max)}) | ${fmtCounts(r.counts[0] ?? {})}${r.atMinimum ? "" : ` ❌ (${r.excess.join(", ")})`} | ${fmtCounts(r.scenario.minimum)} |`,
-        );
-        if (!r.outcomeOk) problems.push(`alert path, ${r.scenario.label}: outcome ${outcomes}, expected ${r.scenario.expect}`);
-        if (!r.atMinimum) problems.push(`alert path, ${r.scenario.label}: requests above the minimum (${r.excess.join(", ")})`);
-    }
-    // The production schedule, computed (not measured): looks at the rule for a 300 s bound.
-    const prod = pollTimes(300_000, DEFAULT_TIMING);
-    const seen90 = pollsToSee(90_000, 60_000, DEFAULT_TIMING);
-    lines.push(
-        "",
-        `With the production schedule a 300 s bound makes at most ${prod.length} looks at the rule (${prod
-            .map((x) => x / 1000)
-            .slice(0, 8)
-            .join(", ")}, ... s) and ` +
-            `one receivers read per look while the rule fires; a demo alert delivered 90 s after the stage began (firing at 60 s) is seen at look ${seen90.rules} ` +
-            `(${seen90.receivers} receivers reads), then Slack is read once per method. Slack is never polled while Grafana has not attempted a delivery.`,
+    return table(
+        ["Scenario", "Fault", "Outcome", "Wall ms", "Stage requests", "Minimum"],
+        results.map((r) => [
+            r.scenario.label,
+            r.scenario.fault,
+            `${r.outcomeOk ? "" : "❌ "}${[...new Set(r.outcomes)].join("; ")}`,
+            `${fmt(r.wall.median)} (${fmt(r.wall.min)}–${fmt(r.wall.max)})`,
+            `${fmtCounts(r.counts[0] ?? {})}${r.atMinimum ? "" : ` ❌ (${r.excess.join(", ")})`}`,
+            fmtCounts(r.scenario.minimum),
+        ]),
     );
-    return { markdown: lines.join("\n"), problems };
 }

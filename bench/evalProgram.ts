@@ -2,15 +2,15 @@
 // preview would (fresh process, nothing cached), then prints one JSON line with what it cost.
 // argv[2]: JSON `{config, secretKeys}` (config keys without project prefix), "baseline" for a
 // program that registers one resource with the same toolchain, or "sdk:<package>" to
-// measure what requiring that SDK alone costs.
+// measure what requiring that SDK alone costs. With `--hash` (argv[3]) it also fingerprints
+// every registration (bench/registrations.ts); the benchmark runs leave that work out.
 //
-// Besides time and memory it reports which SDKs were loaded, how much of the time went
-// into ts-node transpiling the project's TypeScript, and a SHA-256 over every registered
-// resource's type, name and inputs in canonical JSON: equal hashes across runs mean a
-// no-change `pulumi up` has nothing to diff.
-import { createHash } from "crypto";
+// Besides time and memory it reports where the in-process time went: loading
+// @pulumi/pulumi, loading the program's modules and SDKs (ts-node transpiling the project's
+// TypeScript included), and formatting stack traces (Error.prepareStackTrace, which ts-node's
+// source-map support installs: Pulumi reads a stack trace for every resource and for every
+// output promise it creates).
 import { performance } from "perf_hooks";
-import { canonicalJson } from "../components/canonicalJson";
 
 const start = performance.now();
 
@@ -34,33 +34,49 @@ if (tsNode?.compile) {
     };
 }
 
-// The dynamic provider of the verification resource is serialized (closure capture through
-// the V8 inspector) on every preview: time that promise from call to text. The module is
-// wrapped when the program first loads it, so runs that never load it do not pay for it.
-const serialize = { calls: 0, ms: 0 };
+// Stack traces: every `new Error().stack` read goes through Error.prepareStackTrace (ts-node's
+// source-map support maps each frame). Timed, not changed.
+const traces = { count: 0, ms: 0 };
 {
-    const Module = require("module") as { _load: (request: string, ...rest: unknown[]) => any };
+    const original = Error.prepareStackTrace;
+    if (original) {
+        Error.prepareStackTrace = function (this: unknown, error: Error, frames: NodeJS.CallSite[]) {
+            const t = performance.now();
+            try {
+                return original.call(this, error, frames);
+            } finally {
+                traces.count++;
+                traces.ms += performance.now() - t;
+            }
+        };
+    }
+}
+
+// Module loading once the program starts: time inside outermost require() calls (a module's
+// own requires are inside its parent's), less any stack formatting that happened inside.
+const loading = { on: false, ms: 0 };
+{
+    const Module = require("module") as { _load: (request: string, ...rest: unknown[]) => unknown };
     const load = Module._load;
-    let wrapped = false;
-    Module._load = function (request: string, ...rest: unknown[]) {
-        const exported = load.call(this, request, ...rest);
-        if (!wrapped && request.endsWith("closure/serializeClosure") && typeof exported?.serializeFunction === "function") {
-            wrapped = true;
-            const original = exported.serializeFunction;
-            exported.serializeFunction = (...args: unknown[]) => {
-                const t = performance.now();
-                serialize.calls++;
-                const p: Promise<unknown> = original.apply(exported, args);
-                p.then(
-                    () => {
-                        serialize.ms += performance.now() - t;
-                    },
-                    () => undefined,
-                );
-                return p;
-            };
+    let depth = 0;
+    Module._load = function (this: unknown, request: string, ...rest: unknown[]) {
+        if (!loading.on || depth > 0) {
+            depth++;
+            try {
+                return load.call(this, request, ...rest);
+            } finally {
+                depth--;
+            }
         }
-        return exported;
+        const t = performance.now();
+        const traced = traces.ms;
+        depth++;
+        try {
+            return load.call(this, request, ...rest);
+        } finally {
+            depth--;
+            loading.ms += performance.now() - t - (traces.ms - traced);
+        }
     };
 }
 
@@ -72,6 +88,13 @@ export interface EvalChildInput {
 export interface EvalChildOutput {
     /** From this script's first line to the registrations settling (excludes Node start and ts-node setup). */
     evalMs: number;
+    /** require("@pulumi/pulumi"): what any Pulumi program pays. */
+    pulumiLoadMs: number;
+    /** Module loading after that (the program's modules, the SDKs, transpiling included), stack formatting excluded. */
+    programLoadMs: number;
+    /** Stack traces formatted (Error.prepareStackTrace calls) and their total time. */
+    stackTraces: number;
+    stackTraceMs: number;
     maxRssMiB: number;
     resources: number;
     /** Project .ts files transpiled by ts-node during evaluation, and the time that took. */
@@ -80,16 +103,12 @@ export interface EvalChildOutput {
     transpileOnly: boolean;
     transpiler: "swc" | "typescript";
     tsCompileMs: number;
-    /** Dynamic-provider serializations and their total duration (call to text). */
-    serializeCalls: number;
-    serializeMs: number;
     /** Modules in require.cache at the end. */
     modules: number;
     loaded: Record<"kubernetes" | "docker" | "grafana" | "random" | "slack", boolean>;
-    /** SHA-256 of the canonical JSON of every registration (type, name, inputs, provider), sorted. */
-    inputsHash: string;
-    /** The same per resource (`type::name`), to name what differs when the overall hash does. */
-    resourceHashes: Record<string, string>;
+    /** With --hash: bench/registrations.ts registrationsHash() of every registration, and of each (`type::name`). */
+    inputsHash?: string;
+    resourceHashes?: Record<string, string>;
 }
 
 export interface SdkProbeOutput {
@@ -116,24 +135,32 @@ function probeSdk(sdk: string): void {
     process.stdout.write(JSON.stringify(out) + "\n");
 }
 
+function hashes(registrations: import("./registrations").Registration[]): Pick<EvalChildOutput, "inputsHash" | "resourceHashes"> {
+    const { registrationsHash } = require("./registrations") as typeof import("./registrations");
+    return {
+        inputsHash: registrationsHash(registrations),
+        resourceHashes: Object.fromEntries(registrations.map((r) => [`${r.type}::${r.name}`, registrationsHash([r])])),
+    };
+}
+
 async function main(): Promise<void> {
     const arg = process.argv[2] ?? "{}";
     if (arg.startsWith("sdk:")) return probeSdk(arg.slice(4));
+    const hash = process.argv[3] === "--hash";
+    const t0 = performance.now();
     const pulumi: typeof import("@pulumi/pulumi") = require("@pulumi/pulumi");
+    const pulumiLoadMs = performance.now() - t0;
     const input: EvalChildInput = arg === "baseline" ? { config: {} } : JSON.parse(arg);
     const prefix = (k: string) => `grafana-slack-alerts:${k}`;
     pulumi.runtime.setAllConfig(
         Object.fromEntries(Object.entries(input.config).map(([k, v]) => [prefix(k), v])),
         (input.secretKeys ?? []).map(prefix),
     );
-    const registrations: string[] = [];
-    const resourceHashes: Record<string, string> = {};
+    const registrations: Array<{ type: string; name: string; inputs: unknown; provider?: string }> = [];
     await pulumi.runtime.setMocks(
         {
             newResource: (a) => {
-                const text = canonicalJson({ type: a.type, name: a.name, inputs: a.inputs, provider: a.provider ?? null });
-                registrations.push(text);
-                resourceHashes[`${a.type}::${a.name}`] = createHash("sha256").update(text).digest("hex").slice(0, 16);
+                registrations.push({ type: a.type, name: a.name, inputs: a.inputs, provider: a.provider });
                 return { id: `${a.name}-id`, state: a.inputs };
             },
             call: (a) => a.inputs,
@@ -143,6 +170,7 @@ async function main(): Promise<void> {
         true,
     );
 
+    loading.on = true;
     if (arg === "baseline") {
         // The same toolchain and runtime, one resource: what any Pulumi program pays.
         class Thing extends pulumi.CustomResource {
@@ -163,18 +191,21 @@ async function main(): Promise<void> {
         last = registrations.length;
     }
     const evalMs = performance.now() - start;
+    loading.on = false;
     const cached = Object.keys(require.cache);
     const loaded = (name: string) => cached.some((p) => p.includes(`/node_modules/${name}/`));
     const out: EvalChildOutput = {
         evalMs,
+        pulumiLoadMs,
+        programLoadMs: loading.ms,
+        stackTraces: traces.count,
+        stackTraceMs: traces.ms,
         maxRssMiB: process.resourceUsage().maxRSS / 1024,
         resources: registrations.length,
         tsFiles: compile.files,
         transpileOnly: !!(tsNode as { transpileOnly?: boolean } | undefined)?.transpileOnly,
         transpiler: (tsNode as { options?: { swc?: boolean } } | undefined)?.options?.swc ? "swc" : "typescript",
         tsCompileMs: compile.ms,
-        serializeCalls: serialize.calls,
-        serializeMs: serialize.ms,
         modules: cached.length,
         loaded: {
             kubernetes: loaded("@pulumi/kubernetes"),
@@ -183,10 +214,7 @@ async function main(): Promise<void> {
             random: loaded("@pulumi/random"),
             slack: loaded("@slack/web-api"),
         },
-        inputsHash: createHash("sha256")
-            .update([...registrations].sort().join("\n"))
-            .digest("hex"),
-        resourceHashes,
+        ...(hash ? hashes(registrations) : {}),
     };
     process.stdout.write(JSON.stringify(out) + "\n");
 }

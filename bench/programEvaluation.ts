@@ -3,8 +3,6 @@
 // interleaved (baseline, target 1, target 2, ..., then again) so that drift in machine
 // load hits every row alike, and every ratio comes from samples of the same run.
 import { spawnSync } from "child_process";
-import { createHash } from "crypto";
-import * as fs from "fs";
 import * as path from "path";
 import { performance } from "perf_hooks";
 import type { EvalChildOutput, SdkProbeOutput } from "./evalProgram";
@@ -13,35 +11,6 @@ import { Stats, stats } from "./stats";
 export interface EvalRun extends EvalChildOutput {
     /** Spawn to exit: Node start, ts-node setup, evaluation, exit. */
     wallMs: number;
-    /**
-     * Hash of the program's source (index.ts, components/**, Pulumi.yaml) before and after the
-     * run; undefined when it changed during the run (the tree is shared with people editing it).
-     */
-    sourceHash?: string;
-}
-
-/** SHA-256 over the program's source files, so runs of different source versions are not compared. */
-export function sourceHash(): string {
-    const files: string[] = [path.join(ROOT, "index.ts"), path.join(ROOT, "Pulumi.yaml")];
-    const walk = (dir: string) => {
-        for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-            const p = path.join(dir, e.name);
-            if (e.isDirectory()) walk(p);
-            else if (/\.(ts|js|json|ya?ml)$/.test(e.name)) files.push(p);
-        }
-    };
-    walk(path.join(ROOT, "components"));
-    const h = createHash("sha256");
-    for (const f of files.sort()) {
-        h.update(path.relative(ROOT, f)).update("\0");
-        try {
-            h.update(fs.readFileSync(f));
-        } catch {
-            h.update("(missing)");
-        }
-        h.update("\0");
-    }
-    return h.digest("hex");
 }
 
 const CHILD = path.join(__dirname, "evalProgram.ts");
@@ -60,7 +29,7 @@ export interface StackConfig {
  * `transpileOnly: "runner"` leaves the decision to the runner's rule (tsconfig noCheck);
  * `true` forces transpile-only, as PULUMI_NODEJS_TRANSPILE_ONLY=true would.
  */
-function runChild(arg: string, transpileOnly: "runner" | true = "runner"): { wallMs: number; out: any } {
+function runChild(arg: string, transpileOnly: "runner" | true = "runner", extra: string[] = []): { wallMs: number; out: any } {
     const env: NodeJS.ProcessEnv = { ...process.env };
     // A PULUMI_CONFIG from the caller's shell must not leak into the mocked stack, nor the
     // caller's runner settings into the measurement.
@@ -69,19 +38,21 @@ function runChild(arg: string, transpileOnly: "runner" | true = "runner"): { wal
     delete env.PULUMI_NODEJS_TSCONFIG_PATH;
     if (transpileOnly === true) env.PULUMI_NODEJS_TRANSPILE_ONLY = "true";
     const t0 = performance.now();
-    const child = spawnSync(process.execPath, ["-r", RUNNER_REGISTER, CHILD, arg], { cwd: ROOT, encoding: "utf8", env });
+    const child = spawnSync(process.execPath, ["-r", RUNNER_REGISTER, CHILD, arg, ...extra], { cwd: ROOT, encoding: "utf8", env });
     const wallMs = performance.now() - t0;
     if (child.status !== 0) throw new Error(`program evaluation failed for ${arg}:\n${child.stderr}`);
     return { wallMs, out: JSON.parse(child.stdout.trim().split("\n").pop()!) };
 }
 
-/** Runs the child once; `stack` is a stack config, or "baseline". */
-export function evaluateOnce(stack: StackConfig | "baseline"): EvalRun {
-    const before = sourceHash();
+/**
+ * Runs the child once; `stack` is a stack config, or "baseline". `hash` adds the
+ * registrations' fingerprint (test/benchOutcomes.test.ts; the benchmark leaves it out).
+ */
+export function evaluateOnce(stack: StackConfig | "baseline", hash = false): EvalRun {
+    const extra = hash ? ["--hash"] : [];
     // The baseline is loaded transpile-only whatever tsconfig says; the program as the runner would.
-    const { wallMs, out } = stack === "baseline" ? runChild("baseline", true) : runChild(JSON.stringify(stack));
-    const after = sourceHash();
-    return { wallMs, ...(out as EvalChildOutput), sourceHash: before === after ? before : undefined };
+    const { wallMs, out } = stack === "baseline" ? runChild("baseline", true, extra) : runChild(JSON.stringify(stack), "runner", extra);
+    return { wallMs, ...(out as EvalChildOutput) };
 }
 
 /** A stack as a user runs it: Slack configured, so the verification resource is part of it. */
@@ -119,7 +90,10 @@ export interface EvalRow {
     eval: Stats;
     rss: Stats;
     tsCompile: Stats;
-    serialize: Stats;
+    pulumiLoad: Stats;
+    programLoad: Stats;
+    stackTrace: Stats;
+    stackTraces: number;
     tsFiles: number;
     /** Every run was transpile-only (the runner's decision for the program rows), and with what. */
     transpileOnly: boolean;
@@ -130,32 +104,11 @@ export interface EvalRow {
     ratio: number;
     rssRatio: number;
     loaded: EvalChildOutput["loaded"];
-    /** Every two runs of the same program source registered byte-identical inputs. */
-    inputsIdentical: boolean;
-    distinctHashes: number;
-    /** Runs compared (same source before and after, and a partner run of that source). */
-    compared: number;
-    /** Program source versions seen across the runs (more than 1: someone edited the tree meanwhile). */
-    sourceVersions: number;
-    /** Resources whose inputs differed between runs of the same source. */
-    differing: string[];
 }
 
 function toRow(label: string, samples: EvalRun[], base?: { wall: number; rss: number }): EvalRow {
     const wall = stats(samples.map((x) => x.wallMs));
     const rss = stats(samples.map((x) => x.maxRssMiB));
-    const hashes = new Set(samples.map((x) => x.inputsHash));
-    // Compare only runs of the same program source: the tree is shared, and an edit between
-    // two runs is a different program, not a noisy one.
-    const bySource = new Map<string, EvalRun[]>();
-    for (const x of samples) if (x.sourceHash) bySource.set(x.sourceHash, [...(bySource.get(x.sourceHash) ?? []), x]);
-    const groups = [...bySource.values()].filter((g) => g.length > 1);
-    const differing = new Set<string>();
-    for (const g of groups) {
-        for (const key of new Set(g.flatMap((x) => Object.keys(x.resourceHashes)))) {
-            if (new Set(g.map((x) => x.resourceHashes[key] ?? "(absent)")).size > 1) differing.add(key);
-        }
-    }
     return {
         label,
         samples,
@@ -163,7 +116,10 @@ function toRow(label: string, samples: EvalRun[], base?: { wall: number; rss: nu
         eval: stats(samples.map((x) => x.evalMs)),
         rss,
         tsCompile: stats(samples.map((x) => x.tsCompileMs)),
-        serialize: stats(samples.map((x) => x.serializeMs)),
+        pulumiLoad: stats(samples.map((x) => x.pulumiLoadMs)),
+        programLoad: stats(samples.map((x) => x.programLoadMs)),
+        stackTrace: stats(samples.map((x) => x.stackTraceMs)),
+        stackTraces: samples[0].stackTraces,
         tsFiles: samples[0].tsFiles,
         transpileOnly: samples.every((x) => x.transpileOnly),
         transpiler: samples[0].transpiler,
@@ -172,11 +128,6 @@ function toRow(label: string, samples: EvalRun[], base?: { wall: number; rss: nu
         ratio: base ? wall.median / base.wall : 1,
         rssRatio: base ? rss.median / base.rss : 1,
         loaded: samples[0].loaded,
-        inputsIdentical: groups.every((g) => new Set(g.map((x) => x.inputsHash)).size === 1),
-        distinctHashes: hashes.size,
-        compared: groups.reduce((a, g) => a + g.length, 0),
-        sourceVersions: new Set(samples.map((x) => x.sourceHash ?? "changed")).size,
-        differing: [...differing].sort(),
     };
 }
 

@@ -3,7 +3,13 @@
 // prints a checklist. Exit 0: every check passed; 1: a check failed; 2: bad usage.
 // It never prints a secret: findings are scrubbed and no option value that could be
 // one is echoed.
-import { runVerification, type CheckResult, type VerificationReport, type VerifyOptions } from "../components/verify/checks";
+import {
+    runVerification,
+    type ChannelReport,
+    type CheckResult,
+    type VerificationReport,
+    type VerifyOptions,
+} from "../components/verify/checks";
 import { PANEL_ID, uidsFor } from "../components/alerting/dashboardModel";
 import { makeScrubber } from "../components/verify/messages";
 import { resolveTiming, type VerifyTiming } from "../components/verify/timing";
@@ -34,6 +40,9 @@ Options (environment variable used when the option is absent):
   --slack-token TOKEN      Slack bot token, xoxb-...                     [SLACK_BOT_TOKEN]
                            (prefer the variable: arguments are visible in ps)
   --slack-channel CH       channel ID (C0123ABCD) or #name               [SLACK_CHANNEL]
+  --routed-channels CH,... the other channels slackRoutes sends alerts to: each is
+                           checked (the bot is a member, the token has that channel's
+                           scopes); nothing is posted there       [SLACK_ROUTED_CHANNELS]
   --slack-api-url URL      Slack Web API base (proxies, tests)           [SLACK_API_URL]
                            default https://slack.com/api/
   --stack NAME             stack whose demo dashboard to render (default dev); names
@@ -85,6 +94,7 @@ const OPTIONS = {
     "grafana-auth": { type: "string" },
     "slack-token": { type: "string" },
     "slack-channel": { type: "string" },
+    "routed-channels": { type: "string" },
     "slack-api-url": { type: "string" },
     stack: { type: "string" },
     "dashboard-uid": { type: "string" },
@@ -199,6 +209,14 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
     if (slackChannel && !isChannelId(slackChannel) && !isChannelName(slackChannel)) {
         throw new UsageError(`--slack-channel / SLACK_CHANNEL must be ${CHANNEL_FORMAT}`);
     }
+    const routedChannels = pick("routed-channels", "SLACK_ROUTED_CHANNELS")
+        ?.split(",")
+        .map((c) => c.trim())
+        .filter(Boolean);
+    if (routedChannels?.some((c) => !isChannelId(c) && !isChannelName(c)))
+        throw new UsageError(`--routed-channels / SLACK_ROUTED_CHANNELS must be a comma-separated list, each ${CHANNEL_FORMAT}`);
+    if (routedChannels?.length && !slackToken)
+        throw new UsageError("--routed-channels needs a Slack token to look at the channels: pass --slack-token or set SLACK_BOT_TOKEN");
     const stack = pick("stack") ?? "dev";
     const dashboardUid = pick("dashboard-uid", "GRAFANA_DASHBOARD_UID") ?? uidsFor(stack).dashboard;
     const panelId = positiveInt("panel-id", pick("panel-id", "GRAFANA_PANEL_ID"), PANEL_ID);
@@ -271,6 +289,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
             height,
             slackToken,
             slackChannel,
+            ...(routedChannels?.length ? { routedChannels } : {}),
             slackApiUrl,
             stackName: `${stack} (doctor)`,
             send,
@@ -294,6 +313,15 @@ const MARK: Record<CheckResult["status"], string> = { pass: "PASS", fail: "FAIL"
 export function checklistLine(c: CheckResult): string {
     const base = `${MARK[c.status]}  ${c.id.padEnd(16)} ${c.title}: ${c.finding}`;
     return c.status === "fail" && c.fix ? `${base}. Fix: ${c.fix}` : base;
+}
+
+/** With routed channels: one line per channel alerts go to, with the fix for a failed one. */
+export function channelLines(channels: ChannelReport[]): string {
+    const lines = channels.map((c) => {
+        const line = `${MARK[c.status]}  ${c.channel} (${c.role === "slackChannel" ? "slackChannel" : "routed"}): ${c.finding}`;
+        return c.status === "fail" && c.fix ? `${line}. Fix: ${c.fix}` : line;
+    });
+    return `Channels alerts go to:\n${lines.map((l) => `  ${l}\n`).join("")}`;
 }
 
 function summary(report: VerificationReport): string {
@@ -368,9 +396,11 @@ async function main(): Promise<number> {
             ...(parsed.out ? { savedImage: saved ?? null } : {}),
             level: report.level,
             ...(report.alertPath ? { alertPath: report.alertPath } : {}),
+            ...(report.channels ? { channels: report.channels } : {}),
         };
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     } else {
+        if (report.channels) process.stdout.write(channelLines(report.channels));
         process.stdout.write(`${summary(report)}\n`);
         if (!report.ok) process.stdout.write("Every message is explained in docs/troubleshooting.md.\n");
     }

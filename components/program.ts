@@ -267,20 +267,41 @@ async function configureGrafana(
 
     if (!settings.verify) return;
     // What the proof renders and follows: verifyRule's panel (from its annotations, looked up
-    // by the preflight) when set, else the demo's; without either there is nothing to render.
+    // by the preflight) when set, else the demo's, else (demoAlert false) the panel of your
+    // first rule from alertRulesDir that links to one, so your rules are still proven; that
+    // rule may never fire, so the alert-path stage is not waited for then. Without any of
+    // them there is nothing to render.
+    const ownLink =
+        settings.provisioning?.links.find((l) => l.status === "linked") ??
+        settings.provisioning?.links.find((l) => l.status === "external");
     const proof = settings.verifyRule
         ? {
               dashboardUid: preflight.verifyRuleDashboardUid as pulumi.Output<string>,
               panelId: preflight.verifyRulePanelId as pulumi.Output<number>,
               ruleUid: pulumi.output(settings.verifyRule),
+              followAlert: true,
           }
         : alerting.dashboardUid
-          ? { dashboardUid: alerting.dashboardUid, panelId: pulumi.output(alerting.panelId), ruleUid: alerting.alertRuleUid }
-          : undefined;
+          ? {
+                dashboardUid: alerting.dashboardUid,
+                panelId: pulumi.output(alerting.panelId),
+                ruleUid: alerting.alertRuleUid,
+                followAlert: true,
+            }
+          : ownLink?.dashboardUid && ownLink.panelId !== undefined
+            ? {
+                  dashboardUid: pulumi.output(ownLink.dashboardUid),
+                  panelId: pulumi.output(ownLink.panelId),
+                  ruleUid: pulumi.output(ownLink.ruleUid),
+                  followAlert: false,
+              }
+            : undefined;
     if (!proof) {
         outputs.verification = {
             verified: false,
-            how: "skipped: demoAlert is false, so there is no demo panel to render; set verifyRule to the UID of a rule of yours to check it instead",
+            how: settings.provisioning?.groups.length
+                ? "skipped: demoAlert is false and no rule from alertRulesDir links to a panel, so there is no panel to render; link one (__dashboardUid__ / __panelId__) or set verifyRule"
+                : "skipped: demoAlert is false, so there is no demo panel to render; set verifyRule to the UID of a rule of yours to check it instead",
         };
         return;
     }
@@ -295,6 +316,8 @@ async function configureGrafana(
             panelId: proof.panelId,
             slackToken: settings.slack?.token,
             slackChannel: settings.slack?.channel,
+            // Every other channel slackRoutes sends alerts to: the bot's membership and scopes there.
+            ...(settings.slack && settings.provisioning?.channels.length ? { routedChannels: settings.provisioning.channels } : {}),
             slackApiUrl: settings.slackApiUrl,
             stackName: `${settings.project}/${settings.stack}`,
             // Re-run triggers: an existing Grafana's version stands in for the image tags.
@@ -304,8 +327,12 @@ async function configureGrafana(
             rendererImage: existing ? "the existing Grafana's renderer" : settings.rendererImage.ref,
             verifyTrigger: settings.verifyTrigger,
             cleanupTestMessage: settings.cleanupTestMessage,
-            verifyAlertTimeout: settings.slack ? settings.verifyAlertTimeout : 0,
+            verifyAlertTimeout: settings.slack && proof.followAlert ? settings.verifyAlertTimeout : 0,
             alertRuleUid: proof.ruleUid,
+            // verifyRule routed to another channel by slackRoutes: the alert-path stage reads that one.
+            ...(settings.slack && settings.verifyRule && settings.provisioning?.ruleChannels[settings.verifyRule]
+                ? { alertChannel: settings.provisioning.ruleChannels[settings.verifyRule] }
+                : {}),
             // Proof per rule: each of your rules' panels rendered once, nothing posted per rule.
             ...(settings.provisioning
                 ? {
@@ -329,5 +356,6 @@ async function configureGrafana(
         permalink: verification.permalink,
         messageTs: verification.messageTs,
         ...(settings.provisioning ? { rules: verification.rules } : {}),
+        ...(settings.slack && settings.provisioning?.channels.length ? { channels: verification.channels } : {}),
     };
 }

@@ -271,6 +271,32 @@ describe("alert-path stage (fake Grafana notifier -> fake Slack, over HTTP)", ()
         assert.match(c.finding, /^Grafana reports delivering the alert for rule .* but C0ALERTS01 shows no such message/);
     });
 
+    it("a rule routed to another channel (slackRoutes, alertChannel): that channel is read, and the alert found there", async () => {
+        await start(
+            {},
+            {
+                channels: [
+                    { id: "C0ALERTS01", name: "grafana-alert" },
+                    { id: "C0OTHER001", name: "elsewhere" },
+                ],
+            },
+        );
+        grafana.alerting!.o.slack = { apiUrl: slack.apiUrl, token: GOOD_TOKEN, recipient: "C0OTHER001" };
+        const report = await runVerification(options({ routedChannels: ["C0OTHER001"], alertChannel: "C0OTHER001" }));
+        assert.equal(alertCheck(report).status, "pass", JSON.stringify(report.alertPath));
+        assert.equal(report.level, "alert path");
+        const alert = slack.messages.find((m) => m.channel === "C0OTHER001");
+        assert.equal(report.alertPath?.messageTs, alert?.ts);
+        // The test image still went to slackChannel.
+        assert.deepEqual(
+            slack
+                .postedFiles()
+                .filter((f) => !f.threadTs)
+                .map((f) => f.channelId),
+            ["C0ALERTS01"],
+        );
+    });
+
     it("no rule points at the panel: fails at once", async () => {
         await start({ panelId: 7 });
         const report = await runVerification(options({ alertRuleUid: undefined }));

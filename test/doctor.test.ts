@@ -106,6 +106,43 @@ describe("doctor (child process)", function () {
         assertNoSecret(r);
     });
 
+    it("--routed-channels: each routed channel on its own line, a failed one with what to do; --json lists them in channels", async () => {
+        await start();
+        slack.channels.push(
+            { id: "C0DBALERT1", name: "db-alerts", isMember: false },
+            { id: "G0PRIVATE1", name: "secret-ops", isPrivate: true },
+        );
+        const args = ["--grafana-url", grafana.url, "--slack-api-url", slack.apiUrl, "--timing", FAST, "--slack-channel", "C0ALERTS01"];
+        const env = { GRAFANA_AUTH: grafana.auth, SLACK_BOT_TOKEN: GOOD_TOKEN };
+        const r = await doctor([...args, "--routed-channels", "C0DBALERT1,G0PRIVATE1"], env);
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        assert.match(
+            checklist(r.stdout).find((l) => l.includes("slack.routes")) ?? "",
+            /^FAIL {2}slack\.routes +Every routed channel has the bot, and the token its scopes: The bot is not a member of routed channel C0DBALERT1/,
+        );
+        const channelLines = r.stdout.split("\n").filter((l) => l.startsWith("  PASS") || l.startsWith("  FAIL"));
+        assert.deepEqual(
+            channelLines.map((l) => l.split(":")[0].trim()),
+            ["PASS  C0ALERTS01 (slackChannel)", "FAIL  C0DBALERT1 (routed)", "PASS  G0PRIVATE1 (routed)"],
+        );
+        assert.match(channelLines[1], /\. Fix: invite the bot: type \/invite @grafana-slack-alerts in C0DBALERT1, then run again$/);
+        assert.match(r.stdout, /Not verified: routed channel C0DBALERT1 failed/);
+        assert.equal(slack.postedFiles().length, 1, "one test post, to slackChannel only");
+
+        const j = await doctor([...args, "--json", "--no-send"], { ...env, SLACK_ROUTED_CHANNELS: "G0PRIVATE1" });
+        assert.equal(j.code, 0, j.stdout + j.stderr);
+        const out = JSON.parse(j.stdout);
+        assert.deepEqual(
+            out.channels.map((c: any) => [c.channel, c.status, c.private ?? null]),
+            [
+                ["C0ALERTS01", "skip", null],
+                ["G0PRIVATE1", "pass", true],
+            ],
+        );
+        assertNoSecret(r);
+        assertNoSecret(j);
+    });
+
     it("--json prints one JSON object with the checklist, and the exit code", async () => {
         await start();
         const r = await doctor(

@@ -105,3 +105,19 @@ describe("doctor: command line", () => {
         assert.match(USAGE, /^ {2}-h, --help /m);
     });
 });
+
+describe("doctor: --routed-channels", () => {
+    it("takes a comma-separated list (or SLACK_ROUTED_CHANNELS), needs a token, and echoes no value", () => {
+        const env = { SLACK_BOT_TOKEN: TOKEN, SLACK_CHANNEL: "C0ALERTS01" };
+        assert.deepEqual(parsed([...URL, "--routed-channels", "C0DBALERT1, #web-alerts"], env).options.routedChannels, [
+            "C0DBALERT1",
+            "#web-alerts",
+        ]);
+        assert.deepEqual(parsed(URL, { ...env, SLACK_ROUTED_CHANNELS: "G0PRIVATE1" }).options.routedChannels, ["G0PRIVATE1"]);
+        assert.equal(parsed(URL, env).options.routedChannels, undefined);
+        const bad = usageError([...URL, "--routed-channels", `C0DBALERT1,${TOKEN}`], env);
+        assert.match(bad, /^--routed-channels \/ SLACK_ROUTED_CHANNELS must be a comma-separated list, each a channel ID/);
+        assert.ok(!bad.includes(TOKEN), bad);
+        assert.match(usageError([...URL, "--routed-channels", "C0DBALERT1"]), /^--routed-channels needs a Slack token/);
+    });
+});

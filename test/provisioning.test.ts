@@ -523,6 +523,9 @@ describe("provisioning: the program under mocks", () => {
         const verification = one(run.resources, "pulumi-nodejs:dynamic/verify:SlackImageVerification", "verification");
         assert.deepEqual(verification.plain.ruleUids, ["cpu-web-high", "cpu-db-high"]);
         assert.equal(verification.plain.requireImages, true);
+        // ...and looks at every other channel the routes send alerts to (bot membership, scopes).
+        assert.deepEqual(verification.plain.routedChannels, ["#web-alerts", "#db-alerts"]);
+        assert.ok(run.result!.verification && "channels" in (run.result!.verification as object));
 
         const summary = run.result!.ownAlerts as ProvisionedSummary;
         assert.deepEqual(
@@ -541,6 +544,32 @@ describe("provisioning: the program under mocks", () => {
             rs.filter((r) => r.name.startsWith("own-alerts")).map((r) => [r.type, r.name, JSON.stringify(r.plain)]);
         assert.ok(mine(a.resources).length >= 4);
         assert.deepEqual(mine(a.resources), mine(b.resources));
+    });
+
+    it("demoAlert false without verifyRule: your rules are still proven, through the first linked rule's panel", async () => {
+        const run = await runStack({ ...config, demoAlert: "false" }, { stack: "dev" });
+        assert.equal(run.error, undefined, String(run.error));
+        const v = one(run.resources, "pulumi-nodejs:dynamic/verify:SlackImageVerification", "verification");
+        // Each rule's linked panel rendered once (verification.rules), every routed channel looked at...
+        assert.deepEqual(v.plain.ruleUids, ["cpu-web-high", "cpu-db-high"]);
+        assert.deepEqual(v.plain.routedChannels, ["#web-alerts", "#db-alerts"]);
+        // ...and the one test post shows the first rule's panel; that rule may never fire, so no alert-path wait.
+        assert.deepEqual([v.plain.dashboardUid, v.plain.panelId, v.plain.alertRuleUid], ["gsa-example-cpu", 2, "cpu-web-high"]);
+        assert.equal(v.plain.verifyAlertTimeout, 0);
+        assert.ok(run.result!.verification && "rules" in (run.result!.verification as object));
+    });
+
+    it("verifyRule routed by slackRoutes: the alert-path stage reads the rule's own channel", async () => {
+        const run = await runStack({ ...config, demoAlert: "false", verifyRule: "cpu-db-high" }, { stack: "dev" });
+        assert.equal(run.error, undefined, String(run.error));
+        const v = one(run.resources, "pulumi-nodejs:dynamic/verify:SlackImageVerification", "verification");
+        assert.equal(v.plain.alertRuleUid, "cpu-db-high");
+        assert.equal(v.plain.alertChannel, "#db-alerts");
+        const unrouted = await runStack(config, { stack: "dev" });
+        assert.equal(
+            one(unrouted.resources, "pulumi-nodejs:dynamic/verify:SlackImageVerification", "verification").plain.alertChannel,
+            undefined,
+        );
     });
 
     it("without Slack: dashboards and rules, no contact point, no notification settings", async () => {

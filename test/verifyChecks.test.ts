@@ -349,6 +349,143 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
         });
     });
 
+    describe("every routed channel (slackRoutes): looked at, not posted to", () => {
+        const CHANNELS = [
+            { id: "C0ALERTS01", name: "grafana-alert" },
+            { id: "C0DBALERT1", name: "db-alerts" },
+            { id: "G0PRIVATE1", name: "secret-ops", isPrivate: true },
+            { id: "C0WEBALRT1", name: "web-alerts" },
+        ];
+        const ROUTED = ["C0DBALERT1", "G0PRIVATE1", "#web-alerts", "C0ALERTS01", "C0DBALERT1"];
+        const route = (report: VerificationReport, channel: string) => {
+            const c = report.channels?.find((x) => x.channel === channel);
+            assert.ok(c, `no channel entry for ${channel}`);
+            return c;
+        };
+
+        it("all channels good: one conversations.info per routed channel, one test post, each channel reported", async () => {
+            await start({}, { channels: CHANNELS });
+            const report = await runVerification(options({ routedChannels: ROUTED }));
+            assert.equal(report.ok, true, JSON.stringify(report.failures));
+            assert.equal(report.verified, true);
+            // slackChannel and repeats are not looked at again; the #name is resolved first.
+            assert.equal(slack.faults.count("conversations.info"), 3);
+            assert.equal(slack.faults.count("conversations.list"), 1);
+            assert.equal(slack.faults.count("files.completeUploadExternal"), 1);
+            assert.deepEqual(
+                slack.postedFiles().map((f) => f.channelId),
+                ["C0ALERTS01"],
+            );
+            assert.deepEqual(
+                report.channels?.map((c) => [c.channel, c.role, c.status, c.id, c.private ?? null]),
+                [
+                    ["C0ALERTS01", "slackChannel", "pass", "C0ALERTS01", null],
+                    ["C0DBALERT1", "route", "pass", "C0DBALERT1", false],
+                    ["G0PRIVATE1", "route", "pass", "G0PRIVATE1", true],
+                    ["#web-alerts", "route", "pass", "C0WEBALRT1", false],
+                ],
+            );
+            assert.match(
+                route(report, "G0PRIVATE1").finding,
+                /private, the bot is a member, the token has chat:write, files:write, groups:read/,
+            );
+            assert.equal(check(report, "slack.routes").status, "pass");
+        });
+
+        it("a routed channel the bot is not in: invite the bot there; verified false naming the channel, the test post still made", async () => {
+            await start({}, { channels: [...CHANNELS.slice(0, 1), { id: "C0DBALERT1", name: "db-alerts", isMember: false }] });
+            const report = await runVerification(options({ routedChannels: ["C0DBALERT1"] }));
+            const db = route(report, "C0DBALERT1");
+            assert.deepEqual([db.status, db.key, db.member], ["fail", "route_not_member", false]);
+            assert.match(db.finding, /The bot is not a member of routed channel C0DBALERT1: conversations\.info shows is_member false/);
+            assert.equal(db.fix, "invite the bot: type /invite @grafana-slack-alerts in C0DBALERT1, then run again");
+            assert.equal(route(report, "C0ALERTS01").status, "pass");
+            assert.equal(check(report, "slack.routes").key, "route_not_member");
+            assert.equal(report.verified, false);
+            assert.match(
+                report.verifiedHow,
+                /^not verified: routed channel C0DBALERT1 failed \(slack\.routes\); the test post: files\.info shows/,
+            );
+            // Fatal: Grafana's alerts for that channel would be refused.
+            assert.deepEqual(
+                fatalFailures(report).map((f) => f.key),
+                ["route_not_member"],
+            );
+            assert.equal(slack.postedFiles().length, 1);
+        });
+
+        it("a private channel without groups:read: add the scope and reinstall", async () => {
+            const narrow = ALL_SCOPES.filter((s) => s !== "groups:read");
+            await start({}, { channels: CHANNELS, tokens: { [GOOD_TOKEN]: { scopes: narrow } } });
+            const report = await runVerification(options({ routedChannels: ["G0PRIVATE1", "C0DBALERT1"] }));
+            const priv = route(report, "G0PRIVATE1");
+            assert.deepEqual([priv.status, priv.key, priv.private], ["fail", "route_scope_missing", true]);
+            assert.match(
+                priv.finding,
+                /^The Slack token lacks groups:read for routed channel G0PRIVATE1: conversations\.info needs groups:read to look at a private channel; granted: chat:write,files:write/,
+            );
+            assert.match(priv.fix ?? "", /^add groups:read under OAuth & Permissions > Bot Token Scopes .*reinstall the app/);
+            // The public one is fine with channels:read.
+            assert.equal(route(report, "C0DBALERT1").status, "pass");
+            assert.equal(report.verified, false);
+            assert.match(report.verifiedHow, /routed channel G0PRIVATE1 failed/);
+        });
+
+        it("a private channel the bot is not in is invisible (channel_not_found): invite the bot, or fix the ID", async () => {
+            await start({}, { channels: [CHANNELS[0], { id: "G0PRIVATE1", name: "secret-ops", isPrivate: true, isMember: false }] });
+            const report = await runVerification(options({ routedChannels: ["G0PRIVATE1", "C0NOSUCH01"] }));
+            for (const ch of ["G0PRIVATE1", "C0NOSUCH01"]) {
+                const c = route(report, ch);
+                assert.deepEqual([c.status, c.key], ["fail", "route_channel_hidden"]);
+                assert.match(c.fix ?? "", new RegExp(`^if ${ch} is private, invite the bot: type /invite @grafana-slack-alerts in it`));
+            }
+            // Each channel is its own failure, so pulumi up lists each on its own line.
+            assert.deepEqual(
+                report.failures.map((f) => f.key),
+                ["route_channel_hidden", "route_channel_hidden"],
+            );
+            assert.match(report.verifiedHow, /routed channels G0PRIVATE1, C0NOSUCH01 failed/);
+        });
+
+        it("a public routed channel without channels:read: named with the scope to add", async () => {
+            const narrow = ALL_SCOPES.filter((s) => s !== "channels:read");
+            await start({}, { channels: CHANNELS, tokens: { [GOOD_TOKEN]: { scopes: narrow } } });
+            const report = await runVerification(options({ routedChannels: ["C0DBALERT1"] }));
+            const db = route(report, "C0DBALERT1");
+            assert.deepEqual([db.key, db.private], ["route_scope_missing", false]);
+            assert.match(
+                db.finding,
+                /lacks channels:read for routed channel C0DBALERT1: conversations\.info needs channels:read to look at a public channel/,
+            );
+        });
+
+        it("without a token the routed channels are skipped like every Slack check; with --no-send they are still looked at", async () => {
+            await start({}, { channels: CHANNELS });
+            const none = await runVerification(options({ slackToken: undefined, routedChannels: ["C0DBALERT1"] }));
+            assert.equal(check(none, "slack.routes").status, "skip");
+            assert.deepEqual(
+                [route(none, "C0DBALERT1").status, route(none, "C0DBALERT1").finding],
+                ["skip", "skipped: no Slack token given"],
+            );
+            const rejected = await runVerification(
+                options({ slackToken: "xoxb-unknown-0000000000-nothingatallx", routedChannels: ["C0DBALERT1"] }),
+            );
+            assert.equal(route(rejected, "C0DBALERT1").finding, "skipped: the token was rejected");
+            const noSend = await runVerification(options({ send: false, routedChannels: ["C0DBALERT1"] }));
+            assert.equal(route(noSend, "C0DBALERT1").status, "pass");
+            assert.equal(route(noSend, "C0ALERTS01").status, "skip");
+            assert.equal(slack.postedFiles().length, 0);
+        });
+
+        it("no routed channels: no slack.routes check, no channels list, no extra request", async () => {
+            await start();
+            const report = await runVerification(options());
+            assert.equal(report.channels, undefined);
+            assert.ok(!report.checks.some((c) => c.id === "slack.routes"));
+            assert.equal(slack.faults.count("conversations.info"), 0);
+        });
+    });
+
     describe("rate limits and retries are bounded", () => {
         it("429 with Retry-After: waits and retries the same call once", async () => {
             await start(

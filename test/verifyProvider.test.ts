@@ -354,6 +354,41 @@ describe("verification provider, serialized and run in a child process", functio
             assert.equal(slack.postedFiles().length, 0);
         });
 
+        it("routed channels (slackRoutes): create lists each channel in `channels`; one the bot is not in fails create naming it", async () => {
+            slack.channels.push({ id: "C0DBALERT1", name: "db-alerts" }, { id: "G0PRIVATE1", name: "secret-ops", isPrivate: true });
+            const good = await createFrom(news({ routedChannels: ["C0DBALERT1", "G0PRIVATE1"] }));
+            assert.equal(good.created.ok, true, good.created.message);
+            assert.deepEqual(good.checked.routedChannels, ["C0DBALERT1", "G0PRIVATE1"]);
+            assert.deepEqual(
+                good.created.result.outs.channels.map((c: any) => [c.channel, c.role, c.status, c.private ?? null]),
+                [
+                    ["#grafana-alert", "slackChannel", "pass", null],
+                    ["C0DBALERT1", "route", "pass", false],
+                    ["G0PRIVATE1", "route", "pass", true],
+                ],
+            );
+            assert.equal(good.created.result.outs.verified, true);
+            // A change of the routed channels re-checks them.
+            const d = await one("diff", "id", good.created.result.outs, { ...good.checked, routedChannels: ["C0DBALERT1"] });
+            assert.deepEqual(d.result.replaces, ["routedChannels"]);
+
+            slack.channels[1].isMember = false;
+            const bad = await createFrom(news({ routedChannels: ["C0DBALERT1", "G0PRIVATE1"] }));
+            assert.equal(bad.created.ok, false);
+            assert.equal(
+                bad.created.message,
+                "Verification failed: The bot is not a member of routed channel C0DBALERT1: conversations.info shows is_member false, so Slack would refuse the alerts that slackRoutes sends there (not_in_channel). Next step: invite the bot: type /invite @grafana-slack-alerts in C0DBALERT1, then run again",
+            );
+        });
+
+        it("check rejects routed channels that are no channel ID or #name", async () => {
+            const r = await one("check", {}, news({ routedChannels: ["C0DBALERT1", "db alerts"] }));
+            assert.deepEqual(
+                r.result.failures.map((f: any) => f.property),
+                ["routedChannels"],
+            );
+        });
+
         it("without a Slack token, verifies Grafana only", async () => {
             const { created } = await createFrom(news({ slackToken: undefined, slackChannel: undefined }));
             assert.equal(created.ok, true, created.message);

@@ -653,7 +653,11 @@ export async function runAlertStage(report: VerificationReport, options: VerifyO
     const base = { id: "alert.path" as CheckId, title: ALERT_CHECK_TITLE };
     const nonFatal = ["verify_scope_missing"];
     const blocking = report.failures.filter((f) => !nonFatal.includes(f.key));
-    const channelId = report.slack?.channelId;
+    // The followed rule's alerts may go to a routed channel (slackRoutes): read that one, by
+    // the ID its check found.
+    const alertChannel = options.alertChannel?.trim();
+    const routed = alertChannel ? report.channels?.find((c) => c.role === "route" && c.channel === alertChannel) : undefined;
+    const channelId = routed ? routed.id : report.slack?.channelId;
     if (!options.slackToken || !channelId || blocking.length > 0 || !report.slack?.fileId) {
         const why = !options.slackToken
             ? "no Slack token given"
@@ -674,7 +678,7 @@ export async function runAlertStage(report: VerificationReport, options: VerifyO
         timeoutMs,
         slack: createSlackContext(options.slackToken, options.slackApiUrl, timing),
         channelId,
-        channelLabel: options.slackChannel?.trim() || channelId,
+        channelLabel: routed?.channel ?? (options.slackChannel?.trim() || channelId),
         scopes: report.slack?.scopes,
         timing,
         onProgress: options.onAlertProgress ? (line) => options.onAlertProgress!(scrub(line)) : undefined,

@@ -4,7 +4,9 @@
 //
 // Request budget on the happy path (the benchmarks count these): health 1, frontend
 // settings 1, dashboard 1, render 1, auth.test 1, conversations.list only for a `#name`,
-// getUploadURLExternal 1, upload POST 1, completeUploadExternal 1, files.info until shared.
+// getUploadURLExternal 1, upload POST 1, completeUploadExternal 1, files.info until shared;
+// with slackRoutes, conversations.info once per other routed channel (and conversations.list
+// for a `#name`), nothing posted there.
 import {
     checkDashboardPanel,
     checkRendererAvailable,
@@ -23,6 +25,7 @@ import {
     type VerificationFailure,
 } from "./messages";
 import {
+    checkRoutedChannel,
     createSlackContext,
     missingScopes,
     NEEDED_SCOPES,
@@ -30,6 +33,7 @@ import {
     slackAuthTest,
     uploadImage,
     waitUntilShared,
+    type RoutedChannel,
     type SlackIdentity,
 } from "./slackChecks";
 import { resolveTiming, type VerifyTiming } from "./timing";
@@ -43,6 +47,7 @@ export type CheckId =
     | "slack.auth"
     | "slack.scopes"
     | "slack.channel"
+    | "slack.routes"
     | "slack.upload"
     | "slack.landed"
     | "alert.path";
@@ -55,6 +60,7 @@ export const CHECK_TITLES: Record<CheckId, string> = {
     "slack.auth": "Slack accepts the token",
     "slack.scopes": `The token has ${NEEDED_SCOPES.join(" and ")}`,
     "slack.channel": "The channel resolves",
+    "slack.routes": "Every routed channel has the bot, and the token its scopes",
     "slack.upload": "The image uploads to the channel",
     "slack.landed": "The image landed in the channel",
     "alert.path": ALERT_CHECK_TITLE,
@@ -86,6 +92,12 @@ export interface VerifyOptions {
     slackToken?: string;
     /** Channel ID (`C0123ABCD`) or `#name`. */
     slackChannel?: string;
+    /**
+     * The other channels alerts are routed to (slackRoutes), IDs or `#name`s: each is looked at
+     * (conversations.info: the bot is a member, the token has that channel's scopes), nothing
+     * is posted there; the test post to slackChannel proves the upload path once.
+     */
+    routedChannels?: string[];
     slackApiUrl?: string;
     /** Named in the test message's comment. */
     stackName?: string;
@@ -104,6 +116,8 @@ export interface VerifyOptions {
     alertTimeoutMs?: number;
     /** UID of the alert rule to follow; without it, the rule annotated with the checked panel. */
     alertRuleUid?: string;
+    /** The routed channel (one of routedChannels) that rule's alerts go to; the stage reads it instead of slackChannel. */
+    alertChannel?: string;
     /** One line per change of state while the alert-path stage waits. */
     onAlertProgress?: (line: string) => void;
 }
@@ -132,6 +146,25 @@ export interface VerificationReport {
     level?: "alert path" | "direct render+upload" | "nothing";
     /** The alert-path stage's findings, when it ran. */
     alertPath?: AlertPathResult;
+    /** With routedChannels: one entry per channel alerts go to, slackChannel first. */
+    channels?: ChannelReport[];
+}
+
+/** One channel alerts go to, as the verification found it. */
+export interface ChannelReport {
+    /** As configured (an ID or `#name`). */
+    channel: string;
+    /** slackChannel (proven by the test post) or a slackRoutes channel (looked at with conversations.info). */
+    role: "slackChannel" | "route";
+    id?: string;
+    private?: boolean;
+    member?: boolean;
+    status: "pass" | "fail" | "skip";
+    finding: string;
+    fix?: string;
+    key?: MessageKey;
+    /** Scopes the channel needs that the token lacks. */
+    missingScopes?: string[];
 }
 
 export const DEFAULT_WIDTH = 1000;
@@ -151,6 +184,12 @@ function failureOf(e: unknown): VerificationFailure {
     // A bug or an unexpected library error: still phrase it as an actionable failure.
     const msg = e instanceof Error ? e.message : String(e);
     return describeFailure("unexpected_error", { detail: msg });
+}
+
+/** A step that checks several things (the routed channels) fails with each one's failure. */
+function failuresOf(e: unknown): VerificationFailure[] {
+    const several = (e as { failures?: unknown[] } | undefined)?.failures;
+    return Array.isArray(several) && several.length > 0 ? several.map(failureOf) : [failureOf(e)];
 }
 
 /** What a step that did not pass means for the steps after it: their skip reason names it so. */
@@ -179,16 +218,22 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
     };
     const skip = (id: CheckId, finding: string) => record({ id, title: CHECK_TITLES[id], status: "skip", finding });
     const fail = (id: CheckId, e: unknown) => {
-        const f = failureOf(e);
-        const clean: VerificationFailure = {
+        const clean: VerificationFailure[] = failuresOf(e).map((f) => ({
             key: f.key,
             what: scrub(f.what),
             why: scrub(f.why),
             next: scrub(f.next),
             message: scrub(f.message),
-        };
-        failures.push(clean);
-        record({ id, title: CHECK_TITLES[id], status: "fail", finding: `${clean.what}: ${clean.why}`, fix: clean.next, key: clean.key });
+        }));
+        failures.push(...clean);
+        record({
+            id,
+            title: CHECK_TITLES[id],
+            status: "fail",
+            finding: clean.map((f) => `${f.what}: ${f.why}`).join("; "),
+            fix: clean.map((f) => f.next).join("; "),
+            key: clean[0].key,
+        });
     };
 
     // Each check is one step: its id, the earlier steps it needs, and what it runs (returning
@@ -220,6 +265,25 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
         }
         outcome.set(id, { status, needs });
         return status === "pass";
+    };
+
+    // With routed channels: slackChannel's entry from the test post first, and a channel that
+    // failed makes the whole verification unverified, naming it.
+    const routed = routedChannels(options);
+    const done = () => {
+        if (routed.length > 0) {
+            // Skipped (no token, or the token was rejected): each routed channel says why.
+            const skipped = checks.find((c) => c.id === "slack.routes")?.finding ?? "skipped";
+            const routes =
+                report.channels ?? routed.map((channel): ChannelReport => ({ channel, role: "route", status: "skip", finding: skipped }));
+            report.channels = [slackChannelReport(options, report), ...routes];
+            const failed = routes.filter((c) => c.status === "fail");
+            if (failed.length > 0) {
+                report.verified = false;
+                report.verifiedHow = `not verified: routed channel${failed.length === 1 ? "" : "s"} ${failed.map((c) => c.channel).join(", ")} failed (slack.routes); the test post: ${report.verifiedHow.replace(/^not verified: /, "")}`;
+            }
+        }
+        return finish(report, scrub);
     };
 
     const width = options.width ?? DEFAULT_WIDTH;
@@ -263,13 +327,19 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
 
     // --- Slack -----------------------------------------------------------------------
     if (!options.slackToken) {
-        for (const id of ["slack.auth", "slack.scopes", "slack.channel", "slack.upload", "slack.landed"] as CheckId[]) {
-            skip(id, "skipped: no Slack token given");
-        }
+        const slackChecks: CheckId[] = [
+            "slack.auth",
+            "slack.scopes",
+            "slack.channel",
+            ...(routed.length ? ["slack.routes" as const] : []),
+            "slack.upload",
+            "slack.landed",
+        ];
+        for (const id of slackChecks) skip(id, "skipped: no Slack token given");
         report.verifiedHow = image
             ? `not verified: Slack was not checked (no Slack token); Grafana rendered a real ${image.width}x${image.height} PNG`
             : "not verified: Slack was not checked (no Slack token)";
-        return finish(report, scrub);
+        return done();
     }
     const ctx = createSlackContext(options.slackToken, options.slackApiUrl, timing);
     let identity: SlackIdentity | undefined;
@@ -301,11 +371,21 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
         report.slack = { ...report.slack, channelId };
         return resolved.how;
     });
+    if (routed.length > 0) {
+        await step("slack.routes", ["slack.auth"], async () => {
+            const results = [];
+            for (const channel of routed) results.push(await checkRoutedChannel(ctx, channel, identity ?? {}));
+            report.channels = results.map((r) => routeReport(r, scrub));
+            const failed = results.filter((r) => r.error);
+            if (failed.length > 0) throw Object.assign(new Error("routed channels failed"), { failures: failed.map((r) => r.error) });
+            return `${results.length} routed channel${results.length === 1 ? "" : "s"}: ${results.map((r) => r.how).join("; ")}`;
+        });
+    }
     if (options.send === false) {
         skip("slack.upload", "skipped: --no-send");
         skip("slack.landed", "skipped: --no-send");
         report.verifiedHow = "not verified: nothing was posted (--no-send)";
-        return finish(report, scrub);
+        return done();
     }
     const uploadNeeds: CheckId[] = ["grafana.render", "slack.auth", "slack.scopes", "slack.channel"];
     const uploadedAtSec = Date.now() / 1000;
@@ -358,7 +438,7 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
         report.verified = true;
         return landed.how;
     });
-    return finish(report, scrub);
+    return done();
 }
 
 /**
@@ -368,6 +448,57 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
 export async function runVerification(options: VerifyOptions): Promise<VerificationReport> {
     const report = await runDirectVerification(options);
     return runAlertStage(report, options);
+}
+
+/** routedChannels without blanks, repeats and slackChannel itself (the test post proves that one). */
+function routedChannels(options: VerifyOptions): string[] {
+    const main = options.slackChannel?.trim();
+    const out: string[] = [];
+    for (const raw of options.routedChannels ?? []) {
+        const channel = raw.trim();
+        if (channel && channel !== main && !out.includes(channel)) out.push(channel);
+    }
+    return out;
+}
+
+function routeReport(r: RoutedChannel, scrub: (s: string) => string): ChannelReport {
+    const f = r.error ? failureOf(r.error) : undefined;
+    return {
+        channel: r.channel,
+        role: "route",
+        ...(r.id ? { id: r.id } : {}),
+        ...(r.private !== undefined ? { private: r.private } : {}),
+        ...(r.member !== undefined ? { member: r.member } : {}),
+        status: f ? "fail" : "pass",
+        finding: scrub(f ? `${f.what}: ${f.why}` : (r.how ?? "")),
+        ...(f ? { fix: scrub(f.next), key: f.key } : {}),
+        ...(r.missingScopes?.length ? { missingScopes: r.missingScopes } : {}),
+    };
+}
+
+/** slackChannel's entry, from the checks that posted to it (no extra request). */
+function slackChannelReport(options: VerifyOptions, report: VerificationReport): ChannelReport {
+    const check = (id: CheckId) => report.checks.find((c) => c.id === id);
+    const base: ChannelReport = {
+        channel: options.slackChannel?.trim() ?? "",
+        role: "slackChannel",
+        ...(report.slack?.channelId ? { id: report.slack.channelId } : {}),
+        status: "skip",
+        finding: "",
+    };
+    const failed = (["slack.channel", "slack.upload", "slack.landed"] as CheckId[]).map(check).find((c) => c?.status === "fail");
+    if (failed)
+        return {
+            ...base,
+            status: "fail",
+            finding: failed.finding,
+            ...(failed.fix ? { fix: failed.fix } : {}),
+            ...(failed.key ? { key: failed.key } : {}),
+        };
+    const landed = check("slack.landed");
+    if (landed?.status === "pass")
+        return { ...base, member: true, status: "pass", finding: `the test post landed there: ${landed.finding}` };
+    return { ...base, finding: `no test post: ${check("slack.upload")?.finding ?? check("slack.channel")?.finding ?? "not checked"}` };
 }
 
 function finish(report: VerificationReport, scrub: (s: string) => string): VerificationReport {

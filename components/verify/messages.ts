@@ -195,6 +195,22 @@ export const MESSAGES = {
         why: "the token has neither channels:read nor groups:read, so it may not list channels",
         next: "set slackChannel / --slack-channel to the channel ID (channel details > About, starts with C or G), or add channels:read (groups:read for private channels) and reinstall the app",
     },
+    // --- Slack: every channel slackRoutes sends alerts to (besides slackChannel) ---------
+    route_not_member: {
+        what: "The bot is not a member of routed channel {channel}",
+        why: "conversations.info shows is_member false, so Slack would refuse the alerts that slackRoutes sends there (not_in_channel)",
+        next: "invite the bot: type /invite @{bot} in {channel}, then run again",
+    },
+    route_channel_hidden: {
+        what: "Slack shows the bot no channel {channel}",
+        why: "conversations.info returned channel_not_found: the ID is wrong or from another workspace, or {channel} is a private channel the bot is not in (Slack hides those from non-members), so the alerts that slackRoutes sends there would fail",
+        next: "if {channel} is private, invite the bot: type /invite @{bot} in it; otherwise copy the channel ID from its details (About tab) into slackRoutes and run `pulumi up`",
+    },
+    route_scope_missing: {
+        what: "The Slack token lacks {needed} for routed channel {channel}",
+        why: "{reason}; granted: {provided}",
+        next: "add {needed} under OAuth & Permissions > Bot Token Scopes (slack-app-manifest.yaml lists every scope), reinstall the app and use its new token as slackToken, then run again",
+    },
     // --- Slack: transport ----------------------------------------------------------
     ratelimited: {
         what: "Slack rate-limited {method}",

@@ -159,6 +159,8 @@ export interface SlackIdentity {
     team?: string;
     teamId?: string;
     botUserId?: string;
+    /** The bot user's name (auth.test `user`), for "/invite @<name>". */
+    botName?: string;
     /** Granted scopes, from the `x-oauth-scopes` header; undefined when Slack did not send it. */
     scopes?: string[];
 }
@@ -170,6 +172,7 @@ export async function slackAuthTest(ctx: SlackContext): Promise<SlackIdentity> {
         team: res.team,
         teamId: res.team_id,
         botUserId: res.user_id,
+        botName: typeof res.user === "string" && res.user ? res.user : undefined,
         scopes: Array.isArray(scopes) ? scopes.filter((s) => typeof s === "string" && s) : undefined,
     };
 }
@@ -246,6 +249,96 @@ export async function resolveChannel(ctx: SlackContext, channel: string, scopes:
         method: "conversations.list",
         detail: `: no channel of that name among the ${seen} the token can see${types.includes("private_channel") ? "" : " (private channels need groups:read)"}`,
     });
+}
+
+/**
+ * What Grafana and the verifier need in a routed channel: the post and its image, and the
+ * look at the channel (conversations.info: channels:read for a public channel, groups:read
+ * for a private one, docs.slack.dev/reference/methods/conversations.info).
+ */
+export function routeScopes(isPrivate: boolean): string[] {
+    return ["chat:write", "files:write", isPrivate ? "groups:read" : "channels:read"];
+}
+
+const SCOPE_PURPOSE: Record<string, string> = {
+    "chat:write": "Grafana posts the alert with chat:write",
+    "files:write": "Grafana uploads the panel image with files:write",
+    "channels:read": "conversations.info needs channels:read to look at a public channel",
+    "groups:read": "conversations.info needs groups:read to look at a private channel",
+};
+
+export interface RoutedChannel {
+    /** As configured (an ID or `#name`). */
+    channel: string;
+    id?: string;
+    name?: string;
+    private?: boolean;
+    member?: boolean;
+    /** Scopes the channel needs that the token lacks (empty when Slack did not report the granted ones). */
+    missingScopes?: string[];
+    /** For a channel that passed: what was seen. */
+    how?: string;
+    /** For a channel that failed: the catalogued failure. */
+    error?: Error;
+}
+
+/**
+ * One channel slackRoutes sends alerts to, looked at without posting: a `#name` is resolved
+ * like slackChannel, then conversations.info says whether it is private and whether the bot
+ * is a member (`channel.is_member`); a private channel the bot is not in is invisible to its
+ * token (channel_not_found). Then the scopes that channel needs. Never throws for an
+ * expected failure: the result carries it.
+ */
+export async function checkRoutedChannel(
+    ctx: SlackContext,
+    channel: string,
+    identity: { scopes?: string[]; botName?: string },
+): Promise<RoutedChannel> {
+    const label = channel.trim();
+    const bot = identity.botName ?? "<app name>";
+    const result: RoutedChannel = { channel: label };
+    try {
+        result.id = isChannelId(label) ? label : (await resolveChannel(ctx, label, identity.scopes)).id;
+        let info: any;
+        try {
+            info = await slackCall(ctx, "conversations.info", () => ctx.client.conversations.info({ channel: result.id! }), label);
+        } catch (e) {
+            const err = e as { slackError?: string; needed?: string; provided?: string };
+            if (err.slackError === "channel_not_found") throw verificationError("route_channel_hidden", { channel: label, bot });
+            if (err.slackError === "missing_scope") {
+                const needed = err.needed ?? "channels:read or groups:read";
+                if (needed === "groups:read" || needed === "channels:read") result.private = needed === "groups:read";
+                throw verificationError("route_scope_missing", {
+                    channel: label,
+                    needed,
+                    provided: err.provided ?? "(Slack did not say)",
+                    reason: SCOPE_PURPOSE[needed] ?? `conversations.info needs ${needed}`,
+                });
+            }
+            throw e;
+        }
+        const ch = info?.channel ?? {};
+        result.name = typeof ch.name === "string" ? ch.name : undefined;
+        result.private = ch.is_private === true || ch.is_group === true;
+        result.member = ch.is_member === true;
+        const kind = result.private ? "private" : "public";
+        if (!result.member) throw verificationError("route_not_member", { channel: label, bot });
+        const needed = routeScopes(result.private);
+        result.missingScopes = missingScopes(identity.scopes, needed);
+        if (result.missingScopes.length > 0) {
+            throw verificationError("route_scope_missing", {
+                channel: label,
+                needed: result.missingScopes.join(", "),
+                provided: identity.scopes?.join(", ") || "(none)",
+                reason: `${label} is a ${kind} channel: ${result.missingScopes.map((s) => SCOPE_PURPOSE[s]).join("; ")}`,
+            });
+        }
+        const named = result.id !== label ? `${label} (${result.id})` : result.name ? `${label} (#${result.name})` : label;
+        result.how = `${named}: ${kind}, the bot is a member${identity.scopes ? `, the token has ${needed.join(", ")}` : ""}`;
+    } catch (e) {
+        result.error = e instanceof Error ? e : new Error(String(e));
+    }
+    return result;
 }
 
 export interface UploadRequest {

@@ -23,6 +23,11 @@ export interface SlackImageVerificationArgs {
     slackToken?: pulumi.Input<string | undefined>;
     /** Channel to post the test image to: an ID (`C0123ABCD`, used as is) or `#name` (looked up; needs channels:read). Required with `slackToken`. */
     slackChannel?: pulumi.Input<string | undefined>;
+    /**
+     * The other channels alerts are routed to (slackRoutes): each is looked at (the bot is a
+     * member, the token has that channel's scopes), nothing is posted there. A change re-runs the check.
+     */
+    routedChannels?: pulumi.Input<string[] | undefined>;
     /** Slack Web API base URL (default `https://slack.com/api/`); for proxies and tests. */
     slackApiUrl?: pulumi.Input<string | undefined>;
     /** Named in the test message's comment, so people know which stack posted it. */
@@ -41,6 +46,8 @@ export interface SlackImageVerificationArgs {
     verifyAlertTimeout?: pulumi.Input<number | undefined>;
     /** UID of the alert rule to follow; without it, the rule annotated with the checked panel. Bookkeeping: a change alone posts nothing. */
     alertRuleUid?: pulumi.Input<string | undefined>;
+    /** The routed channel (one of routedChannels) alertRuleUid's alerts go to: the alert-path stage reads it. Bookkeeping. */
+    alertChannel?: pulumi.Input<string | undefined>;
     /** Your own rules (alertRulesDir): each is looked up in Grafana and its linked panel rendered once; nothing is posted per rule. A change re-renders without posting. */
     ruleUids?: pulumi.Input<string[] | undefined>;
     /** With ruleUids: a rule whose panel does not render fails the resource (default true). */
@@ -110,6 +117,8 @@ export class SlackImageVerification extends pulumi.CustomResource {
     declare public readonly how: pulumi.Output<string>;
     /** Proof per rule (with ruleUids): uid, status, finding, the panel and the rendered size. */
     declare public readonly rules: pulumi.Output<Array<Record<string, unknown>> | undefined>;
+    /** With routedChannels: per channel alerts go to (slackChannel first), whether it passed and what to do. */
+    declare public readonly channels: pulumi.Output<Array<Record<string, unknown>> | undefined>;
 
     constructor(name: string, args: SlackImageVerificationArgs, opts?: pulumi.CustomResourceOptions) {
         const props: Record<string, unknown> = {
@@ -134,6 +143,7 @@ export class SlackImageVerification extends pulumi.CustomResource {
             alertPath: undefined,
             how: undefined,
             rules: undefined,
+            channels: undefined,
         };
         // What pulumi.dynamic.Resource registers, with the provider text given rather than
         // serialized from a closure (providerBoundary.ts).

@@ -47,6 +47,7 @@ export const RECHECK_KEYS = [
     "width",
     "height",
     "slackChannel",
+    "routedChannels",
     "slackApiUrl",
     "grafanaImage",
     "rendererImage",
@@ -57,7 +58,14 @@ export const RECHECK_KEYS = [
 // The alert-path inputs too: turning the stage on or off, or a state written before it
 // existed, re-posts nothing (change verifyTrigger for a fresh proof). The rule UID changes
 // only with the stack, and so with dashboardUid, which re-checks anyway.
-export const BOOKKEEPING_KEYS = ["stackName", "cleanupTestMessage", "timing", "verifyAlertTimeout", "alertRuleUid"] as const;
+export const BOOKKEEPING_KEYS = [
+    "stackName",
+    "cleanupTestMessage",
+    "timing",
+    "verifyAlertTimeout",
+    "alertRuleUid",
+    "alertChannel",
+] as const;
 
 /** The outputs the resource exposes (besides the echoed inputs). */
 export const RESULT_KEYS = [
@@ -78,6 +86,7 @@ export const RESULT_KEYS = [
     "alertPath",
     "how",
     "rules",
+    "channels",
 ] as const;
 
 /**
@@ -99,6 +108,8 @@ export interface ProviderInputs {
     height: number;
     slackToken?: string;
     slackChannel?: string;
+    /** The other channels slackRoutes sends alerts to: looked at, not posted to. */
+    routedChannels?: string[];
     slackApiUrl?: string;
     stackName: string;
     grafanaImage: string;
@@ -110,6 +121,8 @@ export interface ProviderInputs {
     verifyAlertTimeout?: number;
     /** UID of the alert rule the stage follows. */
     alertRuleUid?: string;
+    /** The routed channel that rule's alerts go to (the stage reads it), when not slackChannel. */
+    alertChannel?: string;
 }
 
 function isUnknown(v: unknown): boolean {
@@ -194,6 +207,18 @@ export function validateInputs(news: Record<string, any>): { inputs: Record<stri
             inputs.slackChannel = channel;
         }
     }
+    const routed = news.routedChannels;
+    if (routed === undefined || routed === null || (Array.isArray(routed) && routed.length === 0)) delete inputs.routedChannels;
+    else if (
+        !isUnknown(routed) &&
+        (!Array.isArray(routed) ||
+            routed.some((c) => !isUnknown(c) && (typeof c !== "string" || !(isChannelId(c.trim()) || isChannelName(c.trim())))))
+    ) {
+        fail(
+            "routedChannels",
+            "routedChannels must be a list of channel IDs (C0123ABCD, G0123ABCD) or channel names (#alerts: lowercase letters, digits, '-', '_', '.')",
+        );
+    }
     const api = str("slackApiUrl");
     if (!isUnknown(api)) {
         if (api === undefined || api === null || api === "") delete inputs.slackApiUrl;
@@ -224,6 +249,11 @@ export function validateInputs(news: Record<string, any>): { inputs: Record<stri
     else if (!isUnknown(ruleUid) && (typeof ruleUid !== "string" || !/^[A-Za-z0-9._-]{1,40}$/.test(ruleUid)))
         fail("alertRuleUid", "alertRuleUid must be a Grafana alert rule UID: 1-40 letters, digits, '.', '_' or '-'");
     else inputs.alertRuleUid = ruleUid;
+    const alertChannel = str("alertChannel");
+    if (alertChannel === undefined || alertChannel === null || alertChannel === "") delete inputs.alertChannel;
+    else if (!isUnknown(alertChannel) && (typeof alertChannel !== "string" || !(isChannelId(alertChannel) || isChannelName(alertChannel))))
+        fail("alertChannel", "alertChannel must be a channel ID (C0123ABCD) or #name, one of routedChannels");
+    else inputs.alertChannel = alertChannel;
     const ruleUids = news.ruleUids;
     if (ruleUids === undefined || ruleUids === null || (Array.isArray(ruleUids) && ruleUids.length === 0)) delete inputs.ruleUids;
     else if (
@@ -267,11 +297,13 @@ export function optionsFromInputs(inputs: ProviderInputs): VerifyOptions {
         height: inputs.height ?? DEFAULT_HEIGHT,
         slackToken: inputs.slackToken || undefined,
         slackChannel: inputs.slackChannel || undefined,
+        routedChannels: inputs.routedChannels?.length ? inputs.routedChannels : undefined,
         slackApiUrl: inputs.slackApiUrl || undefined,
         stackName: inputs.stackName,
         timing: inputs.timing,
         alertTimeoutMs: (Number(inputs.verifyAlertTimeout) || 0) * 1000,
         alertRuleUid: inputs.alertRuleUid || undefined,
+        alertChannel: inputs.alertChannel || undefined,
         onAlertProgress: logProgress,
     };
 }
@@ -304,6 +336,7 @@ function echoInputs(inputs: ProviderInputs): Record<string, unknown> {
         width: inputs.width,
         height: inputs.height,
         slackChannel: inputs.slackChannel,
+        routedChannels: inputs.routedChannels,
         slackApiUrl: inputs.slackApiUrl,
         stackName: inputs.stackName,
         grafanaImage: inputs.grafanaImage,
@@ -313,6 +346,7 @@ function echoInputs(inputs: ProviderInputs): Record<string, unknown> {
         timing: inputs.timing,
         verifyAlertTimeout: Number(inputs.verifyAlertTimeout) || 0,
         alertRuleUid: inputs.alertRuleUid,
+        alertChannel: inputs.alertChannel,
         ruleUids: inputs.ruleUids,
         requireImages: inputs.requireImages !== false,
         slackTokenFingerprint: tokenFingerprint(inputs.slackToken),
@@ -341,6 +375,7 @@ export function resultOutputs(report: VerificationReport): Record<string, unknow
         checkedAt: new Date().toISOString(),
         alertPath: report.alertPath ? alertPathOutput(report.alertPath) : undefined,
         how: levelHow(report),
+        channels: report.channels?.map((c) => compact({ ...c })),
     });
 }
 

@@ -307,6 +307,38 @@ export class FakeSlack {
                     response_metadata: { next_cursor: next },
                 };
             }
+            case "conversations.info": {
+                // docs.slack.dev/reference/methods/conversations.info: the scope depends on the
+                // conversation's type, channels:read for a public channel, groups:read for a
+                // private one; errors include channel_not_found and missing_scope (with `needed`
+                // and `provided`), and the answer's `channel` carries is_private and is_member
+                // (slackapi/slack-api-specs web-api/slack_web_openapi_v2.json /conversations.info;
+                // node-slack-sdk packages/web-api/src/types/response/ConversationsInfoResponse.ts).
+                // A private channel is invisible to a bot that is not in it: channel_not_found,
+                // as for an unknown ID (slackapi/bolt-js#1656). Slack does not say whether that
+                // or missing_scope comes first for a private channel the bot is not in; here the
+                // channel stays invisible, and both answers lead to the same advice.
+                const ch = this.channels.find((c) => c.id === p.channel);
+                if (!ch || (ch.isPrivate && ch.isMember === false)) throw new SlackError("channel_not_found");
+                const needed = ch.isPrivate ? "groups:read" : "channels:read";
+                if (!tok.scopes.includes(needed)) throw new SlackError("missing_scope", { needed, provided: tok.scopes.join(",") });
+                return {
+                    channel: {
+                        id: ch.id,
+                        name: ch.name,
+                        name_normalized: ch.name,
+                        is_channel: !ch.isPrivate,
+                        is_group: !!ch.isPrivate,
+                        is_im: false,
+                        is_mpim: false,
+                        is_private: !!ch.isPrivate,
+                        is_archived: false,
+                        is_general: false,
+                        is_member: ch.isMember !== false,
+                        created: 1449252889,
+                    },
+                };
+            }
             case "files.getUploadURLExternal": {
                 const length = Number(p.length);
                 if (!p.filename || !Number.isInteger(length) || length <= 0) throw new SlackError("invalid_arguments");
