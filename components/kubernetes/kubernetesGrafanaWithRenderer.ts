@@ -5,7 +5,7 @@
 // Grafana modes add the Grafana Service on grafanaPort. Each mode only translates the
 // wiring into its own objects (sidecarMode.ts, separateMode.ts, operatorMode.ts, rendererMode.ts).
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "./k8s";
 import type { StackSettings } from "../config";
 import type { GrafanaDeployment } from "../grafanaDeployment";
 import type { SecretName, Wiring } from "../wiring";

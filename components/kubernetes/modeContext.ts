@@ -1,6 +1,6 @@
 // What every mode receives and returns, and the objects more than one mode creates.
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "./k8s";
 import type { KubernetesTargetSettings } from "./kubernetesGrafanaWithRenderer";
 import type { Wiring } from "../wiring";
 import type { PodPlacement } from "../kubernetesSettings";

@@ -4,7 +4,7 @@
 // (renderer docs/sources/flags.md), v3/v4 with ENABLE_METRICS=true (the wiring sets it), Grafana by default
 // ([metrics] enabled = true). Prometheus must select these objects: kube-prometheus-stack,
 // for one, picks only those labelled `release: <its release>` unless told otherwise.
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "./k8s";
 import { RENDERER_PORT } from "../wiring";
 import type { ModeContext } from "./modeContext";
 import { DEPLOYMENT_NAMES, RENDERER_SELECTOR, SERVICE_NAMES, labels } from "./objectNames";

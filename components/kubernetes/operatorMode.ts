@@ -9,7 +9,7 @@
 //            only knows some keys (unknown ones would be pruned silently, so those go to
 //            env), extra containers in `spec.containers`, env in `spec.deployment.env`.
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "./k8s";
 import type { OperatorApiVersion } from "../config";
 import { parseImageRef } from "../images";
 import { Wiring, grafanaEnvName } from "../wiring";

@@ -2,7 +2,7 @@
 // the wiring. All three modes build their containers here, so a Grafana or renderer
 // container looks the same whether it runs in our Deployment or in the operator's.
 import type * as pulumi from "@pulumi/pulumi";
-import type * as k8s from "@pulumi/kubernetes";
+import type * as k8s from "./k8s";
 import type { ContainerPlan, EnvVar, SecretName } from "../wiring";
 import { ADMIN_USER_KEY, CONTAINER_NAMES, GRAFANA_DATA_PATH, SECRET_KEYS } from "./objectNames";
 

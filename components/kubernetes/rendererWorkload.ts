@@ -1,7 +1,7 @@
 // The renderer on its own: Deployment, Service, the NetworkPolicy that admits only Grafana,
 // and a PodDisruptionBudget with several replicas. Separate mode puts it beside the Grafana
 // it deploys; renderer mode deploys it alone for a Grafana from elsewhere.
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "./k8s";
 import { DEPLOYMENT_NAMES, RENDERER_SELECTOR, SERVICE_NAMES, labels, versionLabel } from "./objectNames";
 import { AWAIT_TIMEOUTS, ModeContext, podPlacementSpec } from "./modeContext";
 import { monitoringPeer, rendererServiceMonitor } from "./monitoring";
