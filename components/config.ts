@@ -26,6 +26,9 @@ export const TARGETS: readonly Target[] = ["docker", "kubernetes", "existing"];
 export const KUBERNETES_MODES: readonly KubernetesMode[] = ["sidecar", "operator", "separate", "renderer"];
 export const OPERATOR_API_VERSIONS: readonly OperatorApiVersion[] = ["v1beta1", "v1alpha1"];
 export const SERVICE_TYPES: readonly GrafanaServiceType[] = ["ClusterIP", "NodePort", "LoadBalancer"];
+/** kubernetesMode operator: Grafana's objects as grafana-operator CRs, through Grafana's API, or whichever fits. */
+export type OperatorAlerting = "auto" | "crs" | "api";
+export const OPERATOR_ALERTING: readonly OperatorAlerting[] = ["auto", "crs", "api"];
 
 export interface ConfigKeySpec {
     name: string;
@@ -206,6 +209,14 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
             'JSON list of {"channel", "matchers"} routing rules from alertRulesDir to more Slack channels by label (e.g. [{"channel":"#db-alerts","matchers":["team=db"]}]); one contact point per channel; unmatched rules go to slackChannel.',
     },
     ...KUBERNETES_CONFIG_KEYS,
+    // kubernetesMode operator: who creates Grafana's objects (README "Alerting through the operator").
+    {
+        name: "operatorAlerting",
+        type: "string",
+        default: "auto",
+        description:
+            "kubernetesMode operator: crs (the data source, folder, dashboards, rule groups and Slack contact points as grafana-operator v5 custom resources, applied by the operator inside the cluster, so no grafanaUrl is needed), api (through Grafana's API from this machine: needs a reachable grafanaUrl), or auto (crs while Grafana's API is not reachable from here, else api). Pin crs or api once deployed; switching takes two steps.",
+    },
     // Bring your own Grafana (target existing), the demo alert and leftovers of a lost state.
     {
         name: "grafanaApiToken",
@@ -286,6 +297,8 @@ export interface StackSettings extends KubernetesSettings {
     verifyRule?: string;
     /** Replace this stack's own leftover objects found in Grafana instead of failing. */
     replaceLeftovers: boolean;
+    /** kubernetesMode operator: who creates Grafana's objects (auto resolves in kubernetes/grafanaAccess.ts). */
+    operatorAlerting: OperatorAlerting;
     /** Non-fatal findings, logged as warnings. */
     warnings: string[];
 }
@@ -400,6 +413,7 @@ export function readSettings(
         rendererReplicas: renderer.rendererReplicas,
     });
     const existing = readExistingGrafana(r, target, grafana);
+    const operatorAlerting = readOperatorAlerting(r, placement);
 
     if (r.problems.length > 0) throw new ConfigValidationError(r.problems);
 
@@ -423,6 +437,7 @@ export function readSettings(
         demoAlert: existing.demoAlert,
         verifyRule: existing.verifyRule,
         replaceLeftovers: existing.replaceLeftovers,
+        operatorAlerting,
         provisioning: provisioning.plan,
         warnings: r.warnings,
         ...kubernetesSettings,
@@ -770,4 +785,29 @@ function readExistingGrafana(r: ConfigReader, target: Target, grafana: ReturnTyp
         );
     }
     return { apiToken, demoAlert, verifyRule, replaceLeftovers: r.boolean("replaceLeftovers") };
+}
+
+/** operatorAlerting: only in operator mode, and crs only where the operator has alerting CRs (v5). */
+function readOperatorAlerting(r: ConfigReader, placement: ReturnType<typeof readPlacement>): OperatorAlerting {
+    const value = r.oneOf("operatorAlerting", OPERATOR_ALERTING, "crs") ?? "auto";
+    if (r.isSet("operatorAlerting") && placement.kubernetesMode !== "operator") {
+        const context =
+            placement.target === "kubernetes"
+                ? `kubernetesMode ${quote(placement.kubernetesMode ?? "")}`
+                : `target ${quote(placement.target)}`;
+        r.problem(
+            "operatorAlerting",
+            `${quote(r.raw("operatorAlerting"))} with ${context}`,
+            "operatorAlerting only with kubernetesMode operator (it picks how the grafana-operator's Grafana gets its alerting objects)",
+            "pulumi config rm operatorAlerting   (or: pulumi config set kubernetesMode operator)",
+        );
+    } else if (value === "crs" && placement.kubernetesMode === "operator" && placement.operatorApiVersion === "v1alpha1") {
+        r.problem(
+            "operatorAlerting",
+            `${quote("crs")} with operatorApiVersion ${quote("v1alpha1")}`,
+            "crs only with operatorApiVersion v1beta1 (grafana-operator v5): the v4 operator (v1alpha1) has no alerting custom resources; with v1alpha1 use api and a reachable grafanaUrl",
+            "pulumi config set operatorAlerting api   (or: pulumi config set operatorApiVersion v1beta1, with grafana-operator v5 installed)",
+        );
+    }
+    return value;
 }

@@ -109,6 +109,17 @@ export async function defineStack(): Promise<Record<string, unknown>> {
         return outputs;
     }
 
+    if (settings.target === "kubernetes" && settings.kubernetesMode === "operator") {
+        // operatorAlerting: Grafana's objects as the grafana-operator's CRs instead of through its API.
+        const { defineOperatorAlerting } = await import("./kubernetes/operatorAlerting");
+        if (defineOperatorAlerting(settings, deployment, outputs, nextSteps)) {
+            if (!settings.slack) nextSteps.push(ADD_SLACK_HINT);
+            else if (!settings.grafanaRootUrl) nextSteps.push(ROOT_URL_HINT);
+            if (settings.demoAlert && settings.slack) nextSteps.push(DEMO_OFF_HINT);
+            return outputs;
+        }
+    }
+
     if (!deployment.grafanaApiUrl) {
         // Workloads are deployed; Grafana's API cannot be reached from here yet, so the
         // Grafana-side resources wait for the config the hint names.

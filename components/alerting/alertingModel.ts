@@ -15,6 +15,7 @@ import {
     uidsFor,
 } from "./dashboardModel";
 import { SLACK_TEXT_TEMPLATE, SLACK_TITLE_TEMPLATE, normalizeSlackRecipient } from "./slackTemplates";
+import { DASHBOARD_UID_ANNOTATION, PANEL_ID_ANNOTATION, type RuleFromFile } from "./provisioning/alertRuleFiles";
 
 /** Labels on the demo rule; the notification policy routes on {@link ROUTING_LABEL}. */
 export const ROUTING_LABEL = { name: "project", value: PROJECT } as const;
@@ -26,6 +27,11 @@ export const ALERT_GROUP_BY: readonly string[] = ["grafana_folder", "alertname"]
 /** Name of the Slack contact point of a stack. */
 export function contactPointNameFor(stackName: string): string {
     return `${PROJECT}-${stackName}`;
+}
+
+/** Name of the contact point for a channel of slackRoutes. */
+export function routeContactPointName(stackName: string, channel: string): string {
+    return `${PROJECT}-${stackName}-${channel.replace(/^#/, "")}`;
 }
 
 /** Name of the rule group (one per folder, so per stack). */
@@ -63,8 +69,12 @@ export function demoDashboard(stackName: string): { uid: string; configJson: str
     };
 }
 
-/** One alert rule in neutral form (durations as Grafana's strings, stages as in dashboardModel.ts). */
-export interface AlertRuleModel {
+/**
+ * One alert rule in neutral form (durations as Grafana's strings, stages as in
+ * dashboardModel.ts). `R` is how the contact point is named: a string here, a resource's
+ * output on the API path (so the rule depends on the contact point's creation).
+ */
+export interface AlertRuleModel<R = string> {
     uid: string;
     title: string;
     condition: string;
@@ -78,11 +88,11 @@ export interface AlertRuleModel {
     labels: Record<string, string>;
     annotations: Record<string, string>;
     /** Simplified routing: straight to this contact point, whatever the policy tree says. */
-    notificationSettings?: RuleRouting;
+    notificationSettings?: RuleRouting<R>;
 }
 
-export interface RuleRouting {
-    receiver: string;
+export interface RuleRouting<R = string> {
+    receiver: R;
     groupBy?: string[];
     groupWait?: string;
     groupInterval?: string;
@@ -92,12 +102,12 @@ export interface RuleRouting {
 }
 
 /** Routing to a Slack contact point with this project's timings. */
-export function slackRouting(contactPoint: string): RuleRouting {
+export function slackRouting<R>(contactPoint: R): RuleRouting<R> {
     return { receiver: contactPoint, groupBy: [...ALERT_GROUP_BY], ...SLACK_ROUTE_TIMING };
 }
 
 /** The always-firing demo rule of a stack, routed to `contactPoint` when Slack is configured. */
-export function demoRule(stackName: string, contactPoint?: string): AlertRuleModel {
+export function demoRule<R = string>(stackName: string, contactPoint?: R): AlertRuleModel<R> {
     const uids = uidsFor(stackName);
     return {
         uid: uids.rule,
@@ -153,5 +163,45 @@ export function notificationPolicy(contactPoint: string) {
                 groupWait: "10s",
             },
         ],
+    };
+}
+
+/**
+ * A rule from alertRulesDir (provisioning/alertRuleFiles.ts) in the shared form: its panel
+ * link as the two annotations Grafana screenshots by, routed to `receiver` (a Slack contact
+ * point) with the file's own timings, or to the file's own receiver when none is given.
+ */
+export function fileRuleModel<R = string>(rule: RuleFromFile, receiver?: R): AlertRuleModel<R | string> {
+    const ns = rule.notificationSettings;
+    const to: R | string | undefined = receiver ?? ns?.receiver;
+    return {
+        uid: rule.uid,
+        title: rule.title,
+        condition: rule.condition,
+        data: rule.data,
+        ...(rule.for !== undefined ? { for: rule.for } : {}),
+        ...(rule.keepFiringFor !== undefined ? { keepFiringFor: rule.keepFiringFor } : {}),
+        ...(rule.missingSeriesEvalsToResolve !== undefined ? { missingSeriesEvalsToResolve: rule.missingSeriesEvalsToResolve } : {}),
+        ...(rule.noDataState !== undefined ? { noDataState: rule.noDataState } : {}),
+        ...(rule.execErrState !== undefined ? { execErrState: rule.execErrState } : {}),
+        isPaused: rule.isPaused,
+        labels: { ...rule.labels },
+        annotations: {
+            ...rule.annotations,
+            ...(rule.link ? { [DASHBOARD_UID_ANNOTATION]: rule.link.dashboardUid, [PANEL_ID_ANNOTATION]: String(rule.link.panelId) } : {}),
+        },
+        ...(to !== undefined
+            ? {
+                  notificationSettings: {
+                      receiver: to,
+                      ...(ns?.groupBy ? { groupBy: ns.groupBy } : {}),
+                      ...(ns?.groupWait ? { groupWait: ns.groupWait } : {}),
+                      ...(ns?.groupInterval ? { groupInterval: ns.groupInterval } : {}),
+                      ...(ns?.repeatInterval ? { repeatInterval: ns.repeatInterval } : {}),
+                      ...(ns?.muteTimeIntervals ? { muteTimeIntervals: ns.muteTimeIntervals } : {}),
+                      ...(ns?.activeTimeIntervals ? { activeTimeIntervals: ns.activeTimeIntervals } : {}),
+                  },
+              }
+            : {}),
     };
 }

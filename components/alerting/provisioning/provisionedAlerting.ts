@@ -8,9 +8,10 @@ import type * as grafana from "@pulumiverse/grafana";
 import { ContactPoint, RuleGroup } from "@pulumiverse/grafana/alerting";
 import { Dashboard } from "@pulumiverse/grafana/oss";
 import type { Provider as GrafanaProvider } from "@pulumiverse/grafana/provider";
-import { PROJECT } from "../dashboardModel";
+import { fileRuleModel, routeContactPointName } from "../alertingModel";
+import { providerRuleArgs } from "../grafanaAlerting";
 import { SLACK_TEXT_TEMPLATE, SLACK_TITLE_TEMPLATE, normalizeSlackRecipient } from "../slackTemplates";
-import { DASHBOARD_UID_ANNOTATION, PANEL_ID_ANNOTATION, type RuleFromFile } from "./alertRuleFiles";
+import type { RuleFromFile } from "./alertRuleFiles";
 import type { ProvisioningPlan } from "./plan";
 
 export interface ProvisionedAlertingArgs {
@@ -49,10 +50,7 @@ export function nameSuffix(text: string): string {
     return slug ? `${slug}-${hash}` : hash;
 }
 
-/** Name of the contact point for a routed channel. */
-export function routeContactPointName(stackName: string, channel: string): string {
-    return `${PROJECT}-${stackName}-${channel.replace(/^#/, "")}`;
-}
+export { routeContactPointName } from "../alertingModel";
 
 export class ProvisionedAlerting extends pulumi.ComponentResource {
     readonly summary: ProvisionedSummary;
@@ -154,38 +152,7 @@ export class ProvisionedAlerting extends pulumi.ComponentResource {
     }
 }
 
-/** One rule as the provider wants it: the panel link as the two annotations. */
+/** One rule as the provider wants it: the shared model (alertingModel.ts fileRuleModel), routed to `contactPoint`. */
 export function ruleArgs(rule: RuleFromFile, contactPoint: pulumi.Input<string> | undefined): grafana.types.input.alerting.RuleGroupRule {
-    const ns = rule.notificationSettings;
-    const receiver = contactPoint ?? ns?.receiver;
-    return {
-        name: rule.title,
-        uid: rule.uid,
-        condition: rule.condition,
-        datas: rule.data,
-        ...(rule.for !== undefined ? { for: rule.for } : {}),
-        ...(rule.keepFiringFor !== undefined ? { keepFiringFor: rule.keepFiringFor } : {}),
-        ...(rule.missingSeriesEvalsToResolve !== undefined ? { missingSeriesEvalsToResolve: rule.missingSeriesEvalsToResolve } : {}),
-        ...(rule.noDataState !== undefined ? { noDataState: rule.noDataState } : {}),
-        ...(rule.execErrState !== undefined ? { execErrState: rule.execErrState } : {}),
-        isPaused: rule.isPaused,
-        labels: { ...rule.labels },
-        annotations: {
-            ...rule.annotations,
-            ...(rule.link ? { [DASHBOARD_UID_ANNOTATION]: rule.link.dashboardUid, [PANEL_ID_ANNOTATION]: String(rule.link.panelId) } : {}),
-        },
-        ...(receiver !== undefined
-            ? {
-                  notificationSettings: {
-                      contactPoint: receiver,
-                      ...(ns?.groupBy ? { groupBies: ns.groupBy } : {}),
-                      ...(ns?.groupWait ? { groupWait: ns.groupWait } : {}),
-                      ...(ns?.groupInterval ? { groupInterval: ns.groupInterval } : {}),
-                      ...(ns?.repeatInterval ? { repeatInterval: ns.repeatInterval } : {}),
-                      ...(ns?.muteTimeIntervals ? { muteTimings: ns.muteTimeIntervals } : {}),
-                      ...(ns?.activeTimeIntervals ? { activeTimings: ns.activeTimeIntervals } : {}),
-                  },
-              }
-            : {}),
-    };
+    return providerRuleArgs(fileRuleModel(rule, contactPoint));
 }
