@@ -36,7 +36,7 @@ if (tsNode?.compile) {
 
 // Stack traces: every `new Error().stack` read goes through Error.prepareStackTrace (ts-node's
 // source-map support maps each frame). Timed, not changed.
-const traces = { count: 0, ms: 0 };
+const traces = { count: 0, frames: 0, ms: 0 };
 {
     const original = Error.prepareStackTrace;
     if (original) {
@@ -46,6 +46,7 @@ const traces = { count: 0, ms: 0 };
                 return original.call(this, error, frames);
             } finally {
                 traces.count++;
+                traces.frames += frames.length;
                 traces.ms += performance.now() - t;
             }
         };
@@ -92,8 +93,9 @@ export interface EvalChildOutput {
     pulumiLoadMs: number;
     /** Module loading after that (the program's modules, the SDKs, transpiling included), stack formatting excluded. */
     programLoadMs: number;
-    /** Stack traces formatted (Error.prepareStackTrace calls) and their total time. */
+    /** Stack traces formatted (Error.prepareStackTrace calls), their frames and their total time. */
     stackTraces: number;
+    stackFrames: number;
     stackTraceMs: number;
     maxRssMiB: number;
     resources: number;
@@ -199,6 +201,7 @@ async function main(): Promise<void> {
         pulumiLoadMs,
         programLoadMs: loading.ms,
         stackTraces: traces.count,
+        stackFrames: traces.frames,
         stackTraceMs: traces.ms,
         maxRssMiB: process.resourceUsage().maxRSS / 1024,
         resources: registrations.length,

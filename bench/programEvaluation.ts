@@ -94,6 +94,7 @@ export interface EvalRow {
     programLoad: Stats;
     stackTrace: Stats;
     stackTraces: number;
+    stackFrames: number;
     tsFiles: number;
     /** Every run was transpile-only (the runner's decision for the program rows), and with what. */
     transpileOnly: boolean;
@@ -120,6 +121,7 @@ function toRow(label: string, samples: EvalRun[], base?: { wall: number; rss: nu
         programLoad: stats(samples.map((x) => x.programLoadMs)),
         stackTrace: stats(samples.map((x) => x.stackTraceMs)),
         stackTraces: samples[0].stackTraces,
+        stackFrames: samples[0].stackFrames,
         tsFiles: samples[0].tsFiles,
         transpileOnly: samples.every((x) => x.transpileOnly),
         transpiler: samples[0].transpiler,

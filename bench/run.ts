@@ -7,7 +7,7 @@
 // only measures: what must hold (unused SDKs never loaded, identical inputs across runs, the
 // verifier at its request minimum) is asserted by `npm test`.
 //
-// Knobs (environment): BENCH_RUNS (evaluation runs per row, default 5),
+// Knobs (environment): BENCH_RUNS (evaluation runs per row, default 7),
 // BENCH_REPLICA_RUNS (default 3), BENCH_VERIFY_RUNS (happy path, default 10),
 // BENCH_FAULT_RUNS (transient faults, default 3), BENCH_PERMANENT_RUNS (default 5),
 // BENCH_OUT (write the report to this path). Flag: --write (write BENCHMARKS.md).
@@ -44,7 +44,7 @@ function intEnv(name: string, fallback: number): number {
     return n;
 }
 
-const RUNS = intEnv("BENCH_RUNS", 5);
+const RUNS = intEnv("BENCH_RUNS", 7);
 const REPLICA_RUNS = Math.min(RUNS, intEnv("BENCH_REPLICA_RUNS", 3));
 const VERIFY_RUNS = intEnv("BENCH_VERIFY_RUNS", 10);
 const FAULT_RUNS = intEnv("BENCH_FAULT_RUNS", 3);
@@ -109,7 +109,7 @@ function evaluationTables(baseline: EvalRow, rows: EvalRow[], sdk: SdkCost[]): R
             "In-process",
             "loading `@pulumi/pulumi`",
             "loading the program (of which transpiling: ms, files)",
-            "stack traces (count)",
+            "stack traces (traces, frames)",
             "the rest",
             "Modules loaded",
         ],
@@ -120,7 +120,7 @@ function evaluationTables(baseline: EvalRow, rows: EvalRow[], sdk: SdkCost[]): R
             fmt(r.eval.median),
             fmt(r.pulumiLoad.median),
             `${fmt(r.programLoad.median)} (${fmt(r.tsCompile.median)}, ${r.tsFiles})`,
-            `${fmt(r.stackTrace.median)} (${r.stackTraces})`,
+            `${fmt(r.stackTrace.median)} (${r.stackTraces}, ${r.stackFrames})`,
             fmt(rest(r)),
             String(r.modules),
         ]),
@@ -176,6 +176,8 @@ function headlineValues(baseline: EvalRow, rows: EvalRow[]): Record<string, stri
         dockerStackExcess: fmt(stackExcess),
         dockerStackTraces: String(docker.stackTraces),
         baselineStackTraces: String(baseline.stackTraces),
+        dockerStackFrames: String(docker.stackFrames),
+        baselineStackFrames: String(baseline.stackFrames),
         dockerLoad: fmt(load),
         dockerTsCompile: fmt(docker.tsCompile.median),
         dockerTsFiles: String(docker.tsFiles),

@@ -6,6 +6,7 @@ import { readSettings, type DeployedStackSettings, type ExistingStackSettings, t
 import { dockerPlacement } from "./docker/placement";
 import type { GrafanaDeployment } from "./grafanaDeployment";
 import { kubernetesPlacement } from "./kubernetes/placement";
+import { skipUnusedPromiseStacks } from "./promiseStacks";
 import { StackSecrets } from "./stackSecrets";
 import { decideWiring, type Placement, type SecretName, type Wiring } from "./wiring";
 
@@ -85,6 +86,8 @@ interface GrafanaAccess {
 
 /** Defines every resource of the stack and returns its outputs. Throws before creating anything when config is bad. */
 export async function defineStack(): Promise<Record<string, unknown>> {
+    // Pulumi's per-promise debug stacks, unread unless PULUMI_DEBUG_PROMISE_LEAKS: see the module.
+    skipUnusedPromiseStacks();
     const settings = readSettings();
     for (const warning of settings.warnings) pulumi.log.warn(warning);
     if (settings.target === "existing") return defineExistingGrafanaStack(settings);

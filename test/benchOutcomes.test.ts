@@ -7,6 +7,7 @@ import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import { evaluateOnce, TARGETS, type EvalRun } from "../bench/programEvaluation";
 import { registrationsHash } from "../bench/registrations";
+import { debuggableModule, skipUnusedPromiseStacks } from "../components/promiseStacks";
 import { runWithMocks, type RegisteredResource } from "./harness/pulumiMocks";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -53,6 +54,12 @@ describe("program evaluation outcomes (the benchmark measures, these assert)", f
         assert.ok(fresh.resources > 10, `${fresh.resources} resources`);
     });
 
+    it("Pulumi's per-promise debug stacks are captured without frames: only the resources' own positions are mapped", () => {
+        // About ten frames for each of ~1,800 promises without components/promiseStacks.ts.
+        assert.ok(fresh.stackTraces > 10 * fresh.resources, `${fresh.stackTraces} stack traces`);
+        assert.ok(fresh.stackFrames < 20 * fresh.resources, `${fresh.stackFrames} frames formatted for ${fresh.stackTraces} stack traces`);
+    });
+
     it("two evaluations register byte-identical inputs: a fresh process, and this one with the modules loaded afresh", async () => {
         const here = await evaluateInProcess();
         assert.equal(here.length, fresh.resources);
@@ -61,5 +68,33 @@ describe("program evaluation outcomes (the benchmark measures, these assert)", f
             .map((r) => `${r.type}::${r.name}`);
         assert.deepEqual(differing, [], "inputs differ between the two evaluations");
         assert.equal(registrationsHash(here), fresh.inputsHash);
+    });
+});
+
+describe("Pulumi's per-promise debug stacks (components/promiseStacks.ts)", () => {
+    const stackOf = async (leakDebugging: boolean): Promise<string> => {
+        const mod = debuggableModule();
+        assert.ok(mod, "@pulumi/pulumi no longer has runtime/debuggable's debuggablePromise and debugPromiseLeaks");
+        const before = mod.debugPromiseLeaks;
+        mod.debugPromiseLeaks = leakDebugging;
+        try {
+            const input = Promise.resolve(7);
+            assert.equal(await mod.debuggablePromise(input, "test"), 7);
+            return (input as unknown as { _debugStackTrace: string })._debugStackTrace;
+        } finally {
+            mod.debugPromiseLeaks = before;
+        }
+    };
+
+    it("are frameless unless PULUMI_DEBUG_PROMISE_LEAKS is set, and then as Pulumi takes them; other stacks keep their frames", async () => {
+        assert.equal(skipUnusedPromiseStacks(), true);
+        const wrapped = debuggableModule()!.debuggablePromise;
+        assert.equal(skipUnusedPromiseStacks(), true);
+        assert.equal(debuggableModule()!.debuggablePromise, wrapped, "wrapped once");
+        const limit = Error.stackTraceLimit;
+        assert.equal(await stackOf(false), "Error");
+        assert.match(await stackOf(true), /^Error\n {4}at /);
+        assert.equal(Error.stackTraceLimit, limit);
+        assert.match(new Error("x").stack ?? "", /\n {4}at /);
     });
 });
