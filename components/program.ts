@@ -57,6 +57,20 @@ function organization(): string {
 /** Outputs present once a stack has created its Grafana objects (any program version). */
 export const STATE_MARKER_OUTPUTS = ["grafanaFolderUid", "alertRuleName", "dashboardUrl", "contactPoint"] as const;
 
+/**
+ * The stack's reference to its own last outputs (a stack can reference itself; a new stack
+ * has none), one per run: the preflight and operatorAlerting both read it.
+ */
+const selfReferences = new WeakMap<StackSettings, pulumi.StackReference>();
+function selfReference(settings: StackSettings): pulumi.StackReference {
+    let self = selfReferences.get(settings);
+    if (!self) {
+        self = new pulumi.StackReference(`${organization()}/${settings.project}/${settings.stack}`);
+        selfReferences.set(settings, self);
+    }
+    return self;
+}
+
 /** How Pulumi reaches and authenticates to Grafana, and whether this stack deployed it. */
 interface GrafanaAccess {
     grafanaUrl: pulumi.Output<string>;
@@ -111,8 +125,10 @@ export async function defineStack(): Promise<Record<string, unknown>> {
 
     if (settings.target === "kubernetes" && settings.kubernetesMode === "operator") {
         // operatorAlerting: Grafana's objects as the grafana-operator's CRs instead of through its API.
-        const { defineOperatorAlerting } = await import("./kubernetes/operatorAlerting");
-        if (defineOperatorAlerting(settings, deployment, outputs, nextSteps)) {
+        // The last update's outputs say which side created Grafana's objects: never switch in one step.
+        const { defineOperatorAlerting, previousAlertingPath } = await import("./kubernetes/operatorAlerting");
+        const last = await new Promise<Record<string, unknown> | undefined>((resolve) => selfReference(settings).outputs.apply(resolve));
+        if (defineOperatorAlerting(settings, deployment, outputs, nextSteps, previousAlertingPath(last, STATE_MARKER_OUTPUTS))) {
             if (!settings.slack) nextSteps.push(ADD_SLACK_HINT);
             else if (!settings.grafanaRootUrl) nextSteps.push(ROOT_URL_HINT);
             if (settings.demoAlert && settings.slack) nextSteps.push(DEMO_OFF_HINT);
@@ -200,7 +216,7 @@ async function configureGrafana(
     // outputs (a stack can reference itself; a new or removed-and-recreated stack has none):
     // then the objects the preflight finds are its own, not a lost state's leftovers. Keys of
     // every program version that created them, so upgrading a deployed stack is no "lost state".
-    const self = new pulumi.StackReference(`${organization()}/${settings.project}/${settings.stack}`);
+    const self = selfReference(settings);
     const stateHasObjects = self.outputs.apply((o) => STATE_MARKER_OUTPUTS.some((k) => o?.[k] !== undefined && o?.[k] !== null));
 
     // The "up-front" checks are this small resource, not the verification: the verification

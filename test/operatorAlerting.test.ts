@@ -8,7 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigValidationError } from "../components/config";
 import { contactPointNameFor } from "../components/alerting/alertingModel";
 import { uidsFor } from "../components/alerting/dashboardModel";
-import { PIN_CRS_COMMAND, operatorAlertingPath } from "../components/kubernetes/operatorAlerting";
+import { PIN_CRS_COMMAND, operatorAlertingPath, previousAlertingPath } from "../components/kubernetes/operatorAlerting";
+import { STATE_MARKER_OUTPUTS } from "../components/program";
 import { SLACK_TOKEN_SECRET_KEY, SYNCHRONIZED_CONDITION, type OperatorAlertingKind } from "../components/kubernetes/operatorAlertingCrs";
 import { settingsFor } from "./harness/configSource";
 import { validateAllKubernetesObjects } from "./harness/kubernetesSchemas";
@@ -40,7 +41,7 @@ function namedSecrets(args: pulumi.runtime.MockResourceArgs): Record<string, any
 }
 /** Warnings the last run logged (pulumi.log.warn is captured, so the test output stays quiet). */
 let warned: string[] = [];
-async function stack(config: Record<string, string>, stackName = "dev") {
+async function stack(config: Record<string, string>, stackName = "dev", last?: Record<string, unknown>) {
     const warn = pulumi.log.warn;
     warned = [];
     pulumi.log.warn = (msg: string) => {
@@ -48,7 +49,10 @@ async function stack(config: Record<string, string>, stackName = "dev") {
         return Promise.resolve();
     };
     try {
-        return await runStack({ verify: "true", ...config }, { stack: stackName, stateFor: namedSecrets });
+        // `last`: the stack's outputs from its previous update, as its reference to itself reads them.
+        const stateFor = (args: pulumi.runtime.MockResourceArgs) =>
+            args.type === "pulumi:pulumi:StackReference" ? (last ? { outputs: last } : undefined) : namedSecrets(args);
+        return await runStack({ verify: "true", ...config }, { stack: stackName, stateFor });
     } finally {
         pulumi.log.warn = warn;
     }
@@ -330,5 +334,58 @@ describe("operatorAlerting: the API path stays as it was", function () {
         assert.equal(run.error, undefined, String(run.error));
         assert.deepEqual(operatorCrs(run.resources), []);
         assert.ok(!JSON.stringify(unwrapSecrets(run.result)).includes("operatorAlerting crs"), "no crs advice for v4");
+    });
+});
+
+describe("operatorAlerting: never a one-step switch (the last update's outputs say who made the objects)", function () {
+    this.timeout(30000);
+    const API_MADE = { grafanaFolderUid: "gsa-folder-dev", contactPoint: "grafana-slack-alerts-dev" };
+    const CRS_MADE = {
+        ...API_MADE,
+        operatorAlerting: "crs: grafana-operator custom resources, applied by the operator inside the cluster",
+    };
+
+    it("reads the previous side from the outputs", () => {
+        assert.equal(previousAlertingPath(undefined, STATE_MARKER_OUTPUTS), undefined);
+        assert.equal(
+            previousAlertingPath({ grafanaUrl: "x" }, STATE_MARKER_OUTPUTS),
+            undefined,
+            "workloads only: nothing Grafana-side yet",
+        );
+        assert.equal(previousAlertingPath(API_MADE, STATE_MARKER_OUTPUTS), "api");
+        assert.equal(previousAlertingPath(CRS_MADE, STATE_MARKER_OUTPUTS), "crs");
+    });
+
+    it("API-made objects, now the CRs: refused with the two steps, no CR and no Grafana call registered", async () => {
+        const run = await stack({ ...OPERATOR, ...SLACK }, "dev", API_MADE);
+        assert.ok(run.error instanceof pulumi.RunError, String(run.error));
+        assert.match(
+            run.error.message,
+            /created through Grafana's API, and this update would create them as grafana-operator custom resources/,
+        );
+        assert.match(run.error.message, /pulumi config set operatorAlerting api && pulumi config rm grafanaUrl && pulumi up/);
+        assert.deepEqual(operatorCrs(run.resources), []);
+        assert.deepEqual(grafanaApiResources(run.resources), []);
+    });
+
+    it("CR-made objects, now a grafanaUrl on auto: refused; step 1 of the way back (api, no URL) passes and creates nothing", async () => {
+        const run = await stack({ ...OPERATOR, ...SLACK, grafanaUrl: "http://localhost:3000" }, "dev", CRS_MADE);
+        assert.ok(run.error instanceof pulumi.RunError, String(run.error));
+        assert.match(run.error.message, /finalizers delete the objects from Grafana/);
+        assert.match(run.error.message, /To stay on the custom resources: pulumi config set operatorAlerting crs/);
+        assert.deepEqual(grafanaApiResources(run.resources), []);
+        const step1 = await stack({ ...OPERATOR, ...SLACK, operatorAlerting: "api" }, "dev", CRS_MADE);
+        assert.equal(step1.error, undefined, String(step1.error));
+        assert.deepEqual(operatorCrs(step1.resources), []);
+        assert.deepEqual(grafanaApiResources(step1.resources), []);
+    });
+
+    it("the same side again is no switch", async () => {
+        const crs = await stack({ ...OPERATOR, ...SLACK }, "dev", CRS_MADE);
+        assert.equal(crs.error, undefined, String(crs.error));
+        assert.equal(operatorCrs(crs.resources).length, 6);
+        const api = await stack({ ...OPERATOR, ...SLACK, grafanaUrl: "http://localhost:3000" }, "dev", API_MADE);
+        assert.equal(api.error, undefined, String(api.error));
+        assert.ok(grafanaApiResources(api.resources).length > 0);
     });
 });

@@ -338,6 +338,41 @@ export class OperatorAlerting extends pulumi.ComponentResource {
     }
 }
 
+/** Which side created the stack's Grafana objects in its last update, from its outputs (undefined: none yet). */
+export function previousAlertingPath(last: Record<string, unknown> | undefined, markers: readonly string[]): "crs" | "api" | undefined {
+    if (typeof last?.operatorAlerting === "string" && last.operatorAlerting.startsWith("crs")) return "crs";
+    return markers.some((k) => last?.[k] !== undefined && last?.[k] !== null) ? "api" : undefined;
+}
+
+/**
+ * Refuses a one-step switch: both sides own the same UIDs, so the new side would take the
+ * objects over and the old side would then delete them (the provider's delete, or the
+ * operator's finalizer), leaving Grafana without them. Nothing is registered then.
+ */
+export function oneStepSwitchError(previous: "crs" | "api" | undefined, path: "crs" | "api", apiReachable: boolean): string | undefined {
+    if (previous === "api" && path === "crs") {
+        return [
+            "operatorAlerting: this stack's Grafana objects were created through Grafana's API, and this update would create them as grafana-operator custom resources:",
+            "in one step, the operator would take the objects over and Pulumi would then delete them through the API. Grafana's alerting objects were left as they are.",
+            "To stay on the API: pulumi config set operatorAlerting api   (and keep grafanaUrl set).",
+            "To switch, two steps: (1) with Grafana still reachable at the old grafanaUrl (keep the port-forward running):",
+            "  pulumi config set operatorAlerting api && pulumi config rm grafanaUrl && pulumi up     (removes the objects, creates nothing)",
+            "(2) pulumi config set operatorAlerting crs && pulumi up",
+        ].join("\n");
+    }
+    if (previous === "crs" && path === "api" && apiReachable) {
+        return [
+            "operatorAlerting: this stack's Grafana objects are grafana-operator custom resources, and this update would create them through Grafana's API:",
+            "in one step, Pulumi would take the objects over and then delete the custom resources, whose finalizers delete the objects from Grafana. Grafana's alerting objects were left as they are.",
+            "To stay on the custom resources: pulumi config set operatorAlerting crs.",
+            "To switch, two steps: (1) without a grafanaUrl (pulumi config rm grafanaUrl; no LoadBalancer or ingressHost):",
+            "  pulumi config set operatorAlerting api && pulumi up     (the operator removes the objects, nothing is created)",
+            "(2) forward a port, pulumi config set grafanaUrl http://localhost:3000 && pulumi up",
+        ].join("\n");
+    }
+    return undefined;
+}
+
 /**
  * Step 5 in CR mode, called by the program for kubernetesMode operator: registers the CRs
  * and fills the outputs when the path is `crs`; returns false (nothing registered) when the
@@ -348,8 +383,11 @@ export function defineOperatorAlerting(
     deployment: GrafanaDeployment,
     outputs: Record<string, unknown>,
     nextSteps: string[],
+    previous?: "crs" | "api",
 ): boolean {
     const choice = operatorAlertingPath(settings);
+    const conflict = oneStepSwitchError(previous, choice.path, deployment.grafanaApiUrl !== undefined);
+    if (conflict) throw new pulumi.RunError(conflict);
     if (choice.path === "api") {
         if (!deployment.grafanaApiUrl && settings.operatorApiVersion === "v1beta1") {
             nextSteps.push(
