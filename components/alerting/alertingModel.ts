@@ -5,7 +5,9 @@
 // Pure and deterministic; nothing in here touches Pulumi or an SDK.
 import {
     DEMO_SERIES,
+    DASHBOARD_UID_ANNOTATION,
     PANEL_ID,
+    PANEL_ID_ANNOTATION,
     PROJECT,
     THRESHOLD_REF_ID,
     TESTDATA_DATASOURCE_TYPE,
@@ -15,7 +17,8 @@ import {
     uidsFor,
 } from "./dashboardModel";
 import { SLACK_TEXT_TEMPLATE, SLACK_TITLE_TEMPLATE, normalizeSlackRecipient } from "./slackTemplates";
-import { DASHBOARD_UID_ANNOTATION, PANEL_ID_ANNOTATION, type RuleFromFile } from "./provisioning/alertRuleFiles";
+// The constants from dashboardModel, not alertRuleFiles: a stack without rule files never loads the file readers.
+import type { RuleFromFile } from "./provisioning/alertRuleFiles";
 
 /** Labels on the demo rule; the notification policy routes on {@link ROUTING_LABEL}. */
 export const ROUTING_LABEL = { name: "project", value: PROJECT } as const;

@@ -21,6 +21,10 @@ export const EXPRESSION_DATASOURCE_UID = "__expr__";
 /** ID of the time-series panel the alert rule is attached to (`__panelId__`). */
 export const PANEL_ID = 1;
 
+/** The annotations that make Grafana screenshot a panel for an alert (on any rule, demo or your own). */
+export const DASHBOARD_UID_ANNOTATION = "__dashboardUid__";
+export const PANEL_ID_ANNOTATION = "__panelId__";
+
 /** refId of the TestData query, of the Reduce stage and of the Threshold stage (the rule's condition). */
 export const QUERY_REF_ID = "A";
 export const REDUCE_REF_ID = "B";

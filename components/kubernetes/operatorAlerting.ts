@@ -4,7 +4,7 @@
 // no port-forward. The specs come from operatorAlertingCrs.ts (the same model as the API
 // path); this module registers them, the Secret holding the Slack token, and the outputs.
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "./k8s";
 import type { KubernetesStackSettings } from "../config";
 import type { GrafanaDeployment } from "../grafanaDeployment";
 import type { ProvisioningPlan } from "../alerting/provisioning/plan";

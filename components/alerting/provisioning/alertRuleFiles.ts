@@ -16,9 +16,11 @@
 import * as yaml from "js-yaml";
 import {
     BASE_INTERVAL_SECONDS,
+    DASHBOARD_UID_ANNOTATION,
     EXEC_ERR_STATES,
     MAX_UID_LENGTH,
     NO_DATA_STATES,
+    PANEL_ID_ANNOTATION,
     canonicalJson,
     isExpressionStage,
     isGrafanaUid,
@@ -30,9 +32,8 @@ const KEY = "alertRulesDir";
 /** Grafana's limit on rule titles and group names (ProvisionedAlertRule: maxLength 190). */
 const MAX_NAME = 190;
 
-/** The annotations that make Grafana screenshot a panel for the alert. */
-export const DASHBOARD_UID_ANNOTATION = "__dashboardUid__";
-export const PANEL_ID_ANNOTATION = "__panelId__";
+/** The annotations that make Grafana screenshot a panel for the alert (defined with the dashboard model). */
+export { DASHBOARD_UID_ANNOTATION, PANEL_ID_ANNOTATION };
 
 export interface RuleNotificationSettings {
     receiver?: string;
