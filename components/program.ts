@@ -71,6 +71,16 @@ function selfReference(settings: StackSettings): pulumi.StackReference {
     return self;
 }
 
+/** The stack's outputs from its last update; undefined when not known (a preview without them): never waits forever. */
+function lastOutputs(settings: StackSettings): Promise<Record<string, unknown> | undefined> {
+    const outputs = selfReference(settings).outputs;
+    return new Promise((resolve) => {
+        outputs.apply((o) => resolve(o));
+        // Output's own isKnown (not in the SDK's typings): when false, the apply above never runs.
+        void (outputs as unknown as { isKnown: Promise<boolean> }).isKnown.then((known) => known || resolve(undefined));
+    });
+}
+
 /** How Pulumi reaches and authenticates to Grafana, and whether this stack deployed it. */
 interface GrafanaAccess {
     grafanaUrl: pulumi.Output<string>;
@@ -127,7 +137,7 @@ export async function defineStack(): Promise<Record<string, unknown>> {
         // operatorAlerting: Grafana's objects as the grafana-operator's CRs instead of through its API.
         // The last update's outputs say which side created Grafana's objects: never switch in one step.
         const { defineOperatorAlerting, previousAlertingPath } = await import("./kubernetes/operatorAlerting");
-        const last = await new Promise<Record<string, unknown> | undefined>((resolve) => selfReference(settings).outputs.apply(resolve));
+        const last = await lastOutputs(settings);
         if (defineOperatorAlerting(settings, deployment, outputs, nextSteps, previousAlertingPath(last, STATE_MARKER_OUTPUTS))) {
             if (!settings.slack) nextSteps.push(ADD_SLACK_HINT);
             else if (!settings.grafanaRootUrl) nextSteps.push(ROOT_URL_HINT);

@@ -284,6 +284,12 @@ describe("operatorAlerting crs: the program under mocks", function () {
         assert.match((run.result!.nextSteps as string[]).join("\n"), /kubectl apply -R -f rendered-manifests .*plain text/s);
     });
 
+    it("a preview that cannot know the last outputs still evaluates (no wait on them)", async () => {
+        const run = await runStack({ ...OPERATOR, ...SLACK }, { stack: "dev", preview: true });
+        assert.equal(run.error, undefined, String(run.error));
+        assert.equal(operatorCrs(run.resources).length, 6);
+    });
+
     it("two evaluations give identical inputs", async () => {
         const config = {
             ...OPERATOR,
