@@ -18,7 +18,7 @@ import {
     fileRuleModel,
     routeContactPointName,
 } from "../alerting/alertingModel";
-import { PANEL_ID, dashboardUrlFor, uidsFor } from "../alerting/dashboardModel";
+import { dashboardUrlFor, uidsFor } from "../alerting/dashboardModel";
 import { decideGrafanaAccess } from "./grafanaAccess";
 import { AWAIT_TIMEOUTS, contextLabels } from "./modeContext";
 import { KubernetesGrafanaWithRenderer } from "./kubernetesGrafanaWithRenderer";
@@ -427,7 +427,6 @@ export function defineOperatorAlerting(
         outputs.verification = {
             verified: false,
             how: "skipped: operatorAlerting crs, and the verification needs Grafana's API from this machine; run doctor after a port-forward (nextSteps)",
-            ...(alerting.dashboardUid ? { panelId: PANEL_ID } : {}),
         };
     }
     if (settings.renderYamlTo) {
