@@ -40,8 +40,16 @@ function runChild(arg: string, transpileOnly: "runner" | true = "runner", extra:
     const t0 = performance.now();
     const child = spawnSync(process.execPath, ["-r", RUNNER_REGISTER, CHILD, arg, ...extra], { cwd: ROOT, encoding: "utf8", env });
     const wallMs = performance.now() - t0;
-    if (child.status !== 0) throw new Error(`program evaluation failed for ${arg}:\n${child.stderr}`);
-    return { wallMs, out: JSON.parse(child.stdout.trim().split("\n").pop()!) };
+    const last = child.stdout.trim().split("\n").pop() ?? "";
+    if (child.status !== 0 || !last.startsWith("{")) {
+        // Exit 0 without a result: Node ran out of work while the program still awaited something.
+        const why =
+            child.status === 0
+                ? "exit 0 without a result: the evaluation awaited a promise that never settled"
+                : `exit ${child.status ?? child.signal}`;
+        throw new Error(`program evaluation failed for ${arg} (${why}):\n${child.stdout}\n${child.stderr}`);
+    }
+    return { wallMs, out: JSON.parse(last) };
 }
 
 /**
