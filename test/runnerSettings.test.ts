@@ -49,7 +49,13 @@ describe("the program under Pulumi's runner", () => {
 
     it("npm test type-checks with tsconfig.check.json: the same options with noCheck off", () => {
         const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
-        assert.match(pkg.scripts.test, /(^|&& )tsc --noEmit -p tsconfig\.check\.json && mocha$/);
+        // scripts/test.js runs the lint, this check and mocha at once, each a package.json script.
+        assert.equal(pkg.scripts.test, "node scripts/test.js");
+        const { STEPS } = require("../scripts/test") as { STEPS: Array<{ name: string }> };
+        assert.deepEqual(STEPS.map((s) => s.name).sort(), ["lint:eslint", "lint:prettier", "test:mocha", "typecheck"]);
+        assert.equal(pkg.scripts.typecheck, "tsc --noEmit -p tsconfig.check.json");
+        assert.match(pkg.scripts["test:mocha"], /^mocha( |$)/);
+        assert.equal(pkg.scripts.lint, "npm run -s lint:eslint && npm run -s lint:prettier");
         const parse = (f: string) =>
             ts.getParsedCommandLineOfConfigFile(
                 path.join(ROOT, f),
@@ -63,6 +69,30 @@ describe("the program under Pulumi's runner", () => {
         assert.equal(check.options.noCheck, false);
         assert.equal(check.options.strict, true);
         assert.deepEqual(check.fileNames, program.fileNames);
+    });
+
+    it("npm test's runner (scripts/test.js) runs every step to its end and fails if any fails, printing that step's output", async () => {
+        const { runSteps } = require("../scripts/test") as {
+            runSteps(scripts: Record<string, string>, steps: unknown[], out: unknown): Promise<number>;
+        };
+        let text = "";
+        const sink = { write: (d: unknown) => ((text += String(d)), true) };
+        const out = { stdout: sink, stderr: sink };
+        const scripts = { live: "echo streamed", bad: "echo the lint problem >&2; exit 3", quiet: "sleep 0.2; echo quiet output" };
+        const steps = [
+            { name: "live", stream: true },
+            { name: "bad", nice: 10 },
+            { name: "quiet", nice: 10 },
+        ];
+        assert.equal(await runSteps(scripts, steps, out), 1);
+        assert.match(text, /^streamed\n/);
+        assert.match(text, /---- npm run bad failed \(exit 3\): ----\nthe lint problem\n/);
+        assert.doesNotMatch(text, /quiet output/, "a passing step's output is not printed");
+        assert.match(text, /npm test: live ok [\d.]+s, bad FAILED [\d.]+s, quiet ok [\d.]+s\n$/);
+        text = "";
+        assert.equal(await runSteps(scripts, [steps[0], steps[2]], out), 0);
+        assert.equal(await runSteps(scripts, [{ name: "missing" }], out), 1);
+        assert.match(text, /npm run missing failed \(exit 1\): ----\nno such script in package\.json/);
     });
 
     it("tsconfig.check.json reports a deliberate type error (and tsconfig.json would not)", () => {

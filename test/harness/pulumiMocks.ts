@@ -59,12 +59,28 @@ export function unwrapSecrets(v: any): any {
     return v;
 }
 
-/** Waits until no new resource has been registered for a few ticks. */
+/** Pulumi's wait for its outstanding RPCs (runtime/settings, internal): what its runner awaits before the program exits. */
+const waitForRPCs = (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs?: () => Promise<void> }).waitForRPCs;
+
+/**
+ * Waits until the program has registered everything: Pulumi's RPC queue drained and no new
+ * registration across a few event-loop turns (one made in an apply callback adds an RPC
+ * after the queue looked empty). No fixed sleeps: a run settles in about a millisecond, not
+ * 50. Gives up after 5 s; without waitForRPCs (another Pulumi version) it polls every 10 ms.
+ */
 async function settle(count: () => number): Promise<void> {
+    const deadline = Date.now() + 5_000;
     let last = -1;
     let stable = 0;
-    for (let i = 0; i < 500 && stable < 4; i++) {
-        await new Promise((r) => setTimeout(r, 10));
+    while (stable < 4 && Date.now() < deadline) {
+        if (waitForRPCs) {
+            let timer: NodeJS.Timeout | undefined;
+            await Promise.race([waitForRPCs(), new Promise((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now()))))]);
+            clearTimeout(timer);
+            await new Promise((r) => setImmediate(r));
+        } else {
+            await new Promise((r) => setTimeout(r, 10));
+        }
         const now = count();
         stable = now === last ? stable + 1 : 0;
         last = now;
