@@ -22,6 +22,8 @@ const RUNNER_REGISTER = path.join(__dirname, "runnerRegister.js");
 export interface StackConfig {
     config: Record<string, string>;
     secretKeys?: string[];
+    /** Environment variables for the child (e.g. PULUMI_DEBUG_PROMISE_LEAKS). */
+    env?: Record<string, string>;
 }
 
 /**
@@ -29,14 +31,21 @@ export interface StackConfig {
  * `transpileOnly: "runner"` leaves the decision to the runner's rule (tsconfig noCheck);
  * `true` forces transpile-only, as PULUMI_NODEJS_TRANSPILE_ONLY=true would.
  */
-function runChild(arg: string, transpileOnly: "runner" | true = "runner", extra: string[] = []): { wallMs: number; out: any } {
+function runChild(
+    arg: string,
+    transpileOnly: "runner" | true = "runner",
+    extra: string[] = [],
+    vars: Record<string, string> = {},
+): { wallMs: number; out: any } {
     const env: NodeJS.ProcessEnv = { ...process.env };
     // A PULUMI_CONFIG from the caller's shell must not leak into the mocked stack, nor the
     // caller's runner settings into the measurement.
     delete env.PULUMI_CONFIG;
     delete env.PULUMI_NODEJS_TRANSPILE_ONLY;
     delete env.PULUMI_NODEJS_TSCONFIG_PATH;
+    delete env.PULUMI_DEBUG_PROMISE_LEAKS;
     if (transpileOnly === true) env.PULUMI_NODEJS_TRANSPILE_ONLY = "true";
+    Object.assign(env, vars);
     const t0 = performance.now();
     const child = spawnSync(process.execPath, ["-r", RUNNER_REGISTER, CHILD, arg, ...extra], { cwd: ROOT, encoding: "utf8", env });
     const wallMs = performance.now() - t0;
@@ -59,7 +68,10 @@ function runChild(arg: string, transpileOnly: "runner" | true = "runner", extra:
 export function evaluateOnce(stack: StackConfig | "baseline", hash = false): EvalRun {
     const extra = hash ? ["--hash"] : [];
     // The baseline is loaded transpile-only whatever tsconfig says; the program as the runner would.
-    const { wallMs, out } = stack === "baseline" ? runChild("baseline", true, extra) : runChild(JSON.stringify(stack), "runner", extra);
+    const { wallMs, out } =
+        stack === "baseline"
+            ? runChild("baseline", true, extra)
+            : runChild(JSON.stringify({ config: stack.config, secretKeys: stack.secretKeys }), "runner", extra, stack.env);
     return { wallMs, ...(out as EvalChildOutput) };
 }
 
@@ -81,6 +93,12 @@ export const TARGETS: Array<{ label: string; stack: StackConfig }> = [
     },
     { label: "kubernetes separate", stack: { config: { ...K8S, kubernetesMode: "separate" }, secretKeys: SECRET_KEYS } },
 ];
+
+/** The docker stack with Pulumi's per-promise debug stacks taken in full, as without components/promiseStacks.ts. */
+export const LEAK_DEBUG_ROW = {
+    label: "docker, PULUMI_DEBUG_PROMISE_LEAKS=1",
+    stack: { ...TARGETS[0].stack, env: { PULUMI_DEBUG_PROMISE_LEAKS: "1" } },
+};
 
 /** Separate mode with more renderer replicas (1 is the "kubernetes separate" row). */
 export function replicaRows(replicas: number[]): Array<{ label: string; stack: StackConfig; replicas: number }> {

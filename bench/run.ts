@@ -27,7 +27,15 @@ import {
     runAlertScenario,
     type AlertScenarioResult,
 } from "./alertPath";
-import { benchmarkEvaluation, benchmarkSdkCost, replicaRows, TARGETS, type EvalRow, type SdkCost } from "./programEvaluation";
+import {
+    benchmarkEvaluation,
+    benchmarkSdkCost,
+    LEAK_DEBUG_ROW,
+    replicaRows,
+    TARGETS,
+    type EvalRow,
+    type SdkCost,
+} from "./programEvaluation";
 import { fillTemplate, table } from "./report";
 import { reportPath } from "./reportPath";
 import { fmt, fmtStats, type Stats } from "./stats";
@@ -60,7 +68,7 @@ const progress = (msg: string) => process.stderr.write(`[bench ${fmt(performance
 const ms = (s: Stats, digits = 0) => fmtStats(s, digits);
 const yesNo = (b: boolean) => (b ? "yes" : "**no**");
 const verdict = (r: EvalRow) => (r.ratio <= RUNNER_RATIO_TARGET ? "within" : "**over**");
-const isTarget = (r: EvalRow) => !r.label.includes("renderer replica");
+const isTarget = (r: EvalRow) => !r.label.includes("renderer replica") && r.label !== LEAK_DEBUG_ROW.label;
 
 function machineTable(loadStart: number[], loadEnd: number[]): string {
     const cpus = os.cpus();
@@ -95,7 +103,8 @@ function loadedList(r: EvalRow): string {
 const rest = (r: EvalRow) => r.eval.median - r.pulumiLoad.median - r.programLoad.median - r.stackTrace.median;
 
 function evaluationTables(baseline: EvalRow, rows: EvalRow[], sdk: SdkCost[]): Record<string, string> {
-    const all = [baseline, ...rows.filter(isTarget)];
+    const leak = rows.filter((r) => r.label === LEAK_DEBUG_ROW.label);
+    const all = [baseline, ...rows.filter(isTarget), ...leak];
     const evaluationTable = table(
         ["Target / mode", "Resources", "Wall ms", "× baseline", "Peak RSS MiB", "× baseline", "SDKs loaded"],
         all.map((r) => [r.label, String(r.resources), ms(r.wall), fmt(r.ratio, 2), ms(r.rss), fmt(r.rssRatio, 2), loadedList(r)]),
@@ -151,6 +160,18 @@ function evaluationTables(baseline: EvalRow, rows: EvalRow[], sdk: SdkCost[]): R
     return { evaluationTable, timeTable, sdkTable };
 }
 
+/** The docker stack again with Pulumi's promise stacks in full: what components/promiseStacks.ts saves. */
+function leakValues(docker: EvalRow, leak: EvalRow): Record<string, string> {
+    return {
+        leakRatio: fmt(leak.ratio, 2),
+        leakWall: fmt(leak.wall.median),
+        leakStack: fmt(leak.stackTrace.median),
+        leakFrames: String(leak.stackFrames),
+        leakSaved: fmt(leak.wall.median - docker.wall.median),
+        leakRss: fmt(leak.rss.median - docker.rss.median),
+    };
+}
+
 function headlineValues(baseline: EvalRow, rows: EvalRow[]): Record<string, string> {
     const targets = rows.filter(isTarget);
     const docker = targets.find((r) => r.label === "docker") ?? targets[0];
@@ -184,6 +205,10 @@ function headlineValues(baseline: EvalRow, rows: EvalRow[]): Record<string, stri
         dockerRestExcess: fmt(restExcess),
         dockerResources: String(docker.resources),
         dockerOtherExcess: fmt(excess - stackExcess - load - restExcess),
+        ...leakValues(
+            docker,
+            rows.find((r) => r.label === LEAK_DEBUG_ROW.label)!,
+        ),
     };
 }
 
@@ -346,10 +371,12 @@ async function main(): Promise<void> {
     const loadStart = os.loadavg();
     const date = new Date().toISOString().replace(/\.\d+Z$/, "Z");
 
-    progress(`program evaluation: ${TARGETS.length} targets + baseline × ${RUNS}, replicas ${REPLICAS.join("/")} × ${REPLICA_RUNS}`);
+    progress(
+        `program evaluation: ${TARGETS.length} targets + baseline + leak-debug docker × ${RUNS}, replicas ${REPLICAS.join("/")} × ${REPLICA_RUNS}`,
+    );
     const evaluation = benchmarkEvaluation(
         RUNS,
-        [...TARGETS, ...replicaRows(REPLICAS).map((r) => ({ ...r, runs: REPLICA_RUNS }))],
+        [...TARGETS, LEAK_DEBUG_ROW, ...replicaRows(REPLICAS).map((r) => ({ ...r, runs: REPLICA_RUNS }))],
         progress,
     );
     progress("SDK load cost");
