@@ -12,6 +12,7 @@ import { providerSource } from "../components/verify/providerBoundary";
 import { uidsFor } from "../components/alerting/dashboardModel";
 import { RULE_GROUP_NAME, contactPointNameFor } from "../components/alerting/grafanaAlerting";
 import { FakeGrafanaApi, type FakeGrafanaApiOptions } from "./fakes/fakeGrafanaApi";
+import { runWithMocks } from "./harness/pulumiMocks";
 
 const TOKEN = "glsa_preflightTestToken0123456789abcdef_0a1b2c3d";
 const STACK = "dev";
@@ -294,6 +295,8 @@ const job = JSON.parse(fs.readFileSync(jobFile, "utf8"));
 const results = [];
 (async () => {
   for (const [method, args] of job) {
+    // "modules": the packages this process has loaded so far (what running the provider costs).
+    if (method === "modules") { results.push({ ok: true, result: Object.keys(require.cache) }); continue; }
     try { results.push({ ok: true, result: (await provider[method](...args)) ?? null }); }
     catch (e) { results.push({ ok: false, message: String((e && e.message) || e) }); }
   }
@@ -330,7 +333,7 @@ describe("preflight provider, as the engine runs it in a plain node process", fu
     before(async () => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "preflight-provider-"));
         // The `__provider` text the resource sends (providerBoundary.ts), as the engine gets it.
-        fs.writeFileSync(path.join(dir, "provider.js"), providerSource("components/alerting/grafanaPreflight.ts", "preflightProvider"));
+        fs.writeFileSync(path.join(dir, "provider.js"), providerSource("components/alerting/preflightProvider.ts", "preflightProvider"));
         fs.writeFileSync(path.join(dir, "runner.js"), RUNNER);
         g = await FakeGrafanaApi.start({ apiToken: TOKEN, ...leftoversOf() });
     });
@@ -339,10 +342,26 @@ describe("preflight provider, as the engine runs it in a plain node process", fu
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
+    it("the resource sends preflightProvider.ts; states that name grafanaPreflight.ts (before the split) load the same provider", async () => {
+        const { GrafanaPreflight, preflightProvider: old } = await import("../components/alerting/grafanaPreflight");
+        const { preflightProvider } = await import("../components/alerting/preflightProvider");
+        assert.equal(old, preflightProvider);
+        const { resources } = await runWithMocks({}, () => new GrafanaPreflight("p", { ...inputsFor(g, { grafanaAuth: TOKEN }) }));
+        assert.equal(resources[0].plain.__provider, providerSource("components/alerting/preflightProvider.ts", "preflightProvider"));
+    });
+
     it("create on a stack whose outputs show its objects (a deployed stack upgraded to the preflight) finds no leftovers", async () => {
         const inputs = { __provider: "text", ...inputsFor(g, { grafanaAuth: TOKEN }), stateHasObjects: true };
-        const [created] = await run([["create", [inputs]]]);
+        const [created, modules] = await run([
+            ["create", [inputs]],
+            ["modules", []],
+        ]);
         assert.equal(created.ok, true, created.message);
+        // The provider is its own module: its process never loads the SDK (over a second each time).
+        assert.deepEqual(
+            modules.result.filter((m: string) => m.includes(`${path.sep}@pulumi${path.sep}`)),
+            [],
+        );
         const [diff] = await run([["diff", ["id", { ...created.result.outs, stateHasObjects: false }, inputs]]]);
         assert.deepEqual(created.result.outs.leftovers, []);
         assert.equal(g.writes.length, 0);

@@ -23,12 +23,15 @@ const provider = requireFromString(fs.readFileSync(providerFile, "utf8")).handle
 const job = JSON.parse(fs.readFileSync(jobFile, "utf8"));
 const results = [];
 (async () => {
-  for (const [method, args] of job) {
+  for (const [method, given] of job) {
+    // "$checked": the inputs the last check returned, as the engine passes them on within one \`pulumi up\`.
+    const checked = [...results].reverse().find((r) => r.method === "check");
+    const args = given.map((a) => (a === "$checked" ? checked && checked.result && checked.result.inputs : a));
     try {
       const r = await provider[method](...args);
-      results.push({ ok: true, result: r === undefined ? null : r });
+      results.push({ method, ok: true, result: r === undefined ? null : r });
     } catch (e) {
-      results.push({ ok: false, message: String((e && e.message) || e) });
+      results.push({ method, ok: false, message: String((e && e.message) || e) });
     }
   }
   process.stdout.write(JSON.stringify(results));
@@ -98,12 +101,11 @@ describe("verification provider, serialized and run in a child process", functio
         };
     }
 
-    /** check then create, as the engine does on the first `pulumi up`. */
+    /** check then create in one process, as the engine does on the first `pulumi up`. */
     async function createFrom(inputs: Record<string, unknown>): Promise<{ checked: any; created: CallResult }> {
-        const checked = await one("check", {}, inputs);
+        const [checked, created] = await run(["check", [{}, inputs]], ["create", ["$checked"]]);
         assert.equal(checked.ok, true, checked.message);
         assert.deepEqual(checked.result.failures, []);
-        const created = await one("create", checked.result.inputs);
         return { checked: checked.result.inputs, created };
     }
 
@@ -228,8 +230,8 @@ describe("verification provider, serialized and run in a child process", functio
             const olds = { ...created.result.outs, __provider: "serialized provider text" };
             const grafanaBefore = grafana.faults.count();
             const slackBefore = slack.faults.count();
-            const [checked] = await run(["check", [olds, news()]]);
-            const [diff] = await run(["diff", [created.result.id, olds, checked.result.inputs]]);
+            const [checked, diff] = await run(["check", [olds, news()]], ["diff", [created.result.id, olds, "$checked"]]);
+            assert.equal(checked.ok, true, checked.message);
             assert.equal(diff.result.changes, false);
             assert.deepEqual(diff.result.replaces, []);
             assert.equal(grafana.faults.count(), grafanaBefore);

@@ -4,7 +4,7 @@
 // already there (left by a deployment whose Pulumi state is gone). Found leftovers fail the
 // run with what to do, or, with replaceLeftovers, are deleted so the stack creates them again.
 //
-// These functions run inside the serialized dynamic provider (grafanaPreflight.ts): Node's
+// These functions run inside the dynamic provider (preflightProvider.ts): Node's
 // built-in fetch only, node modules required inside functions, nothing captured from the
 // program but plain data and the message catalogue.
 import { channelNameUploadProblem, grafanaVersionProblem, MIN_GRAFANA, parseVersion, RECOMMENDED_GRAFANA } from "../images";
