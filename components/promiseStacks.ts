@@ -44,6 +44,11 @@ export function skipUnusedPromiseStacks(): boolean {
         Error.stackTraceLimit = 0;
         try {
             return original.call(this, p, ctx);
+        } catch (e) {
+            // An error from inside Pulumi (a bug there) would otherwise carry no frames.
+            Error.stackTraceLimit = limit;
+            if (e instanceof Error) Error.captureStackTrace(e, wrapped);
+            throw e;
         } finally {
             Error.stackTraceLimit = limit;
         }

@@ -96,5 +96,11 @@ describe("Pulumi's per-promise debug stacks (components/promiseStacks.ts)", () =
         assert.match(await stackOf(true), /^Error\n {4}at /);
         assert.equal(Error.stackTraceLimit, limit);
         assert.match(new Error("x").stack ?? "", /\n {4}at /);
+        // An error thrown inside Pulumi's function still has the caller's frames.
+        assert.throws(
+            () => debuggableModule()!.debuggablePromise(null as unknown as Promise<unknown>, "not a promise"),
+            (e: Error) => e instanceof TypeError && /\n {4}at /.test(e.stack ?? ""),
+        );
+        assert.equal(Error.stackTraceLimit, limit);
     });
 });
