@@ -73,7 +73,7 @@ describe("doctor: connection errors, progress, --out (child process)", function 
 
     it("with --health-timeout it waits through a refused connection, with a progress line per attempt", async () => {
         const url = `http://127.0.0.1:${await closedPort()}`;
-        const r = await doctor(["--grafana-url", url, "--health-timeout", "1.5", "--timing", FAST], { GRAFANA_AUTH: "admin:x" });
+        const r = await doctor(["--grafana-url", url, "--health-timeout", "0.4", "--timing", FAST], { GRAFANA_AUTH: "admin:x" });
         assert.equal(r.code, 1);
         const m = /FAIL {2}grafana\.health +Grafana is up: Grafana is not up at .* \((\d+) attempts, last: connection refused\)/.exec(
             r.stdout,

@@ -698,12 +698,12 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
 
         it("health that never recovers: a timeout error naming the URL, bounded attempts", async () => {
             await start({ faults: [{ endpoint: "health", status: 503, times: Infinity }] });
-            const report = await runVerification(options({ slackToken: undefined }));
+            const report = await runVerification(options({ slackToken: undefined, timing: { ...FAST, healthTimeoutMs: 250 } }));
             const health = check(report, "grafana.health");
             assert.equal(health.key, "grafana_unreachable");
             assert.ok(
                 health.finding.startsWith(
-                    `Grafana is not up at ${grafana.url}: ${grafana.url}/api/health gave no healthy answer within 1s`,
+                    `Grafana is not up at ${grafana.url}: ${grafana.url}/api/health gave no healthy answer within 0.25s`,
                 ),
                 health.finding,
             );
@@ -727,7 +727,9 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
             await start();
             const url = grafana.url;
             await grafana.close();
-            const report = await runVerification(options({ grafanaUrl: url, slackToken: undefined }));
+            const report = await runVerification(
+                options({ grafanaUrl: url, slackToken: undefined, timing: { ...FAST, healthTimeoutMs: 250 } }),
+            );
             assert.match(check(report, "grafana.health").finding, /last: connection refused/);
         });
 
