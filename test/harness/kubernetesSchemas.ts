@@ -85,7 +85,9 @@ export function rejectPrunedFields(schema: any): any {
     return out;
 }
 
-const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, logger: false });
+// code.optimize off: the same checks, generated without ajv's optimizing passes (the Grafana
+// CRD's schema compiles in about 0.35 s instead of 0.85 s, in every test process that needs it).
+const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, logger: false, code: { optimize: false } });
 const crdValidators = new Map<string, ValidateFunction>();
 
 function crdValidator(apiVersion: string, kind: string): ValidateFunction {
