@@ -6,7 +6,7 @@ import { strict as assert } from "node:assert";
 import { runVerification, fatalFailures, type VerificationReport, type VerifyOptions } from "../components/verify/checks";
 import { makeScrubber } from "../components/verify/messages";
 import { readPngHeader } from "../components/verify/png";
-import { expectedRenderSize, renderPanel, sizeProblem } from "../components/verify/grafanaChecks";
+import { expectedRenderSize, grafanaGet, renderPanel, sizeProblem } from "../components/verify/grafanaChecks";
 import { resolveTiming, type VerifyTiming } from "../components/verify/timing";
 import {
     ALL_SCOPES,
@@ -721,6 +721,12 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
             const health = check(report, "grafana.health");
             assert.equal(health.key, "grafana_unreachable");
             assert.match(health.finding, /last: no answer within \d+ ms/);
+        });
+
+        it("a request timeout that is no whole number of ms (health's reserve: healthTimeoutMs / 4) is used, not refused", async () => {
+            await start();
+            const r = await grafanaGet({ url: grafana.url }, "/api/health", 62.5);
+            assert.equal(r.status, 200);
         });
 
         it("nothing listening: connection refused", async () => {

@@ -68,7 +68,9 @@ export async function grafanaGet(
         method: "GET",
         headers: { Accept: accept, ...headers, ...authHeader(target.auth) },
         redirect: "manual",
-        signal: AbortSignal.timeout(Math.max(1, timeoutMs)),
+        // AbortSignal.timeout takes whole milliseconds only (a fraction throws a RangeError):
+        // waitForGrafana's reserve is a quarter of healthTimeoutMs, e.g. 62.5.
+        signal: AbortSignal.timeout(Math.max(1, Math.ceil(timeoutMs))),
     });
     const body = Buffer.from(await res.arrayBuffer());
     return {
