@@ -58,4 +58,23 @@ describe("README", () => {
             assert.ok(readme.includes(`docs/${f}`), `README links docs/${f}`);
         }
     });
+
+    it("names in ARCHITECTURE.md only files that exist, and stays about one page", () => {
+        const arch = fs.readFileSync(path.join(ROOT, "ARCHITECTURE.md"), "utf8");
+        const files: string[] = [];
+        const walk = (dir: string): void => {
+            for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+                if (e.name === "node_modules" || e.name.startsWith(".")) continue;
+                const p = path.join(dir, e.name);
+                if (e.isDirectory()) walk(p);
+                else files.push(path.relative(ROOT, p));
+            }
+        };
+        walk(ROOT);
+        // A name resolves from the root, or as the tail of a path (the page names components/ files relative to it).
+        const names = [...arch.matchAll(/[\w./-]+\.(?:ts|js|md|sh|json|yaml)\b/g)].map((m) => m[0].replace(/^\.\.\/shared\/.*/, ""));
+        const missing = names.filter((n) => n && !files.some((f) => f === n || f.endsWith(`/${n}`)));
+        assert.deepEqual(missing, []);
+        assert.ok(arch.split("\n").length <= 100, `ARCHITECTURE.md has ${arch.split("\n").length} lines; keep it to one page`);
+    });
 });

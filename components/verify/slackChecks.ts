@@ -388,7 +388,7 @@ async function postUploadBytes(ctx: SlackContext, uploadUrl: string, png: Buffer
                 headers: { "Content-Type": "application/octet-stream" },
                 body: png,
                 redirect: "error",
-                signal: AbortSignal.timeout(Math.max(1, t.requestTimeoutMs)),
+                signal: AbortSignal.timeout(Math.max(1, Math.ceil(t.requestTimeoutMs))), // whole ms only, as in grafanaChecks.ts
             });
             await res.arrayBuffer();
             if (res.status === 200) return;
