@@ -26,9 +26,11 @@ import {
     folderSpec,
     notificationPolicySpec,
     ruleGroupSpec,
+    SYNCHRONIZED_CONDITION,
     slackContactPointSpec,
     slackReceiverUid,
 } from "../components/kubernetes/operatorAlertingCrs";
+import { EXEC_ERR_STATES, NO_DATA_STATES } from "../components/alerting/dashboardModel";
 import { crdSchema, validateKubernetesObject } from "./harness/kubernetesSchemas";
 import { RegisteredResource, one, runWithMocks } from "./harness/pulumiMocks";
 
@@ -142,6 +144,36 @@ describe("operator alerting CRs (pure builders)", () => {
         assert.equal(c.ruleGroup.spec.rules[0].uid, uids.rule);
         assert.equal(c.ruleGroup.spec.rules[0].annotations.__dashboardUid__, uids.dashboard);
         assert.equal(c.ruleGroup.spec.rules[0].notificationSettings.receiver, contactPointNameFor(STACK));
+    });
+
+    it("Pulumi waits on the exact condition types the v5.24.0 controllers set", () => {
+        // grafana-operator v5.24.0 controllers/*_controller.go, the condition*Synchronized constants
+        // (datasource_controller.go:49, folder_controller.go:46, dashboard_controller.go:51,
+        // alertrulegroup_controller.go:44 "AlertGroup", not "AlertRuleGroup"; contactpoint_controller.go:51,
+        // notificationpolicy_controller.go:50). A wrong name never turns True: every update would time out.
+        assert.deepEqual(SYNCHRONIZED_CONDITION, {
+            GrafanaDatasource: "DatasourceSynchronized",
+            GrafanaFolder: "FolderSynchronized",
+            GrafanaDashboard: "DashboardSynchronized",
+            GrafanaAlertRuleGroup: "AlertGroupSynchronized",
+            GrafanaContactPoint: "ContactPointSynchronized",
+            GrafanaNotificationPolicy: "NotificationPolicySynchronized",
+        });
+    });
+
+    it("every noDataState / execErrState a rule file may use is one the CRD allows (and no more)", () => {
+        const rule = crdSchema(OPERATOR_ALERTING_API_VERSION, "grafana-operator-v5.24.0-grafanaalertrulegroups.yaml").properties.spec
+            .properties.rules.items.properties;
+        assert.deepEqual([...NO_DATA_STATES].sort(), [...rule.noDataState.enum].sort());
+        assert.deepEqual([...EXEC_ERR_STATES].sort(), [...rule.execErrState.enum].sort());
+    });
+
+    it("the policy tree is locked in Grafana's UI as on the API path, from the CR's first version", () => {
+        const policy = allCrs().policy;
+        // Unset, the operator leaves the tree editable and overwrites UI edits at each resync.
+        assert.equal(policy.spec.editable, false);
+        const crd = JSON.stringify(crdSchema(OPERATOR_ALERTING_API_VERSION, "grafana-operator-v5.24.0-grafananotificationpolicies.yaml"));
+        assert.match(crd, /spec\.editable is immutable/, "why it cannot be added later: the CEL rule refuses the update");
     });
 
     it("durations in the CRDs' forms; rule defaults as Grafana stores them", () => {

@@ -23,6 +23,9 @@
 //   instance matches (buildSynchronizedCondition, setNoMatchingInstancesCondition): Pulumi
 //   waits on exactly that condition.
 // - resyncPeriod: left at the operator's default (10m) for drift correction.
+// - GrafanaNotificationPolicy: one per Grafana CR, recorded in its annotation
+//   operator.grafana.com/applied-notificationpolicy; an instance that already has another is
+//   skipped and the condition still turns True (notificationpolicy_controller.go, Reconcile).
 import type * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import {
@@ -227,6 +230,12 @@ export function notificationPolicySpec(c: CrCommon, contactPoint: string) {
     const p = notificationPolicy(contactPoint);
     return {
         ...common(c),
+        // Locked in Grafana's UI, as the API path's NotificationPolicy is (provenance "api"). The
+        // operator's default (editable unset) sends X-Disable-Provenance, leaving the tree editable,
+        // yet it PUTs the whole tree again at every resync, so UI edits would silently vanish
+        // (grafana-operator v5.24.0 controllers/notificationpolicy_controller.go, reconcileWithInstance).
+        // Immutable once set (CEL on spec.editable): it must be there from the CR's first version.
+        editable: false,
         route: {
             receiver: p.receiver,
             group_by: [...p.groupBy],
