@@ -414,6 +414,25 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
             assert.equal(slack.postedFiles().length, 1);
         });
 
+        it("an archived routed channel: unarchive it or route elsewhere; found before membership; a #name of one is not found", async () => {
+            // Archived and the bot no longer in it: archived is the finding (no one can be invited there).
+            const archived = { id: "C0DBALERT1", name: "db-alerts", isArchived: true, isMember: false };
+            await start({}, { channels: [CHANNELS[0], archived] });
+            const report = await runVerification(options({ routedChannels: ["C0DBALERT1", "#db-alerts"] }));
+            const db = route(report, "C0DBALERT1");
+            assert.deepEqual([db.status, db.key], ["fail", "route_archived"]);
+            assert.match(db.finding, /^Routed channel C0DBALERT1 is archived: conversations\.info shows is_archived true/);
+            assert.match(db.fix ?? "", /^unarchive C0DBALERT1 in Slack .*or route those alerts to another channel in slackRoutes/);
+            // conversations.list with exclude_archived does not show it by name.
+            assert.deepEqual([route(report, "#db-alerts").status, route(report, "#db-alerts").key], ["fail", "channel_not_found"]);
+            assert.deepEqual(
+                fatalFailures(report).map((f) => f.key),
+                ["route_archived", "channel_not_found"],
+            );
+            assert.equal(report.verified, false);
+            assert.match(report.verifiedHow, /routed channels C0DBALERT1, #db-alerts failed/);
+        });
+
         it("a private channel without groups:read: add the scope and reinstall", async () => {
             const narrow = ALL_SCOPES.filter((s) => s !== "groups:read");
             await start({}, { channels: CHANNELS, tokens: { [GOOD_TOKEN]: { scopes: narrow } } });

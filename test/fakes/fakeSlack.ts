@@ -21,6 +21,8 @@ export interface FakeChannel {
     isPrivate?: boolean;
     /** Whether the bot is in the channel. Default true. */
     isMember?: boolean;
+    /** Archived: conversations.info / list say `is_archived: true`, chat.postMessage answers is_archived. */
+    isArchived?: boolean;
 }
 
 export interface FakeSlackOptions {
@@ -276,9 +278,13 @@ export class FakeSlack {
                     throw new SlackError("missing_scope", { needed: "channels:read", provided: tok.scopes.join(",") });
                 if (types.includes("private_channel") && !tok.scopes.includes("groups:read"))
                     throw new SlackError("missing_scope", { needed: "groups:read", provided: tok.scopes.join(",") });
-                const visible = this.channels.filter((c) =>
-                    c.isPrivate ? types.includes("private_channel") && c.isMember !== false : types.includes("public_channel"),
-                );
+                // exclude_archived defaults to false (docs.slack.dev/reference/methods/conversations.list).
+                const excludeArchived = p.exclude_archived === "true" || p.exclude_archived === "1";
+                const visible = this.channels
+                    .filter((c) =>
+                        c.isPrivate ? types.includes("private_channel") && c.isMember !== false : types.includes("public_channel"),
+                    )
+                    .filter((c) => !(excludeArchived && c.isArchived));
                 // docs.slack.dev/reference/methods/conversations.list: "specify a limit value under
                 // 1000" (node-slack-sdk CursorPaginationEnabled: "max value of 999"); anything
                 // else is refused with Slack's generic invalid_arguments.
@@ -302,7 +308,7 @@ export class FakeSlack {
                         is_channel: !c.isPrivate,
                         is_private: !!c.isPrivate,
                         is_member: c.isMember !== false,
-                        is_archived: false,
+                        is_archived: !!c.isArchived,
                     })),
                     response_metadata: { next_cursor: next },
                 };
@@ -332,7 +338,7 @@ export class FakeSlack {
                         is_im: false,
                         is_mpim: false,
                         is_private: !!ch.isPrivate,
-                        is_archived: false,
+                        is_archived: !!ch.isArchived,
                         is_general: false,
                         is_member: ch.isMember !== false,
                         created: 1449252889,
@@ -422,6 +428,8 @@ export class FakeSlack {
                 const name = (p.channel ?? "").replace(/^#/, "");
                 const ch = this.channels.find((c) => c.id === p.channel || c.name === name);
                 if (!ch) throw new SlackError("channel_not_found");
+                // Listed among chat.postMessage's errors: "is_archived: Channel has been archived."
+                if (ch.isArchived) throw new SlackError("is_archived");
                 if (ch.isMember === false) throw new SlackError("not_in_channel");
                 let attachments: any[];
                 try {
