@@ -305,7 +305,7 @@ export class FakeSlack {
                         id: c.id,
                         name: c.name,
                         name_normalized: c.name,
-                        is_channel: !c.isPrivate,
+                        is_channel: !legacyGroup(c),
                         is_private: !!c.isPrivate,
                         is_member: c.isMember !== false,
                         is_archived: !!c.isArchived,
@@ -333,8 +333,8 @@ export class FakeSlack {
                         id: ch.id,
                         name: ch.name,
                         name_normalized: ch.name,
-                        is_channel: !ch.isPrivate,
-                        is_group: !!ch.isPrivate,
+                        is_channel: !legacyGroup(ch),
+                        is_group: legacyGroup(ch),
                         is_im: false,
                         is_mpim: false,
                         is_private: !!ch.isPrivate,
@@ -576,6 +576,16 @@ export class FakeSlack {
             shares: shared && ch ? (ch.isPrivate ? { private: share } : { public: share }) : {},
         };
     }
+}
+
+/**
+ * is_group marks only a private channel from before March 2021 (ID starting with G); a newer
+ * private channel, or one converted from public, answers is_channel true, is_group false,
+ * is_private true (docs.slack.dev/reference/objects/group-object; "let is_private guide you",
+ * api.slack.com/changelog/2018-09-more-reasons-to-be-a-conversations-api-convert).
+ */
+function legacyGroup(c: FakeChannel): boolean {
+    return !!c.isPrivate && c.id.startsWith("G");
 }
 
 function bearer(req: http.IncomingMessage): string | undefined {
