@@ -414,6 +414,38 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
             assert.equal(slack.postedFiles().length, 1);
         });
 
+        it("an archived routed channel: unarchive it or route elsewhere; found before membership; a #name of one is not found", async () => {
+            // Archived and the bot no longer in it: archived is the finding (no one can be invited there).
+            const archived = { id: "C0DBALERT1", name: "db-alerts", isArchived: true, isMember: false };
+            await start({}, { channels: [CHANNELS[0], archived] });
+            const report = await runVerification(options({ routedChannels: ["C0DBALERT1", "#db-alerts"] }));
+            const db = route(report, "C0DBALERT1");
+            assert.deepEqual([db.status, db.key], ["fail", "route_archived"]);
+            assert.match(db.finding, /^Routed channel C0DBALERT1 is archived: conversations\.info shows is_archived true/);
+            assert.match(db.fix ?? "", /^unarchive C0DBALERT1 in Slack .*or route those alerts to another channel in slackRoutes/);
+            // conversations.list with exclude_archived does not show it by name.
+            assert.deepEqual([route(report, "#db-alerts").status, route(report, "#db-alerts").key], ["fail", "channel_not_found"]);
+            assert.deepEqual(
+                fatalFailures(report).map((f) => f.key),
+                ["route_archived", "channel_not_found"],
+            );
+            assert.equal(report.verified, false);
+            assert.match(report.verifiedHow, /routed channels C0DBALERT1, #db-alerts failed/);
+        });
+
+        it("a private channel created since March 2021 (C ID: is_channel true, is_group false): told private by is_private", async () => {
+            await start({}, { channels: [CHANNELS[0], { id: "C0PRIVNEW1", name: "sre-private", isPrivate: true }] });
+            // Slack's shape for such a channel, over HTTP with the real client.
+            const { WebClient } = await import("@slack/web-api");
+            const client = new WebClient(GOOD_TOKEN, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
+            const info: any = (await client.conversations.info({ channel: "C0PRIVNEW1" })).channel;
+            assert.deepEqual([info.is_channel, info.is_group, info.is_private], [true, false, true]);
+            const report = await runVerification(options({ routedChannels: ["C0PRIVNEW1"] }));
+            const c = route(report, "C0PRIVNEW1");
+            assert.deepEqual([c.status, c.private], ["pass", true]);
+            assert.match(c.finding, /private, the bot is a member, the token has chat:write, files:write, groups:read/);
+        });
+
         it("a private channel without groups:read: add the scope and reinstall", async () => {
             const narrow = ALL_SCOPES.filter((s) => s !== "groups:read");
             await start({}, { channels: CHANNELS, tokens: { [GOOD_TOKEN]: { scopes: narrow } } });

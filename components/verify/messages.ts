@@ -206,6 +206,11 @@ export const MESSAGES = {
         why: "conversations.info returned channel_not_found: the ID is wrong or from another workspace, or {channel} is a private channel the bot is not in (Slack hides those from non-members), so the alerts that slackRoutes sends there would fail",
         next: "if {channel} is private, invite the bot: type /invite @{bot} in it; otherwise copy the channel ID from its details (About tab) into slackRoutes and run `pulumi up`",
     },
+    route_archived: {
+        what: "Routed channel {channel} is archived",
+        why: "conversations.info shows is_archived true, and Slack refuses posts to an archived channel (chat.postMessage: is_archived), so the alerts that slackRoutes sends there would fail",
+        next: "unarchive {channel} in Slack (a member or admin: open it and choose Unarchive; a bot token cannot), or route those alerts to another channel in slackRoutes and run `pulumi up`",
+    },
     route_scope_missing: {
         what: "The Slack token lacks {needed} for routed channel {channel}",
         why: "{reason}; granted: {provided}",

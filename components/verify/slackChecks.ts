@@ -322,6 +322,10 @@ export async function checkRoutedChannel(
         result.private = ch.is_private === true || ch.is_group === true;
         result.member = ch.is_member === true;
         const kind = result.private ? "private" : "public";
+        // Before membership: nobody can be invited into an archived channel, and Slack refuses
+        // every post there (chat.postMessage error is_archived, docs.slack.dev/reference/methods/chat.postMessage;
+        // `is_archived` in node-slack-sdk packages/web-api/src/types/response/ConversationsInfoResponse.ts).
+        if (ch.is_archived === true) throw verificationError("route_archived", { channel: label });
         if (!result.member) throw verificationError("route_not_member", { channel: label, bot });
         const needed = routeScopes(result.private);
         result.missingScopes = missingScopes(identity.scopes, needed);

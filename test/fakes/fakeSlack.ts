@@ -21,6 +21,8 @@ export interface FakeChannel {
     isPrivate?: boolean;
     /** Whether the bot is in the channel. Default true. */
     isMember?: boolean;
+    /** Archived: conversations.info / list say `is_archived: true`, chat.postMessage answers is_archived. */
+    isArchived?: boolean;
 }
 
 export interface FakeSlackOptions {
@@ -276,9 +278,13 @@ export class FakeSlack {
                     throw new SlackError("missing_scope", { needed: "channels:read", provided: tok.scopes.join(",") });
                 if (types.includes("private_channel") && !tok.scopes.includes("groups:read"))
                     throw new SlackError("missing_scope", { needed: "groups:read", provided: tok.scopes.join(",") });
-                const visible = this.channels.filter((c) =>
-                    c.isPrivate ? types.includes("private_channel") && c.isMember !== false : types.includes("public_channel"),
-                );
+                // exclude_archived defaults to false (docs.slack.dev/reference/methods/conversations.list).
+                const excludeArchived = p.exclude_archived === "true" || p.exclude_archived === "1";
+                const visible = this.channels
+                    .filter((c) =>
+                        c.isPrivate ? types.includes("private_channel") && c.isMember !== false : types.includes("public_channel"),
+                    )
+                    .filter((c) => !(excludeArchived && c.isArchived));
                 // docs.slack.dev/reference/methods/conversations.list: "specify a limit value under
                 // 1000" (node-slack-sdk CursorPaginationEnabled: "max value of 999"); anything
                 // else is refused with Slack's generic invalid_arguments.
@@ -299,10 +305,10 @@ export class FakeSlack {
                         id: c.id,
                         name: c.name,
                         name_normalized: c.name,
-                        is_channel: !c.isPrivate,
+                        is_channel: !legacyGroup(c),
                         is_private: !!c.isPrivate,
                         is_member: c.isMember !== false,
-                        is_archived: false,
+                        is_archived: !!c.isArchived,
                     })),
                     response_metadata: { next_cursor: next },
                 };
@@ -327,12 +333,12 @@ export class FakeSlack {
                         id: ch.id,
                         name: ch.name,
                         name_normalized: ch.name,
-                        is_channel: !ch.isPrivate,
-                        is_group: !!ch.isPrivate,
+                        is_channel: !legacyGroup(ch),
+                        is_group: legacyGroup(ch),
                         is_im: false,
                         is_mpim: false,
                         is_private: !!ch.isPrivate,
-                        is_archived: false,
+                        is_archived: !!ch.isArchived,
                         is_general: false,
                         is_member: ch.isMember !== false,
                         created: 1449252889,
@@ -422,6 +428,8 @@ export class FakeSlack {
                 const name = (p.channel ?? "").replace(/^#/, "");
                 const ch = this.channels.find((c) => c.id === p.channel || c.name === name);
                 if (!ch) throw new SlackError("channel_not_found");
+                // Listed among chat.postMessage's errors: "is_archived: Channel has been archived."
+                if (ch.isArchived) throw new SlackError("is_archived");
                 if (ch.isMember === false) throw new SlackError("not_in_channel");
                 let attachments: any[];
                 try {
@@ -568,6 +576,16 @@ export class FakeSlack {
             shares: shared && ch ? (ch.isPrivate ? { private: share } : { public: share }) : {},
         };
     }
+}
+
+/**
+ * is_group marks only a private channel from before March 2021 (ID starting with G); a newer
+ * private channel, or one converted from public, answers is_channel true, is_group false,
+ * is_private true (docs.slack.dev/reference/objects/group-object; "let is_private guide you",
+ * api.slack.com/changelog/2018-09-more-reasons-to-be-a-conversations-api-convert).
+ */
+function legacyGroup(c: FakeChannel): boolean {
+    return !!c.isPrivate && c.id.startsWith("G");
 }
 
 function bearer(req: http.IncomingMessage): string | undefined {
