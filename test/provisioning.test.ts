@@ -13,7 +13,7 @@ import { parseDuration, readAlertRuleFiles } from "../components/alerting/provis
 import { panelsOf, readDashboardFiles } from "../components/alerting/provisioning/dashboardFiles";
 import { checkImageLinks } from "../components/alerting/provisioning/imageLinkage";
 import { DEMO_RULE_GROUP_NAME, loadProvisioning } from "../components/alerting/provisioning/plan";
-import type { ProvisionedSummary } from "../components/alerting/provisioning/provisionedAlerting";
+import type { ProvisionedSummary } from "../components/alerting/provisioning/plan";
 import {
     matcherMatches,
     parseMatcher,

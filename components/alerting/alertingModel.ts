@@ -18,7 +18,7 @@ import {
 } from "./dashboardModel";
 import { SLACK_TEXT_TEMPLATE, SLACK_TITLE_TEMPLATE, normalizeSlackRecipient } from "./slackTemplates";
 // The constants from dashboardModel, not alertRuleFiles: a stack without rule files never loads the file readers.
-import type { RuleFromFile } from "./provisioning/alertRuleFiles";
+import type { RuleFromFile, RuleNotificationSettings } from "./provisioning/alertRuleFiles";
 
 /** Labels on the demo rule; the notification policy routes on {@link ROUTING_LABEL}. */
 export const ROUTING_LABEL = { name: "project", value: PROJECT } as const;
@@ -94,14 +94,9 @@ export interface AlertRuleModel<R = string> {
     notificationSettings?: RuleRouting<R>;
 }
 
-export interface RuleRouting<R = string> {
+/** A rule's notification settings with the contact point decided (the file's own settings, receiver required). */
+export interface RuleRouting<R = string> extends Omit<RuleNotificationSettings, "receiver"> {
     receiver: R;
-    groupBy?: string[];
-    groupWait?: string;
-    groupInterval?: string;
-    repeatInterval?: string;
-    muteTimeIntervals?: string[];
-    activeTimeIntervals?: string[];
 }
 
 /** Routing to a Slack contact point with this project's timings. */

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "./k8s";
 import type { KubernetesStackSettings } from "../config";
 import type { GrafanaDeployment } from "../grafanaDeployment";
-import type { ProvisioningPlan } from "../alerting/provisioning/plan";
+import { provisioningSummary, type ProvisionedSummary, type ProvisioningPlan } from "../alerting/provisioning/plan";
 import {
     ALERT_RULE_NAME,
     RULE_GROUP_INTERVAL_SECONDS,
@@ -120,7 +120,7 @@ export class OperatorAlerting extends pulumi.ComponentResource {
     readonly alertRuleUid?: pulumi.Output<string>;
     readonly contactPointName?: pulumi.Output<string>;
     /** Your own alerts, as ProvisionedAlerting's summary has them. */
-    readonly summary?: Record<string, unknown>;
+    readonly summary?: ProvisionedSummary;
     readonly resources: k8s.apiextensions.CustomResource[] = [];
 
     constructor(name: string, args: OperatorAlertingArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -269,7 +269,7 @@ export class OperatorAlerting extends pulumi.ComponentResource {
             cpName: string;
             dashboards: pulumi.Resource[];
         },
-    ): Record<string, unknown> {
+    ): ProvisionedSummary {
         const plan = args.provisioning!;
         const dashboards = plan.dashboards.map((d) =>
             customResource(`dashboard-${crName("own", d.uid)}`, "GrafanaDashboard", crName("gsa-dash", d.uid), dashboardSpec(c, d), [
@@ -319,22 +319,7 @@ export class OperatorAlerting extends pulumi.ComponentResource {
                 [s.folder, s.datasource, ...s.dashboards, ...dashboards, ...(s.contactPoint ? [s.contactPoint] : []), ...routeResources],
             );
         }
-        const linkOf = new Map(plan.links.map((l) => [l.ruleUid, l]));
-        return {
-            dashboards: plan.dashboards.map((d) => d.uid),
-            ruleGroups: plan.groups.map((g) => g.name),
-            contactPoints: routeContactPoints,
-            rules: plan.groups.flatMap((g) =>
-                g.rules.map((r) => ({
-                    uid: r.uid,
-                    title: r.title,
-                    group: g.name,
-                    ...(args.slack ? { channel: plan.ruleChannels[r.uid] ?? args.slack.channel } : {}),
-                    ...(r.link ? { dashboardUid: r.link.dashboardUid, panelId: r.link.panelId } : {}),
-                    link: linkOf.get(r.uid)?.status ?? "unlinked",
-                })),
-            ),
-        };
+        return provisioningSummary(plan, args.slack?.channel, routeContactPoints);
     }
 }
 

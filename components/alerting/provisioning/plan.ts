@@ -42,6 +42,39 @@ export interface ProvisioningPlan {
     channels: string[];
 }
 
+/** What was provisioned, for the stack outputs (plain, deterministic); the same on the API and the CR path. */
+export interface ProvisionedSummary {
+    dashboards: string[];
+    ruleGroups: string[];
+    /** Channel -> contact point name, for the routed channels. */
+    contactPoints: Record<string, string>;
+    rules: Array<{ uid: string; title: string; group: string; channel?: string; dashboardUid?: string; panelId?: number; link: string }>;
+}
+
+/** The summary of a plan: each rule with its group, channel (when Slack is configured) and panel link. */
+export function provisioningSummary(
+    plan: ProvisioningPlan,
+    slackChannel: string | undefined,
+    contactPoints: Record<string, string>,
+): ProvisionedSummary {
+    const linkOf = new Map(plan.links.map((l) => [l.ruleUid, l]));
+    return {
+        dashboards: plan.dashboards.map((d) => d.uid),
+        ruleGroups: plan.groups.map((g) => g.name),
+        contactPoints,
+        rules: plan.groups.flatMap((g) =>
+            g.rules.map((r) => ({
+                uid: r.uid,
+                title: r.title,
+                group: g.name,
+                ...(slackChannel !== undefined ? { channel: plan.ruleChannels[r.uid] ?? slackChannel } : {}),
+                ...(r.link ? { dashboardUid: r.link.dashboardUid, panelId: r.link.panelId } : {}),
+                link: linkOf.get(r.uid)?.status ?? "unlinked",
+            })),
+        ),
+    };
+}
+
 export interface ProvisioningResult {
     /** Undefined when no provisioning key is set. */
     plan?: ProvisioningPlan;

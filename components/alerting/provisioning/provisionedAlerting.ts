@@ -12,7 +12,7 @@ import { fileRuleModel, routeContactPointName } from "../alertingModel";
 import { providerRuleArgs } from "../grafanaAlerting";
 import { SLACK_TEXT_TEMPLATE, SLACK_TITLE_TEMPLATE, normalizeSlackRecipient } from "../slackTemplates";
 import type { RuleFromFile } from "./alertRuleFiles";
-import type { ProvisioningPlan } from "./plan";
+import { provisioningSummary, type ProvisionedSummary, type ProvisioningPlan } from "./plan";
 
 export interface ProvisionedAlertingArgs {
     plan: ProvisioningPlan;
@@ -27,15 +27,6 @@ export interface ProvisionedAlertingArgs {
     defaultContactPoint?: pulumi.Input<string>;
     /** Resources that must be ready (Grafana healthy) before any Grafana API call. */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
-}
-
-/** What was provisioned, for the stack outputs (plain, deterministic). */
-export interface ProvisionedSummary {
-    dashboards: string[];
-    ruleGroups: string[];
-    /** Channel -> contact point name, for the routed channels. */
-    contactPoints: Record<string, string>;
-    rules: Array<{ uid: string; title: string; group: string; channel?: string; dashboardUid?: string; panelId?: number; link: string }>;
 }
 
 /** A resource-name suffix: the text itself when it is simple, else a slug plus a short hash. */
@@ -132,22 +123,7 @@ export class ProvisionedAlerting extends pulumi.ComponentResource {
             );
         }
 
-        const linkOf = new Map(plan.links.map((l) => [l.ruleUid, l]));
-        this.summary = {
-            dashboards: plan.dashboards.map((d) => d.uid),
-            ruleGroups: plan.groups.map((g) => g.name),
-            contactPoints: contactPointNames,
-            rules: plan.groups.flatMap((g) =>
-                g.rules.map((r) => ({
-                    uid: r.uid,
-                    title: r.title,
-                    group: g.name,
-                    ...(args.slack ? { channel: plan.ruleChannels[r.uid] ?? args.slack.channel } : {}),
-                    ...(r.link ? { dashboardUid: r.link.dashboardUid, panelId: r.link.panelId } : {}),
-                    link: linkOf.get(r.uid)?.status ?? "unlinked",
-                })),
-            ),
-        };
+        this.summary = provisioningSummary(plan, args.slack?.channel, contactPointNames);
         this.registerOutputs({ summary: this.summary });
     }
 }
