@@ -39,23 +39,15 @@ function namedSecrets(args: pulumi.runtime.MockResourceArgs): Record<string, any
     if (args.type === SECRET && !args.inputs.metadata?.name) return { metadata: { ...args.inputs.metadata, name: `${args.name}-5f3a` } };
     return undefined;
 }
-/** Warnings the last run logged (pulumi.log.warn is captured, so the test output stays quiet). */
+/** Warnings the last run logged (the harness captures pulumi.log.warn, so the test output stays quiet). */
 let warned: string[] = [];
 async function stack(config: Record<string, string>, stackName = "dev", last?: Record<string, unknown>) {
-    const warn = pulumi.log.warn;
-    warned = [];
-    pulumi.log.warn = (msg: string) => {
-        warned.push(msg);
-        return Promise.resolve();
-    };
-    try {
-        // `last`: the stack's outputs from its previous update, as its reference to itself reads them.
-        const stateFor = (args: pulumi.runtime.MockResourceArgs) =>
-            args.type === "pulumi:pulumi:StackReference" ? (last ? { outputs: last } : undefined) : namedSecrets(args);
-        return await runStack({ verify: "true", ...config }, { stack: stackName, stateFor });
-    } finally {
-        pulumi.log.warn = warn;
-    }
+    // `last`: the stack's outputs from its previous update, as its reference to itself reads them.
+    const stateFor = (args: pulumi.runtime.MockResourceArgs) =>
+        args.type === "pulumi:pulumi:StackReference" ? (last ? { outputs: last } : undefined) : namedSecrets(args);
+    const run = await runStack({ verify: "true", ...config }, { stack: stackName, stateFor });
+    warned = run.warnings;
+    return run;
 }
 
 describe("operatorAlerting: which path", () => {

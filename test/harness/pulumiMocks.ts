@@ -41,6 +41,8 @@ export interface RunResult<T> {
     resources: RegisteredResource[];
     result?: T;
     error?: unknown;
+    /** What the program logged with pulumi.log.warn: captured, not printed, so a passing test run stays quiet. */
+    warnings: string[];
 }
 
 export function isSecretValue(v: unknown): boolean {
@@ -124,13 +126,23 @@ export async function runWithMocks<T>(opts: RunOptions, program: () => Promise<T
     );
     let result: T | undefined;
     let error: unknown;
+    const warnings: string[] = [];
+    const warn = pulumi.log.warn;
+    pulumi.log.warn = (msg: string) => {
+        warnings.push(msg);
+        return Promise.resolve();
+    };
     try {
         result = await program();
     } catch (e) {
         error = e;
     }
-    await settle(() => resources.length);
-    return { resources, result, error };
+    try {
+        await settle(() => resources.length);
+    } finally {
+        pulumi.log.warn = warn;
+    }
+    return { resources, result, error, warnings };
 }
 
 /** Resolves an Output in a test (not in preview, where unknowns never resolve). */
