@@ -6,6 +6,7 @@ import { readSettings, type DeployedStackSettings, type ExistingStackSettings, t
 import { dockerPlacement } from "./docker/placement";
 import type { GrafanaDeployment } from "./grafanaDeployment";
 import { kubernetesPlacement } from "./kubernetes/placement";
+import { inLauncherWords } from "./launcher";
 import { skipUnusedPromiseStacks } from "./promiseStacks";
 import { StackSecrets } from "./stackSecrets";
 import { decideWiring, type Placement, type SecretName, type Wiring } from "./wiring";
@@ -94,12 +95,22 @@ interface GrafanaAccess {
     ownsGrafana: boolean;
 }
 
-/** Defines every resource of the stack and returns its outputs. Throws before creating anything when config is bad. */
+/**
+ * Defines every resource of the stack and returns its outputs. Throws before creating anything
+ * when config is bad. The next steps name commands as the user runs them (launcher.ts).
+ */
 export async function defineStack(): Promise<Record<string, unknown>> {
+    const outputs = await defineResources();
+    if (Array.isArray(outputs.nextSteps))
+        outputs.nextSteps = outputs.nextSteps.map((s) => (typeof s === "string" ? inLauncherWords(s) : s));
+    return outputs;
+}
+
+async function defineResources(): Promise<Record<string, unknown>> {
     // Pulumi's per-promise debug stacks, unread unless PULUMI_DEBUG_PROMISE_LEAKS: see the module.
     skipUnusedPromiseStacks();
     const settings = readSettings();
-    for (const warning of settings.warnings) pulumi.log.warn(warning);
+    for (const warning of settings.warnings) pulumi.log.warn(inLauncherWords(warning));
     if (settings.target === "existing") return defineExistingGrafanaStack(settings);
 
     const secrets = new StackSecrets("secrets", {

@@ -20,6 +20,7 @@ import {
 } from "../alerting/alertingModel";
 import { dashboardUrlFor, uidsFor } from "../alerting/dashboardModel";
 import { decideGrafanaAccess } from "./grafanaAccess";
+import { inLauncherWords } from "../launcher";
 import { AWAIT_TIMEOUTS, contextLabels } from "./modeContext";
 import { KubernetesGrafanaWithRenderer } from "./kubernetesGrafanaWithRenderer";
 import { SERVICE_NAMES, labels } from "./objectNames";
@@ -372,7 +373,7 @@ export function defineOperatorAlerting(
 ): boolean {
     const choice = operatorAlertingPath(settings);
     const conflict = oneStepSwitchError(previous, choice.path, deployment.grafanaApiUrl !== undefined);
-    if (conflict) throw new pulumi.RunError(conflict);
+    if (conflict) throw new pulumi.RunError(inLauncherWords(conflict));
     if (choice.path === "api") {
         if (!deployment.grafanaApiUrl && settings.operatorApiVersion === "v1beta1") {
             nextSteps.push(
@@ -381,7 +382,7 @@ export function defineOperatorAlerting(
         }
         return false;
     }
-    if (choice.warning) pulumi.log.warn(choice.warning);
+    if (choice.warning) pulumi.log.warn(inLauncherWords(choice.warning));
     if (!(deployment instanceof KubernetesGrafanaWithRenderer)) throw new Error("operatorAlerting crs needs the Kubernetes target");
 
     const instanceLabels = contextLabels(settings.stack);

@@ -2,8 +2,9 @@
 // failed, why, and the next step; docs/troubleshooting.md quotes these templates
 // verbatim (a test keeps the two in step). `{name}` marks a value filled in at run time.
 //
-// This module is captured by value into the serialized dynamic provider, so it must
-// stay plain data and plain functions: no imports, no classes.
+// The dynamic providers load this module from source (providerBoundary.ts): plain data and
+// plain functions, importing only the import-free launcher.ts.
+import { inLauncherWords } from "../launcher";
 
 export interface MessageTemplate {
     what: string;
@@ -350,7 +351,8 @@ export function describeFailure(key: MessageKey, params: Record<string, string |
     const t: MessageTemplate = MESSAGES[key];
     const what = fillTemplate(t.what, params);
     const why = fillTemplate(t.why, params);
-    const next = fillTemplate(t.next, params);
+    // The next step's commands as the user runs them (`npm run up` under this repository's wrappers).
+    const next = inLauncherWords(fillTemplate(t.next, params));
     return { key, what, why, next, message: `${what}: ${why}. Next step: ${next}` };
 }
 
