@@ -1,7 +1,9 @@
 // The stack's configuration: the one module that reads it. Every key is checked up
 // front and every problem is reported at once, before any resource is registered, so
 // bad config creates nothing. Secret values are never put in a message.
-import * as pulumi from "@pulumi/pulumi";
+// The Pulumi SDK is loaded only when settings are built (it costs over a second): the
+// preflight of `npm run up` runs the same checks without it (configProblems).
+import type * as pulumi from "@pulumi/pulumi";
 import {
     DEFAULT_GRAFANA_IMAGE,
     DEFAULT_RENDERER_IMAGE,
@@ -12,10 +14,17 @@ import {
     grafanaVersionProblem,
     olderThan,
 } from "./images";
-import { CHANNEL_FORMAT, isChannelId, isChannelName } from "./slackChannel";
+import { CHANNEL_FORMAT, isChannelId, isChannelName, notAChannelReason } from "./slackChannel";
+import { slackTokenProblem } from "./slackToken";
 import { loadProvisioning, type ProvisioningPlan } from "./alerting/provisioning/plan";
 import { KUBERNETES_CONFIG_KEYS, KubernetesSettings, readKubernetesSettings } from "./kubernetesSettings";
 import { ConfigReader, quote, setCommand as set, setSecretCommand as setSecret } from "./configReader";
+import { inLauncherWords } from "./launcher";
+
+/** The Pulumi SDK, loaded on first use. */
+function sdk(): typeof import("@pulumi/pulumi") {
+    return require("@pulumi/pulumi");
+}
 
 export type Target = "docker" | "kubernetes" | "existing";
 export type KubernetesMode = "sidecar" | "operator" | "separate" | "renderer";
@@ -326,21 +335,31 @@ export interface ConfigProblem {
     fix: string;
 }
 
-/** Raised when config is invalid; lists every problem. A RunError prints without a stack trace. */
-export class ConfigValidationError extends pulumi.RunError {
+/**
+ * Raised when config is invalid; lists every problem. Marked as a Pulumi RunError (the
+ * SDK's `__pulumiRunError` marker, which RunError.isInstance reads) so Pulumi's runner
+ * prints it without a stack trace, without loading the SDK to extend its class.
+ */
+export class ConfigValidationError extends Error {
+    readonly __pulumiRunError = true;
     constructor(readonly problems: ConfigProblem[]) {
         super(formatProblems(problems));
         this.name = "ConfigValidationError";
     }
 }
 
-export function formatProblems(problems: ConfigProblem[]): string {
-    const lines = [`Stack configuration has ${problems.length} problem${problems.length === 1 ? "" : "s"}; nothing was created.`];
-    for (const p of problems) {
-        lines.push(`  - ${p.key}: got ${p.given}; allowed: ${p.allowed}.`);
-        lines.push(`      fix: ${p.fix}`);
-    }
-    return lines.join("\n");
+/**
+ * One problem as printed under "- ": the key, what was given and what is allowed, then the fix
+ * on an indented second line, in the words of the user's launcher (`npm run up`'s preflight
+ * prints the same).
+ */
+export function formatProblem(p: ConfigProblem, env: NodeJS.ProcessEnv = process.env): string {
+    return `${p.key}: got ${p.given}; allowed: ${p.allowed}.\n      fix: ${inLauncherWords(p.fix, env)}`;
+}
+
+export function formatProblems(problems: ConfigProblem[], env: NodeJS.ProcessEnv = process.env): string {
+    const head = `Stack configuration has ${problems.length} problem${problems.length === 1 ? "" : "s"}; nothing was created.`;
+    return [head, ...problems.map((p) => `  - ${formatProblem(p, env)}`)].join("\n");
 }
 
 /** Where raw values come from: the stack config by default, a map in tests. */
@@ -351,9 +370,15 @@ export interface RawConfigSource {
     isSecret(key: string): boolean;
     /** Keys of this project's namespace present in the stack. */
     keys(): string[];
+    /**
+     * Whether `key` is set but encrypted where this source cannot decrypt it (the preflight
+     * reads the stack file without the CLI): its presence counts, its content is not checked.
+     */
+    isUnreadable?(key: string): boolean;
 }
 
-export function stackConfigSource(project = pulumi.getProject()): RawConfigSource {
+export function stackConfigSource(project = sdk().getProject()): RawConfigSource {
+    const pulumi = sdk();
     const prefix = `${project}:`;
     const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
     return {
@@ -372,22 +397,72 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
  * Reads and validates the whole configuration. Throws ConfigValidationError with every
- * problem found; returns settings only when there is none. One function per concern, all
- * recording into the same reader, so problems of every concern are reported together.
+ * problem found; returns settings only when there is none.
  */
 export function readSettings(
     source: RawConfigSource = stackConfigSource(),
-    project = pulumi.getProject(),
-    stack = pulumi.getStack(),
+    project = sdk().getProject(),
+    stack = sdk().getStack(),
     projectDir = process.cwd(),
 ): TargetSettings {
+    const read = readAll(source, stack, projectDir);
+    const { r, placement, images, grafana, renderer, slack, existing, provisioning } = read;
+    if (r.problems.length > 0) throw new ConfigValidationError(r.problems);
+
+    const pulumi = sdk();
+    const secret = (v: string | undefined) => (v === undefined ? undefined : pulumi.secret(v));
+    return byTarget({
+        project,
+        stack,
+        ...placement,
+        ...images,
+        grafanaPort: grafana.grafanaPort,
+        grafanaUrl: grafana.grafanaUrl,
+        grafanaRootUrl: grafana.grafanaRootUrl,
+        grafanaAdminUser: grafana.grafanaAdminUser,
+        grafanaAdminPassword: secret(grafana.password),
+        rendererToken: secret(grafana.rendererToken),
+        ...renderer,
+        slack: slack.token === undefined ? undefined : { token: pulumi.secret(slack.token), channel: slack.channel },
+        slackApiUrl: slack.apiUrl,
+        ...read.verification,
+        grafanaApiToken: secret(existing.apiToken),
+        demoAlert: existing.demoAlert,
+        verifyRule: existing.verifyRule,
+        replaceLeftovers: existing.replaceLeftovers,
+        operatorAlerting: read.operatorAlerting,
+        provisioning: provisioning.plan,
+        warnings: r.warnings,
+        ...read.kubernetesSettings,
+    });
+}
+
+/**
+ * Every problem and warning of a stack's configuration, without building settings or
+ * loading the Pulumi SDK: `npm run up`'s preflight (scripts/preflight.js) runs it on the
+ * stack files, so config problems show even before a Pulumi CLI is installed.
+ */
+export function configProblems(
+    source: RawConfigSource,
+    stack: string,
+    projectDir: string,
+): { problems: ConfigProblem[]; warnings: string[] } {
+    const { r } = readAll(source, stack, projectDir);
+    return { problems: r.problems, warnings: r.warnings };
+}
+
+/**
+ * Every key, read and checked. One function per concern, all recording into the same
+ * reader, so problems of every concern are reported together.
+ */
+function readAll(source: RawConfigSource, stack: string, projectDir: string) {
     const r = new ConfigReader(source, CONFIG_KEYS);
     r.rejectUnknownKeys();
 
     const placement = readPlacement(r);
     const { target, kubernetesMode } = placement;
     const images = readImages(r, target);
-    const grafana = readGrafana(r, target);
+    const grafana = readGrafana(r, target, stack);
     const renderer = readRendererPlacement(r, target, kubernetesMode);
     const slack = readSlack(r, target, images.grafanaImage);
     const verification = readVerification(r);
@@ -414,34 +489,7 @@ export function readSettings(
     });
     const existing = readExistingGrafana(r, target, grafana);
     const operatorAlerting = readOperatorAlerting(r, placement);
-
-    if (r.problems.length > 0) throw new ConfigValidationError(r.problems);
-
-    const secret = (v: string | undefined) => (v === undefined ? undefined : pulumi.secret(v));
-    return byTarget({
-        project,
-        stack,
-        ...placement,
-        ...images,
-        grafanaPort: grafana.grafanaPort,
-        grafanaUrl: grafana.grafanaUrl,
-        grafanaRootUrl: grafana.grafanaRootUrl,
-        grafanaAdminUser: grafana.grafanaAdminUser,
-        grafanaAdminPassword: secret(grafana.password),
-        rendererToken: secret(grafana.rendererToken),
-        ...renderer,
-        slack: slack.token === undefined ? undefined : { token: pulumi.secret(slack.token), channel: slack.channel },
-        slackApiUrl: slack.apiUrl,
-        ...verification,
-        grafanaApiToken: secret(existing.apiToken),
-        demoAlert: existing.demoAlert,
-        verifyRule: existing.verifyRule,
-        replaceLeftovers: existing.replaceLeftovers,
-        operatorAlerting,
-        provisioning: provisioning.plan,
-        warnings: r.warnings,
-        ...kubernetesSettings,
-    });
+    return { r, placement, images, grafana, renderer, slack, verification, provisioning, kubernetesSettings, existing, operatorAlerting };
 }
 
 /** The settings in their target's shape; every check above has already required what each target needs. */
@@ -552,10 +600,29 @@ function readImages(r: ConfigReader, target: Target) {
     return { grafanaImage, rendererImage, rendererMajor };
 }
 
+/**
+ * Names only the containers of a Docker stack resolve (docker/placement.ts's network aliases,
+ * dockerGrafanaWithRenderer.ts's container names): not where this machine reaches Grafana.
+ */
+function dockerNetworkNames(stack: string): string[] {
+    return ["grafana", "renderer", `grafana-${stack}`, `grafana-image-renderer-${stack}`];
+}
+
 /** How Grafana is reached and logged in to, and the renderer token it shares. */
-function readGrafana(r: ConfigReader, target: Target) {
+function readGrafana(r: ConfigReader, target: Target, stack: string) {
     const grafanaPort = r.integer("grafanaPort", 1, 65535, 3000);
-    const explicitUrl = r.url("grafanaUrl", `http://localhost:${grafanaPort}`);
+    let explicitUrl = r.url("grafanaUrl", `http://localhost:${grafanaPort}`);
+    if (target === "docker" && explicitUrl && dockerNetworkNames(stack).includes(new URL(explicitUrl).hostname)) {
+        r.problem(
+            "grafanaUrl",
+            `${quote(explicitUrl)} with target docker`,
+            `where this machine reaches Grafana's API: Docker publishes Grafana on 127.0.0.1:${grafanaPort}; ` +
+                `${new URL(explicitUrl).hostname} is a name on the stack's own Docker network, which only its containers resolve ` +
+                `(unset, grafanaUrl is http://localhost:${grafanaPort})`,
+            "pulumi config rm grafanaUrl",
+        );
+        explicitUrl = undefined;
+    }
     // Docker publishes Grafana on localhost; Kubernetes may derive it; an existing Grafana must say.
     const grafanaUrl = explicitUrl ?? (target === "docker" ? `http://localhost:${grafanaPort}` : undefined);
     const grafanaRootUrl = r.url("grafanaRootUrl", "https://grafana.example.com") ?? (target === "docker" ? grafanaUrl : undefined);
@@ -569,24 +636,24 @@ function readGrafana(r: ConfigReader, target: Target) {
             set("grafanaAdminUser", "admin"),
         );
     }
-    const password = r.secret("grafanaAdminPassword", "<password>");
-    if (password !== undefined && password.length < 8) {
+    const password = r.secret("grafanaAdminPassword", "<password>", (password) => {
+        if (password.length >= 8) return;
         r.problem(
             "grafanaAdminPassword",
             "a secret shorter than 8 characters",
             "at least 8 characters, or unset to generate one",
             `${setSecret("grafanaAdminPassword", "<longer password>")}   (or: pulumi config rm grafanaAdminPassword)`,
         );
-    }
-    const rendererToken = r.secret("rendererToken", "<token>");
-    if (rendererToken !== undefined && (rendererToken.length < 16 || /[\s,]/.test(rendererToken))) {
+    });
+    const rendererToken = r.secret("rendererToken", "<token>", (rendererToken) => {
+        if (rendererToken.length >= 16 && !/[\s,]/.test(rendererToken)) return;
         r.problem(
             "rendererToken",
             /[\s,]/.test(rendererToken) ? "a secret containing spaces or commas" : "a secret shorter than 16 characters",
             "at least 16 characters without spaces or commas (the renderer splits its token list on them), or unset to generate one",
             `${setSecret("rendererToken", "<token>")}   (or: pulumi config rm rendererToken)`,
         );
-    }
+    });
     return { grafanaPort, explicitUrl, grafanaUrl, grafanaRootUrl, grafanaAdminUser, password, rendererToken };
 }
 
@@ -646,27 +713,19 @@ function readRendererPlacement(r: ConfigReader, target: Target, kubernetesMode: 
 
 /** The bot token, the channel (and whether this Grafana can upload to it), the API URL. */
 function readSlack(r: ConfigReader, target: Target, grafanaImage: ImageRef) {
-    const token = r.secret("slackToken", "xoxb-...");
+    const token = r.secret("slackToken", "xoxb-...", (token) => {
+        const bad = slackTokenProblem(token);
+        if (!bad) return;
+        const fix = setSecret("slackToken", "xoxb-...");
+        r.problem(
+            "slackToken",
+            bad.given,
+            bad.allowed,
+            bad.webhook ? `${fix}   (create the bot from slack-app-manifest.yaml; see README "Create the Slack app")` : fix,
+        );
+    });
     const channel = r.raw("slackChannel").trim();
     if (token !== undefined) {
-        if (/^https?:\/\/hooks\.slack\.com\//.test(token)) {
-            r.problem(
-                "slackToken",
-                "an incoming-webhook URL",
-                "a bot token starting with xoxb- (webhooks cannot upload images)",
-                `${setSecret("slackToken", "xoxb-...")}   (create the bot from slack-app-manifest.yaml; see README "Create the Slack app")`,
-            );
-        } else if (!token.startsWith("xoxb-")) {
-            const kind = /^xox[a-z]-/.test(token)
-                ? `a token starting with ${token.slice(0, 5)} (not a bot token)`
-                : "a value that is not a Slack token";
-            r.problem(
-                "slackToken",
-                kind,
-                "a bot token starting with xoxb- (OAuth & Permissions → Bot User OAuth Token)",
-                setSecret("slackToken", "xoxb-..."),
-            );
-        }
         if (channel === "") {
             r.problem(
                 "slackChannel",
@@ -683,7 +742,15 @@ function readSlack(r: ConfigReader, target: Target, grafanaImage: ImageRef) {
             `${setSecret("slackToken", "xoxb-...")}   (or: pulumi config rm slackChannel)`,
         );
     }
-    if (channel !== "" && !isChannelId(channel) && !(channel.startsWith("#") && isChannelName(channel))) {
+    const notAChannel = notAChannelReason(channel);
+    if (notAChannel) {
+        r.problem(
+            "slackChannel",
+            quote(channel),
+            notAChannel,
+            `${set("slackChannel", "C0123ABCD")}   (the ID of a channel: its details > About)`,
+        );
+    } else if (channel !== "" && !isChannelId(channel) && !(channel.startsWith("#") && isChannelName(channel))) {
         const hint = /^[a-z0-9]/.test(channel) ? `#${channel}` : "C0123ABCD";
         r.problem("slackChannel", quote(channel), `${CHANNEL_FORMAT}; an ID is recommended`, set("slackChannel", `'${hint}'`));
     }
@@ -717,23 +784,22 @@ function readVerification(r: ConfigReader) {
 /** target existing (URL and token), the demo alert, the rule to verify, leftovers. */
 function readExistingGrafana(r: ConfigReader, target: Target, grafana: ReturnType<typeof readGrafana>) {
     const existing = target === "existing";
-    const apiToken = r.secret("grafanaApiToken", "glsa_...");
-    if (apiToken !== undefined) {
-        if (!existing) {
-            r.problem(
-                "grafanaApiToken",
-                `a token with target ${quote(target)}`,
-                "grafanaApiToken only with target existing (a Grafana this program deploys is reached with its admin password)",
-                "pulumi config rm grafanaApiToken   (or: pulumi config set target existing)",
-            );
-        } else if (apiToken.includes(":") || /\s/.test(apiToken)) {
-            r.problem(
-                "grafanaApiToken",
-                "a value with ':' or spaces in it",
-                "a service account token (glsa_...); a user:password goes in grafanaAdminUser and grafanaAdminPassword",
-                `pulumi config rm grafanaApiToken && ${setSecret("grafanaApiToken", "glsa_...")}`,
-            );
-        }
+    const apiToken = r.secret("grafanaApiToken", "glsa_...", (apiToken) => {
+        if (!existing || (!apiToken.includes(":") && !/\s/.test(apiToken))) return;
+        r.problem(
+            "grafanaApiToken",
+            "a value with ':' or spaces in it",
+            "a service account token (glsa_...); a user:password goes in grafanaAdminUser and grafanaAdminPassword",
+            `pulumi config rm grafanaApiToken && ${setSecret("grafanaApiToken", "glsa_...")}`,
+        );
+    });
+    if (apiToken !== undefined && !existing) {
+        r.problem(
+            "grafanaApiToken",
+            `a token with target ${quote(target)}`,
+            "grafanaApiToken only with target existing (a Grafana this program deploys is reached with its admin password)",
+            "pulumi config rm grafanaApiToken   (or: pulumi config set target existing)",
+        );
     }
     if (existing) {
         if (grafana.explicitUrl === undefined && r.raw("grafanaUrl").trim() === "") {

@@ -9,6 +9,9 @@ export const quote = (v: string) => JSON.stringify(v);
 export const setCommand = (key: string, value: string) => `pulumi config set ${key} ${value}`;
 export const setSecretCommand = (key: string, value: string) => `pulumi config set --secret ${key} ${value}`;
 
+/** What secret() returns for a secret that is set but cannot be read here (encrypted). */
+export const UNREADABLE_SECRET = "(encrypted; its content is checked by pulumi up)";
+
 export class ConfigReader {
     readonly problems: ConfigProblem[] = [];
     readonly warnings: string[] = [];
@@ -90,8 +93,13 @@ export class ConfigReader {
         return v.replace(/\/+$/, "");
     }
 
-    /** A secret value: must be stored encrypted. Returns the plain value for checks only. */
-    secret(key: string, example: string): string | undefined {
+    /**
+     * A secret value: must be stored encrypted. Returns the plain value for checks only;
+     * `checkContent` runs on it when it can be read (not in the preflight, which sees an
+     * encrypted value as present, UNREADABLE_SECRET, and leaves its content to `pulumi up`).
+     */
+    secret(key: string, example: string, checkContent?: (value: string) => void): string | undefined {
+        if (this.source.isUnreadable?.(key)) return UNREADABLE_SECRET;
         const v = this.source.get(key);
         if (v === undefined || v === "") return undefined;
         if (!this.source.isSecret(key)) {
@@ -102,6 +110,7 @@ export class ConfigReader {
                 `pulumi config rm ${key} && ${setSecretCommand(key, example)}`,
             );
         }
+        checkContent?.(v);
         return v;
     }
 

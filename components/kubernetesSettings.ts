@@ -238,17 +238,20 @@ export function parseTolerations(text: string): Toleration[] | undefined {
     return out.length > 0 ? out : undefined;
 }
 
-/** `request/limit` of one resource; undefined (and a problem) when malformed or request > limit. */
+/**
+ * `request/limit` of one resource; undefined (and a problem) when malformed or request > limit.
+ * `example` is the workload's own default (Grafana's differs from the renderer's).
+ */
 function requestLimit(
     r: KeyReader,
     key: string,
     kind: "cpu" | "memory",
+    example: string,
     min?: { bytes: number; text: string },
 ): { request: string; limit: string } | undefined {
     const given = r.raw(key).trim();
     const parts = given.split("/").map((p) => p.trim());
     const measure = kind === "cpu" ? cpuMillis : memoryBytes;
-    const example = kind === "cpu" ? "250m/2" : "512Mi/2Gi";
     const values = parts.map(measure);
     if (parts.length !== 2 || values.some((v) => v === undefined)) {
         r.problem(
@@ -385,14 +388,25 @@ export function readKubernetesSettings(r: KeyReader, ctx: KubernetesContext): Ku
             );
         }
     };
+    // A key refused where it is set (one problem: remove it) is not also checked for its format.
+    const refused = (key: string): boolean => {
+        if (!r.isSet(key)) return false;
+        if (key.endsWith("Cpu") && !k8s) kubernetesOnly(key);
+        else if (!deploysRenderer) notHere(key, `${key} only with target docker or kubernetes (this target deploys nothing)`, "");
+        else if (key.startsWith("grafana") && rendererOnly) noGrafanaHere(key);
+        else return false;
+        return true;
+    };
     const sized = (prefix: "renderer" | "grafana", minMemory: { bytes: number; text: string }, fallback: Resources): Resources => {
         const cpuKey = `${prefix}Cpu`;
         const memoryKey = `${prefix}Memory`;
-        kubernetesOnly(cpuKey);
-        if (!deploysRenderer && r.isSet(memoryKey))
-            notHere(memoryKey, `${memoryKey} only with target docker or kubernetes (this target deploys nothing)`, "");
-        const cpu = requestLimit(r, cpuKey, "cpu") ?? { request: fallback.requests.cpu, limit: fallback.limits.cpu };
-        const memory = requestLimit(r, memoryKey, "memory", minMemory) ?? {
+        const cpuExample = `${fallback.requests.cpu}/${fallback.limits.cpu}`;
+        const memoryExample = `${fallback.requests.memory}/${fallback.limits.memory}`;
+        const cpu = (!refused(cpuKey) && requestLimit(r, cpuKey, "cpu", cpuExample)) || {
+            request: fallback.requests.cpu,
+            limit: fallback.limits.cpu,
+        };
+        const memory = (!refused(memoryKey) && requestLimit(r, memoryKey, "memory", memoryExample, minMemory)) || {
             request: fallback.requests.memory,
             limit: fallback.limits.memory,
         };
@@ -401,7 +415,7 @@ export function readKubernetesSettings(r: KeyReader, ctx: KubernetesContext): Ku
     // Below 512Mi a v5 renderer has no room for Go plus one 256 MiB browser (wiring.ts, rendererMemoryEnv).
     const rendererResources = sized("renderer", { bytes: 512 * MIB, text: "512Mi" }, DEFAULT_RENDERER_RESOURCES);
     const grafanaResources = sized("grafana", { bytes: 256 * MIB, text: "256Mi" }, DEFAULT_GRAFANA_RESOURCES);
-    for (const key of ["grafanaCpu", "grafanaMemory", "grafanaStorageSize", "storageClass"]) noGrafanaHere(key);
+    for (const key of ["grafanaStorageSize", "storageClass"]) noGrafanaHere(key);
 
     kubernetesOnly("grafanaStorageSize");
     let grafanaStorageSize = r.raw("grafanaStorageSize").trim();

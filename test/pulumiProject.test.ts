@@ -129,10 +129,17 @@ describe("shipped stack files", () => {
                 values[k.slice(PROJECT.length + 1)] = String(v);
             }
             for (const k of CONFIG_KEYS.filter((x) => x.secret)) assert.equal(values[k.name], undefined, `${k.name} in ${file}`);
-            // The secrets its header comment says to set (never shipped), as `--secret` would store them.
+            // What its header comment says to set first (never shipped: no placeholder that would
+            // only fail at upload), the secrets as `--secret` would store them.
             const secrets: Record<string, string> =
                 values.target === "existing" ? { grafanaApiToken: "glsa_placeholder", slackToken: "xoxb-placeholder" } : {};
-            readSettings(fakeConfigSource({ values: { ...values, ...secrets }, secretKeys: Object.keys(secrets) }), PROJECT, stack);
+            const yours: Record<string, string> =
+                values.target === "existing" ? { grafanaUrl: "https://grafana.internal", slackChannel: "C01ABCDEF23" } : {};
+            readSettings(
+                fakeConfigSource({ values: { ...values, ...yours, ...secrets }, secretKeys: Object.keys(secrets) }),
+                PROJECT,
+                stack,
+            );
         });
     }
 });

@@ -7,7 +7,7 @@
 // `severity!=info`, `service=~"api|web"`, `env!~dev.*`: prometheus/alertmanager
 // pkg/labels/parse.go (name, one of = != =~ !~, optionally double-quoted value) and
 // matcher.go (regexes are anchored: `^(?:re)$`; a missing label matches as "").
-import { isChannelId, isChannelName } from "../../slackChannel";
+import { isChannelId, isChannelName, notAChannelReason } from "../../slackChannel";
 import { Findings, isObject, show } from "./files";
 
 const KEY = "slackRoutes";
@@ -147,7 +147,11 @@ export function parseSlackRoutes(raw: string, slackOn: boolean): SlackRoutesResu
             ok = false;
         }
         const channel = typeof entry.channel === "string" ? channelKey(entry.channel) : "";
-        if (!isChannelId(channel) && !(channel.startsWith("#") && isChannelName(channel))) {
+        const notAChannel = notAChannelReason(channel);
+        if (notAChannel) {
+            findings.problem(KEY, at, `channel ${show(entry.channel)}`, notAChannel, fix(`route ${i + 1} to a channel's ID`));
+            ok = false;
+        } else if (!isChannelId(channel) && !(channel.startsWith("#") && isChannelName(channel))) {
             findings.problem(
                 KEY,
                 at,
