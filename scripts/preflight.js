@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 // Checks, before `npm run up` creates anything, what would otherwise fail halfway through:
+//  - the stack exists, has a Pulumi.<stack>.yaml, or was asked to be created (scripts/stacks.js);
+//  - its configuration passes the program's own validation (components/config.ts
+//    configProblems: the same reader and messages as `pulumi up`, without the Pulumi SDK);
 //  - a Pulumi CLI can run (scripts/resolve-pulumi.js);
 //  - target docker: the Docker engine answers (docker:host, DOCKER_HOST or the default
 //    socket, as the Docker provider picks it) and grafanaPort is free on 127.0.0.1 (or
@@ -9,7 +12,9 @@
 // Every problem is one line with its fix, all reported at once; exit 1 when there is one.
 // On success prints the Pulumi CLI's path on stdout (scripts/up.sh exports it).
 // Reads the stack's settings from Pulumi.yaml and Pulumi.<stack>.yaml without the CLI:
-// the keys it needs are never secret. Plain JavaScript, so it costs no ts-node start.
+// the keys it needs are never secret (an encrypted secret counts as set; its content is
+// checked by `pulumi up`). Plain JavaScript; only the config check loads TypeScript (ts-node
+// transpiling with swc, as Pulumi's runner does), and not the Pulumi SDK.
 // SKIP_PREFLIGHT=1 skips the target checks (e.g. a Docker engine reached over ssh://).
 "use strict";
 
@@ -22,7 +27,19 @@ const path = require("path");
 const ROOT = path.resolve(__dirname, "..");
 const PROJECT = "grafana-slack-alerts";
 const TIMEOUT_MS = 3000;
-const CLI = "npm run pulumi --";
+
+/** Loads one of the program's TypeScript modules (ts-node, transpile-only, as Pulumi's runner). */
+function typescript(module) {
+    if (!require.extensions[".ts"]) {
+        require("ts-node").register({ transpileOnly: true, project: path.join(ROOT, "tsconfig.json") });
+    }
+    return require(module);
+}
+
+/** A Pulumi command as the user of `npm run up` types it for this stack (components/launcher.ts). */
+function commandFor(stack, args) {
+    return typescript("../components/launcher").pulumiCommand(args, { GSA_LAUNCHER: "npm", GSA_LAUNCHER_STACK: stack });
+}
 
 function loadYaml(file) {
     const yaml = require("js-yaml");
@@ -101,7 +118,11 @@ async function checkDocker(other, env) {
         const why = socketReason(e, ep);
         const fix = e && e.code === "EACCES"
             ? "Fix: let your user use Docker (sudo usermod -aG docker $USER, then log in again), or set DOCKER_HOST to an engine you may use."
-            : `Fix: start Docker (Docker Desktop, or sudo systemctl start docker)${env.DOCKER_HOST ? ", or correct DOCKER_HOST" : ", or set DOCKER_HOST to your engine"}; or deploy to Kubernetes: ${CLI} config set target kubernetes.`;
+            : `Fix: start Docker (Docker Desktop, or sudo systemctl start docker)${env.DOCKER_HOST ? ", or correct DOCKER_HOST" : ", or set DOCKER_HOST to your engine"}; ` +
+              // Not `config set target kubernetes` on this stack: it would deploy to whatever the
+              // current kube context is, and its destroy delete that namespace. The committed
+              // Kubernetes stack is a stack of its own.
+              "or deploy to Kubernetes as a stack of its own: PULUMI_STACK=k8s-sidecar npm run up.";
         return { problems: [`Docker: the engine does not answer at ${ep.display} (${why}). ${fix}`], ep, answered: false };
     }
 }
@@ -140,12 +161,12 @@ async function checkGrafanaPort(settings, stack, docker) {
     if (docker.ep.host && !["localhost", "127.0.0.1", "::1"].includes(docker.ep.host)) return [];
     const free = await portFree(port, "127.0.0.1");
     if (free === true) return [];
-    if (free === "EACCES") return [`Grafana port: ${port} is a privileged port this user may not bind on 127.0.0.1. Fix: ${CLI} config set grafanaPort 3000 (any port above 1023).`];
+    if (free === "EACCES") return [`Grafana port: ${port} is a privileged port this user may not bind on 127.0.0.1. Fix: ${commandFor(stack, `config set grafanaPort 3000`)} (any port above 1023).`];
     const owner = docker.answered ? await containerOnPort(docker.ep, port) : undefined;
     if (owner === `grafana-${stack}`) return []; // this stack's Grafana, from an earlier `up`
     const by = owner ? `the Docker container ${owner}` : "another program";
     const stop = owner ? ` (or stop it: docker stop ${owner})` : "";
-    return [`Grafana port: 127.0.0.1:${port} is already in use by ${by}. Fix: ${CLI} config set grafanaPort ${port === 3001 ? 3002 : 3001}${stop}.`];
+    return [`Grafana port: 127.0.0.1:${port} is already in use by ${by}. Fix: ${commandFor(stack, `config set grafanaPort ${port === 3001 ? 3002 : 3001}`)}${stop}.`];
 }
 
 /** The kubeconfig files kubectl and the Kubernetes provider read, with the contexts they define. */
@@ -180,10 +201,10 @@ function readKubeconfig(other, env) {
     return { where: files.join(path.delimiter), docs, missing };
 }
 
-function checkKubernetes(settings, other, env) {
+function checkKubernetes(settings, other, env, stack) {
     if (settings.renderYamlTo) return [];
     const kc = readKubeconfig(other, env);
-    const renderOnly = `or only write manifests: ${CLI} config set renderYamlTo rendered-manifests`;
+    const renderOnly = `or only write manifests: ${commandFor(stack, "config set renderYamlTo rendered-manifests")}`;
     if (kc.error) return [`Kubernetes: ${kc.error}. Fix: repair it (kubectl config view shows the problem), ${renderOnly}.`];
     if (kc.docs.length === 0) {
         return [`Kubernetes: no kubeconfig at ${kc.where}. Fix: create a cluster or get its credentials (e.g. kind create cluster), or set KUBECONFIG, ${renderOnly}.`];
@@ -195,10 +216,10 @@ function checkKubernetes(settings, other, env) {
     const chosen = other["kubernetes:context"];
     if (chosen) {
         if (contexts.includes(chosen)) return [];
-        return [`Kubernetes: kubernetes:context is "${chosen}", which ${kc.where} does not define (${list}). Fix: ${CLI} config set kubernetes:context ${contexts[0] || "<context>"}.`];
+        return [`Kubernetes: kubernetes:context is "${chosen}", which ${kc.where} does not define (${list}). Fix: ${commandFor(stack, `config set kubernetes:context ${contexts[0] || "<context>"}`)}.`];
     }
     if (!current) {
-        return [`Kubernetes: ${kc.where} has no current context (${list}). Fix: kubectl config use-context ${contexts[0] || "<context>"}, or ${CLI} config set kubernetes:context ${contexts[0] || "<context>"}.`];
+        return [`Kubernetes: ${kc.where} has no current context (${list}). Fix: kubectl config use-context ${contexts[0] || "<context>"}, or ${commandFor(stack, `config set kubernetes:context ${contexts[0] || "<context>"}`)}.`];
     }
     if (!contexts.includes(current)) {
         return [`Kubernetes: the current context "${current}" is not defined in ${kc.where} (${list}). Fix: kubectl config use-context ${contexts[0] || "<context>"}.`];
@@ -216,32 +237,86 @@ async function targetProblems({ root = ROOT, stack = "dev", env = process.env } 
     }
     const { settings, other } = cfg;
     const target = settings.target || "docker";
-    if (target === "kubernetes") return checkKubernetes(settings, other, env);
-    if (target !== "docker") return []; // the program names an unknown target itself
+    if (target === "kubernetes") return checkKubernetes(settings, other, env, stack);
+    if (target !== "docker") return []; // the config check names an unknown target
     const docker = await checkDocker(other, env);
     return [...docker.problems, ...(await checkGrafanaPort(settings, stack, docker))];
 }
 
-module.exports = { targetProblems, stackSettings, dockerEndpoint };
+/**
+ * The stack file as the program's config reader sees it under `pulumi up`: plain values as
+ * strings (structured ones as JSON), keys of the project's namespace; an encrypted value
+ * counts as set, unreadable here. Undefined when a key not declared secret is encrypted:
+ * its value cannot be checked without the CLI, so the config check is left to `pulumi up`.
+ */
+function stackConfigSource(root, stack, configKeys) {
+    const file = path.join(root, `Pulumi.${stack}.yaml`);
+    const config = fs.existsSync(file) ? loadYaml(file).config || {} : {};
+    const values = {};
+    const encrypted = new Set();
+    for (const [k, v] of Object.entries(config)) {
+        if (!k.startsWith(`${PROJECT}:`)) continue;
+        const key = k.slice(PROJECT.length + 1);
+        if (v && typeof v === "object" && "secure" in v) encrypted.add(key);
+        else values[key] = v !== null && typeof v === "object" ? JSON.stringify(v) : String(v ?? "");
+    }
+    const secretKeys = new Set(configKeys.filter((c) => c.secret).map((c) => c.name));
+    if ([...encrypted].some((k) => !secretKeys.has(k))) return undefined;
+    return {
+        get: (key) => values[key],
+        isSecret: (key) => encrypted.has(key),
+        keys: () => [...Object.keys(values), ...encrypted],
+        isUnreadable: (key) => encrypted.has(key),
+    };
+}
+
+/** The program's config problems for the stack, each as `npm run up` prints it (key, given, allowed; fix). */
+function configProblems({ root = ROOT, stack = "dev" } = {}) {
+    const config = typescript("../components/config");
+    let source;
+    try {
+        source = stackConfigSource(root, stack, config.CONFIG_KEYS);
+    } catch (e) {
+        return [`Stack files: cannot read Pulumi.${stack}.yaml (${e.message}). Fix: correct the YAML.`];
+    }
+    if (!source) return [];
+    const { problems } = config.configProblems(source, stack, root);
+    return problems.map((p) => config.formatProblem(p, { GSA_LAUNCHER: "npm", GSA_LAUNCHER_STACK: stack }));
+}
+
+/** Every problem before `npm run up`, all at once: the stack, its config, the CLI, the target. */
+async function preflightProblems({ root = ROOT, stack = "dev", env = process.env, skipTarget = false, resolve } = {}) {
+    const cli = resolve().then(
+        (r) => ({ r }),
+        (e) => ({ problem: `Pulumi CLI: ${e.message}` }),
+    );
+    // A stack that would be created by mistake: nothing else is worth checking for it.
+    const missing = require("./stacks").stackProblem({ root, stack, env });
+    const checks = missing
+        ? [missing]
+        : [...configProblems({ root, stack }), ...(skipTarget ? [] : await targetProblems({ root, stack, env }))];
+    const c = await cli;
+    return { cli: c.r, problems: [...(c.problem ? [c.problem] : []), ...checks] };
+}
+
+module.exports = { targetProblems, configProblems, preflightProblems, stackSettings, dockerEndpoint };
 
 if (require.main === module) {
     const { resolvePulumi } = require("./resolve-pulumi");
     const stack = process.env.PULUMI_STACK || "dev";
-    const skip = process.env.SKIP_PREFLIGHT === "1";
-    Promise.all([
-        resolvePulumi().then((r) => ({ r }), (e) => ({ problem: `Pulumi CLI: ${e.message}` })),
-        skip ? Promise.resolve([]) : targetProblems({ stack }),
-    ]).then(([cli, target]) => {
-        const problems = [...(cli.problem ? [cli.problem] : []), ...target];
-        if (problems.length) {
-            const n = problems.length;
-            process.stderr.write(`Preflight for stack ${stack} found ${n} problem${n === 1 ? "" : "s"}; nothing was created.\n${problems.map((p) => `  - ${p}\n`).join("")}`);
+    preflightProblems({ stack, skipTarget: process.env.SKIP_PREFLIGHT === "1", resolve: () => resolvePulumi() }).then(
+        ({ cli, problems }) => {
+            if (problems.length) {
+                const n = problems.length;
+                process.stderr.write(`Preflight for stack ${stack} found ${n} problem${n === 1 ? "" : "s"}; nothing was created.\n${problems.map((p) => `  - ${p}\n`).join("")}`);
+                process.exit(1);
+            }
+            process.stderr.write(`pulumi: using ${cli.how}\n`);
+            process.stdout.write(`${cli.bin}\n`);
+        },
+        (e) => {
+            process.stderr.write(`preflight failed unexpectedly: ${e && e.message}\n`);
             process.exit(1);
-        }
-        process.stderr.write(`pulumi: using ${cli.r.how}\n`);
-        process.stdout.write(`${cli.r.bin}\n`);
-    }, (e) => {
-        process.stderr.write(`preflight failed unexpectedly: ${e && e.message}\n`);
-        process.exit(1);
-    });
+        },
+    );
 }

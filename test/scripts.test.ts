@@ -248,9 +248,12 @@ describe("scripts: Pulumi CLI resolution and preflight", function () {
             assert.equal(problems.length, 1);
             assert.match(
                 problems[0],
-                /^Docker: the engine does not answer at unix:\/\/.*no-docker\.sock \(no socket at .*no-docker\.sock\)\. Fix: start Docker \(Docker Desktop, or sudo systemctl start docker\), or correct DOCKER_HOST; or deploy to Kubernetes: npm run pulumi -- config set target kubernetes\.$/,
+                /^Docker: the engine does not answer at unix:\/\/.*no-docker\.sock \(no socket at .*no-docker\.sock\)\. Fix: start Docker \(Docker Desktop, or sudo systemctl start docker\), or correct DOCKER_HOST; or deploy to Kubernetes as a stack of its own: PULUMI_STACK=k8s-sidecar npm run up\.$/,
             );
             assert.doesNotMatch(problems[0], /\n/);
+            // Not `config set target kubernetes` on dev: that would deploy to whatever the current
+            // kube context is, and dev's destroy would delete that namespace.
+            assert.doesNotMatch(problems[0], /config set target/);
         });
 
         it("docker: an engine that answers and a free port pass; docker:host in the stack wins over DOCKER_HOST", async () => {
@@ -330,12 +333,12 @@ describe("scripts: Pulumi CLI resolution and preflight", function () {
                 );
                 const none = kubeconfig(undefined, ["kind-kind", "prod"]);
                 assert.deepEqual(await preflight.targetProblems({ root: k8s(), stack: "k8s", env: { ...env, KUBECONFIG: none } }), [
-                    `Kubernetes: ${none} has no current context (contexts: kind-kind, prod). Fix: kubectl config use-context kind-kind, or npm run pulumi -- config set kubernetes:context kind-kind.`,
+                    `Kubernetes: ${none} has no current context (contexts: kind-kind, prod). Fix: kubectl config use-context kind-kind, or PULUMI_STACK=k8s npm run pulumi -- config set kubernetes:context kind-kind.`,
                 ]);
                 const [missing] = await preflight.targetProblems({ root: k8s(), stack: "k8s", env });
                 assert.match(
                     missing,
-                    /^Kubernetes: no kubeconfig at .*home\/\.kube\/config\. Fix: .*kind create cluster.*or set KUBECONFIG, or only write manifests: npm run pulumi -- config set renderYamlTo rendered-manifests\.$/,
+                    /^Kubernetes: no kubeconfig at .*home\/\.kube\/config\. Fix: .*kind create cluster.*or set KUBECONFIG, or only write manifests: PULUMI_STACK=k8s npm run pulumi -- config set renderYamlTo rendered-manifests\.$/,
                 );
             });
 
@@ -356,7 +359,7 @@ describe("scripts: Pulumi CLI resolution and preflight", function () {
                         env: { ...env, KUBECONFIG: f },
                     }),
                     [
-                        `Kubernetes: kubernetes:context is "gone", which ${f} does not define (contexts: kind-kind). Fix: npm run pulumi -- config set kubernetes:context kind-kind.`,
+                        `Kubernetes: kubernetes:context is "gone", which ${f} does not define (contexts: kind-kind). Fix: PULUMI_STACK=k8s npm run pulumi -- config set kubernetes:context kind-kind.`,
                     ],
                 );
             });
