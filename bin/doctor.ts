@@ -17,7 +17,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { sizeProblem } from "../components/verify/grafanaChecks";
 import { ruleLine, runRuleImageChecks } from "../components/verify/ruleImages";
-import { CHANNEL_FORMAT, isChannelId, isChannelName } from "../components/slackChannel";
+import { CHANNEL_FORMAT, isChannelId, isChannelName, notAChannelReason } from "../components/slackChannel";
+import { slackTokenProblem } from "../components/slackToken";
 import { httpUrlProblem } from "../components/httpUrl";
 import { parseArgs as parseCommandLine, type ParseArgsConfig } from "node:util";
 
@@ -73,6 +74,9 @@ Options (environment variable used when the option is absent):
 Without a Slack token only the Grafana checks run. Exit status: 0 all checks passed
 (with --alert: only when Grafana's alert was found with its screenshot), 1 a check
 failed, 2 bad usage. Every message is explained in docs/troubleshooting.md.`;
+
+/** Printed under a usage error instead of the whole usage text. */
+export const USAGE_POINTER = "Every option: npm run doctor -- --help";
 
 class UsageError extends Error {}
 
@@ -203,16 +207,23 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
     const slackApiUrl = pick("slack-api-url", "SLACK_API_URL");
     if (slackApiUrl) httpUrl("slack-api-url", slackApiUrl);
     const slackToken = pick("slack-token", "SLACK_BOT_TOKEN");
+    // The token the stack would refuse, refused the same way (never shown beyond its type prefix).
+    const badToken = slackToken === undefined ? undefined : slackTokenProblem(slackToken);
+    if (badToken) throw new UsageError(`--slack-token / SLACK_BOT_TOKEN is ${badToken.given}; pass ${badToken.allowed}`);
     const slackChannel = pick("slack-channel", "SLACK_CHANNEL");
     if (slackToken && !slackChannel)
         throw new UsageError("a Slack token needs a channel: pass --slack-channel or set SLACK_CHANNEL (ID like C0123ABCD, or #name)");
-    if (slackChannel && !isChannelId(slackChannel) && !isChannelName(slackChannel)) {
-        throw new UsageError(`--slack-channel / SLACK_CHANNEL must be ${CHANNEL_FORMAT}`);
-    }
     const routedChannels = pick("routed-channels", "SLACK_ROUTED_CHANNELS")
         ?.split(",")
         .map((c) => c.trim())
         .filter(Boolean);
+    for (const c of [slackChannel, ...(routedChannels ?? [])]) {
+        const notAChannel = c === undefined ? undefined : notAChannelReason(c);
+        if (notAChannel) throw new UsageError(`${c === slackChannel ? "--slack-channel" : "--routed-channels"} ${c}: ${notAChannel}`);
+    }
+    if (slackChannel && !isChannelId(slackChannel) && !isChannelName(slackChannel)) {
+        throw new UsageError(`--slack-channel / SLACK_CHANNEL must be ${CHANNEL_FORMAT}`);
+    }
     if (routedChannels?.some((c) => !isChannelId(c) && !isChannelName(c)))
         throw new UsageError(`--routed-channels / SLACK_ROUTED_CHANNELS must be a comma-separated list, each ${CHANNEL_FORMAT}`);
     if (routedChannels?.length && !slackToken)
@@ -337,7 +348,8 @@ async function main(): Promise<number> {
         parsed = parseArgs(process.argv.slice(2), process.env);
     } catch (e) {
         if (e instanceof UsageError) {
-            process.stderr.write(`doctor: ${e.message}\n\n${USAGE}\n`);
+            // The mistake and where the options are: the 40 lines of usage would bury the one that matters.
+            process.stderr.write(`doctor: ${e.message}\n${USAGE_POINTER}\n`);
             return 2;
         }
         throw e;

@@ -60,9 +60,14 @@ describe("doctor: command line", () => {
     });
 
     it("a secret may start with --; any option may be given as --name=value, the last one wins", () => {
-        const r = parsed([...URL, "--grafana-auth", "--admin:pw", "--slack-token", "--xoxb", "--slack-channel", "C0ALERTS01"]);
+        const r = parsed([...URL, "--grafana-auth", "--admin:pw", "--slack-token", "xoxb--1", "--slack-channel", "C0ALERTS01"]);
         assert.equal(r.options.grafanaAuth, "--admin:pw");
-        assert.equal(r.options.slackToken, "--xoxb");
+        assert.equal(r.options.slackToken, "xoxb--1");
+        // Taken as the token's value (not "needs a value"), then refused as no bot token, unshown.
+        assert.equal(
+            usageError([...URL, "--slack-token", "--xoxb-secret", "--slack-channel", "C0ALERTS01"]),
+            "--slack-token / SLACK_BOT_TOKEN is a value that is not a Slack token; pass a bot token starting with xoxb- (OAuth & Permissions → Bot User OAuth Token)",
+        );
         const inline = parsed([
             "--grafana-url=http://grafana:3000",
             "--stack=prod",

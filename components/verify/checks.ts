@@ -204,6 +204,16 @@ const NOT_PASSED: Partial<Record<CheckId, string>> = {
     "slack.upload": "nothing was posted",
 };
 
+/**
+ * Failures that say nothing about what their step checks (the service could not be asked):
+ * the steps after it name the cause, not a verdict ("Slack could not be reached", never "the
+ * token was rejected" for a DNS failure).
+ */
+const NOT_ASKED: Partial<Record<MessageKey, string>> = {
+    slack_unreachable: "Slack could not be reached",
+    ratelimited: "Slack kept answering ratelimited",
+};
+
 async function runDirectVerification(options: VerifyOptions): Promise<VerificationReport> {
     const timing = resolveTiming(options.timing);
     const scrub = makeScrubber([options.slackToken, options.grafanaAuth]);
@@ -226,6 +236,7 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
             message: scrub(f.message),
         }));
         failures.push(...clean);
+        failedWith.set(id, clean[0].key);
         record({
             id,
             title: CHECK_TITLES[id],
@@ -242,7 +253,12 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
     // needed step is not named again ("Grafana is not up", not also "no usable renderer").
     const outcome = new Map<CheckId, { status: CheckResult["status"]; needs: CheckId[] }>();
     let fileId: string | undefined;
-    const notPassed = (id: CheckId) => (id === "slack.upload" && fileId ? `the upload of ${fileId} did not complete` : NOT_PASSED[id]);
+    const failedWith = new Map<CheckId, MessageKey>();
+    const notPassed = (id: CheckId) => {
+        const notAsked = NOT_ASKED[failedWith.get(id) as MessageKey];
+        if (notAsked) return notAsked;
+        return id === "slack.upload" && fileId ? `the upload of ${fileId} did not complete` : NOT_PASSED[id];
+    };
     const blockedBecause = (needs: CheckId[]): string | undefined => {
         const missed = needs.filter((n) => outcome.get(n)?.status !== "pass");
         const causes = missed.filter((n) => outcome.get(n)?.status !== "skip" || !outcome.get(n)?.needs.some((m) => missed.includes(m)));
