@@ -100,10 +100,28 @@ interface GrafanaAccess {
  * when config is bad. The next steps name commands as the user runs them (launcher.ts).
  */
 export async function defineStack(): Promise<Record<string, unknown>> {
-    const outputs = await defineResources();
+    let outputs: Record<string, unknown>;
+    try {
+        outputs = await defineResources();
+    } catch (e) {
+        throw withoutFrames(e);
+    }
     if (Array.isArray(outputs.nextSteps))
         outputs.nextSteps = outputs.nextSteps.map((s) => (typeof s === "string" ? inLauncherWords(s) : s));
     return outputs;
+}
+
+/**
+ * A RunError (bad config, a refused switch) as it leaves the program: without stack frames.
+ * Pulumi's runner prints only its message, but also formats the whole error for a tracing
+ * event (@pulumi/pulumi cmd/run/run.js, uncaughtHandler: util.inspect with colors). Under
+ * ts-node the SDK's own frames are source-mapped to node_modules/@pulumi/<file>.ts (its maps
+ * say "../resource.ts"), and Node 20's inspect loops on such a path until V8's string limit
+ * (nodejs/node#64011, fixed upstream by #64022): 20-60 s before a bad-config `pulumi up` ended.
+ */
+export function withoutFrames(e: unknown): unknown {
+    if (e instanceof Error && (e as { __pulumiRunError?: unknown }).__pulumiRunError === true) e.stack = `${e.name}: ${e.message}`;
+    return e;
 }
 
 async function defineResources(): Promise<Record<string, unknown>> {

@@ -9,6 +9,8 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { ConfigValidationError, readSettings, type ConfigProblem } from "../components/config";
 import { fakeConfigSource } from "./harness/configSource";
+import { runStack } from "./harness/program";
+import * as pulumi from "@pulumi/pulumi";
 
 const REPO = path.resolve(__dirname, "..");
 const preflight = require("../scripts/preflight") as { configProblems(o: { root: string; stack: string }): string[] };
@@ -115,5 +117,18 @@ describe("config: a newcomer's mistakes, one fitting fix each", () => {
             ["grafanaUrl", "grafanaApiToken"],
         );
         assert.match(shipped[0], /fix: PULUMI_STACK=existing npm run pulumi -- config set grafanaUrl https:\/\/grafana\.example\.com/);
+    });
+
+    it("a bad config leaves the program as a RunError without stack frames (the runner's formatting of frames hung 20-60 s)", async () => {
+        // Pulumi's runner formats every uncaught error with util.inspect({colors: true}) for a
+        // tracing event; on Node 20 that loops on the SDK's source-mapped frames
+        // (node_modules/@pulumi/resource.ts), nodejs/node#64011. The runner prints only the
+        // message of a RunError, so its frames are dropped before it leaves the program.
+        const run = await runStack({ kubernetesMode: "sidecars" });
+        const e = run.error as Error;
+        assert.ok(pulumi.RunError.isInstance(e), "printed without a stack trace");
+        assert.equal(e.stack, `ConfigValidationError: ${e.message}`);
+        assert.doesNotMatch(String(e.stack), /\n\s+at /);
+        assert.equal(run.resources.length, 0);
     });
 });
