@@ -218,7 +218,7 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
             'JSON list of {"channel", "matchers"} routing rules from alertRulesDir to more Slack channels by label (e.g. [{"channel":"#db-alerts","matchers":["team=db"]}]); one contact point per channel; unmatched rules go to slackChannel.',
     },
     ...KUBERNETES_CONFIG_KEYS,
-    // kubernetesMode operator: who creates Grafana's objects (README "Alerting through the operator").
+    // kubernetesMode operator: who creates Grafana's objects (docs/kubernetes.md "Alerting through the operator").
     {
         name: "operatorAlerting",
         type: "string",

@@ -77,7 +77,7 @@ export function operatorAlertingPath(s: PathSettings): { path: "crs" | "api"; wa
             "Slack contact points are grafana-operator custom resources. Pin that choice now: `" +
             PIN_CRS_COMMAND +
             "`. Left on auto, setting grafanaUrl, ingressHost or a LoadBalancer later would switch to Grafana's API in one step, " +
-            'which collides on the same UIDs; switching takes two steps (README "Alerting through the operator").',
+            'which collides on the same UIDs; switching takes two steps (docs/kubernetes.md "Alerting through the operator").',
     };
 }
 

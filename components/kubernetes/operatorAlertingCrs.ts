@@ -17,7 +17,7 @@
 //   buildContactPointSettings), so the bot token never sits in the CR.
 // - Finalizer `operator.grafana.com/finalizer`: deleting a CR deletes its object in Grafana
 //   (each controller's finalize). Switching between these CRs and the API path therefore
-//   takes two steps (README "Alerting through the operator").
+//   takes two steps (docs/kubernetes.md "Alerting through the operator").
 // - Readiness: each controller sets a `<Kind>Synchronized` condition True once the object was
 //   applied to every matching Grafana, False with the errors otherwise, and removes it while no
 //   instance matches (buildSynchronizedCondition, setNoMatchingInstancesCondition): Pulumi
