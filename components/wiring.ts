@@ -6,8 +6,12 @@
 import type { StackSettings } from "./config";
 import { MIB, memoryBytes, toMiB } from "./quantity";
 
-/** Secrets are referenced by name; each target decides how to deliver them (env value or secretKeyRef). */
-export type SecretName = "rendererToken" | "grafanaAdminPassword";
+/**
+ * Secrets are referenced by name; each target decides how to deliver them (env value or
+ * secretKeyRef). `grafanaSecretKey` (Grafana's `[security] secret_key`) and
+ * `grafanaDatabaseUrl` exist only for a Grafana on an external database.
+ */
+export type SecretName = "rendererToken" | "grafanaAdminPassword" | "grafanaSecretKey" | "grafanaDatabaseUrl";
 
 /** An environment variable: a plain value, or a reference to one of the generated/configured secrets. */
 export type EnvVar = { name: string; value: string; secret?: undefined } | { name: string; secret: SecretName; value?: undefined };
