@@ -81,7 +81,12 @@ function parseSections(r: KeyReader, text: string, secret: boolean): Record<stri
     }
     const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
     if (!isObject(parsed)) {
-        r.problem("grafanaIni", secret ? "a secret that is not a JSON object" : "a value that is not a JSON object", "a JSON object of grafana.ini sections", fix);
+        r.problem(
+            "grafanaIni",
+            secret ? "a secret that is not a JSON object" : "a value that is not a JSON object",
+            "a JSON object of grafana.ini sections",
+            fix,
+        );
         return undefined;
     }
     const out: Record<string, Record<string, string>> = {};
@@ -133,7 +138,8 @@ export function readGrafanaIni(r: IniKeyReader, ctx: { target: Target; kubernete
             const owner = reservedIniKey(section, key);
             if (owner) problems.push(`${section}.${key} (${owner})`);
             else if (byEnv.has(env)) problems.push(`${section}.${key} (the same ${env} as ${byEnv.get(env)})`);
-            else if (!secret && SECRET_LOOKING.test(env)) problems.push(`${section}.${key} (it names a secret: store grafanaIni with --secret)`);
+            else if (!secret && SECRET_LOOKING.test(env))
+                problems.push(`${section}.${key} (it names a secret: store grafanaIni with --secret)`);
             byEnv.set(env, `${section}.${key}`);
         }
     }

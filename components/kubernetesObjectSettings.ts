@@ -44,7 +44,12 @@ export const KUBERNETES_OBJECT_CONFIG_KEYS: readonly ConfigKeySpec[] = [
         "",
         "With monitoring: labels (key=value,...) on the ServiceMonitors and PodMonitor, e.g. release=kube-prometheus-stack for the Prometheus that selects by it.",
     ),
-    keySpec("monitoringInterval", "string", "30s", "With monitoring: how often Prometheus scrapes (a Prometheus duration such as 30s or 1m)."),
+    keySpec(
+        "monitoringInterval",
+        "string",
+        "30s",
+        "With monitoring: how often Prometheus scrapes (a Prometheus duration such as 30s or 1m).",
+    ),
     keySpec("imagePullSecrets", "string", "", "Kubernetes: Secrets (comma-separated names, in namespace) every pod pulls its images with."),
     keySpec(
         "podAnnotations",
@@ -147,14 +152,23 @@ function kubernetesOnly(r: KeyReader, ctx: ObjectContext, keys: readonly string[
     if (ctx.target === "kubernetes") return;
     for (const key of keys) {
         if (r.isSet(key)) {
-            r.problem(key, `${quote(r.raw(key))} with target ${quote(ctx.target)}`, `${key} only with target kubernetes`, `pulumi config rm ${key}`);
+            r.problem(
+                key,
+                `${quote(r.raw(key))} with target ${quote(ctx.target)}`,
+                `${key} only with target kubernetes`,
+                `pulumi config rm ${key}`,
+            );
         }
     }
 }
 
 /** Every key of this module, in one pass; each concern in its own function. */
 export function readKubernetesObjects(r: WarningKeyReader, ctx: ObjectContext): KubernetesObjectSettings {
-    kubernetesOnly(r, ctx, KUBERNETES_OBJECT_CONFIG_KEYS.map((k) => k.name).filter((k) => k !== "monitoringInterval"));
+    kubernetesOnly(
+        r,
+        ctx,
+        KUBERNETES_OBJECT_CONFIG_KEYS.map((k) => k.name).filter((k) => k !== "monitoringInterval"),
+    );
     const createNamespace = r.boolean("createNamespace");
     return {
         createNamespace,
@@ -172,12 +186,26 @@ function internalLoadBalancer(a: Record<string, string> | undefined): boolean {
 
 /** Grafana's Service annotations and load-balancer source ranges; the Ingress's annotations. */
 function readServiceExposure(r: WarningKeyReader, ctx: ObjectContext) {
-    const grafanaServiceAnnotations = annotations(r, "grafanaServiceAnnotations", '{"service.beta.kubernetes.io/aws-load-balancer-internal":"true"}');
+    const grafanaServiceAnnotations = annotations(
+        r,
+        "grafanaServiceAnnotations",
+        '{"service.beta.kubernetes.io/aws-load-balancer-internal":"true"}',
+    );
     const rangesText = r.raw("grafanaLoadBalancerSourceRanges").trim();
     const ranges = rangesText === "" ? undefined : rangesText.split(",").map((c) => c.trim());
     const CIDR = /^(\d{1,3}(\.\d{1,3}){3}\/(3[0-2]|[12]?\d)|[0-9a-fA-F:]*:[0-9a-fA-F:]*\/(12[0-8]|1[01]\d|[1-9]?\d))$/;
     let grafanaLoadBalancerSourceRanges: string[] | undefined;
-    if (ranges && ranges.some((c) => !CIDR.test(c) || c.split("/")[0].split(".").some((o) => Number(o) > 255))) {
+    if (
+        ranges &&
+        ranges.some(
+            (c) =>
+                !CIDR.test(c) ||
+                c
+                    .split("/")[0]
+                    .split(".")
+                    .some((o) => Number(o) > 255),
+        )
+    ) {
         r.problem(
             "grafanaLoadBalancerSourceRanges",
             quote(rangesText),
@@ -239,9 +267,15 @@ function readMonitorObjects(r: KeyReader) {
     }
     // prometheus-operator's Duration (the ServiceMonitor CRD's pattern for `interval`), without the bare 0.
     const monitoringInterval = r.raw("monitoringInterval").trim();
-    const valid = /^((\d+)y)?((\d+)w)?((\d+)d)?((\d+)h)?((\d+)m)?((\d+)s)?((\d+)ms)?$/.test(monitoringInterval) && /[1-9]/.test(monitoringInterval);
+    const valid =
+        /^((\d+)y)?((\d+)w)?((\d+)d)?((\d+)h)?((\d+)m)?((\d+)s)?((\d+)ms)?$/.test(monitoringInterval) && /[1-9]/.test(monitoringInterval);
     if (!valid) {
-        r.problem("monitoringInterval", quote(monitoringInterval), "a Prometheus duration such as 15s, 30s or 1m", set("monitoringInterval", "30s"));
+        r.problem(
+            "monitoringInterval",
+            quote(monitoringInterval),
+            "a Prometheus duration such as 15s, 30s or 1m",
+            set("monitoringInterval", "30s"),
+        );
     }
     for (const key of ["monitoringLabels", "monitoringInterval"]) {
         if (r.isSet(key) && !monitoring) {
@@ -286,7 +320,12 @@ function readExistingSecrets(r: KeyReader, ctx: ObjectContext, createNamespace: 
         if (!ref || ctx.target !== "kubernetes") continue;
         const given = `${quote(r.raw(key))}`;
         if (r.raw(valueKey).trim() !== "") {
-            r.problem(key, `${given} while ${valueKey} is set too`, `one of ${key} and ${valueKey}`, `pulumi config rm ${valueKey}   (or: pulumi config rm ${key})`);
+            r.problem(
+                key,
+                `${given} while ${valueKey} is set too`,
+                `one of ${key} and ${valueKey}`,
+                `pulumi config rm ${valueKey}   (or: pulumi config rm ${key})`,
+            );
         } else if (key === "grafanaAdminPasswordSecret" && ctx.kubernetesMode === "renderer") {
             r.problem(key, `${given} with kubernetesMode "renderer"`, "nothing: this stack deploys no Grafana", `pulumi config rm ${key}`);
         } else if (createNamespace) {

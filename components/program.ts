@@ -40,6 +40,14 @@ export async function deployTarget(settings: DeployedStackSettings, wiring: Wiri
     return new KubernetesGrafanaWithRenderer("grafana", { settings, wiring, secret });
 }
 
+/** grafanaAdminPasswordSecret: the password from the user's Secret, read from the cluster; undefined otherwise. */
+async function existingAdminPassword(settings: StackSettings): Promise<pulumi.Output<string> | undefined> {
+    const ref = settings.existingSecrets.grafanaAdminPassword;
+    if (!ref) return undefined;
+    const { existingSecretValue } = await import("./kubernetes/existingSecrets");
+    return existingSecretValue("grafana-admin-password", settings.namespace, ref);
+}
+
 /** Shown while the always-firing demo rule is on and Slack is configured. */
 export const DEMO_OFF_HINT =
     "Once the demo alert has reached Slack with its picture, turn the always-firing demo off: " +
@@ -103,8 +111,12 @@ export async function defineStack(): Promise<Record<string, unknown>> {
     if (settings.target === "existing") return defineExistingGrafanaStack(settings);
 
     const secrets = new StackSecrets("secrets", {
-        grafanaAdminPassword: settings.grafanaAdminPassword,
+        grafanaAdminPassword: settings.grafanaAdminPassword ?? (await existingAdminPassword(settings)),
         rendererToken: settings.rendererToken,
+        rendererTokenElsewhere: settings.existingSecrets.rendererToken !== undefined,
+        // A shared database needs one secret_key for every replica (docs/kubernetes.md, "Scaling Grafana").
+        grafanaSecretKey: settings.grafanaDatabaseUrl !== undefined,
+        grafanaDatabaseUrl: settings.grafanaDatabaseUrl,
     });
     const wiring = decideWiring(settings, placementFor(settings));
     const deployment = await deployTarget(settings, wiring, secrets);

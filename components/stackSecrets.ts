@@ -18,6 +18,8 @@ export interface StackSecretsArgs {
     grafanaSecretKey?: boolean;
     /** Configured database URL (a secret), passed through: Grafana reads it as `[database] url`. */
     grafanaDatabaseUrl?: pulumi.Output<string>;
+    /** The renderer token lives in the user's own Secret (rendererTokenSecret): nothing to generate. */
+    rendererTokenElsewhere?: boolean;
 }
 
 /**
@@ -28,8 +30,8 @@ export interface StackSecretsArgs {
 export class StackSecrets extends pulumi.ComponentResource {
     /** Grafana admin password, secret. */
     readonly grafanaAdminPassword: pulumi.Output<string>;
-    /** Token Grafana sends to the renderer and the renderer requires, secret. */
-    readonly rendererToken: pulumi.Output<string>;
+    /** Token Grafana sends to the renderer and the renderer requires, secret; none when it is in the user's Secret. */
+    readonly rendererToken?: pulumi.Output<string>;
     /** Grafana's secret_key, secret; only when requested (a shared database). */
     readonly grafanaSecretKey?: pulumi.Output<string>;
     /** Every secret by its wiring name; the optional ones only when this stack has them. */
@@ -44,12 +46,12 @@ export class StackSecrets extends pulumi.ComponentResource {
             return new random.RandomPassword(`${name}-${purpose}`, { length, special: false }, { parent: this }).result;
         };
         this.grafanaAdminPassword = pulumi.secret(args.grafanaAdminPassword ?? generate("grafana-admin-password", 32));
-        this.rendererToken = pulumi.secret(args.rendererToken ?? generate("renderer-token", 40));
+        if (!args.rendererTokenElsewhere) this.rendererToken = pulumi.secret(args.rendererToken ?? generate("renderer-token", 40));
         // Grafana's built-in key (conf/defaults.ini) is the same public string everywhere.
         if (args.grafanaSecretKey) this.grafanaSecretKey = pulumi.secret(generate("grafana-secret-key", 40));
         this.byName = {
             grafanaAdminPassword: this.grafanaAdminPassword,
-            rendererToken: this.rendererToken,
+            ...(this.rendererToken ? { rendererToken: this.rendererToken } : {}),
             ...(this.grafanaSecretKey ? { grafanaSecretKey: this.grafanaSecretKey } : {}),
             ...(args.grafanaDatabaseUrl ? { grafanaDatabaseUrl: pulumi.secret(args.grafanaDatabaseUrl) } : {}),
         };

@@ -387,7 +387,7 @@ export function defineOperatorAlerting(
     const instanceLabels = contextLabels(settings.stack);
     const alerting = new OperatorAlerting("operator-alerting", {
         stackName: settings.stack,
-        namespace: deployment.namespace.metadata.name,
+        namespace: deployment.namespaceName,
         instanceSelector: grafanaCrLabels(instanceLabels),
         instanceLabels,
         slack: settings.slack,
