@@ -2,10 +2,13 @@
 // alerting's HA cluster, so the replicas' Alertmanagers gossip which notifications went out
 // and Slack gets each alert once. What Grafana's docs ask for on Kubernetes (alerting/set-up/
 // configure-high-availability: gossip on 9094 TCP and UDP, the pod IP as the address the
-// peers reach), as the Helm chart (charts/grafana: POD_IP from status.podIP, gossip-tcp /
-// gossip-udp container ports, a headless Service) and grafana-operator v5 (the
+// peers reach), as the Helm chart (grafana-community/helm-charts, formerly grafana/helm-charts,
+// charts/grafana: templates/_pod.tpl's POD_IP from status.podIP and gossip-tcp / gossip-udp
+// container ports, templates/headless-service.yaml) and grafana-operator v5 (the
 // `<name>-alerting` headless Service on 9094, controllers/reconcilers/grafana/
-// service_reconciler.go; examples/grafana/multiple_replicas) do it.
+// service_reconciler.go and resources.go; examples/grafana/multiple_replicas) do it.
+// The renderer's callback may reach any replica: its render key lives in Grafana's remote
+// cache, by default the shared database (grafana pkg/services/rendering/auth.go).
 import * as k8s from "./k8s";
 import type { ModeContext } from "./modeContext";
 import { labels } from "./objectNames";
