@@ -232,6 +232,16 @@ function readServiceExposure(r: WarningKeyReader, ctx: ObjectContext) {
         );
     }
     const deploysGrafana = ctx.target === "kubernetes" && ctx.kubernetesMode !== "renderer";
+    for (const key of ["grafanaServiceAnnotations", "grafanaLoadBalancerSourceRanges"]) {
+        if (ctx.target === "kubernetes" && !deploysGrafana && r.isSet(key)) {
+            r.problem(
+                key,
+                `${quote(r.raw(key))} with kubernetesMode "renderer"`,
+                "nothing: this stack deploys no Grafana Service",
+                `pulumi config rm ${key}`,
+            );
+        }
+    }
     if (
         deploysGrafana &&
         ctx.grafanaServiceType === "LoadBalancer" &&

@@ -127,6 +127,15 @@ describe("kubernetes knobs: Grafana's Service and Ingress", function () {
             /ingressAnnotations: got annotations without ingressHost/,
         );
         assert.match(
+            problems({
+                target: "kubernetes",
+                kubernetesMode: "renderer",
+                grafanaCallbackUrl: "http://grafana.monitoring",
+                grafanaServiceAnnotations: '{"a":"b"}',
+            }).message,
+            /grafanaServiceAnnotations: got .* with kubernetesMode "renderer"; allowed: nothing: this stack deploys no Grafana Service/,
+        );
+        assert.match(
             problems({ grafanaServiceAnnotations: '{"a":"b"}' }).message,
             /grafanaServiceAnnotations: got .* with target "docker"; allowed: grafanaServiceAnnotations only with target kubernetes/,
         );
