@@ -101,7 +101,7 @@ describe("doctor --alert (child process)", function () {
         assert.equal(r.code, 1);
         assert.match(
             r.stdout,
-            /^FAIL {2}alert\.path .*never reached Slack: it has fired since \S+, but within 0\.3s no Slack contact point attempted a delivery\. Fix: routing does not reach/m,
+            /^FAIL {2}alert\.path .*never reached Slack: it has fired since \S+, but within 0\.3s contact point grafana-slack-alerts-dev attempted no delivery\. Fix: routing does not reach/m,
         );
     });
 

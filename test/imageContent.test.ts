@@ -98,7 +98,10 @@ describe("image content: a panel, not a login page", () => {
         const report = await runVerification(options());
         const c = report.checks.find((x) => x.id === "grafana.render")!;
         assert.equal(c.key, "render_not_panel", c.finding);
-        assert.match(c.finding, /the same as a panel that does not exist: the 1000x500 PNG differs from a render of panel 1002 \(not in the dashboard\) in 0%/);
+        assert.match(
+            c.finding,
+            /the same as a panel that does not exist: the 1000x500 PNG differs from a render of panel 1002 \(not in the dashboard\) in 0%/,
+        );
         assert.equal(slack.faults.count("files.getUploadURLExternal"), 0);
     });
 

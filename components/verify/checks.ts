@@ -137,6 +137,8 @@ export interface VerificationReport {
     failures: VerificationFailure[];
     grafana?: { version?: string; rendererVersion?: string; healthAttempts?: number; appUrl?: string };
     image?: { width: number; height: number; bytes: number; renderMs: number; content?: ImageContent };
+    /** The checked dashboard's title and panel IDs (the reference render uses an ID it does not have). */
+    dashboard?: { title?: string; panelIds: number[] };
     slack?: {
         team?: string;
         botUserId?: string;
@@ -323,6 +325,7 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
     await step("grafana.dashboard", ["grafana.health", "grafana.renderer"], async () => {
         const dash = await checkDashboardPanel(grafana, panel, timing);
         panelIds = dash.panelIds;
+        report.dashboard = { title: dash.title, panelIds };
         const named = (t: string | undefined) => (t ? ` ("${t}")` : "");
         return `dashboard ${options.dashboardUid}${named(dash.title)} has panel ${options.panelId}${named(dash.panelTitle)}`;
     });

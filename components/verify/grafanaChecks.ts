@@ -278,8 +278,15 @@ export function dashboardPanels(dashboard: any): Array<{ id: number; title?: str
  * namespaces/<ns>/dashboards/<uid> instead"). Its panels are spec.elements of kind Panel or
  * LibraryPanel, each with its `id`. Answered as the classic API would, for the caller.
  */
-async function readDashboardV2(target: GrafanaEndpoint, ref: PanelRef, refused: GrafanaResponse, timing: VerifyTiming): Promise<GrafanaResponse> {
-    const path = /\/apis\/dashboard\.grafana\.app\/[A-Za-z0-9]+\/namespaces\/[^/\s]+\/dashboards\/[^/\s]+/.exec(grafanaMessage(refused))?.[0];
+async function readDashboardV2(
+    target: GrafanaEndpoint,
+    ref: PanelRef,
+    refused: GrafanaResponse,
+    timing: VerifyTiming,
+): Promise<GrafanaResponse> {
+    const path = /\/apis\/dashboard\.grafana\.app\/[A-Za-z0-9]+\/namespaces\/[^/\s]+\/dashboards\/[^/\s]+/.exec(
+        grafanaMessage(refused),
+    )?.[0];
     const url = displayUrl(target.url);
     if (!path) {
         throw verificationError("grafana_http_error", {
@@ -290,9 +297,19 @@ async function readDashboardV2(target: GrafanaEndpoint, ref: PanelRef, refused: 
     }
     let r: GrafanaResponse;
     try {
-        r = await grafanaGet(target, path, timing.requestTimeoutMs, "application/json", ref.orgId ? { "X-Grafana-Org-Id": String(ref.orgId) } : {});
+        r = await grafanaGet(
+            target,
+            path,
+            timing.requestTimeoutMs,
+            "application/json",
+            ref.orgId ? { "X-Grafana-Org-Id": String(ref.orgId) } : {},
+        );
     } catch (e) {
-        throw verificationError("grafana_http_error", { endpoint: `GET ${path}`, url, detail: describeFetchError(e, timing.requestTimeoutMs) });
+        throw verificationError("grafana_http_error", {
+            endpoint: `GET ${path}`,
+            url,
+            detail: describeFetchError(e, timing.requestTimeoutMs),
+        });
     }
     if (r.status !== 200) return r;
     let doc: any;

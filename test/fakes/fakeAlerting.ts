@@ -84,9 +84,7 @@ export interface NotifierCall {
 const NEVER = "0001-01-01T00:00:00.000Z";
 
 export class FakeAlerting {
-    readonly o: Required<
-        Omit<FakeAlertingOptions, "slack" | "lastError" | "deliveredBeforeMs" | "rootUrl" | "otherReceivers">
-    > &
+    readonly o: Required<Omit<FakeAlertingOptions, "slack" | "lastError" | "deliveredBeforeMs" | "rootUrl" | "otherReceivers">> &
         Pick<FakeAlertingOptions, "slack" | "lastError" | "deliveredBeforeMs" | "rootUrl" | "otherReceivers">;
     /** Every Slack request the notifier made, in order. */
     readonly notifierCalls: NotifierCall[] = [];
@@ -288,22 +286,30 @@ export class FakeAlerting {
             this.fires() && this.o.health !== "ok"
                 ? state === "inactive"
                     ? []
-                    : [{ labels, annotations: {}, state: "Alerting (Error)", activeAt: new Date(this.firingSince()).toISOString(), value: "" }]
-                : this.o.health === "error"
-                ? [{ labels, annotations: {}, state: "Error", activeAt: now, value: "" }]
-                : this.o.health === "nodata"
-                  ? [{ labels: { ...labels, alertname: "DatasourceNoData" }, annotations: {}, state: "NoData", activeAt: now, value: "" }]
-                  : state === "inactive"
-                    ? []
                     : [
                           {
                               labels,
-                              annotations: { summary: "Demo value above 50" },
-                              state: state === "firing" ? "Alerting" : "Pending",
+                              annotations: {},
+                              state: "Alerting (Error)",
                               activeAt: new Date(this.firingSince()).toISOString(),
-                              value: "A=73, C=1",
+                              value: "",
                           },
-                      ];
+                      ]
+                : this.o.health === "error"
+                  ? [{ labels, annotations: {}, state: "Error", activeAt: now, value: "" }]
+                  : this.o.health === "nodata"
+                    ? [{ labels: { ...labels, alertname: "DatasourceNoData" }, annotations: {}, state: "NoData", activeAt: now, value: "" }]
+                    : state === "inactive"
+                      ? []
+                      : [
+                            {
+                                labels,
+                                annotations: { summary: "Demo value above 50" },
+                                state: state === "firing" ? "Alerting" : "Pending",
+                                activeAt: new Date(this.firingSince()).toISOString(),
+                                value: "A=73, C=1",
+                            },
+                        ];
         const rule = {
             state,
             name: this.o.ruleTitle,

@@ -190,8 +190,11 @@ export class FakeGrafana {
         if (options.alerting)
             // Grafana's alert screenshot goes through the same renderer, at the screenshot
             // service's default 1000x500 (pkg/services/screenshot/option.go DefaultWidth/Height).
-            this.alerting = new FakeAlerting(options.alerting, () => this.url, this.opts.version, () =>
-                this.picture(options.alerting!.dashboardUid, options.alerting!.panelId, 1000, 500),
+            this.alerting = new FakeAlerting(
+                options.alerting,
+                () => this.url,
+                this.opts.version,
+                () => this.picture(options.alerting!.dashboardUid, options.alerting!.panelId, 1000, 500),
             );
         this.alertRules = options.alertRules;
         if (options.faults) this.faults.inject(...options.faults);

@@ -297,7 +297,7 @@ export class FakeSlack {
         }
         if (!ok) {
             res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-            res.end('<!DOCTYPE html><html><head><title>Slack</title></head><body><h1>Sign in to Fake Workspace</h1></body></html>');
+            res.end("<!DOCTYPE html><html><head><title>Slack</title></head><body><h1>Sign in to Fake Workspace</h1></body></html>");
             return;
         }
         res.writeHead(200, { "content-type": "image/png", "content-length": String(file.bytes!.length) });
