@@ -169,6 +169,11 @@ function fail(w: Watch, e: Error & { failure?: VerificationFailure }, unverified
     return done(w);
 }
 
+/** The candidate to name: one carrying this stack's marker, else the first. */
+function primary(w: Watch): Candidate | undefined {
+    return w.candidates.find((c) => c.marked) ?? w.candidates[0];
+}
+
 /** Messages older than this (Slack ts, seconds) cannot be this firing's notification. */
 function sinceSec(w: Watch): number {
     const activeAt = parseTime(w.rule?.activeAt) ?? 0;
@@ -376,7 +381,7 @@ async function searchSlack(w: Watch): Promise<AlertPathResult | undefined> {
     // uploads asynchronously: allow a short grace before judging.
     const grace = o.timing.alertImageGraceMs;
     if (w.firstCandidateAt !== undefined && Date.now() - w.firstCandidateAt >= grace)
-        return fail(w, verificationError("alert_no_image", { rule: w.label, channel: o.channelLabel, ts: w.candidates[0].ts }));
+        return fail(w, verificationError("alert_no_image", { rule: w.label, channel: o.channelLabel, ts: primary(w)!.ts }));
     // Only a read that succeeded, after a delivery made while this rule fired, shows the message is missing.
     const d = w.delivered;
     const coversRule = d?.at !== undefined && w.rule.activeAt !== undefined && (parseTime(w.rule.activeAt) ?? Infinity) <= d.at;
@@ -406,7 +411,7 @@ async function lookInSlack(w: Watch): Promise<void> {
         if (w.candidates.some((x) => x.ts === c.ts)) continue;
         w.candidates.push(c);
         w.firstCandidateAt = w.firstCandidateAt ?? Date.now();
-        w.result.messageTs = w.result.messageTs ?? c.ts;
+        w.result.messageTs = primary(w)!.ts;
         w.progress(`found Grafana's message ${c.ts} for ${w.label} in ${w.o.channelLabel}`);
     }
     for (const c of w.candidates) {

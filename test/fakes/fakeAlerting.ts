@@ -71,6 +71,11 @@ export interface FakeAlertingOptions {
     otherReceivers?: Array<{ name: string; attemptAfterMs?: number; error?: string }>;
     /** The rule has no notification settings: the policy tree routes it by its `project` label. Default false. */
     routedByPolicy?: boolean;
+    /**
+     * The contact point's text template prints the gsa_stack label (this project's does,
+     * slackTemplates.ts; an older version's did not, nor does Grafana's default). Default true.
+     */
+    markerInMessage?: boolean;
 }
 
 export interface NotifierCall {
@@ -115,6 +120,7 @@ export class FakeAlerting {
             noDataState: "NoData",
             receiversForbidden: false,
             routedByPolicy: false,
+            markerInMessage: true,
             ...options,
         };
     }
@@ -370,7 +376,7 @@ export class FakeAlerting {
         };
         const title = `:rotating_light: [FIRING:1] ${this.o.ruleTitle} (grafana-slack-alerts (dev))`;
         const root = (this.o.rootUrl ?? `${this.grafanaUrl()}/`).replace(/\/+$/, "");
-        const marker = this.o.labels.gsa_stack ? `\ngsa_stack=${this.o.labels.gsa_stack}` : "";
+        const marker = this.o.labels.gsa_stack && this.o.markerInMessage ? `\ngsa_stack=${this.o.labels.gsa_stack}` : "";
         let posted: { ts: string; channel: string };
         try {
             posted = await call("chat.postMessage", {
