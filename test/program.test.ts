@@ -194,13 +194,14 @@ describe("program: target existing (issue 12)", () => {
         slackChannel: "C0123ABCDE",
     };
 
-    it("deploys nothing, generates nothing, and creates no notification policy", async () => {
+    it("deploys nothing, generates no secret, and creates no notification policy", async () => {
         const run = await runStack(existing);
         assert.equal(run.error, undefined, String(run.error));
         const foreign = run.resources.filter((r) => /^(docker|kubernetes|random):/.test(r.type));
+        // Only the demo rule's stack marker (a RandomId, no secret) is generated.
         assert.deepEqual(
-            foreign.map((r) => r.type),
-            [],
+            foreign.map((r) => `${r.type}::${r.name}`),
+            ["random:index/randomId:RandomId::alerting-marker"],
         );
         assert.equal(ofType(run.resources, POLICY).length, 0);
         assert.ok(one(run.resources, CONTACT_POINT));

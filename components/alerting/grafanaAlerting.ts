@@ -22,9 +22,11 @@ import {
     demoRule,
     notificationPolicy,
     slackIntegrationSettings,
+    STACK_MARKER_LABEL,
     stackFolder,
     testDataSource,
 } from "./alertingModel";
+import { demoMarker } from "./stackMarker";
 
 // The shared model's names, re-exported where callers have always found them.
 export { ALERT_GROUP_BY, ALERT_LABELS, ALERT_RULE_NAME, ROUTING_LABEL, RULE_GROUP_NAME, contactPointNameFor } from "./alertingModel";
@@ -146,6 +148,8 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
     readonly alertRuleUid?: pulumi.Output<string>;
     /** Name of the Slack contact point; undefined without Slack settings. */
     readonly contactPointName?: pulumi.Output<string>;
+    /** The demo rule's stack marker (label gsa_stack): `<project>/<stack>/<random id kept in state>`; undefined without the demo. */
+    readonly stackMarker?: pulumi.Output<string>;
 
     constructor(name: string, args: GrafanaAlertingArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grafana-slack-alerts:alerting:GrafanaAlerting", name, {}, opts);
@@ -225,6 +229,8 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
         }
 
         if (args.demoAlert !== false) {
+            this.stackMarker = demoMarker(name, args.stackName, this);
+            const demo = providerRuleArgs(demoRule(args.stackName, contactPoint?.name));
             const dashboard = new Dashboard(
                 `${name}-dashboard`,
                 {
@@ -247,8 +253,9 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
                         {
                             // Always-firing demo (alertingModel.ts demoRule). Simplified routing: straight to
                             // the Slack contact point, whatever the policy tree says (the only routing on a
-                            // Grafana we do not own).
-                            ...providerRuleArgs(demoRule(args.stackName, contactPoint?.name)),
+                            // Grafana we do not own). Marked as this stack's for the verifier.
+                            ...demo,
+                            labels: { ...demo.labels, [STACK_MARKER_LABEL]: this.stackMarker },
                         },
                     ],
                 },
@@ -277,6 +284,7 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
             alertRuleName: this.alertRuleName,
             alertRuleUid: this.alertRuleUid,
             contactPointName: this.contactPointName,
+            stackMarker: this.stackMarker,
         });
     }
 }

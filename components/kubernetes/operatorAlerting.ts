@@ -17,7 +17,9 @@ import {
     demoRule,
     fileRuleModel,
     routeContactPointName,
+    STACK_MARKER_LABEL,
 } from "../alerting/alertingModel";
+import { demoMarker } from "../alerting/stackMarker";
 import { dashboardUrlFor, uidsFor } from "../alerting/dashboardModel";
 import { decideGrafanaAccess } from "./grafanaAccess";
 import { AWAIT_TIMEOUTS, contextLabels } from "./modeContext";
@@ -213,15 +215,18 @@ export class OperatorAlerting extends pulumi.ComponentResource {
             );
             dashboards.push(dashboard);
             // Grafana checks the annotated dashboard, the query's data source and the named contact point.
+            const spec = ruleGroupSpec(c, {
+                name: RULE_GROUP_NAME,
+                intervalSeconds: RULE_GROUP_INTERVAL_SECONDS,
+                rules: [demoRule(args.stackName, contactPoint ? cpName : undefined)],
+            });
+            // Marked as this stack's (the same label as the API path's, alertingModel.ts STACK_MARKER_LABEL).
+            const marker = demoMarker(name, args.stackName, this);
             const rules = customResource(
                 "rules",
                 "GrafanaAlertRuleGroup",
                 CR_NAMES.ruleGroup,
-                ruleGroupSpec(c, {
-                    name: RULE_GROUP_NAME,
-                    intervalSeconds: RULE_GROUP_INTERVAL_SECONDS,
-                    rules: [demoRule(args.stackName, contactPoint ? cpName : undefined)],
-                }),
+                { ...spec, rules: spec.rules.map((r) => ({ ...r, labels: { ...r.labels, [STACK_MARKER_LABEL]: marker } })) },
                 [folder, datasource, dashboard, ...(contactPoint ? [contactPoint] : [])],
             );
             this.dashboardUid = dashboard.urn.apply(() => uids.dashboard);
