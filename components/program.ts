@@ -92,6 +92,8 @@ interface GrafanaAccess {
     ready: pulumi.Resource[];
     /** True when this stack deployed Grafana (docker, kubernetes): it then owns the policy tree. */
     ownsGrafana: boolean;
+    /** GF_RENDERING_CALLBACK_URL as wired, for the verification's messages (unknown for an existing Grafana). */
+    rendererCallbackUrl?: pulumi.Input<string>;
 }
 
 /** Defines every resource of the stack and returns its outputs. Throws before creating anything when config is bad. */
@@ -162,6 +164,7 @@ export async function defineStack(): Promise<Record<string, unknown>> {
             adminPassword: secrets.grafanaAdminPassword,
             ready: deployment.ready,
             ownsGrafana: true,
+            rendererCallbackUrl: deployment.renderingCallbackUrl,
         },
         outputs,
         nextSteps,
@@ -357,6 +360,7 @@ async function configureGrafana(
             verifyTrigger: settings.verifyTrigger,
             cleanupTestMessage: settings.cleanupTestMessage,
             verifyAlertTimeout: settings.slack && proof.followAlert ? settings.verifyAlertTimeout : 0,
+            ...(access.rendererCallbackUrl ? { rendererCallbackUrl: access.rendererCallbackUrl } : {}),
             alertRuleUid: proof.ruleUid,
             // verifyRule routed to another channel by slackRoutes: the alert-path stage reads that one.
             ...(settings.slack && settings.verifyRule && settings.provisioning?.ruleChannels[settings.verifyRule]
