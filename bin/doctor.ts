@@ -190,6 +190,11 @@ function httpUrl(name: string, raw: string): string {
     return raw;
 }
 
+/** An optional URL option, checked when given. */
+function optionalUrl(name: string, raw: string | undefined): string | undefined {
+    return raw === undefined ? undefined : httpUrl(name, raw);
+}
+
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | "help" {
     const commandLine = readCommandLine(argv);
     if (commandLine === "help") return "help";
@@ -206,10 +211,8 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
     const grafanaUrl = pick("grafana-url", "GRAFANA_URL");
     if (!grafanaUrl) throw new UsageError("no Grafana URL: pass --grafana-url or set GRAFANA_URL (e.g. http://localhost:3000)");
     httpUrl("grafana-url", grafanaUrl);
-    const slackApiUrl = pick("slack-api-url", "SLACK_API_URL");
-    if (slackApiUrl) httpUrl("slack-api-url", slackApiUrl);
-    const rendererCallbackUrl = pick("callback-url", "GF_RENDERING_CALLBACK_URL");
-    if (rendererCallbackUrl) httpUrl("callback-url", rendererCallbackUrl);
+    const slackApiUrl = optionalUrl("slack-api-url", pick("slack-api-url", "SLACK_API_URL"));
+    const rendererCallbackUrl = optionalUrl("callback-url", pick("callback-url", "GF_RENDERING_CALLBACK_URL"));
     const slackToken = pick("slack-token", "SLACK_BOT_TOKEN");
     const slackChannel = pick("slack-channel", "SLACK_CHANNEL");
     if (slackToken && !slackChannel)
@@ -272,7 +275,6 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
     if (alert && !slackToken)
         throw new UsageError("--alert needs a Slack token to read the channel: pass --slack-token or set SLACK_BOT_TOKEN");
     if (alert && !send) throw new UsageError("--alert cannot go with --no-send: the stage follows the direct upload");
-    const stackDashboard = uidsFor(stack).dashboard;
     const ruleUids = pick("rule")
         ?.split(",")
         .map((u) => u.trim())
@@ -299,7 +301,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
             slackChannel,
             ...(routedChannels?.length ? { routedChannels } : {}),
             slackApiUrl,
-            ...(rendererCallbackUrl ? { rendererCallbackUrl } : {}),
+            rendererCallbackUrl,
             stackName: `${stack} (doctor)`,
             send,
             timing,
@@ -308,7 +310,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
             failFastOnConnectionError: healthTimeoutMs === undefined,
             // The stack's demo rule when checking the stack's dashboard; otherwise the
             // rule annotated with the checked panel.
-            ...(alert ? { alertTimeoutMs, alertRuleUid: dashboardUid === stackDashboard ? uidsFor(stack).rule : undefined } : {}),
+            ...(alert ? { alertTimeoutMs, alertRuleUid: dashboardUid === uidsFor(stack).dashboard ? uidsFor(stack).rule : undefined } : {}),
         },
     };
 }

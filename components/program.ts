@@ -338,7 +338,6 @@ async function configureGrafana(
         return;
     }
     const { SlackImageVerification } = await import("./verify/slackImageVerification");
-    const existing = settings.target === "existing";
     const verification = new SlackImageVerification(
         "verification",
         {
@@ -353,14 +352,14 @@ async function configureGrafana(
             slackApiUrl: settings.slackApiUrl,
             stackName: `${settings.project}/${settings.stack}`,
             // Re-run triggers: an existing Grafana's version stands in for the image tags.
-            grafanaImage: existing
+            grafanaImage: !access.ownsGrafana
                 ? preflight.grafanaVersion.apply((v) => `existing Grafana ${v ?? "(version unknown)"}`)
                 : settings.grafanaImage.ref,
-            rendererImage: existing ? "the existing Grafana's renderer" : settings.rendererImage.ref,
+            rendererImage: !access.ownsGrafana ? "the existing Grafana's renderer" : settings.rendererImage.ref,
             verifyTrigger: settings.verifyTrigger,
             cleanupTestMessage: settings.cleanupTestMessage,
             verifyAlertTimeout: settings.slack && proof.followAlert ? settings.verifyAlertTimeout : 0,
-            ...(access.rendererCallbackUrl ? { rendererCallbackUrl: access.rendererCallbackUrl } : {}),
+            rendererCallbackUrl: access.rendererCallbackUrl,
             alertRuleUid: proof.ruleUid,
             // verifyRule routed to another channel by slackRoutes: the alert-path stage reads that one.
             ...(settings.slack && settings.verifyRule && settings.provisioning?.ruleChannels[settings.verifyRule]

@@ -64,6 +64,16 @@ export function providerRuleArgs(rule: AlertRuleModel<pulumi.Input<string>>): gr
 }
 
 /**
+ * The always-firing demo rule (alertingModel.ts demoRule) as the provider takes it, with
+ * simplified routing straight to the Slack contact point, whatever the policy tree says
+ * (the only routing on a Grafana we do not own), marked as this stack's for the verifier.
+ */
+function markedDemoRule(stackName: string, contactPoint: pulumi.Input<string> | undefined, marker: pulumi.Output<string>) {
+    const rule = providerRuleArgs(demoRule(stackName, contactPoint));
+    return { ...rule, labels: { ...rule.labels, [STACK_MARKER_LABEL]: marker } };
+}
+
+/**
  * How the Grafana provider's HTTP transport retries (grafana/grafana-openapi-client-go
  * pkg/transport/transport.go: every connection error and every status matching
  * `retryStatusCodes` is retried `retries` times, `retryWait` seconds apart; anything else,
@@ -230,7 +240,6 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
 
         if (args.demoAlert !== false) {
             this.stackMarker = demoMarker(name, args.stackName, this);
-            const demo = providerRuleArgs(demoRule(args.stackName, contactPoint?.name));
             const dashboard = new Dashboard(
                 `${name}-dashboard`,
                 {
@@ -249,15 +258,7 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
                     name: RULE_GROUP_NAME,
                     folderUid: folder.uid,
                     intervalSeconds: RULE_GROUP_INTERVAL_SECONDS,
-                    rules: [
-                        {
-                            // Always-firing demo (alertingModel.ts demoRule). Simplified routing: straight to
-                            // the Slack contact point, whatever the policy tree says (the only routing on a
-                            // Grafana we do not own). Marked as this stack's for the verifier.
-                            ...demo,
-                            labels: { ...demo.labels, [STACK_MARKER_LABEL]: this.stackMarker },
-                        },
-                    ],
+                    rules: [markedDemoRule(args.stackName, contactPoint?.name, this.stackMarker)],
                 },
                 // Grafana checks the annotated dashboard/panel, the query's data source and
                 // the contact point the rule names; a 400 here would retry for 2 minutes.

@@ -57,6 +57,16 @@ type PathSettings = Pick<
     | "ingress"
 >;
 
+/** The demo rule group's spec, its rule marked as this stack's (the API path's label, alertingModel.ts STACK_MARKER_LABEL). */
+function markedDemoGroup(c: CrCommon, stackName: string, contactPoint: string | undefined, marker: pulumi.Output<string>) {
+    const spec = ruleGroupSpec(c, {
+        name: RULE_GROUP_NAME,
+        intervalSeconds: RULE_GROUP_INTERVAL_SECONDS,
+        rules: [demoRule(stackName, contactPoint)],
+    });
+    return { ...spec, rules: spec.rules.map((r) => ({ ...r, labels: { ...r.labels, [STACK_MARKER_LABEL]: marker } })) };
+}
+
 /** The config command that pins the choice `auto` made (shown in the warning). */
 export const PIN_CRS_COMMAND = "pulumi config set operatorAlerting crs";
 
@@ -215,18 +225,11 @@ export class OperatorAlerting extends pulumi.ComponentResource {
             );
             dashboards.push(dashboard);
             // Grafana checks the annotated dashboard, the query's data source and the named contact point.
-            const spec = ruleGroupSpec(c, {
-                name: RULE_GROUP_NAME,
-                intervalSeconds: RULE_GROUP_INTERVAL_SECONDS,
-                rules: [demoRule(args.stackName, contactPoint ? cpName : undefined)],
-            });
-            // Marked as this stack's (the same label as the API path's, alertingModel.ts STACK_MARKER_LABEL).
-            const marker = demoMarker(name, args.stackName, this);
             const rules = customResource(
                 "rules",
                 "GrafanaAlertRuleGroup",
                 CR_NAMES.ruleGroup,
-                { ...spec, rules: spec.rules.map((r) => ({ ...r, labels: { ...r.labels, [STACK_MARKER_LABEL]: marker } })) },
+                markedDemoGroup(c, args.stackName, contactPoint ? cpName : undefined, demoMarker(name, args.stackName, this)),
                 [folder, datasource, dashboard, ...(contactPoint ? [contactPoint] : [])],
             );
             this.dashboardUid = dashboard.urn.apply(() => uids.dashboard);

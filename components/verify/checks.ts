@@ -16,6 +16,7 @@ import {
     waitForGrafana,
     type GrafanaWait,
     type RenderedImage,
+    type RenderRequest,
 } from "./grafanaChecks";
 import {
     describeFailure,
@@ -39,7 +40,6 @@ import {
 } from "./slackChecks";
 import { resolveTiming, type VerifyTiming } from "./timing";
 import { judgeImage, renderContentFailure, type ImageContent } from "./panelContent";
-import { percent } from "./pixels";
 import { ALERT_CHECK_TITLE, runAlertStage, type AlertPathResult } from "./alertPath";
 
 export type CheckId =
@@ -321,28 +321,16 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
         return `rendererAvailable=true${info.rendererVersion ? ` (renderer ${info.rendererVersion})` : ""}`;
     });
     // Before rendering: /render would show a wrong dashboard or panel as a 200 PNG.
-    let panelIds: number[] = [];
     await step("grafana.dashboard", ["grafana.health", "grafana.renderer"], async () => {
         const dash = await checkDashboardPanel(grafana, panel, timing);
-        panelIds = dash.panelIds;
-        report.dashboard = { title: dash.title, panelIds };
+        report.dashboard = { title: dash.title, panelIds: dash.panelIds };
         const named = (t: string | undefined) => (t ? ` ("${t}")` : "");
         return `dashboard ${options.dashboardUid}${named(dash.title)} has panel ${options.panelId}${named(dash.panelTitle)}`;
     });
     let image: RenderedImage | undefined;
     await step("grafana.render", ["grafana.health", "grafana.renderer", "grafana.dashboard"], async () => {
-        const req = { ...panel, width, height, rendererVersion: report.grafana?.rendererVersion };
-        const rendered = await renderPanel(grafana, req, timing);
-        report.image = { width: rendered.width, height: rendered.height, bytes: rendered.bytes, renderMs: rendered.renderMs };
-        options.onImage?.(rendered.png);
-        // By content, not size: a login page comes back at exactly the requested size.
-        const content = await judgeImage(grafana, req, rendered.png, { panelIds, timing });
-        report.image.content = content;
-        const notPanel = renderContentFailure(content, req, options.rendererCallbackUrl);
-        if (notPanel) throw notPanel;
-        image = rendered;
-        const ref = content.references[0];
-        return `panel ${options.panelId} of dashboard ${options.dashboardUid}: a ${rendered.width}x${rendered.height} PNG, ${rendered.bytes} bytes, in ${rendered.renderMs} ms; ${percent(ref.difference)} of its pixels differ from ${ref.what}`;
+        image = await renderRealPanel(options, report, { ...panel, width, height, rendererVersion: report.grafana?.rendererVersion });
+        return `panel ${options.panelId} of dashboard ${options.dashboardUid}: a ${image.width}x${image.height} PNG, ${image.bytes} bytes, in ${image.renderMs} ms; ${report.image!.content!.summary}`;
     });
 
     // --- Slack -----------------------------------------------------------------------
@@ -459,6 +447,23 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
         return landed.how;
     });
     return done();
+}
+
+/**
+ * Renders the panel and judges it by content, not size (a login page comes back at exactly
+ * the requested size): it must differ from a render of a panel the dashboard does not have.
+ */
+async function renderRealPanel(options: VerifyOptions, report: VerificationReport, req: RenderRequest): Promise<RenderedImage> {
+    const grafana = { url: options.grafanaUrl, auth: options.grafanaAuth };
+    const timing = resolveTiming(options.timing);
+    const rendered = await renderPanel(grafana, req, timing);
+    report.image = { width: rendered.width, height: rendered.height, bytes: rendered.bytes, renderMs: rendered.renderMs };
+    options.onImage?.(rendered.png);
+    const content = await judgeImage(grafana, req, rendered.png, { panelIds: report.dashboard?.panelIds, timing });
+    report.image.content = content;
+    const notPanel = renderContentFailure(content, req, options.rendererCallbackUrl);
+    if (notPanel) throw notPanel;
+    return rendered;
 }
 
 /**

@@ -25,6 +25,8 @@ export interface ImageContent {
     references: ContentReference[];
     /** panel: unlike every reference; login: the login page; not-panel: the page of a panel that does not exist. */
     verdict: "panel" | "login" | "not-panel";
+    /** In words, e.g. "10.7% of its pixels differ from panel 1002 (not in the dashboard)". */
+    summary: string;
 }
 
 /** Where the renderer's browser loads Grafana, for messages (the configured URL when known). */
@@ -58,7 +60,8 @@ export async function judgeImage(
         references.push(await compare("/login", renderPagePath("login", at, timeoutSec)));
         verdict = references[1].difference < SAME_PAGE_THRESHOLD ? "login" : "not-panel";
     }
-    return { threshold: SAME_PAGE_THRESHOLD, width: image.width, height: image.height, references, verdict };
+    const summary = references.map((r) => `${percent(r.difference)} of its pixels differ from ${r.what}`).join(", ");
+    return { threshold: SAME_PAGE_THRESHOLD, width: image.width, height: image.height, references, verdict, summary };
 }
 
 /** The direct check's failure for a rendered panel that is not one (nothing is thrown for a real panel). */

@@ -139,6 +139,15 @@ export class FakeAlerting {
         );
     }
 
+    /** slack.go initialCommentForImage: `*Firing*: <alertname>, *Labels*: <the other labels, sorted, k=v joined by ", ">`. */
+    private screenshotComment(): string {
+        const pairs = Object.entries(this.alertLabels())
+            .filter(([k]) => k !== "alertname")
+            .sort(([a], [b]) => (a < b ? -1 : 1))
+            .map(([k, v]) => `${k}=${v}`);
+        return `*Firing*: ${this.o.ruleTitle}, *Labels*: ${pairs.join(", ")}`;
+    }
+
     /** The rule's labels as Grafana's alerts carry them (the rule's, then the folder's). */
     private alertLabels(): Record<string, string> {
         return {
@@ -425,11 +434,7 @@ export class FakeAlerting {
                         files: [{ id: up.file_id }],
                         channel_id: posted.channel,
                         thread_ts: posted.ts,
-                        initial_comment: `*Firing*: ${this.o.ruleTitle}, *Labels*: ${Object.entries(this.alertLabels())
-                            .filter(([k]) => k !== "alertname")
-                            .sort(([a], [b]) => (a < b ? -1 : 1))
-                            .map(([k, v]) => `${k}=${v}`)
-                            .join(", ")}`,
+                        initial_comment: this.screenshotComment(),
                     }),
                 });
             } catch {

@@ -336,7 +336,11 @@ export class FakeGrafana {
                 buildInfo: { version: this.opts.version, edition: "Open Source" },
             });
         }
-        // render
+        return this.answerRender(url, send);
+    }
+
+    /** /render/<path>: what Grafana and the renderer answer (see the header). */
+    private answerRender(url: URL, send: (status: number, body: Buffer | string | object, headers?: Record<string, string>) => void): void {
         const m = /^\/render\/d-solo\/([^/]+)\/[^/]*$/.exec(url.pathname);
         const login = url.pathname === "/render/login";
         if (!m && !login) return send(404, { message: "Not found" });

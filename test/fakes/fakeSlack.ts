@@ -188,9 +188,7 @@ export class FakeSlack {
         const started = Date.now();
         const body = await readBody(req);
         const url = new URL(req.url ?? "/", "http://fake");
-        const isUpload = url.pathname.startsWith("/upload/v1/");
-        const isDownload = url.pathname.startsWith("/files-pri/");
-        const endpoint = isUpload ? "upload" : isDownload ? "download" : url.pathname.replace(/^\/api\//, "");
+        const endpoint = endpointOf(url.pathname);
         const entry = this.faults.record(endpoint, req.method ?? "POST", url.pathname, started);
         let scopesHeader: string | undefined;
         const send = (status: number, payload: object | string, headers: Record<string, string> = {}) => {
@@ -231,8 +229,8 @@ export class FakeSlack {
             return send(200, { ok: false, error: fault.slackError, ...(fault.extra ?? {}) });
         }
 
-        if (isUpload) return this.handleUpload(url, req, body, send);
-        if (isDownload) return this.handleDownload(url, req, res, entry, started);
+        if (endpoint === "upload") return this.handleUpload(url, req, body, send);
+        if (endpoint === "download") return this.handleDownload(url, req, res, entry, started);
 
         // Slack takes arguments in the query string too; Grafana's notifier sends
         // files.getUploadURLExternal as a GET with `?filename=&length=`
@@ -457,13 +455,7 @@ export class FakeSlack {
                 // (https://docs.slack.dev/reference/methods/conversations.history).
                 const fileMessages = [...this.files.values()]
                     .filter((f) => f.channelId === ch.id && !f.deleted && !f.threadTs && this.look(f))
-                    .map((f) => ({
-                        type: "message",
-                        ts: f.ts as string,
-                        text: f.initialComment ?? "",
-                        user: f.userId,
-                        files: [this.fileObject(f, true)],
-                    }));
+                    .map((f) => this.fileMessage(f));
                 const chatMessages = this.messages.filter((m) => m.channel === ch.id && !m.threadTs).map((m) => this.messageObject(m));
                 const all = [...fileMessages, ...chatMessages].filter((m) => inRange(m.ts, p)).sort((a, b) => Number(b.ts) - Number(a.ts));
                 return page(all, p);
@@ -529,15 +521,7 @@ export class FakeSlack {
                     ...this.messages.filter((m) => m.channel === ch.id && m.threadTs === p.ts).map((m) => this.messageObject(m)),
                     ...[...this.files.values()]
                         .filter((f) => f.channelId === ch.id && f.threadTs === p.ts && !f.deleted && this.look(f))
-                        .map((f) => ({
-                            type: "message",
-                            ts: f.ts as string,
-                            thread_ts: p.ts,
-                            text: f.initialComment ?? "",
-                            user: f.userId,
-                            upload: true,
-                            files: [this.fileObject(f, true)],
-                        })),
+                        .map((f) => ({ ...this.fileMessage(f), thread_ts: p.ts, upload: true })),
                 ].sort((a, b) => Number(a.ts) - Number(b.ts));
                 return page([{ ...this.messageObject(parent), reply_count: replies.length }, ...replies], p);
             }
@@ -590,6 +574,11 @@ export class FakeSlack {
         };
     }
 
+    /** The message a shared file makes: its uploader, its comment, the file. */
+    private fileMessage(f: FakeFile): { ts: string; [k: string]: unknown } {
+        return { type: "message", ts: f.ts as string, text: f.initialComment ?? "", user: f.userId, files: [this.fileObject(f, true)] };
+    }
+
     /** One look at a file's sharing state; true once it has been looked at more than `shareAfterPolls` times. */
     private look(file: FakeFile): boolean {
         if (!file.ts) return false;
@@ -640,6 +629,13 @@ export class FakeSlack {
  */
 function legacyGroup(c: FakeChannel): boolean {
     return !!c.isPrivate && c.id.startsWith("G");
+}
+
+/** A request's endpoint: a Web API method, `upload` (the upload URL) or `download` (url_private). */
+function endpointOf(pathname: string): string {
+    if (pathname.startsWith("/upload/v1/")) return "upload";
+    if (pathname.startsWith("/files-pri/")) return "download";
+    return pathname.replace(/^\/api\//, "");
 }
 
 function bearer(req: http.IncomingMessage): string | undefined {
