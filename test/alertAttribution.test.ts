@@ -22,7 +22,9 @@ describe("alert path: this stack's alert only (two stacks, two bots, one channel
     let foreign: FakeGrafana | undefined;
     let progress: string[];
 
-    async function start(ours: Partial<FakeAlertingOptions> = {}, theirs?: Partial<FakeAlertingOptions> & { token?: string }) {
+    type Theirs = Partial<FakeAlertingOptions> & { token?: string; first?: boolean };
+
+    async function start(ours: Partial<FakeAlertingOptions> = {}, theirs?: Theirs) {
         slack = await FakeSlack.start({
             tokens: {
                 [GOOD_TOKEN]: { scopes: [...ALL_SCOPES] },
@@ -40,11 +42,17 @@ describe("alert path: this stack's alert only (two stacks, two bots, one channel
         grafana = await FakeGrafana.start({ alerting: alerting({ labels: { gsa_stack: OURS }, ...ours }) });
         foreign = undefined;
         if (theirs) {
-            const { token, ...rest } = theirs;
+            const { token, first, ...rest } = theirs;
             // The same root URL as ours: two `dev` stacks on http://localhost:3000 link alike.
             foreign = await FakeGrafana.start({
                 alerting: alerting({ labels: { gsa_stack: THEIRS }, rootUrl: `${grafana.url}/`, ...rest }, token),
             });
+            if (first) {
+                // Theirs is in the channel, screenshot and all, before this stack's stage begins.
+                foreign.alerting!.start();
+                const last = rest.screenshot === false ? "chat.postMessage" : "files.completeUploadExternal";
+                while (!foreign.alerting!.notifierCalls.some((c) => c.method === last)) await new Promise((r) => setTimeout(r, 5));
+            }
         }
         progress = [];
     }
@@ -84,9 +92,9 @@ describe("alert path: this stack's alert only (two stacks, two bots, one channel
     const shots = () => [...slack.files.values()].filter((f) => f.threadTs);
     const notified = (g: FakeGrafana | undefined) => g?.alerting?.notifierCalls.map((c) => c.method) ?? [];
 
-    async function failsWithoutOurScreenshot(theirs: Partial<FakeAlertingOptions> & { token?: string }) {
+    async function failsWithoutOurScreenshot(theirs: Theirs, over: Partial<VerifyOptions> = {}) {
         await start({ screenshot: false, firingAfterMs: 20, deliverAfterMs: 10 }, theirs);
-        const report = await runVerification(options());
+        const report = await runVerification(options(over));
         const c = alertCheck(report);
         assert.equal(c.status, "fail", c.finding);
         assert.equal(c.key, "alert_no_image", c.finding);
@@ -102,7 +110,7 @@ describe("alert path: this stack's alert only (two stacks, two bots, one channel
     }
 
     it("only the other stack's alert has a screenshot, and it came first: fails (alert_no_image), passing it over by its marker", async () => {
-        await failsWithoutOurScreenshot({ firingAfterMs: 0, deliverAfterMs: 0 });
+        await failsWithoutOurScreenshot({ first: true });
         assert.ok(
             progress.some((l) =>
                 new RegExp(`passed over message \\S+ linking to the rule: another stack's \\(gsa_stack=${THEIRS}\\)`).test(l),
@@ -112,17 +120,21 @@ describe("alert path: this stack's alert only (two stacks, two bots, one channel
     });
 
     it("only the other stack's alert has a screenshot, and it came second: fails too (no first-match, no late match)", async () => {
-        await failsWithoutOurScreenshot({ firingAfterMs: 150, deliverAfterMs: 10 });
+        // Theirs 200 ms after this stage began; this one is judged 1.5 s after its message is found.
+        await failsWithoutOurScreenshot(
+            { firingAfterMs: 200, deliverAfterMs: 10 },
+            { timing: { ...FAST_TIMING, healthTimeoutMs: 5_000, requestTimeoutMs: 5_000, alertImageGraceMs: 1_500 } },
+        );
         const [first, second] = slack.messages;
         assert.ok(first.attachments[0].text.includes(OURS) && second.attachments[0].text.includes(THEIRS), "ours first, theirs second");
     });
 
     it("the other stack's template prints no marker: its screenshot's comment (the labels) still gives it away", async () => {
-        await failsWithoutOurScreenshot({ firingAfterMs: 0, deliverAfterMs: 0, markerInMessage: false });
+        await failsWithoutOurScreenshot({ first: true, markerInMessage: false });
     });
 
     it("another app's bot posts the same rule link with a screenshot: not this token's bot, fails", async () => {
-        await failsWithoutOurScreenshot({ firingAfterMs: 0, deliverAfterMs: 0, labels: {}, token: OTHER_APP });
+        await failsWithoutOurScreenshot({ first: true, labels: {}, token: OTHER_APP });
         assert.ok(
             progress.some((l) => /passed over message \S+ linking to the rule: posted by B0OTHERAPP, not this token's bot/.test(l)),
             progress.join("\n"),
@@ -130,7 +142,7 @@ describe("alert path: this stack's alert only (two stacks, two bots, one channel
     });
 
     it("this stack's alert has its screenshot and another stack's message without one came first: passes on ours", async () => {
-        await start({}, { firingAfterMs: 0, deliverAfterMs: 0, screenshot: false });
+        await start({}, { first: true, screenshot: false });
         const report = await runVerification(options());
         const c = alertCheck(report);
         assert.equal(c.status, "pass", c.finding);

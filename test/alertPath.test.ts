@@ -218,7 +218,8 @@ describe("alert-path stage (fake Grafana notifier -> fake Slack, over HTTP)", ()
 
     it("429 on every history read: keeps polling within the bound, then fails naming the method", async () => {
         await start({}, { faults: [{ endpoint: "conversations.history", status: 429, retryAfter: 0, times: Infinity }] });
-        const report = await runVerification(options({ alertTimeoutMs: 300 }));
+        // A bound that leaves a loaded machine time for the delivery to show (then Slack is read).
+        const report = await runVerification(options({ alertTimeoutMs: 1_000 }));
         const c = alertCheck(report);
         assert.equal(c.key, "ratelimited");
         assert.match(c.finding, /^Slack rate-limited conversations\.history: HTTP 429 with Retry-After 0s, still limited after 2 waits$/);

@@ -59,22 +59,35 @@ export function makePicture(width: number, height: number, kind: PictureKind, se
     const key = `${width}x${height}:${kind}:${seed}`;
     const hit = cache.get(key);
     if (hit) return hit;
-    const paint = (x: number, y: number): Rgb => {
-        if (kind === "panel") {
-            if (y < height * 0.08) return [34, 37, 43];
-            const series = height * (0.5 + 0.3 * Math.sin((x + seed * 37) / 40));
-            return Math.abs(y - series) < height * 0.04 ? [115, 191, 105] : DARK;
+    // Plain byte writes, no allocation per pixel: a picture costs milliseconds, not a render timeout.
+    const fill = (row: Buffer, x0: number, x1: number, [r, g, b]: Rgb) => {
+        for (let x = Math.max(0, Math.floor(x0)); x < Math.min(width, Math.ceil(x1)); x++) {
+            row[1 + x * 3] = r;
+            row[2 + x * 3] = g;
+            row[3 + x * 3] = b;
         }
-        if (kind === "notFound")
-            return Math.abs(x - width / 2) < width * 0.15 && Math.abs(y - height / 2) < height * 0.05 ? [204, 204, 220] : DARK;
-        if (kind === "login") {
-            if (y < height * 0.12) return [246, 111, 43];
-            return Math.abs(x - width / 2) < width * 0.2 && Math.abs(y - height * 0.55) < height * 0.3 ? [34, 37, 43] : [11, 12, 14];
-        }
-        return (Math.floor(x / (width / 4)) + Math.floor(y / (height / 3))) % 2 === 0 ? [24, 27, 31] : [61, 113, 217];
     };
+    const series = Array.from({ length: width }, (_, x) => height * (0.5 + 0.3 * Math.sin((x + seed * 37) / 40)));
     const png = encode(width, height, (row, y) => {
-        for (let x = 0; x < width; x++) row.set(paint(x, y), 1 + x * 3);
+        if (kind === "panel") {
+            fill(row, 0, width, y < height * 0.08 ? [34, 37, 43] : DARK);
+            if (y >= height * 0.08)
+                for (let x = 0; x < width; x++) if (Math.abs(y - series[x]) < height * 0.04) fill(row, x, x + 1, [115, 191, 105]);
+        } else if (kind === "notFound") {
+            fill(row, 0, width, DARK);
+            if (Math.abs(y - height / 2) < height * 0.05) fill(row, width * 0.35, width * 0.65, [204, 204, 220]);
+        } else if (kind === "login") {
+            fill(row, 0, width, y < height * 0.12 ? [246, 111, 43] : [11, 12, 14]);
+            if (y >= height * 0.12 && Math.abs(y - height * 0.55) < height * 0.3) fill(row, width * 0.3, width * 0.7, [34, 37, 43]);
+        } else {
+            for (let t = 0; t < 4; t++)
+                fill(
+                    row,
+                    (t * width) / 4,
+                    ((t + 1) * width) / 4,
+                    (t + Math.floor(y / (height / 3))) % 2 === 0 ? [24, 27, 31] : [61, 113, 217],
+                );
+        }
     });
     cache.set(key, png);
     return png;
@@ -95,7 +108,7 @@ function encode(width: number, height: number, fill: (row: Buffer, y: number) =>
     return Buffer.concat([
         Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
         chunk("IHDR", ihdr),
-        chunk("IDAT", zlib.deflateSync(raw)),
+        chunk("IDAT", zlib.deflateSync(raw, { level: 1 })),
         chunk("IEND", Buffer.alloc(0)),
     ]);
 }
