@@ -51,17 +51,9 @@ function implementation() {
         let ts;
         let options;
         require.extensions[".ts"] = (module, filename) => {
-            if (!filename.startsWith(components))
-                throw new Error(
-                    `grafana-slack-alerts dynamic provider: only the project's components/ are loaded as TypeScript here, not ${filename}`,
-                );
+            if (!filename.startsWith(components)) throw new Error(`grafana-slack-alerts dynamic provider: only the project's components/ are loaded as TypeScript here, not ${filename}`);
             const code = fs.readFileSync(filename, "utf8");
-            const key = crypto
-                .createHash("sha256")
-                .update(`${tsVersion}\0${tsconfigText}\0${filename}\0`)
-                .update(code)
-                .digest("hex")
-                .slice(0, 32);
+            const key = crypto.createHash("sha256").update(`${tsVersion}\0${tsconfigText}\0${filename}\0`).update(code).digest("hex").slice(0, 32);
             const cached = path.join(cacheDir, `${key}.js`);
             let js;
             try {
@@ -74,14 +66,7 @@ function implementation() {
                 }
                 js = ts.transpileModule(code, {
                     fileName: filename,
-                    compilerOptions: {
-                        ...options,
-                        module: ts.ModuleKind.CommonJS,
-                        sourceMap: false,
-                        inlineSourceMap: false,
-                        declaration: false,
-                        noEmit: false,
-                    },
+                    compilerOptions: { ...options, module: ts.ModuleKind.CommonJS, sourceMap: false, inlineSourceMap: false, declaration: false, noEmit: false },
                 }).outputText;
                 try {
                     fs.mkdirSync(cacheDir, { recursive: true });
