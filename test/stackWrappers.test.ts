@@ -221,6 +221,13 @@ describe("wrappers: no accidental stacks", function () {
             assert.match(problems[0], /got a value stored in plain text in the stack file/);
             assert.match(problems[1], /got nothing while slackToken is set/);
             assert.match(problems[1], /fix: PULUMI_STACK=s npm run pulumi -- config set slackChannel C0123ABCD/);
+            // An encrypted database URL counts as a database (replicas allowed), its content unjudged.
+            fs.writeFileSync(
+                path.join(project, "Pulumi.s.yaml"),
+                "config:\n  grafana-slack-alerts:target: kubernetes\n  grafana-slack-alerts:grafanaReplicas: 2\n" +
+                    "  grafana-slack-alerts:grafanaDatabaseUrl:\n    secure: v1:c2FsdA==:ZW5jcnlwdGVk\n",
+            );
+            assert.deepEqual(preflight.configProblems({ root: project, stack: "s" }), []);
         });
     });
 });
