@@ -199,24 +199,8 @@ function optionalUrl(name: string, raw: string | undefined): string | undefined 
     return raw === undefined ? undefined : httpUrl(name, raw);
 }
 
-export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | "help" {
-    const commandLine = readCommandLine(argv);
-    if (commandLine === "help") return "help";
-    const { given, flags } = commandLine;
-    const send = !flags.has("no-send");
-    const json = flags.has("json");
-    const alert = flags.has("alert");
-    const allRules = flags.has("all-rules");
-    const pick = (opt: ValueOption, envName?: string): string | undefined => {
-        const v = given[opt] ?? (envName ? env[envName] : undefined);
-        return v === undefined || v.trim() === "" ? undefined : v.trim();
-    };
-
-    const grafanaUrl = pick("grafana-url", "GRAFANA_URL");
-    if (!grafanaUrl) throw new UsageError("no Grafana URL: pass --grafana-url or set GRAFANA_URL (e.g. http://localhost:3000)");
-    httpUrl("grafana-url", grafanaUrl);
-    const slackApiUrl = optionalUrl("slack-api-url", pick("slack-api-url", "SLACK_API_URL"));
-    const rendererCallbackUrl = optionalUrl("callback-url", pick("callback-url", "GF_RENDERING_CALLBACK_URL"));
+/** The Slack options, refused as the stack refuses them: a token that is no bot token, a channel that is no channel. */
+function slackArgs(pick: (opt: ValueOption, envName?: string) => string | undefined) {
     const slackToken = pick("slack-token", "SLACK_BOT_TOKEN");
     // The token the stack would refuse, refused the same way (never shown beyond its type prefix).
     const badToken = slackToken === undefined ? undefined : slackTokenProblem(slackToken);
@@ -239,6 +223,28 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
         throw new UsageError(`--routed-channels / SLACK_ROUTED_CHANNELS must be a comma-separated list, each ${CHANNEL_FORMAT}`);
     if (routedChannels?.length && !slackToken)
         throw new UsageError("--routed-channels needs a Slack token to look at the channels: pass --slack-token or set SLACK_BOT_TOKEN");
+    return { slackToken, slackChannel, routedChannels };
+}
+
+export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | "help" {
+    const commandLine = readCommandLine(argv);
+    if (commandLine === "help") return "help";
+    const { given, flags } = commandLine;
+    const send = !flags.has("no-send");
+    const json = flags.has("json");
+    const alert = flags.has("alert");
+    const allRules = flags.has("all-rules");
+    const pick = (opt: ValueOption, envName?: string): string | undefined => {
+        const v = given[opt] ?? (envName ? env[envName] : undefined);
+        return v === undefined || v.trim() === "" ? undefined : v.trim();
+    };
+
+    const grafanaUrl = pick("grafana-url", "GRAFANA_URL");
+    if (!grafanaUrl) throw new UsageError("no Grafana URL: pass --grafana-url or set GRAFANA_URL (e.g. http://localhost:3000)");
+    httpUrl("grafana-url", grafanaUrl);
+    const slackApiUrl = optionalUrl("slack-api-url", pick("slack-api-url", "SLACK_API_URL"));
+    const rendererCallbackUrl = optionalUrl("callback-url", pick("callback-url", "GF_RENDERING_CALLBACK_URL"));
+    const { slackToken, slackChannel, routedChannels } = slackArgs(pick);
     const stack = pick("stack") ?? "dev";
     const dashboardUid = pick("dashboard-uid", "GRAFANA_DASHBOARD_UID") ?? uidsFor(stack).dashboard;
     const panelId = positiveInt("panel-id", pick("panel-id", "GRAFANA_PANEL_ID"), PANEL_ID);

@@ -284,6 +284,33 @@ function requestLimit(
     return { request: parts[0], limit: parts[1] };
 }
 
+/**
+ * `<prefix>Cpu` and `<prefix>Memory` as requests and limits, the workload's defaults where
+ * unset or wrong (examples from those defaults: Grafana's differ from the renderer's). A key
+ * `refused` where it is set (one problem: remove it) is not also checked for its format.
+ */
+function workloadResources(
+    r: KeyReader,
+    prefix: "renderer" | "grafana",
+    minMemory: { bytes: number; text: string },
+    fallback: Resources,
+    refused: (key: string) => boolean,
+): Resources {
+    const cpuKey = `${prefix}Cpu`;
+    const memoryKey = `${prefix}Memory`;
+    const cpuExample = `${fallback.requests.cpu}/${fallback.limits.cpu}`;
+    const memoryExample = `${fallback.requests.memory}/${fallback.limits.memory}`;
+    const cpu = (!refused(cpuKey) && requestLimit(r, cpuKey, "cpu", cpuExample)) || {
+        request: fallback.requests.cpu,
+        limit: fallback.limits.cpu,
+    };
+    const memory = (!refused(memoryKey) && requestLimit(r, memoryKey, "memory", memoryExample, minMemory)) || {
+        request: fallback.requests.memory,
+        limit: fallback.limits.memory,
+    };
+    return { requests: { cpu: cpu.request, memory: memory.request }, limits: { cpu: cpu.limit, memory: memory.limit } };
+}
+
 export function readKubernetesSettings(r: KeyReader, ctx: KubernetesContext): KubernetesSettings {
     const rendererOnly = ctx.kubernetesMode === "renderer";
     const notHere = (key: string, allowed: string, alt: string) => {
@@ -389,7 +416,7 @@ export function readKubernetesSettings(r: KeyReader, ctx: KubernetesContext): Ku
             );
         }
     };
-    // A key refused where it is set (one problem: remove it) is not also checked for its format.
+    // Where a sizing key is refused (workloadResources then skips its format).
     const refused = (key: string): boolean => {
         if (!r.isSet(key)) return false;
         if (key.endsWith("Cpu") && !k8s) kubernetesOnly(key);
@@ -398,24 +425,9 @@ export function readKubernetesSettings(r: KeyReader, ctx: KubernetesContext): Ku
         else return false;
         return true;
     };
-    const sized = (prefix: "renderer" | "grafana", minMemory: { bytes: number; text: string }, fallback: Resources): Resources => {
-        const cpuKey = `${prefix}Cpu`;
-        const memoryKey = `${prefix}Memory`;
-        const cpuExample = `${fallback.requests.cpu}/${fallback.limits.cpu}`;
-        const memoryExample = `${fallback.requests.memory}/${fallback.limits.memory}`;
-        const cpu = (!refused(cpuKey) && requestLimit(r, cpuKey, "cpu", cpuExample)) || {
-            request: fallback.requests.cpu,
-            limit: fallback.limits.cpu,
-        };
-        const memory = (!refused(memoryKey) && requestLimit(r, memoryKey, "memory", memoryExample, minMemory)) || {
-            request: fallback.requests.memory,
-            limit: fallback.limits.memory,
-        };
-        return { requests: { cpu: cpu.request, memory: memory.request }, limits: { cpu: cpu.limit, memory: memory.limit } };
-    };
     // Below 512Mi a v5 renderer has no room for Go plus one 256 MiB browser (wiring.ts, rendererMemoryEnv).
-    const rendererResources = sized("renderer", { bytes: 512 * MIB, text: "512Mi" }, DEFAULT_RENDERER_RESOURCES);
-    const grafanaResources = sized("grafana", { bytes: 256 * MIB, text: "256Mi" }, DEFAULT_GRAFANA_RESOURCES);
+    const rendererResources = workloadResources(r, "renderer", { bytes: 512 * MIB, text: "512Mi" }, DEFAULT_RENDERER_RESOURCES, refused);
+    const grafanaResources = workloadResources(r, "grafana", { bytes: 256 * MIB, text: "256Mi" }, DEFAULT_GRAFANA_RESOURCES, refused);
     for (const key of ["grafanaStorageSize", "storageClass"]) noGrafanaHere(key);
 
     kubernetesOnly("grafanaStorageSize");

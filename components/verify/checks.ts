@@ -223,6 +223,25 @@ const NOT_ASKED: Partial<Record<MessageKey, string>> = {
     ratelimited: "Slack kept answering ratelimited",
 };
 
+/**
+ * Why a step cannot run: the needed steps that did not pass, each named by its cause, except
+ * one skipped because of another needed step ("Grafana is not up", not also "no usable
+ * renderer"); a step that could not ask its service says so (NOT_ASKED).
+ */
+function blockedBecause(
+    needs: CheckId[],
+    outcome: Map<CheckId, { status: CheckResult["status"]; needs: CheckId[] }>,
+    failedWith: Map<CheckId, MessageKey>,
+    fileId: string | undefined,
+): string | undefined {
+    const notPassed = (id: CheckId) =>
+        NOT_ASKED[failedWith.get(id) as MessageKey] ??
+        (id === "slack.upload" && fileId ? `the upload of ${fileId} did not complete` : NOT_PASSED[id]);
+    const missed = needs.filter((n) => outcome.get(n)?.status !== "pass");
+    const causes = missed.filter((n) => outcome.get(n)?.status !== "skip" || !outcome.get(n)?.needs.some((m) => missed.includes(m)));
+    return causes.length > 0 ? causes.map(notPassed).join("; ") : undefined;
+}
+
 async function runDirectVerification(options: VerifyOptions): Promise<VerificationReport> {
     const timing = resolveTiming(options.timing);
     const scrub = makeScrubber([options.slackToken, options.grafanaAuth]);
@@ -263,18 +282,8 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
     const outcome = new Map<CheckId, { status: CheckResult["status"]; needs: CheckId[] }>();
     let fileId: string | undefined;
     const failedWith = new Map<CheckId, MessageKey>();
-    const notPassed = (id: CheckId) => {
-        const notAsked = NOT_ASKED[failedWith.get(id) as MessageKey];
-        if (notAsked) return notAsked;
-        return id === "slack.upload" && fileId ? `the upload of ${fileId} did not complete` : NOT_PASSED[id];
-    };
-    const blockedBecause = (needs: CheckId[]): string | undefined => {
-        const missed = needs.filter((n) => outcome.get(n)?.status !== "pass");
-        const causes = missed.filter((n) => outcome.get(n)?.status !== "skip" || !outcome.get(n)?.needs.some((m) => missed.includes(m)));
-        return causes.length > 0 ? causes.map(notPassed).join("; ") : undefined;
-    };
     const step = async (id: CheckId, needs: CheckId[], run: () => Promise<string>): Promise<boolean> => {
-        const blocked = blockedBecause(needs);
+        const blocked = blockedBecause(needs, outcome, failedWith, fileId);
         let status: CheckResult["status"] = "skip";
         if (blocked) {
             skip(id, `skipped: ${blocked}`);
@@ -436,7 +445,7 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
         return uploaded.confirmedBy ?? `getUploadURLExternal, upload, completeUploadExternal: ${fileId} for ${channelLabel}`;
     });
     // Skipped: why it could not be tried; tried: it failed (the landed step says the rest).
-    if (!posted) report.verifiedHow = `not verified: ${blockedBecause(uploadNeeds) ?? "the upload failed"}`;
+    if (!posted) report.verifiedHow = `not verified: ${blockedBecause(uploadNeeds, outcome, failedWith, fileId) ?? "the upload failed"}`;
     await step("slack.landed", ["slack.upload"], async () => {
         let landed: Awaited<ReturnType<typeof waitUntilShared>>;
         try {

@@ -90,6 +90,17 @@ const EXAMPLE = `'[{"channel":"#db-alerts","matchers":["team=db"]}]'`;
  * Parses the raw `slackRoutes` value (a JSON list). `slackOn` says whether a Slack token
  * is configured: routes without one are a problem, not a silent no-op.
  */
+/** What is wrong with route `i`'s channel (what is allowed, the fix), or undefined. */
+function routeChannelProblem(channel: string, i: number): { allowed: string; fix: string } | undefined {
+    const notAChannel = notAChannelReason(channel);
+    if (notAChannel) return { allowed: notAChannel, fix: `route ${i + 1} to a channel's ID` };
+    if (isChannelId(channel) || (channel.startsWith("#") && isChannelName(channel))) return undefined;
+    return {
+        allowed: "a channel ID such as C0123ABCD (recommended) or a #name of lowercase letters, digits, '-', '_' or '.'",
+        fix: `fix the channel of route ${i + 1}`,
+    };
+}
+
 export function parseSlackRoutes(raw: string, slackOn: boolean): SlackRoutesResult {
     const findings = new Findings();
     const text = raw.trim();
@@ -147,18 +158,9 @@ export function parseSlackRoutes(raw: string, slackOn: boolean): SlackRoutesResu
             ok = false;
         }
         const channel = typeof entry.channel === "string" ? channelKey(entry.channel) : "";
-        const notAChannel = notAChannelReason(channel);
-        if (notAChannel) {
-            findings.problem(KEY, at, `channel ${show(entry.channel)}`, notAChannel, fix(`route ${i + 1} to a channel's ID`));
-            ok = false;
-        } else if (!isChannelId(channel) && !(channel.startsWith("#") && isChannelName(channel))) {
-            findings.problem(
-                KEY,
-                at,
-                `channel ${show(entry.channel ?? "(missing)")}`,
-                "a channel ID such as C0123ABCD (recommended) or a #name of lowercase letters, digits, '-', '_' or '.'",
-                fix(`fix the channel of route ${i + 1}`),
-            );
+        const channelProblem = routeChannelProblem(channel, i);
+        if (channelProblem) {
+            findings.problem(KEY, at, `channel ${show(entry.channel ?? "(missing)")}`, channelProblem.allowed, fix(channelProblem.fix));
             ok = false;
         }
         const matchers: LabelMatcher[] = [];
