@@ -3,7 +3,7 @@
 // file is checked here (JSON, a UID, no duplicate UIDs, panel IDs) and turned into the
 // canonical JSON the resource gets, so an unchanged file never shows a diff.
 import { TESTDATA_DATASOURCE_TYPE, canonicalJson, isGrafanaUid } from "../dashboardModel";
-import { Findings, ListedFile, TESTDATA_PLACEHOLDER, isObject, isUnfilledInput, listFiles, readText, show } from "./files";
+import { Findings, FolderBudget, ListedFile, TESTDATA_PLACEHOLDER, isObject, isUnfilledInput, listFiles, readText, show } from "./files";
 
 const KEY = "dashboardsDir";
 
@@ -103,8 +103,9 @@ export function readDashboardFiles(
     const dashboards: DashboardFile[] = [];
     const files = listFiles(findings, KEY, dir, projectDir, [".json"], "dashboards") ?? [];
     const byUid = new Map<string, string>();
+    const budget: FolderBudget = { used: 0 };
     for (const file of files) {
-        const d = readDashboard(findings, file, testdataUid);
+        const d = readDashboard(findings, file, testdataUid, budget);
         if (!d) continue;
         const taken = reserved[d.uid] ?? byUid.get(d.uid);
         if (taken) {
@@ -123,8 +124,8 @@ export function readDashboardFiles(
     return { dashboards, problems: findings.problems, warnings: findings.warnings };
 }
 
-function readDashboard(findings: Findings, file: ListedFile, testdataUid: string): DashboardFile | undefined {
-    const text = readText(findings, KEY, file);
+function readDashboard(findings: Findings, file: ListedFile, testdataUid: string, budget: FolderBudget): DashboardFile | undefined {
+    const text = readText(findings, KEY, file, budget);
     if (text === undefined) return undefined;
     let doc: unknown;
     try {
