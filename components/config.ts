@@ -16,6 +16,7 @@ import { CHANNEL_FORMAT, isChannelId, isChannelName } from "./slackChannel";
 import { loadProvisioning, type ProvisioningPlan } from "./alerting/provisioning/plan";
 import { KUBERNETES_CONFIG_KEYS, KubernetesSettings, readKubernetesSettings } from "./kubernetesSettings";
 import { ConfigReader, quote, setCommand as set, setSecretCommand as setSecret } from "./configReader";
+import { clip, safeMessage } from "./redaction";
 
 export type Target = "docker" | "kubernetes" | "existing";
 export type KubernetesMode = "sidecar" | "operator" | "separate" | "renderer";
@@ -328,8 +329,17 @@ export interface ConfigProblem {
 
 /** Raised when config is invalid; lists every problem. A RunError prints without a stack trace. */
 export class ConfigValidationError extends pulumi.RunError {
-    constructor(readonly problems: ConfigProblem[]) {
-        super(formatProblems(problems));
+    readonly problems: ConfigProblem[];
+    constructor(problems: ConfigProblem[]) {
+        // Values are quoted as typed: never their credentials, tokens or megabytes (redaction.ts).
+        const safe = problems.map((p) => ({
+            key: p.key,
+            given: clip(safeMessage(p.given), 1000),
+            allowed: p.allowed,
+            fix: safeMessage(p.fix),
+        }));
+        super(formatProblems(safe));
+        this.problems = safe;
         this.name = "ConfigValidationError";
     }
 }
@@ -439,7 +449,7 @@ export function readSettings(
         replaceLeftovers: existing.replaceLeftovers,
         operatorAlerting,
         provisioning: provisioning.plan,
-        warnings: r.warnings,
+        warnings: r.warnings.map(safeMessage),
         ...kubernetesSettings,
     });
 }

@@ -2,8 +2,9 @@
 // failed, why, and the next step; docs/troubleshooting.md quotes these templates
 // verbatim (a test keeps the two in step). `{name}` marks a value filled in at run time.
 //
-// This module is captured by value into the serialized dynamic provider, so it must
-// stay plain data and plain functions: no imports, no classes.
+// It runs in the dynamic providers' process too, so it stays plain data and plain
+// functions, importing only redaction.ts (the same kind).
+import { redactSecrets } from "../redaction";
 
 export interface MessageTemplate {
     what: string;
@@ -396,6 +397,7 @@ export function makeScrubber(secrets: Array<string | undefined>): (text: string)
     return (text: string) => {
         let out = text;
         for (const n of list) out = out.split(n).join("[redacted]");
-        return out;
+        // Then whatever has the shape of a credential (a proxy echoing another Authorization header).
+        return redactSecrets(out);
     };
 }
