@@ -81,6 +81,37 @@ function lastOutputs(settings: StackSettings): Promise<Record<string, unknown> |
     });
 }
 
+/** Outputs that show this stack deployed a Grafana before (any program version): it then has data. */
+const DEPLOYED_GRAFANA_OUTPUTS = ["grafanaAdminPassword", ...STATE_MARKER_OUTPUTS];
+
+/** `grafanaEncryptionKey`, the output that records which key this stack's Grafana encrypts with. */
+export const GRAFANA_KEY = {
+    generated: "generated: security.secret_key kept (secret) in this stack's state",
+    default: "Grafana's built-in default security.secret_key (this Grafana encrypted data before the key was generated; see nextSteps)",
+} as const;
+
+/** Shown while a Grafana deployed before the generated key keeps the public default. */
+export const GRAFANA_DEFAULT_KEY_HINT =
+    "Grafana encrypts what it stores (the Slack token of its contact point, data source passwords) with security.secret_key. " +
+    "This stack's Grafana encrypted its data with Grafana's public default key before this program generated one, and it cannot " +
+    "read that data under another key, so the stack keeps the default. To move to a generated key, back up Grafana's data, then " +
+    "either start it afresh: `pulumi destroy --yes && pulumi up` (a new data volume and a generated key; what this stack provisions " +
+    "comes back, changes made in Grafana's UI do not), or, on Grafana Enterprise, configure a KMS key provider and run " +
+    "`grafana cli admin secrets-migration re-encrypt-data-keys` then `grafana cli admin secrets-migration re-encrypt` " +
+    '(Grafana docs: "Configure database encryption").';
+
+/**
+ * Whether this stack's Grafana gets a generated secret_key, from the stack's last outputs: a
+ * new stack does; one whose Grafana was deployed before (by a version without the key) keeps
+ * Grafana's default, because the data it encrypted cannot be read under a new key; after
+ * that, the recorded choice stands.
+ */
+export function grafanaKeyChoice(last: Record<string, unknown> | undefined): keyof typeof GRAFANA_KEY {
+    const recorded = last?.grafanaEncryptionKey;
+    if (typeof recorded === "string") return recorded === GRAFANA_KEY.default ? "default" : "generated";
+    return DEPLOYED_GRAFANA_OUTPUTS.some((k) => last?.[k] !== undefined && last?.[k] !== null) ? "default" : "generated";
+}
+
 /** How Pulumi reaches and authenticates to Grafana, and whether this stack deployed it. */
 interface GrafanaAccess {
     grafanaUrl: pulumi.Output<string>;
@@ -102,11 +133,14 @@ export async function defineStack(): Promise<Record<string, unknown>> {
     for (const warning of settings.warnings) pulumi.log.warn(warning);
     if (settings.target === "existing") return defineExistingGrafanaStack(settings);
 
+    // Grafana's secret_key: generated for a new Grafana, the default kept for one that has data.
+    const keyChoice = settings.kubernetesMode === "renderer" ? undefined : grafanaKeyChoice(await lastOutputs(settings));
     const secrets = new StackSecrets("secrets", {
         grafanaAdminPassword: settings.grafanaAdminPassword,
         rendererToken: settings.rendererToken,
+        grafanaSecretKey: keyChoice === "generated",
     });
-    const wiring = decideWiring(settings, placementFor(settings));
+    const wiring = decideWiring(settings, placementFor(settings), { grafanaSecretKey: keyChoice === "generated" });
     const deployment = await deployTarget(settings, wiring, secrets);
 
     const nextSteps: string[] = [];
@@ -119,8 +153,10 @@ export async function defineStack(): Promise<Record<string, unknown>> {
         grafanaAdminUser: settings.grafanaAdminUser,
         // A secret output: `pulumi stack output grafanaAdminPassword --show-secrets` to log in.
         grafanaAdminPassword: secrets.grafanaAdminPassword,
+        ...(keyChoice ? { grafanaEncryptionKey: GRAFANA_KEY[keyChoice] } : {}),
         nextSteps,
     };
+    if (keyChoice === "default") nextSteps.push(GRAFANA_DEFAULT_KEY_HINT);
 
     if (settings.kubernetesMode === "renderer") {
         // Only the renderer: no Grafana here, so no admin credentials and no alerting; the

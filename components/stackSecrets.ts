@@ -9,6 +9,8 @@ export interface StackSecretsArgs {
     grafanaAdminPassword?: pulumi.Output<string>;
     /** Configured renderer token (a secret), or undefined to generate one. */
     rendererToken?: pulumi.Output<string>;
+    /** Generate Grafana's `security.secret_key` (a stack whose Grafana is new; see program.ts). */
+    grafanaSecretKey?: boolean;
 }
 
 /**
@@ -21,8 +23,10 @@ export class StackSecrets extends pulumi.ComponentResource {
     readonly grafanaAdminPassword: pulumi.Output<string>;
     /** Token Grafana sends to the renderer and the renderer requires, secret. */
     readonly rendererToken: pulumi.Output<string>;
+    /** Grafana's `security.secret_key`, secret; undefined where Grafana keeps its default. */
+    readonly grafanaSecretKey?: pulumi.Output<string>;
     /** Every secret by its wiring name: a new SecretName fails to compile until it is added here. */
-    private readonly byName: Record<SecretName, pulumi.Output<string>>;
+    private readonly byName: Record<SecretName, pulumi.Output<string> | undefined>;
 
     constructor(name: string, args: StackSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grafana-slack-alerts:index:StackSecrets", name, {}, opts);
@@ -34,12 +38,20 @@ export class StackSecrets extends pulumi.ComponentResource {
         };
         this.grafanaAdminPassword = pulumi.secret(args.grafanaAdminPassword ?? generate("grafana-admin-password", 32));
         this.rendererToken = pulumi.secret(args.rendererToken ?? generate("renderer-token", 40));
-        this.byName = { grafanaAdminPassword: this.grafanaAdminPassword, rendererToken: this.rendererToken };
+        // Grafana's key for encrypting its stored secrets: only ever generated, kept in state.
+        if (args.grafanaSecretKey) this.grafanaSecretKey = pulumi.secret(generate("grafana-secret-key", 48));
+        this.byName = {
+            grafanaAdminPassword: this.grafanaAdminPassword,
+            rendererToken: this.rendererToken,
+            grafanaSecretKey: this.grafanaSecretKey,
+        };
         this.registerOutputs({ grafanaAdminPassword: this.grafanaAdminPassword, rendererToken: this.rendererToken });
     }
 
     /** The secret behind a wiring reference. */
     get(name: SecretName): pulumi.Output<string> {
-        return this.byName[name];
+        const value = this.byName[name];
+        if (!value) throw new Error(`the wiring refers to ${name}, which this stack does not have`);
+        return value;
     }
 }

@@ -6,8 +6,8 @@
 import type { StackSettings } from "./config";
 import { MIB, memoryBytes, toMiB } from "./quantity";
 
-/** Secrets are referenced by name; each target decides how to deliver them (env value or secretKeyRef). */
-export type SecretName = "rendererToken" | "grafanaAdminPassword";
+/** Secrets are referenced by name; each target decides how to deliver them (a file on Docker, secretKeyRef on Kubernetes). */
+export type SecretName = "rendererToken" | "grafanaAdminPassword" | "grafanaSecretKey";
 
 /** An environment variable: a plain value, or a reference to one of the generated/configured secrets. */
 export type EnvVar = { name: string; value: string; secret?: undefined } | { name: string; secret: SecretName; value?: undefined };
@@ -48,7 +48,7 @@ export interface Wiring {
     renderingCallbackUrl: string;
     /** Grafana's non-secret settings as grafana.ini sections (the operator takes them as `spec.config`). */
     grafanaIni: Record<string, Record<string, string>>;
-    /** Grafana's secret settings, always delivered as environment variables. */
+    /** Grafana's secret settings, always delivered as environment variables (or their `__FILE` form). */
     grafanaSecretEnv: EnvVar[];
     grafana: ContainerPlan;
     renderer: ContainerPlan;
@@ -135,6 +135,16 @@ const httpProbeCommand = (port: number, path: string) => [
     `wget -q -O /dev/null http://127.0.0.1:${port}${path} || curl -fsS -o /dev/null http://127.0.0.1:${port}${path} || exit 1`,
 ];
 
+export interface WiringOptions {
+    /**
+     * Give Grafana the stack's own `security.secret_key` (GF_SECURITY_SECRET_KEY), the key
+     * that encrypts what Grafana stores (the Slack token of its contact point). False keeps
+     * Grafana's built-in default, which a Grafana that already encrypted data with it needs
+     * (grafana.com/docs/grafana/latest/setup-grafana/configure-grafana/#secret_key).
+     */
+    grafanaSecretKey?: boolean;
+}
+
 /** Decides the whole wiring for a stack and a placement. Pure: same input, same output. */
 export function decideWiring(
     settings: Pick<
@@ -148,6 +158,7 @@ export function decideWiring(
         | "monitoringNamespace"
     >,
     placement: Placement,
+    options: WiringOptions = {},
 ): Wiring {
     const renderingServerUrl = `http://${placement.rendererHost}:${RENDERER_PORT}/render`;
     const renderingCallbackUrl = placement.callbackUrl ?? `http://${placement.grafanaHost}:${placement.grafanaPort}/`;
@@ -169,6 +180,7 @@ export function decideWiring(
         { name: "GF_SECURITY_ADMIN_PASSWORD", secret: "grafanaAdminPassword" },
         // Grafana 13 refuses to start with the default "-" token; both sides share one secret.
         { name: "GF_RENDERING_RENDERER_TOKEN", secret: "rendererToken" },
+        ...(options.grafanaSecretKey ? [{ name: "GF_SECURITY_SECRET_KEY", secret: "grafanaSecretKey" as const }] : []),
     ];
     const v5 = settings.rendererMajor >= 5;
     const rendererHealthPath = v5 ? "/healthz" : "/";

@@ -27,6 +27,36 @@ export interface DockerGrafanaWithRendererArgs {
 /** Seconds Pulumi waits for a container to report healthy before failing the update. */
 const HEALTHY_TIMEOUT_SECONDS = 180;
 
+/** Where Grafana's secrets are written in its container (Docker's own place for secrets). */
+export const GRAFANA_SECRETS_DIR = "/run/secrets/grafana-slack-alerts";
+
+/**
+ * Grafana's environment with every secret as a file: `GF_X__FILE=<path>` plus an upload of
+ * the value to that path, so the value is in no container setting (`docker inspect` shows
+ * the path). The Grafana image's entrypoint reads each `GF_*__FILE` into `GF_*` before
+ * Grafana starts (grafana/grafana packaging/docker/run.sh; Grafana docs "Configure a Grafana
+ * Docker image", Docker secrets). The provider writes uploads into the container after
+ * creating and before starting it, mode 0644, so Grafana's user 472 can read them
+ * (kreuzwerker/terraform-provider-docker resource_docker_container_funcs.go, `upload`).
+ */
+export function grafanaFileEnv(
+    vars: EnvVar[],
+    secret: (name: SecretName) => pulumi.Output<string>,
+): { envs: string[]; uploads: Array<{ file: string; content: pulumi.Output<string> }> } {
+    const envs: string[] = [];
+    const uploads: Array<{ file: string; content: pulumi.Output<string> }> = [];
+    for (const v of vars) {
+        if (v.secret === undefined) {
+            envs.push(`${v.name}=${v.value}`);
+            continue;
+        }
+        const file = `${GRAFANA_SECRETS_DIR}/${v.name.toLowerCase()}`;
+        envs.push(`${v.name}__FILE=${file}`);
+        uploads.push({ file, content: pulumi.secret(secret(v.secret)) });
+    }
+    return { envs, uploads };
+}
+
 /**
  * The plan's memory limit in MB, Docker's unit (the provider multiplies by 1024*1024). The
  * same limit as on Kubernetes, so the renderer's memory bounds in its env hold here too.
@@ -81,7 +111,9 @@ export class DockerGrafanaWithRenderer extends pulumi.ComponentResource implemen
         const rendererImage = image("renderer", settings.rendererImage.ref);
         const grafanaImage = image("grafana", settings.grafanaImage.ref);
 
-        // KEY=VALUE strings; any secret makes the whole list a secret Output.
+        // KEY=VALUE strings; any secret makes the whole list a secret Output. The renderer keeps
+        // AUTH_TOKEN in its env: v3/v4 read it nowhere else, and which v5 releases read the
+        // config file (renderer docs/sources/flags.md) this program does not know.
         const envs = (vars: EnvVar[]) =>
             pulumi.all(
                 vars.map((v) =>
@@ -130,12 +162,14 @@ export class DockerGrafanaWithRenderer extends pulumi.ComponentResource implemen
             { parent: this },
         );
 
+        const grafanaEnv = grafanaFileEnv(wiring.grafana.env, args.secret);
         this.grafanaContainer = new docker.Container(
             `${name}-grafana`,
             {
                 name: `grafana-${suffix}`,
                 image: grafanaImage.imageId,
-                envs: envs(wiring.grafana.env),
+                envs: grafanaEnv.envs,
+                uploads: grafanaEnv.uploads,
                 networksAdvanced: [{ name: this.network.name, aliases: [DOCKER_ALIASES.grafana] }],
                 ports: [{ internal: wiring.grafana.containerPort, external: settings.grafanaPort, ip: "127.0.0.1" }],
                 volumes: [{ volumeName: grafanaData.name, containerPath: "/var/lib/grafana" }],

@@ -123,6 +123,10 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
                           [SECRET_KEYS.rendererToken]: secret("rendererToken"),
                           [SECRET_KEYS.grafanaAdminPassword]: secret("grafanaAdminPassword"),
                           [ADMIN_USER_KEY]: settings.grafanaAdminUser,
+                          // Only a stack whose Grafana is new has it (program.ts): existing Secrets stay as they are.
+                          ...(wiring.grafanaSecretEnv.some((v) => v.secret === "grafanaSecretKey")
+                              ? { [SECRET_KEYS.grafanaSecretKey]: secret("grafanaSecretKey") }
+                              : {}),
                       },
             },
             childOpts,
