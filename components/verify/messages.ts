@@ -240,8 +240,8 @@ export const MESSAGES = {
     },
     upload_unconfirmed: {
         what: "Slack may or may not have posted file {fileId} to {channel}",
-        why: "files.completeUploadExternal, which shares the file, got no usable answer ({detail}), and it was not sent again blindly because a completion that did work would post twice",
-        next: "look in {channel} for the test message; run again once Slack answers normally (a second test post is harmless); add files:read (OAuth & Permissions > Bot Token Scopes, then reinstall) so a lost answer can be checked with files.info next time",
+        why: "files.completeUploadExternal, which shares the file, got no usable answer ({detail}), and it is never sent twice for one file because a completion that did work would post twice",
+        next: "run again once Slack answers normally (a failed `pulumi up` deletes its test file; if {fileId} is still in {channel}, delete it there); add files:read (OAuth & Permissions > Bot Token Scopes, then reinstall) so a lost answer can be checked with files.info next time",
     },
     // --- Slack: did it land ------------------------------------------------------
     share_timeout: {
