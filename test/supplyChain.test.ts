@@ -36,6 +36,31 @@ describe("supply chain: npm", () => {
     });
 });
 
+describe("supply chain: the e2e toolchain's Go modules", () => {
+    const script = fs.readFileSync(path.join(ROOT, "scripts", "e2e-toolchain.sh"), "utf8");
+    const versions = fs.readFileSync(path.join(ROOT, "scripts", "e2e-versions.env"), "utf8");
+    const code = (text: string) =>
+        text
+            .split("\n")
+            .filter((l) => !/^\s*#/.test(l))
+            .join("\n");
+
+    it("builds against the pinned go.sum only: -mod=readonly, no checksum database switched off or bypassed", () => {
+        assert.match(code(script), /GOFLAGS="[^"]*-mod=readonly[^"]*"/);
+        for (const escape of [/-mod=mod/, /GONOSUMDB|GONOSUMCHECK|GOFLAGS=[^\n]*-insecure|GOINSECURE|GOSUMDB=off|GOPRIVATE/])
+            assert.doesNotMatch(code(script) + code(versions), escape);
+    });
+
+    it("every pinned module has its go.sum next to its go.mod", () => {
+        const dir = path.join(ROOT, "scripts", "e2e-gomod");
+        for (const m of fs.readdirSync(dir)) {
+            const sum = fs.readFileSync(path.join(dir, m, "go.sum"), "utf8");
+            assert.ok(fs.existsSync(path.join(dir, m, "go.mod")), m);
+            assert.ok(sum.split("\n").filter((l) => / h1:[A-Za-z0-9+/]{43}=$/.test(l)).length > 50, `${m}/go.sum`);
+        }
+    });
+});
+
 describe("supply chain: image pinning", () => {
     function settings(values: Record<string, string>) {
         return readSettings(fakeConfigSource({ values }), "grafana-slack-alerts", "test");
