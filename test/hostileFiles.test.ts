@@ -10,7 +10,7 @@ import * as path from "path";
 import { ConfigValidationError, readSettings } from "../components/config";
 import { readAlertRuleFiles } from "../components/alerting/provisioning/alertRuleFiles";
 import { readDashboardFiles } from "../components/alerting/provisioning/dashboardFiles";
-import { MAX_FILE_BYTES, MAX_FOLDER_BYTES, aliasProblem } from "../components/alerting/provisioning/files";
+import { MAX_FILE_BYTES, MAX_FOLDER_BYTES, structureProblem } from "../components/alerting/provisioning/files";
 import { fakeConfigSource } from "./harness/configSource";
 
 const made: string[] = [];
@@ -84,10 +84,19 @@ describe("hostile provisioning files: refused, naming the file, within seconds",
     it("aliases that expand to a little are fine (Grafana's YAML reader takes them too)", () => {
         const small = { a: [1, 2, 3] };
         const doc = { x: small, y: small, z: [small, small] };
-        assert.equal(aliasProblem(doc), undefined);
+        assert.equal(structureProblem(doc), undefined);
         const cyclic: Record<string, unknown> = {};
         cyclic.self = { back: cyclic };
-        assert.match(aliasProblem(cyclic) ?? "", /cycle/);
+        assert.match(structureProblem(cyclic) ?? "", /cycle/);
+    });
+
+    it("a dashboard nested 200000 levels deep is a problem naming the file, not a stack overflow", () => {
+        const deep = "[".repeat(200_000) + "]".repeat(200_000);
+        const r = readDashboardFiles("d", project({ "d/deep.json": `{"uid":"deep","title":"t","panels":[],"x":${deep}}` }), "ds");
+        assert.deepEqual(
+            r.problems.map((p) => p.given),
+            ["d/deep.json: nests deeper than 500 levels"],
+        );
     });
 
     it("a FIFO is refused at once instead of waiting for a writer", () => {

@@ -32,7 +32,7 @@ import {
     ListedFile,
     MAX_YAML_ALIASES,
     TESTDATA_PLACEHOLDER,
-    aliasProblem,
+    structureProblem,
     isObject,
     isUnfilledInput,
     listFiles,
@@ -203,14 +203,14 @@ function readFile(findings: Findings, file: ListedFile, testdataUid: string, bud
         );
         return [];
     }
-    const aliases = aliasProblem(doc);
-    if (aliases) {
+    const shape = structureProblem(doc);
+    if (shape) {
         findings.problem(
             KEY,
             file.display,
-            aliases,
-            "YAML whose anchors and aliases (&name / *name) expand to a reasonable size, without cycles; the alerting UI's Export writes none",
-            `replace the aliases in ${file.display} with the values they stand for, or export the rules again`,
+            shape,
+            "a rule file nested at most 500 levels, whose YAML anchors and aliases (&name / *name) expand to a reasonable size without cycles (the alerting UI's Export writes none)",
+            `replace the aliases in ${file.display} with the values they stand for (or flatten it), or export the rules again`,
         );
         return [];
     }

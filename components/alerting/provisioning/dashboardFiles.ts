@@ -3,7 +3,18 @@
 // file is checked here (JSON, a UID, no duplicate UIDs, panel IDs) and turned into the
 // canonical JSON the resource gets, so an unchanged file never shows a diff.
 import { TESTDATA_DATASOURCE_TYPE, canonicalJson, isGrafanaUid } from "../dashboardModel";
-import { Findings, FolderBudget, ListedFile, TESTDATA_PLACEHOLDER, isObject, isUnfilledInput, listFiles, readText, show } from "./files";
+import {
+    Findings,
+    FolderBudget,
+    ListedFile,
+    TESTDATA_PLACEHOLDER,
+    isObject,
+    isUnfilledInput,
+    listFiles,
+    readText,
+    show,
+    structureProblem,
+} from "./files";
 
 const KEY = "dashboardsDir";
 
@@ -137,6 +148,17 @@ function readDashboard(findings: Findings, file: ListedFile, testdataUid: string
             `is not valid JSON (${(e as Error).message})`,
             "a dashboard JSON model as Grafana's Export > Save to file writes it",
             `fix the JSON in ${file.display}`,
+        );
+        return undefined;
+    }
+    const nesting = structureProblem(doc);
+    if (nesting) {
+        findings.problem(
+            KEY,
+            file.display,
+            nesting,
+            "a dashboard JSON model (a few levels deep)",
+            `replace ${file.display} with the dashboard's exported JSON`,
         );
         return undefined;
     }

@@ -211,19 +211,20 @@ export function show(v: unknown): string {
 export const MAX_YAML_ALIASES = 1000;
 /** Nodes that aliases may add on top of the file's own, counted as if every alias were copied out. */
 export const MAX_ALIAS_EXPANSION = 100_000;
-/** Nesting, aliases followed, that a document may reach. */
-const MAX_EXPANDED_DEPTH = 500;
+/** Nesting (aliases followed) a document may reach: deeper would overflow the recursive walks that read it. */
+export const MAX_NESTING = 500;
 
 /**
- * Why a parsed YAML document cannot be used as data, or undefined. js-yaml resolves an alias
- * to the anchored node itself, so the document is a graph: a "billion laughs" file of a few
+ * Why a parsed document cannot be used as data, or undefined. js-yaml resolves an alias to
+ * the anchored node itself, so the document is a graph: a "billion laughs" file of a few
  * hundred bytes is a tree of 10^9 nodes to whoever walks it (JSON.stringify, every check),
- * and `a: &m {self: *m}` is a cycle that overflows any recursive walk. This walks the
- * document as a tree, iteratively, and stops at the first cycle or once the aliases have
- * added MAX_ALIAS_EXPANSION nodes, the way Grafana's own YAML reader refuses "excessive
- * aliasing" (gopkg.in/yaml.v3 decode.go, allowedAliasRatio).
+ * and `a: &m {self: *m}` is a cycle that overflows any recursive walk; JSON.parse takes
+ * nesting of any depth, which those walks cannot follow either. This walks the document as
+ * a tree, iteratively, and stops at the first cycle, past MAX_NESTING levels, or once the
+ * aliases have added MAX_ALIAS_EXPANSION nodes, the way Grafana's own YAML reader refuses
+ * "excessive aliasing" (gopkg.in/yaml.v3 decode.go, allowedAliasRatio).
  */
-export function aliasProblem(doc: unknown): string | undefined {
+export function structureProblem(doc: unknown): string | undefined {
     const seen = new Set<object>();
     const onPath = new Set<object>();
     // Each entry is a node to enter, or the marker to leave one (so onPath holds exactly its ancestors).
@@ -237,7 +238,7 @@ export function aliasProblem(doc: unknown): string | undefined {
             continue;
         }
         if (onPath.has(node)) return "an alias refers to a node that contains it (a cycle), which has no end as data";
-        if (depth > MAX_EXPANDED_DEPTH) return `nests deeper than ${MAX_EXPANDED_DEPTH} levels once its aliases are followed`;
+        if (depth > MAX_NESTING) return `nests deeper than ${MAX_NESTING} levels`;
         visits++;
         seen.add(node);
         if (visits - seen.size > MAX_ALIAS_EXPANSION)
