@@ -37,7 +37,9 @@ export const GRAFANA_SECRETS_DIR = "/run/secrets/grafana-slack-alerts";
  * Grafana starts (grafana/grafana packaging/docker/run.sh; Grafana docs "Configure a Grafana
  * Docker image", Docker secrets). The provider writes uploads into the container after
  * creating and before starting it, mode 0644, so Grafana's user 472 can read them
- * (kreuzwerker/terraform-provider-docker resource_docker_container_funcs.go, `upload`).
+ * (kreuzwerker/terraform-provider-docker resource_docker_container_funcs.go, `upload`). The
+ * renderer keeps AUTH_TOKEN in its env: v3/v4 read it nowhere else, and which v5 releases
+ * read it from a config file (renderer docs/sources/flags.md) this program does not know.
  */
 export function grafanaFileEnv(
     vars: EnvVar[],
@@ -111,9 +113,7 @@ export class DockerGrafanaWithRenderer extends pulumi.ComponentResource implemen
         const rendererImage = image("renderer", settings.rendererImage.ref);
         const grafanaImage = image("grafana", settings.grafanaImage.ref);
 
-        // KEY=VALUE strings; any secret makes the whole list a secret Output. The renderer keeps
-        // AUTH_TOKEN in its env: v3/v4 read it nowhere else, and which v5 releases read the
-        // config file (renderer docs/sources/flags.md) this program does not know.
+        // KEY=VALUE strings; any secret makes the whole list a secret Output (the renderer's, see grafanaFileEnv).
         const envs = (vars: EnvVar[]) =>
             pulumi.all(
                 vars.map((v) =>
@@ -162,14 +162,12 @@ export class DockerGrafanaWithRenderer extends pulumi.ComponentResource implemen
             { parent: this },
         );
 
-        const grafanaEnv = grafanaFileEnv(wiring.grafana.env, args.secret);
         this.grafanaContainer = new docker.Container(
             `${name}-grafana`,
             {
                 name: `grafana-${suffix}`,
                 image: grafanaImage.imageId,
-                envs: grafanaEnv.envs,
-                uploads: grafanaEnv.uploads,
+                ...grafanaFileEnv(wiring.grafana.env, args.secret),
                 networksAdvanced: [{ name: this.network.name, aliases: [DOCKER_ALIASES.grafana] }],
                 ports: [{ internal: wiring.grafana.containerPort, external: settings.grafanaPort, ip: "127.0.0.1" }],
                 volumes: [{ volumeName: grafanaData.name, containerPath: "/var/lib/grafana" }],

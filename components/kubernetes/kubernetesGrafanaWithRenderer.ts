@@ -55,6 +55,26 @@ export interface KubernetesGrafanaWithRendererArgs {
     secret: (name: SecretName) => pulumi.Output<string>;
 }
 
+/** The credentials Secret's keys: the secrets the wiring refers to (and the admin user, for the operator). */
+function credentialsData(
+    rendererOnly: boolean,
+    adminUser: string,
+    wiring: Wiring,
+    secret: (name: SecretName) => pulumi.Output<string>,
+): Record<string, pulumi.Input<string>> {
+    // Renderer mode: the token only; no Grafana here, so no admin credentials either.
+    if (rendererOnly) return { [SECRET_KEYS.rendererToken]: secret("rendererToken") };
+    return {
+        [SECRET_KEYS.rendererToken]: secret("rendererToken"),
+        [SECRET_KEYS.grafanaAdminPassword]: secret("grafanaAdminPassword"),
+        [ADMIN_USER_KEY]: adminUser,
+        // Only a stack whose Grafana is new has it (program.ts): existing Secrets stay as they are.
+        ...(wiring.grafanaSecretEnv.some((v) => v.secret === "grafanaSecretKey")
+            ? { [SECRET_KEYS.grafanaSecretKey]: secret("grafanaSecretKey") }
+            : {}),
+    };
+}
+
 /**
  * Grafana and the Grafana Image Renderer on Kubernetes, in the layout `kubernetesMode` picks:
  * `sidecar` (one pod), `separate` (two Deployments and Services), `operator` (a grafana-operator
@@ -116,18 +136,7 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
                 metadata: { namespace, labels: labels({}, "credentials", instanceLabels) },
                 type: "Opaque",
                 immutable: true,
-                // Renderer mode: the token only; no Grafana here, so no admin credentials either.
-                stringData: rendererOnly
-                    ? { [SECRET_KEYS.rendererToken]: secret("rendererToken") }
-                    : {
-                          [SECRET_KEYS.rendererToken]: secret("rendererToken"),
-                          [SECRET_KEYS.grafanaAdminPassword]: secret("grafanaAdminPassword"),
-                          [ADMIN_USER_KEY]: settings.grafanaAdminUser,
-                          // Only a stack whose Grafana is new has it (program.ts): existing Secrets stay as they are.
-                          ...(wiring.grafanaSecretEnv.some((v) => v.secret === "grafanaSecretKey")
-                              ? { [SECRET_KEYS.grafanaSecretKey]: secret("grafanaSecretKey") }
-                              : {}),
-                      },
+                stringData: credentialsData(rendererOnly, settings.grafanaAdminUser, wiring, secret),
             },
             childOpts,
         );

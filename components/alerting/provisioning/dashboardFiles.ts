@@ -135,9 +135,8 @@ export function readDashboardFiles(
     return { dashboards, problems: findings.problems, warnings: findings.warnings };
 }
 
-function readDashboard(findings: Findings, file: ListedFile, testdataUid: string, budget: FolderBudget): DashboardFile | undefined {
-    const text = readText(findings, KEY, file, budget);
-    if (text === undefined) return undefined;
+/** The file's JSON, or undefined after a reported problem (not JSON, or nested too deep to walk). */
+function parseDashboardJson(findings: Findings, file: ListedFile, text: string): unknown {
     let doc: unknown;
     try {
         doc = JSON.parse(text);
@@ -162,6 +161,14 @@ function readDashboard(findings: Findings, file: ListedFile, testdataUid: string
         );
         return undefined;
     }
+    return doc;
+}
+
+function readDashboard(findings: Findings, file: ListedFile, testdataUid: string, budget: FolderBudget): DashboardFile | undefined {
+    const text = readText(findings, KEY, file, budget);
+    if (text === undefined) return undefined;
+    const doc = parseDashboardJson(findings, file, text);
+    if (doc === undefined) return undefined;
     if (!isObject(doc)) {
         findings.problem(
             KEY,
