@@ -9,6 +9,7 @@ import { ConfigValidationError, readSettings } from "../components/config";
 import { runPreflight, type PreflightInputs } from "../components/alerting/preflightChecks";
 import { runVerification } from "../components/verify/checks";
 import { clip, looksLikeToken, redactSecrets } from "../components/redaction";
+import { show } from "../components/alerting/provisioning/files";
 import { fakeConfigSource } from "./harness/configSource";
 import { one } from "./harness/pulumiMocks";
 import { runStack } from "./harness/program";
@@ -183,5 +184,7 @@ describe("secrets: config messages quote no credentials, no tokens and no megaby
             assert.ok(!looksLikeToken(v), v);
         assert.equal(redactSecrets(`Authorization: Basic ${BASIC}`), "Authorization: Basic [redacted]");
         assert.equal(redactSecrets("Basic authentication, as a Bearer token"), "Basic authentication, as a Bearer token");
+        // A value from a rule file, shown in a problem: redacted before it is cut to 80 characters.
+        assert.equal(show(`${"x".repeat(60)} xoxb-${"1".repeat(40)}-abcdefghijkl`), `"${"x".repeat(60)} [redacted]"`);
     });
 });

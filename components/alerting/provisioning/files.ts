@@ -4,6 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { ConfigProblem } from "../../config";
+import { redactSecrets } from "../../redaction";
 
 /**
  * A data source UID the stack fills in: its own TestData data source. `${DS_TESTDATA}` is
@@ -200,11 +201,12 @@ export function isObject(v: unknown): v is Record<string, unknown> {
     return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** A short, quoted rendering of a value for a message. */
+/** A short, quoted rendering of a value for a message: credential shapes redacted first, then cut. */
 export function show(v: unknown): string {
     const s = JSON.stringify(v);
     if (s === undefined) return String(v);
-    return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+    const safe = redactSecrets(s);
+    return safe.length > 80 ? `${safe.slice(0, 77)}...` : safe;
 }
 
 /** Aliases a YAML file may use (js-yaml's maxAliases: the parser stops at the next one). */
