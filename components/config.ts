@@ -17,6 +17,9 @@ import { loadProvisioning, type ProvisioningPlan } from "./alerting/provisioning
 import { KUBERNETES_CONFIG_KEYS, KubernetesSettings, readKubernetesSettings } from "./kubernetesSettings";
 import { ConfigReader, quote, setCommand as set, setSecretCommand as setSecret } from "./configReader";
 import { clip, safeMessage } from "./redaction";
+import { GRAFANA_SCALE_CONFIG_KEYS, GrafanaScaleSettings, readGrafanaScale } from "./grafanaScaleSettings";
+import { KUBERNETES_OBJECT_CONFIG_KEYS, KubernetesObjectSettings, readKubernetesObjects } from "./kubernetesObjectSettings";
+import { GRAFANA_INI_CONFIG_KEYS, GrafanaIniSettings, readGrafanaIni } from "./grafanaIniSettings";
 
 export type Target = "docker" | "kubernetes" | "existing";
 export type KubernetesMode = "sidecar" | "operator" | "separate" | "renderer";
@@ -210,6 +213,10 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
             'JSON list of {"channel", "matchers"} routing rules from alertRulesDir to more Slack channels by label (e.g. [{"channel":"#db-alerts","matchers":["team=db"]}]); one contact point per channel; unmatched rules go to slackChannel.',
     },
     ...KUBERNETES_CONFIG_KEYS,
+    // Grafana beyond one replica, and what production clusters need on the objects (docs/kubernetes.md).
+    ...GRAFANA_SCALE_CONFIG_KEYS,
+    ...KUBERNETES_OBJECT_CONFIG_KEYS,
+    ...GRAFANA_INI_CONFIG_KEYS,
     // kubernetesMode operator: who creates Grafana's objects (README "Alerting through the operator").
     {
         name: "operatorAlerting",
@@ -249,7 +256,7 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
 ];
 
 /** Validated settings. Secrets are Outputs marked secret; they never become plain strings here. */
-export interface StackSettings extends KubernetesSettings {
+export interface StackSettings extends KubernetesSettings, GrafanaScaleSettings, KubernetesObjectSettings, GrafanaIniSettings {
     project: string;
     stack: string;
     target: Target;
@@ -422,6 +429,11 @@ export function readSettings(
         ignoreHttpsErrors: renderer.ignoreHttpsErrors,
         rendererReplicas: renderer.rendererReplicas,
     });
+    const production = {
+        ...readGrafanaScale(r, { target, kubernetesMode, operatorApiVersion: placement.operatorApiVersion }),
+        ...readKubernetesObjects(r, { ...placement, grafanaServiceType: renderer.grafanaServiceType }),
+        ...readGrafanaIni(r, { target, kubernetesMode }),
+    };
     const existing = readExistingGrafana(r, target, grafana);
     const operatorAlerting = readOperatorAlerting(r, placement);
 
@@ -451,6 +463,7 @@ export function readSettings(
         provisioning: provisioning.plan,
         warnings: r.warnings.map(safeMessage),
         ...kubernetesSettings,
+        ...production,
     });
 }
 

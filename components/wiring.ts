@@ -6,8 +6,12 @@
 import type { StackSettings } from "./config";
 import { MIB, memoryBytes, toMiB } from "./quantity";
 
-/** Secrets are referenced by name; each target decides how to deliver them (a file on Docker, secretKeyRef on Kubernetes). */
-export type SecretName = "rendererToken" | "grafanaAdminPassword" | "grafanaSecretKey";
+/**
+ * Secrets are referenced by name; each target decides how to deliver them (a file on Docker,
+ * secretKeyRef on Kubernetes). `grafanaSecretKey` (Grafana's `[security] secret_key`) exists
+ * for a Grafana without data yet or on an external database, `grafanaDatabaseUrl` with one.
+ */
+export type SecretName = "rendererToken" | "grafanaAdminPassword" | "grafanaSecretKey" | "grafanaDatabaseUrl";
 
 /** An environment variable: a plain value, or a reference to one of the generated/configured secrets. */
 export type EnvVar = { name: string; value: string; secret?: undefined } | { name: string; secret: SecretName; value?: undefined };
@@ -145,6 +149,18 @@ export interface WiringOptions {
     grafanaSecretKey?: boolean;
 }
 
+/**
+ * An external database (grafanaDatabaseUrl): Grafana takes type, host, name and credentials
+ * from `[database] url` (pkg/services/sqlstore/database_config.go); the type is also written
+ * out, so the operator's spec.config says which database it is. decideWiring adds the
+ * generated secret_key too: it encrypts the secrets in that database, one key shared by every
+ * replica and kept with the database, instead of Grafana's public default.
+ */
+function externalDatabase(type: string, grafanaIni: Record<string, Record<string, string>>, grafanaSecretEnv: EnvVar[]): void {
+    grafanaIni.database = { type };
+    grafanaSecretEnv.push({ name: "GF_DATABASE_URL", secret: "grafanaDatabaseUrl" });
+}
+
 /** Decides the whole wiring for a stack and a placement. Pure: same input, same output. */
 export function decideWiring(
     settings: Pick<
@@ -156,6 +172,8 @@ export function decideWiring(
         | "rendererResources"
         | "grafanaResources"
         | "monitoringNamespace"
+        | "grafanaDatabaseType"
+        | "grafanaIni"
     >,
     placement: Placement,
     options: WiringOptions = {},
@@ -175,13 +193,18 @@ export function decideWiring(
     };
     // Links in Slack messages point at root_url; only set it when the public address is known.
     if (settings.grafanaRootUrl) grafanaIni.server = { root_url: `${settings.grafanaRootUrl}/` };
+    // The user's own sections (grafanaIni); readSettings refused every key set above.
+    for (const [section, keys] of Object.entries(settings.grafanaIni ?? {})) grafanaIni[section] = { ...grafanaIni[section], ...keys };
 
     const grafanaSecretEnv: EnvVar[] = [
         { name: "GF_SECURITY_ADMIN_PASSWORD", secret: "grafanaAdminPassword" },
         // Grafana 13 refuses to start with the default "-" token; both sides share one secret.
         { name: "GF_RENDERING_RENDERER_TOKEN", secret: "rendererToken" },
-        ...(options.grafanaSecretKey ? [{ name: "GF_SECURITY_SECRET_KEY", secret: "grafanaSecretKey" as const }] : []),
     ];
+    if (settings.grafanaDatabaseType) externalDatabase(settings.grafanaDatabaseType, grafanaIni, grafanaSecretEnv);
+    // The stack's own key, instead of Grafana's public default: for a new Grafana, or a shared database.
+    if (options.grafanaSecretKey || settings.grafanaDatabaseType)
+        grafanaSecretEnv.push({ name: "GF_SECURITY_SECRET_KEY", secret: "grafanaSecretKey" });
     const v5 = settings.rendererMajor >= 5;
     const rendererHealthPath = v5 ? "/healthz" : "/";
     // Chromium is memory hungry; on v5 the memory bounds in its env follow this limit.

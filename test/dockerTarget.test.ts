@@ -145,7 +145,7 @@ describe("docker target (default dev stack)", function () {
             ["secrets-grafana-admin-password", "secrets-grafana-secret-key"],
         );
         for (const g of generated) assert.equal(g.plain.special, false);
-        assert.equal(generated[1].plain.length, 48);
+        assert.equal(generated[1].plain.length, 40);
     });
 });
 

@@ -45,11 +45,11 @@ function registrations(resources: RegisteredResource[]): Record<string, string> 
 }
 
 describe("Grafana's secret_key: a new stack gets its own", () => {
-    it("Docker: generated once (48 characters, secret), handed over as GF_SECURITY_SECRET_KEY__FILE", async () => {
+    it("Docker: generated once (40 characters, secret), handed over as GF_SECURITY_SECRET_KEY__FILE", async () => {
         const run = await runStack({ verify: "false" }, { stack: "dev" });
         assert.equal(run.error, undefined, String(run.error));
         const key = one(run.resources, PASSWORD, "secrets-grafana-secret-key");
-        assert.equal(key.plain.length, 48);
+        assert.equal(key.plain.length, 40);
         const grafana = one(run.resources, CONTAINER, "grafana-grafana");
         assert.ok(grafanaEnvNames(run.resources).includes("GF_SECURITY_SECRET_KEY__FILE"));
         assert.ok(!grafanaEnvNames(run.resources).includes("GF_SECURITY_SECRET_KEY"));
