@@ -163,7 +163,7 @@ export async function defineStack(): Promise<Record<string, unknown>> {
     const wiring = decideWiring(settings, placementFor(settings), { grafanaSecretKey: keyChoice === "generated" });
     const deployment = await deployTarget(settings, wiring, secrets);
 
-    const nextSteps: string[] = [];
+    const nextSteps: string[] = keyChoice === "default" ? [GRAFANA_DEFAULT_KEY_HINT] : [];
     const outputs: Record<string, unknown> = {
         target: settings.target,
         ...(settings.kubernetesMode ? { kubernetesMode: settings.kubernetesMode, namespace: settings.namespace } : {}),
@@ -176,7 +176,6 @@ export async function defineStack(): Promise<Record<string, unknown>> {
         ...(keyChoice ? { grafanaEncryptionKey: GRAFANA_KEY[keyChoice] } : {}),
         nextSteps,
     };
-    if (keyChoice === "default") nextSteps.push(GRAFANA_DEFAULT_KEY_HINT);
 
     if (settings.kubernetesMode === "renderer") {
         // Only the renderer: no Grafana here, so no admin credentials and no alerting; the
