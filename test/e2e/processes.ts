@@ -63,15 +63,15 @@ export function processTable(): { pid: number; ppid: number; pgid: number; cmd: 
 export class Processes {
     readonly started: Started[] = [];
     private readonly onExit = () => this.killAllNow();
+    private readonly onSignal = () => {
+        this.killAllNow();
+        process.exit(130);
+    };
 
     constructor() {
         process.on("exit", this.onExit);
-        for (const signal of ["SIGINT", "SIGTERM"] as const) {
-            process.once(signal, () => {
-                this.killAllNow();
-                process.exit(130);
-            });
-        }
+        process.on("SIGINT", this.onSignal);
+        process.on("SIGTERM", this.onSignal);
     }
 
     /** Starts `cmd` in its own process group, output appended to `logFile`. */
@@ -108,6 +108,8 @@ export class Processes {
     async stopAll(): Promise<void> {
         for (const s of [...this.started].reverse()) await this.stop(s);
         process.off("exit", this.onExit);
+        process.off("SIGINT", this.onSignal);
+        process.off("SIGTERM", this.onSignal);
     }
 
     /** Synchronous last resort (exit, ^C): SIGKILL to every group started. */

@@ -44,7 +44,8 @@ function proxy(target: string, req: http.IncomingMessage, res: http.ServerRespon
 
 /** The stand-in Grafana in `mode`, in front of a fake Grafana API that reports the renderer's own version. */
 async function startStandIn(r: RunningRenderer, program: ProgramRenderer, mode: "panel" | "login"): Promise<StandIn> {
-    // Grafana asks the renderer for its version (pkg/services/rendering/http_mode.go getRemotePluginVersion: <server_url>/version).
+    // Grafana asks the renderer for its version (pkg/services/rendering/http_mode.go getRemotePluginVersion:
+    // <server_url>/version, i.e. /render/version, which v5 answers {"version": "5.0.0"}: pkg/api/version.go).
     const version = ((await (await fetch(`${r.url}/render/version`)).json()) as { version: string }).version;
     const api = await FakeGrafana.start({ version: "13.1.1", rendererVersion: version, dashboards: { [DASHBOARD]: [1, 2] } });
     const log: StandInLog = { renders: [], pages: [] };
