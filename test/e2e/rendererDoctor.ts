@@ -117,6 +117,12 @@ export async function doctorScenarios(r: RunningRenderer, program: ProgramRender
                 standIn.log.pages.some((p) => p.path.startsWith("/d-solo/")),
                 "the browser never loaded the panel URL",
             );
+            console.log(
+                `        doctor: ${run.stdout
+                    .split("\n")
+                    .find((l) => l.startsWith("FAIL  grafana.render"))
+                    ?.slice(0, 240)}`,
+            );
         });
     });
 }
