@@ -217,8 +217,8 @@ fetch_source "${SOURCES[2]}" "$work/random" | tee -a "$log"
   export CGO_ENABLED=0; timed random-build go build -o "$build/bin/pulumi-resource-random" \
     -ldflags "-X github.com/pulumi/pulumi-random/provider/v4/pkg/version.Version=$RANDOM_PROVIDER_VERSION" ./$d )
 
-# 5-7. (issue 22) The real renderer and a Docker engine: Debian's packages, the renderer and
-#      its image's root filesystem, the Docker provider (scripts/e2e-parts/*.sh).
+# The real renderer and a Docker engine (issue 22; scripts/e2e-parts/*.sh): Debian's packages,
+# the renderer and its image's root filesystem, the Docker provider.
 install_apt_packages
 run_part renderer
 run_part renderer_rootfs
