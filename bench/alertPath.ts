@@ -1,7 +1,8 @@
 // Benchmark section: the alert-path stage (components/verify/alertPath.ts) against the
 // fakes, the fake Grafana playing the rule and its Slack notifier. Each run counts the
 // requests the STAGE made (Grafana: provisioning, rules, receivers; Slack: history,
-// replies, permalink; the notifier's own Slack calls are Grafana's, not counted) and
+// replies, the screenshot's download, permalink; the notifier's own Slack calls are
+// Grafana's, not counted; the screenshot's reference render is Grafana's render) and
 // compares them with the fewest the poll schedule allows: the schedule polls the rule
 // at 0, i, i+1.5i, ... (capped), so a delivery D ms after the stage began is seen at the
 // first poll at or after D, and only then is Slack read (once each).
@@ -72,6 +73,8 @@ export function alertScenarios(t: VerifyTiming = ALERT_BENCH_TIMING): AlertScena
         receivers: seen.receivers,
         "conversations.history": 1,
         "conversations.replies": 1,
+        // The screenshot downloaded (url_private) to compare with a reference render.
+        download: 1,
         "chat.getPermalink": 1,
     };
     const bound = 1_000;
@@ -116,7 +119,7 @@ export function alertScenarios(t: VerifyTiming = ALERT_BENCH_TIMING): AlertScena
 }
 
 const STAGE_GRAFANA = ["provisioning", "rules", "receivers"];
-const STAGE_SLACK = ["conversations.history", "conversations.replies", "chat.getPermalink"];
+const STAGE_SLACK = ["conversations.history", "conversations.replies", "download", "chat.getPermalink"];
 
 function outcome(report: VerificationReport): string {
     if (report.level === "alert path") return "alert path";

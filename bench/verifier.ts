@@ -152,7 +152,7 @@ export function faultScenarios(t: VerifyTiming = BENCH_TIMING): Scenario[] {
         ms: t.rateLimitRetries * t.maxRetryAfterSec * 1000,
         what: `${t.rateLimitRetries} waits × ${t.maxRetryAfterSec} s max Retry-After, then it fails`,
     };
-    const grafanaOnly = { grafana: { health: 1, settings: 1, dashboard: 1, render: 1 }, slack: { "auth.test": 1 } };
+    const grafanaOnly = { grafana: { health: 1, settings: 1, dashboard: 1, render: 2 }, slack: { "auth.test": 1 } };
     return [
         {
             label: "Grafana health failing for the first 2 s",

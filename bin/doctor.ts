@@ -30,8 +30,9 @@ let knownSecrets: Array<string | undefined> = [process.env.SLACK_BOT_TOKEN, proc
 export const USAGE = `Usage: npm run doctor -- [options]
 
 Checks, one line each: Grafana is up, it has an image renderer, a panel renders as a
-real PNG (not the placeholder), Slack accepts the token and its scopes, the channel
-resolves, the image uploads, and Slack shows it in the channel.
+real PNG of the panel (not the placeholder, not a login page: its pixels must differ
+from a render of a panel the dashboard does not have), Slack accepts the token and its
+scopes, the channel resolves, the image uploads, and Slack shows it in the channel.
 
 Options (environment variable used when the option is absent):
   --grafana-url URL        Grafana's API as this machine reaches it      [GRAFANA_URL]
@@ -49,6 +50,8 @@ Options (environment variable used when the option is absent):
                            the stack in the test message
   --dashboard-uid UID      dashboard to render     [GRAFANA_DASHBOARD_UID] (default: the stack's)
   --panel-id N             panel to render         [GRAFANA_PANEL_ID] (default ${PANEL_ID})
+  --callback-url URL       where the renderer loads Grafana, named when a render is
+                           not the panel                  [GF_RENDERING_CALLBACK_URL]
   --width N, --height N    image size (default 1000 x 500; 1000-3000 x 500-3000,
                            renderer v5's viewport bounds)
   --health-timeout SEC     how long to wait for Grafana's /api/health (default 10);
@@ -60,8 +63,10 @@ Options (environment variable used when the option is absent):
   --out FILE.png           save the rendered panel to this file, to look at it
   --no-send                every check but the upload
   --alert                  then wait for Grafana's OWN alert of the rule attached to the
-                           panel and find it in the channel with its screenshot (needs
-                           channels:history / groups:history); prints a line per change
+                           panel and find it in the channel: this token's bot, a link to
+                           the rule under Grafana's root URL, the stack's gsa_stack marker,
+                           and its screenshot of the panel in the thread (needs
+                           channels:history / groups:history, files:read); a line per change
   --alert-timeout SEC      how long --alert waits for the alert (default 300)
   --rule UID[,UID...]      proof per rule instead: look each alert rule up, read its
                            panel link (__dashboardUid__ / __panelId__) and render that
@@ -96,6 +101,7 @@ const OPTIONS = {
     "slack-channel": { type: "string" },
     "routed-channels": { type: "string" },
     "slack-api-url": { type: "string" },
+    "callback-url": { type: "string" },
     stack: { type: "string" },
     "dashboard-uid": { type: "string" },
     "panel-id": { type: "string" },
@@ -184,6 +190,11 @@ function httpUrl(name: string, raw: string): string {
     return raw;
 }
 
+/** An optional URL option, checked when given. */
+function optionalUrl(name: string, raw: string | undefined): string | undefined {
+    return raw === undefined ? undefined : httpUrl(name, raw);
+}
+
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | "help" {
     const commandLine = readCommandLine(argv);
     if (commandLine === "help") return "help";
@@ -200,8 +211,8 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
     const grafanaUrl = pick("grafana-url", "GRAFANA_URL");
     if (!grafanaUrl) throw new UsageError("no Grafana URL: pass --grafana-url or set GRAFANA_URL (e.g. http://localhost:3000)");
     httpUrl("grafana-url", grafanaUrl);
-    const slackApiUrl = pick("slack-api-url", "SLACK_API_URL");
-    if (slackApiUrl) httpUrl("slack-api-url", slackApiUrl);
+    const slackApiUrl = optionalUrl("slack-api-url", pick("slack-api-url", "SLACK_API_URL"));
+    const rendererCallbackUrl = optionalUrl("callback-url", pick("callback-url", "GF_RENDERING_CALLBACK_URL"));
     const slackToken = pick("slack-token", "SLACK_BOT_TOKEN");
     const slackChannel = pick("slack-channel", "SLACK_CHANNEL");
     if (slackToken && !slackChannel)
@@ -264,7 +275,6 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
     if (alert && !slackToken)
         throw new UsageError("--alert needs a Slack token to read the channel: pass --slack-token or set SLACK_BOT_TOKEN");
     if (alert && !send) throw new UsageError("--alert cannot go with --no-send: the stage follows the direct upload");
-    const stackDashboard = uidsFor(stack).dashboard;
     const ruleUids = pick("rule")
         ?.split(",")
         .map((u) => u.trim())
@@ -291,6 +301,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
             slackChannel,
             ...(routedChannels?.length ? { routedChannels } : {}),
             slackApiUrl,
+            rendererCallbackUrl,
             stackName: `${stack} (doctor)`,
             send,
             timing,
@@ -299,7 +310,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
             failFastOnConnectionError: healthTimeoutMs === undefined,
             // The stack's demo rule when checking the stack's dashboard; otherwise the
             // rule annotated with the checked panel.
-            ...(alert ? { alertTimeoutMs, alertRuleUid: dashboardUid === stackDashboard ? uidsFor(stack).rule : undefined } : {}),
+            ...(alert ? { alertTimeoutMs, alertRuleUid: dashboardUid === uidsFor(stack).dashboard ? uidsFor(stack).rule : undefined } : {}),
         },
     };
 }
@@ -392,6 +403,7 @@ async function main(): Promise<number> {
             checks: report.checks,
             grafana: report.grafana,
             image: report.image,
+            ...(report.dashboard ? { dashboard: report.dashboard } : {}),
             slack: report.slack,
             ...(parsed.out ? { savedImage: saved ?? null } : {}),
             level: report.level,

@@ -16,6 +16,9 @@ import { CHANNEL_FORMAT, isChannelId, isChannelName } from "./slackChannel";
 import { loadProvisioning, type ProvisioningPlan } from "./alerting/provisioning/plan";
 import { KUBERNETES_CONFIG_KEYS, KubernetesSettings, readKubernetesSettings } from "./kubernetesSettings";
 import { ConfigReader, quote, setCommand as set, setSecretCommand as setSecret } from "./configReader";
+import { GRAFANA_SCALE_CONFIG_KEYS, GrafanaScaleSettings, readGrafanaScale } from "./grafanaScaleSettings";
+import { KUBERNETES_OBJECT_CONFIG_KEYS, KubernetesObjectSettings, readKubernetesObjects } from "./kubernetesObjectSettings";
+import { GRAFANA_INI_CONFIG_KEYS, GrafanaIniSettings, readGrafanaIni } from "./grafanaIniSettings";
 
 export type Target = "docker" | "kubernetes" | "existing";
 export type KubernetesMode = "sidecar" | "operator" | "separate" | "renderer";
@@ -209,6 +212,10 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
             'JSON list of {"channel", "matchers"} routing rules from alertRulesDir to more Slack channels by label (e.g. [{"channel":"#db-alerts","matchers":["team=db"]}]); one contact point per channel; unmatched rules go to slackChannel.',
     },
     ...KUBERNETES_CONFIG_KEYS,
+    // Grafana beyond one replica, and what production clusters need on the objects (docs/kubernetes.md).
+    ...GRAFANA_SCALE_CONFIG_KEYS,
+    ...KUBERNETES_OBJECT_CONFIG_KEYS,
+    ...GRAFANA_INI_CONFIG_KEYS,
     // kubernetesMode operator: who creates Grafana's objects (README "Alerting through the operator").
     {
         name: "operatorAlerting",
@@ -248,7 +255,7 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
 ];
 
 /** Validated settings. Secrets are Outputs marked secret; they never become plain strings here. */
-export interface StackSettings extends KubernetesSettings {
+export interface StackSettings extends KubernetesSettings, GrafanaScaleSettings, KubernetesObjectSettings, GrafanaIniSettings {
     project: string;
     stack: string;
     target: Target;
@@ -412,6 +419,11 @@ export function readSettings(
         ignoreHttpsErrors: renderer.ignoreHttpsErrors,
         rendererReplicas: renderer.rendererReplicas,
     });
+    const production = {
+        ...readGrafanaScale(r, { target, kubernetesMode, operatorApiVersion: placement.operatorApiVersion }),
+        ...readKubernetesObjects(r, { ...placement, grafanaServiceType: renderer.grafanaServiceType }),
+        ...readGrafanaIni(r, { target, kubernetesMode }),
+    };
     const existing = readExistingGrafana(r, target, grafana);
     const operatorAlerting = readOperatorAlerting(r, placement);
 
@@ -441,6 +453,7 @@ export function readSettings(
         provisioning: provisioning.plan,
         warnings: r.warnings,
         ...kubernetesSettings,
+        ...production,
     });
 }
 

@@ -105,6 +105,11 @@ export class ConfigReader {
         return v;
     }
 
+    /** Whether the stack stores the key encrypted (set with --secret). */
+    storedAsSecret(key: string): boolean {
+        return this.source.get(key) !== undefined && this.source.isSecret(key);
+    }
+
     /** An image reference that must carry a version tag. */
     image(key: string, example: string): ImageRef {
         const ref = parseImageRef(this.raw(key));

@@ -193,7 +193,8 @@ const quote = (v: string) => JSON.stringify(v);
 const set = (key: string, value: string) => `pulumi config set ${key} ${value}`;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 // Label keys and values: k8s.io/apimachinery pkg/util/validation (qualified name, label value).
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+export const LABEL_KEY =
+    /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
 /** `a=b,c=d` as labels; undefined when any pair is malformed. */
@@ -218,7 +219,7 @@ export function parseLabels(text: string): Record<string, string> | undefined {
 /** Hosts that name the renderer's own pod, not Grafana, when the renderer runs apart. */
 const LOOPBACK = /^(localhost|127(\.\d+){3}|\[::1\]|0\.0\.0\.0)$/i;
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
 
 /** `key[=value][:Effect],...` (kubectl taint syntax) as tolerations; undefined when malformed. */

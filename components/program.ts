@@ -40,6 +40,14 @@ export async function deployTarget(settings: DeployedStackSettings, wiring: Wiri
     return new KubernetesGrafanaWithRenderer("grafana", { settings, wiring, secret });
 }
 
+/** grafanaAdminPasswordSecret: the password from the user's Secret, read from the cluster; undefined otherwise. */
+async function existingAdminPassword(settings: StackSettings): Promise<pulumi.Output<string> | undefined> {
+    const ref = settings.existingSecrets.grafanaAdminPassword;
+    if (!ref) return undefined;
+    const { existingSecretValue } = await import("./kubernetes/existingSecrets");
+    return existingSecretValue("grafana-admin-password", settings.namespace, ref);
+}
+
 /** Shown while the always-firing demo rule is on and Slack is configured. */
 export const DEMO_OFF_HINT =
     "Once the demo alert has reached Slack with its picture, turn the always-firing demo off: " +
@@ -92,6 +100,8 @@ interface GrafanaAccess {
     ready: pulumi.Resource[];
     /** True when this stack deployed Grafana (docker, kubernetes): it then owns the policy tree. */
     ownsGrafana: boolean;
+    /** GF_RENDERING_CALLBACK_URL as wired, for the verification's messages (unknown for an existing Grafana). */
+    rendererCallbackUrl?: pulumi.Input<string>;
 }
 
 /** Defines every resource of the stack and returns its outputs. Throws before creating anything when config is bad. */
@@ -103,8 +113,12 @@ export async function defineStack(): Promise<Record<string, unknown>> {
     if (settings.target === "existing") return defineExistingGrafanaStack(settings);
 
     const secrets = new StackSecrets("secrets", {
-        grafanaAdminPassword: settings.grafanaAdminPassword,
+        grafanaAdminPassword: settings.grafanaAdminPassword ?? (await existingAdminPassword(settings)),
         rendererToken: settings.rendererToken,
+        rendererTokenElsewhere: settings.existingSecrets.rendererToken !== undefined,
+        // A shared database needs one secret_key for every replica (docs/kubernetes.md, "Scaling Grafana").
+        grafanaSecretKey: settings.grafanaDatabaseUrl !== undefined,
+        grafanaDatabaseUrl: settings.grafanaDatabaseUrl,
     });
     const wiring = decideWiring(settings, placementFor(settings));
     const deployment = await deployTarget(settings, wiring, secrets);
@@ -162,6 +176,7 @@ export async function defineStack(): Promise<Record<string, unknown>> {
             adminPassword: secrets.grafanaAdminPassword,
             ready: deployment.ready,
             ownsGrafana: true,
+            rendererCallbackUrl: deployment.renderingCallbackUrl,
         },
         outputs,
         nextSteps,
@@ -335,7 +350,6 @@ async function configureGrafana(
         return;
     }
     const { SlackImageVerification } = await import("./verify/slackImageVerification");
-    const existing = settings.target === "existing";
     const verification = new SlackImageVerification(
         "verification",
         {
@@ -350,13 +364,14 @@ async function configureGrafana(
             slackApiUrl: settings.slackApiUrl,
             stackName: `${settings.project}/${settings.stack}`,
             // Re-run triggers: an existing Grafana's version stands in for the image tags.
-            grafanaImage: existing
+            grafanaImage: !access.ownsGrafana
                 ? preflight.grafanaVersion.apply((v) => `existing Grafana ${v ?? "(version unknown)"}`)
                 : settings.grafanaImage.ref,
-            rendererImage: existing ? "the existing Grafana's renderer" : settings.rendererImage.ref,
+            rendererImage: !access.ownsGrafana ? "the existing Grafana's renderer" : settings.rendererImage.ref,
             verifyTrigger: settings.verifyTrigger,
             cleanupTestMessage: settings.cleanupTestMessage,
             verifyAlertTimeout: settings.slack && proof.followAlert ? settings.verifyAlertTimeout : 0,
+            rendererCallbackUrl: access.rendererCallbackUrl,
             alertRuleUid: proof.ruleUid,
             // verifyRule routed to another channel by slackRoutes: the alert-path stage reads that one.
             ...(settings.slack && settings.verifyRule && settings.provisioning?.ruleChannels[settings.verifyRule]

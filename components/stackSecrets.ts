@@ -9,6 +9,17 @@ export interface StackSecretsArgs {
     grafanaAdminPassword?: pulumi.Output<string>;
     /** Configured renderer token (a secret), or undefined to generate one. */
     rendererToken?: pulumi.Output<string>;
+    /**
+     * Generate Grafana's `[security] secret_key` (it encrypts data source secrets in the
+     * database). Only for a database that outlives and is shared by Grafana's pods
+     * (grafanaDatabaseUrl): every replica must use the same key, and the key must stay
+     * with the database. Without it Grafana keeps its built-in default.
+     */
+    grafanaSecretKey?: boolean;
+    /** Configured database URL (a secret), passed through: Grafana reads it as `[database] url`. */
+    grafanaDatabaseUrl?: pulumi.Output<string>;
+    /** The renderer token lives in the user's own Secret (rendererTokenSecret): nothing to generate. */
+    rendererTokenElsewhere?: boolean;
 }
 
 /**
@@ -19,10 +30,12 @@ export interface StackSecretsArgs {
 export class StackSecrets extends pulumi.ComponentResource {
     /** Grafana admin password, secret. */
     readonly grafanaAdminPassword: pulumi.Output<string>;
-    /** Token Grafana sends to the renderer and the renderer requires, secret. */
-    readonly rendererToken: pulumi.Output<string>;
-    /** Every secret by its wiring name: a new SecretName fails to compile until it is added here. */
-    private readonly byName: Record<SecretName, pulumi.Output<string>>;
+    /** Token Grafana sends to the renderer and the renderer requires, secret; none when it is in the user's Secret. */
+    readonly rendererToken?: pulumi.Output<string>;
+    /** Grafana's secret_key, secret; only when requested (a shared database). */
+    readonly grafanaSecretKey?: pulumi.Output<string>;
+    /** Every secret by its wiring name; the optional ones only when this stack has them. */
+    private readonly byName: Partial<Record<SecretName, pulumi.Output<string>>>;
 
     constructor(name: string, args: StackSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grafana-slack-alerts:index:StackSecrets", name, {}, opts);
@@ -33,13 +46,22 @@ export class StackSecrets extends pulumi.ComponentResource {
             return new random.RandomPassword(`${name}-${purpose}`, { length, special: false }, { parent: this }).result;
         };
         this.grafanaAdminPassword = pulumi.secret(args.grafanaAdminPassword ?? generate("grafana-admin-password", 32));
-        this.rendererToken = pulumi.secret(args.rendererToken ?? generate("renderer-token", 40));
-        this.byName = { grafanaAdminPassword: this.grafanaAdminPassword, rendererToken: this.rendererToken };
+        if (!args.rendererTokenElsewhere) this.rendererToken = pulumi.secret(args.rendererToken ?? generate("renderer-token", 40));
+        // Grafana's built-in key (conf/defaults.ini) is the same public string everywhere.
+        if (args.grafanaSecretKey) this.grafanaSecretKey = pulumi.secret(generate("grafana-secret-key", 40));
+        this.byName = {
+            grafanaAdminPassword: this.grafanaAdminPassword,
+            ...(this.rendererToken ? { rendererToken: this.rendererToken } : {}),
+            ...(this.grafanaSecretKey ? { grafanaSecretKey: this.grafanaSecretKey } : {}),
+            ...(args.grafanaDatabaseUrl ? { grafanaDatabaseUrl: pulumi.secret(args.grafanaDatabaseUrl) } : {}),
+        };
         this.registerOutputs({ grafanaAdminPassword: this.grafanaAdminPassword, rendererToken: this.rendererToken });
     }
 
-    /** The secret behind a wiring reference. */
+    /** The secret behind a wiring reference; the wiring refers only to secrets this stack has. */
     get(name: SecretName): pulumi.Output<string> {
-        return this.byName[name];
+        const value = this.byName[name];
+        if (!value) throw new Error(`the wiring refers to secret ${name}, which this stack does not have`);
+        return value;
     }
 }

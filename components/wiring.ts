@@ -6,8 +6,12 @@
 import type { StackSettings } from "./config";
 import { MIB, memoryBytes, toMiB } from "./quantity";
 
-/** Secrets are referenced by name; each target decides how to deliver them (env value or secretKeyRef). */
-export type SecretName = "rendererToken" | "grafanaAdminPassword";
+/**
+ * Secrets are referenced by name; each target decides how to deliver them (env value or
+ * secretKeyRef). `grafanaSecretKey` (Grafana's `[security] secret_key`) and
+ * `grafanaDatabaseUrl` exist only for a Grafana on an external database.
+ */
+export type SecretName = "rendererToken" | "grafanaAdminPassword" | "grafanaSecretKey" | "grafanaDatabaseUrl";
 
 /** An environment variable: a plain value, or a reference to one of the generated/configured secrets. */
 export type EnvVar = { name: string; value: string; secret?: undefined } | { name: string; secret: SecretName; value?: undefined };
@@ -135,6 +139,21 @@ const httpProbeCommand = (port: number, path: string) => [
     `wget -q -O /dev/null http://127.0.0.1:${port}${path} || curl -fsS -o /dev/null http://127.0.0.1:${port}${path} || exit 1`,
 ];
 
+/**
+ * An external database (grafanaDatabaseUrl): Grafana takes type, host, name and credentials
+ * from `[database] url` (pkg/services/sqlstore/database_config.go); the type is also written
+ * out, so the operator's spec.config says which database it is. The secret_key encrypts data
+ * source secrets in that database: one generated key, shared by every replica and kept with
+ * the database, instead of Grafana's public default.
+ */
+function externalDatabase(type: string, grafanaIni: Record<string, Record<string, string>>, grafanaSecretEnv: EnvVar[]): void {
+    grafanaIni.database = { type };
+    grafanaSecretEnv.push(
+        { name: "GF_DATABASE_URL", secret: "grafanaDatabaseUrl" },
+        { name: "GF_SECURITY_SECRET_KEY", secret: "grafanaSecretKey" },
+    );
+}
+
 /** Decides the whole wiring for a stack and a placement. Pure: same input, same output. */
 export function decideWiring(
     settings: Pick<
@@ -146,6 +165,8 @@ export function decideWiring(
         | "rendererResources"
         | "grafanaResources"
         | "monitoringNamespace"
+        | "grafanaDatabaseType"
+        | "grafanaIni"
     >,
     placement: Placement,
 ): Wiring {
@@ -164,12 +185,15 @@ export function decideWiring(
     };
     // Links in Slack messages point at root_url; only set it when the public address is known.
     if (settings.grafanaRootUrl) grafanaIni.server = { root_url: `${settings.grafanaRootUrl}/` };
+    // The user's own sections (grafanaIni); readSettings refused every key set above.
+    for (const [section, keys] of Object.entries(settings.grafanaIni ?? {})) grafanaIni[section] = { ...grafanaIni[section], ...keys };
 
     const grafanaSecretEnv: EnvVar[] = [
         { name: "GF_SECURITY_ADMIN_PASSWORD", secret: "grafanaAdminPassword" },
         // Grafana 13 refuses to start with the default "-" token; both sides share one secret.
         { name: "GF_RENDERING_RENDERER_TOKEN", secret: "rendererToken" },
     ];
+    if (settings.grafanaDatabaseType) externalDatabase(settings.grafanaDatabaseType, grafanaIni, grafanaSecretEnv);
     const v5 = settings.rendererMajor >= 5;
     const rendererHealthPath = v5 ? "/healthz" : "/";
     // Chromium is memory hungry; on v5 the memory bounds in its env follow this limit.

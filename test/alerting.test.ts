@@ -308,7 +308,12 @@ describe("GrafanaAlerting (issue 4)", () => {
             assert.strictEqual(rule.for, "1m");
             assert.strictEqual(rule.noDataState, "NoData");
             assert.strictEqual(rule.execErrState, "Error");
-            assert.deepStrictEqual(rule.labels, ALERT_LABELS);
+            // The routing label, and the stack marker: <project>/<stack>/<random id kept in state>.
+            assert.deepStrictEqual(Object.keys(rule.labels).sort(), [...Object.keys(ALERT_LABELS), "gsa_stack"].sort());
+            for (const [k, v] of Object.entries(ALERT_LABELS)) assert.strictEqual(rule.labels[k], v);
+            assert.match(rule.labels.gsa_stack, /^grafana-slack-alerts\/test\/[0-9a-f]{8}$/);
+            const marker = one(r.resources, "random:index/randomId:RandomId");
+            assert.deepStrictEqual([marker.name, marker.plain.byteLength], ["alerting-marker", 4]);
             const policy = one(r.resources, T.policy);
             const matcher = policy.plain.policies[0].matchers[0];
             assert.strictEqual(matcher.match, "=");

@@ -98,7 +98,7 @@ describe("doctor (child process)", function () {
         const fail = lines.find((l) => l.startsWith("FAIL"));
         assert.match(
             fail ?? "",
-            /^FAIL {2}grafana\.render +The panel renders as a real PNG: Grafana returned a stand-in image instead of panel 1 of dashboard gsa-dash-dev: the PNG is 400x120 .*\. Fix: run again in a minute/,
+            /^FAIL {2}grafana\.render +The panel renders as a real PNG of the panel: Grafana returned a stand-in image instead of panel 1 of dashboard gsa-dash-dev: the PNG is 400x120 .*\. Fix: run again in a minute/,
         );
         assert.match(lines.find((l) => l.includes("slack.upload")) ?? "", /^SKIP .*no real image was rendered/);
         assert.equal(slack.faults.count("files.getUploadURLExternal"), 0);

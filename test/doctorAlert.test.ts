@@ -101,8 +101,73 @@ describe("doctor --alert (child process)", function () {
         assert.equal(r.code, 1);
         assert.match(
             r.stdout,
-            /^FAIL {2}alert\.path .*never reached Slack: it has fired since \S+, but within 0\.3s no Slack contact point attempted a delivery\. Fix: routing does not reach/m,
+            /^FAIL {2}alert\.path .*never reached Slack: it has fired since \S+, but within 0\.3s contact point grafana-slack-alerts-dev attempted no delivery\. Fix: routing does not reach/m,
         );
+    });
+
+    it("another stack's alert (same rule link, its own marker) carries the screenshot, ours does not: exit 1, never verified", async () => {
+        await start({ screenshot: false, labels: { gsa_stack: "grafana-slack-alerts/dev/0a1b2c3d" } });
+        const foreign = await FakeGrafana.start({
+            alerting: {
+                ruleUid: uids.rule,
+                ruleTitle: "Demo random walk above threshold",
+                dashboardUid: uids.dashboard,
+                panelId: 1,
+                rootUrl: `${grafana.url}/`,
+                labels: { gsa_stack: "grafana-slack-alerts/dev/9f8e7d6c" },
+                firingAfterMs: 0,
+                deliverAfterMs: 0,
+                slack: { apiUrl: slack.apiUrl, token: GOOD_TOKEN, recipient: "#grafana-alert" },
+            },
+        });
+        try {
+            foreign.alerting!.start();
+            const r = await doctor(
+                ["--alert", "--json", "--grafana-url", grafana.url, "--slack-api-url", slack.apiUrl, "--timing", FAST],
+                env(),
+            );
+            assert.equal(r.code, 1, r.stdout + r.stderr);
+            const out = JSON.parse(r.stdout);
+            assert.equal(out.verified, false);
+            assert.equal(out.alertPath.failure.key, "alert_no_image");
+            assert.equal(out.alertPath.marker, "grafana-slack-alerts/dev/0a1b2c3d");
+            assert.equal([...slack.files.values()].filter((f) => f.threadTs).length, 1, "the other stack's screenshot was there");
+        } finally {
+            await foreign.close();
+        }
+    });
+
+    it("a renderer that pictures the login page: exit 1 before posting, naming --callback-url; --json has both images' sizes and the difference", async () => {
+        slack = await FakeSlack.start();
+        grafana = await FakeGrafana.start({ renderMode: "loginPage" });
+        const r = await doctor(
+            [
+                "--json",
+                "--grafana-url",
+                grafana.url,
+                "--slack-api-url",
+                slack.apiUrl,
+                "--callback-url",
+                "http://grafana:3000/",
+                "--timing",
+                FAST,
+            ],
+            env(),
+        );
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        const out = JSON.parse(r.stdout);
+        const c = out.checks.find((x: any) => x.id === "grafana.render");
+        assert.equal(c.key, "render_login_page");
+        assert.match(c.finding, /loads Grafana at http:\/\/grafana:3000\/ \(GF_RENDERING_CALLBACK_URL\) without being logged in/);
+        assert.deepEqual([out.image.width, out.image.height, out.image.content.verdict], [1000, 500, "login"]);
+        assert.deepEqual(
+            out.image.content.references.map((x: any) => [x.width, x.height, x.difference]),
+            [
+                [1000, 500, 0],
+                [1000, 500, 0],
+            ],
+        );
+        assert.equal(slack.faults.count("files.getUploadURLExternal"), 0);
     });
 
     it("usage (parsed in process): --alert-timeout needs --alert; --alert needs a token and a send; the stack's rule UID", () => {

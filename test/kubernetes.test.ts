@@ -265,9 +265,16 @@ for (const mode of MODES) {
         });
 
         it("probes Grafana on /api/health and the renderer on its health path", () => {
-            const r = container(run.resources, "grafana-image-renderer").c;
-            for (const p of ["readinessProbe", "livenessProbe", "startupProbe"]) {
+            const { c: r, pod } = container(run.resources, "grafana-image-renderer");
+            const shared = pod.containers.some((c: any) => c.name === "grafana");
+            for (const p of ["livenessProbe", "startupProbe"]) {
                 assert.deepEqual(r[p]?.httpGet, { path: "/healthz", port: 8081, scheme: "HTTP" }, `renderer ${p}`);
+            }
+            if (shared) {
+                // In Grafana's pod a stalled renderer must not take Grafana off its Service.
+                assert.equal(r.readinessProbe, undefined, "no renderer readinessProbe in a shared pod");
+            } else {
+                assert.deepEqual(r.readinessProbe?.httpGet, { path: "/healthz", port: 8081, scheme: "HTTP" }, "renderer readinessProbe");
             }
             const g = container(run.resources, "grafana").c;
             if (g.v4) {

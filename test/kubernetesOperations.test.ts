@@ -27,6 +27,13 @@ async function run(config: Record<string, string>): Promise<RegisteredResource[]
 const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
     Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 const policy = (rs: RegisteredResource[], name: string) => ofType(rs, T.networkPolicy).find((p) => p.plain.metadata.name === name)!;
+/** The pod templates a run defines: Deployments', and the operator CR's pod (its containers merged into the operator's). */
+const podTemplates = (rs: RegisteredResource[]) => [
+    ...ofType(rs, T.deployment).map((d) => d.plain.spec.template.spec),
+    ...rs
+        .filter((r) => r.type === "kubernetes:grafana.integreatly.org/v1beta1:Grafana")
+        .map((g) => g.plain.spec.deployment.spec.template.spec),
+];
 const rendererDeployment = (rs: RegisteredResource[]) =>
     ofType(rs, T.deployment).find((d) => d.plain.metadata.name === "grafana-image-renderer")!;
 
@@ -59,7 +66,7 @@ describe("kubernetes monitoring: ServiceMonitors and the NetworkPolicies", funct
     });
 
     for (const mode of [{ kubernetesMode: "sidecar" }, { kubernetesMode: "operator" }]) {
-        it(`${mode.kubernetesMode}: the renderer inside Grafana's pod gets a PodMonitor on port 8081; the policy admits Prometheus to it`, async () => {
+        it(`${mode.kubernetesMode}: the renderer inside Grafana's pod gets a PodMonitor on its own port name; the policy admits Prometheus to it`, async () => {
             const rs = await run({ ...mode, monitoring: "true" });
             validateAllKubernetesObjects(rs);
             assert.deepEqual(
@@ -67,7 +74,16 @@ describe("kubernetes monitoring: ServiceMonitors and the NetworkPolicies", funct
                 ["grafana"],
             );
             const pm = one(rs, T.podMonitor);
-            assert.deepEqual(pm.plain.spec.podMetricsEndpoints, [{ portNumber: 8081, path: "/metrics", interval: "30s", scheme: "http" }]);
+            assert.deepEqual(pm.plain.spec.podMetricsEndpoints, [{ port: "renderer", path: "/metrics", interval: "30s", scheme: "http" }]);
+            // By name (every prometheus-operator version; portNumber needs v0.79): the name must be
+            // unique in the pod and be the renderer's port, 8081.
+            const pod = podTemplates(rs)[0];
+            const named = pod.containers.flatMap((c: any) => (c.ports ?? []).map((p: any) => ({ container: c.name, ...p })));
+            assert.deepEqual(
+                named.filter((p: any) => p.name === "renderer").map((p: any) => [p.container, p.containerPort]),
+                [["grafana-image-renderer", 8081]],
+            );
+            assert.equal(new Set(named.map((p: any) => p.name)).size, named.length, "no duplicate port names in Grafana's pod");
             const np = policy(rs, "grafana-ingress");
             assert.deepEqual(
                 pm.plain.spec.selector.matchLabels,
@@ -119,7 +135,17 @@ describe("kubernetes renderer autoscaling (rendererMaxReplicas)", function () {
         assert.deepEqual(hpa.plain.spec.scaleTargetRef, { apiVersion: "apps/v1", kind: "Deployment", name: "grafana-image-renderer" });
         assert.equal(hpa.plain.spec.minReplicas, 2);
         assert.equal(hpa.plain.spec.maxReplicas, 6);
-        assert.deepEqual(hpa.plain.spec.metrics[0].resource, { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } });
+        // 70% of the CPU limit (2 cores by default), not of the 250m request: one busy browser is 400% of that.
+        assert.deepEqual(hpa.plain.spec.metrics[0].resource, { name: "cpu", target: { type: "AverageValue", averageValue: "1400m" } });
+        const { scaleUp, scaleDown } = hpa.plain.spec.behavior;
+        assert.ok(scaleUp.stabilizationWindowSeconds >= 60, "a burst shorter than one render adds no pod");
+        assert.deepEqual(
+            scaleUp.policies,
+            [{ type: "Pods", value: 1, periodSeconds: 60 }],
+            "one pod at a time, not straight to the maximum",
+        );
+        assert.deepEqual(scaleDown.policies, [{ type: "Pods", value: 1, periodSeconds: 120 }]);
+        assert.ok(scaleDown.stabilizationWindowSeconds >= 300);
         const d = rendererDeployment(rs);
         assert.equal(d.plain.spec.replicas, undefined, "replicas left to the autoscaler, or every pulumi up would reset them");
         assert.ok(d.plain.spec.template.spec.containers[0].resources.requests.cpu, "CPU utilisation needs a CPU request");
@@ -169,15 +195,14 @@ describe("kubernetes renderer egress (rendererEgress restricted)", function () {
         const [toGrafana, toDns] = np.plain.spec.egress;
         assert.ok(matches(toGrafana.to[0].podSelector.matchLabels, grafanaPod));
         assert.deepEqual(toGrafana.ports, [{ protocol: "TCP", port: 3000 }]);
-        assert.deepEqual(toDns.to, [
-            {
-                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
-                podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
-            },
-        ]);
+        // DNS to any address: node-local-dns (169.254.20.10, host network) and OpenShift's DNS
+        // pods (5353) are not kube-dns pods in kube-system.
+        assert.equal(toDns.to, undefined);
         assert.deepEqual(toDns.ports, [
             { protocol: "UDP", port: 53 },
             { protocol: "TCP", port: 53 },
+            { protocol: "UDP", port: 5353 },
+            { protocol: "TCP", port: 5353 },
         ]);
         assert.equal(np.plain.spec.egress.length, 2);
     });

@@ -184,6 +184,8 @@ describe("operatorAlerting crs: the program under mocks", function () {
         assert.equal(spec("GrafanaDashboard").uid, uids.dashboard);
         const rule = spec("GrafanaAlertRuleGroup").rules[0];
         assert.equal(rule.uid, uids.rule);
+        // The stack marker, as on the API path: <project>/<stack>/<random id kept in state>.
+        assert.match(rule.labels.gsa_stack, /^grafana-slack-alerts\/dev\/[0-9a-f]{8}$/);
         assert.equal(rule.notificationSettings.receiver, contactPointNameFor("dev"));
         assert.equal(spec("GrafanaContactPoint").name, contactPointNameFor("dev"));
         assert.equal(spec("GrafanaNotificationPolicy").route.receiver, contactPointNameFor("dev"));

@@ -229,7 +229,8 @@ describe("operator alerting CRs (pure builders)", () => {
                 uid: apiRule.uid,
                 title: apiRule.name,
                 condition: apiRule.condition,
-                labels: apiRule.labels,
+                // The stack marker is added by each path's component from its own RandomId (stackMarker.ts).
+                labels: Object.fromEntries(Object.entries(apiRule.labels).filter(([k]) => k !== "gsa_stack")),
                 annotations: apiRule.annotations,
             },
             {

@@ -66,6 +66,8 @@ describe("program: docker with Slack and verification", () => {
         assert.equal(v.plain.slackChannel, "C0123ABCDE");
         assert.equal(v.plain.verifyTrigger, "2026-11-22");
         assert.equal(v.plain.rendererImage, "grafana/grafana-image-renderer:v5.11.1");
+        // Named when a render is not the panel (a login page): the callback URL as wired.
+        assert.equal(v.plain.rendererCallbackUrl, "http://grafana:3000/");
         const dashboard = one(resources, "grafana:oss/dashboard:Dashboard");
         assert.equal(v.plain.dashboardUid, JSON.parse(dashboard.plain.configJson).uid);
         assert.equal(typeof v.plain.panelId, "number");
@@ -194,13 +196,14 @@ describe("program: target existing (issue 12)", () => {
         slackChannel: "C0123ABCDE",
     };
 
-    it("deploys nothing, generates nothing, and creates no notification policy", async () => {
+    it("deploys nothing, generates no secret, and creates no notification policy", async () => {
         const run = await runStack(existing);
         assert.equal(run.error, undefined, String(run.error));
         const foreign = run.resources.filter((r) => /^(docker|kubernetes|random):/.test(r.type));
+        // Only the demo rule's stack marker (a RandomId, no secret) is generated.
         assert.deepEqual(
-            foreign.map((r) => r.type),
-            [],
+            foreign.map((r) => `${r.type}::${r.name}`),
+            ["random:index/randomId:RandomId::alerting-marker"],
         );
         assert.equal(ofType(run.resources, POLICY).length, 0);
         assert.ok(one(run.resources, CONTACT_POINT));
@@ -267,6 +270,7 @@ describe("program: target existing (issue 12)", () => {
         assert.equal(run.error, undefined, String(run.error));
         assert.equal(one(run.resources, PREFLIGHT, "preflight").plain.verifyRule, "p99-latency");
         const v = one(run.resources, DYNAMIC, "verification");
+        assert.equal(v.plain.rendererCallbackUrl, undefined, "an existing Grafana's callback URL is not known here");
         assert.equal(v.plain.alertRuleUid, "p99-latency");
         assert.equal(v.plain.dashboardUid, "svc-overview");
         assert.equal(v.plain.panelId, 7);

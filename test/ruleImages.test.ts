@@ -140,10 +140,11 @@ describe("proof per rule", function () {
                     ["cpu-db-high", "pass", 6, 1000],
                 ],
             );
-            // The demo panel 2 and the rules' panels 2 and 6: panel 2 of the rules once.
+            // The demo panel 2 (and the panel it must differ from, one the dashboard does not have),
+            // then the rules' panels 2 and 6: panel 2 of the rules once.
             assert.deepEqual(
                 grafana.renders.map((c) => c.panelId),
-                [2, 2, 6],
+                [2, 1006, 2, 6],
             );
             const news = await checked({ ruleUids: ["cpu-db-high"] });
             const diff = await verificationProvider.diff!("id", created.outs, news);

@@ -86,7 +86,8 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
             assert.equal(report.ok, true, JSON.stringify(report.failures));
             assert.equal(report.verified, true);
             assert.match(report.verifiedHow, /^files\.info shows F0FAKE\d+ shared in C0ALERTS01/);
-            assert.deepEqual(grafana.faults.sequence(), ["health", "settings", "dashboard", "render"]);
+            // The panel, then the reference it must differ from: a panel the dashboard does not have.
+            assert.deepEqual(grafana.faults.sequence(), ["health", "settings", "dashboard", "render", "render"]);
             assert.deepEqual(slack.faults.sequence(), [
                 "auth.test",
                 "files.getUploadURLExternal",
@@ -96,7 +97,13 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
             ]);
             assert.deepEqual({ grafana: grafana.faults.counts(), slack: slack.faults.counts() }, protocolMinimum());
             assert.deepEqual(report.image && { w: report.image.width, h: report.image.height }, { w: 1000, h: 500 });
-            assert.deepEqual(grafana.renders, [{ uid: "gsa-dev", panelId: 2, width: 1000, height: 500, scale: 1, timeout: 1 }]);
+            assert.deepEqual(grafana.renders, [
+                { uid: "gsa-dev", panelId: 2, width: 1000, height: 500, scale: 1, timeout: 1 },
+                { uid: "gsa-dev", panelId: 1002, width: 1000, height: 500, scale: 1, timeout: 1 },
+            ]);
+            const content = report.image?.content;
+            assert.equal(content?.verdict, "panel");
+            assert.ok(content!.references[0].difference > 0.05, JSON.stringify(content));
             const [posted] = slack.postedFiles();
             assert.equal(report.slack?.fileId, posted.id);
             assert.equal(report.slack?.channelId, "C0ALERTS01");

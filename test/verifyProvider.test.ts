@@ -460,22 +460,72 @@ describe("verification provider, serialized and run in a child process", functio
             assert.match(created.result.outs.how, /^direct render\+upload: files\.info shows /);
         });
 
-        it("a state from before the stage existed: turning it on (and the rule UID) is bookkeeping, nothing is posted", async () => {
-            const { created } = await createFrom(news());
+        it("turning the stage on (a state from before it existed) runs it again in update, posting nothing", async () => {
+            await withAlerting();
+            const { created } = await createFrom(news({ timing: ALERT_TIMING }));
             const olds = { ...created.result.outs };
             delete olds.verifyAlertTimeout;
             delete olds.alertRuleUid;
-            const newInputs = { ...news({ verifyAlertTimeout: 300, alertRuleUid: "gsa-rule-dev" }), width: 1000, height: 500 };
-            const before = slack.faults.count();
+            const newInputs = {
+                ...news({ verifyAlertTimeout: 5, alertRuleUid: "gsa-rule-dev", timing: ALERT_TIMING }),
+                width: 1000,
+                height: 500,
+            };
+            const testPosts = () => slack.postedFiles().filter((f) => !f.threadTs).length;
+            const before = testPosts();
             const [diff, update] = await run(
                 ["diff", [created.result.id, olds, newInputs]],
                 ["update", [created.result.id, olds, newInputs]],
             );
             assert.equal(diff.result.changes, true);
             assert.deepEqual(diff.result.replaces, []);
-            assert.equal(update.result.outs.verifyAlertTimeout, 300);
-            assert.equal(update.result.outs.alertRuleUid, "gsa-rule-dev");
-            assert.equal(slack.faults.count(), before);
+            assert.equal(update.ok, true, update.message);
+            const outs = update.result.outs;
+            assert.equal(outs.verifyAlertTimeout, 5);
+            assert.equal(outs.alertRuleUid, "gsa-rule-dev");
+            assert.equal(outs.alertPath.status, "pass", JSON.stringify(outs.alertPath));
+            assert.match(outs.how, /^alert path: Grafana's alert for rule .* reached C0ALERTS01/);
+            assert.match(outs.verifiedHow, /; direct render\+upload: files\.info shows /);
+            assert.equal(outs.checks.filter((c: any) => c.id === "alert.path").length, 1);
+            assert.equal(outs.slackFileId, created.result.outs.slackFileId, "the test post stays the one in the state");
+            assert.equal(testPosts(), before, "nothing posted");
+            // Turning it off again drops the stage's result, still posting nothing.
+            const off = { ...newInputs, verifyAlertTimeout: 0 };
+            const [again] = await run(["update", [created.result.id, outs, off]]);
+            assert.equal(again.result.outs.alertPath, undefined);
+            assert.match(again.result.outs.how, /^direct render\+upload: files\.info shows /);
+            assert.equal(testPosts(), before);
+        });
+
+        it("another stack's alert with a screenshot and ours without: create fails (no verified)", async () => {
+            await withAlerting({ screenshot: false, labels: { gsa_stack: "grafana-slack-alerts/dev/0a1b2c3d" } });
+            const foreign = await FakeGrafana.start({
+                alerting: {
+                    ruleUid: "gsa-rule-dev",
+                    ruleTitle: "Demo random walk above threshold",
+                    dashboardUid: "gsa-dev",
+                    panelId: 2,
+                    rootUrl: `${grafana.url}/`,
+                    labels: { gsa_stack: "grafana-slack-alerts/dev/9f8e7d6c" },
+                    firingAfterMs: 0,
+                    deliverAfterMs: 0,
+                    slack: { apiUrl: slack.apiUrl, token: GOOD_TOKEN, recipient: "#grafana-alert" },
+                },
+            });
+            try {
+                foreign.alerting!.start();
+                const { created } = await createFrom(
+                    news({ verifyAlertTimeout: 5, alertRuleUid: "gsa-rule-dev", timing: { ...ALERT_TIMING, alertImageGraceMs: 300 } }),
+                );
+                assert.equal(created.ok, false);
+                assert.match(
+                    created.message ?? "",
+                    /^Verification failed: Grafana's alert for rule .* reached #grafana-alert without a screenshot/,
+                );
+                assert.equal([...slack.files.values()].filter((f) => f.threadTs).length, 1, "the other stack's screenshot was there");
+            } finally {
+                await foreign.close();
+            }
         });
 
         it("check rejects a bad verifyAlertTimeout or alertRuleUid, naming the property", async () => {

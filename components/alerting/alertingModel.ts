@@ -24,6 +24,21 @@ import type { RuleFromFile, RuleNotificationSettings } from "./provisioning/aler
 export const ROUTING_LABEL = { name: "project", value: PROJECT } as const;
 export const ALERT_LABELS: Readonly<Record<string, string>> = { [ROUTING_LABEL.name]: ROUTING_LABEL.value };
 
+/**
+ * The label that marks a stack's demo rule: `<project>/<stack>/<random id kept in state>`
+ * (stackMarker). Grafana prints every label in the comment of the screenshot it uploads
+ * into the message's thread (grafana/alerting receivers/slack slack.go initialCommentForImage)
+ * and this project's text template prints it in the message, so the verifier tells this
+ * stack's alert from another stack's in the same channel, even two `dev` stacks with the
+ * same rule UID and the same Grafana URL (components/verify/alertSlack.ts MARKER_LABEL).
+ */
+export const STACK_MARKER_LABEL = "gsa_stack";
+
+/** The marker's value; `id` is a random hex string kept in state (RandomId), so every `pulumi up` gives the same. */
+export function stackMarker(project: string, stackName: string, id: string): string {
+    return `${project}/${stackName}/${id}`;
+}
+
 /** How alerts are grouped into one Slack message (Grafana requires both labels when set). */
 export const ALERT_GROUP_BY: readonly string[] = ["grafana_folder", "alertname"];
 

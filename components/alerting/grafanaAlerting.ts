@@ -22,9 +22,11 @@ import {
     demoRule,
     notificationPolicy,
     slackIntegrationSettings,
+    STACK_MARKER_LABEL,
     stackFolder,
     testDataSource,
 } from "./alertingModel";
+import { demoMarker } from "./stackMarker";
 
 // The shared model's names, re-exported where callers have always found them.
 export { ALERT_GROUP_BY, ALERT_LABELS, ALERT_RULE_NAME, ROUTING_LABEL, RULE_GROUP_NAME, contactPointNameFor } from "./alertingModel";
@@ -59,6 +61,16 @@ export function providerRuleArgs(rule: AlertRuleModel<pulumi.Input<string>>): gr
               }
             : {}),
     };
+}
+
+/**
+ * The always-firing demo rule (alertingModel.ts demoRule) as the provider takes it, with
+ * simplified routing straight to the Slack contact point, whatever the policy tree says
+ * (the only routing on a Grafana we do not own), marked as this stack's for the verifier.
+ */
+function markedDemoRule(stackName: string, contactPoint: pulumi.Input<string> | undefined, marker: pulumi.Output<string>) {
+    const rule = providerRuleArgs(demoRule(stackName, contactPoint));
+    return { ...rule, labels: { ...rule.labels, [STACK_MARKER_LABEL]: marker } };
 }
 
 /**
@@ -146,6 +158,8 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
     readonly alertRuleUid?: pulumi.Output<string>;
     /** Name of the Slack contact point; undefined without Slack settings. */
     readonly contactPointName?: pulumi.Output<string>;
+    /** The demo rule's stack marker (label gsa_stack): `<project>/<stack>/<random id kept in state>`; undefined without the demo. */
+    readonly stackMarker?: pulumi.Output<string>;
 
     constructor(name: string, args: GrafanaAlertingArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grafana-slack-alerts:alerting:GrafanaAlerting", name, {}, opts);
@@ -225,6 +239,7 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
         }
 
         if (args.demoAlert !== false) {
+            this.stackMarker = demoMarker(name, args.stackName, this);
             const dashboard = new Dashboard(
                 `${name}-dashboard`,
                 {
@@ -243,14 +258,7 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
                     name: RULE_GROUP_NAME,
                     folderUid: folder.uid,
                     intervalSeconds: RULE_GROUP_INTERVAL_SECONDS,
-                    rules: [
-                        {
-                            // Always-firing demo (alertingModel.ts demoRule). Simplified routing: straight to
-                            // the Slack contact point, whatever the policy tree says (the only routing on a
-                            // Grafana we do not own).
-                            ...providerRuleArgs(demoRule(args.stackName, contactPoint?.name)),
-                        },
-                    ],
+                    rules: [markedDemoRule(args.stackName, contactPoint?.name, this.stackMarker)],
                 },
                 // Grafana checks the annotated dashboard/panel, the query's data source and
                 // the contact point the rule names; a 400 here would retry for 2 minutes.
@@ -277,6 +285,7 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
             alertRuleName: this.alertRuleName,
             alertRuleUid: this.alertRuleUid,
             contactPointName: this.contactPointName,
+            stackMarker: this.stackMarker,
         });
     }
 }

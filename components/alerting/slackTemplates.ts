@@ -20,7 +20,9 @@ export const SLACK_TEXT_TEMPLATE = [
         `{{ if .ValueString }}*Values:* {{ .ValueString }}\n{{ end }}` +
         `*Since:* {{ .StartsAt.Format "2006-01-02 15:04:05 MST" }}` +
         `{{ if eq .Status "resolved" }}  *Resolved:* {{ .EndsAt.Format "2006-01-02 15:04:05 MST" }}{{ end }}`,
-    `{{ if .PanelURL }}<{{ .PanelURL }}|Open panel>{{ else if .DashboardURL }}<{{ .DashboardURL }}|Open dashboard>{{ end }}` +
+    // The stack marker (alertingModel.ts STACK_MARKER_LABEL), for the verifier to tell stacks apart.
+    `{{ if .Labels.gsa_stack }}gsa_stack={{ .Labels.gsa_stack }}\n{{ end }}` +
+        `{{ if .PanelURL }}<{{ .PanelURL }}|Open panel>{{ else if .DashboardURL }}<{{ .DashboardURL }}|Open dashboard>{{ end }}` +
         `{{ if .SilenceURL }} | <{{ .SilenceURL }}|Silence>{{ end }}`,
     `{{ end }}`,
 ].join("\n");

@@ -10,8 +10,10 @@ import type { StackSettings } from "../config";
 import type { GrafanaDeployment } from "../grafanaDeployment";
 import type { SecretName, Wiring } from "../wiring";
 import { GrafanaAccess, LoadBalancerStatus, decideGrafanaAccess, loadBalancerUrl } from "./grafanaAccess";
-import { AWAIT_TIMEOUTS, ModeContext, ModeResult, contextLabels } from "./modeContext";
-import { ADMIN_USER_KEY, COMMON_LABELS, SECRET_KEYS, SERVICE_NAMES, labels } from "./objectNames";
+import { ModeContext, ModeResult, contextLabels } from "./modeContext";
+import { COMMON_LABELS } from "./objectNames";
+import { credentialsSecret } from "./credentials";
+import { grafanaIngress, grafanaService } from "./grafanaExposure";
 import { deployOperator } from "./operatorMode";
 import { deployRendererOnly } from "./rendererMode";
 import { grafanaServiceMonitor, sharedPodRendererMonitor } from "./monitoring";
@@ -44,6 +46,18 @@ export type KubernetesTargetSettings = Pick<
     | "grafanaPodSelector"
     | "grafanaNamespace"
     | "rendererEgress"
+    | "grafanaReplicas"
+    | "grafanaDatabaseType"
+    | "createNamespace"
+    | "grafanaServiceAnnotations"
+    | "grafanaLoadBalancerSourceRanges"
+    | "ingressAnnotations"
+    | "monitoringLabels"
+    | "monitoringInterval"
+    | "imagePullSecrets"
+    | "podAnnotations"
+    | "existingSecrets"
+    | "grafanaIniSecretEnv"
 >;
 
 export interface KubernetesGrafanaWithRendererArgs {
@@ -69,7 +83,10 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
     readonly access: GrafanaAccess;
     /** Set only with renderYamlTo: the provider that writes manifests instead of applying them. */
     readonly provider?: k8s.Provider;
-    readonly namespace: k8s.core.v1.Namespace;
+    /** The Namespace, unless createNamespace is false (then the namespace existed before). */
+    readonly namespace?: k8s.core.v1.Namespace;
+    /** The namespace's name, once it exists. */
+    readonly namespaceName: pulumi.Output<string>;
     readonly credentials: k8s.core.v1.Secret;
     /** Grafana's Ingress, with ingressHost. */
     readonly ingress?: k8s.networking.v1.Ingress;
@@ -98,35 +115,10 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
         const childOpts: pulumi.CustomResourceOptions = { parent: this, ...(this.provider ? { provider: this.provider } : {}) };
 
         const instanceLabels = contextLabels(settings.stack);
-        this.namespace = new k8s.core.v1.Namespace(
-            `${name}-namespace`,
-            {
-                metadata: { name: settings.namespace, labels: { ...COMMON_LABELS, ...instanceLabels } },
-            },
-            childOpts,
-        );
-        const namespace = this.namespace.metadata.name;
-
-        // Auto-named and immutable: changing a secret replaces the Secret under a new name,
-        // which changes every workload that references it, so Grafana and the renderer roll
-        // together and never run with two different tokens.
-        this.credentials = new k8s.core.v1.Secret(
-            `${name}-credentials`,
-            {
-                metadata: { namespace, labels: labels({}, "credentials", instanceLabels) },
-                type: "Opaque",
-                immutable: true,
-                // Renderer mode: the token only; no Grafana here, so no admin credentials either.
-                stringData: rendererOnly
-                    ? { [SECRET_KEYS.rendererToken]: secret("rendererToken") }
-                    : {
-                          [SECRET_KEYS.rendererToken]: secret("rendererToken"),
-                          [SECRET_KEYS.grafanaAdminPassword]: secret("grafanaAdminPassword"),
-                          [ADMIN_USER_KEY]: settings.grafanaAdminUser,
-                      },
-            },
-            childOpts,
-        );
+        this.namespace = namespaceObject(name, settings, instanceLabels, childOpts);
+        const namespace = this.namespace ? this.namespace.metadata.name : pulumi.output(settings.namespace);
+        this.namespaceName = namespace;
+        this.credentials = credentialsSecret(name, { settings, wiring, secret, rendererOnly, namespace, instanceLabels, opts: childOpts });
 
         const ctx: ModeContext = {
             name,
@@ -141,7 +133,7 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
         this.renderingCallbackUrl = wiring.renderingCallbackUrl;
 
         if (rendererOnly) {
-            const renderer = deployRendererOnly(ctx, secret("rendererToken"));
+            const renderer = deployRendererOnly(ctx, settings.existingSecrets.rendererToken ? undefined : secret("rendererToken"));
             this.ready = [renderer.deployment, renderer.service];
             this.unreachableHint = renderer.hint;
             this.access = { kind: "unreachable", hint: renderer.hint };
@@ -156,62 +148,10 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
         const result: ModeResult =
             mode === "sidecar" ? deploySidecar(ctx) : mode === "separate" ? deploySeparate(ctx) : deployOperator(ctx);
 
-        // Grafana's Service: the callback host in separate mode, the API endpoint for Pulumi otherwise.
-        const nodePort = settings.grafanaServiceType === "NodePort" ? settings.grafanaNodePort : undefined;
-        this.grafanaService = new k8s.core.v1.Service(
-            `${name}-grafana-service`,
-            {
-                metadata: { name: SERVICE_NAMES.grafana, namespace, labels: labels({}, "grafana", instanceLabels) },
-                spec: {
-                    type: settings.grafanaServiceType,
-                    selector: result.grafanaPodSelector,
-                    ports: [
-                        {
-                            name: "http",
-                            protocol: "TCP",
-                            port: settings.grafanaPort,
-                            targetPort: wiring.grafana.containerPort,
-                            ...(nodePort !== undefined ? { nodePort } : {}),
-                        },
-                    ],
-                },
-            },
-            { ...childOpts, customTimeouts: AWAIT_TIMEOUTS },
-        );
-
+        this.grafanaService = grafanaService(ctx, result.grafanaPodSelector);
         this.ready = [...result.ready, this.grafanaService];
-        if (settings.ingress) {
-            // Pulumi finishes an Ingress only once the controller has given it an address,
-            // so the host URL is used only when something answers for it.
-            this.ingress = new k8s.networking.v1.Ingress(
-                `${name}-grafana-ingress`,
-                {
-                    metadata: { name: SERVICE_NAMES.grafana, namespace, labels: labels({}, "grafana", instanceLabels) },
-                    spec: {
-                        ...(settings.ingress.className ? { ingressClassName: settings.ingress.className } : {}),
-                        ...(settings.ingress.tlsSecret
-                            ? { tls: [{ hosts: [settings.ingress.host], secretName: settings.ingress.tlsSecret }] }
-                            : {}),
-                        rules: [
-                            {
-                                host: settings.ingress.host,
-                                http: {
-                                    paths: [
-                                        {
-                                            path: "/",
-                                            pathType: "Prefix",
-                                            backend: { service: { name: SERVICE_NAMES.grafana, port: { number: settings.grafanaPort } } },
-                                        },
-                                    ],
-                                },
-                            },
-                        ],
-                    },
-                },
-                { ...childOpts, customTimeouts: AWAIT_TIMEOUTS, dependsOn: [this.grafanaService] },
-            );
-            this.ready.push(this.ingress);
-        }
+        this.ingress = grafanaIngress(ctx, this.grafanaService);
+        if (this.ingress) this.ready.push(this.ingress);
         if (settings.monitoringNamespace) {
             grafanaServiceMonitor(ctx, {
                 "app.kubernetes.io/part-of": COMMON_LABELS["app.kubernetes.io/part-of"],
@@ -221,22 +161,10 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
             if (mode !== "separate") sharedPodRendererMonitor(ctx, result.grafanaPodSelector);
         }
 
-        let url: pulumi.Output<string> | undefined;
-        if (this.access.kind === "explicit") {
-            url = pulumi.output(this.access.url);
-        } else if (this.access.kind === "ingress") {
-            url = pulumi.output(this.access.url);
-        } else if (this.access.kind === "loadBalancer") {
-            url = loadBalancerUrl(
-                this.grafanaService.status as pulumi.Output<LoadBalancerStatus | undefined>,
-                this.access.port,
-                settings.namespace,
-            );
-        } else {
-            this.unreachableHint = this.access.hint;
-        }
+        if (this.access.kind === "unreachable") this.unreachableHint = this.access.hint;
         // The URL resolves only once every workload is ready, and carries them as dependencies:
         // whatever is built from it (the Grafana provider) waits for a healthy Grafana.
+        const url = apiUrl(this.access, this.grafanaService, settings.namespace);
         this.grafanaApiUrl = url && pulumi.all([url, ...this.ready.map((r) => r.urn)]).apply(([u]) => u);
 
         this.registerOutputs({
@@ -247,4 +175,27 @@ export class KubernetesGrafanaWithRenderer extends pulumi.ComponentResource impl
             unreachableHint: this.unreachableHint,
         });
     }
+}
+
+/** Grafana's API URL as the access decision gives it: as configured, the Ingress's, or the load balancer's address. */
+function apiUrl(access: GrafanaAccess, service: k8s.core.v1.Service, namespace: string): pulumi.Output<string> | undefined {
+    if (access.kind === "explicit" || access.kind === "ingress") return pulumi.output(access.url);
+    if (access.kind === "loadBalancer")
+        return loadBalancerUrl(service.status as pulumi.Output<LoadBalancerStatus | undefined>, access.port, namespace);
+    return undefined;
+}
+
+/** The Namespace, unless createNamespace is false: then it exists already (another release's, or the one holding the user's Secrets). */
+function namespaceObject(
+    name: string,
+    settings: KubernetesTargetSettings,
+    instanceLabels: Record<string, string>,
+    opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Namespace | undefined {
+    if (!settings.createNamespace) return undefined;
+    return new k8s.core.v1.Namespace(
+        `${name}-namespace`,
+        { metadata: { name: settings.namespace, labels: { ...COMMON_LABELS, ...instanceLabels } } },
+        opts,
+    );
 }

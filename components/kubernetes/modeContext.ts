@@ -5,7 +5,9 @@ import type { KubernetesTargetSettings } from "./kubernetesGrafanaWithRenderer";
 import type { Wiring } from "../wiring";
 import type { PodPlacement } from "../kubernetesSettings";
 import { COMMON_LABELS, DEPLOYMENT_NAMES, GRAFANA_DATA_CLAIM, GRAFANA_SELECTOR, instanceLabel, labels, versionLabel } from "./objectNames";
-import { grafanaContainer, grafanaDataVolume, podSecurityContext } from "./podSpecs";
+import { GRAFANA_DATA_VOLUME, grafanaContainer, grafanaDataVolume, podSecurityContext } from "./podSpecs";
+import { GOSSIP_CONTAINER_PORTS, gossipIngressRule, grafanaHa, haEnv } from "./grafanaHa";
+import { grafanaIniSecretEnv } from "./credentials";
 import { monitoringPeer } from "./monitoring";
 import type { Container, Volume } from "./podSpecs";
 
@@ -36,6 +38,28 @@ export function podPlacementSpec(p: PodPlacement): PodPlacement {
         ...(p.tolerations ? { tolerations: p.tolerations.map((t) => ({ ...t })) } : {}),
         ...(p.priorityClassName ? { priorityClassName: p.priorityClassName } : {}),
     };
+}
+
+/** Spread replicas over nodes, without blocking scheduling on a small cluster. */
+export function spreadOverNodes(podSelector: Record<string, string>) {
+    return [
+        {
+            maxSkew: 1,
+            topologyKey: "kubernetes.io/hostname",
+            whenUnsatisfiable: "ScheduleAnyway",
+            labelSelector: { matchLabels: { ...podSelector } },
+        },
+    ];
+}
+
+/** imagePullSecrets for a pod spec, when configured. */
+export function pullSecretsSpec(s: Pick<KubernetesTargetSettings, "imagePullSecrets">): { imagePullSecrets?: { name: string }[] } {
+    return s.imagePullSecrets ? { imagePullSecrets: s.imagePullSecrets.map((name) => ({ name })) } : {};
+}
+
+/** A pod template's metadata: its labels and, when configured, podAnnotations. */
+export function podMetadata(s: Pick<KubernetesTargetSettings, "podAnnotations">, podLabels: Record<string, string>) {
+    return { labels: podLabels, ...(s.podAnnotations ? { annotations: { ...s.podAnnotations } } : {}) };
 }
 
 export interface ModeResult {
@@ -70,9 +94,16 @@ export function grafanaDataClaim(ctx: ModeContext): k8s.core.v1.PersistentVolume
 /**
  * When the renderer shares Grafana's pod (sidecar, operator), it still listens on the pod
  * IP. This policy admits traffic to Grafana's port only, so nothing else in the cluster
- * reaches the renderer; Grafana talks to it over localhost, which no policy filters.
+ * reaches the renderer; Grafana talks to it over localhost, which no policy filters. With
+ * several Grafanas (separate and operator mode) it also lets them gossip with each other:
+ * a policy that selects a pod admits only what some policy allows.
  */
-export function grafanaPortOnlyPolicy(ctx: ModeContext, podSelector: Record<string, string>): k8s.networking.v1.NetworkPolicy {
+export function grafanaIngressPolicy(
+    ctx: ModeContext,
+    podSelector: Record<string, string>,
+    opts: { sharedRenderer: boolean },
+): k8s.networking.v1.NetworkPolicy {
+    const scrapeRenderer = opts.sharedRenderer && ctx.settings.monitoringNamespace;
     return new k8s.networking.v1.NetworkPolicy(
         `${ctx.name}-grafana-ingress`,
         {
@@ -83,14 +114,15 @@ export function grafanaPortOnlyPolicy(ctx: ModeContext, podSelector: Record<stri
                 ingress: [
                     { ports: [{ protocol: "TCP", port: ctx.wiring.grafana.containerPort }] },
                     // With monitoring, Prometheus may also scrape the renderer's /metrics.
-                    ...(ctx.settings.monitoringNamespace
+                    ...(scrapeRenderer
                         ? [
                               {
-                                  from: [monitoringPeer(ctx.settings.monitoringNamespace)],
+                                  from: [monitoringPeer(scrapeRenderer)],
                                   ports: [{ protocol: "TCP", port: ctx.wiring.renderer.containerPort }],
                               },
                           ]
                         : []),
+                    ...(grafanaHa(ctx.settings) ? [gossipIngressRule(podSelector)] : []),
                 ],
             },
         },
@@ -99,37 +131,47 @@ export function grafanaPortOnlyPolicy(ctx: ModeContext, podSelector: Record<stri
 }
 
 /**
- * Grafana's own Deployment (sidecar, separate): one replica with its database on the
- * ReadWriteOnce claim, replaced rather than rolled so the claim is never held twice.
- * `extra` adds the renderer when it shares the pod.
+ * Grafana's own Deployment (sidecar, separate). On SQLite: one replica with its database on
+ * the ReadWriteOnce claim, replaced rather than rolled so the claim is never held twice. On
+ * an external database (grafanaDatabaseUrl): no claim (an emptyDir for plugins and the
+ * like), rolled one pod at a time, grafanaReplicas of them; with several, the alerting HA
+ * cluster (grafanaHa.ts). `extra` adds the renderer when it shares the pod.
  */
 export function buildGrafanaDeployment(
     ctx: ModeContext,
     extra: { containers?: Container[]; volumes?: Volume[] } = {},
 ): k8s.apps.v1.Deployment {
     const { settings, wiring } = ctx;
-    const claim = grafanaDataClaim(ctx);
+    const external = settings.grafanaDatabaseType !== undefined;
+    const ha = grafanaHa(settings);
+    const dataVolume: Volume = external
+        ? { name: GRAFANA_DATA_VOLUME, emptyDir: {} }
+        : grafanaDataVolume(grafanaDataClaim(ctx).metadata.name);
     const podLabels = labels(GRAFANA_SELECTOR, "grafana", { ...ctx.instanceLabels, ...versionLabel(settings.grafanaImage.tag) });
+    const container = grafanaContainer(wiring.grafana, settings.grafanaImage.ref, ctx.secretName, {
+        existing: settings.existingSecrets,
+        env: [...grafanaIniSecretEnv(settings, ctx.secretName), ...(ha ? haEnv(settings.namespace) : [])],
+        ...(ha ? { ports: GOSSIP_CONTAINER_PORTS } : {}),
+    });
     return new k8s.apps.v1.Deployment(
         `${ctx.name}-grafana`,
         {
             metadata: { name: DEPLOYMENT_NAMES.grafana, namespace: ctx.namespace, labels: podLabels },
             spec: {
-                replicas: 1,
-                strategy: { type: "Recreate" },
+                replicas: settings.grafanaReplicas,
+                strategy: external ? { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } } : { type: "Recreate" },
                 selector: { matchLabels: { ...GRAFANA_SELECTOR } },
                 template: {
-                    metadata: { labels: podLabels },
+                    metadata: podMetadata(settings, podLabels),
                     spec: {
                         automountServiceAccountToken: false,
                         enableServiceLinks: false,
                         ...podPlacementSpec(settings.podPlacement),
+                        ...pullSecretsSpec(settings),
                         securityContext: podSecurityContext(wiring.grafana.runAsUser),
-                        containers: [
-                            grafanaContainer(wiring.grafana, settings.grafanaImage.ref, ctx.secretName),
-                            ...(extra.containers ?? []),
-                        ],
-                        volumes: [grafanaDataVolume(claim.metadata.name), ...(extra.volumes ?? [])],
+                        containers: [container, ...(extra.containers ?? [])],
+                        volumes: [dataVolume, ...(extra.volumes ?? [])],
+                        ...(ha ? { topologySpreadConstraints: spreadOverNodes(GRAFANA_SELECTOR) } : {}),
                     },
                 },
             },

@@ -3,14 +3,24 @@
 // and has no Service of its own. Both serve /metrics without auth: renderer v5 always
 // (renderer docs/sources/flags.md), v3/v4 with ENABLE_METRICS=true (the wiring sets it), Grafana by default
 // ([metrics] enabled = true). Prometheus must select these objects: kube-prometheus-stack,
-// for one, picks only those labelled `release: <its release>` unless told otherwise.
+// for one, picks only those labelled `release: <its release>` unless told otherwise, so
+// monitoringLabels adds labels to each, and monitoringInterval sets how often it scrapes.
 import * as k8s from "./k8s";
-import { RENDERER_PORT } from "../wiring";
 import type { ModeContext } from "./modeContext";
 import { DEPLOYMENT_NAMES, RENDERER_SELECTOR, SERVICE_NAMES, labels } from "./objectNames";
+import { SHARED_POD_RENDERER_PORT } from "./podSpecs";
 
 const API = "monitoring.coreos.com/v1";
-const SCRAPE = { path: "/metrics", interval: "30s", scheme: "http" } as const;
+
+/** Path, interval and scheme of every endpoint. */
+function scrape(ctx: ModeContext) {
+    return { path: "/metrics", interval: ctx.settings.monitoringInterval, scheme: "http" } as const;
+}
+
+/** A monitor's labels: ours, then the user's (monitoringLabels) for the Prometheus that selects them. */
+function monitorLabels(ctx: ModeContext, component: string): Record<string, string> {
+    return { ...ctx.settings.monitoringLabels, ...labels({}, component, ctx.instanceLabels) };
+}
 
 /** The peer a NetworkPolicy admits for Prometheus: every pod of the monitoring namespace. */
 export function monitoringPeer(namespace: string) {
@@ -29,10 +39,10 @@ export function serviceMonitor(
         {
             apiVersion: API,
             kind: "ServiceMonitor",
-            metadata: { name, namespace: ctx.namespace, labels: labels({}, component, ctx.instanceLabels) },
+            metadata: { name, namespace: ctx.namespace, labels: monitorLabels(ctx, component) },
             spec: {
                 selector: { matchLabels: { ...serviceLabels } },
-                endpoints: [{ port: "http", ...SCRAPE }],
+                endpoints: [{ port: "http", ...scrape(ctx) }],
             },
         },
         ctx.opts,
@@ -51,7 +61,8 @@ export function rendererServiceMonitor(ctx: ModeContext) {
 
 /**
  * The renderer inside Grafana's pod (sidecar, operator): no Service of its own, so a
- * PodMonitor on its container port. By number: both containers name their port `http`.
+ * PodMonitor on its container port, by the name only it carries there (`portNumber` needs
+ * prometheus-operator v0.79 or newer; a port name works with every version).
  */
 export function sharedPodRendererMonitor(ctx: ModeContext, podSelector: Record<string, string>) {
     return new k8s.apiextensions.CustomResource(
@@ -59,10 +70,10 @@ export function sharedPodRendererMonitor(ctx: ModeContext, podSelector: Record<s
         {
             apiVersion: API,
             kind: "PodMonitor",
-            metadata: { name: DEPLOYMENT_NAMES.renderer, namespace: ctx.namespace, labels: labels({}, "renderer", ctx.instanceLabels) },
+            metadata: { name: DEPLOYMENT_NAMES.renderer, namespace: ctx.namespace, labels: monitorLabels(ctx, "renderer") },
             spec: {
                 selector: { matchLabels: { ...podSelector } },
-                podMetricsEndpoints: [{ portNumber: RENDERER_PORT, ...SCRAPE }],
+                podMetricsEndpoints: [{ port: SHARED_POD_RENDERER_PORT, ...scrape(ctx) }],
             },
         },
         ctx.opts,

@@ -29,6 +29,8 @@ export const GRAFANA_CR_NAME = "grafana";
 export const SECRET_KEYS: Record<SecretName, string> = {
     rendererToken: "renderer-token",
     grafanaAdminPassword: "admin-password",
+    grafanaSecretKey: "secret-key",
+    grafanaDatabaseUrl: "database-url",
 };
 /** The admin user name is not secret, but the operator v5 merge needs it as a secretKeyRef too. */
 export const ADMIN_USER_KEY = "admin-user";

@@ -17,7 +17,9 @@ import {
     demoRule,
     fileRuleModel,
     routeContactPointName,
+    STACK_MARKER_LABEL,
 } from "../alerting/alertingModel";
+import { demoMarker } from "../alerting/stackMarker";
 import { dashboardUrlFor, uidsFor } from "../alerting/dashboardModel";
 import { decideGrafanaAccess } from "./grafanaAccess";
 import { AWAIT_TIMEOUTS, contextLabels } from "./modeContext";
@@ -54,6 +56,16 @@ type PathSettings = Pick<
     | "renderYamlTo"
     | "ingress"
 >;
+
+/** The demo rule group's spec, its rule marked as this stack's (the API path's label, alertingModel.ts STACK_MARKER_LABEL). */
+function markedDemoGroup(c: CrCommon, stackName: string, contactPoint: string | undefined, marker: pulumi.Output<string>) {
+    const spec = ruleGroupSpec(c, {
+        name: RULE_GROUP_NAME,
+        intervalSeconds: RULE_GROUP_INTERVAL_SECONDS,
+        rules: [demoRule(stackName, contactPoint)],
+    });
+    return { ...spec, rules: spec.rules.map((r) => ({ ...r, labels: { ...r.labels, [STACK_MARKER_LABEL]: marker } })) };
+}
 
 /** The config command that pins the choice `auto` made (shown in the warning). */
 export const PIN_CRS_COMMAND = "pulumi config set operatorAlerting crs";
@@ -217,11 +229,7 @@ export class OperatorAlerting extends pulumi.ComponentResource {
                 "rules",
                 "GrafanaAlertRuleGroup",
                 CR_NAMES.ruleGroup,
-                ruleGroupSpec(c, {
-                    name: RULE_GROUP_NAME,
-                    intervalSeconds: RULE_GROUP_INTERVAL_SECONDS,
-                    rules: [demoRule(args.stackName, contactPoint ? cpName : undefined)],
-                }),
+                markedDemoGroup(c, args.stackName, contactPoint ? cpName : undefined, demoMarker(name, args.stackName, this)),
                 [folder, datasource, dashboard, ...(contactPoint ? [contactPoint] : [])],
             );
             this.dashboardUid = dashboard.urn.apply(() => uids.dashboard);
@@ -387,7 +395,7 @@ export function defineOperatorAlerting(
     const instanceLabels = contextLabels(settings.stack);
     const alerting = new OperatorAlerting("operator-alerting", {
         stackName: settings.stack,
-        namespace: deployment.namespace.metadata.name,
+        namespace: deployment.namespaceName,
         instanceSelector: grafanaCrLabels(instanceLabels),
         instanceLabels,
         slack: settings.slack,

@@ -14,7 +14,7 @@ import type { OperatorApiVersion } from "../config";
 import { parseImageRef } from "../images";
 import { Wiring, grafanaEnvName } from "../wiring";
 import type { PodPlacement } from "../kubernetesSettings";
-import { AWAIT_TIMEOUTS, ModeContext, ModeResult, grafanaPortOnlyPolicy, podPlacementSpec } from "./modeContext";
+import { AWAIT_TIMEOUTS, ModeContext, ModeResult, grafanaIngressPolicy, podPlacementSpec, spreadOverNodes } from "./modeContext";
 import { COMMON_LABELS, CONTAINER_NAMES, GRAFANA_CR_NAME, GRAFANA_DATA_SIZE, OPERATOR_POD_SELECTOR } from "./objectNames";
 import {
     GRAFANA_DATA_VOLUME,
@@ -26,7 +26,10 @@ import {
     rendererContainer,
     rendererVolumes,
     toKubernetesEnv,
+    type ExistingSecretRefs,
 } from "./podSpecs";
+import { POD_IP_ENV, grafanaDisruptionBudget, grafanaHa, haIni } from "./grafanaHa";
+import { grafanaIniSecretEnv } from "./credentials";
 
 export const OPERATOR_API: Record<OperatorApiVersion, { apiVersion: string; kind: "Grafana"; waitFor: string }> = {
     // Operator v5 sets the GrafanaReady condition only after every stage succeeded, the last
@@ -64,11 +67,25 @@ export interface OperatorSpecArgs {
     storageClass?: string;
     /** nodeSelector, tolerations, priorityClassName for the operator's Grafana pod. */
     placement?: PodPlacement;
+    /** Grafana replicas (v1beta1); more than one form the alerting HA cluster through the operator's grafana-alerting Service. */
+    replicas?: number;
+    /** The namespace (v1beta1 HA: `ha_peers` names the operator's headless Service in it). */
+    namespace?: string;
+    /** An external database (grafanaDatabaseUrl): no claim, rolling updates. */
+    externalDatabase?: boolean;
+    /** Secrets in the user's own Secrets instead of ours. */
+    existing?: ExistingSecretRefs;
+    /** More variables for Grafana (grafanaIni's values when it is a secret). */
+    grafanaEnv?: K8sEnvVar[];
+    imagePullSecrets?: string[];
+    podAnnotations?: Record<string, string>;
 }
+
+type K8sEnvVar = k8s.types.input.core.v1.EnvVar;
 
 /** Grafana's secrets plus the admin user, all as secretKeyRefs (what the operator needs to log in, too). */
 function grafanaCredentialEnv(a: OperatorSpecArgs) {
-    return [adminUserFromSecret(a.secretName), ...toKubernetesEnv(a.wiring.grafanaSecretEnv, a.secretName)];
+    return [adminUserFromSecret(a.secretName), ...toKubernetesEnv(a.wiring.grafanaSecretEnv, a.secretName, a.existing)];
 }
 
 const OFFICIAL_GRAFANA = ["grafana/grafana", "docker.io/grafana/grafana"];
@@ -82,8 +99,11 @@ export function operatorVersion(image: string): string {
 /** `spec` of a v1beta1 Grafana (operator v5). */
 export function grafanaV1beta1Spec(a: OperatorSpecArgs) {
     const { wiring } = a;
+    const replicas = a.replicas ?? 1;
     const config: Record<string, Record<string, string>> = {};
     for (const [section, keys] of Object.entries(wiring.grafanaIni)) config[section] = { ...keys };
+    // Several replicas: the operator's own multiple_replicas example (examples/grafana/multiple_replicas).
+    if (replicas > 1) config.unified_alerting = { ...config.unified_alerting, ...haIni(a.namespace ?? "default") };
     return {
         // The official image by its tag alone: older v5 operators prefix spec.version with
         // docker.io/grafana/grafana:, newer ones also take a full reference (used for others).
@@ -92,43 +112,60 @@ export function grafanaV1beta1Spec(a: OperatorSpecArgs) {
         disableDefaultAdminSecret: true,
         config,
         // The operator creates the claim `<name>-pvc`; the volume below mounts it as Grafana's data.
-        persistentVolumeClaim: {
-            spec: {
-                accessModes: ["ReadWriteOnce"],
-                resources: { requests: { storage: a.storageSize ?? GRAFANA_DATA_SIZE } },
-                ...(a.storageClass ? { storageClassName: a.storageClass } : {}),
-            },
-        },
+        // On an external database there is none: the operator's own emptyDir holds plugins and the like.
+        ...(a.externalDatabase
+            ? {}
+            : {
+                  persistentVolumeClaim: {
+                      spec: {
+                          accessModes: ["ReadWriteOnce"],
+                          resources: { requests: { storage: a.storageSize ?? GRAFANA_DATA_SIZE } },
+                          ...(a.storageClass ? { storageClassName: a.storageClass } : {}),
+                      },
+                  },
+              }),
         deployment: {
             spec: {
-                replicas: 1,
-                strategy: { type: "Recreate" },
+                replicas,
+                strategy: a.externalDatabase
+                    ? { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }
+                    : { type: "Recreate" },
                 template: {
-                    spec: {
-                        // Grafana and the renderer never call the Kubernetes API; no Service env either.
-                        automountServiceAccountToken: false,
-                        enableServiceLinks: false,
-                        ...podPlacementSpec(a.placement ?? {}),
-                        securityContext: podSecurityContext(wiring.grafana.runAsUser),
-                        volumes: [
-                            { name: GRAFANA_DATA_VOLUME, persistentVolumeClaim: { claimName: `${GRAFANA_CR_NAME}-pvc` } },
-                            ...rendererVolumes(),
-                        ],
-                        containers: [
-                            {
-                                // Merged into the operator's own Grafana container (image from spec.version).
-                                name: CONTAINER_NAMES.grafana,
-                                env: grafanaCredentialEnv(a),
-                                ...httpProbes(wiring.grafana),
-                                resources: wiring.grafana.resources,
-                                securityContext: grafanaSecurityContext(wiring.grafana, true),
-                            },
-                            rendererContainer(wiring.renderer, a.rendererImage, a.secretName),
-                        ],
-                    },
+                    ...(a.podAnnotations ? { metadata: { annotations: { ...a.podAnnotations } } } : {}),
+                    spec: v1beta1PodSpec(a, replicas > 1),
                 },
             },
         },
+    };
+}
+
+/** The pod template's spec a v1beta1 Grafana merges into the operator's (containers by name). */
+function v1beta1PodSpec(a: OperatorSpecArgs, ha: boolean) {
+    const { wiring } = a;
+    return {
+        // Grafana and the renderer never call the Kubernetes API; no Service env either.
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        ...podPlacementSpec(a.placement ?? {}),
+        ...(a.imagePullSecrets ? { imagePullSecrets: a.imagePullSecrets.map((name) => ({ name })) } : {}),
+        securityContext: podSecurityContext(wiring.grafana.runAsUser),
+        volumes: [
+            ...(a.externalDatabase ? [] : [{ name: GRAFANA_DATA_VOLUME, persistentVolumeClaim: { claimName: `${GRAFANA_CR_NAME}-pvc` } }]),
+            ...rendererVolumes(),
+        ],
+        ...(ha ? { topologySpreadConstraints: spreadOverNodes(OPERATOR_POD_SELECTOR) } : {}),
+        containers: [
+            {
+                // Merged into the operator's own Grafana container (image from spec.version).
+                // POD_IP: the operator sets it too since v5.18; ours makes older v5 operators work.
+                name: CONTAINER_NAMES.grafana,
+                env: [...grafanaCredentialEnv(a), ...(a.grafanaEnv ?? []), ...(ha ? [POD_IP_ENV] : [])],
+                ...httpProbes(wiring.grafana),
+                resources: wiring.grafana.resources,
+                securityContext: grafanaSecurityContext(wiring.grafana, true),
+            },
+            rendererContainer(wiring.renderer, a.rendererImage, a.secretName, { sharedPod: true, existing: a.existing }),
+        ],
     };
 }
 
@@ -173,7 +210,9 @@ export function grafanaV1alpha1Spec(a: OperatorSpecArgs) {
             strategy: { type: "Recreate" },
             skipCreateAdminAccount: true,
             ...podPlacementSpec(a.placement ?? {}),
-            env: [...iniEnv, ...grafanaCredentialEnv(a)],
+            env: [...iniEnv, ...grafanaCredentialEnv(a), ...(a.grafanaEnv ?? [])],
+            // v4 puts these on the Deployment and its pods (controllers/model/grafanaDeployment.go, getPodAnnotations).
+            ...(a.podAnnotations ? { annotations: { ...a.podAnnotations } } : {}),
             securityContext: podSecurityContext(wiring.grafana.runAsUser),
             // Read-only root as in v5; v4 mounts data, logs, plugins and provisioning itself
             // (controllers/model/grafanaDeployment.go, v4.10.1) but no /tmp, so we add one.
@@ -182,7 +221,9 @@ export function grafanaV1alpha1Spec(a: OperatorSpecArgs) {
             extraVolumes: [...rendererVolumes(), { name: V1ALPHA1_GRAFANA_TMP.name, emptyDir: {} }],
             extraVolumeMounts: [{ name: V1ALPHA1_GRAFANA_TMP.name, mountPath: V1ALPHA1_GRAFANA_TMP.mountPath }],
         },
-        containers: [rendererContainer(wiring.renderer, a.rendererImage, a.secretName)],
+        containers: [rendererContainer(wiring.renderer, a.rendererImage, a.secretName, { sharedPod: true, existing: a.existing })],
+        // v4's pods run as the ServiceAccount it creates; its imagePullSecrets are theirs.
+        ...(a.imagePullSecrets ? { serviceAccount: { imagePullSecrets: a.imagePullSecrets.map((name) => ({ name })) } } : {}),
     };
 }
 
@@ -205,6 +246,13 @@ export function deployOperator(ctx: ModeContext): ModeResult {
         storageSize: settings.grafanaStorageSize,
         storageClass: settings.storageClass,
         placement: settings.podPlacement,
+        replicas: settings.grafanaReplicas,
+        namespace: settings.namespace,
+        externalDatabase: settings.grafanaDatabaseType !== undefined,
+        existing: settings.existingSecrets,
+        grafanaEnv: grafanaIniSecretEnv(settings, ctx.secretName),
+        imagePullSecrets: settings.imagePullSecrets,
+        podAnnotations: settings.podAnnotations,
     };
     const spec = settings.operatorApiVersion === "v1beta1" ? grafanaV1beta1Spec(specArgs) : grafanaV1alpha1Spec(specArgs);
 
@@ -225,6 +273,7 @@ export function deployOperator(ctx: ModeContext): ModeResult {
         { ...ctx.opts, customTimeouts: AWAIT_TIMEOUTS },
     );
 
-    grafanaPortOnlyPolicy(ctx, OPERATOR_POD_SELECTOR);
+    grafanaIngressPolicy(ctx, OPERATOR_POD_SELECTOR, { sharedRenderer: true });
+    if (grafanaHa(settings)) grafanaDisruptionBudget(ctx, OPERATOR_POD_SELECTOR);
     return { grafanaPodSelector: { ...OPERATOR_POD_SELECTOR }, ready: [grafana] };
 }

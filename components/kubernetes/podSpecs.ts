@@ -13,22 +13,27 @@ type SecurityContext = k8s.types.input.core.v1.SecurityContext;
 type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
 export type Volume = k8s.types.input.core.v1.Volume;
 type VolumeMount = k8s.types.input.core.v1.VolumeMount;
+type ContainerPort = k8s.types.input.core.v1.ContainerPort;
 
 /** A reference to a key of the credentials Secret: `valueFrom.secretKeyRef`. */
 export function secretKeyRef(secretName: pulumi.Input<string>, key: string): K8sEnvVar["valueFrom"] {
     return { secretKeyRef: { name: secretName, key } };
 }
 
+/** Secrets that live in the user's own Secrets (grafanaAdminPasswordSecret, rendererTokenSecret) instead of ours. */
+export type ExistingSecretRefs = Partial<Record<SecretName, { name: string; key: string }>>;
+
 /**
  * The wiring's variables as Kubernetes env: plain values stay values, secret references
- * become `secretKeyRef`s on the credentials Secret. A secret never becomes a literal value.
+ * become `secretKeyRef`s on the credentials Secret, or on the user's Secret where one is
+ * configured. A secret never becomes a literal value.
  */
-export function toKubernetesEnv(env: EnvVar[], secretName: pulumi.Input<string>): K8sEnvVar[] {
-    return env.map((v) =>
-        v.secret !== undefined
-            ? { name: v.name, valueFrom: secretKeyRef(secretName, secretKey(v.secret)) }
-            : { name: v.name, value: v.value },
-    );
+export function toKubernetesEnv(env: EnvVar[], secretName: pulumi.Input<string>, existing: ExistingSecretRefs = {}): K8sEnvVar[] {
+    return env.map((v) => {
+        if (v.secret === undefined) return { name: v.name, value: v.value };
+        const theirs = existing[v.secret];
+        return { name: v.name, valueFrom: theirs ? secretKeyRef(theirs.name, theirs.key) : secretKeyRef(secretName, secretKey(v.secret)) };
+    });
 }
 
 export function secretKey(name: SecretName): string {
@@ -123,31 +128,77 @@ export function grafanaDataVolume(claimName: pulumi.Input<string>): Volume {
     return { name: GRAFANA_DATA_VOLUME, persistentVolumeClaim: { claimName } };
 }
 
+/** What a container may add to its plan: the user's Secrets, more env and ports, its port's name. */
+export interface ContainerOptions {
+    existing?: ExistingSecretRefs;
+    /** Appended after the wiring's variables (a `$(VAR)` in them may name any variable before it). */
+    env?: K8sEnvVar[];
+    ports?: ContainerPort[];
+}
+
 /** A container from its plan: pinned image, the wiring's env (secrets from the Secret), probes, sizing. */
 function containerFromPlan(
     name: string,
     plan: ContainerPlan,
     image: string,
     secretName: pulumi.Input<string>,
-    rest: Pick<Container, "securityContext" | "volumeMounts">,
+    rest: Pick<Container, "securityContext" | "volumeMounts" | "lifecycle"> &
+        ContainerOptions & { portName?: string; probes: Partial<Probes> },
 ): Container {
+    const { existing, env = [], ports = [], portName = "http", probes, ...fields } = rest;
     return {
         name,
         image,
         imagePullPolicy: "IfNotPresent",
-        ports: [{ name: "http", containerPort: plan.containerPort, protocol: "TCP" }],
-        env: toKubernetesEnv(plan.env, secretName),
-        ...httpProbes(plan),
+        ports: [{ name: portName, containerPort: plan.containerPort, protocol: "TCP" }, ...ports],
+        env: [...toKubernetesEnv(plan.env, secretName, existing), ...env],
+        ...probes,
         resources: plan.resources,
-        ...rest,
+        ...fields,
     };
 }
 
-/** The renderer container: read-only root with writable /tmp and /dev/shm. */
-export function rendererContainer(plan: ContainerPlan, image: string, secretName: pulumi.Input<string>): Container {
+/**
+ * The renderer's port name where it shares Grafana's pod (sidecar, operator): both
+ * containers naming theirs `http` is a duplicate a PodMonitor cannot scrape by name.
+ */
+export const SHARED_POD_RENDERER_PORT = "renderer";
+
+/**
+ * Grafana's longest render (its /render API's default `timeout`, 60 s: grafana pkg/api/render.go).
+ * Renderer v5 cancels every render at SIGTERM (its request contexts derive from the signal
+ * context, pkg/api/server.go, and shutdown waits 5 s), so a renderer pod that goes away must
+ * first stop getting renders and finish the ones it has: the preStop pause below.
+ */
+export const RENDER_TIMEOUT_SECONDS = 60;
+/** The pod's grace period: the preStop pause, then the renderer's own 5 s shutdown, with margin. */
+export const RENDERER_GRACE_SECONDS = RENDER_TIMEOUT_SECONDS + 15;
+
+/**
+ * The renderer container: read-only root with writable /tmp and /dev/shm. In its own pod
+ * (separate, renderer mode) a preStop pause lets the Service drop it and its renders
+ * finish before SIGTERM (the `sleep` action needs no shell: v5's image has none;
+ * Kubernetes 1.30+). In Grafana's pod (`sharedPod`) it has no readiness probe: a stalled
+ * renderer must not take Grafana off its Service (startup and liveness still restart it).
+ */
+export function rendererContainer(
+    plan: ContainerPlan,
+    image: string,
+    secretName: pulumi.Input<string>,
+    opts: ContainerOptions & { sharedPod?: boolean } = {},
+): Container {
+    const { sharedPod, ...options } = opts;
+    const { readinessProbe, ...startupAndLiveness } = httpProbes(plan);
     return containerFromPlan(CONTAINER_NAMES.renderer, plan, image, secretName, {
         securityContext: containerSecurityContext(plan, true),
         volumeMounts: rendererVolumeMounts(),
+        ...options,
+        ...(sharedPod
+            ? { portName: SHARED_POD_RENDERER_PORT, probes: startupAndLiveness }
+            : {
+                  probes: { ...startupAndLiveness, readinessProbe },
+                  lifecycle: { preStop: { sleep: { seconds: RENDER_TIMEOUT_SECONDS } } },
+              }),
     });
 }
 
@@ -163,9 +214,16 @@ export function grafanaSecurityContext(plan: ContainerPlan, readOnlyRootFilesyst
 }
 
 /** The Grafana container for our own Deployments (sidecar, separate): hardening and the data volume. */
-export function grafanaContainer(plan: ContainerPlan, image: string, secretName: pulumi.Input<string>): Container {
+export function grafanaContainer(
+    plan: ContainerPlan,
+    image: string,
+    secretName: pulumi.Input<string>,
+    opts: ContainerOptions = {},
+): Container {
     return containerFromPlan(CONTAINER_NAMES.grafana, plan, image, secretName, {
         securityContext: grafanaSecurityContext(plan),
         volumeMounts: [{ name: GRAFANA_DATA_VOLUME, mountPath: GRAFANA_DATA_PATH }],
+        probes: httpProbes(plan),
+        ...opts,
     });
 }

@@ -2,7 +2,7 @@
 // over localhost (the wiring's placement says so). One replica only: a second Grafana
 // would bring a second renderer and a second, separate database.
 import { GRAFANA_SELECTOR } from "./objectNames";
-import { ModeContext, ModeResult, buildGrafanaDeployment, grafanaPortOnlyPolicy } from "./modeContext";
+import { ModeContext, ModeResult, buildGrafanaDeployment, grafanaIngressPolicy } from "./modeContext";
 import { rendererContainer, rendererVolumes } from "./podSpecs";
 
 export function deploySidecar(ctx: ModeContext): ModeResult {
@@ -14,10 +14,15 @@ export function deploySidecar(ctx: ModeContext): ModeResult {
         );
     }
     const deployment = buildGrafanaDeployment(ctx, {
-        containers: [rendererContainer(wiring.renderer, settings.rendererImage.ref, ctx.secretName)],
+        containers: [
+            rendererContainer(wiring.renderer, settings.rendererImage.ref, ctx.secretName, {
+                sharedPod: true,
+                existing: settings.existingSecrets,
+            }),
+        ],
         volumes: rendererVolumes(),
     });
 
-    grafanaPortOnlyPolicy(ctx, GRAFANA_SELECTOR);
+    grafanaIngressPolicy(ctx, GRAFANA_SELECTOR, { sharedRenderer: true });
     return { grafanaPodSelector: { ...GRAFANA_SELECTOR }, ready: [deployment] };
 }

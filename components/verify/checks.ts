@@ -3,7 +3,8 @@
 // finding, the fix), and the caller decides what is fatal.
 //
 // Request budget on the happy path (the benchmarks count these): health 1, frontend
-// settings 1, dashboard 1, render 1, auth.test 1, conversations.list only for a `#name`,
+// settings 1, dashboard 1, render 2 (the panel, and a panel the dashboard does not have:
+// the picture must differ from it, panelContent.ts; /login only when it does not), auth.test 1, conversations.list only for a `#name`,
 // getUploadURLExternal 1, upload POST 1, completeUploadExternal 1, files.info until shared;
 // with slackRoutes, conversations.info once per other routed channel (and conversations.list
 // for a `#name`), nothing posted there.
@@ -15,6 +16,7 @@ import {
     waitForGrafana,
     type GrafanaWait,
     type RenderedImage,
+    type RenderRequest,
 } from "./grafanaChecks";
 import {
     describeFailure,
@@ -37,6 +39,7 @@ import {
     type SlackIdentity,
 } from "./slackChecks";
 import { resolveTiming, type VerifyTiming } from "./timing";
+import { judgeImage, renderContentFailure, type ImageContent } from "./panelContent";
 import { ALERT_CHECK_TITLE, runAlertStage, type AlertPathResult } from "./alertPath";
 
 export type CheckId =
@@ -56,7 +59,7 @@ export const CHECK_TITLES: Record<CheckId, string> = {
     "grafana.health": "Grafana is up",
     "grafana.renderer": "Grafana has an image renderer",
     "grafana.dashboard": "The dashboard and panel exist",
-    "grafana.render": "The panel renders as a real PNG",
+    "grafana.render": "The panel renders as a real PNG of the panel",
     "slack.auth": "Slack accepts the token",
     "slack.scopes": `The token has ${NEEDED_SCOPES.join(" and ")}`,
     "slack.channel": "The channel resolves",
@@ -112,6 +115,8 @@ export interface VerifyOptions {
     onGrafanaWait?: (w: GrafanaWait) => void;
     /** Called with the rendered PNG after a real render (doctor --out). */
     onImage?: (png: Buffer) => void;
+    /** Where the renderer loads Grafana (GF_RENDERING_CALLBACK_URL), named in the messages when a render is not the panel. */
+    rendererCallbackUrl?: string;
     /** Alert-path stage (alertPath.ts): how long to wait for Grafana's own alert, in ms; 0 or unset skips it. */
     alertTimeoutMs?: number;
     /** UID of the alert rule to follow; without it, the rule annotated with the checked panel. */
@@ -130,11 +135,14 @@ export interface VerificationReport {
     verifiedHow: string;
     checks: CheckResult[];
     failures: VerificationFailure[];
-    grafana?: { version?: string; rendererVersion?: string; healthAttempts?: number };
-    image?: { width: number; height: number; bytes: number; renderMs: number };
+    grafana?: { version?: string; rendererVersion?: string; healthAttempts?: number; appUrl?: string };
+    image?: { width: number; height: number; bytes: number; renderMs: number; content?: ImageContent };
+    /** The checked dashboard's title and panel IDs (the reference render uses an ID it does not have). */
+    dashboard?: { title?: string; panelIds: number[] };
     slack?: {
         team?: string;
         botUserId?: string;
+        botId?: string;
         scopes?: string[];
         channelId?: string;
         fileId?: string;
@@ -177,6 +185,7 @@ export const NON_FATAL_KEYS: MessageKey[] = [
     "verify_not_in_channel",
     "alert_read_scope_missing",
     "alert_notified_earlier",
+    "alert_image_unreadable",
 ];
 
 function failureOf(e: unknown): VerificationFailure {
@@ -307,22 +316,21 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
             ...report.grafana,
             rendererVersion: info.rendererVersion,
             version: report.grafana?.version ?? info.grafanaVersion,
+            appUrl: info.appUrl,
         };
         return `rendererAvailable=true${info.rendererVersion ? ` (renderer ${info.rendererVersion})` : ""}`;
     });
     // Before rendering: /render would show a wrong dashboard or panel as a 200 PNG.
     await step("grafana.dashboard", ["grafana.health", "grafana.renderer"], async () => {
         const dash = await checkDashboardPanel(grafana, panel, timing);
+        report.dashboard = { title: dash.title, panelIds: dash.panelIds };
         const named = (t: string | undefined) => (t ? ` ("${t}")` : "");
         return `dashboard ${options.dashboardUid}${named(dash.title)} has panel ${options.panelId}${named(dash.panelTitle)}`;
     });
     let image: RenderedImage | undefined;
     await step("grafana.render", ["grafana.health", "grafana.renderer", "grafana.dashboard"], async () => {
-        const rendered = await renderPanel(grafana, { ...panel, width, height, rendererVersion: report.grafana?.rendererVersion }, timing);
-        image = rendered;
-        report.image = { width: rendered.width, height: rendered.height, bytes: rendered.bytes, renderMs: rendered.renderMs };
-        options.onImage?.(rendered.png);
-        return `panel ${options.panelId} of dashboard ${options.dashboardUid}: a ${rendered.width}x${rendered.height} PNG, ${rendered.bytes} bytes, in ${rendered.renderMs} ms`;
+        image = await renderRealPanel(options, report, { ...panel, width, height, rendererVersion: report.grafana?.rendererVersion });
+        return `panel ${options.panelId} of dashboard ${options.dashboardUid}: a ${image.width}x${image.height} PNG, ${image.bytes} bytes, in ${image.renderMs} ms; ${report.image!.content!.summary}`;
     });
 
     // --- Slack -----------------------------------------------------------------------
@@ -346,7 +354,7 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
     await step("slack.auth", [], async () => {
         const id = await slackAuthTest(ctx);
         identity = id;
-        report.slack = { team: id.team, botUserId: id.botUserId, scopes: id.scopes };
+        report.slack = { team: id.team, botUserId: id.botUserId, botId: id.botId, scopes: id.scopes };
         return `auth.test ok: bot ${id.botUserId ?? "?"} in workspace ${id.team ?? "?"}`;
     });
     await step("slack.scopes", ["slack.auth"], async () => {
@@ -439,6 +447,23 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
         return landed.how;
     });
     return done();
+}
+
+/**
+ * Renders the panel and judges it by content, not size (a login page comes back at exactly
+ * the requested size): it must differ from a render of a panel the dashboard does not have.
+ */
+async function renderRealPanel(options: VerifyOptions, report: VerificationReport, req: RenderRequest): Promise<RenderedImage> {
+    const grafana = { url: options.grafanaUrl, auth: options.grafanaAuth };
+    const timing = resolveTiming(options.timing);
+    const rendered = await renderPanel(grafana, req, timing);
+    report.image = { width: rendered.width, height: rendered.height, bytes: rendered.bytes, renderMs: rendered.renderMs };
+    options.onImage?.(rendered.png);
+    const content = await judgeImage(grafana, req, rendered.png, { panelIds: report.dashboard?.panelIds, timing });
+    report.image.content = content;
+    const notPanel = renderContentFailure(content, req, options.rendererCallbackUrl);
+    if (notPanel) throw notPanel;
+    return rendered;
 }
 
 /**

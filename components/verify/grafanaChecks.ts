@@ -199,6 +199,8 @@ export async function waitForGrafana(
 export interface RendererInfo {
     rendererVersion?: string;
     grafanaVersion?: string;
+    /** Grafana's [server] root_url (`appUrl`, pkg/api/frontendsettings.go): the base of the links in its alerts. */
+    appUrl?: string;
 }
 
 /** Asks Grafana (with the credentials) whether it has a renderer: `rendererAvailable`. */
@@ -236,6 +238,7 @@ export async function checkRendererAvailable(target: GrafanaEndpoint, timing: Ve
     return {
         rendererVersion: typeof settings.rendererVersion === "string" && settings.rendererVersion ? settings.rendererVersion : undefined,
         grafanaVersion: typeof settings.buildInfo?.version === "string" ? settings.buildInfo.version : undefined,
+        appUrl: typeof settings.appUrl === "string" && settings.appUrl ? settings.appUrl : undefined,
     };
 }
 
@@ -270,6 +273,60 @@ export function dashboardPanels(dashboard: any): Array<{ id: number; title?: str
 }
 
 /**
+ * A dashboard stored in schema v2, through the path Grafana's 406 names (pkg/api/dashboard.go
+ * GetDashboard: "dashboard api version not supported, use /apis/dashboard.grafana.app/<version>/
+ * namespaces/<ns>/dashboards/<uid> instead"). Its panels are spec.elements of kind Panel or
+ * LibraryPanel, each with its `id`. Answered as the classic API would, for the caller.
+ */
+async function readDashboardV2(
+    target: GrafanaEndpoint,
+    ref: PanelRef,
+    refused: GrafanaResponse,
+    timing: VerifyTiming,
+): Promise<GrafanaResponse> {
+    const path = /\/apis\/dashboard\.grafana\.app\/[A-Za-z0-9]+\/namespaces\/[^/\s]+\/dashboards\/[^/\s]+/.exec(
+        grafanaMessage(refused),
+    )?.[0];
+    const url = displayUrl(target.url);
+    if (!path) {
+        throw verificationError("grafana_http_error", {
+            endpoint: `GET /api/dashboards/uid/${ref.dashboardUid}`,
+            url,
+            detail: `it answered HTTP 406 (${grafanaMessage(refused) || "no message"}): a dashboard this Grafana serves only through its /apis API, which it did not name`,
+        });
+    }
+    let r: GrafanaResponse;
+    try {
+        r = await grafanaGet(
+            target,
+            path,
+            timing.requestTimeoutMs,
+            "application/json",
+            ref.orgId ? { "X-Grafana-Org-Id": String(ref.orgId) } : {},
+        );
+    } catch (e) {
+        throw verificationError("grafana_http_error", {
+            endpoint: `GET ${path}`,
+            url,
+            detail: describeFetchError(e, timing.requestTimeoutMs),
+        });
+    }
+    if (r.status !== 200) return r;
+    let doc: any;
+    try {
+        doc = JSON.parse(r.body.toString("utf8"));
+    } catch {
+        return r;
+    }
+    const elements: any[] = Object.values(doc?.spec?.elements ?? {});
+    const panels = elements
+        .filter((e) => (e?.kind === "Panel" || e?.kind === "LibraryPanel") && typeof e?.spec?.id === "number")
+        .map((e) => ({ id: e.spec.id as number, title: typeof e.spec.title === "string" ? (e.spec.title as string) : undefined }));
+    const dashboard = { v2: true, title: doc?.spec?.title, panels };
+    return { ...r, body: Buffer.from(JSON.stringify({ dashboard })) };
+}
+
+/**
  * Looks the dashboard up before rendering: Grafana's /render never does, and renders an
  * unknown dashboard or panel as a 200 PNG of its "not found" page (see the fake Grafana).
  */
@@ -295,6 +352,8 @@ export async function checkDashboardPanel(target: GrafanaEndpoint, ref: PanelRef
         const msg = grafanaMessage(r);
         throw verificationError("dashboard_not_found", { dashboardUid: ref.dashboardUid, url, detail: msg ? `"${msg}"` : "no message" });
     }
+    // A schema-v2 dashboard (Grafana 12+): the classic API refuses it and names the /apis path.
+    if (r.status === 406) r = await readDashboardV2(target, ref, r, timing);
     let body: any;
     try {
         body = r.status === 200 ? JSON.parse(r.body.toString("utf8")) : undefined;
@@ -312,7 +371,7 @@ export async function checkDashboardPanel(target: GrafanaEndpoint, ref: PanelRef
                     : `it answered HTTP ${r.status}${msg ? ` (${msg})` : ""}`,
         });
     }
-    const panels = dashboardPanels(body.dashboard);
+    const panels: Array<{ id: number; title?: string }> = body.dashboard.v2 ? body.dashboard.panels : dashboardPanels(body.dashboard);
     const ids = [...new Set(panels.map((p) => p.id))].sort((a, b) => a - b);
     const panel = panels.find((p) => p.id === ref.panelId);
     if (!panel) {
@@ -429,9 +488,29 @@ function renderErrorReason(r: GrafanaResponse): string {
  * becomes a catalogued failure (see the fake Grafana for where each comes from).
  */
 export async function renderPanel(target: GrafanaEndpoint, req: RenderRequest, timing: VerifyTiming): Promise<RenderedImage> {
+    return fetchRender(target, renderPath(req, renderTimeoutSeconds(timing)), req, timing);
+}
+
+/**
+ * The path of any page rendered through Grafana, e.g. `login`: /render/<path> pictures that
+ * path of Grafana (pkg/api/render.go: `Path: web.Params(c.Req)["*"] + queryParams`).
+ */
+export function renderPagePath(page: string, req: RenderRequest, timeoutSec: number): string {
+    const q = new URLSearchParams({
+        orgId: String(req.orgId ?? 1),
+        width: String(req.width),
+        height: String(req.height),
+        scale: "1",
+        tz: "UTC",
+        timeout: String(timeoutSec),
+    });
+    return `/render/${page}?${q.toString()}`;
+}
+
+/** One GET of a render path, its answer checked as renderPanel describes (`req` names the panel in messages). */
+export async function fetchRender(target: GrafanaEndpoint, path: string, req: RenderRequest, timing: VerifyTiming): Promise<RenderedImage> {
     const timeoutSec = renderTimeoutSeconds(timing);
     const abortMs = renderAbortMs(timing);
-    const path = renderPath(req, timeoutSec);
     const endpoint = `GET ${path.split("?")[0]}`;
     const params = { dashboardUid: req.dashboardUid, panelId: req.panelId, endpoint, url: displayUrl(target.url) };
     const started = Date.now();
@@ -451,23 +530,7 @@ export async function renderPanel(target: GrafanaEndpoint, req: RenderRequest, t
     }
     const renderMs = Date.now() - started;
     if (isAuthFailure(r)) throw verificationError("grafana_auth", { ...params, status: r.status });
-    if (r.status !== 200) {
-        const reason = renderErrorReason(r);
-        const quoted = reason ? ` "${reason}"` : "";
-        // pkg/api/render.go: ErrTimeout -> c.Handle(500, err.Error()), any other failure -> "Rendering failed.".
-        if (r.status === 500 && /^timeout error/i.test(reason)) {
-            throw verificationError("render_timeout", {
-                ...params,
-                detail: `${endpoint} answered HTTP 500${quoted}: the renderer did not answer Grafana within its deadline (twice the ${timeoutSec}s render timeout)`,
-            });
-        }
-        if (r.status === 500) throw verificationError("render_failed", { ...params, detail: `HTTP 500${quoted}` });
-        if (r.status === 429) throw verificationError("render_busy", params);
-        throw verificationError("render_rejected", {
-            ...params,
-            detail: `HTTP ${r.status}${quoted}${r.status === 404 ? " (no render endpoint here: is this Grafana?)" : ""}`,
-        });
-    }
+    if (r.status !== 200) throw renderStatusError(r, params, timeoutSec);
     const header = readPngHeader(r.body);
     if (!header.ok) {
         const what = /html/i.test(r.contentType)
@@ -495,4 +558,23 @@ export async function renderPanel(target: GrafanaEndpoint, req: RenderRequest, t
         });
     }
     return { png: r.body, width: header.width, height: header.height, bytes: r.body.length, renderMs };
+}
+
+/** A render answered with another status than 200, as a catalogued failure. */
+function renderStatusError(r: GrafanaResponse, params: Record<string, string | number>, timeoutSec: number): Error {
+    const reason = renderErrorReason(r);
+    const quoted = reason ? ` "${reason}"` : "";
+    // pkg/api/render.go: ErrTimeout -> c.Handle(500, err.Error()), any other failure -> "Rendering failed.".
+    if (r.status === 500 && /^timeout error/i.test(reason)) {
+        return verificationError("render_timeout", {
+            ...params,
+            detail: `${params.endpoint} answered HTTP 500${quoted}: the renderer did not answer Grafana within its deadline (twice the ${timeoutSec}s render timeout)`,
+        });
+    }
+    if (r.status === 500) return verificationError("render_failed", { ...params, detail: `HTTP 500${quoted}` });
+    if (r.status === 429) return verificationError("render_busy", params);
+    return verificationError("render_rejected", {
+        ...params,
+        detail: `HTTP ${r.status}${quoted}${r.status === 404 ? " (no render endpoint here: is this Grafana?)" : ""}`,
+    });
 }

@@ -81,6 +81,16 @@ export const MESSAGES = {
         why: "{endpoint} answered HTTP 200 with {detail}: a login page or an authenticating proxy in front of Grafana, not Grafana's renderer",
         next: "point grafanaUrl / --grafana-url at Grafana itself (not at a proxy or SSO gateway), and pass credentials Grafana accepts (grafanaAuth / --grafana-auth as user:password, or a service-account token); if a proxy must stay in between, let it pass the Authorization header through",
     },
+    render_login_page: {
+        what: "Grafana's renderer pictured its login page instead of panel {panelId} of dashboard {dashboardUid}",
+        why: "the {width}x{height} PNG is the same page as a render of /login ({loginDifference} of its pixels differ) and as a render of a panel the dashboard does not have ({missingDifference}), where a real panel differs in more than {threshold}: the renderer's browser loads Grafana at {callbackUrl} without being logged in as the render, is sent to a login page and screenshots that, at the requested size and with HTTP 200",
+        next: "let the renderer reach Grafana itself at {callbackUrl}: not through an auth proxy, SSO or OAuth gateway (their login page is what it pictures; with [auth] oauth_auto_login Grafana itself redirects to the provider's). The renderer logs in with a render key cookie for the callback URL's host, so use a host Grafana answers directly (with [server] enforce_domain, the host of root_url). `npm run doctor -- --out panel.png` saves the picture; the renderer's debug log shows the redirect",
+    },
+    render_not_panel: {
+        what: "Grafana's renderer pictured panel {panelId} of dashboard {dashboardUid} the same as a panel that does not exist",
+        why: "the {width}x{height} PNG differs from a render of {reference} in {difference} of its pixels (a real panel differs in more than {threshold}) and from /login in {loginDifference}: the page the renderer loaded at {callbackUrl} shows no panel (an error page, a proxy's page, or a dashboard that does not load for the renderer)",
+        next: "save the picture with `npm run doctor -- --out panel.png` and look at it; check that {callbackUrl} reaches this Grafana (not another instance or a proxy) in the dashboard's organisation, and the renderer's log for errors loading the dashboard",
+    },
     render_timeout: {
         what: "Rendering panel {panelId} of dashboard {dashboardUid} timed out",
         why: "{detail}",
@@ -306,12 +316,22 @@ export const MESSAGES = {
     },
     alert_no_image: {
         what: "Grafana's alert for {rule} reached {channel} without a screenshot",
-        why: 'message {ts} has no PNG in it or in its thread; Grafana logs a failed screenshot or upload ("Failed to upload image", logger=ngalert.image) and still reports the notification as sent',
+        why: 'message {ts} has no PNG uploaded into its thread by the bot; Grafana logs a failed screenshot (logger=ngalert.image) or upload ("Failed to upload image", logger=ngalert.notifier.slack) and still reports the notification as sent',
         next: "(1) Grafana must reach its renderer (GF_RENDERING_SERVER_URL, the same as for the direct render); (2) GF_UNIFIED_ALERTING_SCREENSHOTS_CAPTURE=true, with GF_UNIFIED_ALERTING_SCREENSHOTS_CAPTURE_TIMEOUT above the render time (default 10s); (3) the rule's __dashboardUid__ and __panelId__ annotations must name a panel that exists; (4) the contact point's token needs files:write. Grafana's log names the step that failed",
+    },
+    alert_image_not_panel: {
+        what: "Grafana's alert screenshot for {rule} in {channel} is not a picture of the panel",
+        why: "file {fileId} ({width}x{height}) is the same page as {reference} rendered through the same renderer ({difference} of its pixels differ; a real panel differs in more than {threshold}): {cause}",
+        next: "Grafana takes alert screenshots through its renderer, which loads Grafana at {callbackUrl}: let it reach Grafana itself there, logged in by its render key, not through an auth proxy, SSO or OAuth login page (docs/troubleshooting.md, render_login_page); then pause and resume the rule for a new screenshot",
+    },
+    alert_image_unreadable: {
+        what: "Could not read Grafana's alert screenshot {fileId} in {channel}",
+        why: "{detail}",
+        next: "add files:read under OAuth & Permissions > Bot Token Scopes (it is in slack-app-manifest.yaml), reinstall the app and use the new token: the verification downloads the screenshot (url_private) to check that it shows the panel; until then verified stays false",
     },
     alert_message_missing: {
         what: "Grafana reports delivering the alert for {rule}, but {channel} shows no such message",
-        why: "contact point {contactPoint} delivered at {at} without error, yet no bot message linking to the rule was posted there since this check began",
+        why: "contact point {contactPoint} delivered at {at} without error, yet no message of this bot linking to the rule at {rootUrl} was posted there since the alert fired{marker}",
         next: "the contact point posts elsewhere: make its recipient the channel the verification reads ({channel}), with a token of the same workspace; then run again",
     },
     alert_read_scope_missing: {

@@ -159,6 +159,8 @@ export interface SlackIdentity {
     team?: string;
     teamId?: string;
     botUserId?: string;
+    /** The bot (auth.test bot_id, for bot tokens): what its messages carry as `bot_id`. */
+    botId?: string;
     /** The bot user's name (auth.test `user`), for "/invite @<name>". */
     botName?: string;
     /** Granted scopes, from the `x-oauth-scopes` header; undefined when Slack did not send it. */
@@ -172,6 +174,7 @@ export async function slackAuthTest(ctx: SlackContext): Promise<SlackIdentity> {
         team: res.team,
         teamId: res.team_id,
         botUserId: res.user_id,
+        botId: typeof res.bot_id === "string" && res.bot_id ? res.bot_id : undefined,
         botName: typeof res.user === "string" && res.user ? res.user : undefined,
         scopes: Array.isArray(scopes) ? scopes.filter((s) => typeof s === "string" && s) : undefined,
     };

@@ -42,11 +42,13 @@ export interface SlackImageVerificationArgs {
     cleanupTestMessage?: pulumi.Input<boolean | undefined>;
     /** Waits, timeouts and retry bounds (see VerifyTiming); the defaults suit a real deployment. Changing them posts nothing. */
     timing?: pulumi.Input<Partial<VerifyTiming> | undefined>;
+    /** Where the renderer loads Grafana (GF_RENDERING_CALLBACK_URL as wired): named when a render is not the panel. Bookkeeping. */
+    rendererCallbackUrl?: pulumi.Input<string | undefined>;
     /** Seconds to wait for Grafana's own alert of the rule, with its screenshot, in the channel (needs channels:history / groups:history); 0 or unset skips that stage. */
     verifyAlertTimeout?: pulumi.Input<number | undefined>;
-    /** UID of the alert rule to follow; without it, the rule annotated with the checked panel. Bookkeeping: a change alone posts nothing. */
+    /** UID of the alert rule to follow; without it, the rule annotated with the checked panel. A change runs the alert-path stage again, posting nothing. */
     alertRuleUid?: pulumi.Input<string | undefined>;
-    /** The routed channel (one of routedChannels) alertRuleUid's alerts go to: the alert-path stage reads it. Bookkeeping. */
+    /** The routed channel (one of routedChannels) alertRuleUid's alerts go to: the alert-path stage reads it. A change runs that stage again. */
     alertChannel?: pulumi.Input<string | undefined>;
     /** Your own rules (alertRulesDir): each is looked up in Grafana and its linked panel rendered once; nothing is posted per rule. A change re-renders without posting. */
     ruleUids?: pulumi.Input<string[] | undefined>;
@@ -66,10 +68,23 @@ export interface AlertPathOutput {
     permalink?: string;
     screenshotFileId?: string;
     screenshotBytes?: number;
+    /** The downloaded screenshot's size and its share of pixels unlike each reference render. */
+    screenshotContent?: ImageContentOutput;
+    /** The rule's stack marker (label gsa_stack) the message and screenshot carried. */
+    marker?: string;
     secondsFromRuleCreation?: number;
     waitedSeconds: number;
     how: string;
     failureKey?: string;
+}
+
+/** A picture judged by content: its size, and each reference render's size and share of differing pixels (0..1). */
+export interface ImageContentOutput {
+    verdict: "panel" | "login" | "not-panel";
+    width: number;
+    height: number;
+    threshold: number;
+    references: Array<{ what: string; width: number; height: number; difference: number }>;
 }
 
 export interface VerificationCheckOutput {
@@ -96,6 +111,8 @@ export class SlackImageVerification extends pulumi.CustomResource {
     declare public readonly imageWidth: pulumi.Output<number | undefined>;
     declare public readonly imageHeight: pulumi.Output<number | undefined>;
     declare public readonly imageBytes: pulumi.Output<number | undefined>;
+    /** The rendered panel judged by content: how far it is from a render of a panel the dashboard does not have (and /login). */
+    declare public readonly imageContent: pulumi.Output<ImageContentOutput | undefined>;
     /** How long Grafana took to render the panel, in milliseconds. */
     declare public readonly renderMs: pulumi.Output<number | undefined>;
     declare public readonly grafanaVersion: pulumi.Output<string | undefined>;
@@ -131,6 +148,7 @@ export class SlackImageVerification extends pulumi.CustomResource {
             imageWidth: undefined,
             imageHeight: undefined,
             imageBytes: undefined,
+            imageContent: undefined,
             renderMs: undefined,
             grafanaVersion: undefined,
             rendererVersion: undefined,

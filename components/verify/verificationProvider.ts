@@ -23,6 +23,7 @@ import { createSlackContext, deleteSlackFile } from "./slackChecks";
 import { sizeProblem } from "./grafanaChecks";
 import { resolveTiming, type VerifyTiming } from "./timing";
 import { ruleFailureSummary, ruleOutputs, runRuleImageChecks } from "./ruleImages";
+import { runAlertStage } from "./alertPath";
 
 /** What the engine passes for a value not known yet (preview). */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -55,17 +56,14 @@ export const RECHECK_KEYS = [
 ] as const;
 
 /** Inputs stored for bookkeeping only: a change updates the state, nothing is posted. */
-// The alert-path inputs too: turning the stage on or off, or a state written before it
-// existed, re-posts nothing (change verifyTrigger for a fresh proof). The rule UID changes
-// only with the stack, and so with dashboardUid, which re-checks anyway.
-export const BOOKKEEPING_KEYS = [
-    "stackName",
-    "cleanupTestMessage",
-    "timing",
-    "verifyAlertTimeout",
-    "alertRuleUid",
-    "alertChannel",
-] as const;
+export const BOOKKEEPING_KEYS = ["stackName", "cleanupTestMessage", "timing", "rendererCallbackUrl"] as const;
+
+/**
+ * The alert-path stage's inputs: a change (turning it on, another rule or channel, another
+ * bound) runs that stage again in `update` against the test post already made; nothing is
+ * posted. Turning it off drops its result.
+ */
+export const ALERT_KEYS = ["verifyAlertTimeout", "alertRuleUid", "alertChannel"] as const;
 
 /** The outputs the resource exposes (besides the echoed inputs). */
 export const RESULT_KEYS = [
@@ -75,6 +73,7 @@ export const RESULT_KEYS = [
     "imageHeight",
     "imageBytes",
     "renderMs",
+    "imageContent",
     "grafanaVersion",
     "rendererVersion",
     "slackChannelId",
@@ -123,6 +122,8 @@ export interface ProviderInputs {
     alertRuleUid?: string;
     /** The routed channel that rule's alerts go to (the stage reads it), when not slackChannel. */
     alertChannel?: string;
+    /** GF_RENDERING_CALLBACK_URL as wired, named when a render is not the panel. */
+    rendererCallbackUrl?: string;
 }
 
 function isUnknown(v: unknown): boolean {
@@ -304,6 +305,7 @@ export function optionsFromInputs(inputs: ProviderInputs): VerifyOptions {
         alertTimeoutMs: (Number(inputs.verifyAlertTimeout) || 0) * 1000,
         alertRuleUid: inputs.alertRuleUid || undefined,
         alertChannel: inputs.alertChannel || undefined,
+        rendererCallbackUrl: inputs.rendererCallbackUrl || undefined,
         onAlertProgress: logProgress,
     };
 }
@@ -347,6 +349,7 @@ function echoInputs(inputs: ProviderInputs): Record<string, unknown> {
         verifyAlertTimeout: Number(inputs.verifyAlertTimeout) || 0,
         alertRuleUid: inputs.alertRuleUid,
         alertChannel: inputs.alertChannel,
+        rendererCallbackUrl: inputs.rendererCallbackUrl,
         ruleUids: inputs.ruleUids,
         requireImages: inputs.requireImages !== false,
         slackTokenFingerprint: tokenFingerprint(inputs.slackToken),
@@ -365,6 +368,7 @@ export function resultOutputs(report: VerificationReport): Record<string, unknow
         imageHeight: report.image?.height,
         imageBytes: report.image?.bytes,
         renderMs: report.image?.renderMs,
+        imageContent: report.image?.content ? contentOutput(report.image.content) : undefined,
         grafanaVersion: report.grafana?.version,
         rendererVersion: report.grafana?.rendererVersion,
         slackChannelId: report.slack?.channelId,
@@ -398,10 +402,53 @@ function alertPathOutput(a: NonNullable<VerificationReport["alertPath"]>): Recor
         permalink: a.permalink,
         screenshotFileId: a.screenshotFileId,
         screenshotBytes: a.screenshotBytes,
+        screenshotContent: a.screenshotContent ? contentOutput(a.screenshotContent) : undefined,
+        marker: a.marker,
         secondsFromRuleCreation: a.secondsFromRuleCreation,
         waitedSeconds: a.waitedSeconds,
         how: a.how,
         failureKey: a.failure?.key,
+    });
+}
+
+/** A content judgement for the outputs: the image's size, and each reference's size and share of differing pixels. */
+function contentOutput(c: NonNullable<NonNullable<VerificationReport["image"]>["content"]>): Record<string, unknown> {
+    return {
+        verdict: c.verdict,
+        width: c.width,
+        height: c.height,
+        threshold: c.threshold,
+        references: c.references.map((r) => ({ what: r.what, width: r.width, height: r.height, difference: +r.difference.toFixed(6) })),
+    };
+}
+
+/**
+ * An alert-path input changed: the stage runs again against the test post already in the
+ * state (nothing is posted), and its outputs replace the old ones. Turned off: they go.
+ */
+async function rerunAlertStage(olds: any, news: any): Promise<Record<string, unknown>> {
+    const options = optionsFromInputs(news);
+    const checks: any[] = (Array.isArray(olds.checks) ? olds.checks : []).filter((c: any) => c?.id !== "alert.path");
+    const landed = checks.find((c) => c?.id === "slack.landed");
+    const directHow = String(olds.verifiedHow ?? "").replace(/^.*?; direct render\+upload: /, "");
+    const report: VerificationReport = {
+        ok: checks.every((c) => c?.status !== "fail"),
+        verified: landed?.status === "pass",
+        verifiedHow: directHow,
+        checks,
+        failures: [],
+        grafana: { version: olds.grafanaVersion, rendererVersion: olds.rendererVersion },
+        slack: { channelId: olds.slackChannelId, fileId: olds.slackFileId },
+        ...(Array.isArray(olds.channels) ? { channels: olds.channels } : {}),
+    };
+    await runAlertStage(report, options);
+    if (fatalFailures(report).length > 0) throw new Error(failureSummary(report));
+    return compact({
+        verified: report.verified,
+        verifiedHow: report.verifiedHow,
+        checks: report.checks.map((c) => compact({ id: c.id, status: c.status, finding: c.finding, key: c.key })),
+        alertPath: report.alertPath ? alertPathOutput(report.alertPath) : undefined,
+        how: levelHow(report),
     });
 }
 
@@ -439,7 +486,7 @@ export const verificationProvider: pulumi.dynamic.ResourceProvider = {
         if (isUnknown(news.slackToken) || olds.slackTokenFingerprint !== tokenFingerprint(news.slackToken || undefined))
             replaces.push("slackToken");
         // Bookkeeping changes go through `update`, which posts nothing.
-        const bookkeeping = BOOKKEEPING_KEYS.filter((k) => !sameValue(olds[k], news[k]));
+        const bookkeeping = [...BOOKKEEPING_KEYS, ...ALERT_KEYS].filter((k) => !sameValue(olds[k], news[k]));
         const ruleChanges = RULE_KEYS.filter((k) => !sameValue(olds[k], news[k] ?? (k === "requireImages" ? true : undefined)));
         return {
             changes: replaces.length > 0 || bookkeeping.length > 0 || ruleChanges.length > 0,
@@ -476,6 +523,12 @@ export const verificationProvider: pulumi.dynamic.ResourceProvider = {
         // nothing is posted: keep the results, refresh the stored inputs.
         const results: Record<string, unknown> = {};
         for (const k of RESULT_KEYS) if (olds[k] !== undefined) results[k] = olds[k];
+        // The alert stage's inputs changed: run it again (nothing posted).
+        if (ALERT_KEYS.some((k) => !sameValue(olds[k], news[k]))) {
+            const alert = await rerunAlertStage(olds, news);
+            delete results.alertPath;
+            Object.assign(results, alert);
+        }
         // The rules changed: render their panels again (still nothing posted).
         if (RULE_KEYS.some((k) => !sameValue(olds[k], news[k] ?? (k === "requireImages" ? true : undefined)))) {
             const rules = await proveRules(news);

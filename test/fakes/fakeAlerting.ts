@@ -1,7 +1,13 @@
 // Grafana's alerting, as far as the alert-path stage sees it, inside the fake Grafana:
-//   GET /api/v1/provisioning/alert-rules/{uid}          the rule (title, updated, annotations)
+//   GET /api/v1/provisioning/alert-rules/{uid}          the rule (title, updated, labels, annotations,
+//                                                       notification_settings, execErrState, noDataState)
 //   GET /api/prometheus/grafana/api/v1/rules            rule state / health / alerts
-//   GET /api/alertmanager/grafana/config/api/v1/receivers  each contact point's last delivery
+//   GET /api/alertmanager/grafana/config/api/v1/receivers  each contact point's last delivery, per
+//                                                       integration; 403 without alert.notifications:read
+//                                                       (pkg/services/ngalert/api/authorization.go: any of
+//                                                       alert.notifications:read, alert.notifications.receivers:read,
+//                                                       alert.notifications.receivers.secrets:read)
+//   GET /api/v1/provisioning/policies                   the notification policy tree (object_matchers)
 // and Grafana's Slack notifier, played over real HTTP against the fake Slack (or any Slack
 // API URL): after the rule fires and a delay, chat.postMessage with the alert, then the
 // screenshot uploaded into that message's thread with files.getUploadURLExternal (a GET
@@ -10,6 +16,15 @@
 // including what it does on failure: a failed image upload is logged and the
 // notification still counts as sent; a failed chat.postMessage is the attempt's error,
 // recorded as `lastNotifyAttemptError` (notify/nfstatus/integration.go).
+//
+// The message is Grafana's real shape: no top-level text, one attachment whose title_link is
+// the rule's GeneratorURL, `<root_url>/alerting/grafana/<uid>/view` (pkg/services/ngalert/state/
+// compat.go StateToPostableAlert: path.Join(appURL.Path, "/alerting/grafana/<uid>/view")), and
+// whose text is this project's template (components/alerting/slackTemplates.ts, with the stack's
+// marker line). The screenshot is the renderer's picture of the rule's panel, uploaded into the
+// thread with the comment `*Firing*: <alertname>, *Labels*: <the other labels, sorted>` (slack.go
+// initialCommentForImage; prometheus/alertmanager template KV.SortedPairs, Pairs.String).
+// Another stack posting into the same channel is another FakeAlerting (rootUrl, labels, token).
 //
 // The rule's clock starts at the first request to any of these endpoints, i.e. when the
 // stage begins watching, so a test controls the timeline with millisecond knobs.
@@ -43,6 +58,24 @@ export interface FakeAlertingOptions {
     deliveredBeforeMs?: number;
     /** When the rule was created, ms before the clock starts. Default 1000. */
     createdBeforeMs?: number;
+    /** Grafana's [server] root_url, the base of the rule link in messages. Default the fake Grafana's URL. */
+    rootUrl?: string;
+    /** More labels on the rule (e.g. the stack marker gsa_stack). */
+    labels?: Record<string, string>;
+    /** The rule's execErrState / noDataState (provisioning API). Default Error / NoData. */
+    execErrState?: string;
+    noDataState?: string;
+    /** The receivers status answers 403 (a token without alert.notifications:read). */
+    receiversForbidden?: boolean;
+    /** Other receivers with their own Slack integration's last attempt (ms after the clock starts; negative: before). */
+    otherReceivers?: Array<{ name: string; attemptAfterMs?: number; error?: string }>;
+    /** The rule has no notification settings: the policy tree routes it by its `project` label. Default false. */
+    routedByPolicy?: boolean;
+    /**
+     * The contact point's text template prints the gsa_stack label (this project's does,
+     * slackTemplates.ts; an older version's did not, nor does Grafana's default). Default true.
+     */
+    markerInMessage?: boolean;
 }
 
 export interface NotifierCall {
@@ -56,8 +89,8 @@ export interface NotifierCall {
 const NEVER = "0001-01-01T00:00:00.000Z";
 
 export class FakeAlerting {
-    readonly o: Required<Omit<FakeAlertingOptions, "slack" | "lastError" | "deliveredBeforeMs">> &
-        Pick<FakeAlertingOptions, "slack" | "lastError" | "deliveredBeforeMs">;
+    readonly o: Required<Omit<FakeAlertingOptions, "slack" | "lastError" | "deliveredBeforeMs" | "rootUrl" | "otherReceivers">> &
+        Pick<FakeAlertingOptions, "slack" | "lastError" | "deliveredBeforeMs" | "rootUrl" | "otherReceivers">;
     /** Every Slack request the notifier made, in order. */
     readonly notifierCalls: NotifierCall[] = [];
     private t0?: number;
@@ -69,6 +102,8 @@ export class FakeAlerting {
         options: FakeAlertingOptions,
         private readonly grafanaUrl: () => string,
         private readonly version: string,
+        /** The renderer's picture of the rule's panel (Grafana's screenshot). */
+        private readonly screenshotPng: () => Buffer = () => makePng(1000, 500, [40, 120, 200]),
     ) {
         this.o = {
             contactPoint: "grafana-slack-alerts-dev",
@@ -80,7 +115,46 @@ export class FakeAlerting {
             routed: true,
             ruleUidInRulesApi: true,
             createdBeforeMs: 1000,
+            labels: {},
+            execErrState: "Error",
+            noDataState: "NoData",
+            receiversForbidden: false,
+            routedByPolicy: false,
+            markerInMessage: true,
             ...options,
+        };
+    }
+
+    /** Starts the rule's clock now (another stack's Grafana, which the verifier never asks). */
+    start(): void {
+        this.clock();
+    }
+
+    /** With execErrState / noDataState Alerting, an error or no data fires the rule as usual (Grafana's state manager). */
+    private fires(): boolean {
+        return (
+            this.o.health === "ok" ||
+            (this.o.health === "error" && this.o.execErrState === "Alerting") ||
+            (this.o.health === "nodata" && this.o.noDataState === "Alerting")
+        );
+    }
+
+    /** slack.go initialCommentForImage: `*Firing*: <alertname>, *Labels*: <the other labels, sorted, k=v joined by ", ">`. */
+    private screenshotComment(): string {
+        const pairs = Object.entries(this.alertLabels())
+            .filter(([k]) => k !== "alertname")
+            .sort(([a], [b]) => (a < b ? -1 : 1))
+            .map(([k, v]) => `${k}=${v}`);
+        return `*Firing*: ${this.o.ruleTitle}, *Labels*: ${pairs.join(", ")}`;
+    }
+
+    /** The rule's labels as Grafana's alerts carry them (the rule's, then the folder's). */
+    private alertLabels(): Record<string, string> {
+        return {
+            alertname: this.o.ruleTitle,
+            grafana_folder: "grafana-slack-alerts (dev)",
+            project: "grafana-slack-alerts",
+            ...this.o.labels,
         };
     }
 
@@ -97,7 +171,7 @@ export class FakeAlerting {
             if (this.o.deliveredBeforeMs !== undefined) {
                 this.createdAt = Math.min(this.createdAt, this.t0 - this.o.deliveredBeforeMs - 120_000);
                 this.attempt = { at: this.t0 - this.o.deliveredBeforeMs, durationMs: 300 };
-            } else if (this.o.routed && this.o.health === "ok") {
+            } else if (this.o.routed && this.fires()) {
                 this.timer = setTimeout(() => void this.notify(), this.o.firingAfterMs + this.o.deliverAfterMs);
                 this.timer.unref();
             }
@@ -106,7 +180,7 @@ export class FakeAlerting {
     }
 
     private state(elapsed: number): "inactive" | "pending" | "firing" {
-        if (this.o.health !== "ok") return "inactive";
+        if (!this.fires()) return "inactive";
         if (this.o.deliveredBeforeMs !== undefined) return "firing";
         if (elapsed >= this.o.firingAfterMs) return "firing";
         if (elapsed >= this.o.pendingAfterMs) return "pending";
@@ -137,39 +211,76 @@ export class FakeAlerting {
                     condition: "C",
                     data: [],
                     updated: new Date(this.createdAt).toISOString(),
-                    noDataState: "NoData",
-                    execErrState: "Error",
+                    noDataState: this.o.noDataState,
+                    execErrState: this.o.execErrState,
                     for: "1m",
                     annotations: { __dashboardUid__: this.o.dashboardUid, __panelId__: String(this.o.panelId) },
-                    labels: { project: "grafana-slack-alerts" },
+                    labels: { project: "grafana-slack-alerts", ...this.o.labels },
+                    ...(this.o.routedByPolicy ? {} : { notification_settings: { receiver: this.o.contactPoint } }),
                     provenance: "api",
                     isPaused: false,
                 },
             };
         }
         if (endpoint === "rules") return { status: 200, body: this.rules(url, elapsed) };
+        if (endpoint === "policies") return { status: 200, body: this.policyTree() };
+        if (this.o.receiversForbidden) {
+            // pkg/services/accesscontrol/middleware.go deny(): 403 with the permissions needed.
+            return {
+                status: 403,
+                body: {
+                    accessErrorId: "ACE0123456789",
+                    message:
+                        "You'll need additional permissions to perform this action. Permissions needed: any of alert.notifications:read, alert.notifications.receivers:read, alert.notifications.receivers.secrets:read",
+                    title: "Access denied",
+                },
+            };
+        }
         // receivers: grafana/alerting models/receivers.go ReceiverStatus / IntegrationStatus.
+        const slackIntegration = (attempt?: { at: number; durationMs: number; error?: string }) => ({
+            name: "slack",
+            sendResolved: true,
+            lastNotifyAttempt: attempt ? new Date(attempt.at).toISOString() : NEVER,
+            lastNotifyAttemptDuration: attempt ? `${attempt.durationMs}ms` : "0s",
+            ...(attempt?.error ? { lastNotifyAttemptError: attempt.error } : {}),
+        });
+        const others = (this.o.otherReceivers ?? []).map((r) => ({
+            active: true,
+            name: r.name,
+            integrations: [
+                slackIntegration(
+                    r.attemptAfterMs !== undefined && elapsed >= r.attemptAfterMs
+                        ? { at: this.t0! + r.attemptAfterMs, durationMs: 120, error: r.error }
+                        : undefined,
+                ),
+            ],
+        }));
         return {
             status: 200,
             body: [
-                {
-                    active: true,
-                    name: this.o.contactPoint,
-                    integrations: [
-                        {
-                            name: "slack",
-                            sendResolved: true,
-                            lastNotifyAttempt: this.attempt ? new Date(this.attempt.at).toISOString() : NEVER,
-                            lastNotifyAttemptDuration: this.attempt ? `${this.attempt.durationMs}ms` : "0s",
-                            ...(this.attempt?.error ? { lastNotifyAttemptError: this.attempt.error } : {}),
-                        },
-                    ],
-                },
+                ...others,
+                { active: true, name: this.o.contactPoint, integrations: [slackIntegration(this.attempt)] },
                 {
                     active: false,
                     name: "email receiver",
                     integrations: [{ name: "email", sendResolved: false, lastNotifyAttempt: NEVER, lastNotifyAttemptDuration: "0s" }],
                 },
+            ],
+        };
+    }
+
+    /**
+     * The policy tree as GET /api/v1/provisioning/policies exports it (definitions Route:
+     * receiver, group_by, routes[].object_matchers as [name, op, value] triples): the default
+     * to an email receiver, this project's label to the Slack contact point.
+     */
+    private policyTree(): object {
+        return {
+            receiver: "email receiver",
+            group_by: ["grafana_folder", "alertname"],
+            routes: [
+                { receiver: "another team's slack", object_matchers: [["team", "=", "payments"]] },
+                { receiver: this.o.contactPoint, object_matchers: [["project", "=", "grafana-slack-alerts"]], group_wait: "10s" },
             ],
         };
     }
@@ -185,28 +296,35 @@ export class FakeAlerting {
         const state = this.state(elapsed);
         const internal = q.get("includeInternalLabels") === "true";
         const now = new Date().toISOString();
-        const labels = {
-            alertname: this.o.ruleTitle,
-            grafana_folder: "grafana-slack-alerts (dev)",
-            project: "grafana-slack-alerts",
-            ...(internal ? { __alert_rule_uid__: this.o.ruleUid } : {}),
-        };
+        const labels = { ...this.alertLabels(), ...(internal ? { __alert_rule_uid__: this.o.ruleUid } : {}) };
         const alerts =
-            this.o.health === "error"
-                ? [{ labels, annotations: {}, state: "Error", activeAt: now, value: "" }]
-                : this.o.health === "nodata"
-                  ? [{ labels: { ...labels, alertname: "DatasourceNoData" }, annotations: {}, state: "NoData", activeAt: now, value: "" }]
-                  : state === "inactive"
+            this.fires() && this.o.health !== "ok"
+                ? state === "inactive"
                     ? []
                     : [
                           {
                               labels,
-                              annotations: { summary: "Demo value above 50" },
-                              state: state === "firing" ? "Alerting" : "Pending",
+                              annotations: {},
+                              state: "Alerting (Error)",
                               activeAt: new Date(this.firingSince()).toISOString(),
-                              value: "A=73, C=1",
+                              value: "",
                           },
-                      ];
+                      ]
+                : this.o.health === "error"
+                  ? [{ labels, annotations: {}, state: "Error", activeAt: now, value: "" }]
+                  : this.o.health === "nodata"
+                    ? [{ labels: { ...labels, alertname: "DatasourceNoData" }, annotations: {}, state: "NoData", activeAt: now, value: "" }]
+                    : state === "inactive"
+                      ? []
+                      : [
+                            {
+                                labels,
+                                annotations: { summary: "Demo value above 50" },
+                                state: state === "firing" ? "Alerting" : "Pending",
+                                activeAt: new Date(this.firingSince()).toISOString(),
+                                value: "A=73, C=1",
+                            },
+                        ];
         const rule = {
             state,
             name: this.o.ruleTitle,
@@ -216,7 +334,7 @@ export class FakeAlerting {
             alerts,
             totals: alerts.length > 0 ? { [alerts[0].state.toLowerCase()]: 1 } : {},
             ...(this.o.ruleUidInRulesApi ? { uid: this.o.ruleUid, folderUid: "gsa-folder" } : {}),
-            labels: { project: "grafana-slack-alerts" },
+            labels: { project: "grafana-slack-alerts", ...this.o.labels },
             health: this.o.health,
             ...(this.o.health !== "ok"
                 ? { lastError: this.o.lastError ?? (this.o.health === "error" ? "failed to execute query A: data source not found" : "") }
@@ -266,6 +384,8 @@ export class FakeAlerting {
             return body;
         };
         const title = `:rotating_light: [FIRING:1] ${this.o.ruleTitle} (grafana-slack-alerts (dev))`;
+        const root = (this.o.rootUrl ?? `${this.grafanaUrl()}/`).replace(/\/+$/, "");
+        const marker = this.o.labels.gsa_stack && this.o.markerInMessage ? `\ngsa_stack=${this.o.labels.gsa_stack}` : "";
         let posted: { ts: string; channel: string };
         try {
             posted = await call("chat.postMessage", {
@@ -277,8 +397,8 @@ export class FakeAlerting {
                         {
                             color: "#D63232",
                             title,
-                            title_link: `${this.grafanaUrl()}/alerting/grafana/${this.o.ruleUid}/view?orgId=1`,
-                            text: `:red_circle: *${this.o.ruleTitle}*: Demo value above 50`,
+                            title_link: `${root}/alerting/grafana/${this.o.ruleUid}/view`,
+                            text: `:red_circle: *${this.o.ruleTitle}*: Demo value above 50${marker}`,
                             fallback: title,
                             footer: `Grafana v${this.version}`,
                             footer_icon: "https://grafana.com/static/assets/img/fav32.png",
@@ -294,7 +414,7 @@ export class FakeAlerting {
         }
         if (this.o.screenshot) {
             try {
-                const png = makePng(1000, 500, [40, 120, 200]);
+                const png = this.screenshotPng();
                 const name = `${this.o.ruleUid}-screenshot.png`;
                 const up = await call(
                     "files.getUploadURLExternal",
@@ -314,7 +434,7 @@ export class FakeAlerting {
                         files: [{ id: up.file_id }],
                         channel_id: posted.channel,
                         thread_ts: posted.ts,
-                        initial_comment: `*Firing*: ${this.o.ruleTitle}, *Labels*: project=grafana-slack-alerts`,
+                        initial_comment: this.screenshotComment(),
                     }),
                 });
             } catch {

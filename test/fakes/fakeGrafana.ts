@@ -24,9 +24,22 @@
 //   public/img/rendering_plugin_not_installed.png with HTTP 200 (pkg/services/rendering/
 //   rendering.go render(); the same in the v2 adapter of newer Grafana). Newer Grafana
 //   answers a renderer 429 with HTTP 429 {"message":"Too many rendering requests"}.
+// - /render/<any path> renders that path (pkg/api/render.go: `Path: web.Params(c.Req)["*"]
+//   + queryParams`), so /render/login pictures the login page for a renderer that is not
+//   logged in, and, for one that is (the renderKey cookie), Grafana's redirect of a
+//   signed-in user away from /login: the home dashboard.
+// - renderMode `loginPage`: the renderer's browser reaches Grafana without being logged in
+//   (an auth proxy or SSO in front of the callback URL, grafana-image-renderer#739,
+//   grafana#6766): every URL is redirected to the login page, which it screenshots at the
+//   requested size, HTTP 200 image/png.
+// - A dashboard in schema v2 (Grafana 12+): GET /api/dashboards/uid/<uid> answers 406
+//   {"message": "dashboard api version not supported, use /apis/dashboard.grafana.app/
+//   <version>/namespaces/<ns>/dashboards/<uid> instead"} (pkg/api/dashboard.go GetDashboard),
+//   and that path answers the Kubernetes-style object whose spec.elements hold the panels
+//   ({"panel-1": {"kind": "Panel", "spec": {"id": 1, "title": ...}}}).
 import type * as http from "node:http";
 import { FaultBook, readBody, sleep, startServer, type FaultRule, type StartedServer } from "./faults";
-import { makePng } from "./png";
+import { makePicture, makePng, type PictureKind } from "./png";
 import { FakeAlerting, type FakeAlertingOptions } from "./fakeAlerting";
 
 /** Alerting endpoints (fakeAlerting.ts), by path. */
@@ -34,6 +47,7 @@ function alertingEndpoint(pathname: string): string | undefined {
     if (pathname === "/api/prometheus/grafana/api/v1/rules") return "rules";
     if (pathname === "/api/alertmanager/grafana/config/api/v1/receivers") return "receivers";
     if (pathname.startsWith("/api/v1/provisioning/alert-rules/")) return "provisioning";
+    if (pathname === "/api/v1/provisioning/policies") return "policies";
     return undefined;
 }
 
@@ -51,9 +65,13 @@ export interface FakeGrafanaOptions {
      * rendering_limit image: too many renders at once), `error` (500 HTML "Rendering
      * failed.": the renderer failed), `timeout` (500 HTML "timeout error - ...": Grafana's
      * own deadline passed), `busy` (429 JSON "Too many rendering requests", newer Grafana),
-     * `login` (200 text/html: a login or auth-proxy page in front of Grafana).
+     * `login` (200 text/html: a login or auth-proxy page in front of Grafana), `loginPage`
+     * (200 image/png: the renderer's browser is not logged in, so every URL is a picture of
+     * the login page at the requested size).
      */
-    renderMode?: "real" | "placeholder" | "error" | "timeout" | "busy" | "login";
+    renderMode?: "real" | "placeholder" | "error" | "timeout" | "busy" | "login" | "loginPage";
+    /** Dashboards (by UID) stored in schema v2: the classic API answers 406 and the /apis one serves them. */
+    dashboardsV2?: string[];
     /** Size of the placeholder image. Default 400x120. */
     placeholderSize?: { width: number; height: number };
     /**
@@ -125,6 +143,8 @@ export function grafanaErrorPage(title: string): string {
 
 export interface RenderCall {
     uid: string;
+    /** A path other than a panel (`login`). */
+    path?: string;
     panelId: number;
     width: number;
     height: number;
@@ -137,8 +157,12 @@ export class FakeGrafana {
     readonly faults = new FaultBook();
     readonly renders: RenderCall[] = [];
     opts: Required<
-        Omit<FakeGrafanaOptions, "faults" | "latencyMs" | "dashboards" | "rendererViewport" | "alerting" | "apiToken" | "alertRules">
+        Omit<
+            FakeGrafanaOptions,
+            "faults" | "latencyMs" | "dashboards" | "rendererViewport" | "alerting" | "apiToken" | "alertRules" | "dashboardsV2"
+        >
     > & {
+        dashboardsV2: string[];
         apiToken?: string;
         dashboards?: Record<string, FakePanel[]>;
         rendererViewport: FakeGrafanaOptions["rendererViewport"];
@@ -161,8 +185,17 @@ export class FakeGrafana {
             dashboards: options.dashboards,
             apiToken: options.apiToken,
             rendererViewport: options.rendererViewport,
+            dashboardsV2: options.dashboardsV2 ?? [],
         };
-        if (options.alerting) this.alerting = new FakeAlerting(options.alerting, () => this.url, this.opts.version);
+        if (options.alerting)
+            // Grafana's alert screenshot goes through the same renderer, at the screenshot
+            // service's default 1000x500 (pkg/services/screenshot/option.go DefaultWidth/Height).
+            this.alerting = new FakeAlerting(
+                options.alerting,
+                () => this.url,
+                this.opts.version,
+                () => this.picture(options.alerting!.dashboardUid, options.alerting!.panelId, 1000, 500),
+            );
         this.alertRules = options.alertRules;
         if (options.faults) this.faults.inject(...options.faults);
         this.faults.latencyMs = options.latencyMs ?? 0;
@@ -264,12 +297,14 @@ export class FakeGrafana {
                 return send(401, { message: "Invalid username or password", messageId: "password-auth.failed", statusCode: 401 });
             return this.answerRules(url.pathname, send);
         }
-        if (this.alerting && ["rules", "receivers", "provisioning"].includes(endpoint)) {
+        if (this.alerting && ["rules", "receivers", "provisioning", "policies"].includes(endpoint)) {
             if (!this.authorized(req))
                 return send(401, { message: "Invalid username or password", messageId: "password-auth.failed", statusCode: 401 });
             const answer = this.alerting.answer(endpoint, url);
             return send(answer.status, answer.body);
         }
+        const v2 = /^\/apis\/dashboard\.grafana\.app\/v2beta1\/namespaces\/default\/dashboards\/([^/]+)$/.exec(url.pathname);
+        if (v2 && this.authorized(req)) return this.answerV2(decodeURIComponent(v2[1]), send);
         if ((endpoint === "other" && !dashboardPath) || alertingEndpoint(url.pathname)) return send(404, { message: "Not found" });
         if (!this.authorized(req)) {
             if (/^Bearer /.test(req.headers.authorization ?? ""))
@@ -284,6 +319,10 @@ export class FakeGrafana {
             const uid = decodeURIComponent(dashboardPath[1]);
             const panels = this.panelsOf(uid);
             if (!panels) return send(404, { message: "Dashboard not found" });
+            if (this.opts.dashboardsV2.includes(uid))
+                return send(406, {
+                    message: `dashboard api version not supported, use /apis/dashboard.grafana.app/v2beta1/namespaces/default/dashboards/${uid} instead`,
+                });
             return send(200, {
                 dashboard: { uid, title: `Fake ${uid}`, version: 1, schemaVersion: 39, panels: panels.map(panelJson) },
                 meta: { slug: uid, url: `/d/${uid}/${uid}`, folderTitle: "General", canSave: true, canEdit: true, provisioned: false },
@@ -297,12 +336,18 @@ export class FakeGrafana {
                 buildInfo: { version: this.opts.version, edition: "Open Source" },
             });
         }
-        // render
+        return this.answerRender(url, send);
+    }
+
+    /** /render/<path>: what Grafana and the renderer answer (see the header). */
+    private answerRender(url: URL, send: (status: number, body: Buffer | string | object, headers?: Record<string, string>) => void): void {
         const m = /^\/render\/d-solo\/([^/]+)\/[^/]*$/.exec(url.pathname);
-        if (!m) return send(404, { message: "Not found" });
+        const login = url.pathname === "/render/login";
+        if (!m && !login) return send(404, { message: "Not found" });
         const q = url.searchParams;
         const call: RenderCall = {
-            uid: decodeURIComponent(m[1]),
+            uid: m ? decodeURIComponent(m[1]) : "",
+            ...(login ? { path: "login" } : {}),
             panelId: Number(q.get("panelId")),
             width: Number(q.get("width") ?? 1000),
             height: Number(q.get("height") ?? 500),
@@ -327,14 +372,36 @@ export class FakeGrafana {
                 html,
             );
         }
-        // A real screenshot: of the panel, or of the "not found" page for an unknown
-        // dashboard or panel (a different colour only, so tests can tell them apart).
+        // A real screenshot: of the panel, of the "not found" page for an unknown dashboard
+        // or panel, of the home dashboard for /login; with loginPage, of the login page.
         const size = this.rendererSize(call.width, call.height);
-        const known = this.panelsOf(call.uid)?.some((p) => panelIds(p).includes(call.panelId)) ?? false;
-        return send(
-            200,
-            makePng(Math.round(size.width * call.scale), Math.round(size.height * call.scale), known ? [24, 27, 31] : [40, 10, 10]),
+        const w = Math.round(size.width * call.scale);
+        const h = Math.round(size.height * call.scale);
+        if (login) return send(200, makePicture(w, h, this.opts.renderMode === "loginPage" ? "login" : "home"));
+        return send(200, this.picture(call.uid, call.panelId, w, h));
+    }
+
+    /** What the renderer pictures for a panel URL at this size. */
+    picture(uid: string, panelId: number, width: number, height: number): Buffer {
+        if (this.opts.renderMode === "loginPage") return makePicture(width, height, "login");
+        const known = this.panelsOf(uid)?.some((p) => panelIds(p).includes(panelId)) ?? false;
+        const kind: PictureKind = known ? "panel" : "notFound";
+        return makePicture(width, height, kind, known ? panelId : 0);
+    }
+
+    /** A schema-v2 dashboard through Grafana's /apis (dashboard.grafana.app v2beta1): panels in spec.elements. */
+    private answerV2(uid: string, send: (status: number, body: object) => void): void {
+        const panels = this.panelsOf(uid);
+        if (!panels || !this.opts.dashboardsV2.includes(uid)) return send(404, { kind: "Status", status: "Failure", code: 404 });
+        const elements = Object.fromEntries(
+            panels.flatMap(panelIds).map((id) => [`panel-${id}`, { kind: "Panel", spec: { id, title: `Panel ${id}` } }]),
         );
+        send(200, {
+            kind: "Dashboard",
+            apiVersion: "dashboard.grafana.app/v2beta1",
+            metadata: { name: uid, namespace: "default" },
+            spec: { title: `Fake ${uid}`, elements, layout: { kind: "GridLayout", spec: { items: [] } } },
+        });
     }
 
     /**

@@ -4,6 +4,14 @@
 // upload flow (getUploadURLExternal -> POST to the absolute upload_url ->
 // completeUploadExternal). Sharing is asynchronous: a completed file shows up in
 // `shares` / the channel history only after `shareAfterPolls` looks at it.
+//
+// Each token is its own bot (auth.test user_id / bot_id, docs.slack.dev/reference/methods/
+// auth.test): what it posts carries its `user` and `bot_id`, what it uploads its `user`,
+// so two apps (or two stacks' bots) in one channel are told apart as in Slack. A file's
+// `url_private` serves its bytes only with `Authorization: Bearer <token with files:read>`
+// (Slack platform blog "Important Changes to Files in the Web API": url_private requires an
+// authorization header with a token that has files:read); without one Slack answers its
+// sign-in page, HTTP 200 text/html.
 import type * as http from "node:http";
 import { FaultBook, readBody, sleep, startServer, type FaultRule, type StartedServer } from "./faults";
 
@@ -12,7 +20,10 @@ export interface FakeToken {
     /** Make every call with this token fail: invalid_auth, token_revoked, account_inactive. */
     error?: string;
     team?: string;
+    /** The bot user (auth.test user_id). Default U0BOT00001. */
     userId?: string;
+    /** The bot (auth.test bot_id). Default B0BOT00001. */
+    botId?: string;
 }
 
 export interface FakeChannel {
@@ -61,6 +72,8 @@ export interface FakeFile {
     deleted: boolean;
     /** How many files.completeUploadExternal calls named this file. */
     completions?: number;
+    /** The uploading token's bot user. */
+    userId: string;
 }
 
 export const GOOD_TOKEN = "xoxb-fake-good-0123456789-abcdefghijklmnop";
@@ -75,6 +88,7 @@ export interface FakeMessage {
     attachments: any[];
     threadTs?: string;
     userId: string;
+    botId: string;
 }
 
 /** `oldest` / `latest` bounds of history and replies (exclusive unless `inclusive`). */
@@ -174,8 +188,7 @@ export class FakeSlack {
         const started = Date.now();
         const body = await readBody(req);
         const url = new URL(req.url ?? "/", "http://fake");
-        const isUpload = url.pathname.startsWith("/upload/v1/");
-        const endpoint = isUpload ? "upload" : url.pathname.replace(/^\/api\//, "");
+        const endpoint = endpointOf(url.pathname);
         const entry = this.faults.record(endpoint, req.method ?? "POST", url.pathname, started);
         let scopesHeader: string | undefined;
         const send = (status: number, payload: object | string, headers: Record<string, string> = {}) => {
@@ -216,7 +229,8 @@ export class FakeSlack {
             return send(200, { ok: false, error: fault.slackError, ...(fault.extra ?? {}) });
         }
 
-        if (isUpload) return this.handleUpload(url, req, body, send);
+        if (endpoint === "upload") return this.handleUpload(url, req, body, send);
+        if (endpoint === "download") return this.handleDownload(url, req, res, entry, started);
 
         // Slack takes arguments in the query string too; Grafana's notifier sends
         // files.getUploadURLExternal as a GET with `?filename=&length=`
@@ -260,6 +274,34 @@ export class FakeSlack {
         return send(200, `OK - ${bytes.length}`);
     }
 
+    /** GET url_private: the bytes with a token that may read files, else Slack's sign-in page. */
+    private handleDownload(
+        url: URL,
+        req: http.IncomingMessage,
+        res: http.ServerResponse,
+        entry: { status: number; durationMs: number },
+        started: number,
+    ): void {
+        const id = /^\/files-pri\/[^-/]+-([^/]+)\//.exec(url.pathname)?.[1] ?? "";
+        const file = this.files.get(id);
+        const tok = this.tokens[bearer(req) ?? ""];
+        const ok = file && !file.deleted && file.bytes && tok && !tok.error && tok.scopes.includes("files:read");
+        entry.status = ok ? 200 : file ? 200 : 404;
+        entry.durationMs = Date.now() - started;
+        if (!file) {
+            res.writeHead(404, { "content-type": "text/plain" });
+            res.end("not found");
+            return;
+        }
+        if (!ok) {
+            res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+            res.end("<!DOCTYPE html><html><head><title>Slack</title></head><body><h1>Sign in to Fake Workspace</h1></body></html>");
+            return;
+        }
+        res.writeHead(200, { "content-type": "image/png", "content-length": String(file.bytes!.length) });
+        res.end(file.bytes);
+    }
+
     private call(method: string, p: Params, tok: FakeToken): Record<string, unknown> {
         switch (method) {
             case "auth.test":
@@ -269,7 +311,7 @@ export class FakeSlack {
                     user: "grafana-slack-alerts",
                     team_id: "T0FAKE0001",
                     user_id: tok.userId ?? "U0BOT00001",
-                    bot_id: "B0BOT00001",
+                    bot_id: tok.botId ?? "B0BOT00001",
                     is_enterprise_install: false,
                 };
             case "conversations.list": {
@@ -349,7 +391,7 @@ export class FakeSlack {
                 const length = Number(p.length);
                 if (!p.filename || !Number.isInteger(length) || length <= 0) throw new SlackError("invalid_arguments");
                 const id = `F0FAKE${String(this.nextId++).padStart(4, "0")}`;
-                this.files.set(id, { id, filename: p.filename, length, polls: 0, deleted: false });
+                this.files.set(id, { id, filename: p.filename, length, polls: 0, deleted: false, userId: tok.userId ?? "U0BOT00001" });
                 return { upload_url: `${this.started!.origin}/upload/v1/${id}`, file_id: id };
             }
             case "files.completeUploadExternal": {
@@ -413,7 +455,7 @@ export class FakeSlack {
                 // (https://docs.slack.dev/reference/methods/conversations.history).
                 const fileMessages = [...this.files.values()]
                     .filter((f) => f.channelId === ch.id && !f.deleted && !f.threadTs && this.look(f))
-                    .map((f) => ({ type: "message", ts: f.ts as string, text: f.initialComment ?? "", files: [this.fileObject(f, true)] }));
+                    .map((f) => this.fileMessage(f));
                 const chatMessages = this.messages.filter((m) => m.channel === ch.id && !m.threadTs).map((m) => this.messageObject(m));
                 const all = [...fileMessages, ...chatMessages].filter((m) => inRange(m.ts, p)).sort((a, b) => Number(b.ts) - Number(a.ts));
                 return page(all, p);
@@ -445,6 +487,7 @@ export class FakeSlack {
                     attachments,
                     threadTs: p.thread_ts || undefined,
                     userId: tok.userId ?? "U0BOT00001",
+                    botId: tok.botId ?? "B0BOT00001",
                 };
                 this.messages.push(msg);
                 return { channel: ch.id, ts: msg.ts, message: this.messageObject(msg) };
@@ -478,15 +521,7 @@ export class FakeSlack {
                     ...this.messages.filter((m) => m.channel === ch.id && m.threadTs === p.ts).map((m) => this.messageObject(m)),
                     ...[...this.files.values()]
                         .filter((f) => f.channelId === ch.id && f.threadTs === p.ts && !f.deleted && this.look(f))
-                        .map((f) => ({
-                            type: "message",
-                            ts: f.ts as string,
-                            thread_ts: p.ts,
-                            text: f.initialComment ?? "",
-                            user: tok.userId ?? "U0BOT00001",
-                            upload: true,
-                            files: [this.fileObject(f, true)],
-                        })),
+                        .map((f) => ({ ...this.fileMessage(f), thread_ts: p.ts, upload: true })),
                 ].sort((a, b) => Number(a.ts) - Number(b.ts));
                 return page([{ ...this.messageObject(parent), reply_count: replies.length }, ...replies], p);
             }
@@ -532,11 +567,16 @@ export class FakeSlack {
             ts: m.ts,
             text: m.text,
             user: m.userId,
-            bot_id: "B0BOT00001",
+            bot_id: m.botId,
             app_id: "A0APP00001",
             ...(m.attachments.length > 0 ? { attachments: m.attachments.map((a, i) => ({ id: i + 1, ...a })) } : {}),
             ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
         };
+    }
+
+    /** The message a shared file makes: its uploader, its comment, the file. */
+    private fileMessage(f: FakeFile): { ts: string; [k: string]: unknown } {
+        return { type: "message", ts: f.ts as string, text: f.initialComment ?? "", user: f.userId, files: [this.fileObject(f, true)] };
     }
 
     /** One look at a file's sharing state; true once it has been looked at more than `shareAfterPolls` times. */
@@ -558,7 +598,7 @@ export class FakeSlack {
                               ...(f.threadTs ? { thread_ts: f.threadTs } : {}),
                               channel_name: ch.name,
                               team_id: "T0FAKE0001",
-                              share_user_id: "U0BOT00001",
+                              share_user_id: f.userId,
                           },
                       ],
                   }
@@ -570,7 +610,10 @@ export class FakeSlack {
             mimetype: "image/png",
             filetype: "png",
             size: f.bytes?.length ?? f.length,
-            permalink: `https://fake-workspace.slack.test/files/U0BOT00001/${f.id}/${f.filename}`,
+            user: f.userId,
+            url_private: `${this.started!.origin}/files-pri/T0FAKE0001-${f.id}/${encodeURIComponent(f.filename)}`,
+            url_private_download: `${this.started!.origin}/files-pri/T0FAKE0001-${f.id}/download/${encodeURIComponent(f.filename)}`,
+            permalink: `https://fake-workspace.slack.test/files/${f.userId}/${f.id}/${f.filename}`,
             channels: shared && ch && !ch.isPrivate ? [ch.id] : [],
             groups: shared && ch && ch.isPrivate ? [ch.id] : [],
             shares: shared && ch ? (ch.isPrivate ? { private: share } : { public: share }) : {},
@@ -586,6 +629,13 @@ export class FakeSlack {
  */
 function legacyGroup(c: FakeChannel): boolean {
     return !!c.isPrivate && c.id.startsWith("G");
+}
+
+/** A request's endpoint: a Web API method, `upload` (the upload URL) or `download` (url_private). */
+function endpointOf(pathname: string): string {
+    if (pathname.startsWith("/upload/v1/")) return "upload";
+    if (pathname.startsWith("/files-pri/")) return "download";
+    return pathname.replace(/^\/api\//, "");
 }
 
 function bearer(req: http.IncomingMessage): string | undefined {

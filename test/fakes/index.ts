@@ -87,6 +87,7 @@ export function protocolMinimum(opts: { slack?: boolean; send?: boolean; channel
             slack["files.info"] = opts.sharePolls ?? 1;
         }
     }
-    return { grafana: { health: 1, settings: 1, dashboard: 1, render: 1 }, slack };
+    // render: the panel, and a panel the dashboard does not have (the picture must differ from it).
+    return { grafana: { health: 1, settings: 1, dashboard: 1, render: 2 }, slack };
 }
 export type { FakeAlertRule } from "./fakeGrafana";

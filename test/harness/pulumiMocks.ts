@@ -111,7 +111,19 @@ export async function runWithMocks<T>(opts: RunOptions, program: () => Promise<T
                     provider: args.provider,
                     custom: args.custom ?? true,
                 });
-                const extra = opts.stateFor?.(args) ?? {};
+                // What the random provider keeps in state for a RandomId: hex digits, the same for the same name.
+                // In a preview it stays unknown, as the real engine's is for a new resource.
+                const randomId =
+                    args.type === "random:index/randomId:RandomId" && !opts.preview
+                        ? {
+                              hex: require("node:crypto")
+                                  .createHash("sha256")
+                                  .update(args.name)
+                                  .digest("hex")
+                                  .slice(0, 2 * Number(args.inputs.byteLength ?? 8)),
+                          }
+                        : {};
+                const extra = { ...randomId, ...(opts.stateFor?.(args) ?? {}) };
                 return { id: `${args.name}-id`, state: { ...args.inputs, ...extra } };
             },
             call(args) {
