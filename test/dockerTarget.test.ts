@@ -106,6 +106,9 @@ describe("docker target (default dev stack)", function () {
         const env = envOf(renderer);
         assert.equal(renderer.plain.memory, 2048, "MB, the same 2Gi limit as on Kubernetes");
         assert.equal(grafana.plain.memory, 1024);
+        // No swap: Docker's default (as much swap again) would be read back as a change at every preview.
+        assert.equal(renderer.plain.memorySwap, 2048);
+        assert.equal(grafana.plain.memorySwap, 1024);
         assert.equal(env.GOMEMLIMIT, "256MiB");
         assert.equal(Number(env.RATE_LIMIT_MAX_AVAILABLE), (2048 - 256) * 2 ** 20, "what is left for Chromium, in bytes");
         assert.ok(Number(env.RATE_LIMIT_MAX_LIMIT) >= 1 && Number(env.RATE_LIMIT_MAX_LIMIT) <= 8);

@@ -70,6 +70,18 @@ export function dockerMemoryMiB(plan: ContainerPlan): number {
 }
 
 /**
+ * The plan's memory limit, without swap. Docker lets a container with a memory limit and no
+ * memory-swap use as much swap again (MemorySwap = 2 x Memory), and the provider reads that
+ * back into `memorySwap`, so leaving it unset shows a change at every preview (seen with the
+ * real provider in `npm run e2e`). Memory + swap = memory: no swap, as on Kubernetes, so the
+ * renderer's memory settings (derived from the limit) hold.
+ */
+export function memoryLimit(plan: ContainerPlan): { memory: number; memorySwap: number } {
+    const mib = dockerMemoryMiB(plan);
+    return { memory: mib, memorySwap: mib };
+}
+
+/**
  * Grafana and the Grafana Image Renderer as two Docker containers on a user-defined network,
  * wired as `wiring.ts` decides: the renderer reaches Grafana's callback URL and Grafana the
  * renderer's server URL by network alias, and they share the renderer token. Only Grafana is
@@ -145,7 +157,7 @@ export class DockerGrafanaWithRenderer extends pulumi.ComponentResource implemen
                 // Not published: only Grafana, on the same network, needs the renderer.
                 networksAdvanced: [{ name: this.network.name, aliases: [DOCKER_ALIASES.renderer] }],
                 healthcheck: healthcheck(wiring.renderer.healthcheck),
-                memory: dockerMemoryMiB(wiring.renderer),
+                ...memoryLimit(wiring.renderer),
                 // v3/v4 render through /dev/shm (Docker's 64 MB default crashes large panels); v5
                 // passes --disable-dev-shm-usage and uses /tmp, so the size only matters before v5.
                 shmSize: 256,
@@ -172,7 +184,7 @@ export class DockerGrafanaWithRenderer extends pulumi.ComponentResource implemen
                 ports: [{ internal: wiring.grafana.containerPort, external: settings.grafanaPort, ip: "127.0.0.1" }],
                 volumes: [{ volumeName: grafanaData.name, containerPath: "/var/lib/grafana" }],
                 healthcheck: healthcheck(wiring.grafana.healthcheck),
-                memory: dockerMemoryMiB(wiring.grafana),
+                ...memoryLimit(wiring.grafana),
                 ...hardening,
             },
             { parent: this, dependsOn: [this.rendererContainer] },
