@@ -10,6 +10,7 @@
 // Knobs (environment): BENCH_RUNS (evaluation runs per row, default 7),
 // BENCH_REPLICA_RUNS (default 3), BENCH_VERIFY_RUNS (happy path, default 10),
 // BENCH_FAULT_RUNS (transient faults, default 3), BENCH_PERMANENT_RUNS (default 5),
+// BENCH_RENDER_RUNS (real-renderer renders per concurrency level, default 16),
 // BENCH_OUT (write the report to this path). Flag: --write (write BENCHMARKS.md).
 // First: it wraps the verifier's sleep before any check module loads.
 import "./recordWaits";
@@ -36,6 +37,7 @@ import {
     type EvalRow,
     type SdkCost,
 } from "./programEvaluation";
+import { benchmarkRealRenderer } from "./realRenderer";
 import { fillTemplate, table } from "./report";
 import { reportPath } from "./reportPath";
 import { fmt, fmtStats, type Stats } from "./stats";
@@ -58,6 +60,8 @@ const VERIFY_RUNS = intEnv("BENCH_VERIFY_RUNS", 10);
 const FAULT_RUNS = intEnv("BENCH_FAULT_RUNS", 3);
 const PERMANENT_RUNS = intEnv("BENCH_PERMANENT_RUNS", 5);
 const SDK_RUNS = 3;
+/** Renders per concurrency level of the real-renderer section (a multiple of 8 keeps every round full). */
+const RENDER_RUNS = intEnv("BENCH_RENDER_RUNS", 16);
 const OUT = reportPath(process.argv.slice(2), process.env, ROOT);
 /** At most this many times the one-resource baseline, as the runner loads the program (issue 11). */
 const RUNNER_RATIO_TARGET = 1.5;
@@ -395,6 +399,8 @@ async function main(): Promise<void> {
     progress("verifier: alert-path stage");
     const alerts: AlertScenarioResult[] = [];
     for (const s of alertScenarios()) alerts.push(await runAlertScenario(s, FAULT_RUNS));
+    progress("real renderer");
+    const realRendererSection = await benchmarkRealRenderer(progress, RENDER_RUNS);
 
     const totalS = (performance.now() - t0) / 1000;
     const text = fillTemplate(fs.readFileSync(TEMPLATE, "utf8"), {
@@ -413,6 +419,8 @@ async function main(): Promise<void> {
         ...faultValues(faults),
         ...alertValues(alerts),
         ...replicaValues(evaluation.rows),
+        realRendererSection,
+        renderRuns: String(RENDER_RUNS),
     });
     process.stdout.write(text);
     if (OUT) {

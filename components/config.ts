@@ -19,6 +19,7 @@ import { slackTokenProblem } from "./slackToken";
 import { loadProvisioning, type ProvisioningPlan } from "./alerting/provisioning/plan";
 import { KUBERNETES_CONFIG_KEYS, KubernetesSettings, readKubernetesSettings } from "./kubernetesSettings";
 import { ConfigReader, quote, setCommand as set, setSecretCommand as setSecret } from "./configReader";
+import { clip, safeMessage } from "./redaction";
 import { GRAFANA_SCALE_CONFIG_KEYS, GrafanaScaleSettings, readGrafanaScale } from "./grafanaScaleSettings";
 import { KUBERNETES_OBJECT_CONFIG_KEYS, KubernetesObjectSettings, readKubernetesObjects } from "./kubernetesObjectSettings";
 import { GRAFANA_INI_CONFIG_KEYS, GrafanaIniSettings, readGrafanaIni } from "./grafanaIniSettings";
@@ -342,6 +343,11 @@ export interface ConfigProblem {
     fix: string;
 }
 
+/** Problems as they may be shown: values quoted as typed, never their credentials, tokens or megabytes (redaction.ts). */
+export function safeProblems(problems: ConfigProblem[]): ConfigProblem[] {
+    return problems.map((p) => ({ key: p.key, given: clip(safeMessage(p.given), 1000), allowed: p.allowed, fix: safeMessage(p.fix) }));
+}
+
 /**
  * Raised when config is invalid; lists every problem. Marked as a Pulumi RunError (the
  * SDK's `__pulumiRunError` marker, which RunError.isInstance reads) so Pulumi's runner
@@ -349,8 +355,11 @@ export interface ConfigProblem {
  */
 export class ConfigValidationError extends Error {
     readonly __pulumiRunError = true;
-    constructor(readonly problems: ConfigProblem[]) {
-        super(formatProblems(problems));
+    readonly problems: ConfigProblem[];
+    constructor(problems: ConfigProblem[]) {
+        const safe = safeProblems(problems);
+        super(formatProblems(safe));
+        this.problems = safe;
         this.name = "ConfigValidationError";
     }
 }
@@ -439,7 +448,7 @@ export function readSettings(
         replaceLeftovers: existing.replaceLeftovers,
         operatorAlerting: read.operatorAlerting,
         provisioning: provisioning.plan,
-        warnings: r.warnings,
+        warnings: r.warnings.map(safeMessage),
         ...read.kubernetesSettings,
         ...read.production,
     });
@@ -456,7 +465,7 @@ export function configProblems(
     projectDir: string,
 ): { problems: ConfigProblem[]; warnings: string[] } {
     const { r } = readAll(source, stack, projectDir);
-    return { problems: r.problems, warnings: r.warnings };
+    return { problems: safeProblems(r.problems), warnings: r.warnings.map(safeMessage) };
 }
 
 /**

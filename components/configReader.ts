@@ -2,7 +2,7 @@
 // given, what is allowed, the fix command) instead of throwing, so every problem of a
 // stack is reported at once. Secret values are read for checks only and never quoted.
 import type { ConfigKeySpec, ConfigProblem, RawConfigSource } from "./config";
-import { parseImageRef, pinProblem, type ImageRef } from "./images";
+import { parseImageRef, pinProblem, pinWarning, type ImageRef } from "./images";
 import { httpUrlProblem } from "./httpUrl";
 
 export const quote = (v: string) => JSON.stringify(v);
@@ -124,7 +124,16 @@ export class ConfigReader {
         const ref = parseImageRef(this.raw(key));
         const why = pinProblem(ref);
         if (why)
-            this.problem(key, `${quote(ref.ref)}, which ${why}`, "an image with a version tag, e.g. " + example, setCommand(key, example));
+            this.problem(
+                key,
+                `${quote(ref.ref)}, which ${why}`,
+                `an image with a version tag or a digest, e.g. ${example} or ${example}@sha256:<64 hex digits>`,
+                setCommand(key, example),
+            );
+        else {
+            const warning = pinWarning(ref, key, example);
+            if (warning) this.warnings.push(warning);
+        }
         return ref;
     }
 

@@ -34,7 +34,7 @@ export interface IniKeyReader extends KeyReader {
 export const RESERVED_INI: Readonly<Record<string, string>> = {
     "security.admin_user": "set grafanaAdminUser",
     "security.admin_password": "set grafanaAdminPassword (or grafanaAdminPasswordSecret)",
-    "security.secret_key": "the program generates it for a shared database (grafanaDatabaseUrl)",
+    "security.secret_key": "the program generates it for a new Grafana and a shared database (grafanaEncryptionKey output says which)",
     "rendering.server_url": "the program wires Grafana to its renderer",
     "rendering.callback_url": "the program wires the renderer back to Grafana",
     "rendering.renderer_token": "set rendererToken (or rendererTokenSecret)",

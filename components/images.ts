@@ -93,14 +93,51 @@ export function olderThan(v: Version, than: string): boolean {
     return semver.lt(v, than);
 }
 
+/** A content digest as registries give it: `sha256:` and 64 hex digits (OCI image spec, descriptor.md). */
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
 /**
  * Why an image reference is not acceptable as a pinned image, or undefined when it is.
- * A digest pins exactly, but the tag is still needed: it is where the version is read.
+ * A digest (`name@sha256:...`, `name:tag@sha256:...`) pins exactly; Docker and Kubernetes
+ * pull by it and ignore the tag. Without one, the tag must start with a version: it is
+ * where the version is read.
  */
 export function pinProblem(image: ImageRef): string | undefined {
     if (!image.repository) return "has no repository name";
+    if (image.digest !== undefined) {
+        if (!DIGEST.test(image.digest))
+            return `has the digest "${image.digest}", which is not sha256: followed by 64 lower-case hex digits`;
+        return undefined;
+    }
     if (!image.tag) return "has no tag, so Docker would pull `latest` and every `pulumi up` could change what runs";
     if (image.tag === "latest") return "uses the moving `latest` tag; pin a version so deployments are repeatable";
     if (!image.version) return `has tag "${image.tag}", which does not start with a version number (e.g. 13.1.1 or v5.11.1)`;
     return undefined;
+}
+
+/**
+ * A pinned-enough image that still deserves a word, or undefined: a major-only or minor-only
+ * tag (`grafana/grafana:13`, `:13.1`) moves with every release of that line, so two `pulumi
+ * up`s can run different images; a digest without a version in the tag leaves the version
+ * unknown. `pinned` is this program's default for the key, offered as the tag to use.
+ */
+export function pinWarning(image: ImageRef, key: string, pinned: string): string | undefined {
+    if (image.digest !== undefined) {
+        if (image.version) return undefined;
+        const assumed = /renderer/i.test(key) ? "the renderer is taken as v5" : "Grafana's version checks are skipped";
+        return `${key} ${image.ref}: pinned by digest, but without a version tag no version can be read, so ${assumed}; write it as name:<version>@sha256:..., e.g. ${pinned}@${image.digest}`;
+    }
+    const parts = /^(v?)(\d+)(?:\.(\d+))?(\.\d+)?(.*)$/.exec(image.tag ?? "");
+    if (!parts || parts[4] !== undefined) return undefined;
+    const [, v, major, minor, , suffix] = parts;
+    const def = parseImageRef(pinned);
+    const sameLine =
+        def.repository === image.repository &&
+        def.version?.major === Number(major) &&
+        (minor === undefined || def.version.minor === Number(minor));
+    const use = sameLine
+        ? `${def.repository}:${def.tag}${suffix}`
+        : `${image.repository}:${v}${major}.${minor ?? "<minor>"}.<patch>${suffix} (a release of that line; this program's default is ${pinned})`;
+    const moves = minor === undefined ? "minor and patch" : "patch";
+    return `${key} ${image.ref}: "${image.tag}" is a moving tag (it follows every new ${moves} release), so two runs can start different images; pin a release: ${use}`;
 }

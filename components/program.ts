@@ -90,6 +90,45 @@ function lastOutputs(settings: StackSettings): Promise<Record<string, unknown> |
     });
 }
 
+/** Outputs that show this stack deployed a Grafana before (any program version): it then has data. */
+const DEPLOYED_GRAFANA_OUTPUTS = ["grafanaAdminPassword", ...STATE_MARKER_OUTPUTS];
+
+/** `grafanaEncryptionKey`, the output that records which key this stack's Grafana encrypts with. */
+export const GRAFANA_KEY = {
+    generated: "generated: security.secret_key kept (secret) in this stack's state",
+    default: "Grafana's built-in default security.secret_key (this Grafana encrypted data before the key was generated; see nextSteps)",
+} as const;
+
+/** Shown while a Grafana deployed before the generated key keeps the public default. */
+export const GRAFANA_DEFAULT_KEY_HINT =
+    "Grafana encrypts what it stores (the Slack token of its contact point, data source passwords) with security.secret_key. " +
+    "This stack's Grafana encrypted its data with Grafana's public default key before this program generated one, and it cannot " +
+    "read that data under another key, so the stack keeps the default. To move to a generated key, back up Grafana's data, then " +
+    "either start it afresh: `pulumi destroy --yes && pulumi up` (a new data volume and a generated key; what this stack provisions " +
+    "comes back, changes made in Grafana's UI do not), or, on Grafana Enterprise, configure a KMS key provider and run " +
+    "`grafana cli admin secrets-migration re-encrypt-data-keys` then `grafana cli admin secrets-migration re-encrypt` " +
+    '(Grafana docs: "Configure database encryption").';
+
+/**
+ * Whether this stack's Grafana gets a generated secret_key, from the stack's last outputs: a
+ * new stack does; one whose Grafana was deployed before (by a version without the key) keeps
+ * Grafana's default, because the data it encrypted cannot be read under a new key; after
+ * that, the recorded choice stands.
+ */
+export function grafanaKeyChoice(last: Record<string, unknown> | undefined): keyof typeof GRAFANA_KEY {
+    const recorded = last?.grafanaEncryptionKey;
+    if (typeof recorded === "string") return recorded === GRAFANA_KEY.default ? "default" : "generated";
+    return DEPLOYED_GRAFANA_OUTPUTS.some((k) => last?.[k] !== undefined && last?.[k] !== null) ? "default" : "generated";
+}
+
+/** Which secret_key this stack's Grafana uses; undefined without a Grafana (renderer mode). */
+async function secretKeyChoice(settings: DeployedStackSettings): Promise<keyof typeof GRAFANA_KEY | undefined> {
+    if (settings.kubernetesMode === "renderer") return undefined;
+    // A shared database starts empty and needs one key for every replica (docs/kubernetes.md, "Scaling Grafana").
+    if (settings.grafanaDatabaseUrl !== undefined) return "generated";
+    return grafanaKeyChoice(await lastOutputs(settings));
+}
+
 /** How Pulumi reaches and authenticates to Grafana, and whether this stack deployed it. */
 interface GrafanaAccess {
     grafanaUrl: pulumi.Output<string>;
@@ -141,18 +180,19 @@ async function defineResources(): Promise<Record<string, unknown>> {
     for (const warning of settings.warnings) pulumi.log.warn(inLauncherWords(warning));
     if (settings.target === "existing") return defineExistingGrafanaStack(settings);
 
+    // Grafana's secret_key: generated for a new Grafana, the default kept for one that has data.
+    const keyChoice = await secretKeyChoice(settings);
     const secrets = new StackSecrets("secrets", {
         grafanaAdminPassword: settings.grafanaAdminPassword ?? (await existingAdminPassword(settings)),
         rendererToken: settings.rendererToken,
         rendererTokenElsewhere: settings.existingSecrets.rendererToken !== undefined,
-        // A shared database needs one secret_key for every replica (docs/kubernetes.md, "Scaling Grafana").
-        grafanaSecretKey: settings.grafanaDatabaseUrl !== undefined,
+        grafanaSecretKey: keyChoice === "generated",
         grafanaDatabaseUrl: settings.grafanaDatabaseUrl,
     });
-    const wiring = decideWiring(settings, placementFor(settings));
+    const wiring = decideWiring(settings, placementFor(settings), { grafanaSecretKey: keyChoice === "generated" });
     const deployment = await deployTarget(settings, wiring, secrets);
 
-    const nextSteps: string[] = [];
+    const nextSteps: string[] = keyChoice === "default" ? [GRAFANA_DEFAULT_KEY_HINT] : [];
     const outputs: Record<string, unknown> = {
         target: settings.target,
         ...(settings.kubernetesMode ? { kubernetesMode: settings.kubernetesMode, namespace: settings.namespace } : {}),
@@ -162,6 +202,7 @@ async function defineResources(): Promise<Record<string, unknown>> {
         grafanaAdminUser: settings.grafanaAdminUser,
         // A secret output: `pulumi stack output grafanaAdminPassword --show-secrets` to log in.
         grafanaAdminPassword: secrets.grafanaAdminPassword,
+        ...(keyChoice ? { grafanaEncryptionKey: GRAFANA_KEY[keyChoice] } : {}),
         nextSteps,
     };
 

@@ -10,10 +10,11 @@ export interface StackSecretsArgs {
     /** Configured renderer token (a secret), or undefined to generate one. */
     rendererToken?: pulumi.Output<string>;
     /**
-     * Generate Grafana's `[security] secret_key` (it encrypts data source secrets in the
-     * database). Only for a database that outlives and is shared by Grafana's pods
-     * (grafanaDatabaseUrl): every replica must use the same key, and the key must stay
-     * with the database. Without it Grafana keeps its built-in default.
+     * Generate Grafana's `[security] secret_key` (it encrypts what Grafana stores: data source
+     * secrets, the contact point's Slack token). For a Grafana without data yet, and always for
+     * a shared database (grafanaDatabaseUrl: every replica must use the same key, and the key
+     * must stay with the database); program.ts decides. Without it Grafana keeps its built-in
+     * default, which a Grafana that already encrypted data with it needs.
      */
     grafanaSecretKey?: boolean;
     /** Configured database URL (a secret), passed through: Grafana reads it as `[database] url`. */
@@ -32,7 +33,7 @@ export class StackSecrets extends pulumi.ComponentResource {
     readonly grafanaAdminPassword: pulumi.Output<string>;
     /** Token Grafana sends to the renderer and the renderer requires, secret; none when it is in the user's Secret. */
     readonly rendererToken?: pulumi.Output<string>;
-    /** Grafana's secret_key, secret; only when requested (a shared database). */
+    /** Grafana's secret_key, secret; only when requested (see grafanaSecretKey above). */
     readonly grafanaSecretKey?: pulumi.Output<string>;
     /** Every secret by its wiring name; the optional ones only when this stack has them. */
     private readonly byName: Partial<Record<SecretName, pulumi.Output<string>>>;

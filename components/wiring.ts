@@ -7,9 +7,9 @@ import type { StackSettings } from "./config";
 import { MIB, memoryBytes, toMiB } from "./quantity";
 
 /**
- * Secrets are referenced by name; each target decides how to deliver them (env value or
- * secretKeyRef). `grafanaSecretKey` (Grafana's `[security] secret_key`) and
- * `grafanaDatabaseUrl` exist only for a Grafana on an external database.
+ * Secrets are referenced by name; each target decides how to deliver them (a file on Docker,
+ * secretKeyRef on Kubernetes). `grafanaSecretKey` (Grafana's `[security] secret_key`) exists
+ * for a Grafana without data yet or on an external database, `grafanaDatabaseUrl` with one.
  */
 export type SecretName = "rendererToken" | "grafanaAdminPassword" | "grafanaSecretKey" | "grafanaDatabaseUrl";
 
@@ -52,7 +52,7 @@ export interface Wiring {
     renderingCallbackUrl: string;
     /** Grafana's non-secret settings as grafana.ini sections (the operator takes them as `spec.config`). */
     grafanaIni: Record<string, Record<string, string>>;
-    /** Grafana's secret settings, always delivered as environment variables. */
+    /** Grafana's secret settings, always delivered as environment variables (or their `__FILE` form). */
     grafanaSecretEnv: EnvVar[];
     grafana: ContainerPlan;
     renderer: ContainerPlan;
@@ -139,19 +139,26 @@ const httpProbeCommand = (port: number, path: string) => [
     `wget -q -O /dev/null http://127.0.0.1:${port}${path} || curl -fsS -o /dev/null http://127.0.0.1:${port}${path} || exit 1`,
 ];
 
+export interface WiringOptions {
+    /**
+     * Give Grafana the stack's own `security.secret_key` (GF_SECURITY_SECRET_KEY), the key
+     * that encrypts what Grafana stores (the Slack token of its contact point). False keeps
+     * Grafana's built-in default, which a Grafana that already encrypted data with it needs
+     * (grafana.com/docs/grafana/latest/setup-grafana/configure-grafana/#secret_key).
+     */
+    grafanaSecretKey?: boolean;
+}
+
 /**
  * An external database (grafanaDatabaseUrl): Grafana takes type, host, name and credentials
  * from `[database] url` (pkg/services/sqlstore/database_config.go); the type is also written
- * out, so the operator's spec.config says which database it is. The secret_key encrypts data
- * source secrets in that database: one generated key, shared by every replica and kept with
- * the database, instead of Grafana's public default.
+ * out, so the operator's spec.config says which database it is. decideWiring adds the
+ * generated secret_key too: it encrypts the secrets in that database, one key shared by every
+ * replica and kept with the database, instead of Grafana's public default.
  */
 function externalDatabase(type: string, grafanaIni: Record<string, Record<string, string>>, grafanaSecretEnv: EnvVar[]): void {
     grafanaIni.database = { type };
-    grafanaSecretEnv.push(
-        { name: "GF_DATABASE_URL", secret: "grafanaDatabaseUrl" },
-        { name: "GF_SECURITY_SECRET_KEY", secret: "grafanaSecretKey" },
-    );
+    grafanaSecretEnv.push({ name: "GF_DATABASE_URL", secret: "grafanaDatabaseUrl" });
 }
 
 /** Decides the whole wiring for a stack and a placement. Pure: same input, same output. */
@@ -169,6 +176,7 @@ export function decideWiring(
         | "grafanaIni"
     >,
     placement: Placement,
+    options: WiringOptions = {},
 ): Wiring {
     const renderingServerUrl = `http://${placement.rendererHost}:${RENDERER_PORT}/render`;
     const renderingCallbackUrl = placement.callbackUrl ?? `http://${placement.grafanaHost}:${placement.grafanaPort}/`;
@@ -194,6 +202,9 @@ export function decideWiring(
         { name: "GF_RENDERING_RENDERER_TOKEN", secret: "rendererToken" },
     ];
     if (settings.grafanaDatabaseType) externalDatabase(settings.grafanaDatabaseType, grafanaIni, grafanaSecretEnv);
+    // The stack's own key, instead of Grafana's public default: for a new Grafana, or a shared database.
+    if (options.grafanaSecretKey || settings.grafanaDatabaseType)
+        grafanaSecretEnv.push({ name: "GF_SECURITY_SECRET_KEY", secret: "grafanaSecretKey" });
     const v5 = settings.rendererMajor >= 5;
     const rendererHealthPath = v5 ? "/healthz" : "/";
     // Chromium is memory hungry; on v5 the memory bounds in its env follow this limit.

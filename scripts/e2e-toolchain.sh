@@ -6,6 +6,8 @@
 #     pulumi-language-nodejs       Node.js language host (pulumi/pulumi, same tag)
 #     pulumi-resource-kubernetes   Kubernetes provider (pulumi/pulumi-kubernetes provider/)
 #     pulumi-resource-random       Random provider (pulumi/pulumi-random provider/)
+#     grafana-image-renderer       the real renderer, and Debian's chromium and Docker engine
+#     pulumi-resource-docker       Docker provider           (parts: scripts/e2e-parts/*.sh)
 # Versions and the reasons for them: scripts/e2e-versions.env. `.tools` links to the folder.
 #
 # The Go module proxy serves the CLI's module and every dependency, but not the language
@@ -18,6 +20,7 @@
 #        scripts/e2e-toolchain.sh --dir        print the cache folder (built or not)
 #        scripts/e2e-toolchain.sh --check      exit 0 only if the cache is complete
 #        scripts/e2e-toolchain.sh --pack-sources DIR   write the source tarballs into DIR
+#        scripts/e2e-toolchain.sh --part NAME  build one part into its cache only (development)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 versions_file="$root/scripts/e2e-versions.env"
@@ -25,13 +28,19 @@ versions_file="$root/scripts/e2e-versions.env"
 . "$versions_file"
 
 gomod="$root/scripts/e2e-gomod"
-key="$(cat "$versions_file" "$root/scripts/e2e-toolchain.sh" "$gomod"/*/go.mod "$gomod"/*/go.sum | sha256sum | cut -c1-16)"
+parts_dir="$root/scripts/e2e-parts"
+key="$(cat "$versions_file" "$root/scripts/e2e-toolchain.sh" "$parts_dir"/*.sh "$gomod"/*/go.mod "$gomod"/*/go.sum | sha256sum | cut -c1-16)"
 cache_root="${XDG_CACHE_HOME:-$HOME/.cache}/grafana-slack-alerts"
 dir="$cache_root/e2e-$key"
+# shellcheck source=e2e-parts/renderer.sh
+. "$parts_dir/renderer.sh"
+# shellcheck source=e2e-parts/docker.sh
+. "$parts_dir/docker.sh"
 
 case "${1:-}" in
   --dir) echo "$dir"; exit 0 ;;
-  --check) [ -f "$dir/COMPLETE" ]; exit $? ;;
+  # Complete: every binary built, and the apt packages e2e runs (chromium, dockerd) installed.
+  --check) [ -f "$dir/COMPLETE" ] && [ -z "$(apt_missing)" ]; exit $? ;;
 esac
 
 # The three source trees: "owner+name tag path...". Test files and test data are left out.
@@ -40,6 +49,8 @@ SOURCES=(
   "pulumi+pulumi-kubernetes v$KUBERNETES_PROVIDER_VERSION LICENSE provider"
   "pulumi+pulumi-random v$RANDOM_PROVIDER_VERSION LICENSE provider"
 )
+# The parts' source trees (scripts/e2e-parts/*.sh), packed by --pack-sources like the others.
+PART_SOURCES=("$RENDERER_SOURCE" "${DOCKER_SOURCES[@]}")
 
 skip_path() { case "$1" in *_test.go|*/testdata/*|*/test-programs/*) return 0 ;; esac; return 1; }
 
@@ -93,7 +104,7 @@ fetch_source() {
 
 if [ "${1:-}" = "--pack-sources" ]; then
   out="${2:?usage: --pack-sources DIR}"; mkdir -p "$out"
-  for spec in "${SOURCES[@]}"; do
+  for spec in "${SOURCES[@]}" "${PART_SOURCES[@]}"; do
     read -r repo tag _ <<<"$spec"
     tmp="$(mktemp -d)"; fetch_source "$spec" "$tmp" >/dev/null
     # Deterministic archive: same bytes for the same tree.
@@ -109,9 +120,13 @@ fi
 command -v go >/dev/null || { echo "e2e-toolchain: needs Go (go.dev/doc/install); none on PATH" >&2; exit 1; }
 
 build="$dir.build"
+# --part NAME: build (or find cached) one part only, into a scratch folder (development).
+[ "${1:-}" = "--part" ] && build="$(mktemp -d)"
 rm -rf "$build"; mkdir -p "$build/bin" "$build/work"
 work="$build/work"
-export GOFLAGS="-trimpath -buildvcs=false -mod=mod" GONOSUMDB="$E2E_GONOSUMDB" GOTOOLCHAIN=local
+# -mod=readonly: every module's hash must already be in the pinned go.sum (checked when it is
+# downloaded); one that is not stops the build instead of being fetched and recorded unchecked.
+export GOFLAGS="-trimpath -buildvcs=false -mod=readonly" GOTOOLCHAIN=local
 log="$build/build.log"
 t_all=$(date +%s)
 step() { echo "[$(date -u +%H:%M:%S)] $*" | tee -a "$log"; }
@@ -125,6 +140,31 @@ timed() { # timed NAME cmd...: run, log, record seconds
 # upstream ones with the swaps e2e-versions.env explains, resolved once by `go` and kept, so
 # every build selects the same versions and checks the same hashes.
 use_gomod() { cp "$gomod/$1/go.mod" "$gomod/$1/go.sum" .; }
+
+# Parts (scripts/e2e-parts/*.sh), each cached on its own in $cache_root/parts/<name>-<key>/,
+# keyed by its build function, its pins (part_pins_<name>) and scripts/e2e-gomod/<name>/: a
+# change elsewhere in the toolchain links a part again instead of rebuilding it.
+part_key() {
+  { declare -f "part_build_$1"; "part_pins_$1"; cat "$gomod/$1"/go.mod "$gomod/$1"/go.sum 2>/dev/null || true; } | sha256sum | cut -c1-16
+}
+run_part() { # run_part NAME: build part NAME unless cached, then hard-link its files into $build
+  local name="$1" out t0 d
+  out="$cache_root/parts/$name-$(part_key "$name")"
+  if [ -f "$out/DONE" ]; then
+    step "$name: cached ($out)"; echo "$name cached" >> "$build/times"
+  else
+    step "$name: building into $out"
+    rm -rf "$out.build"; mkdir -p "$out.build/bin"; t0=$(date +%s)
+    "part_build_$name" "$out.build"
+    echo "$name $(( $(date +%s) - t0 ))s" > "$out.build/DONE"
+    rm -rf "$out"; mv "$out.build" "$out"
+    find "$cache_root/parts" -mindepth 1 -maxdepth 1 -name "$name-*" ! -name "$(basename "$out")" -exec rm -rf {} +
+  fi
+  for d in "$out"/*/; do mkdir -p "$build/$(basename "$d")"; cp -al "$d." "$build/$(basename "$d")/" 2>/dev/null || cp -a "$d." "$build/$(basename "$d")/"; done
+}
+if [ "${1:-}" = "--part" ]; then
+  run_part "${2:?usage: --part NAME}"; echo "log: $log"; exit 0
+fi
 
 # 1. CLI: pkg/v3 carries `replace` directives, so `go install module@version` refuses it; a
 #    wrapper module requires it and repeats its non-local replaces (scripts/e2e-gomod/cli).
@@ -179,11 +219,18 @@ fetch_source "${SOURCES[2]}" "$work/random" | tee -a "$log"
   export CGO_ENABLED=0; timed random-build go build -o "$build/bin/pulumi-resource-random" \
     -ldflags "-X github.com/pulumi/pulumi-random/provider/v4/pkg/version.Version=$RANDOM_PROVIDER_VERSION" ./$d )
 
+# The real renderer and a Docker engine (issue 22; scripts/e2e-parts/*.sh): Debian's packages,
+# the renderer and its image's root filesystem, the Docker provider.
+install_apt_packages
+run_part renderer
+run_part renderer_rootfs
+run_part docker_provider
+
 rm -rf "$work"
 total=$(( $(date +%s) - t_all ))
 {
   echo "built $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nproc) cores with $(go version | cut -d' ' -f3)"
-  echo "versions: pulumi $PULUMI_VERSION, kubernetes $KUBERNETES_PROVIDER_VERSION, random $RANDOM_PROVIDER_VERSION"
+  echo "versions: pulumi $PULUMI_VERSION, kubernetes $KUBERNETES_PROVIDER_VERSION, random $RANDOM_PROVIDER_VERSION, docker $DOCKER_PROVIDER_VERSION, renderer $RENDERER_VERSION"
   cat "$build/times"
   echo "total ${total}s"
   echo "bin $(du -sh "$build/bin" | cut -f1)"

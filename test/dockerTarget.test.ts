@@ -12,6 +12,18 @@ function envOf(c: RegisteredResource): Record<string, string> {
     return Object.fromEntries((c.plain.envs as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
 }
 
+/** The files uploaded into a container, by path (plain values). */
+function uploadsOf(c: RegisteredResource): Record<string, string> {
+    return Object.fromEntries(((c.plain.uploads ?? []) as Array<{ file: string; content: string }>).map((u) => [u.file, u.content]));
+}
+
+/** Whether every upload's content is registered as a secret. */
+function uploadsAreSecret(c: RegisteredResource): boolean {
+    const uploads = c.inputs.uploads;
+    if (isSecretValue(uploads)) return true;
+    return Array.isArray(uploads) && uploads.every((u: any) => isSecretValue(u) || isSecretValue(u.content));
+}
+
 describe("docker target (default dev stack)", function () {
     const RENDERER_TOKEN = "configured-renderer-token-0123456789";
     let resources: RegisteredResource[];
@@ -55,17 +67,29 @@ describe("docker target (default dev stack)", function () {
         assert.doesNotMatch(env.GF_RENDERING_SERVER_URL + env.GF_RENDERING_CALLBACK_URL, /localhost|127\.0\.0\.1/);
     });
 
-    it("gives both sides the same renderer token, and the env lists are secrets", () => {
-        assert.equal(envOf(grafana).GF_RENDERING_RENDERER_TOKEN, RENDERER_TOKEN);
+    it("gives both sides the same renderer token: Grafana's as a file (__FILE), the renderer's a secret env", () => {
+        const env = envOf(grafana);
+        assert.equal(env.GF_RENDERING_RENDERER_TOKEN, undefined, "no token in Grafana's container settings");
+        assert.equal(env.GF_RENDERING_RENDERER_TOKEN__FILE, "/run/secrets/grafana-slack-alerts/gf_rendering_renderer_token");
+        assert.equal(uploadsOf(grafana)[env.GF_RENDERING_RENDERER_TOKEN__FILE], RENDERER_TOKEN);
+        assert.ok(uploadsAreSecret(grafana), "the uploaded values are secrets in the state");
         assert.equal(envOf(renderer).AUTH_TOKEN, RENDERER_TOKEN);
-        assert.ok(isSecretValue(grafana.inputs.envs), "Grafana's env (token, password) is a secret");
         assert.ok(isSecretValue(renderer.inputs.envs), "the renderer's env (token) is a secret");
+    });
+
+    it("puts no secret into Grafana's environment (docker inspect shows only file paths)", () => {
+        const values = Object.values(uploadsOf(grafana));
+        assert.equal(values.length, 3, "admin password, renderer token, secret_key");
+        for (const v of values) assert.ok(!(grafana.plain.envs as string[]).some((e) => e.includes(v)));
+        assert.ok(!isSecretValue(grafana.inputs.envs), "nothing secret left in the env list");
+        for (const e of grafana.plain.envs as string[]) if (e.includes("__FILE=")) assert.match(e, /^GF_[A-Z_]+__FILE=\/run\/secrets\//);
     });
 
     it("sets admin credentials and enables alert screenshots", () => {
         const env = envOf(grafana);
         assert.equal(env.GF_SECURITY_ADMIN_USER, "admin");
-        assert.match(env.GF_SECURITY_ADMIN_PASSWORD, /^generated-/);
+        assert.equal(env.GF_SECURITY_ADMIN_PASSWORD, undefined);
+        assert.match(uploadsOf(grafana)[env.GF_SECURITY_ADMIN_PASSWORD__FILE], /^generated-secrets-grafana-admin-password/);
         assert.equal(env.GF_UNIFIED_ALERTING_SCREENSHOTS_CAPTURE, "true");
         assert.match(env.GF_UNIFIED_ALERTING_SCREENSHOTS_CAPTURE_TIMEOUT, /^\d+s$/);
     });
@@ -82,6 +106,9 @@ describe("docker target (default dev stack)", function () {
         const env = envOf(renderer);
         assert.equal(renderer.plain.memory, 2048, "MB, the same 2Gi limit as on Kubernetes");
         assert.equal(grafana.plain.memory, 1024);
+        // No swap: Docker's default (as much swap again) would be read back as a change at every preview.
+        assert.equal(renderer.plain.memorySwap, 2048);
+        assert.equal(grafana.plain.memorySwap, 1024);
         assert.equal(env.GOMEMLIMIT, "256MiB");
         assert.equal(Number(env.RATE_LIMIT_MAX_AVAILABLE), (2048 - 256) * 2 ** 20, "what is left for Chromium, in bytes");
         assert.ok(Number(env.RATE_LIMIT_MAX_LIMIT) >= 1 && Number(env.RATE_LIMIT_MAX_LIMIT) <= 8);
@@ -114,13 +141,14 @@ describe("docker target (default dev stack)", function () {
         assert.equal(await pulumi.isSecret(outputs.grafanaAdminPassword as pulumi.Output<string>), true);
     });
 
-    it("generates the admin password (token was configured, so only one RandomPassword)", () => {
+    it("generates the admin password and Grafana's secret_key (the token was configured)", () => {
         const generated = ofType(resources, "random:index/randomPassword:RandomPassword");
         assert.deepEqual(
             generated.map((r) => r.name),
-            ["secrets-grafana-admin-password"],
+            ["secrets-grafana-admin-password", "secrets-grafana-secret-key"],
         );
-        assert.equal(generated[0].plain.special, false);
+        for (const g of generated) assert.equal(g.plain.special, false);
+        assert.equal(generated[1].plain.length, 40);
     });
 });
 

@@ -234,7 +234,7 @@ describe("kubernetes knobs: the user's own Secrets", function () {
             ? { data: { "admin-password": Buffer.from("from-the-cluster-pw").toString("base64") } }
             : undefined;
 
-    it("pods read them by secretKeyRef; our Secret holds neither; Pulumi logs in with the password it reads; no token is generated", async () => {
+    it("pods read them by secretKeyRef; our Secret holds neither; Pulumi logs in with the password it reads; no password or token is generated", async () => {
         const r = await runStack(
             { target: "kubernetes", kubernetesMode: "separate", ...EXISTING, grafanaUrl: "http://grafana.example.com", verify: "false" },
             { stateFor: cluster },
@@ -247,9 +247,14 @@ describe("kubernetes knobs: the user's own Secrets", function () {
         assert.deepEqual(grafana.GF_SECURITY_ADMIN_PASSWORD.valueFrom.secretKeyRef, { name: "grafana-admin", key: "admin-password" });
         assert.deepEqual(grafana.GF_RENDERING_RENDERER_TOKEN.valueFrom.secretKeyRef, { name: "renderer", key: "tok" });
         assert.deepEqual(renderer.AUTH_TOKEN.valueFrom.secretKeyRef, { name: "renderer", key: "tok" });
-        assert.deepEqual(Object.keys(one(rs, T.secret, "grafana-credentials").plain.stringData), ["admin-user"]);
+        // A new stack's Grafana gets its own secret_key (issue 23), kept in our Secret.
+        assert.deepEqual(Object.keys(one(rs, T.secret, "grafana-credentials").plain.stringData).sort(), ["admin-user", "secret-key"]);
         assert.equal(one(rs, T.secret, "grafana-admin-password").plain.stringData, undefined, "the user's Secret is read, never written");
-        assert.equal(ofType(rs, T.random).length, 0, "nothing generated");
+        assert.deepEqual(
+            ofType(rs, T.random).map((x) => x.name),
+            ["secrets-grafana-secret-key"],
+            "no password or token generated",
+        );
         const provider = rs.find((x) => x.type === "pulumi:providers:grafana")!;
         assert.ok(isSecretValue(provider.inputs.auth), "the admin credentials stay a secret");
         assert.equal(provider.plain.auth, "admin:from-the-cluster-pw");

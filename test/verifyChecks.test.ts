@@ -622,14 +622,25 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
             });
         }
 
-        it("a completion Slack never acted on (answer lost before it ran): looked for, not seen, sent once more", async () => {
+        it("a completion whose answer was lost and that never shows as shared: not sent again, upload_unconfirmed with the file ID", async () => {
             await start({}, { faults: [{ endpoint: "files.completeUploadExternal", status: 503 }] });
             const report = await runVerification(options());
-            assert.equal(report.verified, true, JSON.stringify(report.failures));
-            assert.equal(slack.faults.count("files.completeUploadExternal"), 2);
-            assert.ok(slack.faults.count("files.info") >= 2, "files.info was asked before sending it again");
+            const upload = check(report, "slack.upload");
+            assert.equal(upload.key, "upload_unconfirmed");
+            assert.match(upload.finding, /Slack answered HTTP 503; files\.info did not show it shared within 60 ms/);
+            assert.equal(slack.faults.count("files.completeUploadExternal"), 1, "sent once, never twice");
+            assert.ok(slack.faults.count("files.info") >= 2, "files.info was asked");
+            assert.match(report.slack?.fileId ?? "", /^F0FAKE/, "the file ID is kept, so the caller can delete the file");
+        });
+
+        it("Slack completed it but the share shows only after the check window: still never completed twice", async () => {
+            await start({}, { faults: [{ endpoint: "files.completeUploadExternal", late: true, status: 500 }] });
+            slack.shareAfterPolls = 1_000_000;
+            const report = await runVerification(options());
+            assert.equal(check(report, "slack.upload").key, "upload_unconfirmed");
+            assert.equal(slack.faults.count("files.completeUploadExternal"), 1);
             assert.equal(slack.postedFiles().length, 1);
-            assert.equal(slack.postedFiles()[0].completions, 1);
+            assert.equal(slack.postedFiles()[0].completions, 1, "one completion: one post");
         });
 
         it("a lost completion answer without files:read: not sent again, upload_unconfirmed, the file ID kept for cleanup", async () => {

@@ -356,6 +356,34 @@ describe("verification provider, serialized and run in a child process", functio
             assert.equal(slack.postedFiles().length, 0);
         });
 
+        it("a failing create removes what it posted even without cleanupTestMessage: the next `pulumi up` posts no second file", async () => {
+            slack.shareAfterPolls = 1_000_000;
+            const { created } = await createFrom(news({ cleanupTestMessage: false, timing: { ...FAST, shareTimeoutMs: 100 } }));
+            assert.equal(created.ok, false);
+            assert.equal(slack.faults.count("files.delete"), 1);
+            assert.equal(slack.postedFiles().length, 0, "no file is left for a failed create");
+            assert.ok(!(created.message ?? "").includes(GOOD_TOKEN));
+        });
+
+        it("a create that fails after posting (a rule's panel cannot be proven) removes the post too", async () => {
+            const { created } = await createFrom(news({ ruleUids: ["no-such-rule"] }));
+            assert.equal(created.ok, false);
+            assert.match(created.message ?? "", /Proof per rule/);
+            assert.equal(slack.faults.count("files.completeUploadExternal"), 1, "it had posted");
+            assert.equal(slack.postedFiles().length, 0);
+        });
+
+        it("a lost completion answer: one completion, and the failed create deletes the file", async () => {
+            slack.faults.inject({ endpoint: "files.completeUploadExternal", late: true, status: 502 });
+            slack.shareAfterPolls = 1_000_000;
+            const { created } = await createFrom(news({ timing: { ...FAST, shareTimeoutMs: 100 } }));
+            assert.equal(created.ok, false);
+            assert.match(created.message ?? "", /Slack may or may not have posted file F0FAKE\d+/);
+            assert.equal(slack.faults.count("files.completeUploadExternal"), 1);
+            assert.equal(slack.faults.count("files.delete"), 1);
+            assert.equal(slack.postedFiles().length, 0);
+        });
+
         it("routed channels (slackRoutes): create lists each channel in `channels`; one the bot is not in fails create naming it", async () => {
             slack.channels.push({ id: "C0DBALERT1", name: "db-alerts" }, { id: "G0PRIVATE1", name: "secret-ops", isPrivate: true });
             const good = await createFrom(news({ routedChannels: ["C0DBALERT1", "G0PRIVATE1"] }));

@@ -53,7 +53,9 @@ export class GrafanaPreflight extends pulumi.CustomResource {
                 verifyRulePanelId: undefined,
                 __provider: providerSource("components/alerting/preflightProvider.ts", "preflightProvider"),
             },
-            opts,
+            // The fingerprint of user:password is derived from the password: encrypted in the
+            // state like the password itself (a plain one can be tested against guesses).
+            { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "authFingerprint"] },
         );
     }
 }

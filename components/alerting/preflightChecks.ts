@@ -9,6 +9,7 @@
 // program but plain data and the message catalogue.
 import { channelNameUploadProblem, grafanaVersionProblem, MIN_GRAFANA, parseVersion, RECOMMENDED_GRAFANA } from "../images";
 import { makeScrubber, verificationError } from "../verify/messages";
+import { clip } from "../redaction";
 import { backoff, sleep } from "../verify/timing";
 
 export interface PreflightInputs {
@@ -57,6 +58,8 @@ interface Answer {
     status: number;
     body: any;
     text: string;
+    /** Takes this request's credentials out of text from the answer, before it is shortened. */
+    scrub: (text: string) => string;
 }
 
 /** A Grafana object that exists, how to name it and how to delete it. */
@@ -72,6 +75,7 @@ export function authHeaderFor(auth: string): string {
 function client(inputs: PreflightInputs) {
     const base = inputs.grafanaUrl.replace(/\/+$/, "");
     const timeoutMs = inputs.requestTimeoutMs ?? 15_000;
+    const scrub = makeScrubber([inputs.grafanaAuth]);
     return async function call(method: string, path: string, auth = true): Promise<Answer> {
         const res = await fetch(base + path, {
             method,
@@ -87,13 +91,14 @@ function client(inputs: PreflightInputs) {
         } catch {
             body = undefined;
         }
-        return { status: res.status, body, text };
+        return { status: res.status, body, text, scrub };
     };
 }
 
+/** Grafana's message, scrubbed and then shortened: a cut first could leave half a credential behind. */
 function brief(a: Answer): string {
     const m = typeof a.body?.message === "string" ? a.body.message : "";
-    return m ? `: ${m.length > 160 ? `${m.slice(0, 160)}...` : m}` : "";
+    return m ? `: ${clip(a.scrub(m), 160)}` : "";
 }
 
 /** Waits (bounded) for GET /api/health; returns the version it reports, if any. */

@@ -27,6 +27,38 @@ export interface DockerGrafanaWithRendererArgs {
 /** Seconds Pulumi waits for a container to report healthy before failing the update. */
 const HEALTHY_TIMEOUT_SECONDS = 180;
 
+/** Where Grafana's secrets are written in its container (Docker's own place for secrets). */
+export const GRAFANA_SECRETS_DIR = "/run/secrets/grafana-slack-alerts";
+
+/**
+ * Grafana's environment with every secret as a file: `GF_X__FILE=<path>` plus an upload of
+ * the value to that path, so the value is in no container setting (`docker inspect` shows
+ * the path). The Grafana image's entrypoint reads each `GF_*__FILE` into `GF_*` before
+ * Grafana starts (grafana/grafana packaging/docker/run.sh; Grafana docs "Configure a Grafana
+ * Docker image", Docker secrets). The provider writes uploads into the container after
+ * creating and before starting it, mode 0644, so Grafana's user 472 can read them
+ * (kreuzwerker/terraform-provider-docker resource_docker_container_funcs.go, `upload`). The
+ * renderer keeps AUTH_TOKEN in its env: v3/v4 read it nowhere else, and which v5 releases
+ * read it from a config file (renderer docs/sources/flags.md) this program does not know.
+ */
+export function grafanaFileEnv(
+    vars: EnvVar[],
+    secret: (name: SecretName) => pulumi.Output<string>,
+): { envs: string[]; uploads: Array<{ file: string; content: pulumi.Output<string> }> } {
+    const envs: string[] = [];
+    const uploads: Array<{ file: string; content: pulumi.Output<string> }> = [];
+    for (const v of vars) {
+        if (v.secret === undefined) {
+            envs.push(`${v.name}=${v.value}`);
+            continue;
+        }
+        const file = `${GRAFANA_SECRETS_DIR}/${v.name.toLowerCase()}`;
+        envs.push(`${v.name}__FILE=${file}`);
+        uploads.push({ file, content: pulumi.secret(secret(v.secret)) });
+    }
+    return { envs, uploads };
+}
+
 /**
  * The plan's memory limit in MB, Docker's unit (the provider multiplies by 1024*1024). The
  * same limit as on Kubernetes, so the renderer's memory bounds in its env hold here too.
@@ -35,6 +67,18 @@ export function dockerMemoryMiB(plan: ContainerPlan): number {
     const bytes = memoryBytes(plan.resources.limits.memory);
     if (bytes === undefined) throw new Error(`memory limit ${JSON.stringify(plan.resources.limits.memory)} is not a memory quantity`);
     return toMiB(bytes);
+}
+
+/**
+ * The plan's memory limit, without swap. Docker lets a container with a memory limit and no
+ * memory-swap use as much swap again (MemorySwap = 2 x Memory), and the provider reads that
+ * back into `memorySwap`, so leaving it unset shows a change at every preview (seen with the
+ * real provider in `npm run e2e`). Memory + swap = memory: no swap, as on Kubernetes, so the
+ * renderer's memory settings (derived from the limit) hold.
+ */
+export function memoryLimit(plan: ContainerPlan): { memory: number; memorySwap: number } {
+    const mib = dockerMemoryMiB(plan);
+    return { memory: mib, memorySwap: mib };
 }
 
 /**
@@ -81,7 +125,7 @@ export class DockerGrafanaWithRenderer extends pulumi.ComponentResource implemen
         const rendererImage = image("renderer", settings.rendererImage.ref);
         const grafanaImage = image("grafana", settings.grafanaImage.ref);
 
-        // KEY=VALUE strings; any secret makes the whole list a secret Output.
+        // KEY=VALUE strings; any secret makes the whole list a secret Output (the renderer's, see grafanaFileEnv).
         const envs = (vars: EnvVar[]) =>
             pulumi.all(
                 vars.map((v) =>
@@ -113,7 +157,7 @@ export class DockerGrafanaWithRenderer extends pulumi.ComponentResource implemen
                 // Not published: only Grafana, on the same network, needs the renderer.
                 networksAdvanced: [{ name: this.network.name, aliases: [DOCKER_ALIASES.renderer] }],
                 healthcheck: healthcheck(wiring.renderer.healthcheck),
-                memory: dockerMemoryMiB(wiring.renderer),
+                ...memoryLimit(wiring.renderer),
                 // v3/v4 render through /dev/shm (Docker's 64 MB default crashes large panels); v5
                 // passes --disable-dev-shm-usage and uses /tmp, so the size only matters before v5.
                 shmSize: 256,
@@ -135,12 +179,12 @@ export class DockerGrafanaWithRenderer extends pulumi.ComponentResource implemen
             {
                 name: `grafana-${suffix}`,
                 image: grafanaImage.imageId,
-                envs: envs(wiring.grafana.env),
+                ...grafanaFileEnv(wiring.grafana.env, args.secret),
                 networksAdvanced: [{ name: this.network.name, aliases: [DOCKER_ALIASES.grafana] }],
                 ports: [{ internal: wiring.grafana.containerPort, external: settings.grafanaPort, ip: "127.0.0.1" }],
                 volumes: [{ volumeName: grafanaData.name, containerPath: "/var/lib/grafana" }],
                 healthcheck: healthcheck(wiring.grafana.healthcheck),
-                memory: dockerMemoryMiB(wiring.grafana),
+                ...memoryLimit(wiring.grafana),
                 ...hardening,
             },
             { parent: this, dependsOn: [this.rendererContainer] },

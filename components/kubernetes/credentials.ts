@@ -1,5 +1,5 @@
 // The one Secret of the program's own: every secret the wiring refers to (renderer token,
-// admin password, and with an external database its URL and the shared secret_key), the
+// admin password, the generated secret_key, and with an external database its URL), the
 // admin user, and grafanaIni's values when it is stored as a secret. A secret the user
 // keeps in a Secret of their own (grafanaAdminPasswordSecret, rendererTokenSecret) is not
 // copied here: the pods read it from there.

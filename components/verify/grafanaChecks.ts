@@ -1,7 +1,8 @@
 // Grafana side of the verification: health, renderer availability, and a real render.
 // Uses Node's built-in fetch (no client library) and nothing captured from the program,
 // because these functions also run inside the serialized dynamic provider.
-import { verificationError } from "./messages";
+import { makeScrubber, verificationError } from "./messages";
+import { clip } from "../redaction";
 import { readPngHeader } from "./png";
 import { backoff, sleep, type VerifyTiming } from "./timing";
 import { parseVersion } from "../images";
@@ -18,6 +19,8 @@ export interface GrafanaResponse {
     contentType: string;
     location?: string;
     body: Buffer;
+    /** Takes this request's credentials out of text from the answer, before it is shortened. */
+    scrub: (text: string) => string;
 }
 
 /** URL without credentials or trailing slash, safe to print. */
@@ -78,6 +81,7 @@ export async function grafanaGet(
         contentType: res.headers.get("content-type") ?? "",
         location: res.headers.get("location") ?? undefined,
         body,
+        scrub: makeScrubber([target.auth]),
     };
 }
 
@@ -85,7 +89,7 @@ export async function grafanaGet(
 function grafanaMessage(r: GrafanaResponse): string {
     try {
         const m = JSON.parse(r.body.toString("utf8"))?.message;
-        if (typeof m === "string" && m) return m.length > 200 ? `${m.slice(0, 200)}...` : m;
+        if (typeof m === "string" && m) return clip(r.scrub(m), 200);
     } catch {
         // not JSON: fall through
     }
@@ -461,7 +465,7 @@ export function renderPath(req: RenderRequest, timeoutSec: number): string {
 }
 
 /** The heading of Grafana's HTML error page (public/views/error.html puts the title in <h2>). */
-export function htmlErrorTitle(body: Buffer): string {
+export function htmlErrorTitle(body: Buffer, scrub: (text: string) => string = (t) => t): string {
     const text = body.toString("utf8");
     const h2 = /<h2[^>]*>([\s\S]*?)<\/h2>/i.exec(text)?.[1] ?? /<title[^>]*>([\s\S]*?)<\/title>/i.exec(text)?.[1] ?? "";
     const clean = h2
@@ -473,12 +477,12 @@ export function htmlErrorTitle(body: Buffer): string {
         .replace(/&#39;/g, "'")
         .replace(/\s+/g, " ")
         .trim();
-    return clean.length > 200 ? `${clean.slice(0, 200)}...` : clean;
+    return clip(scrub(clean), 200);
 }
 
 /** Grafana's reason for a failed render: the HTML error page's title, or the JSON message. */
 function renderErrorReason(r: GrafanaResponse): string {
-    if (/html/i.test(r.contentType)) return htmlErrorTitle(r.body);
+    if (/html/i.test(r.contentType)) return htmlErrorTitle(r.body, r.scrub);
     return grafanaMessage(r);
 }
 
@@ -534,7 +538,7 @@ export async function fetchRender(target: GrafanaEndpoint, path: string, req: Re
     const header = readPngHeader(r.body);
     if (!header.ok) {
         const what = /html/i.test(r.contentType)
-            ? `an HTML page${htmlErrorTitle(r.body) ? ` titled "${htmlErrorTitle(r.body)}"` : ""}`
+            ? `an HTML page${htmlErrorTitle(r.body, r.scrub) ? ` titled "${htmlErrorTitle(r.body, r.scrub)}"` : ""}`
             : `${r.contentType || "no content type"} (${header.reason})`;
         throw verificationError("render_not_image", { ...params, detail: what });
     }

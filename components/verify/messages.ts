@@ -2,9 +2,10 @@
 // failed, why, and the next step; docs/troubleshooting.md quotes these templates
 // verbatim (a test keeps the two in step). `{name}` marks a value filled in at run time.
 //
-// The dynamic providers load this module from source (providerBoundary.ts): plain data and
-// plain functions, importing only the import-free launcher.ts.
+// It runs in the dynamic providers' process too, so it stays plain data and plain
+// functions, importing only redaction.ts and launcher.ts (the same kind).
 import { inLauncherWords } from "../launcher";
+import { redactSecrets } from "../redaction";
 
 export interface MessageTemplate {
     what: string;
@@ -250,8 +251,8 @@ export const MESSAGES = {
     },
     upload_unconfirmed: {
         what: "Slack may or may not have posted file {fileId} to {channel}",
-        why: "files.completeUploadExternal, which shares the file, got no usable answer ({detail}), and it was not sent again blindly because a completion that did work would post twice",
-        next: "look in {channel} for the test message; run again once Slack answers normally (a second test post is harmless); add files:read (OAuth & Permissions > Bot Token Scopes, then reinstall) so a lost answer can be checked with files.info next time",
+        why: "files.completeUploadExternal, which shares the file, got no usable answer ({detail}), and it is never sent twice for one file because a completion that did work would post twice",
+        next: "run again once Slack answers normally (a failed `pulumi up` deletes its test file; if {fileId} is still in {channel}, delete it there); add files:read (OAuth & Permissions > Bot Token Scopes, then reinstall) so a lost answer can be checked with files.info next time",
     },
     // --- Slack: did it land ------------------------------------------------------
     share_timeout: {
@@ -418,6 +419,7 @@ export function makeScrubber(secrets: Array<string | undefined>): (text: string)
     return (text: string) => {
         let out = text;
         for (const n of list) out = out.split(n).join("[redacted]");
-        return out;
+        // Then whatever has the shape of a credential (a proxy echoing another Authorization header).
+        return redactSecrets(out);
     };
 }

@@ -437,11 +437,13 @@ function outcomeUnknown(e: unknown): boolean {
  * answer was lost would be sent again and could post twice.
  *   1. files.getUploadURLExternal: retried like any call (an unused slot is invisible).
  *   2. POST the bytes to the upload URL: retried (nothing is shared yet).
- *   3. files.completeUploadExternal: sent once. A 429 is retried after Retry-After (Slack
- *      did nothing); an ok:false is final; a lost answer (network error, timeout, 5xx) is
- *      checked with files.info for up to `completionCheckMs`: shared -> done; never seen
- *      shared -> sent once more (Slack did not act); without files:read -> not sent again,
- *      reported as upload_unconfirmed.
+ *   3. files.completeUploadExternal: sent once, never twice for the same file. A 429 is
+ *      retried after Retry-After (Slack rejected it unprocessed: docs.slack.dev/apis/web-api/
+ *      rate-limits); an ok:false is final; a lost answer (network error, timeout, 5xx) is
+ *      checked with files.info for up to `completionCheckMs`: shared -> done; not seen shared
+ *      (or no files:read to look) -> upload_unconfirmed, and the file ID goes with the error so
+ *      the caller deletes the file. Slack documents no answer for a second completion of one
+ *      file, and a share can show up later than any window: sending it again could post twice.
  * The file ID is reported (`onFileId`, and on the error) as soon as Slack assigns it.
  */
 export async function uploadImage(ctx: SlackContext, req: UploadRequest): Promise<UploadedFile> {
@@ -480,19 +482,8 @@ export async function uploadImage(ctx: SlackContext, req: UploadRequest): Promis
                     permalink: seen.permalink,
                     confirmedBy: `files.info showed ${fileId} shared after the completion's answer was lost (${lost})`,
                 };
-            if (seen === undefined) throw verificationError("upload_unconfirmed", { fileId, channel: req.channelLabel, detail: lost });
-            // Looked for the whole window and never saw it shared: Slack did not act, send it once more.
-            try {
-                res = await slackCall(ctx, "files.completeUploadExternal", complete, req.channelLabel, false);
-            } catch (e2) {
-                if (outcomeUnknown(e2))
-                    throw verificationError("upload_unconfirmed", {
-                        fileId,
-                        channel: req.channelLabel,
-                        detail: `${lost}; sent once more after files.info showed nothing, and that answer was lost too (${describeLost(e2, ctx)})`,
-                    });
-                throw translateSlackError(e2, "files.completeUploadExternal", ctx, req.channelLabel);
-            }
+            const looked = seen === null ? `; files.info did not show it shared within ${ctx.timing.completionCheckMs} ms` : "";
+            throw verificationError("upload_unconfirmed", { fileId, channel: req.channelLabel, detail: `${lost}${looked}` });
         }
         const file = Array.isArray(res?.files) ? (res.files.find((f: any) => f?.id === fileId) ?? res.files[0]) : undefined;
         if (!file?.id) throw verificationError("upload_failed", { detail: "files.completeUploadExternal answered ok but named no file" });

@@ -29,7 +29,7 @@ export interface VerifyTiming {
     maxRetryAfterSec: number;
     /**
      * When files.completeUploadExternal's answer is lost (network error, timeout, 5xx), how
-     * long files.info is watched for the share before the completion is sent once more.
+     * long files.info is watched for the share (the completion is never sent twice).
      */
     completionCheckMs: number;
     /** Total time to wait for the uploaded file to show as shared in the channel. */

@@ -476,6 +476,21 @@ async function proveRules(inputs: ProviderInputs): Promise<Array<Record<string, 
     return ruleOutputs(report);
 }
 
+/**
+ * Deletes the test post of a create that failed (best effort); a note for the error when the
+ * post could not be deleted, else "". A file that was never completed is deleted the same way.
+ */
+async function discardTestPost(inputs: ProviderInputs, fileId: string | undefined): Promise<string> {
+    if (!fileId || !inputs.slackToken) return "";
+    try {
+        await deleteSlackFile(createSlackContext(inputs.slackToken, inputs.slackApiUrl, resolveTiming(inputs.timing)), fileId);
+        return "";
+    } catch (e) {
+        const why = makeScrubber([inputs.slackToken])((e as Error).message);
+        return `\n(The test post ${fileId} could not be removed: ${why}. Delete it in Slack by hand.)`;
+    }
+}
+
 export const verificationProvider: pulumi.dynamic.ResourceProvider = {
     async check(_olds: any, news: any) {
         return validateInputs(news);
@@ -497,22 +512,17 @@ export const verificationProvider: pulumi.dynamic.ResourceProvider = {
 
     async create(inputs: any) {
         const report = await runVerification(optionsFromInputs(inputs));
-        if (fatalFailures(report).length > 0) {
-            // Something was posted but the run failed (e.g. it never showed as shared):
-            // there will be no state to delete it from later, so tidy up now if asked.
-            if (report.slack?.fileId && inputs.cleanupTestMessage === true && inputs.slackToken) {
-                try {
-                    await deleteSlackFile(
-                        createSlackContext(inputs.slackToken, inputs.slackApiUrl, resolveTiming(inputs.timing)),
-                        report.slack.fileId,
-                    );
-                } catch {
-                    // Best effort: the verification failure is the message that matters.
-                }
-            }
-            throw new Error(failureSummary(report));
+        let rules: Array<Record<string, unknown>> | undefined;
+        try {
+            if (fatalFailures(report).length > 0) throw new Error(failureSummary(report));
+            rules = await proveRules(inputs);
+        } catch (e) {
+            // A failed create leaves no state, so nothing would ever delete what it posted, and
+            // the next `pulumi up` posts again: remove it now, whatever cleanupTestMessage says.
+            // No `cause`: the message is already the scrubbed summary.
+            // eslint-disable-next-line preserve-caught-error
+            throw new Error(`${(e as Error).message}${await discardTestPost(inputs, report.slack?.fileId)}`);
         }
-        const rules = await proveRules(inputs);
         const { randomUUID } = require("node:crypto") as typeof import("node:crypto");
         const id = report.slack?.fileId ?? `grafana-only-${randomUUID()}`;
         return { id, outs: { ...echoInputs(inputs), ...resultOutputs(report), ...(rules ? { rules } : {}) } };

@@ -22,6 +22,8 @@ export interface RegisteredResource {
     provider?: string;
     /** False for component resources (mocks only see custom ones). */
     custom: boolean;
+    /** The `additionalSecretOutputs` option: outputs the engine stores encrypted. */
+    secretOutputs?: string[];
 }
 
 export interface RunOptions {
@@ -102,6 +104,8 @@ export async function runWithMocks<T>(opts: RunOptions, program: () => Promise<T
         (opts.secretKeys ?? []).map((k) => `${PROJECT}:${k}`),
     );
     const resources: RegisteredResource[] = [];
+    // The mock hands newResource no resource options; the request it reads them from does.
+    let secretOutputs: string[] = [];
     await pulumi.runtime.setMocks(
         {
             newResource(args) {
@@ -112,6 +116,7 @@ export async function runWithMocks<T>(opts: RunOptions, program: () => Promise<T
                     plain: unwrapSecrets(args.inputs),
                     provider: args.provider,
                     custom: args.custom ?? true,
+                    secretOutputs,
                 });
                 // What the random provider keeps in state for a RandomId: hex digits, the same for the same name.
                 // In a preview it stays unknown, as the real engine's is for a new resource.
@@ -136,6 +141,13 @@ export async function runWithMocks<T>(opts: RunOptions, program: () => Promise<T
         opts.stack ?? "test",
         opts.preview ?? false,
     );
+    const monitor = (require("@pulumi/pulumi/runtime/settings") as { getMonitor(): any }).getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    // MockMonitor.registerResource calls newResource before its first await: set, then call.
+    monitor.registerResource = (req: any, callback: unknown) => {
+        secretOutputs = req.getAdditionalsecretoutputsList?.() ?? [];
+        return register(req, callback);
+    };
     let result: T | undefined;
     let error: unknown;
     const warnings: string[] = [];

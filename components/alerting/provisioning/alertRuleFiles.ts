@@ -26,7 +26,20 @@ import {
     isGrafanaUid,
     type RuleDataStage,
 } from "../dashboardModel";
-import { Findings, ListedFile, TESTDATA_PLACEHOLDER, isObject, isUnfilledInput, listFiles, readText, show, where } from "./files";
+import {
+    Findings,
+    FolderBudget,
+    ListedFile,
+    MAX_YAML_ALIASES,
+    TESTDATA_PLACEHOLDER,
+    structureProblem,
+    isObject,
+    isUnfilledInput,
+    listFiles,
+    readText,
+    show,
+    where,
+} from "./files";
 
 const KEY = "alertRulesDir";
 /** Grafana's limit on rule titles and group names (ProvisionedAlertRule: maxLength 190). */
@@ -120,8 +133,9 @@ export function readAlertRuleFiles(
     const ruleOwner = new Map<string, string>(Object.entries(reserved.ruleUids ?? {}));
     const groupOwner = new Map<string, string>(Object.entries(reserved.groupNames ?? {}));
     const titleOwner = new Map<string, string>();
+    const budget: FolderBudget = { used: 0 };
     for (const file of files) {
-        for (const group of readFile(findings, file, testdataUid)) {
+        for (const group of readFile(findings, file, testdataUid, budget)) {
             // Every group lands in the stack's one folder, where group names are unique.
             const owner = groupOwner.get(group.name);
             if (owner) {
@@ -171,12 +185,12 @@ export function readAlertRuleFiles(
     return { groups, problems: findings.problems, warnings: findings.warnings };
 }
 
-function readFile(findings: Findings, file: ListedFile, testdataUid: string): RuleGroupFromFile[] {
-    const text = readText(findings, KEY, file);
+function readFile(findings: Findings, file: ListedFile, testdataUid: string, budget: FolderBudget): RuleGroupFromFile[] {
+    const text = readText(findings, KEY, file, budget);
     if (text === undefined) return [];
     let doc: unknown;
     try {
-        doc = yaml.load(text, { filename: file.display });
+        doc = yaml.load(text, { filename: file.display, maxAliases: MAX_YAML_ALIASES });
     } catch (e) {
         const err = e as { reason?: string; mark?: { line: number; column: number }; message?: string };
         const at = err.mark ? `line ${err.mark.line + 1}, column ${err.mark.column + 1}: ` : "";
@@ -186,6 +200,17 @@ function readFile(findings: Findings, file: ListedFile, testdataUid: string): Ru
             `is not valid ${file.display.endsWith(".json") ? "JSON/YAML" : "YAML"} (${at}${err.reason ?? err.message})`,
             "Grafana's alert-rule provisioning file (apiVersion: 1, groups: [...])",
             `fix ${file.display} at ${at.replace(/: $/, "") || "the place named"}`,
+        );
+        return [];
+    }
+    const shape = structureProblem(doc);
+    if (shape) {
+        findings.problem(
+            KEY,
+            file.display,
+            shape,
+            "a rule file nested at most 500 levels, whose YAML anchors and aliases (&name / *name) expand to a reasonable size without cycles (the alerting UI's Export writes none)",
+            `replace the aliases in ${file.display} with the values they stand for (or flatten it), or export the rules again`,
         );
         return [];
     }

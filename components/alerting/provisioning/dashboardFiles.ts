@@ -3,7 +3,18 @@
 // file is checked here (JSON, a UID, no duplicate UIDs, panel IDs) and turned into the
 // canonical JSON the resource gets, so an unchanged file never shows a diff.
 import { TESTDATA_DATASOURCE_TYPE, canonicalJson, isGrafanaUid } from "../dashboardModel";
-import { Findings, ListedFile, TESTDATA_PLACEHOLDER, isObject, isUnfilledInput, listFiles, readText, show } from "./files";
+import {
+    Findings,
+    FolderBudget,
+    ListedFile,
+    TESTDATA_PLACEHOLDER,
+    isObject,
+    isUnfilledInput,
+    listFiles,
+    readText,
+    show,
+    structureProblem,
+} from "./files";
 
 const KEY = "dashboardsDir";
 
@@ -103,8 +114,9 @@ export function readDashboardFiles(
     const dashboards: DashboardFile[] = [];
     const files = listFiles(findings, KEY, dir, projectDir, [".json"], "dashboards") ?? [];
     const byUid = new Map<string, string>();
+    const budget: FolderBudget = { used: 0 };
     for (const file of files) {
-        const d = readDashboard(findings, file, testdataUid);
+        const d = readDashboard(findings, file, testdataUid, budget);
         if (!d) continue;
         const taken = reserved[d.uid] ?? byUid.get(d.uid);
         if (taken) {
@@ -123,9 +135,8 @@ export function readDashboardFiles(
     return { dashboards, problems: findings.problems, warnings: findings.warnings };
 }
 
-function readDashboard(findings: Findings, file: ListedFile, testdataUid: string): DashboardFile | undefined {
-    const text = readText(findings, KEY, file);
-    if (text === undefined) return undefined;
+/** The file's JSON, or undefined after a reported problem (not JSON, or nested too deep to walk). */
+function parseDashboardJson(findings: Findings, file: ListedFile, text: string): unknown {
     let doc: unknown;
     try {
         doc = JSON.parse(text);
@@ -139,6 +150,25 @@ function readDashboard(findings: Findings, file: ListedFile, testdataUid: string
         );
         return undefined;
     }
+    const nesting = structureProblem(doc);
+    if (nesting) {
+        findings.problem(
+            KEY,
+            file.display,
+            nesting,
+            "a dashboard JSON model (a few levels deep)",
+            `replace ${file.display} with the dashboard's exported JSON`,
+        );
+        return undefined;
+    }
+    return doc;
+}
+
+function readDashboard(findings: Findings, file: ListedFile, testdataUid: string, budget: FolderBudget): DashboardFile | undefined {
+    const text = readText(findings, KEY, file, budget);
+    if (text === undefined) return undefined;
+    const doc = parseDashboardJson(findings, file, text);
+    if (doc === undefined) return undefined;
     if (!isObject(doc)) {
         findings.problem(
             KEY,

@@ -4,6 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { ConfigProblem } from "../../config";
+import { redactSecrets } from "../../redaction";
 
 /**
  * A data source UID the stack fills in: its own TestData data source. `${DS_TESTDATA}` is
@@ -44,12 +45,23 @@ export interface ListedFile {
     display: string;
     /** Absolute path. */
     absolute: string;
+    /** The folder's real path (symbolic links resolved): a file must stay inside it. */
+    root?: string;
 }
+
+/**
+ * Limits on what a provisioning folder may hold. Grafana's own exports are a few kB; the caps
+ * keep a mistaken or hostile file (a log, a disk image, /dev/zero behind a link) from being
+ * read into memory and then into the stack's state.
+ */
+export const MAX_FILE_BYTES = 5 * 1024 * 1024;
+export const MAX_FOLDER_BYTES = 20 * 1024 * 1024;
 
 /**
  * The files of `dir` (relative to the project directory) whose names end in one of
  * `extensions`, sorted by name so the order (and so every preview) is stable. Not
  * recursive, like Grafana's own provisioning folders. Undefined after a reported problem.
+ * Every matching name is listed, whatever it is: readText() refuses what is no regular file.
  */
 export function listFiles(
     findings: Findings,
@@ -61,8 +73,10 @@ export function listFiles(
 ): ListedFile[] | undefined {
     const absoluteDir = path.resolve(projectDir, dir);
     let entries: fs.Dirent[];
+    let root: string;
     try {
         entries = fs.readdirSync(absoluteDir, { withFileTypes: true });
+        root = fs.realpathSync(absoluteDir);
     } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         const what = code === "ENOENT" ? "no such folder" : code === "ENOTDIR" ? "not a folder" : `cannot be read (${code ?? String(e)})`;
@@ -76,7 +90,7 @@ export function listFiles(
         return undefined;
     }
     const files = entries
-        .filter((e) => (e.isFile() || e.isSymbolicLink()) && extensions.some((x) => e.name.toLowerCase().endsWith(x)))
+        .filter((e) => !e.isDirectory() && extensions.some((x) => e.name.toLowerCase().endsWith(x)))
         .map((e) => e.name)
         .sort();
     if (files.length === 0) {
@@ -88,22 +102,97 @@ export function listFiles(
         );
     }
     const shown = dir.replace(/\/+$/, "");
-    return files.map((name) => ({ display: `${shown}/${name}`, absolute: path.join(absoluteDir, name) }));
+    return files.map((name) => ({ display: `${shown}/${name}`, absolute: path.join(absoluteDir, name), root }));
 }
 
-/** A file's text, or undefined after a reported problem. */
-export function readText(findings: Findings, key: string, file: ListedFile): string | undefined {
+/** What a non-regular file is, for a message. */
+function kindOf(st: fs.Stats): string {
+    if (st.isDirectory()) return "a folder";
+    if (st.isFIFO()) return "a named pipe (FIFO)";
+    if (st.isCharacterDevice() || st.isBlockDevice()) return "a device";
+    if (st.isSocket()) return "a socket";
+    return "not a regular file";
+}
+
+/** Bytes read so far from one folder, against MAX_FOLDER_BYTES. */
+export interface FolderBudget {
+    used: number;
+}
+
+/**
+ * A file's text, or undefined after a reported problem. Only a regular file inside the
+ * folder is read (a symbolic link may point to one in the folder, never out of it), at most
+ * MAX_FILE_BYTES of it and MAX_FOLDER_BYTES for the folder. It is opened without following
+ * a link and without blocking (a FIFO would otherwise wait forever for a writer), and its
+ * type and size are taken from the open file, so it cannot be swapped after the checks.
+ */
+export function readText(findings: Findings, key: string, file: ListedFile, budget: FolderBudget = { used: 0 }): string | undefined {
+    const refuse = (what: string, allowed: string, fix: string) => {
+        findings.problem(key, file.display, what, allowed, fix);
+        return undefined;
+    };
+    const regular = "a regular file inside the folder";
+    let real: string;
     try {
-        return fs.readFileSync(file.absolute, "utf8");
+        real = fs.realpathSync(file.absolute);
     } catch (e) {
-        findings.problem(
-            key,
-            file.display,
+        const code = (e as NodeJS.ErrnoException).code ?? String(e);
+        return refuse(
+            `cannot be read (${code}${code === "ENOENT" ? ": a link to nothing" : ""})`,
+            regular,
+            `remove ${file.display} or fix the link`,
+        );
+    }
+    if (file.root !== undefined && !real.startsWith(file.root + path.sep)) {
+        return refuse(
+            `is a symbolic link to ${real}, outside the folder`,
+            regular,
+            `copy the file into the folder instead of linking to it, or remove ${file.display}`,
+        );
+    }
+    let fd: number;
+    try {
+        fd = fs.openSync(real, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    } catch (e) {
+        return refuse(
             `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
             "a readable file",
             `check the file's permissions, or move it out of the folder`,
         );
-        return undefined;
+    }
+    try {
+        const st = fs.fstatSync(fd);
+        if (!st.isFile()) return refuse(`is ${kindOf(st)}`, regular, `remove ${file.display} from the folder`);
+        const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+        if (st.size > MAX_FILE_BYTES) {
+            return refuse(
+                `has ${mib(st.size)}`,
+                `at most ${mib(MAX_FILE_BYTES)} per file`,
+                `move ${file.display} out of the folder (an export of one dashboard or rule group is a few kB)`,
+            );
+        }
+        if (budget.used + st.size > MAX_FOLDER_BYTES) {
+            return refuse(
+                `takes the folder past ${mib(MAX_FOLDER_BYTES)}`,
+                `at most ${mib(MAX_FOLDER_BYTES)} of files per folder`,
+                `move files that are not exports out of the folder`,
+            );
+        }
+        // Read what fstat promised and one byte more: a file that grows meanwhile is refused too.
+        const buf = Buffer.alloc(st.size + 1);
+        let n = 0;
+        for (let got = -1; got !== 0 && n < buf.length; n += got) got = fs.readSync(fd, buf, n, buf.length - n, null);
+        if (n > st.size) return refuse("grew while it was read", regular, `stop whatever writes ${file.display}, then run again`);
+        budget.used += n;
+        return buf.subarray(0, n).toString("utf8");
+    } catch (e) {
+        return refuse(
+            `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+            "a readable file",
+            `check the file's permissions, or move it out of the folder`,
+        );
+    } finally {
+        fs.closeSync(fd);
     }
 }
 
@@ -112,9 +201,53 @@ export function isObject(v: unknown): v is Record<string, unknown> {
     return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** A short, quoted rendering of a value for a message. */
+/** A short, quoted rendering of a value for a message: credential shapes redacted first, then cut. */
 export function show(v: unknown): string {
     const s = JSON.stringify(v);
     if (s === undefined) return String(v);
-    return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+    const safe = redactSecrets(s);
+    return safe.length > 80 ? `${safe.slice(0, 77)}...` : safe;
+}
+
+/** Aliases a YAML file may use (js-yaml's maxAliases: the parser stops at the next one). */
+export const MAX_YAML_ALIASES = 1000;
+/** Nodes that aliases may add on top of the file's own, counted as if every alias were copied out. */
+export const MAX_ALIAS_EXPANSION = 100_000;
+/** Nesting (aliases followed) a document may reach: deeper would overflow the recursive walks that read it. */
+export const MAX_NESTING = 500;
+
+/**
+ * Why a parsed document cannot be used as data, or undefined. js-yaml resolves an alias to
+ * the anchored node itself, so the document is a graph: a "billion laughs" file of a few
+ * hundred bytes is a tree of 10^9 nodes to whoever walks it (JSON.stringify, every check),
+ * and `a: &m {self: *m}` is a cycle that overflows any recursive walk; JSON.parse takes
+ * nesting of any depth, which those walks cannot follow either. This walks the document as
+ * a tree, iteratively, and stops at the first cycle, past MAX_NESTING levels, or once the
+ * aliases have added MAX_ALIAS_EXPANSION nodes, the way Grafana's own YAML reader refuses
+ * "excessive aliasing" (gopkg.in/yaml.v3 decode.go, allowedAliasRatio).
+ */
+export function structureProblem(doc: unknown): string | undefined {
+    const seen = new Set<object>();
+    const onPath = new Set<object>();
+    // Each entry is a node to enter, or the marker to leave one (so onPath holds exactly its ancestors).
+    const stack: Array<{ node: unknown; depth: number; leave?: boolean }> = [{ node: doc, depth: 0 }];
+    let visits = 0;
+    while (stack.length > 0) {
+        const { node, depth, leave } = stack.pop()!;
+        if (typeof node !== "object" || node === null) continue;
+        if (leave) {
+            onPath.delete(node);
+            continue;
+        }
+        if (onPath.has(node)) return "an alias refers to a node that contains it (a cycle), which has no end as data";
+        if (depth > MAX_NESTING) return `nests deeper than ${MAX_NESTING} levels`;
+        visits++;
+        seen.add(node);
+        if (visits - seen.size > MAX_ALIAS_EXPANSION)
+            return `its aliases expand to more than ${MAX_ALIAS_EXPANSION} nodes (an "alias bomb")`;
+        onPath.add(node);
+        stack.push({ node, depth, leave: true });
+        for (const child of Object.values(node)) stack.push({ node: child, depth: depth + 1 });
+    }
+    return undefined;
 }
