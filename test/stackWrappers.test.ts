@@ -228,6 +228,12 @@ describe("wrappers: no accidental stacks", function () {
                     "  grafana-slack-alerts:grafanaDatabaseUrl:\n    secure: v1:c2FsdA==:ZW5jcnlwdGVk\n",
             );
             assert.deepEqual(preflight.configProblems({ root: project, stack: "s" }), []);
+            // A token pasted into the wrong key is never shown (the same redaction as pulumi up's message).
+            const token = "xoxb-1234567890-abcdefghijkl";
+            fs.writeFileSync(path.join(project, "Pulumi.s.yaml"), `config:\n  grafana-slack-alerts:slackChannel: ${token}\n`);
+            const pasted = preflight.configProblems({ root: project, stack: "s" }).join("\n");
+            assert.match(pasted, /slackChannel: got .*\[redacted\]/);
+            assert.ok(!pasted.includes(token), pasted);
         });
     });
 });
