@@ -20,7 +20,7 @@ export default tseslint.config(
         // field with runtime checks (typeof, Array.isArray); typing every answer adds nothing.
         files: [
             "components/verify/**/*.ts",
-            "components/alerting/preflightChecks.ts",
+            "components/alerting/preflight/preflightChecks.ts",
             "components/alerting/grafanaPreflight.ts",
             "components/alerting/preflightProvider.ts",
         ],

@@ -8,8 +8,8 @@
 // first poll at or after D, and only then is Slack read (once each).
 import { performance } from "perf_hooks";
 import { runVerification, type VerificationReport } from "../components/verify/checks";
-import type { MessageKey } from "../components/verify/messages";
-import { DEFAULT_TIMING, type VerifyTiming } from "../components/verify/timing";
+import type { MessageKey } from "../components/shared/messages";
+import { DEFAULT_TIMING, type VerifyTiming } from "../components/shared/timing";
 import { table } from "./report";
 import { FakeGrafana, FakeSlack, GOOD_TOKEN, type FakeAlertingOptions, type FaultRule } from "../test/fakes";
 import { stats, type Stats } from "./stats";

@@ -94,7 +94,7 @@ export const TARGETS: Array<{ label: string; stack: StackConfig }> = [
     { label: "kubernetes separate", stack: { config: { ...K8S, kubernetesMode: "separate" }, secretKeys: SECRET_KEYS } },
 ];
 
-/** The docker stack with Pulumi's per-promise debug stacks taken in full, as without components/promiseStacks.ts. */
+/** The docker stack with Pulumi's per-promise debug stacks taken in full, as without components/shared/promiseStacks.ts. */
 export const LEAK_DEBUG_ROW = {
     label: "docker, PULUMI_DEBUG_PROMISE_LEAKS=1",
     stack: { ...TARGETS[0].stack, env: { PULUMI_DEBUG_PROMISE_LEAKS: "1" } },

@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { DEFAULT_RENDERER_IMAGE, parseImageRef } from "../components/images";
+import { DEFAULT_RENDERER_IMAGE, parseImageRef } from "../components/shared/images";
 import { toolchain } from "../test/e2e/engine";
 import { Processes } from "../test/e2e/processes";
 import { programRenderer, rendererBinary, startRenderer, type RunningRenderer } from "../test/e2e/realRenderer";

@@ -1,4 +1,4 @@
-// Records every wait the verifier schedules (components/verify/timing.ts `sleep`) without
+// Records every wait the verifier schedules (components/shared/timing.ts `sleep`) without
 // changing it. The checks call `timing_1.sleep(ms)` through the module's exports object,
 // read at call time; swc (ts-node's transpiler here) defines exports as read-only getters,
 // so instead of patching the export this puts a copy of the exports, with `sleep` wrapped,
@@ -8,7 +8,7 @@ import * as path from "path";
 export const recordedWaits: number[] = [];
 
 const file = require.resolve(path.join(__dirname, "..", "components", "verify", "timing"));
-const real = require(file) as typeof import("../components/verify/timing");
+const real = require(file) as typeof import("../components/shared/timing");
 const entry = require.cache[file];
 if (!entry) throw new Error(`bench: ${file} is not in require.cache`);
 if (Object.keys(require.cache).some((k) => /components[\\/]verify[\\/](grafanaChecks|slackChecks|alertPath|checks)\.ts$/.test(k))) {

@@ -3,7 +3,7 @@
 // `pulumi up` has nothing to diff. bench/evalProgram.ts computes it in a fresh process when
 // asked (--hash); test/benchOutcomes.test.ts compares it across evaluations.
 import { createHash } from "crypto";
-import { canonicalJson } from "../components/canonicalJson";
+import { canonicalJson } from "../components/shared/canonicalJson";
 
 export interface Registration {
     type: string;

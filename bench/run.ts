@@ -18,7 +18,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
-import { DEFAULT_TIMING } from "../components/verify/timing";
+import { DEFAULT_TIMING } from "../components/shared/timing";
 import {
     ALERT_BENCH_TIMING,
     alertPathTable,
@@ -164,7 +164,7 @@ function evaluationTables(baseline: EvalRow, rows: EvalRow[], sdk: SdkCost[]): R
     return { evaluationTable, timeTable, sdkTable };
 }
 
-/** The docker stack again with Pulumi's promise stacks in full: what components/promiseStacks.ts saves. */
+/** The docker stack again with Pulumi's promise stacks in full: what components/shared/promiseStacks.ts saves. */
 function leakValues(docker: EvalRow, leak: EvalRow): Record<string, string> {
     return {
         leakRatio: fmt(leak.ratio, 2),

@@ -7,8 +7,8 @@
 // First: it must wrap the verifier's sleep before the check modules load.
 import { recordedWaits } from "./recordWaits";
 import { runVerification, type CheckId, type VerificationReport, type VerifyOptions } from "../components/verify/checks";
-import type { MessageKey } from "../components/verify/messages";
-import { DEFAULT_TIMING, type VerifyTiming } from "../components/verify/timing";
+import type { MessageKey } from "../components/shared/messages";
+import { DEFAULT_TIMING, type VerifyTiming } from "../components/shared/timing";
 import {
     ALL_SCOPES,
     GOOD_TOKEN,

@@ -10,16 +10,16 @@ import {
     type VerificationReport,
     type VerifyOptions,
 } from "../components/verify/checks";
-import { PANEL_ID, uidsFor } from "../components/alerting/dashboardModel";
-import { makeScrubber } from "../components/verify/messages";
-import { resolveTiming, type VerifyTiming } from "../components/verify/timing";
+import { PANEL_ID, uidsFor } from "../components/alerting/model/dashboardModel";
+import { makeScrubber } from "../components/shared/messages";
+import { resolveTiming, type VerifyTiming } from "../components/shared/timing";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { sizeProblem } from "../components/verify/grafanaChecks";
 import { ruleLine, runRuleImageChecks } from "../components/verify/ruleImages";
-import { CHANNEL_FORMAT, isChannelId, isChannelName, notAChannelReason } from "../components/slackChannel";
-import { slackTokenProblem } from "../components/slackToken";
-import { httpUrlProblem } from "../components/httpUrl";
+import { CHANNEL_FORMAT, isChannelId, isChannelName, notAChannelReason } from "../components/shared/slackChannel";
+import { slackTokenProblem } from "../components/shared/slackToken";
+import { httpUrlProblem } from "../components/shared/httpUrl";
 import { parseArgs as parseCommandLine, type ParseArgsConfig } from "node:util";
 
 /** --alert-timeout default, as verifyAlertTimeout's. */

@@ -2,14 +2,14 @@
 // chosen target, then configure Grafana's alerting and prove an image reaches Slack.
 // Target modules are loaded on demand so a Docker stack never loads the Kubernetes SDK.
 import * as pulumi from "@pulumi/pulumi";
-import { readSettings, type DeployedStackSettings, type ExistingStackSettings, type StackSettings } from "./config";
-import { dockerPlacement } from "./docker/placement";
-import type { GrafanaDeployment } from "./grafanaDeployment";
-import { kubernetesPlacement } from "./kubernetes/placement";
-import { inLauncherWords } from "./launcher";
-import { skipUnusedPromiseStacks } from "./promiseStacks";
-import { StackSecrets } from "./stackSecrets";
-import { decideWiring, type Placement, type SecretName, type Wiring } from "./wiring";
+import { readSettings, type DeployedStackSettings, type ExistingStackSettings, type StackSettings } from "./config/config";
+import { dockerPlacement } from "./targets/docker/placement";
+import type { GrafanaDeployment } from "./targets/grafanaDeployment";
+import { kubernetesPlacement } from "./targets/kubernetes/placement";
+import { inLauncherWords } from "./shared/launcher";
+import { skipUnusedPromiseStacks } from "./shared/promiseStacks";
+import { StackSecrets } from "./secrets/stackSecrets";
+import { decideWiring, type Placement, type SecretName, type Wiring } from "./wiring/wiring";
 
 /** What to run to add Slack, shown as a stack output when no token is configured. */
 export const ADD_SLACK_HINT =
@@ -34,10 +34,10 @@ export function placementFor(
 export async function deployTarget(settings: DeployedStackSettings, wiring: Wiring, secrets: StackSecrets): Promise<GrafanaDeployment> {
     const secret = (name: SecretName) => secrets.get(name);
     if (settings.target === "docker") {
-        const { DockerGrafanaWithRenderer } = await import("./docker/dockerGrafanaWithRenderer");
+        const { DockerGrafanaWithRenderer } = await import("./targets/docker/dockerGrafanaWithRenderer");
         return new DockerGrafanaWithRenderer("grafana", { settings, wiring, secret });
     }
-    const { KubernetesGrafanaWithRenderer } = await import("./kubernetes/kubernetesGrafanaWithRenderer");
+    const { KubernetesGrafanaWithRenderer } = await import("./targets/kubernetes/kubernetesGrafanaWithRenderer");
     return new KubernetesGrafanaWithRenderer("grafana", { settings, wiring, secret });
 }
 
@@ -45,7 +45,7 @@ export async function deployTarget(settings: DeployedStackSettings, wiring: Wiri
 async function existingAdminPassword(settings: StackSettings): Promise<pulumi.Output<string> | undefined> {
     const ref = settings.existingSecrets.grafanaAdminPassword;
     if (!ref) return undefined;
-    const { existingSecretValue } = await import("./kubernetes/existingSecrets");
+    const { existingSecretValue } = await import("./targets/kubernetes/existingSecrets");
     return existingSecretValue("grafana-admin-password", settings.namespace, ref);
 }
 
@@ -220,7 +220,7 @@ async function defineResources(): Promise<Record<string, unknown>> {
     if (settings.target === "kubernetes" && settings.kubernetesMode === "operator") {
         // operatorAlerting: Grafana's objects as the grafana-operator's CRs instead of through its API.
         // The last update's outputs say which side created Grafana's objects: never switch in one step.
-        const { defineOperatorAlerting, previousAlertingPath } = await import("./kubernetes/operatorAlerting");
+        const { defineOperatorAlerting, previousAlertingPath } = await import("./alerting/operator/operatorAlerting");
         const last = await lastOutputs(settings);
         if (defineOperatorAlerting(settings, deployment, outputs, nextSteps, previousAlertingPath(last, STATE_MARKER_OUTPUTS))) {
             if (!settings.slack) nextSteps.push(ADD_SLACK_HINT);
@@ -302,9 +302,9 @@ async function configureGrafana(
     outputs: Record<string, unknown>,
     nextSteps: string[],
 ): Promise<void> {
-    const { GrafanaAlerting, RULE_GROUP_NAME, contactPointNameFor } = await import("./alerting/grafanaAlerting");
-    const { uidsFor } = await import("./alerting/dashboardModel");
-    const { GrafanaPreflight } = await import("./alerting/grafanaPreflight");
+    const { GrafanaAlerting, RULE_GROUP_NAME, contactPointNameFor } = await import("./alerting/api/grafanaAlerting");
+    const { uidsFor } = await import("./alerting/model/dashboardModel");
+    const { GrafanaPreflight } = await import("./alerting/preflight/grafanaPreflight");
     const uids = uidsFor(settings.stack);
 
     // Did this stack's last update already create its Grafana objects? Read from its own
@@ -364,9 +364,9 @@ async function configureGrafana(
     if (settings.demoAlert && settings.slack) nextSteps.push(DEMO_OFF_HINT);
 
     // Your own dashboards and alert rules (dashboardsDir / alertRulesDir / slackRoutes).
-    let own: import("./alerting/provisioning/provisionedAlerting").ProvisionedAlerting | undefined;
+    let own: import("./alerting/api/provisionedAlerting").ProvisionedAlerting | undefined;
     if (settings.provisioning) {
-        const { ProvisionedAlerting } = await import("./alerting/provisioning/provisionedAlerting");
+        const { ProvisionedAlerting } = await import("./alerting/api/provisionedAlerting");
         own = new ProvisionedAlerting("own-alerts", {
             plan: settings.provisioning,
             stackName: settings.stack,

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Checks, before `npm run up` creates anything, what would otherwise fail halfway through:
 //  - the stack exists, has a Pulumi.<stack>.yaml, or was asked to be created (scripts/stacks.js);
-//  - its configuration passes the program's own validation (components/config.ts
+//  - its configuration passes the program's own validation (components/config/config.ts
 //    configProblems: the same reader and messages as `pulumi up`, without the Pulumi SDK);
 //  - a Pulumi CLI can run (scripts/resolve-pulumi.js);
 //  - target docker: the Docker engine answers (docker:host, DOCKER_HOST or the default
@@ -36,9 +36,9 @@ function typescript(module) {
     return require(module);
 }
 
-/** A Pulumi command as the user of `npm run up` types it for this stack (components/launcher.ts). */
+/** A Pulumi command as the user of `npm run up` types it for this stack (components/shared/launcher.ts). */
 function commandFor(stack, args) {
-    return typescript("../components/launcher").pulumiCommand(args, { GSA_LAUNCHER: "npm", GSA_LAUNCHER_STACK: stack });
+    return typescript("../components/shared/launcher").pulumiCommand(args, { GSA_LAUNCHER: "npm", GSA_LAUNCHER_STACK: stack });
 }
 
 function loadYaml(file) {
@@ -272,7 +272,7 @@ function stackConfigSource(root, stack, configKeys) {
 
 /** The program's config problems for the stack, each as `npm run up` prints it (key, given, allowed; fix). */
 function configProblems({ root = ROOT, stack = "dev" } = {}) {
-    const config = typescript("../components/config");
+    const config = typescript("../components/config/config");
     let source;
     try {
         source = stackConfigSource(root, stack, config.CONFIG_KEYS);

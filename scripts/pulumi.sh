@@ -74,6 +74,6 @@ if ! select_err="$("$GSA_PULUMI_BIN" stack select "$stack" 2>&1 >/dev/null)"; th
     exec node scripts/stacks.js "$stack" "$("$GSA_PULUMI_BIN" stack ls --json 2>/dev/null || true)" ${args[@]+"${args[@]}"}
   fi
 fi
-# The program words its fix commands for this launcher (components/launcher.ts).
+# The program words its fix commands for this launcher (components/shared/launcher.ts).
 export GSA_LAUNCHER=npm GSA_LAUNCHER_STACK="$stack"
 exec "$GSA_PULUMI_BIN" ${args[@]+"${args[@]}"}

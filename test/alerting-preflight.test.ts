@@ -7,10 +7,10 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { runPreflight, type PreflightInputs } from "../components/alerting/preflightChecks";
-import { providerSource } from "../components/verify/providerBoundary";
-import { uidsFor } from "../components/alerting/dashboardModel";
-import { RULE_GROUP_NAME, contactPointNameFor } from "../components/alerting/grafanaAlerting";
+import { runPreflight, type PreflightInputs } from "../components/alerting/preflight/preflightChecks";
+import { providerSource } from "../components/shared/providerBoundary";
+import { uidsFor } from "../components/alerting/model/dashboardModel";
+import { RULE_GROUP_NAME, contactPointNameFor } from "../components/alerting/api/grafanaAlerting";
 import { FakeGrafanaApi, type FakeGrafanaApiOptions } from "./fakes/fakeGrafanaApi";
 import { runWithMocks } from "./harness/pulumiMocks";
 
@@ -342,10 +342,13 @@ describe("preflight provider, as the engine runs it in a plain node process", fu
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    it("the resource sends preflightProvider.ts; states that name grafanaPreflight.ts (before the split) load the same provider", async () => {
-        const { GrafanaPreflight, preflightProvider: old } = await import("../components/alerting/grafanaPreflight");
-        const { preflightProvider } = await import("../components/alerting/preflightProvider");
-        assert.equal(old, preflightProvider);
+    it("the resource sends components/alerting/preflightProvider.ts; states that name that path or grafanaPreflight.ts (before the split and the move to preflight/) load the same provider", async () => {
+        const { GrafanaPreflight } = await import("../components/alerting/preflight/grafanaPreflight");
+        const { preflightProvider } = await import("../components/alerting/preflight/preflightProvider");
+        const { preflightProvider: named } = await import("../components/alerting/preflightProvider");
+        const { preflightProvider: older } = await import("../components/alerting/grafanaPreflight");
+        assert.equal(named, preflightProvider);
+        assert.equal(older, preflightProvider);
         const { resources } = await runWithMocks({}, () => new GrafanaPreflight("p", { ...inputsFor(g, { grafanaAuth: TOKEN }) }));
         assert.equal(resources[0].plain.__provider, providerSource("components/alerting/preflightProvider.ts", "preflightProvider"));
     });

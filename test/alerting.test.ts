@@ -3,7 +3,7 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { RegisteredResource, isSecretValue, ofType, one, outputIsSecret, runWithMocks, valueOf } from "./harness/pulumiMocks";
-import { ALERT_LABELS, ALERT_RULE_NAME, GrafanaAlerting, GrafanaAlertingArgs } from "../components/alerting/grafanaAlerting";
+import { ALERT_LABELS, ALERT_RULE_NAME, GrafanaAlerting, GrafanaAlertingArgs } from "../components/alerting/api/grafanaAlerting";
 import {
     DEMO_SERIES,
     EXPRESSION_DATASOURCE_UID,
@@ -15,8 +15,8 @@ import {
     dashboardConfigJson,
     grafanaUid,
     uidsFor,
-} from "../components/alerting/dashboardModel";
-import { SLACK_TEXT_TEMPLATE, SLACK_TITLE_TEMPLATE, normalizeSlackRecipient } from "../components/alerting/slackTemplates";
+} from "../components/alerting/model/dashboardModel";
+import { SLACK_TEXT_TEMPLATE, SLACK_TITLE_TEMPLATE, normalizeSlackRecipient } from "../components/alerting/model/slackTemplates";
 
 const T = {
     provider: "pulumi:providers:grafana",

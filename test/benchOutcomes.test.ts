@@ -7,7 +7,7 @@ import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import { evaluateOnce, TARGETS, type EvalRun } from "../bench/programEvaluation";
 import { registrationsHash } from "../bench/registrations";
-import { debuggableModule, skipUnusedPromiseStacks } from "../components/promiseStacks";
+import { debuggableModule, skipUnusedPromiseStacks } from "../components/shared/promiseStacks";
 import { runWithMocks, type RegisteredResource } from "./harness/pulumiMocks";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -55,7 +55,7 @@ describe("program evaluation outcomes (the benchmark measures, these assert)", f
     });
 
     it("Pulumi's per-promise debug stacks are captured without frames: only the resources' own positions are mapped", () => {
-        // About ten frames for each of ~1,800 promises without components/promiseStacks.ts.
+        // About ten frames for each of ~1,800 promises without components/shared/promiseStacks.ts.
         assert.ok(fresh.stackTraces > 10 * fresh.resources, `${fresh.stackTraces} stack traces`);
         assert.ok(fresh.stackFrames < 20 * fresh.resources, `${fresh.stackFrames} frames formatted for ${fresh.stackTraces} stack traces`);
     });
@@ -71,7 +71,7 @@ describe("program evaluation outcomes (the benchmark measures, these assert)", f
     });
 });
 
-describe("Pulumi's per-promise debug stacks (components/promiseStacks.ts)", () => {
+describe("Pulumi's per-promise debug stacks (components/shared/promiseStacks.ts)", () => {
     const stackOf = async (leakDebugging: boolean): Promise<string> => {
         const mod = debuggableModule();
         assert.ok(mod, "@pulumi/pulumi no longer has runtime/debuggable's debuggablePromise and debugPromiseLeaks");

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigValidationError, readSettings } from "../components/config";
-import { DEFAULT_GRAFANA_IMAGE, DEFAULT_RENDERER_IMAGE, parseImageRef, parseVersion } from "../components/images";
+import { ConfigValidationError, readSettings } from "../components/config/config";
+import { DEFAULT_GRAFANA_IMAGE, DEFAULT_RENDERER_IMAGE, parseImageRef, parseVersion } from "../components/shared/images";
 import { fakeConfigSource, settingsFor } from "./harness/configSource";
 
 /** Runs readSettings and returns the validation error it must throw. */
@@ -320,7 +320,7 @@ describe("config: each bad value is reported with the key, the value, what is al
     });
 });
 
-import { normalizeSlackRecipient } from "../components/alerting/slackTemplates";
+import { normalizeSlackRecipient } from "../components/alerting/model/slackTemplates";
 import { validateInputs } from "../components/verify/verificationProvider";
 
 describe("config: Slack channel IDs as Slack validates them", () => {

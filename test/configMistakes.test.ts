@@ -7,7 +7,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { ConfigValidationError, readSettings, type ConfigProblem } from "../components/config";
+import { ConfigValidationError, readSettings, type ConfigProblem } from "../components/config/config";
 import { fakeConfigSource } from "./harness/configSource";
 import { runStack } from "./harness/program";
 import * as pulumi from "@pulumi/pulumi";

@@ -4,7 +4,7 @@
 // result in --json, and the reason in Grafana's or Slack's words when it fails.
 import { strict as assert } from "node:assert";
 import { parseArgs } from "../bin/doctor";
-import { uidsFor } from "../components/alerting/dashboardModel";
+import { uidsFor } from "../components/alerting/model/dashboardModel";
 import { FakeGrafana, FakeSlack, GOOD_TOKEN, type FakeAlertingOptions } from "./fakes";
 import { runDoctor as doctor } from "./harness/doctorProcess";
 

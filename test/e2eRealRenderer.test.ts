@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
-import { DEFAULT_RENDERER_IMAGE, parseImageRef } from "../components/images";
+import { DEFAULT_RENDERER_IMAGE, parseImageRef } from "../components/shared/images";
 import { percentile } from "../bench/realRenderer";
 import { startServer, type StartedServer } from "./fakes/faults";
 import { alive, Processes } from "./e2e/processes";

@@ -7,10 +7,10 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ConfigValidationError, readSettings } from "../components/config";
-import { readAlertRuleFiles } from "../components/alerting/provisioning/alertRuleFiles";
-import { readDashboardFiles } from "../components/alerting/provisioning/dashboardFiles";
-import { MAX_FILE_BYTES, MAX_FOLDER_BYTES, structureProblem } from "../components/alerting/provisioning/files";
+import { ConfigValidationError, readSettings } from "../components/config/config";
+import { readAlertRuleFiles } from "../components/config/provisioning/alertRuleFiles";
+import { readDashboardFiles } from "../components/config/provisioning/dashboardFiles";
+import { MAX_FILE_BYTES, MAX_FOLDER_BYTES, structureProblem } from "../components/config/provisioning/files";
 import { fakeConfigSource } from "./harness/configSource";
 
 const made: string[] = [];

@@ -4,13 +4,13 @@
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { readSettings, StackSettings } from "../components/config";
+import { readSettings, StackSettings } from "../components/config/config";
 import { deployTarget, placementFor } from "../components/program";
-import { StackSecrets } from "../components/stackSecrets";
-import { CHROMIUM_HOME, decideWiring, grafanaEnvName, Wiring } from "../components/wiring";
-import { KubernetesGrafanaWithRenderer } from "../components/kubernetes/kubernetesGrafanaWithRenderer";
-import { decideGrafanaAccess, loadBalancerUrlFromStatus } from "../components/kubernetes/grafanaAccess";
-import { V1ALPHA1_TYPED_INI, operatorVersion } from "../components/kubernetes/operatorMode";
+import { StackSecrets } from "../components/secrets/stackSecrets";
+import { CHROMIUM_HOME, decideWiring, grafanaEnvName, Wiring } from "../components/wiring/wiring";
+import { KubernetesGrafanaWithRenderer } from "../components/targets/kubernetes/kubernetesGrafanaWithRenderer";
+import { decideGrafanaAccess, loadBalancerUrlFromStatus } from "../components/targets/kubernetes/grafanaAccess";
+import { V1ALPHA1_TYPED_INI, operatorVersion } from "../components/targets/kubernetes/operatorMode";
 import { isSecretValue, ofType, one, RegisteredResource, runWithMocks, valueOf } from "./harness/pulumiMocks";
 import { crdSchema, validateAllKubernetesObjects } from "./harness/kubernetesSchemas";
 

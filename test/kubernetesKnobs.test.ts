@@ -3,9 +3,9 @@
 // Secrets, pod annotations, grafanaIni, the user's own Secrets, an existing namespace, and
 // the renderer leaving its pod only after its renders. Every object validated against its schema.
 import { strict as assert } from "assert";
-import { ConfigValidationError, readSettings } from "../components/config";
-import { PUBLIC_LOAD_BALANCER_WARNING } from "../components/kubernetesObjectSettings";
-import { RENDER_TIMEOUT_SECONDS } from "../components/kubernetes/podSpecs";
+import { ConfigValidationError, readSettings } from "../components/config/config";
+import { PUBLIC_LOAD_BALANCER_WARNING } from "../components/config/kubernetesObjectSettings";
+import { RENDER_TIMEOUT_SECONDS } from "../components/targets/kubernetes/podSpecs";
 import { isSecretValue, ofType, one, outputIsSecret, RegisteredResource } from "./harness/pulumiMocks";
 import { runStack } from "./harness/program";
 import { validateAllKubernetesObjects } from "./harness/kubernetesSchemas";

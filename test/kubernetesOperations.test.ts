@@ -2,7 +2,7 @@
 // prometheus-operator CRDs), renderer autoscaling (HPA, PDB kept consistent) and the
 // restricted renderer egress, through the whole program under mocks.
 import { strict as assert } from "assert";
-import { ConfigValidationError } from "../components/config";
+import { ConfigValidationError } from "../components/config/config";
 import { ofType, one, RegisteredResource } from "./harness/pulumiMocks";
 import { runStack } from "./harness/program";
 import { validateAllKubernetesObjects } from "./harness/kubernetesSchemas";

@@ -4,7 +4,7 @@
 // how its keys are validated.
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigValidationError } from "../components/config";
+import { ConfigValidationError } from "../components/config/config";
 import { isSecretValue, ofType, one, RegisteredResource, valueOf } from "./harness/pulumiMocks";
 import { runStack } from "./harness/program";
 import { validateAllKubernetesObjects } from "./harness/kubernetesSchemas";

@@ -3,12 +3,12 @@
 // validated against its schema (kubernetes-models, the grafana-operator v5.24.0 CRD), the
 // database URL and the shared secret_key only ever as secrets, and the config problems.
 import { strict as assert } from "assert";
-import { ConfigValidationError } from "../components/config";
+import { ConfigValidationError } from "../components/config/config";
 import { isSecretValue, ofType, one, RegisteredResource } from "./harness/pulumiMocks";
 import { runStack } from "./harness/program";
 import { validateAllKubernetesObjects } from "./harness/kubernetesSchemas";
 import { fakeConfigSource } from "./harness/configSource";
-import { readSettings } from "../components/config";
+import { readSettings } from "../components/config/config";
 
 const T = {
     deployment: "kubernetes:apps/v1:Deployment",

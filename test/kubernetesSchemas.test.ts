@@ -1,9 +1,9 @@
 // The validators themselves: a schema violation must fail, or the mode tests prove nothing.
 import { strict as assert } from "assert";
-import { decideWiring } from "../components/wiring";
+import { decideWiring } from "../components/wiring/wiring";
 import { placementFor } from "../components/program";
-import { grafanaV1alpha1Spec, grafanaV1beta1Spec, OperatorSpecArgs } from "../components/kubernetes/operatorMode";
-import { grafanaContainer, rendererContainer } from "../components/kubernetes/podSpecs";
+import { grafanaV1alpha1Spec, grafanaV1beta1Spec, OperatorSpecArgs } from "../components/targets/kubernetes/operatorMode";
+import { grafanaContainer, rendererContainer } from "../components/targets/kubernetes/podSpecs";
 import { settingsFor } from "./harness/configSource";
 import { crdSchema, rejectPrunedFields, validateAllKubernetesObjects, validateKubernetesObject } from "./harness/kubernetesSchemas";
 import type { RegisteredResource } from "./harness/pulumiMocks";

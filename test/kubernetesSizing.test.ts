@@ -2,8 +2,8 @@
 // storageClass, nodeSelector, tolerations, priorityClassName) and the instance/version
 // labels, through the whole program under mocks, for every mode and the Docker target.
 import { strict as assert } from "assert";
-import { ConfigValidationError } from "../components/config";
-import { parseTolerations } from "../components/kubernetesSettings";
+import { ConfigValidationError } from "../components/config/config";
+import { parseTolerations } from "../components/config/kubernetesSettings";
 import { ofType, one, RegisteredResource } from "./harness/pulumiMocks";
 import { runStack } from "./harness/program";
 import { validateAllKubernetesObjects } from "./harness/kubernetesSchemas";

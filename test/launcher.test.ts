@@ -1,13 +1,13 @@
-// Fix texts in the words the user can run (components/launcher.ts): under this repository's
+// Fix texts in the words the user can run (components/shared/launcher.ts): under this repository's
 // wrappers (GSA_LAUNCHER=npm, exported by scripts/pulumi.sh) every message leaving the
 // program says `npm run pulumi -- config set ...` / `npm run up`, with PULUMI_STACK=<stack>
 // in front for a stack other than dev; under a plain `pulumi up` the CLI's own commands.
 // Through the program under mocks: the config error, nextSteps, warnings (captured, so a
 // passing test run prints none) and the verifier's failures.
 import { strict as assert } from "node:assert";
-import { inLauncherWords, pulumiCommand } from "../components/launcher";
-import { describeFailure } from "../components/verify/messages";
-import { formatProblems } from "../components/config";
+import { inLauncherWords, pulumiCommand } from "../components/shared/launcher";
+import { describeFailure } from "../components/shared/messages";
+import { formatProblems } from "../components/config/config";
 import { runStack } from "./harness/program";
 
 const NPM_DEV = { GSA_LAUNCHER: "npm", GSA_LAUNCHER_STACK: "dev" };

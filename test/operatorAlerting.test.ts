@@ -5,12 +5,12 @@
 // validated with every other, and `auto` picks the API path whenever a URL reaches Grafana.
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigValidationError } from "../components/config";
-import { contactPointNameFor } from "../components/alerting/alertingModel";
-import { uidsFor } from "../components/alerting/dashboardModel";
-import { PIN_CRS_COMMAND, operatorAlertingPath, previousAlertingPath } from "../components/kubernetes/operatorAlerting";
+import { ConfigValidationError } from "../components/config/config";
+import { contactPointNameFor } from "../components/alerting/model/alertingModel";
+import { uidsFor } from "../components/alerting/model/dashboardModel";
+import { PIN_CRS_COMMAND, operatorAlertingPath, previousAlertingPath } from "../components/alerting/operator/operatorAlerting";
 import { STATE_MARKER_OUTPUTS } from "../components/program";
-import { SLACK_TOKEN_SECRET_KEY, SYNCHRONIZED_CONDITION, type OperatorAlertingKind } from "../components/kubernetes/operatorAlertingCrs";
+import { SLACK_TOKEN_SECRET_KEY, SYNCHRONIZED_CONDITION, type OperatorAlertingKind } from "../components/alerting/operator/operatorAlertingCrs";
 import { settingsFor } from "./harness/configSource";
 import { validateAllKubernetesObjects } from "./harness/kubernetesSchemas";
 import { RegisteredResource, isSecretValue, ofType, one, unwrapSecrets, valueOf } from "./harness/pulumiMocks";

@@ -3,15 +3,15 @@
 // exactly what the Grafana API path says (same UIDs, JSON, stages, timings).
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { GrafanaAlerting } from "../components/alerting/grafanaAlerting";
+import { GrafanaAlerting } from "../components/alerting/api/grafanaAlerting";
 import {
     demoDashboard,
     demoRule,
     contactPointNameFor,
     RULE_GROUP_NAME,
     RULE_GROUP_INTERVAL_SECONDS,
-} from "../components/alerting/alertingModel";
-import { canonicalJson, uidsFor } from "../components/alerting/dashboardModel";
+} from "../components/alerting/model/alertingModel";
+import { canonicalJson, uidsFor } from "../components/alerting/model/dashboardModel";
 import {
     CR_NAMES,
     CrCommon,
@@ -29,8 +29,8 @@ import {
     SYNCHRONIZED_CONDITION,
     slackContactPointSpec,
     slackReceiverUid,
-} from "../components/kubernetes/operatorAlertingCrs";
-import { EXEC_ERR_STATES, NO_DATA_STATES } from "../components/alerting/dashboardModel";
+} from "../components/alerting/operator/operatorAlertingCrs";
+import { EXEC_ERR_STATES, NO_DATA_STATES } from "../components/alerting/model/dashboardModel";
 import { crdSchema, validateKubernetesObject } from "./harness/kubernetesSchemas";
 import { RegisteredResource, one, runWithMocks } from "./harness/pulumiMocks";
 

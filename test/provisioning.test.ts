@@ -6,21 +6,21 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigValidationError, readSettings } from "../components/config";
-import { RULE_GROUP_NAME } from "../components/alerting/grafanaAlerting";
-import { uidsFor } from "../components/alerting/dashboardModel";
-import { parseDuration, readAlertRuleFiles } from "../components/alerting/provisioning/alertRuleFiles";
-import { panelsOf, readDashboardFiles } from "../components/alerting/provisioning/dashboardFiles";
-import { checkImageLinks } from "../components/alerting/provisioning/imageLinkage";
-import { DEMO_RULE_GROUP_NAME, loadProvisioning } from "../components/alerting/provisioning/plan";
-import type { ProvisionedSummary } from "../components/alerting/provisioning/plan";
+import { ConfigValidationError, readSettings } from "../components/config/config";
+import { RULE_GROUP_NAME } from "../components/alerting/api/grafanaAlerting";
+import { uidsFor } from "../components/alerting/model/dashboardModel";
+import { parseDuration, readAlertRuleFiles } from "../components/config/provisioning/alertRuleFiles";
+import { panelsOf, readDashboardFiles } from "../components/config/provisioning/dashboardFiles";
+import { checkImageLinks } from "../components/config/provisioning/imageLinkage";
+import { DEMO_RULE_GROUP_NAME, loadProvisioning } from "../components/config/provisioning/plan";
+import type { ProvisionedSummary } from "../components/config/provisioning/plan";
 import {
     matcherMatches,
     parseMatcher,
     parseSlackRoutes,
     routeFor,
     type LabelMatcher,
-} from "../components/alerting/provisioning/slackRoutes";
+} from "../components/config/provisioning/slackRoutes";
 import { fakeConfigSource } from "./harness/configSource";
 import { ofType, one } from "./harness/pulumiMocks";
 import { runStack } from "./harness/program";

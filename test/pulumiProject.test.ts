@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import Ajv2020 from "ajv/dist/2020";
-import { CONFIG_KEYS, readSettings } from "../components/config";
+import { CONFIG_KEYS, readSettings } from "../components/config/config";
 import { fakeConfigSource } from "./harness/configSource";
 import { SHARED_SCHEMAS_DIR, VENDORED_SCHEMAS_DIR, schemaPath } from "./harness/sharedSchemas";
 

@@ -3,7 +3,7 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { CONFIG_KEYS } from "../components/config";
+import { CONFIG_KEYS } from "../components/config/config";
 
 const ROOT = path.resolve(__dirname, "..");
 const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");

@@ -185,7 +185,7 @@ describe("dynamic resources under the runner", () => {
         assert.deepEqual(
             offenders,
             [],
-            "extend pulumi.CustomResource with dynamicResourceType() and __provider: providerSource(module, export) (components/verify/providerBoundary.ts)",
+            "extend pulumi.CustomResource with dynamicResourceType() and __provider: providerSource(module, export) (components/shared/providerBoundary.ts)",
         );
     });
 });

@@ -1,6 +1,6 @@
 // The one backoff every poll uses (health, share, alert path, upload retries, preflight).
 import { strict as assert } from "assert";
-import { backoff } from "../components/verify/timing";
+import { backoff } from "../components/shared/timing";
 
 const take = (g: Generator<number>, n: number) => Array.from({ length: n }, () => g.next().value as number);
 

@@ -4,10 +4,10 @@
 // secret reaches any message.
 import { strict as assert } from "node:assert";
 import { runVerification, fatalFailures, type VerificationReport, type VerifyOptions } from "../components/verify/checks";
-import { makeScrubber } from "../components/verify/messages";
+import { makeScrubber } from "../components/shared/messages";
 import { readPngHeader } from "../components/verify/png";
 import { expectedRenderSize, grafanaGet, renderPanel, sizeProblem } from "../components/verify/grafanaChecks";
-import { resolveTiming, type VerifyTiming } from "../components/verify/timing";
+import { resolveTiming, type VerifyTiming } from "../components/shared/timing";
 import {
     ALL_SCOPES,
     FAST_TIMING,

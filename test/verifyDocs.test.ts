@@ -3,7 +3,7 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { MESSAGES } from "../components/verify/messages";
+import { MESSAGES } from "../components/shared/messages";
 
 const DOC = path.resolve(__dirname, "..", "docs", "troubleshooting.md");
 

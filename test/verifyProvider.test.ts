@@ -1,5 +1,5 @@
 // The dynamic provider the way Pulumi runs it: the `__provider` text the resource sends
-// (components/verify/providerHost.js, see providerBoundary.ts), loaded in a separate plain
+// (components/shared/providerHost.js, see providerBoundary.ts), loaded in a separate plain
 // `node` process (no ts-node) with require-from-string (as the dynamic-provider host does),
 // and driven through check/diff/create/update/delete against the fakes.
 import { strict as assert } from "node:assert";
@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { providerSource } from "../components/verify/providerBoundary";
+import { providerSource } from "../components/shared/providerBoundary";
 import { FAST_TIMING as FAST, FakeGrafana, FakeSlack, GOOD_TOKEN } from "./fakes";
 
 const REPO = path.resolve(__dirname, "..");

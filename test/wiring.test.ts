@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { BROWSER_MEMORY_BUDGET_MIB, decideWiring, grafanaEnvName, rendererEnv, rendererMemoryEnv } from "../components/wiring";
+import { BROWSER_MEMORY_BUDGET_MIB, decideWiring, grafanaEnvName, rendererEnv, rendererMemoryEnv } from "../components/wiring/wiring";
 import { placementFor } from "../components/program";
 import { settingsFor } from "./harness/configSource";
 

@@ -16,9 +16,9 @@
 //   alert.notifications.receivers:read; pkg/services/ngalert/api/authorization.go): then
 //   Slack is read on every poll instead.
 import { describeFetchError, displayUrl, grafanaGet, type GrafanaEndpoint } from "./grafanaChecks";
-import { isVerificationError, verificationError } from "./messages";
+import { isVerificationError, verificationError } from "../shared/messages";
 import { MARKER_LABEL } from "./alertSlack";
-import type { VerifyTiming } from "./timing";
+import type { VerifyTiming } from "../shared/timing";
 
 export interface RuleView {
     uid?: string;

@@ -21,9 +21,9 @@
 // Runs inside the serialized dynamic provider too: plain functions, nothing captured.
 import type { CheckId, CheckResult, VerificationReport, VerifyOptions } from "./checks";
 import { displayUrl, type GrafanaEndpoint } from "./grafanaChecks";
-import { isVerificationError, makeScrubber, verificationError, type VerificationFailure } from "./messages";
+import { isVerificationError, makeScrubber, verificationError, type VerificationFailure } from "../shared/messages";
 import { createSlackContext, slackAuthTest, type SlackContext } from "./slackChecks";
-import { backoff, resolveTiming, sleep, type VerifyTiming } from "./timing";
+import { backoff, resolveTiming, sleep, type VerifyTiming } from "../shared/timing";
 import {
     alertGet,
     lookupRule,

@@ -26,7 +26,7 @@ import { slackCall, type SlackContext } from "./slackChecks";
 export const ALERT_PAGE_LIMIT = 15;
 /** Most pages of history / replies read per look. */
 export const ALERT_MAX_PAGES = 5;
-/** The label that marks a stack's demo rule (components/alerting/alertingModel.ts STACK_MARKER_LABEL). */
+/** The label that marks a stack's demo rule (components/alerting/model/alertingModel.ts STACK_MARKER_LABEL). */
 export const MARKER_LABEL = "gsa_stack";
 
 /** Who may have posted: the bot of the contact point's token. */

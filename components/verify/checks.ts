@@ -25,7 +25,7 @@ import {
     verificationError,
     type MessageKey,
     type VerificationFailure,
-} from "./messages";
+} from "../shared/messages";
 import {
     checkRoutedChannel,
     createSlackContext,
@@ -38,7 +38,7 @@ import {
     type RoutedChannel,
     type SlackIdentity,
 } from "./slackChecks";
-import { resolveTiming, type VerifyTiming } from "./timing";
+import { resolveTiming, type VerifyTiming } from "../shared/timing";
 import { judgeImage, renderContentFailure, type ImageContent } from "./panelContent";
 import { ALERT_CHECK_TITLE, runAlertStage, type AlertPathResult } from "./alertPath";
 

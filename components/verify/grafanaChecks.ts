@@ -1,11 +1,11 @@
 // Grafana side of the verification: health, renderer availability, and a real render.
 // Uses Node's built-in fetch (no client library) and nothing captured from the program,
 // because these functions also run inside the serialized dynamic provider.
-import { makeScrubber, verificationError } from "./messages";
-import { clip } from "../redaction";
+import { makeScrubber, verificationError } from "../shared/messages";
+import { clip } from "../shared/redaction";
 import { readPngHeader } from "./png";
-import { backoff, sleep, type VerifyTiming } from "./timing";
-import { parseVersion } from "../images";
+import { backoff, sleep, type VerifyTiming } from "../shared/timing";
+import { parseVersion } from "../shared/images";
 
 export interface GrafanaEndpoint {
     /** Base URL of Grafana's HTTP API as seen from this machine, e.g. `http://localhost:3000`. */

@@ -3,9 +3,9 @@
 // panel. Used by the direct check (before anything is posted) and by the alert-path stage
 // (on the screenshot downloaded from Slack). See pixels.ts for the measure.
 import { fetchRender, renderPagePath, renderPath, renderTimeoutSeconds, type GrafanaEndpoint, type RenderRequest } from "./grafanaChecks";
-import { verificationError } from "./messages";
+import { verificationError } from "../shared/messages";
 import { decodePng, percent, pixelDifference, SAME_PAGE_THRESHOLD, type DecodedImage } from "./pixels";
-import type { VerifyTiming } from "./timing";
+import type { VerifyTiming } from "../shared/timing";
 
 /** One reference render and how far the image is from it. */
 export interface ContentReference {

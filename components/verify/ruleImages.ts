@@ -25,8 +25,8 @@ import {
     verificationError,
     type MessageKey,
     type VerificationFailure,
-} from "./messages";
-import { resolveTiming, type VerifyTiming } from "./timing";
+} from "../shared/messages";
+import { resolveTiming, type VerifyTiming } from "../shared/timing";
 
 export interface RuleImageOptions {
     grafanaUrl: string;

@@ -6,9 +6,9 @@
 // These functions run inside the serialized dynamic provider too: the SDK is required
 // inside them (re-required by name there), never captured.
 import type { WebClient } from "@slack/web-api";
-import { isVerificationError, verificationError } from "./messages";
-import { backoff, sleep, type VerifyTiming } from "./timing";
-import { isChannelId } from "../slackChannel";
+import { isVerificationError, verificationError } from "../shared/messages";
+import { backoff, sleep, type VerifyTiming } from "../shared/timing";
+import { isChannelId } from "../shared/slackChannel";
 
 export const DEFAULT_SLACK_API_URL = "https://slack.com/api/";
 /** conversations.list page size: Slack's recommended 200 (its maximum is 999). */

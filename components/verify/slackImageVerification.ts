@@ -2,9 +2,9 @@
 // and Slack shows it in the channel. See verificationProvider.ts for how it runs and
 // docs/troubleshooting.md for every failure it can report.
 import * as pulumi from "@pulumi/pulumi";
-import type { VerifyTiming } from "./timing";
+import type { VerifyTiming } from "../shared/timing";
 // The provider is providerHost.js, a loader of ./verificationProvider (see providerBoundary.ts).
-import { providerSource, VERIFICATION_RESOURCE_TYPE } from "./providerBoundary";
+import { providerSource, VERIFICATION_RESOURCE_TYPE } from "../shared/providerBoundary";
 
 export interface SlackImageVerificationArgs {
     /** URL this machine uses to reach Grafana's API (e.g. `http://localhost:3000`), without credentials. A change re-runs the check. */

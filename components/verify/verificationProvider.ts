@@ -16,12 +16,12 @@ import {
     type VerificationReport,
     type VerifyOptions,
 } from "./checks";
-import { makeScrubber } from "./messages";
-import { httpUrlProblem } from "../httpUrl";
-import { isChannelId, isChannelName } from "../slackChannel";
+import { makeScrubber } from "../shared/messages";
+import { httpUrlProblem } from "../shared/httpUrl";
+import { isChannelId, isChannelName } from "../shared/slackChannel";
 import { createSlackContext, deleteSlackFile } from "./slackChecks";
 import { sizeProblem } from "./grafanaChecks";
-import { resolveTiming, type VerifyTiming } from "./timing";
+import { resolveTiming, type VerifyTiming } from "../shared/timing";
 import { ruleFailureSummary, ruleOutputs, runRuleImageChecks } from "./ruleImages";
 import { runAlertStage } from "./alertPath";
 

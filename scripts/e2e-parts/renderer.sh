@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Part of scripts/e2e-toolchain.sh (sourced): the real Grafana Image Renderer for `npm run e2e`.
 #   bin/grafana-image-renderer   built from the renderer's source at RENDERER_VERSION, the version
-#                                of the program's default rendererImage (components/images.ts)
+#                                of the program's default rendererImage (components/shared/images.ts)
 #   images/renderer-rootfs.tar   a Debian root filesystem with chromium, for the renderer image
 #                                the Docker scenarios build locally (no registry is reachable)
 # plus Debian's chromium and Docker engine packages, installed with apt when missing.

@@ -3,10 +3,10 @@
 // secrets, the wiring decision, the target), and not steps 5-6. Those need the Grafana
 // provider, which cannot be built here (terraform-provider-grafana requires AGPL
 // github.com/grafana/grafana modules) and a real Grafana to talk to.
-import { readSettings } from "../../components/config";
+import { readSettings } from "../../components/config/config";
 import { deployTarget, placementFor } from "../../components/program";
-import { StackSecrets } from "../../components/stackSecrets";
-import { decideWiring } from "../../components/wiring";
+import { StackSecrets } from "../../components/secrets/stackSecrets";
+import { decideWiring } from "../../components/wiring/wiring";
 
 async function dockerTargetOnly(): Promise<Record<string, unknown>> {
     const settings = readSettings();

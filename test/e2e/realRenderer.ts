@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { runStack } from "../harness/program";
 import { one, ofType, type RegisteredResource } from "../harness/pulumiMocks";
-import { memoryBytes } from "../../components/quantity";
+import { memoryBytes } from "../../components/shared/quantity";
 import { createMemoryCgroup, type MemoryCgroup } from "./memoryCgroup";
 import { freePort, type Processes, type Started } from "./processes";
 

@@ -101,7 +101,7 @@ export async function doctorScenarios(r: RunningRenderer, program: ProgramRender
         const name =
             "renderer: doctor fails when every page the renderer loads is a login page (auth proxy / SSO in front of the callback URL), and posts nothing";
         const run = await timeStep("renderer: doctor (login page)", () => doctorThrough(standIn, slack, path.join(outDir, "login.png")));
-        const hasLoginCheck = fs.readFileSync(path.join(ROOT, "components/verify/messages.ts"), "utf8").includes("render_login_page");
+        const hasLoginCheck = fs.readFileSync(path.join(ROOT, "components/shared/messages.ts"), "utf8").includes("render_login_page");
         if (!hasLoginCheck && run.code === 0) {
             return skip(
                 name,

@@ -20,7 +20,7 @@
 // The message is Grafana's real shape: no top-level text, one attachment whose title_link is
 // the rule's GeneratorURL, `<root_url>/alerting/grafana/<uid>/view` (pkg/services/ngalert/state/
 // compat.go StateToPostableAlert: path.Join(appURL.Path, "/alerting/grafana/<uid>/view")), and
-// whose text is this project's template (components/alerting/slackTemplates.ts, with the stack's
+// whose text is this project's template (components/alerting/model/slackTemplates.ts, with the stack's
 // marker line). The screenshot is the renderer's picture of the rule's panel, uploaded into the
 // thread with the comment `*Firing*: <alertname>, *Labels*: <the other labels, sorted>` (slack.go
 // initialCommentForImage; prometheus/alertmanager template KV.SortedPairs, Pairs.String).

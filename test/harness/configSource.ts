@@ -1,6 +1,6 @@
 // An in-memory stack config for readSettings(), as the CLI would hand it over: declared
 // defaults filled in for keys the stack lacks (the engine does that for project config).
-import { CONFIG_KEYS, RawConfigSource, readSettings, StackSettings } from "../../components/config";
+import { CONFIG_KEYS, RawConfigSource, readSettings, StackSettings } from "../../components/config/config";
 
 export interface FakeStackConfig {
     /** Values the stack sets (strings, as `pulumi config set` stores them). */
