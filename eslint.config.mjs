@@ -20,9 +20,9 @@ export default tseslint.config(
         // field with runtime checks (typeof, Array.isArray); typing every answer adds nothing.
         files: [
             "components/verify/**/*.ts",
-            "components/alerting/preflight/preflightChecks.ts",
-            "components/alerting/grafanaPreflight.ts",
-            "components/alerting/preflightProvider.ts",
+            "components/alerting/preflight/*.ts",
+            "components/shared/messages.ts",
+            "components/shared/timing.ts",
         ],
         rules: { "@typescript-eslint/no-explicit-any": "off" },
     },
