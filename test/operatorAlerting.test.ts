@@ -10,7 +10,11 @@ import { contactPointNameFor } from "../components/alerting/model/alertingModel"
 import { uidsFor } from "../components/alerting/model/dashboardModel";
 import { PIN_CRS_COMMAND, operatorAlertingPath, previousAlertingPath } from "../components/alerting/operator/operatorAlerting";
 import { STATE_MARKER_OUTPUTS } from "../components/program";
-import { SLACK_TOKEN_SECRET_KEY, SYNCHRONIZED_CONDITION, type OperatorAlertingKind } from "../components/alerting/operator/operatorAlertingCrs";
+import {
+    SLACK_TOKEN_SECRET_KEY,
+    SYNCHRONIZED_CONDITION,
+    type OperatorAlertingKind,
+} from "../components/alerting/operator/operatorAlertingCrs";
 import { settingsFor } from "./harness/configSource";
 import { validateAllKubernetesObjects } from "./harness/kubernetesSchemas";
 import { RegisteredResource, isSecretValue, ofType, one, unwrapSecrets, valueOf } from "./harness/pulumiMocks";

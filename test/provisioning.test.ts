@@ -14,13 +14,7 @@ import { panelsOf, readDashboardFiles } from "../components/config/provisioning/
 import { checkImageLinks } from "../components/config/provisioning/imageLinkage";
 import { DEMO_RULE_GROUP_NAME, loadProvisioning } from "../components/config/provisioning/plan";
 import type { ProvisionedSummary } from "../components/config/provisioning/plan";
-import {
-    matcherMatches,
-    parseMatcher,
-    parseSlackRoutes,
-    routeFor,
-    type LabelMatcher,
-} from "../components/config/provisioning/slackRoutes";
+import { matcherMatches, parseMatcher, parseSlackRoutes, routeFor, type LabelMatcher } from "../components/config/provisioning/slackRoutes";
 import { fakeConfigSource } from "./harness/configSource";
 import { ofType, one } from "./harness/pulumiMocks";
 import { runStack } from "./harness/program";

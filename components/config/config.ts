@@ -24,33 +24,24 @@ import { GRAFANA_SCALE_CONFIG_KEYS, GrafanaScaleSettings, readGrafanaScale } fro
 import { KUBERNETES_OBJECT_CONFIG_KEYS, KubernetesObjectSettings, readKubernetesObjects } from "./kubernetesObjectSettings";
 import { GRAFANA_INI_CONFIG_KEYS, GrafanaIniSettings, readGrafanaIni } from "./grafanaIniSettings";
 import { inLauncherWords } from "../shared/launcher";
+import { KUBERNETES_MODES, OPERATOR_ALERTING, OPERATOR_API_VERSIONS, SERVICE_TYPES, TARGETS } from "./configKeys";
+import type {
+    ConfigKeySpec,
+    GrafanaServiceType,
+    KubernetesMode,
+    OperatorAlerting,
+    OperatorApiVersion,
+    RawConfigSource,
+    Target,
+} from "./configKeys";
+import type { ConfigProblem } from "../shared/problems";
+
+export * from "./configKeys";
+export type { ConfigProblem } from "../shared/problems";
 
 /** The Pulumi SDK, loaded on first use. */
 function sdk(): typeof import("@pulumi/pulumi") {
     return require("@pulumi/pulumi");
-}
-
-export type Target = "docker" | "kubernetes" | "existing";
-export type KubernetesMode = "sidecar" | "operator" | "separate" | "renderer";
-export type OperatorApiVersion = "v1beta1" | "v1alpha1";
-export type GrafanaServiceType = "ClusterIP" | "NodePort" | "LoadBalancer";
-
-export const TARGETS: readonly Target[] = ["docker", "kubernetes", "existing"];
-export const KUBERNETES_MODES: readonly KubernetesMode[] = ["sidecar", "operator", "separate", "renderer"];
-export const OPERATOR_API_VERSIONS: readonly OperatorApiVersion[] = ["v1beta1", "v1alpha1"];
-export const SERVICE_TYPES: readonly GrafanaServiceType[] = ["ClusterIP", "NodePort", "LoadBalancer"];
-/** kubernetesMode operator: Grafana's objects as grafana-operator CRs, through Grafana's API, or whichever fits. */
-export type OperatorAlerting = "auto" | "crs" | "api";
-export const OPERATOR_ALERTING: readonly OperatorAlerting[] = ["auto", "crs", "api"];
-
-export interface ConfigKeySpec {
-    name: string;
-    type: "string" | "integer" | "boolean";
-    /** Default as declared in Pulumi.yaml (the engine injects it when a stack lacks the key). */
-    default: string | number | boolean;
-    /** Set with `pulumi config set --secret`; never shown. */
-    secret?: boolean;
-    description: string;
 }
 
 /**
@@ -335,14 +326,6 @@ export type ExistingStackSettings = StackSettings & { target: "existing"; grafan
 /** A stack whose Grafana and renderer this program deploys. */
 export type DeployedStackSettings = DockerStackSettings | KubernetesStackSettings;
 
-export interface ConfigProblem {
-    key: string;
-    /** What was given; for secrets a description, never the value. */
-    given: string;
-    allowed: string;
-    fix: string;
-}
-
 /** Problems as they may be shown: values quoted as typed, never their credentials, tokens or megabytes (redaction.ts). */
 export function safeProblems(problems: ConfigProblem[]): ConfigProblem[] {
     return problems.map((p) => ({ key: p.key, given: clip(safeMessage(p.given), 1000), allowed: p.allowed, fix: safeMessage(p.fix) }));
@@ -376,21 +359,6 @@ export function formatProblem(p: ConfigProblem, env: NodeJS.ProcessEnv = process
 export function formatProblems(problems: ConfigProblem[], env: NodeJS.ProcessEnv = process.env): string {
     const head = `Stack configuration has ${problems.length} problem${problems.length === 1 ? "" : "s"}; nothing was created.`;
     return [head, ...problems.map((p) => `  - ${formatProblem(p, env)}`)].join("\n");
-}
-
-/** Where raw values come from: the stack config by default, a map in tests. */
-export interface RawConfigSource {
-    /** Raw string value of `key`, or undefined when unset. */
-    get(key: string): string | undefined;
-    /** Whether the stack stores `key` encrypted. */
-    isSecret(key: string): boolean;
-    /** Keys of this project's namespace present in the stack. */
-    keys(): string[];
-    /**
-     * Whether `key` is set but encrypted where this source cannot decrypt it (the preflight
-     * reads the stack file without the CLI): its presence counts, its content is not checked.
-     */
-    isUnreadable?(key: string): boolean;
 }
 
 export function stackConfigSource(project = sdk().getProject()): RawConfigSource {

@@ -1,7 +1,8 @@
 // The key reader behind readSettings(): typed getters that record a problem (key, value
 // given, what is allowed, the fix command) instead of throwing, so every problem of a
 // stack is reported at once. Secret values are read for checks only and never quoted.
-import type { ConfigKeySpec, ConfigProblem, RawConfigSource } from "./config";
+import type { ConfigKeySpec, RawConfigSource } from "./configKeys";
+import type { ConfigProblem } from "../shared/problems";
 import { parseImageRef, pinProblem, pinWarning, type ImageRef } from "../shared/images";
 import { httpUrlProblem } from "../shared/httpUrl";
 

@@ -5,7 +5,7 @@
 // a key that names a password, secret or token is refused. Keys the program decides itself
 // are refused with the config key that sets them. Checked with every other key.
 import type * as pulumi from "@pulumi/pulumi";
-import type { ConfigKeySpec, KubernetesMode, Target } from "./config";
+import type { ConfigKeySpec, KubernetesMode, Target } from "./configKeys";
 import type { KeyReader } from "./kubernetesSettings";
 
 export const GRAFANA_INI_CONFIG_KEYS: readonly ConfigKeySpec[] = [

@@ -5,7 +5,7 @@
 // peers' headless Service, the gossip port and a shared secret_key (docs/kubernetes.md,
 // "Scaling Grafana"). Checked with every other key, into the same all-at-once error.
 import type * as pulumi from "@pulumi/pulumi";
-import type { ConfigKeySpec, KubernetesMode, OperatorApiVersion, Target } from "./config";
+import type { ConfigKeySpec, KubernetesMode, OperatorApiVersion, Target } from "./configKeys";
 import type { KeyReader } from "./kubernetesSettings";
 
 export const GRAFANA_SCALE_CONFIG_KEYS: readonly ConfigKeySpec[] = [

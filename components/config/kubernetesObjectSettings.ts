@@ -3,7 +3,7 @@
 // image pull Secrets, prometheus-operator monitor labels and interval, whether the program
 // creates the namespace, and Secrets of the user's that hold the admin password or the
 // renderer token. Checked with every other key, into the same all-at-once error.
-import type { ConfigKeySpec, GrafanaServiceType, KubernetesMode, Target } from "./config";
+import type { ConfigKeySpec, GrafanaServiceType, KubernetesMode, Target } from "./configKeys";
 import { DNS_SUBDOMAIN, LABEL_KEY, parseLabels, type KeyReader } from "./kubernetesSettings";
 
 const keySpec = (name: string, type: "string" | "boolean", def: string | boolean, description: string): ConfigKeySpec => ({

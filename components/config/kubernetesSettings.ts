@@ -2,7 +2,7 @@
 // Pure: no SDK is loaded, so config.ts reads them for every target. readSettings() hands in
 // its own key readers, so these keys follow the same rules and land in the same all-at-once
 // error as every other key.
-import type { ConfigKeySpec, KubernetesMode, Target } from "./config";
+import type { ConfigKeySpec, KubernetesMode, Target } from "./configKeys";
 import { cpuMillis, memoryBytes, MIB } from "../shared/quantity";
 
 /** The Grafana pods of the community Helm chart (charts/grafana `selectorLabels`) carry this label. */

@@ -2,7 +2,13 @@
 // random.RandomPassword, whose result lives in Pulumi state (so it stays the same on
 // every `pulumi up`: no Math.random() in the program) and is a secret from the start.
 import * as pulumi from "@pulumi/pulumi";
-import type { SecretName } from "../wiring/wiring";
+
+/**
+ * Secrets are referenced by name; each target decides how to deliver them (a file on Docker,
+ * secretKeyRef on Kubernetes). `grafanaSecretKey` (Grafana's `[security] secret_key`) exists
+ * for a Grafana without data yet or on an external database, `grafanaDatabaseUrl` with one.
+ */
+export type SecretName = "rendererToken" | "grafanaAdminPassword" | "grafanaSecretKey" | "grafanaDatabaseUrl";
 
 export interface StackSecretsArgs {
     /** Configured Grafana admin password (a secret), or undefined to generate one. */

@@ -23,7 +23,7 @@ import { createSlackContext, deleteSlackFile } from "./slackChecks";
 import { sizeProblem } from "./grafanaChecks";
 import { resolveTiming, type VerifyTiming } from "../shared/timing";
 import { ruleFailureSummary, ruleOutputs, runRuleImageChecks } from "./ruleImages";
-import { runAlertStage } from "./alertPath";
+import { addAlertPathCheck } from "./alertStage";
 
 /** What the engine passes for a value not known yet (preview). */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -426,7 +426,7 @@ function contentOutput(c: NonNullable<NonNullable<VerificationReport["image"]>["
  * An alert-path input changed: the stage runs again against the test post already in the
  * state (nothing is posted), and its outputs replace the old ones. Turned off: they go.
  */
-async function rerunAlertStage(olds: any, news: any): Promise<Record<string, unknown>> {
+async function rerunAlertPathCheck(olds: any, news: any): Promise<Record<string, unknown>> {
     const options = optionsFromInputs(news);
     const checks: any[] = (Array.isArray(olds.checks) ? olds.checks : []).filter((c: any) => c?.id !== "alert.path");
     const landed = checks.find((c) => c?.id === "slack.landed");
@@ -441,7 +441,7 @@ async function rerunAlertStage(olds: any, news: any): Promise<Record<string, unk
         slack: { channelId: olds.slackChannelId, fileId: olds.slackFileId },
         ...(Array.isArray(olds.channels) ? { channels: olds.channels } : {}),
     };
-    await runAlertStage(report, options);
+    await addAlertPathCheck(report, options);
     if (fatalFailures(report).length > 0) throw new Error(failureSummary(report));
     return compact({
         verified: report.verified,
@@ -535,7 +535,7 @@ export const verificationProvider: pulumi.dynamic.ResourceProvider = {
         for (const k of RESULT_KEYS) if (olds[k] !== undefined) results[k] = olds[k];
         // The alert stage's inputs changed: run it again (nothing posted).
         if (ALERT_KEYS.some((k) => !sameValue(olds[k], news[k]))) {
-            const alert = await rerunAlertStage(olds, news);
+            const alert = await rerunAlertPathCheck(olds, news);
             delete results.alertPath;
             Object.assign(results, alert);
         }

@@ -5,13 +5,9 @@
 // objects, so the four can never disagree.
 import type { StackSettings } from "../config/config";
 import { MIB, memoryBytes, toMiB } from "../shared/quantity";
+import type { SecretName } from "../secrets/stackSecrets";
 
-/**
- * Secrets are referenced by name; each target decides how to deliver them (a file on Docker,
- * secretKeyRef on Kubernetes). `grafanaSecretKey` (Grafana's `[security] secret_key`) exists
- * for a Grafana without data yet or on an external database, `grafanaDatabaseUrl` with one.
- */
-export type SecretName = "rendererToken" | "grafanaAdminPassword" | "grafanaSecretKey" | "grafanaDatabaseUrl";
+export type { SecretName } from "../secrets/stackSecrets";
 
 /** An environment variable: a plain value, or a reference to one of the generated/configured secrets. */
 export type EnvVar = { name: string; value: string; secret?: undefined } | { name: string; secret: SecretName; value?: undefined };

@@ -21,11 +21,11 @@ import {
     MAX_UID_LENGTH,
     NO_DATA_STATES,
     PANEL_ID_ANNOTATION,
-    canonicalJson,
     isExpressionStage,
     isGrafanaUid,
     type RuleDataStage,
-} from "../../alerting/model/dashboardModel";
+} from "../../shared/grafanaVocabulary";
+import { canonicalJson } from "../../shared/canonicalJson";
 import {
     Findings,
     FolderBudget,

@@ -2,7 +2,8 @@
 // Save to file" writes it, becomes a grafana.oss.Dashboard in the stack's folder. Each
 // file is checked here (JSON, a UID, no duplicate UIDs, panel IDs) and turned into the
 // canonical JSON the resource gets, so an unchanged file never shows a diff.
-import { TESTDATA_DATASOURCE_TYPE, canonicalJson, isGrafanaUid } from "../../alerting/model/dashboardModel";
+import { TESTDATA_DATASOURCE_TYPE, isGrafanaUid } from "../../shared/grafanaVocabulary";
+import { canonicalJson } from "../../shared/canonicalJson";
 import {
     Findings,
     FolderBudget,

@@ -3,7 +3,7 @@
 // no Pulumi resource.
 import * as fs from "fs";
 import * as path from "path";
-import type { ConfigProblem } from "../config";
+import type { ConfigProblem } from "../../shared/problems";
 import { redactSecrets } from "../../shared/redaction";
 
 /**

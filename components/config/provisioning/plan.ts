@@ -2,8 +2,8 @@
 // go from readSettings(): dashboards, rule groups, each rule's panel link and Slack
 // channel. Problems come back as ConfigProblems, so they join every other config problem
 // in one ConfigValidationError and nothing is created.
-import type { ConfigProblem } from "../config";
-import { PANEL_ID, PROJECT, uidsFor } from "../../alerting/model/dashboardModel";
+import type { ConfigProblem } from "../../shared/problems";
+import { PANEL_ID, PROJECT, uidsFor } from "../../shared/grafanaVocabulary";
 import type { RuleGroupFromFile } from "./alertRuleFiles";
 import type { DashboardFile } from "./dashboardFiles";
 import type { KnownDashboard, RuleLink } from "./imageLinkage";

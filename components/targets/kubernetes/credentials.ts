@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "./k8s";
 import type { SecretName, Wiring } from "../../wiring/wiring";
-import type { KubernetesTargetSettings } from "./kubernetesGrafanaWithRenderer";
+import type { KubernetesTargetSettings } from "./modeContext";
 import { ADMIN_USER_KEY, SECRET_KEYS, labels } from "./objectNames";
 import { secretKeyRef } from "./podSpecs";
 

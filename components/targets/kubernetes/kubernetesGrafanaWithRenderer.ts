@@ -6,11 +6,12 @@
 // wiring into its own objects (sidecarMode.ts, separateMode.ts, operatorMode.ts, rendererMode.ts).
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "./k8s";
-import type { StackSettings } from "../../config/config";
 import type { GrafanaDeployment } from "../grafanaDeployment";
 import type { SecretName, Wiring } from "../../wiring/wiring";
 import { GrafanaAccess, LoadBalancerStatus, decideGrafanaAccess, loadBalancerUrl } from "./grafanaAccess";
-import { ModeContext, ModeResult, contextLabels } from "./modeContext";
+import { ModeContext, ModeResult, contextLabels, type KubernetesTargetSettings } from "./modeContext";
+
+export type { KubernetesTargetSettings } from "./modeContext";
 import { COMMON_LABELS } from "./objectNames";
 import { credentialsSecret } from "./credentials";
 import { grafanaIngress, grafanaService } from "./grafanaExposure";
@@ -19,46 +20,6 @@ import { deployRendererOnly } from "./rendererMode";
 import { grafanaServiceMonitor, sharedPodRendererMonitor } from "./monitoring";
 import { deploySeparate } from "./separateMode";
 import { deploySidecar } from "./sidecarMode";
-
-/** The settings the Kubernetes target reads, and no others (a narrow contract, checked by the compiler). */
-export type KubernetesTargetSettings = Pick<
-    StackSettings,
-    | "stack"
-    | "target"
-    | "kubernetesMode"
-    | "namespace"
-    | "operatorApiVersion"
-    | "grafanaImage"
-    | "rendererImage"
-    | "grafanaPort"
-    | "grafanaUrl"
-    | "grafanaAdminUser"
-    | "rendererReplicas"
-    | "rendererMaxReplicas"
-    | "grafanaServiceType"
-    | "grafanaNodePort"
-    | "renderYamlTo"
-    | "ingress"
-    | "podPlacement"
-    | "storageClass"
-    | "grafanaStorageSize"
-    | "monitoringNamespace"
-    | "grafanaPodSelector"
-    | "grafanaNamespace"
-    | "rendererEgress"
-    | "grafanaReplicas"
-    | "grafanaDatabaseType"
-    | "createNamespace"
-    | "grafanaServiceAnnotations"
-    | "grafanaLoadBalancerSourceRanges"
-    | "ingressAnnotations"
-    | "monitoringLabels"
-    | "monitoringInterval"
-    | "imagePullSecrets"
-    | "podAnnotations"
-    | "existingSecrets"
-    | "grafanaIniSecretEnv"
->;
 
 export interface KubernetesGrafanaWithRendererArgs {
     /** Validated settings; `target` must be kubernetes (kubernetesMode picks the layout). */

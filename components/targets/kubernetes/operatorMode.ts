@@ -14,7 +14,8 @@ import type { OperatorApiVersion } from "../../config/config";
 import { parseImageRef } from "../../shared/images";
 import { Wiring, grafanaEnvName } from "../../wiring/wiring";
 import type { PodPlacement } from "../../config/kubernetesSettings";
-import { AWAIT_TIMEOUTS, ModeContext, ModeResult, grafanaIngressPolicy, podPlacementSpec, spreadOverNodes } from "./modeContext";
+import { AWAIT_TIMEOUTS, ModeContext, ModeResult, podPlacementSpec, spreadOverNodes } from "./modeContext";
+import { grafanaIngressPolicy } from "./grafanaWorkload";
 import { COMMON_LABELS, CONTAINER_NAMES, GRAFANA_CR_NAME, GRAFANA_DATA_SIZE, OPERATOR_POD_SELECTOR } from "./objectNames";
 import {
     GRAFANA_DATA_VOLUME,

@@ -5,7 +5,8 @@
 // external database (grafanaReplicas): then its replicas form the alerting HA cluster
 // through a headless Service, with their own PodDisruptionBudget and NetworkPolicy.
 import { GRAFANA_SELECTOR } from "./objectNames";
-import { ModeContext, ModeResult, buildGrafanaDeployment, grafanaIngressPolicy } from "./modeContext";
+import type { ModeContext, ModeResult } from "./modeContext";
+import { buildGrafanaDeployment, grafanaIngressPolicy } from "./grafanaWorkload";
 import { rendererWorkload } from "./rendererWorkload";
 import { alertingPeersService, grafanaDisruptionBudget, grafanaHa } from "./grafanaHa";
 

@@ -2,7 +2,8 @@
 // over localhost (the wiring's placement says so). One replica only: a second Grafana
 // would bring a second renderer and a second, separate database.
 import { GRAFANA_SELECTOR } from "./objectNames";
-import { ModeContext, ModeResult, buildGrafanaDeployment, grafanaIngressPolicy } from "./modeContext";
+import type { ModeContext, ModeResult } from "./modeContext";
+import { buildGrafanaDeployment, grafanaIngressPolicy } from "./grafanaWorkload";
 import { rendererContainer, rendererVolumes } from "./podSpecs";
 
 export function deploySidecar(ctx: ModeContext): ModeResult {
