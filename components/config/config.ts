@@ -35,14 +35,10 @@ import type {
     Target,
 } from "./configKeys";
 import type { ConfigProblem } from "../shared/problems";
+import { pulumiSdk as sdk } from "../shared/pulumiSdk";
 
 export * from "./configKeys";
 export type { ConfigProblem } from "../shared/problems";
-
-/** The Pulumi SDK, loaded on first use. */
-function sdk(): typeof import("@pulumi/pulumi") {
-    return require("@pulumi/pulumi");
-}
 
 /**
  * Every key of the public contract. Pulumi.yaml declares exactly these (a test keeps them

@@ -5,6 +5,7 @@
 // a key that names a password, secret or token is refused. Keys the program decides itself
 // are refused with the config key that sets them. Checked with every other key.
 import type * as pulumi from "@pulumi/pulumi";
+import { pulumiSdk } from "../shared/pulumiSdk";
 import type { ConfigKeySpec, KubernetesMode, Target } from "./configKeys";
 import type { KeyReader } from "./kubernetesSettings";
 
@@ -153,8 +154,8 @@ export function readGrafanaIni(r: IniKeyReader, ctx: { target: Target; kubernete
         return {};
     }
     if (!secret) return { grafanaIni: sections };
-    // The SDK is loaded here, not at import: the preflight checks config without it (config.ts).
-    const sdk = require("@pulumi/pulumi") as typeof pulumi;
+    // The SDK is loaded here, not at import: the preflight checks config without it.
+    const sdk = pulumiSdk();
     const env = Object.entries(sections).flatMap(([section, keys]) =>
         Object.entries(keys).map(([key, value]) => ({ name: iniEnvName(section, key), value: sdk.secret(value) })),
     );

@@ -5,6 +5,7 @@
 // peers' headless Service, the gossip port and a shared secret_key (docs/kubernetes.md,
 // "Scaling Grafana"). Checked with every other key, into the same all-at-once error.
 import type * as pulumi from "@pulumi/pulumi";
+import { pulumiSdk } from "../shared/pulumiSdk";
 import type { ConfigKeySpec, KubernetesMode, OperatorApiVersion, Target } from "./configKeys";
 import type { KeyReader } from "./kubernetesSettings";
 
@@ -116,9 +117,7 @@ export function readGrafanaScale(r: SecretKeyReader, ctx: ScaleContext): Grafana
     return {
         grafanaReplicas: replicas,
         // The SDK is loaded here, not at import: the preflight checks config without it (config.ts).
-        ...(type && url !== undefined
-            ? { grafanaDatabaseUrl: (require("@pulumi/pulumi") as typeof pulumi).secret(url), grafanaDatabaseType: type }
-            : {}),
+        ...(type && url !== undefined ? { grafanaDatabaseUrl: pulumiSdk().secret(url), grafanaDatabaseType: type } : {}),
     };
 }
 

@@ -2,6 +2,7 @@
 // random.RandomPassword, whose result lives in Pulumi state (so it stays the same on
 // every `pulumi up`: no Math.random() in the program) and is a secret from the start.
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 
 /**
  * Secrets are referenced by name; each target decides how to deliver them (a file on Docker,
@@ -48,7 +49,6 @@ export class StackSecrets extends pulumi.ComponentResource {
         super("grafana-slack-alerts:index:StackSecrets", name, {}, opts);
         // Loaded only when something must be generated.
         const generate = (purpose: string, length: number) => {
-            const random: typeof import("@pulumi/random") = require("@pulumi/random");
             // Letters and digits only: safe in env files, URLs, basic auth and the renderer's token list.
             return new random.RandomPassword(`${name}-${purpose}`, { length, special: false }, { parent: this }).result;
         };

@@ -2,8 +2,7 @@
 // failed, why, and the next step; docs/troubleshooting.md quotes these templates
 // verbatim (a test keeps the two in step). `{name}` marks a value filled in at run time.
 //
-// It runs in the dynamic providers' process too, so it stays plain data and plain
-// functions, importing only redaction.ts and launcher.ts (the same kind).
+// Plain data and functions, shared by the verifier, the preflight and doctor.
 import { inLauncherWords } from "./launcher";
 import { redactSecrets } from "./redaction";
 

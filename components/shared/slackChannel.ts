@@ -1,7 +1,6 @@
 // Slack channel references, defined once for config validation, the contact point and
 // the verifier: an ID (C… public, G… private; Slack also has D… direct messages and Z…
 // IDs, which are no place for alerts here) or a channel name.
-// Regexes live inside the functions: the verifier's copy is serialized as source text.
 
 /**
  * A conversation ID such as C0123ABCDE, as Slack itself validates it: files.completeUploadExternal

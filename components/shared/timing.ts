@@ -1,6 +1,5 @@
 // Every wait, timeout and retry bound the verifier uses, in one place so that tests and
-// benchmarks can shrink them and so that no loop is unbounded. Plain data and functions:
-// captured by value into the serialized provider.
+// benchmarks can shrink them and so that no loop is unbounded. Plain data and functions.
 
 export interface VerifyTiming {
     /** Total time to wait for `GET /api/health` to answer 200 (Grafana may still be starting). */

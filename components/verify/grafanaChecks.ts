@@ -1,6 +1,5 @@
 // Grafana side of the verification: health, renderer availability, and a real render.
-// Uses Node's built-in fetch (no client library) and nothing captured from the program,
-// because these functions also run inside the serialized dynamic provider.
+// Uses Node's built-in fetch (no client library).
 import { makeScrubber, verificationError } from "../shared/messages";
 import { clip } from "../shared/redaction";
 import { readPngHeader } from "./png";

@@ -4,10 +4,7 @@
 // at exactly the requested size, so every check of width and height passes. The verifier
 // renders a reference that is certainly not the panel (a panel ID the dashboard does not
 // have; /login) through the same renderer and compares.
-//
-// PNGs are decoded with pngjs (required where used: this also runs in the dynamic
-// provider's process, which loads node_modules on demand).
-import type { PNG } from "pngjs";
+import { PNG } from "pngjs";
 
 /** A channel differing by more than this (of 255) makes a pixel differ: below it is anti-aliasing and compression noise. */
 export const PIXEL_TOLERANCE = 24;
@@ -28,8 +25,7 @@ export interface DecodedImage {
 
 /** Decodes a PNG (any bit depth, palette or interlace pngjs reads); throws on a broken one. */
 export function decodePng(png: Buffer): DecodedImage {
-    const { PNG: Png } = require("pngjs") as { PNG: typeof PNG };
-    const img = Png.sync.read(png);
+    const img = PNG.sync.read(png);
     return { width: img.width, height: img.height, data: img.data };
 }
 

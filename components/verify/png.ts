@@ -1,5 +1,5 @@
 // PNG header parsing: enough to tell a real render from Grafana's placeholder image
-// without decoding pixels. Captured by value into the serialized provider: no imports.
+// without decoding pixels.
 
 export const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 

@@ -2,10 +2,7 @@
 // the SDK retries network errors and HTTP 5xx itself (bounded by `slackRetries`), and is
 // told to reject HTTP 429 (`rejectRateLimitedCalls`) so that only `slackCall` below waits
 // out a rate limit, once per call, a bounded number of times. Nothing retries twice.
-//
-// These functions run inside the serialized dynamic provider too: the SDK is required
-// inside them (re-required by name there), never captured.
-import type { WebClient } from "@slack/web-api";
+import { WebClient } from "@slack/web-api";
 import { isVerificationError, verificationError } from "../shared/messages";
 import { backoff, sleep, type VerifyTiming } from "../shared/timing";
 import { isChannelId } from "../shared/slackChannel";
@@ -31,7 +28,6 @@ function silentLogger(): any {
 }
 
 export function createSlackContext(token: string, apiUrl: string | undefined, timing: VerifyTiming): SlackContext {
-    const { WebClient } = require("@slack/web-api") as typeof import("@slack/web-api");
     const slackApiUrl = apiUrl && apiUrl.trim() ? apiUrl.trim() : DEFAULT_SLACK_API_URL;
     const client = new WebClient(token, {
         slackApiUrl,
@@ -413,7 +409,6 @@ async function postUploadBytes(ctx: SlackContext, uploadUrl: string, png: Buffer
 
 /** A client for files.completeUploadExternal: no SDK retries, so nothing ever re-sends the completion behind our back. */
 function completionClient(ctx: SlackContext): WebClient {
-    const { WebClient } = require("@slack/web-api") as typeof import("@slack/web-api");
     return new WebClient(ctx.token, {
         slackApiUrl: ctx.apiUrl,
         timeout: ctx.timing.requestTimeoutMs,

@@ -1,12 +1,13 @@
 // The dynamic provider behind SlackImageVerification. It runs in the engine's separate
 // dynamic-provider process, loaded from this source file by providerHost.js (the resource's
-// `__provider` text, see providerBoundary.ts; nothing here is serialized), so: no value
-// imports of @pulumi/pulumi at the top, and node_modules are required inside the functions
-// that need them (the program never loads this module).
+// `__provider` text, see shared/providerBoundary.ts; nothing here is serialized). The
+// program never loads this module; the SDK is loaded only when a line is logged (pulumiSdk.ts).
 //
 // The engine hands the provider plain values (it does not accept secrets); secret-ness
 // of outputs is restored from inputs of the same name and `additionalSecretOutputs`.
 import type * as pulumi from "@pulumi/pulumi";
+import { createHash, randomUUID } from "node:crypto";
+import { pulumiSdk } from "../shared/pulumiSdk";
 import {
     DEFAULT_HEIGHT,
     DEFAULT_WIDTH,
@@ -284,7 +285,6 @@ export function validateInputs(news: Record<string, any>): { inputs: Record<stri
 /** A short, one-way fingerprint: lets `diff` see a token change without storing the token. */
 export function tokenFingerprint(token: string | undefined): string | undefined {
     if (!token) return undefined;
-    const { createHash } = require("node:crypto") as typeof import("node:crypto");
     return `sha256:${createHash("sha256").update(token).digest("hex").slice(0, 16)}`;
 }
 
@@ -318,7 +318,7 @@ export function optionsFromInputs(inputs: ProviderInputs): VerifyOptions {
  */
 function logProgress(line: string): void {
     try {
-        const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+        const pulumi = pulumiSdk();
         if (process.env.PULUMI_NODEJS_ENGINE || (pulumi.runtime as { hasEngine?: () => boolean }).hasEngine?.()) {
             void Promise.resolve(pulumi.log.info(line)).catch(() => undefined);
             return;
@@ -523,7 +523,6 @@ export const verificationProvider: pulumi.dynamic.ResourceProvider = {
             // eslint-disable-next-line preserve-caught-error
             throw new Error(`${(e as Error).message}${await discardTestPost(inputs, report.slack?.fileId)}`);
         }
-        const { randomUUID } = require("node:crypto") as typeof import("node:crypto");
         const id = report.slack?.fileId ?? `grafana-only-${randomUUID()}`;
         return { id, outs: { ...echoInputs(inputs), ...resultOutputs(report), ...(rules ? { rules } : {}) } };
     },

@@ -4,9 +4,7 @@
 // already there (left by a deployment whose Pulumi state is gone). Found leftovers fail the
 // run with what to do, or, with replaceLeftovers, are deleted so the stack creates them again.
 //
-// These functions run inside the dynamic provider (preflightProvider.ts): Node's
-// built-in fetch only, node modules required inside functions, nothing captured from the
-// program but plain data and the message catalogue.
+// They run inside the dynamic provider (preflightProvider.ts), on Node's built-in fetch.
 import { channelNameUploadProblem, grafanaVersionProblem, MIN_GRAFANA, parseVersion, RECOMMENDED_GRAFANA } from "../../shared/images";
 import { makeScrubber, verificationError } from "../../shared/messages";
 import { clip } from "../../shared/redaction";
