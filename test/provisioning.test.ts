@@ -7,12 +7,12 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigValidationError, readSettings } from "../components/config/config";
-import { RULE_GROUP_NAME } from "../components/alerting/api/grafanaAlerting";
 import { uidsFor } from "../components/alerting/model/dashboardModel";
 import { parseDuration, readAlertRuleFiles } from "../components/config/provisioning/alertRuleFiles";
 import { panelsOf, readDashboardFiles } from "../components/config/provisioning/dashboardFiles";
 import { checkImageLinks } from "../components/config/provisioning/imageLinkage";
-import { DEMO_RULE_GROUP_NAME, loadProvisioning } from "../components/config/provisioning/plan";
+import { loadProvisioning } from "../components/config/provisioning/plan";
+import { RULE_GROUP_NAME } from "../components/shared/grafanaVocabulary";
 import type { ProvisionedSummary } from "../components/config/provisioning/plan";
 import { matcherMatches, parseMatcher, parseSlackRoutes, routeFor, type LabelMatcher } from "../components/config/provisioning/slackRoutes";
 import { fakeConfigSource } from "./harness/configSource";
@@ -244,23 +244,30 @@ describe("provisioning: every problem at once, with file and rule", () => {
         const dir = project({
             "rules/a.yaml": groupYaml("a", "1m", ruleYaml("same")),
             "rules/b.yaml": groupYaml("b", "1m", ruleYaml("same").replace("title: Rule same", "title: Other")),
-            "rules/c.yaml": groupYaml(DEMO_RULE_GROUP_NAME, "1m", ruleYaml("x")),
+            "rules/c.yaml": groupYaml(RULE_GROUP_NAME, "1m", ruleYaml("x")),
             "rules/d.yaml": groupYaml("d", "1m", ruleYaml(demo.rule)),
         });
         const { problems } = readAlertRuleFiles("rules", dir, "tdu", {
             ruleUids: { [demo.rule]: "the stack's demo rule" },
-            groupNames: { [DEMO_RULE_GROUP_NAME]: "the stack's demo rule group" },
+            groupNames: { [RULE_GROUP_NAME]: "the stack's demo rule group" },
         });
         const given = problems.map((p) => p.given);
         assert.deepEqual(given, [
             'rules/b.yaml, rule "same": rule UID already used by rules/a.yaml, rule "same"',
-            `rules/c.yaml, group "${DEMO_RULE_GROUP_NAME}": group name already used by the stack's demo rule group`,
+            `rules/c.yaml, group "${RULE_GROUP_NAME}": group name already used by the stack's demo rule group`,
             `rules/d.yaml, rule "${demo.rule}": rule UID already used by the stack's demo rule`,
         ]);
     });
 
-    it("the demo group's reserved name is the one grafanaAlerting.ts uses", () => {
-        assert.equal(DEMO_RULE_GROUP_NAME, RULE_GROUP_NAME);
+    it("a file's group named like the rule group the program registers is refused, before anything is created", async () => {
+        // The name comes from what the program registers, so the check cannot drift from it.
+        const demoGroup = one((await runStack({})).resources, RULE_GROUP).plain.name as string;
+        const dir = project({ "rules/g.yaml": groupYaml(demoGroup, "1m", ruleYaml("x")) });
+        const err = settingsProblems({ alertRulesDir: "rules" }, dir);
+        assert.deepEqual(
+            err.problems.map((p) => p.given),
+            [`rules/g.yaml, group "${demoGroup}": group name already used by the stack's demo rule group`],
+        );
     });
 
     it("names a folder that does not exist, with the fix", () => {

@@ -7,6 +7,9 @@ import { createHash } from "crypto";
 /** Project name, used in titles, tags and labels. */
 export const PROJECT = "grafana-slack-alerts";
 
+/** Name of the stack's demo rule group (one per folder, so per stack); files may not use it. */
+export const RULE_GROUP_NAME = PROJECT;
+
 /** Plugin id of Grafana's built-in TestData data source (Grafana 10+; older versions called it `testdata`). */
 export const TESTDATA_DATASOURCE_TYPE = "grafana-testdata-datasource";
 

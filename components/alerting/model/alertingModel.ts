@@ -52,8 +52,8 @@ export function routeContactPointName(stackName: string, channel: string): strin
     return `${PROJECT}-${stackName}-${channel.replace(/^#/, "")}`;
 }
 
-/** Name of the rule group (one per folder, so per stack). */
-export const RULE_GROUP_NAME = PROJECT;
+// The rule group's name (one per folder, so per stack): the config's file readers reserve it.
+export { RULE_GROUP_NAME } from "../../shared/grafanaVocabulary";
 /** Name (alert title, `alertname` label) of the demo rule. */
 export const ALERT_RULE_NAME = "Demo random walk above threshold";
 /** How often the demo rule group is evaluated. */

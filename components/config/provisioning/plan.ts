@@ -3,14 +3,11 @@
 // channel. Problems come back as ConfigProblems, so they join every other config problem
 // in one ConfigValidationError and nothing is created.
 import type { ConfigProblem } from "../../shared/problems";
-import { PANEL_ID, PROJECT, uidsFor } from "../../shared/grafanaVocabulary";
+import { PANEL_ID, RULE_GROUP_NAME, uidsFor } from "../../shared/grafanaVocabulary";
 import type { RuleGroupFromFile } from "./alertRuleFiles";
 import type { DashboardFile } from "./dashboardFiles";
 import type { KnownDashboard, RuleLink } from "./imageLinkage";
 import type { SlackRoute } from "./slackRoutes";
-
-/** The demo rule group's name (grafanaAlerting.ts RULE_GROUP_NAME; a test keeps them equal). */
-export const DEMO_RULE_GROUP_NAME = PROJECT;
 
 export interface ProvisioningInput {
     stack: string;
@@ -104,7 +101,7 @@ export function loadProvisioning(input: ProvisioningInput): ProvisioningResult {
     const rules = input.alertRulesDir
         ? readAlertRuleFiles(input.alertRulesDir, input.projectDir, demo.datasource, {
               ruleUids: { [demo.rule]: "the stack's demo rule" },
-              groupNames: { [DEMO_RULE_GROUP_NAME]: "the stack's demo rule group" },
+              groupNames: { [RULE_GROUP_NAME]: "the stack's demo rule group" },
           })
         : { groups: [], problems: [], warnings: [] };
     problems.push(...rules.problems);
