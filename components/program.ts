@@ -130,7 +130,7 @@ async function secretKeyChoice(settings: DeployedStackSettings): Promise<keyof t
 }
 
 /** How Pulumi reaches and authenticates to Grafana, and whether this stack deployed it. */
-interface GrafanaAccess {
+interface GrafanaConnection {
     grafanaUrl: pulumi.Output<string>;
     /** `user:password` or a service account token, secret. */
     auth: pulumi.Output<string>;
@@ -298,7 +298,7 @@ async function defineExistingGrafanaStack(settings: ExistingStackSettings): Prom
  */
 async function configureGrafana(
     settings: StackSettings,
-    access: GrafanaAccess,
+    access: GrafanaConnection,
     outputs: Record<string, unknown>,
     nextSteps: string[],
 ): Promise<void> {

@@ -19,8 +19,8 @@
 //
 // conversations.history / replies are Tier 3 for internal apps; pages are small (limit
 // 15, Slack's 2025 ceiling for non-Marketplace distributed apps), bounded and followed by
-// cursor; a 429 waits Retry-After (slackChecks.slackCall).
-import { slackCall, type SlackContext } from "./slackChecks";
+// cursor; a 429 waits Retry-After (slackChecks.ts pages, slackCall).
+import { pages, slackCall, type SlackContext } from "./slackChecks";
 
 /** Messages per history / replies page. */
 export const ALERT_PAGE_LIMIT = 15;
@@ -127,28 +127,20 @@ export function isAlertMessage(m: any, mark: AlertMark): { marked: boolean } | u
 /** Reads history since `sinceSec` and returns every message that is this stack's alert, oldest first. */
 export async function findCandidates(s: SlackSearch, mark: AlertMark, sinceSec: number, onSkip?: (ts: string, why: string) => void) {
     const out: Candidate[] = [];
-    let cursor: string | undefined;
-    for (let page = 0; page < ALERT_MAX_PAGES; page++) {
-        const res: any = await slackCall(
-            s.slack,
-            "conversations.history",
-            () =>
-                s.slack.client.conversations.history({
-                    channel: s.channelId,
-                    oldest: sinceSec.toFixed(6),
-                    limit: ALERT_PAGE_LIMIT,
-                    ...(cursor ? { cursor } : {}),
-                }),
-            s.channelLabel,
-        );
+    const history = pages(
+        s.slack,
+        "conversations.history",
+        (cursor) =>
+            s.slack.client.conversations.history({ channel: s.channelId, oldest: sinceSec.toFixed(6), limit: ALERT_PAGE_LIMIT, ...cursor }),
+        { channel: s.channelLabel, maxPages: ALERT_MAX_PAGES, hasMore: true },
+    );
+    for await (const res of history) {
         for (const m of Array.isArray(res?.messages) ? res.messages : []) {
             if (Number(m?.ts) < sinceSec) continue;
             const hit = isAlertMessage(m, mark);
             if (hit) out.push({ ts: String(m.ts), marked: hit.marked });
             else if (onSkip && linksAny(m, mark)) onSkip(String(m.ts), whyNotOurs(m, mark));
         }
-        cursor = res?.response_metadata?.next_cursor || undefined;
-        if (!cursor || !res?.has_more) break;
     }
     return out.sort((a, b) => Number(a.ts) - Number(b.ts));
 }
@@ -168,15 +160,13 @@ function whyNotOurs(m: any, mark: AlertMark): string {
 
 /** The thread's screenshot: a PNG in a reply by the bot, its comment carrying the marker (when the rule has one). */
 export async function findThreadPng(s: SlackSearch, ts: string, mark: AlertMark): Promise<ThreadPng | undefined> {
-    let cursor: string | undefined;
-    for (let page = 0; page < ALERT_MAX_PAGES; page++) {
-        const res: any = await slackCall(
-            s.slack,
-            "conversations.replies",
-            () =>
-                s.slack.client.conversations.replies({ channel: s.channelId, ts, limit: ALERT_PAGE_LIMIT, ...(cursor ? { cursor } : {}) }),
-            s.channelLabel,
-        );
+    const replies = pages(
+        s.slack,
+        "conversations.replies",
+        (cursor) => s.slack.client.conversations.replies({ channel: s.channelId, ts, limit: ALERT_PAGE_LIMIT, ...cursor }),
+        { channel: s.channelLabel, maxPages: ALERT_MAX_PAGES, hasMore: true },
+    );
+    for await (const res of replies) {
         for (const m of Array.isArray(res?.messages) ? res.messages : []) {
             if (m?.ts === ts || !byBot(m, mark.bot)) continue;
             if (mark.marker && !markersIn([String(m?.text ?? "")]).includes(mark.marker)) continue;
@@ -185,8 +175,6 @@ export async function findThreadPng(s: SlackSearch, ts: string, mark: AlertMark)
             );
             if (f?.id) return pngOf(f);
         }
-        cursor = res?.response_metadata?.next_cursor || undefined;
-        if (!cursor || !res?.has_more) return undefined;
     }
     return undefined;
 }

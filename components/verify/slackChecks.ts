@@ -115,6 +115,27 @@ export function translateSlackError(e: unknown, method: string, ctx: SlackContex
  * Runs one Slack call; on HTTP 429 waits `Retry-After` (if no longer than
  * `maxRetryAfterSec`) and tries again, at most `rateLimitRetries` times.
  */
+/**
+ * Every page of a cursor-paginated Slack method, each fetched through slackCall (so a 429
+ * waits Retry-After): the next page while Slack returns a `next_cursor` (and, with
+ * `hasMore`, `has_more: true`), at most `maxPages`. `call` gets `{ cursor }` to spread into
+ * the request (`{}` for the first page).
+ */
+export async function* pages(
+    ctx: SlackContext,
+    method: string,
+    call: (page: { cursor?: string }) => Promise<unknown>,
+    opts: { channel?: string; maxPages?: number; hasMore?: boolean } = {},
+): AsyncGenerator<any> {
+    let cursor: string | undefined;
+    for (let n = 0; n < (opts.maxPages ?? Infinity); n++) {
+        const page: any = await slackCall(ctx, method, () => call(cursor ? { cursor } : {}), opts.channel);
+        yield page;
+        cursor = page?.response_metadata?.next_cursor || undefined;
+        if (!cursor || (opts.hasMore && !page?.has_more)) return;
+    }
+}
+
 export async function slackCall<T>(
     ctx: SlackContext,
     method: string,
@@ -201,48 +222,42 @@ export async function resolveChannel(ctx: SlackContext, channel: string, scopes:
     if (!scopes || scopes.includes("channels:read")) types.push("public_channel");
     if (!scopes || scopes.includes("groups:read")) types.push("private_channel");
     if (types.length === 0) throw verificationError("channel_name_needs_id", { channel: display });
-    let cursor: string | undefined;
     let seen = 0;
     let requests = 0;
-    do {
-        requests++;
-        let page: any;
-        try {
-            // Slack: "specify a limit value under 1000. We recommend no more than 200"
-            // (docs.slack.dev/reference/methods/conversations.list); 1000 is refused.
-            page = await slackCall(
-                ctx,
-                "conversations.list",
-                () =>
-                    ctx.client.conversations.list({
-                        types: types.join(","),
-                        exclude_archived: true,
-                        limit: CHANNEL_PAGE_LIMIT,
-                        ...(cursor ? { cursor } : {}),
-                    }),
-                display,
-            );
-        } catch (e) {
-            // Scopes unknown and the listing refused: same advice as a token without them.
-            if (isVerificationError(e) && e.failure.key === "missing_scope" && !scopes)
-                throw verificationError("channel_name_needs_id", { channel: display });
-            throw e;
-        }
-        const channels: any[] = Array.isArray(page?.channels) ? page.channels : [];
-        seen += channels.length;
-        const found = channels.find((c) => c?.name === name || c?.name_normalized === name);
-        if (found?.id) {
-            if (found.is_member === false) {
-                throw verificationError("not_in_channel", { channel: display, detail: "conversations.list shows the bot is not a member" });
+    // Slack: "specify a limit value under 1000. We recommend no more than 200"
+    // (docs.slack.dev/reference/methods/conversations.list); 1000 is refused.
+    const listing = pages(
+        ctx,
+        "conversations.list",
+        (cursor) => ctx.client.conversations.list({ types: types.join(","), exclude_archived: true, limit: CHANNEL_PAGE_LIMIT, ...cursor }),
+        { channel: display },
+    );
+    try {
+        for await (const page of listing) {
+            requests++;
+            const channels: any[] = Array.isArray(page?.channels) ? page.channels : [];
+            seen += channels.length;
+            const found = channels.find((c) => c?.name === name || c?.name_normalized === name);
+            if (found?.id) {
+                if (found.is_member === false) {
+                    throw verificationError("not_in_channel", {
+                        channel: display,
+                        detail: "conversations.list shows the bot is not a member",
+                    });
+                }
+                return {
+                    id: found.id,
+                    how: `${display} is ${found.id} (conversations.list, ${requests} page${requests === 1 ? "" : "s"})`,
+                    requests,
+                };
             }
-            return {
-                id: found.id,
-                how: `${display} is ${found.id} (conversations.list, ${requests} page${requests === 1 ? "" : "s"})`,
-                requests,
-            };
         }
-        cursor = page?.response_metadata?.next_cursor || undefined;
-    } while (cursor);
+    } catch (e) {
+        // Scopes unknown and the listing refused: same advice as a token without them.
+        if (isVerificationError(e) && e.failure.key === "missing_scope" && !scopes)
+            throw verificationError("channel_name_needs_id", { channel: display });
+        throw e;
+    }
     throw verificationError("channel_not_found", {
         channel: display,
         method: "conversations.list",
