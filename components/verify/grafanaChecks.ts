@@ -1,26 +1,13 @@
 // Grafana side of the verification: health, renderer availability, and a real render.
-// Uses Node's built-in fetch (no client library).
-import { makeScrubber, verificationError } from "../shared/messages";
+// Over shared/grafanaHttp.ts, the one Grafana client.
+import { verificationError } from "../shared/messages";
+import { grafanaGet, type GrafanaEndpoint, type GrafanaResponse } from "../shared/grafanaHttp";
+
+export { grafanaGet, type GrafanaEndpoint, type GrafanaResponse } from "../shared/grafanaHttp";
 import { clip } from "../shared/redaction";
 import { readPngHeader } from "./png";
 import { backoff, sleep, type VerifyTiming } from "../shared/timing";
 import { parseVersion } from "../shared/images";
-
-export interface GrafanaEndpoint {
-    /** Base URL of Grafana's HTTP API as seen from this machine, e.g. `http://localhost:3000`. */
-    url: string;
-    /** `user:password` (Basic auth) or a service-account token (Bearer). */
-    auth?: string;
-}
-
-export interface GrafanaResponse {
-    status: number;
-    contentType: string;
-    location?: string;
-    body: Buffer;
-    /** Takes this request's credentials out of text from the answer, before it is shortened. */
-    scrub: (text: string) => string;
-}
 
 /** URL without credentials or trailing slash, safe to print. */
 export function displayUrl(url: string): string {
@@ -45,43 +32,6 @@ export function describeFetchError(e: unknown, timeoutMs: number): string {
     if (code === "EHOSTUNREACH" || code === "ENETUNREACH") return "host unreachable";
     if (code) return `${code}${err.cause?.message ? ` (${err.cause.message})` : ""}`;
     return err?.cause?.message ?? err?.message ?? String(e);
-}
-
-function authHeader(auth: string | undefined): Record<string, string> {
-    if (!auth) return {};
-    if (auth.includes(":")) return { Authorization: `Basic ${Buffer.from(auth).toString("base64")}` };
-    return { Authorization: `Bearer ${auth}` };
-}
-
-/**
- * One GET to Grafana. Redirects are not followed: Grafana redirects unauthenticated
- * browser-like requests to /login, and following them would turn a credentials problem
- * into a "200 with HTML" that looks like a placeholder.
- */
-export async function grafanaGet(
-    target: GrafanaEndpoint,
-    path: string,
-    timeoutMs: number,
-    accept = "application/json",
-    headers: Record<string, string> = {},
-): Promise<GrafanaResponse> {
-    const base = target.url.replace(/\/+$/, "");
-    const res = await fetch(base + path, {
-        method: "GET",
-        headers: { Accept: accept, ...headers, ...authHeader(target.auth) },
-        redirect: "manual",
-        // AbortSignal.timeout takes whole milliseconds only (a fraction throws a RangeError):
-        // waitForGrafana's reserve is a quarter of healthTimeoutMs, e.g. 62.5.
-        signal: AbortSignal.timeout(Math.max(1, Math.ceil(timeoutMs))),
-    });
-    const body = Buffer.from(await res.arrayBuffer());
-    return {
-        status: res.status,
-        contentType: res.headers.get("content-type") ?? "",
-        location: res.headers.get("location") ?? undefined,
-        body,
-        scrub: makeScrubber([target.auth]),
-    };
 }
 
 /** Grafana's own error text (`{"message": ...}`), shortened; empty when there is none. */

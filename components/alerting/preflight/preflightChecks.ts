@@ -8,6 +8,7 @@
 import { channelNameUploadProblem, grafanaVersionProblem, MIN_GRAFANA, parseVersion, RECOMMENDED_GRAFANA } from "../../shared/images";
 import { makeScrubber, verificationError } from "../../shared/messages";
 import { clip } from "../../shared/redaction";
+import { grafanaRequest } from "../../shared/grafanaHttp";
 import { backoff, sleep } from "../../shared/timing";
 
 export interface PreflightInputs {
@@ -66,30 +67,19 @@ interface Leftover {
     deletePath: string;
 }
 
-export function authHeaderFor(auth: string): string {
-    return auth.includes(":") ? `Basic ${Buffer.from(auth).toString("base64")}` : `Bearer ${auth}`;
-}
-
 function client(inputs: PreflightInputs) {
-    const base = inputs.grafanaUrl.replace(/\/+$/, "");
     const timeoutMs = inputs.requestTimeoutMs ?? 15_000;
-    const scrub = makeScrubber([inputs.grafanaAuth]);
     return async function call(method: string, path: string, auth = true): Promise<Answer> {
-        const res = await fetch(base + path, {
-            method,
-            headers: { Accept: "application/json", ...(auth ? { Authorization: authHeaderFor(inputs.grafanaAuth) } : {}) },
-            // Grafana redirects browser-like requests to /login; following would hide a 401.
-            redirect: "manual",
-            signal: AbortSignal.timeout(timeoutMs),
-        });
-        const text = await res.text();
+        const r = await grafanaRequest({ url: inputs.grafanaUrl, auth: auth ? inputs.grafanaAuth : undefined }, method, path, timeoutMs);
+        const text = r.body.toString("utf8");
         let body: any;
         try {
             body = text ? JSON.parse(text) : undefined;
         } catch {
             body = undefined;
         }
-        return { status: res.status, body, text, scrub };
+        // The scrubber always knows the credentials, also for a request sent without them.
+        return { status: r.status, body, text, scrub: makeScrubber([inputs.grafanaAuth]) };
     };
 }
 
