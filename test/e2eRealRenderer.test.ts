@@ -11,7 +11,7 @@ import { DEFAULT_RENDERER_IMAGE, parseImageRef } from "../components/shared/imag
 import { percentile } from "../bench/realRenderer";
 import { startServer, type StartedServer } from "./fakes/faults";
 import { alive, Processes } from "./e2e/processes";
-import { renderingHandler, type StandInLog, type StandInOptions } from "./e2e/standInGrafana";
+import { expandFileVariables, renderingHandler, type StandInLog, type StandInOptions } from "./e2e/standInGrafana";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -80,6 +80,20 @@ describe("e2e: the stand-in Grafana's rendering path (as Grafana's RenderingServ
         servers.push(server);
         const res = await fetch(`${server.origin}/render/d-solo/d1/x?panelId=2`, { headers: basic });
         assert.match(await res.text(), /Welcome to Grafana/);
+    });
+});
+
+describe("e2e: the stand-in Grafana reads GF_*__FILE as Grafana's image does", () => {
+    it("exports each GF_X__FILE's file content as GF_X and leaves other variables alone", () => {
+        const files: Record<string, string> = { "/run/secrets/t": "s3cr3t-token" };
+        const env = expandFileVariables(
+            { GF_RENDERING_RENDERER_TOKEN__FILE: "/run/secrets/t", GF_SERVER_ROOT_URL: "http://g/", OTHER__FILE: "/x" },
+            (f) => {
+                if (!(f in files)) throw new Error(`no ${f}`);
+                return files[f];
+            },
+        );
+        assert.deepEqual(env, { GF_RENDERING_RENDERER_TOKEN: "s3cr3t-token", GF_SERVER_ROOT_URL: "http://g/", OTHER__FILE: "/x" });
     });
 });
 

@@ -11,6 +11,7 @@ import { one, ofType, type RegisteredResource } from "../harness/pulumiMocks";
 import { memoryBytes } from "../../components/shared/quantity";
 import { createMemoryCgroup, type MemoryCgroup } from "./memoryCgroup";
 import { freePort, type Processes, type Started } from "./processes";
+import { expandFileVariables } from "./standInGrafana";
 
 export const CHROMIUM = "/usr/bin/chromium";
 
@@ -21,6 +22,13 @@ export function rendererBinary(toolchainDir: string): string | undefined {
 }
 
 const pairs = (envs: string[]) => Object.fromEntries(envs.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+
+/** What the Docker provider writes to `file` in the container (the registered `uploads`). */
+function uploadContent(uploads: Array<{ file: string; content?: string }> | undefined, file: string): string {
+    const upload = (uploads ?? []).find((u) => u.file === file);
+    if (upload?.content === undefined) throw new Error(`the Grafana container reads ${file}, but nothing is uploaded there`);
+    return upload.content;
+}
 
 /** A Kubernetes container's env, with each secretKeyRef read from the registered Secret. */
 function kubernetesEnv(resources: RegisteredResource[], container: any): Record<string, string> {
@@ -66,7 +74,10 @@ export async function programRenderer(dockerConfig: Record<string, string>, kube
         docker: pairs(renderer.plain.envs),
         kubernetes: kubernetesEnv(kube.resources, container),
         memoryLimitBytes: renderer.plain.memory * 1024 * 1024,
-        grafanaEnv: pairs(grafana.plain.envs),
+        grafanaEnv: expandFileVariables(pairs(grafana.plain.envs), (file) => uploadContent(grafana.plain.uploads, file)) as Record<
+            string,
+            string
+        >,
     };
 }
 

@@ -98,6 +98,12 @@ export async function rendererScenarios(procs: Processes, toolchainDir: string, 
             "RATE_LIMIT_MIN_LIMIT",
         ])
             assert.ok(k in program.docker, `the program sets no ${k}`);
+        // Grafana's side of the shared token (read from its secret file, as Grafana's image does) is the renderer's.
+        assert.equal(
+            program.grafanaEnv.GF_RENDERING_RENDERER_TOKEN,
+            program.docker.AUTH_TOKEN,
+            "Grafana's renderer token is not the renderer's",
+        );
     });
     if (!program) return;
     let renderer: RunningRenderer | undefined;

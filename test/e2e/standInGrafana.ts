@@ -23,6 +23,7 @@
 // Used on this machine (in front of the fake Grafana API) and, compiled to JavaScript, as the
 // Grafana container of the Docker scenarios. Node's standard library only.
 import * as crypto from "crypto";
+import * as fs from "fs";
 import * as http from "http";
 
 export interface StandInOptions {
@@ -207,8 +208,24 @@ async function render(
     }
 }
 
+/**
+ * `GF_X__FILE=<path>` read into `GF_X`, as the Grafana image's entrypoint does before Grafana
+ * starts (grafana/grafana packaging/docker/run.sh: every `GF_*__FILE` variable's file content
+ * is exported under the name without `__FILE`). The program passes Grafana's secrets this way.
+ */
+export function expandFileVariables(env: NodeJS.ProcessEnv, read: (file: string) => string): NodeJS.ProcessEnv {
+    const out: NodeJS.ProcessEnv = { ...env };
+    for (const [name, file] of Object.entries(env)) {
+        if (!/^GF_.+__FILE$/.test(name) || !file) continue;
+        out[name.slice(0, -"__FILE".length)] = read(file);
+        delete out[name];
+    }
+    return out;
+}
+
 /** The stand-in as a server of its own (the Docker scenarios' Grafana container), from GF_* variables. */
-export function serveFromEnv(env: NodeJS.ProcessEnv = process.env): http.Server {
+export function serveFromEnv(given: NodeJS.ProcessEnv = process.env): http.Server {
+    const env = expandFileVariables(given, (file) => fs.readFileSync(file, "utf8"));
     const opts: StandInOptions = {
         rendererUrl: env.GF_RENDERING_SERVER_URL ?? "",
         callbackUrl: env.GF_RENDERING_CALLBACK_URL ?? "",
