@@ -291,6 +291,17 @@ async function defineExistingGrafanaStack(settings: ExistingStackSettings): Prom
     return outputs;
 }
 
+type Preflight = import("./alerting/preflight/grafanaPreflight").GrafanaPreflight;
+type Alerting = import("./alerting/api/grafanaAlerting").GrafanaAlerting;
+type OwnAlerts = import("./alerting/api/provisionedAlerting").ProvisionedAlerting;
+/** The panel the proof renders and the rule whose alert it follows. */
+interface ProofTarget {
+    dashboardUid: pulumi.Output<string>;
+    panelId: pulumi.Output<number>;
+    ruleUid: pulumi.Output<string> | pulumi.Output<string | undefined> | undefined;
+    followAlert: boolean;
+}
+
 /**
  * The Grafana side on every target: the preflight first (credentials; on target existing
  * the version and the renderer; leftovers of a lost state), then the alerting objects,
@@ -302,6 +313,32 @@ async function configureGrafana(
     outputs: Record<string, unknown>,
     nextSteps: string[],
 ): Promise<void> {
+    const { preflight, alerting } = await preflightAndAlerting(settings, access, outputs);
+    if (!settings.slack) nextSteps.push(ADD_SLACK_HINT);
+    else if (!settings.grafanaRootUrl && access.ownsGrafana) nextSteps.push(ROOT_URL_HINT);
+    if (settings.demoAlert && settings.slack) nextSteps.push(DEMO_OFF_HINT);
+
+    const own = await ownAlerts(settings, access, preflight, alerting, outputs);
+    if (!settings.verify) return;
+    const proof = proofTarget(settings, preflight, alerting);
+    if (!proof) {
+        outputs.verification = {
+            verified: false,
+            how: settings.provisioning?.groups.length
+                ? "skipped: demoAlert is false and no rule from alertRulesDir links to a panel, so there is no panel to render; link one (__dashboardUid__ / __panelId__) or set verifyRule"
+                : "skipped: demoAlert is false, so there is no demo panel to render; set verifyRule to the UID of a rule of yours to check it instead",
+        };
+        return;
+    }
+    await verification(settings, access, preflight, [alerting, ...(own ? [own] : [])], proof, outputs);
+}
+
+/** The preflight, then the demo's alerting objects (and the Slack contact point), which wait for it. */
+async function preflightAndAlerting(
+    settings: StackSettings,
+    access: GrafanaConnection,
+    outputs: Record<string, unknown>,
+): Promise<{ preflight: Preflight; alerting: Alerting }> {
     const { GrafanaAlerting, RULE_GROUP_NAME, contactPointNameFor } = await import("./alerting/api/grafanaAlerting");
     const { uidsFor } = await import("./alerting/model/dashboardModel");
     const { GrafanaPreflight } = await import("./alerting/preflight/grafanaPreflight");
@@ -359,27 +396,33 @@ async function configureGrafana(
         outputs.rendererAvailable = preflight.rendererAvailable;
     }
     if (settings.replaceLeftovers) outputs.replacedLeftovers = preflight.replaced;
-    if (!settings.slack) nextSteps.push(ADD_SLACK_HINT);
-    else if (!settings.grafanaRootUrl && access.ownsGrafana) nextSteps.push(ROOT_URL_HINT);
-    if (settings.demoAlert && settings.slack) nextSteps.push(DEMO_OFF_HINT);
+    return { preflight, alerting };
+}
 
-    // Your own dashboards and alert rules (dashboardsDir / alertRulesDir / slackRoutes).
-    let own: import("./alerting/api/provisionedAlerting").ProvisionedAlerting | undefined;
-    if (settings.provisioning) {
-        const { ProvisionedAlerting } = await import("./alerting/api/provisionedAlerting");
-        own = new ProvisionedAlerting("own-alerts", {
-            plan: settings.provisioning,
-            stackName: settings.stack,
-            provider: alerting.provider,
-            folderUid: alerting.folderUid,
-            slack: settings.slack,
-            defaultContactPoint: alerting.contactPointName,
-            dependsOn: [...access.ready, preflight],
-        });
-        outputs.ownAlerts = own.summary;
-    }
+/** Your own dashboards and alert rules (dashboardsDir / alertRulesDir / slackRoutes), when configured. */
+async function ownAlerts(
+    settings: StackSettings,
+    access: GrafanaConnection,
+    preflight: Preflight,
+    alerting: Alerting,
+    outputs: Record<string, unknown>,
+): Promise<OwnAlerts | undefined> {
+    if (!settings.provisioning) return undefined;
+    const { ProvisionedAlerting } = await import("./alerting/api/provisionedAlerting");
+    const own = new ProvisionedAlerting("own-alerts", {
+        plan: settings.provisioning,
+        stackName: settings.stack,
+        provider: alerting.provider,
+        folderUid: alerting.folderUid,
+        slack: settings.slack,
+        defaultContactPoint: alerting.contactPointName,
+        dependsOn: [...access.ready, preflight],
+    });
+    outputs.ownAlerts = own.summary;
+    return own;
+}
 
-    if (!settings.verify) return;
+function proofTarget(settings: StackSettings, preflight: Preflight, alerting: Alerting): ProofTarget | undefined {
     // What the proof renders and follows: verifyRule's panel (from its annotations, looked up
     // by the preflight) when set, else the demo's, else (demoAlert false) the panel of your
     // first rule from alertRulesDir that links to one, so your rules are still proven; that
@@ -388,7 +431,7 @@ async function configureGrafana(
     const ownLink =
         settings.provisioning?.links.find((l) => l.status === "linked") ??
         settings.provisioning?.links.find((l) => l.status === "external");
-    const proof = settings.verifyRule
+    return settings.verifyRule
         ? {
               dashboardUid: preflight.verifyRuleDashboardUid as pulumi.Output<string>,
               panelId: preflight.verifyRulePanelId as pulumi.Output<number>,
@@ -410,15 +453,17 @@ async function configureGrafana(
                   followAlert: false,
               }
             : undefined;
-    if (!proof) {
-        outputs.verification = {
-            verified: false,
-            how: settings.provisioning?.groups.length
-                ? "skipped: demoAlert is false and no rule from alertRulesDir links to a panel, so there is no panel to render; link one (__dashboardUid__ / __panelId__) or set verifyRule"
-                : "skipped: demoAlert is false, so there is no demo panel to render; set verifyRule to the UID of a rule of yours to check it instead",
-        };
-        return;
-    }
+}
+
+/** The dynamic resource that renders the proof's panel, posts it and follows the alert; its results as outputs. */
+async function verification(
+    settings: StackSettings,
+    access: GrafanaConnection,
+    preflight: Preflight,
+    after: pulumi.Resource[],
+    proof: ProofTarget,
+    outputs: Record<string, unknown>,
+): Promise<void> {
     const { SlackImageVerification } = await import("./verify/slackImageVerification");
     const verification = new SlackImageVerification(
         "verification",
@@ -455,7 +500,7 @@ async function configureGrafana(
                   }
                 : {}),
         },
-        { dependsOn: own ? [alerting, own] : [alerting] },
+        { dependsOn: after },
     );
     outputs.verification = {
         verified: verification.verified,
