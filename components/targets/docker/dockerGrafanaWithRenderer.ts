@@ -81,6 +81,27 @@ export function memoryLimit(plan: ContainerPlan): { memory: number; memorySwap: 
     return { memory: mib, memorySwap: mib };
 }
 
+/** KEY=VALUE strings; any secret makes the whole list a secret Output (the renderer's, see grafanaFileEnv). */
+function envStrings(vars: EnvVar[], secret: DockerGrafanaWithRendererArgs["secret"]) {
+    return pulumi.all(
+        vars.map((v) => (v.secret ? pulumi.interpolate`${v.name}=${secret(v.secret)}` : pulumi.output(`${v.name}=${v.value}`))),
+    );
+}
+
+function healthcheck(tests: string[]) {
+    return { tests, interval: "5s", timeout: "3s", startPeriod: "20s", retries: 10 };
+}
+
+/** Every container: no capabilities, no privilege gain, restarted, and waited for until healthy. */
+const HARDENING = {
+    capabilities: { drops: ["ALL"] },
+    securityOpts: ["no-new-privileges:true"],
+    restart: "unless-stopped",
+    // Pulumi returns only once the healthcheck passes, so nothing talks to Grafana early.
+    wait: true,
+    waitTimeout: HEALTHY_TIMEOUT_SECONDS,
+};
+
 /**
  * Grafana and the Grafana Image Renderer as two Docker containers on a user-defined network,
  * wired as `wiring.ts` decides: the renderer reaches Grafana's callback URL and Grafana the
@@ -125,35 +146,12 @@ export class DockerGrafanaWithRenderer extends pulumi.ComponentResource implemen
         const rendererImage = image("renderer", settings.rendererImage.ref);
         const grafanaImage = image("grafana", settings.grafanaImage.ref);
 
-        // KEY=VALUE strings; any secret makes the whole list a secret Output (the renderer's, see grafanaFileEnv).
-        const envs = (vars: EnvVar[]) =>
-            pulumi.all(
-                vars.map((v) =>
-                    v.secret ? pulumi.interpolate`${v.name}=${args.secret(v.secret)}` : pulumi.output(`${v.name}=${v.value}`),
-                ),
-            );
-        const healthcheck = (tests: string[]) => ({
-            tests,
-            interval: "5s",
-            timeout: "3s",
-            startPeriod: "20s",
-            retries: 10,
-        });
-        const hardening = {
-            capabilities: { drops: ["ALL"] },
-            securityOpts: ["no-new-privileges:true"],
-            restart: "unless-stopped",
-            // Pulumi returns only once the healthcheck passes, so nothing talks to Grafana early.
-            wait: true,
-            waitTimeout: HEALTHY_TIMEOUT_SECONDS,
-        };
-
         this.rendererContainer = new docker.Container(
             `${name}-renderer`,
             {
                 name: `grafana-image-renderer-${suffix}`,
                 image: rendererImage.imageId,
-                envs: envs(wiring.renderer.env),
+                envs: envStrings(wiring.renderer.env, args.secret),
                 // Not published: only Grafana, on the same network, needs the renderer.
                 networksAdvanced: [{ name: this.network.name, aliases: [DOCKER_ALIASES.renderer] }],
                 healthcheck: healthcheck(wiring.renderer.healthcheck),
@@ -161,7 +159,7 @@ export class DockerGrafanaWithRenderer extends pulumi.ComponentResource implemen
                 // v3/v4 render through /dev/shm (Docker's 64 MB default crashes large panels); v5
                 // passes --disable-dev-shm-usage and uses /tmp, so the size only matters before v5.
                 shmSize: 256,
-                ...hardening,
+                ...HARDENING,
             },
             { parent: this },
         );
@@ -185,7 +183,7 @@ export class DockerGrafanaWithRenderer extends pulumi.ComponentResource implemen
                 volumes: [{ volumeName: grafanaData.name, containerPath: "/var/lib/grafana" }],
                 healthcheck: healthcheck(wiring.grafana.healthcheck),
                 ...memoryLimit(wiring.grafana),
-                ...hardening,
+                ...HARDENING,
             },
             { parent: this, dependsOn: [this.rendererContainer] },
         );
