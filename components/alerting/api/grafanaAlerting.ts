@@ -201,70 +201,17 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
 
         // Slack first: the rule names its contact point, and Grafana rejects a rule whose
         // notification settings name a contact point that does not exist (HTTP 400).
-        let contactPoint: ContactPoint | undefined;
-        if (args.slack && slackSettings) {
-            contactPoint = new ContactPoint(
-                `${name}-slack`,
-                {
-                    name: contactPointNameFor(args.stackName),
-                    slacks: [{ token: pulumi.secret(args.slack.token), ...slackSettings, disableResolveMessage: false }],
-                },
-                child(),
-            );
-
-            if (args.notificationPolicy !== false) {
-                // NOTE: Grafana has one policy tree per organization; this resource replaces all
-                // of it (and resets it to the default on destroy). Only on a Grafana this program
-                // deploys: it sends alerts people add in the UI to Slack too.
-                // This project's alerts get a faster first notification (the route's groupWait).
-                const policy = notificationPolicy(contactPointNameFor(args.stackName));
-                new NotificationPolicy(
-                    `${name}-policy`,
-                    {
-                        contactPoint: contactPoint.name,
-                        groupBies: policy.groupBy,
-                        groupWait: policy.groupWait,
-                        groupInterval: policy.groupInterval,
-                        repeatInterval: policy.repeatInterval,
-                        policies: policy.routes.map((r) => ({
-                            matchers: r.matchers,
-                            contactPoint: contactPoint!.name,
-                            groupWait: r.groupWait,
-                        })),
-                    },
-                    child(),
-                );
-            }
-            this.contactPointName = contactPoint.name;
-        }
+        const contactPoint = args.slack && slackSettings ? slackContactPoint(name, args, slackSettings, child) : undefined;
+        if (contactPoint) this.contactPointName = contactPoint.name;
 
         if (args.demoAlert !== false) {
             this.stackMarker = demoMarker(name, args.stackName, this);
-            const dashboard = new Dashboard(
-                `${name}-dashboard`,
-                {
-                    folder: folder.uid,
-                    // Overwrite adopts a dashboard with our UID left behind by a lost state.
-                    overwrite: true,
-                    configJson: demoDashboard(args.stackName).configJson,
-                },
-                // The panel queries the data source by UID: create it first.
-                child([datasource]),
+            const { dashboard, ruleGroup } = demoObjects(
+                name,
+                args.stackName,
+                { folder, datasource, contactPoint, marker: this.stackMarker },
+                child,
             );
-
-            const ruleGroup = new RuleGroup(
-                `${name}-rules`,
-                {
-                    name: RULE_GROUP_NAME,
-                    folderUid: folder.uid,
-                    intervalSeconds: RULE_GROUP_INTERVAL_SECONDS,
-                    rules: [markedDemoRule(args.stackName, contactPoint?.name, this.stackMarker)],
-                },
-                // Grafana checks the annotated dashboard/panel, the query's data source and
-                // the contact point the rule names; a 400 here would retry for 2 minutes.
-                child([datasource, dashboard, ...(contactPoint ? [contactPoint] : [])]),
-            );
-
             // Constants, but derived from the resources so consumers depend on their creation.
             this.dashboardUid = dashboard.urn.apply(() => uids.dashboard);
             this.dashboardUrl = pulumi.all([args.grafanaUrl, dashboard.urn]).apply(([url]) => dashboardUrlFor(url, uids.dashboard));
@@ -288,4 +235,83 @@ export class GrafanaAlerting extends pulumi.ComponentResource {
             stackMarker: this.stackMarker,
         });
     }
+}
+
+type ChildOptions = (extra?: pulumi.Input<pulumi.Resource>[]) => pulumi.CustomResourceOptions;
+
+/**
+ * The Slack contact point and, unless told otherwise, the notification policy tree.
+ * NOTE: Grafana has one policy tree per organization; this resource replaces all of it (and
+ * resets it to the default on destroy). Only on a Grafana this program deploys: it sends
+ * alerts people add in the UI to Slack too. This project's alerts get a faster first
+ * notification (the route's groupWait).
+ */
+function slackContactPoint(
+    name: string,
+    args: GrafanaAlertingArgs,
+    slackSettings: ReturnType<typeof slackIntegrationSettings>,
+    child: ChildOptions,
+): ContactPoint {
+    const contactPoint = new ContactPoint(
+        `${name}-slack`,
+        {
+            name: contactPointNameFor(args.stackName),
+            slacks: [{ token: pulumi.secret(args.slack!.token), ...slackSettings, disableResolveMessage: false }],
+        },
+        child(),
+    );
+    if (args.notificationPolicy !== false) {
+        const policy = notificationPolicy(contactPointNameFor(args.stackName));
+        new NotificationPolicy(
+            `${name}-policy`,
+            {
+                contactPoint: contactPoint.name,
+                groupBies: policy.groupBy,
+                groupWait: policy.groupWait,
+                groupInterval: policy.groupInterval,
+                repeatInterval: policy.repeatInterval,
+                policies: policy.routes.map((r) => ({
+                    matchers: r.matchers,
+                    contactPoint: contactPoint.name,
+                    groupWait: r.groupWait,
+                })),
+            },
+            child(),
+        );
+    }
+    return contactPoint;
+}
+
+/** The demo dashboard and its always-firing rule, marked with the stack's marker. */
+function demoObjects(
+    name: string,
+    stackName: string,
+    deps: { folder: Folder; datasource: DataSource; contactPoint?: ContactPoint; marker: pulumi.Output<string> },
+    child: ChildOptions,
+): { dashboard: Dashboard; ruleGroup: RuleGroup } {
+    const { folder, datasource, contactPoint } = deps;
+    const dashboard = new Dashboard(
+        `${name}-dashboard`,
+        {
+            folder: folder.uid,
+            // Overwrite adopts a dashboard with our UID left behind by a lost state.
+            overwrite: true,
+            configJson: demoDashboard(stackName).configJson,
+        },
+        // The panel queries the data source by UID: create it first.
+        child([datasource]),
+    );
+    const ruleGroup = new RuleGroup(
+        `${name}-rules`,
+        {
+            name: RULE_GROUP_NAME,
+            folderUid: folder.uid,
+            intervalSeconds: RULE_GROUP_INTERVAL_SECONDS,
+            rules: [markedDemoRule(stackName, contactPoint?.name, deps.marker)],
+        },
+        // Grafana checks the annotated dashboard/panel, the query's data source and
+        // the contact point the rule names; a 400 here would retry for 2 minutes.
+        child([datasource, dashboard, ...(contactPoint ? [contactPoint] : [])]),
+    );
+    return { dashboard, ruleGroup };
 }
