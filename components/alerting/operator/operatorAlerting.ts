@@ -125,6 +125,15 @@ export interface OperatorAlertingArgs {
     provider?: k8s.Provider;
 }
 
+/** Makes one CR of the component (OperatorAlerting.customResource). */
+type CrFactory = (
+    logical: string,
+    kind: OperatorAlertingKind,
+    crName: string,
+    spec: unknown,
+    extra?: pulumi.Input<pulumi.Resource>[],
+) => k8s.apiextensions.CustomResource;
+
 /** The stack's Grafana objects as grafana-operator CRs. */
 export class OperatorAlerting extends pulumi.ComponentResource {
     readonly folderUid: pulumi.Output<string>;
@@ -140,80 +149,15 @@ export class OperatorAlerting extends pulumi.ComponentResource {
         super("grafana-slack-alerts:kubernetes:OperatorAlerting", name, {}, opts);
         const c: CrCommon = { instanceSelector: args.instanceSelector };
         const uids = uidsFor(args.stackName);
-        const ready = args.dependsOn;
-        const childOpts = (extra: pulumi.Input<pulumi.Resource>[] = []): pulumi.CustomResourceOptions => ({
-            parent: this,
-            ...(args.provider ? { provider: args.provider } : {}),
-            dependsOn: [...ready, ...extra],
-            // A CR finishes once the operator reports it synchronized; an instance that never
-            // matches (operator missing, selector wrong) fails the update with the CR's conditions.
-            customTimeouts: AWAIT_TIMEOUTS,
-        });
-        const customResource = (
-            logical: string,
-            kind: OperatorAlertingKind,
-            crName: string,
-            spec: unknown,
-            extra: pulumi.Input<pulumi.Resource>[] = [],
-        ) => {
-            const cr = new k8s.apiextensions.CustomResource(
-                `${name}-${logical}`,
-                {
-                    apiVersion: OPERATOR_ALERTING_API_VERSION,
-                    kind,
-                    metadata: {
-                        name: crName,
-                        namespace: args.namespace,
-                        labels: labels({}, "alerting", args.instanceLabels),
-                        annotations: waitForAnnotation(kind),
-                    },
-                    spec,
-                },
-                childOpts(extra),
-            );
-            this.resources.push(cr);
-            return cr;
-        };
+        const customResource: CrFactory = (logical, kind, crName, spec, extra = []) =>
+            this.customResource(name, args, { logical, kind, crName, spec, extra });
 
         const datasource = customResource("testdata", "GrafanaDatasource", CR_NAMES.datasource, datasourceSpec(c, args.stackName));
         const folder = customResource("folder", "GrafanaFolder", CR_NAMES.folder, folderSpec(c, args.stackName));
 
-        // The bot token reaches the operator only through this Secret (valuesFrom, never the
-        // CR). Auto-named and immutable: a new token is a new Secret, so the contact points'
-        // specs change and the operator applies the new token at once.
-        let slackSecretName: pulumi.Output<string> | undefined;
-        let contactPoint: k8s.apiextensions.CustomResource | undefined;
         const cpName = contactPointNameFor(args.stackName);
-        if (args.slack) {
-            const secret = new k8s.core.v1.Secret(
-                `${name}-slack-token`,
-                {
-                    metadata: { namespace: args.namespace, labels: labels({}, "alerting", args.instanceLabels) },
-                    type: "Opaque",
-                    immutable: true,
-                    stringData: { [SLACK_TOKEN_SECRET_KEY]: pulumi.secret(args.slack.token) },
-                },
-                { parent: this, ...(args.provider ? { provider: args.provider } : {}), dependsOn: ready },
-            );
-            slackSecretName = secret.metadata.name;
-            contactPoint = customResource(
-                "slack",
-                "GrafanaContactPoint",
-                CR_NAMES.contactPoint,
-                slackContactPointSpec(c, {
-                    name: cpName,
-                    uid: slackReceiverUid(args.stackName),
-                    channel: args.slack.channel,
-                    secretName: slackSecretName,
-                }),
-                [secret],
-            );
-            if (args.notificationPolicy) {
-                // Grafana's one policy tree per organization, replaced (the operator resets it when the CR goes).
-                customResource("policy", "GrafanaNotificationPolicy", CR_NAMES.policy, notificationPolicySpec(c, cpName), [contactPoint]);
-            }
-            this.contactPointName = contactPoint.urn.apply(() => cpName);
-        }
+        const { contactPoint, slackSecretName } = args.slack ? this.slack(name, args, c, customResource, cpName) : {};
+        if (contactPoint) this.contactPointName = contactPoint.urn.apply(() => cpName);
 
         const dashboards: k8s.apiextensions.CustomResource[] = [];
         if (args.demoAlert) {
@@ -259,17 +203,86 @@ export class OperatorAlerting extends pulumi.ComponentResource {
         });
     }
 
+    /** One grafana-operator CR of this component: labelled, waited for until the operator synchronized it. */
+    private customResource(
+        name: string,
+        args: OperatorAlertingArgs,
+        r: { logical: string; kind: OperatorAlertingKind; crName: string; spec: unknown; extra: pulumi.Input<pulumi.Resource>[] },
+    ): k8s.apiextensions.CustomResource {
+        const cr = new k8s.apiextensions.CustomResource(
+            `${name}-${r.logical}`,
+            {
+                apiVersion: OPERATOR_ALERTING_API_VERSION,
+                kind: r.kind,
+                metadata: {
+                    name: r.crName,
+                    namespace: args.namespace,
+                    labels: labels({}, "alerting", args.instanceLabels),
+                    annotations: waitForAnnotation(r.kind),
+                },
+                spec: r.spec,
+            },
+            {
+                parent: this,
+                ...(args.provider ? { provider: args.provider } : {}),
+                dependsOn: [...args.dependsOn, ...r.extra],
+                // A CR finishes once the operator reports it synchronized; an instance that never
+                // matches (operator missing, selector wrong) fails the update with the CR's conditions.
+                customTimeouts: AWAIT_TIMEOUTS,
+            },
+        );
+        this.resources.push(cr);
+        return cr;
+    }
+
+    /**
+     * The Slack contact point and, when asked, the policy tree. The bot token reaches the
+     * operator only through a Secret (valuesFrom, never the CR). Auto-named and immutable: a
+     * new token is a new Secret, so the contact points' specs change and the operator applies
+     * the new token at once.
+     */
+    private slack(
+        name: string,
+        args: OperatorAlertingArgs,
+        c: CrCommon,
+        customResource: CrFactory,
+        cpName: string,
+    ): { contactPoint: k8s.apiextensions.CustomResource; slackSecretName: pulumi.Output<string> } {
+        const secret = new k8s.core.v1.Secret(
+            `${name}-slack-token`,
+            {
+                metadata: { namespace: args.namespace, labels: labels({}, "alerting", args.instanceLabels) },
+                type: "Opaque",
+                immutable: true,
+                stringData: { [SLACK_TOKEN_SECRET_KEY]: pulumi.secret(args.slack!.token) },
+            },
+            { parent: this, ...(args.provider ? { provider: args.provider } : {}), dependsOn: args.dependsOn },
+        );
+        const slackSecretName = secret.metadata.name;
+        const contactPoint = customResource(
+            "slack",
+            "GrafanaContactPoint",
+            CR_NAMES.contactPoint,
+            slackContactPointSpec(c, {
+                name: cpName,
+                uid: slackReceiverUid(args.stackName),
+                channel: args.slack!.channel,
+                secretName: slackSecretName,
+            }),
+            [secret],
+        );
+        if (args.notificationPolicy) {
+            // Grafana's one policy tree per organization, replaced (the operator resets it when the CR goes).
+            customResource("policy", "GrafanaNotificationPolicy", CR_NAMES.policy, notificationPolicySpec(c, cpName), [contactPoint]);
+        }
+        return { contactPoint, slackSecretName };
+    }
+
     /** dashboardsDir / alertRulesDir / slackRoutes as CRs: as ProvisionedAlerting does through the API. */
     private provisioned(
         args: OperatorAlertingArgs,
         c: CrCommon,
-        customResource: (
-            logical: string,
-            kind: OperatorAlertingKind,
-            crName: string,
-            spec: unknown,
-            extra?: pulumi.Input<pulumi.Resource>[],
-        ) => k8s.apiextensions.CustomResource,
+        customResource: CrFactory,
         s: {
             folder: pulumi.Resource;
             datasource: pulumi.Resource;
