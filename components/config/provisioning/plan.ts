@@ -4,7 +4,7 @@
 // in one ConfigValidationError and nothing is created.
 import type { ConfigProblem } from "../../shared/problems";
 import { PANEL_ID, RULE_GROUP_NAME, uidsFor } from "../../shared/grafanaVocabulary";
-import type { RuleGroupFromFile } from "./alertRuleFiles";
+import type { RuleFromFile, RuleGroupFromFile } from "./alertRuleFiles";
 import type { DashboardFile } from "./dashboardFiles";
 import type { KnownDashboard, RuleLink } from "./imageLinkage";
 import type { SlackRoute } from "./slackRoutes";
@@ -87,9 +87,8 @@ export function loadProvisioning(input: ProvisioningInput): ProvisioningResult {
     // other stack's preview about 20 ms (BENCHMARKS.md).
     const { readAlertRuleFiles } = require("./alertRuleFiles") as typeof import("./alertRuleFiles");
     const { readDashboardFiles } = require("./dashboardFiles") as typeof import("./dashboardFiles");
-    const { show } = require("./files") as typeof import("./files");
     const { checkImageLinks } = require("./imageLinkage") as typeof import("./imageLinkage");
-    const { parseSlackRoutes, routeFor } = require("./slackRoutes") as typeof import("./slackRoutes");
+    const { parseSlackRoutes } = require("./slackRoutes") as typeof import("./slackRoutes");
 
     const demo = uidsFor(input.stack);
     const dashboards = input.dashboardsDir
@@ -126,33 +125,8 @@ export function loadProvisioning(input: ProvisioningInput): ProvisioningResult {
 
     const routing = parseSlackRoutes(input.slackRoutes, input.slackOn);
     problems.push(...routing.problems);
-    const ruleChannels: Record<string, string> = {};
-    const used = new Set<number>();
-    for (const rule of allRules) {
-        // What Grafana matches a notification policy on: the rule's labels plus alertname.
-        const route = routeFor(routing.routes, { ...rule.labels, alertname: rule.title });
-        if (route) {
-            ruleChannels[rule.uid] = route.channel;
-            used.add(routing.routes.indexOf(route));
-        }
-    }
-    if (allRules.length > 0) {
-        routing.routes.forEach((r, i) => {
-            if (!used.has(i)) {
-                warnings.push(
-                    `slackRoutes: route ${i + 1} (${r.channel}: ${r.matchers.map((m) => m.text).join(", ")}) matches no rule from alertRulesDir. Check its matchers against the rules' labels.`,
-                );
-            }
-        });
-    }
+    const ruleChannels = ruleRouting(routing.routes, allRules, input.slackOn, warnings);
     const channels = [...new Set(routing.routes.map((r) => r.channel))];
-    if (allRules.some((r) => r.notificationSettings?.receiver) && input.slackOn) {
-        for (const r of allRules.filter((x) => x.notificationSettings?.receiver)) {
-            warnings.push(
-                `alertRulesDir: ${r.file}, rule ${show(r.uid)}: notification_settings.receiver ${show(r.notificationSettings!.receiver)} is replaced by the Slack contact point of ${ruleChannels[r.uid] ?? "slackChannel"}. Remove receiver from the file to silence this.`,
-            );
-        }
-    }
     return {
         plan: {
             dashboards: dashboards.dashboards,
@@ -166,4 +140,42 @@ export function loadProvisioning(input: ProvisioningInput): ProvisioningResult {
         problems,
         warnings,
     };
+}
+
+/**
+ * Which slackRoutes channel each rule's alerts go to (what Grafana matches a notification
+ * policy on: the rule's labels plus alertname); warns about a route no rule matches and a
+ * receiver in a file that the Slack contact point replaces.
+ */
+function ruleRouting(routes: SlackRoute[], allRules: RuleFromFile[], slackOn: boolean, warnings: string[]): Record<string, string> {
+    // Required here for the same reason as in loadProvisioning (already loaded by then).
+    const { routeFor } = require("./slackRoutes") as typeof import("./slackRoutes");
+    const { show } = require("./files") as typeof import("./files");
+    const ruleChannels: Record<string, string> = {};
+    const used = new Set<number>();
+    for (const rule of allRules) {
+        // What Grafana matches a notification policy on: the rule's labels plus alertname.
+        const route = routeFor(routes, { ...rule.labels, alertname: rule.title });
+        if (route) {
+            ruleChannels[rule.uid] = route.channel;
+            used.add(routes.indexOf(route));
+        }
+    }
+    if (allRules.length > 0) {
+        routes.forEach((r, i) => {
+            if (!used.has(i)) {
+                warnings.push(
+                    `slackRoutes: route ${i + 1} (${r.channel}: ${r.matchers.map((m) => m.text).join(", ")}) matches no rule from alertRulesDir. Check its matchers against the rules' labels.`,
+                );
+            }
+        });
+    }
+    if (allRules.some((r) => r.notificationSettings?.receiver) && slackOn) {
+        for (const r of allRules.filter((x) => x.notificationSettings?.receiver)) {
+            warnings.push(
+                `alertRulesDir: ${r.file}, rule ${show(r.uid)}: notification_settings.receiver ${show(r.notificationSettings!.receiver)} is replaced by the Slack contact point of ${ruleChannels[r.uid] ?? "slackChannel"}. Remove receiver from the file to silence this.`,
+            );
+        }
+    }
+    return ruleChannels;
 }
