@@ -140,57 +140,63 @@ export function parseSlackRoutes(raw: string, slackOn: boolean): SlackRoutesResu
     }
     const routes: SlackRoute[] = [];
     parsed.forEach((entry, i) => {
-        const at = `route ${i + 1}`;
-        if (!isObject(entry)) {
-            findings.problem(KEY, at, `is ${show(entry)}`, 'an object {"channel": ..., "matchers": [...]}', fix(`fix route ${i + 1}`));
-            return;
-        }
-        let ok = true;
-        const unknown = Object.keys(entry).filter((k) => k !== "channel" && k !== "matchers");
-        if (unknown.length > 0) {
-            findings.problem(
-                KEY,
-                at,
-                `has unknown field${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}`,
-                "channel and matchers",
-                fix(`remove ${unknown.join(", ")} from route ${i + 1}`),
-            );
-            ok = false;
-        }
-        const channel = typeof entry.channel === "string" ? channelKey(entry.channel) : "";
-        const channelProblem = routeChannelProblem(channel, i);
-        if (channelProblem) {
-            findings.problem(KEY, at, `channel ${show(entry.channel ?? "(missing)")}`, channelProblem.allowed, fix(channelProblem.fix));
-            ok = false;
-        }
-        const matchers: LabelMatcher[] = [];
-        if (!Array.isArray(entry.matchers) || entry.matchers.length === 0) {
-            findings.problem(
-                KEY,
-                at,
-                `matchers ${show(entry.matchers ?? "(missing)")}`,
-                'a non-empty list of label matchers such as "team=db" (rules no route matches go to slackChannel)',
-                fix(`add matchers to route ${i + 1}`),
-            );
-            ok = false;
-        } else {
-            for (const m of entry.matchers) {
-                const parsedMatcher = typeof m === "string" ? parseMatcher(m) : "not a string";
-                if (typeof parsedMatcher === "string") {
-                    findings.problem(
-                        KEY,
-                        at,
-                        `matcher ${show(m)}: ${parsedMatcher}`,
-                        "Grafana label matchers: name=value, name!=value, name=~regex, name!~regex",
-                        fix(`fix the matcher of route ${i + 1}`),
-                    );
-                    ok = false;
-                } else {
-                    matchers.push(parsedMatcher);
-                }
-            }
-        }
-        if (ok) routes.push({ channel, matchers });
+        const route = parseRoute(entry, i, findings, fix);
+        if (route) routes.push(route);
     });
     return { routes, problems: findings.problems };
+}
+
+/** One entry of slackRoutes: the route, or undefined with its problems added to findings. */
+function parseRoute(entry: unknown, i: number, findings: Findings, fix: (what: string) => string): SlackRoute | undefined {
+    const at = `route ${i + 1}`;
+    if (!isObject(entry)) {
+        findings.problem(KEY, at, `is ${show(entry)}`, 'an object {"channel": ..., "matchers": [...]}', fix(`fix route ${i + 1}`));
+        return;
+    }
+    let ok = true;
+    const unknown = Object.keys(entry).filter((k) => k !== "channel" && k !== "matchers");
+    if (unknown.length > 0) {
+        findings.problem(
+            KEY,
+            at,
+            `has unknown field${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}`,
+            "channel and matchers",
+            fix(`remove ${unknown.join(", ")} from route ${i + 1}`),
+        );
+        ok = false;
+    }
+    const channel = typeof entry.channel === "string" ? channelKey(entry.channel) : "";
+    const channelProblem = routeChannelProblem(channel, i);
+    if (channelProblem) {
+        findings.problem(KEY, at, `channel ${show(entry.channel ?? "(missing)")}`, channelProblem.allowed, fix(channelProblem.fix));
+        ok = false;
+    }
+    const matchers: LabelMatcher[] = [];
+    if (!Array.isArray(entry.matchers) || entry.matchers.length === 0) {
+        findings.problem(
+            KEY,
+            at,
+            `matchers ${show(entry.matchers ?? "(missing)")}`,
+            'a non-empty list of label matchers such as "team=db" (rules no route matches go to slackChannel)',
+            fix(`add matchers to route ${i + 1}`),
+        );
+        ok = false;
+    } else {
+        for (const m of entry.matchers) {
+            const parsedMatcher = typeof m === "string" ? parseMatcher(m) : "not a string";
+            if (typeof parsedMatcher === "string") {
+                findings.problem(
+                    KEY,
+                    at,
+                    `matcher ${show(m)}: ${parsedMatcher}`,
+                    "Grafana label matchers: name=value, name!=value, name=~regex, name!~regex",
+                    fix(`fix the matcher of route ${i + 1}`),
+                );
+                ok = false;
+            } else {
+                matchers.push(parsedMatcher);
+            }
+        }
+    }
+    return ok ? { channel, matchers } : undefined;
 }
