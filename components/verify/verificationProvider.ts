@@ -141,10 +141,28 @@ function compact<T extends Record<string, unknown>>(o: T): T {
 /** Validates inputs; failures name the property and never echo a secret value. */
 export function validateInputs(news: Record<string, any>): { inputs: Record<string, any>; failures: pulumi.dynamic.CheckFailure[] } {
     const failures: pulumi.dynamic.CheckFailure[] = [];
-    const inputs: Record<string, any> = { ...news };
-    const fail = (property: string, reason: string) => failures.push({ property, reason });
-    const str = (k: string) => (typeof news[k] === "string" ? (news[k] as string).trim() : news[k]);
+    const v: InputValidation = {
+        news,
+        inputs: { ...news },
+        fail: (property, reason) => failures.push({ property, reason }),
+        str: (k) => (typeof news[k] === "string" ? (news[k] as string).trim() : news[k]),
+    };
+    validateGrafanaInputs(v);
+    validateSlackInputs(v);
+    validateOtherInputs(v);
+    return { inputs: v.inputs, failures };
+}
 
+/** What each part of validateInputs reads and writes: the raw inputs, the cleaned ones, the failures. */
+interface InputValidation {
+    news: Record<string, any>;
+    inputs: Record<string, any>;
+    fail: (property: string, reason: string) => void;
+    /** The input, trimmed when it is a string. */
+    str: (k: string) => any;
+}
+
+function validateGrafanaInputs({ news, inputs, fail, str }: InputValidation): void {
     const url = str("grafanaUrl");
     if (!isUnknown(url)) {
         if (typeof url !== "string" || !url)
@@ -185,6 +203,9 @@ export function validateInputs(news: Record<string, any>): { inputs: Record<stri
         const problem = sizeProblem(k, v);
         if (problem) fail(k, `${problem} (default ${def})`);
     }
+}
+
+function validateSlackInputs({ news, inputs, fail, str }: InputValidation): void {
     const token = news.slackToken;
     const hasToken = typeof token === "string" && token.trim() !== "";
     if (token === "" || token === null) delete inputs.slackToken;
@@ -228,6 +249,9 @@ export function validateInputs(news: Record<string, any>): { inputs: Record<stri
             fail("slackApiUrl", "slackApiUrl must be an http(s) URL such as https://slack.com/api/");
         else inputs.slackApiUrl = api;
     }
+}
+
+function validateOtherInputs({ news, inputs, fail, str }: InputValidation): void {
     for (const k of ["stackName", "grafanaImage", "rendererImage"]) {
         const v = str(k);
         if (isUnknown(v)) continue;
@@ -279,7 +303,6 @@ export function validateInputs(news: Record<string, any>): { inputs: Record<stri
     } else if (news.timing === null) {
         delete inputs.timing;
     }
-    return { inputs, failures };
 }
 
 /** A short, one-way fingerprint: lets `diff` see a token change without storing the token. */
