@@ -564,7 +564,7 @@ export async function waitUntilShared(
     ctx: SlackContext,
     opts: { fileId: string; channelId: string; channelLabel: string; scopes?: string[]; uploadedAtSec: number },
 ): Promise<LandedResult> {
-    const { fileId, channelId, channelLabel, scopes } = opts;
+    const { fileId, channelLabel, scopes } = opts;
     const canInfo = !scopes || scopes.includes("files:read");
     const canHistory = !scopes || scopes.includes("channels:history") || scopes.includes("groups:history");
     const unverified = (polls: number): LandedResult => {
@@ -584,44 +584,8 @@ export async function waitUntilShared(
     for (;;) {
         polls++;
         try {
-            if (method === "files.info") {
-                const res: any = await slackCall(ctx, "files.info", () => ctx.client.files.info({ file: fileId }), channelLabel);
-                const shares = sharesIn(res?.file, channelId);
-                if (shares.length > 0) {
-                    const ts = shares.map((s) => s?.ts).find((t) => typeof t === "string");
-                    return {
-                        verified: true,
-                        how: `files.info shows ${fileId} shared in ${channelId}${ts ? ` (message ${ts})` : ""} after ${polls} poll${polls === 1 ? "" : "s"}`,
-                        messageTs: ts,
-                        permalink: typeof res?.file?.permalink === "string" ? res.file.permalink : undefined,
-                        polls,
-                    };
-                }
-            } else {
-                const res: any = await slackCall(
-                    ctx,
-                    "conversations.history",
-                    () =>
-                        ctx.client.conversations.history({
-                            channel: channelId,
-                            oldest: String(Math.floor(opts.uploadedAtSec) - 60),
-                            limit: 50,
-                        }),
-                    channelLabel,
-                );
-                const messages: any[] = Array.isArray(res?.messages) ? res.messages : [];
-                const msg = messages.find((m) => Array.isArray(m?.files) && m.files.some((f: any) => f?.id === fileId));
-                if (msg) {
-                    const file = msg.files.find((f: any) => f?.id === fileId);
-                    return {
-                        verified: true,
-                        how: `conversations.history shows message ${msg.ts} in ${channelId} carrying ${fileId} after ${polls} poll${polls === 1 ? "" : "s"}`,
-                        messageTs: typeof msg.ts === "string" ? msg.ts : undefined,
-                        permalink: typeof file?.permalink === "string" ? file.permalink : undefined,
-                        polls,
-                    };
-                }
-            }
+            const landed = method === "files.info" ? await sharedByFilesInfo(ctx, opts, polls) : await sharedByHistory(ctx, opts, polls);
+            if (landed) return landed;
         } catch (e) {
             // Slack may not know a just-completed file yet: that is "not shared yet".
             const code = (e as { slackError?: string } | undefined)?.slackError;
@@ -668,6 +632,44 @@ export async function waitUntilShared(
         }
         await sleep(Math.min(pauses.next().value, remaining));
     }
+}
+
+type ShareLook = { fileId: string; channelId: string; channelLabel: string; uploadedAtSec: number };
+
+/** files.info: the file's shares in the channel, if any yet. */
+async function sharedByFilesInfo(ctx: SlackContext, o: ShareLook, polls: number): Promise<LandedResult | undefined> {
+    const res: any = await slackCall(ctx, "files.info", () => ctx.client.files.info({ file: o.fileId }), o.channelLabel);
+    const shares = sharesIn(res?.file, o.channelId);
+    if (shares.length === 0) return undefined;
+    const ts = shares.map((s) => s?.ts).find((t) => typeof t === "string");
+    return {
+        verified: true,
+        how: `files.info shows ${o.fileId} shared in ${o.channelId}${ts ? ` (message ${ts})` : ""} after ${polls} poll${polls === 1 ? "" : "s"}`,
+        messageTs: ts,
+        permalink: typeof res?.file?.permalink === "string" ? res.file.permalink : undefined,
+        polls,
+    };
+}
+
+/** conversations.history since the upload: a message carrying the file, if any yet. */
+async function sharedByHistory(ctx: SlackContext, o: ShareLook, polls: number): Promise<LandedResult | undefined> {
+    const res: any = await slackCall(
+        ctx,
+        "conversations.history",
+        () => ctx.client.conversations.history({ channel: o.channelId, oldest: String(Math.floor(o.uploadedAtSec) - 60), limit: 50 }),
+        o.channelLabel,
+    );
+    const messages: any[] = Array.isArray(res?.messages) ? res.messages : [];
+    const msg = messages.find((m) => Array.isArray(m?.files) && m.files.some((f: any) => f?.id === o.fileId));
+    if (!msg) return undefined;
+    const file = msg.files.find((f: any) => f?.id === o.fileId);
+    return {
+        verified: true,
+        how: `conversations.history shows message ${msg.ts} in ${o.channelId} carrying ${o.fileId} after ${polls} poll${polls === 1 ? "" : "s"}`,
+        messageTs: typeof msg.ts === "string" ? msg.ts : undefined,
+        permalink: typeof file?.permalink === "string" ? file.permalink : undefined,
+        polls,
+    };
 }
 
 /** Deletes a posted test file; a file that is already gone counts as deleted. */
