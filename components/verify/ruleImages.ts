@@ -141,6 +141,9 @@ export async function getAlertRule(target: GrafanaEndpoint, uid: string, timing:
     return r.body as RuleView;
 }
 
+/** One panel's render: its image, or why there is none. */
+type PanelRender = { image?: RuleImageResult["image"]; failure?: VerificationFailure };
+
 /** Checks every rule's picture. Never throws for an expected failure. */
 export async function runRuleImageChecks(options: RuleImageOptions): Promise<RuleImagesReport> {
     const timing = resolveTiming(options.timing);
@@ -182,7 +185,7 @@ export async function runRuleImageChecks(options: RuleImageOptions): Promise<Rul
     }
 
     // Each linked panel is looked up and rendered once, whatever the number of rules on it.
-    const renders = new Map<string, Promise<{ image?: RuleImageResult["image"]; failure?: VerificationFailure }>>();
+    const renders = new Map<string, Promise<PanelRender>>();
     const renderOnce = (dashboardUid: string, panelId: number) => {
         const k = `${dashboardUid}\u0000${panelId}`;
         let p = renders.get(k);
@@ -208,43 +211,58 @@ export async function runRuleImageChecks(options: RuleImageOptions): Promise<Rul
     };
 
     for (const { uid, view } of rules) {
-        let result: RuleImageResult;
-        if (!view) {
-            const f = clean(describeFailure("rule_not_found", { url: displayUrl(target.url), rule: uid }));
-            result = { uid, status: "fail", finding: `${f.what}: ${f.why}`, fix: f.next, key: f.key };
-        } else {
-            const base = { uid, title: view.title, group: view.ruleGroup };
-            const link = ruleLink(view);
-            if (typeof link === "string") {
-                const f = clean(describeFailure("rule_no_panel", { rule: uid, title: view.title ?? uid, detail: link }));
-                result = { ...base, status: "fail", finding: `${f.what}: ${f.why}`, fix: f.next, key: f.key };
-            } else {
-                const { promise, shared } = renderOnce(link.dashboardUid, link.panelId);
-                const r = await promise;
-                result = r.image
-                    ? {
-                          ...base,
-                          ...link,
-                          status: "pass",
-                          finding: `panel ${link.panelId} of dashboard ${link.dashboardUid} renders as a ${r.image.width}x${r.image.height} PNG (${r.image.bytes} bytes)${shared ? ", the render shared with another rule on this panel" : ` in ${r.image.renderMs} ms`}`,
-                          image: r.image,
-                          ...(shared ? { sharedRender: true } : {}),
-                      }
-                    : {
-                          ...base,
-                          ...link,
-                          status: "fail",
-                          finding: `${r.failure!.what}: ${r.failure!.why}`,
-                          fix: r.failure!.next,
-                          key: r.failure!.key,
-                      };
-            }
-        }
+        const result = await checkRule(uid, view, { target, clean, renderOnce });
         report.rules.push(result);
         options.onRule?.(result);
     }
     report.ok = report.rules.length > 0 && report.rules.every((r) => r.status === "pass");
     return report;
+}
+
+/** One rule's line: linked to a panel, and that panel renders (once per panel, shared between rules). */
+async function checkRule(
+    uid: string,
+    view: RuleView | undefined,
+    c: {
+        target: GrafanaEndpoint;
+        clean: (f: VerificationFailure) => VerificationFailure;
+        renderOnce: (dashboardUid: string, panelId: number) => { promise: Promise<PanelRender>; shared: boolean };
+    },
+): Promise<RuleImageResult> {
+    const { target, clean, renderOnce } = c;
+    let result: RuleImageResult;
+    if (!view) {
+        const f = clean(describeFailure("rule_not_found", { url: displayUrl(target.url), rule: uid }));
+        result = { uid, status: "fail", finding: `${f.what}: ${f.why}`, fix: f.next, key: f.key };
+    } else {
+        const base = { uid, title: view.title, group: view.ruleGroup };
+        const link = ruleLink(view);
+        if (typeof link === "string") {
+            const f = clean(describeFailure("rule_no_panel", { rule: uid, title: view.title ?? uid, detail: link }));
+            result = { ...base, status: "fail", finding: `${f.what}: ${f.why}`, fix: f.next, key: f.key };
+        } else {
+            const { promise, shared } = renderOnce(link.dashboardUid, link.panelId);
+            const r = await promise;
+            result = r.image
+                ? {
+                      ...base,
+                      ...link,
+                      status: "pass",
+                      finding: `panel ${link.panelId} of dashboard ${link.dashboardUid} renders as a ${r.image.width}x${r.image.height} PNG (${r.image.bytes} bytes)${shared ? ", the render shared with another rule on this panel" : ` in ${r.image.renderMs} ms`}`,
+                      image: r.image,
+                      ...(shared ? { sharedRender: true } : {}),
+                  }
+                : {
+                      ...base,
+                      ...link,
+                      status: "fail",
+                      finding: `${r.failure!.what}: ${r.failure!.why}`,
+                      fix: r.failure!.next,
+                      key: r.failure!.key,
+                  };
+        }
+    }
+    return result;
 }
 
 const MARK = { pass: "PASS", fail: "FAIL", skip: "SKIP" } as const;
