@@ -200,7 +200,7 @@ function optionalUrl(name: string, raw: string | undefined): string | undefined 
 }
 
 /** The Slack options, refused as the stack refuses them: a token that is no bot token, a channel that is no channel. */
-function slackArgs(pick: (opt: ValueOption, envName?: string) => string | undefined) {
+function slackArgs(pick: PickArg) {
     const slackToken = pick("slack-token", "SLACK_BOT_TOKEN");
     // The token the stack would refuse, refused the same way (never shown beyond its type prefix).
     const badToken = slackToken === undefined ? undefined : slackTokenProblem(slackToken);
@@ -224,6 +224,60 @@ function slackArgs(pick: (opt: ValueOption, envName?: string) => string | undefi
     if (routedChannels?.length && !slackToken)
         throw new UsageError("--routed-channels needs a Slack token to look at the channels: pass --slack-token or set SLACK_BOT_TOKEN");
     return { slackToken, slackChannel, routedChannels };
+}
+
+type PickArg = (opt: ValueOption, envName?: string) => string | undefined;
+
+/** --health-timeout, --share-timeout and --timing, checked as the verifier will use them. */
+function timingArgs(pick: PickArg): { timing: Partial<VerifyTiming>; healthTimeoutMs?: number } {
+    let timing: Partial<VerifyTiming> = { healthTimeoutMs: 10_000 };
+    const healthTimeoutMs = seconds("health-timeout", pick("health-timeout"));
+    const shareTimeoutMs = seconds("share-timeout", pick("share-timeout"));
+    if (healthTimeoutMs !== undefined) timing.healthTimeoutMs = healthTimeoutMs;
+    if (shareTimeoutMs !== undefined) timing.shareTimeoutMs = shareTimeoutMs;
+    const rawTiming = pick("timing");
+    if (rawTiming) {
+        let parsed: unknown;
+        try {
+            parsed = JSON.parse(rawTiming);
+        } catch {
+            throw new UsageError("--timing must be a JSON object, e.g. '{\"renderTimeoutMs\":120000}'");
+        }
+        if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new UsageError("--timing must be a JSON object");
+        timing = { ...timing, ...(parsed as Partial<VerifyTiming>) };
+    }
+    try {
+        resolveTiming(timing);
+    } catch (e) {
+        throw new UsageError(`--timing: ${(e as Error).message}`);
+    }
+    return { timing, healthTimeoutMs };
+}
+
+/** --out: a file in a directory that exists. */
+function outArg(out: string | undefined): string | undefined {
+    if (out !== undefined) {
+        const dir = path.dirname(path.resolve(out));
+        if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`--out: the directory ${dir} does not exist`);
+        if (fs.existsSync(out) && fs.statSync(out).isDirectory())
+            throw new UsageError(`--out must name a file (e.g. panel.png), not the directory ${out}`);
+    }
+
+    return out;
+}
+
+/** --rule: a comma-separated list of rule UIDs (not with --all-rules). */
+function ruleArgs(raw: string | undefined, allRules: boolean): string[] | undefined {
+    const ruleUids = raw
+        ?.split(",")
+        .map((u) => u.trim())
+        .filter(Boolean);
+    if (ruleUids && allRules) throw new UsageError("--rule and --all-rules: give one of them");
+    for (const uid of ruleUids ?? []) {
+        if (!/^[A-Za-z0-9_-]{1,40}$/.test(uid))
+            throw new UsageError(`--rule: ${JSON.stringify(uid)} is not a rule UID (up to 40 letters, digits, '-' or '_')`);
+    }
+    return ruleUids;
 }
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | "help" {
@@ -258,49 +312,15 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorArgs | 
         if (problem) throw new UsageError(`--${problem}, got ${v}`);
     }
 
-    let timing: Partial<VerifyTiming> = { healthTimeoutMs: 10_000 };
-    const healthTimeoutMs = seconds("health-timeout", pick("health-timeout"));
-    const shareTimeoutMs = seconds("share-timeout", pick("share-timeout"));
-    if (healthTimeoutMs !== undefined) timing.healthTimeoutMs = healthTimeoutMs;
-    if (shareTimeoutMs !== undefined) timing.shareTimeoutMs = shareTimeoutMs;
-    const rawTiming = pick("timing");
-    if (rawTiming) {
-        let parsed: unknown;
-        try {
-            parsed = JSON.parse(rawTiming);
-        } catch {
-            throw new UsageError("--timing must be a JSON object, e.g. '{\"renderTimeoutMs\":120000}'");
-        }
-        if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new UsageError("--timing must be a JSON object");
-        timing = { ...timing, ...(parsed as Partial<VerifyTiming>) };
-    }
-    try {
-        resolveTiming(timing);
-    } catch (e) {
-        throw new UsageError(`--timing: ${(e as Error).message}`);
-    }
-    const out = pick("out");
-    if (out !== undefined) {
-        const dir = path.dirname(path.resolve(out));
-        if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`--out: the directory ${dir} does not exist`);
-        if (fs.existsSync(out) && fs.statSync(out).isDirectory())
-            throw new UsageError(`--out must name a file (e.g. panel.png), not the directory ${out}`);
-    }
+    const { timing, healthTimeoutMs } = timingArgs(pick);
+    const out = outArg(pick("out"));
 
     const alertTimeoutMs = seconds("alert-timeout", pick("alert-timeout")) ?? DEFAULT_ALERT_TIMEOUT_SEC * 1000;
     if (given["alert-timeout"] !== undefined && !alert) throw new UsageError("--alert-timeout goes with --alert");
     if (alert && !slackToken)
         throw new UsageError("--alert needs a Slack token to read the channel: pass --slack-token or set SLACK_BOT_TOKEN");
     if (alert && !send) throw new UsageError("--alert cannot go with --no-send: the stage follows the direct upload");
-    const ruleUids = pick("rule")
-        ?.split(",")
-        .map((u) => u.trim())
-        .filter(Boolean);
-    if (ruleUids && allRules) throw new UsageError("--rule and --all-rules: give one of them");
-    for (const uid of ruleUids ?? []) {
-        if (!/^[A-Za-z0-9_-]{1,40}$/.test(uid))
-            throw new UsageError(`--rule: ${JSON.stringify(uid)} is not a rule UID (up to 40 letters, digits, '-' or '_')`);
-    }
+    const ruleUids = ruleArgs(pick("rule"), allRules);
     if ((ruleUids || allRules) && alert) throw new UsageError("--alert goes with the panel checklist, not with --rule / --all-rules");
 
     return {
