@@ -126,13 +126,56 @@ function blockedBecause(
     return causes.length > 0 ? causes.map(notPassed).join("; ") : undefined;
 }
 
+/** One run of the direct checks: the report being built and how each step records itself. */
+interface DirectRun {
+    options: VerifyOptions;
+    timing: ReturnType<typeof resolveTiming>;
+    scrub: (text: string) => string;
+    report: VerificationReport;
+    /** The routed channels (slackRoutes) to look at. */
+    routed: string[];
+    /** Runs one check: skipped with its causes when a needed step did not pass. */
+    step: (id: CheckId, needs: CheckId[], run: () => Promise<string>) => Promise<boolean>;
+    skip: (id: CheckId, finding: string) => void;
+    /** Why the steps a step needs did not pass (blockedBecause). */
+    blocked: (needs: CheckId[]) => string | undefined;
+    /** The posted file, from the moment Slack assigns its ID. */
+    fileId?: string;
+}
+
 async function runDirectVerification(options: VerifyOptions): Promise<VerificationReport> {
+    const run = startRun(options);
+    const image = await grafanaSteps(run);
+    if (!options.slackToken) {
+        skipSlack(run, image);
+        return finishRun(run);
+    }
+    const ctx = createSlackContext(options.slackToken, options.slackApiUrl, run.timing);
+    const slack = await slackSteps(run, ctx);
+    if (options.send === false) {
+        run.skip("slack.upload", "skipped: --no-send");
+        run.skip("slack.landed", "skipped: --no-send");
+        run.report.verifiedHow = "not verified: nothing was posted (--no-send)";
+        return finishRun(run);
+    }
+    await postSteps(run, ctx, image, slack);
+    return finishRun(run);
+}
+
+/**
+ * Each check is one step: its id, the earlier steps it needs, and what it runs (returning
+ * the finding, or throwing the failure). A step whose needs did not all pass is skipped,
+ * naming the causes among them: a needed step that was itself skipped because of another
+ * needed step is not named again ("Grafana is not up", not also "no usable renderer").
+ */
+function startRun(options: VerifyOptions): DirectRun {
     const timing = resolveTiming(options.timing);
     const scrub = makeScrubber([options.slackToken, options.grafanaAuth]);
     const checks: CheckResult[] = [];
     const failures: VerificationFailure[] = [];
     const report: VerificationReport = { ok: false, verified: false, verifiedHow: "", checks, failures };
-
+    const outcome = new Map<CheckId, { status: CheckResult["status"]; needs: CheckId[] }>();
+    const failedWith = new Map<CheckId, MessageKey>();
     const record = (c: CheckResult) => {
         const clean: CheckResult = { ...c, finding: scrub(c.finding), ...(c.fix !== undefined ? { fix: scrub(c.fix) } : {}) };
         checks.push(clean);
@@ -159,21 +202,14 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
         });
     };
 
-    // Each check is one step: its id, the earlier steps it needs, and what it runs (returning
-    // the finding, or throwing the failure). A step whose needs did not all pass is skipped,
-    // naming the causes among them: a needed step that was itself skipped because of another
-    // needed step is not named again ("Grafana is not up", not also "no usable renderer").
-    const outcome = new Map<CheckId, { status: CheckResult["status"]; needs: CheckId[] }>();
-    let fileId: string | undefined;
-    const failedWith = new Map<CheckId, MessageKey>();
-    const step = async (id: CheckId, needs: CheckId[], run: () => Promise<string>): Promise<boolean> => {
-        const blocked = blockedBecause(needs, outcome, failedWith, fileId);
+    const step = async (id: CheckId, needs: CheckId[], check: () => Promise<string>): Promise<boolean> => {
+        const blocked = blockedBecause(needs, outcome, failedWith, run.fileId);
         let status: CheckResult["status"] = "skip";
         if (blocked) {
             skip(id, `skipped: ${blocked}`);
         } else {
             try {
-                const finding = await run();
+                const finding = await check();
                 status = "pass";
                 record({ id, title: CHECK_TITLES[id], status, finding });
             } catch (e) {
@@ -185,32 +221,47 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
         return status === "pass";
     };
 
-    // With routed channels: slackChannel's entry from the test post first, and a channel that
-    // failed makes the whole verification unverified, naming it.
-    const routed = routedChannels(options);
-    const done = () => {
-        if (routed.length > 0) {
-            // Skipped (no token, or the token was rejected): each routed channel says why.
-            const skipped = checks.find((c) => c.id === "slack.routes")?.finding ?? "skipped";
-            const routes =
-                report.channels ?? routed.map((channel): ChannelReport => ({ channel, role: "route", status: "skip", finding: skipped }));
-            report.channels = [slackChannelReport(options, report), ...routes];
-            const failed = routes.filter((c) => c.status === "fail");
-            if (failed.length > 0) {
-                report.verified = false;
-                report.verifiedHow = `not verified: routed channel${failed.length === 1 ? "" : "s"} ${failed.map((c) => c.channel).join(", ")} failed (slack.routes); the test post: ${report.verifiedHow.replace(/^not verified: /, "")}`;
-            }
-        }
-        return finish(report, scrub);
+    const run: DirectRun = {
+        options,
+        timing,
+        scrub,
+        report,
+        routed: routedChannels(options),
+        step,
+        skip,
+        blocked: (needs) => blockedBecause(needs, outcome, failedWith, run.fileId),
     };
+    return run;
+}
 
+/**
+ * The report's end: with routed channels, slackChannel's entry from the test post first,
+ * and a channel that failed makes the whole verification unverified, naming it.
+ */
+function finishRun({ options, report, routed, scrub }: DirectRun): VerificationReport {
+    if (routed.length > 0) {
+        // Skipped (no token, or the token was rejected): each routed channel says why.
+        const skipped = report.checks.find((c) => c.id === "slack.routes")?.finding ?? "skipped";
+        const routes =
+            report.channels ?? routed.map((channel): ChannelReport => ({ channel, role: "route", status: "skip", finding: skipped }));
+        report.channels = [slackChannelReport(options, report), ...routes];
+        const failed = routes.filter((c) => c.status === "fail");
+        if (failed.length > 0) {
+            report.verified = false;
+            report.verifiedHow = `not verified: routed channel${failed.length === 1 ? "" : "s"} ${failed.map((c) => c.channel).join(", ")} failed (slack.routes); the test post: ${report.verifiedHow.replace(/^not verified: /, "")}`;
+        }
+    }
+    return finish(report, scrub);
+}
+
+/** Grafana: health, renderer, the dashboard and panel, a real render. */
+async function grafanaSteps({ options, report, timing, step }: DirectRun): Promise<RenderedImage | undefined> {
     const width = options.width ?? DEFAULT_WIDTH;
     const height = options.height ?? DEFAULT_HEIGHT;
     const grafana = { url: options.grafanaUrl, auth: options.grafanaAuth };
     const url = displayUrl(options.grafanaUrl);
     const panel = { dashboardUid: options.dashboardUid, panelId: options.panelId, orgId: options.orgId };
 
-    // --- Grafana -------------------------------------------------------------------
     await step("grafana.health", [], async () => {
         const health = await waitForGrafana(grafana, timing, {
             failFast: options.failFastOnConnectionError,
@@ -242,23 +293,30 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
         return `panel ${options.panelId} of dashboard ${options.dashboardUid}: a ${image.width}x${image.height} PNG, ${image.bytes} bytes, in ${image.renderMs} ms; ${report.image!.content!.summary}`;
     });
 
-    // --- Slack -----------------------------------------------------------------------
-    if (!options.slackToken) {
-        const slackChecks: CheckId[] = [
-            "slack.auth",
-            "slack.scopes",
-            "slack.channel",
-            ...(routed.length ? ["slack.routes" as const] : []),
-            "slack.upload",
-            "slack.landed",
-        ];
-        for (const id of slackChecks) skip(id, "skipped: no Slack token given");
-        report.verifiedHow = image
-            ? `not verified: Slack was not checked (no Slack token); Grafana rendered a real ${image.width}x${image.height} PNG`
-            : "not verified: Slack was not checked (no Slack token)";
-        return done();
-    }
-    const ctx = createSlackContext(options.slackToken, options.slackApiUrl, timing);
+    return image;
+}
+
+/** No Slack token: every Slack check is skipped, and the report says what was proven. */
+function skipSlack({ report, routed, skip }: DirectRun, image: RenderedImage | undefined): void {
+    const slackChecks: CheckId[] = [
+        "slack.auth",
+        "slack.scopes",
+        "slack.channel",
+        ...(routed.length ? ["slack.routes" as const] : []),
+        "slack.upload",
+        "slack.landed",
+    ];
+    for (const id of slackChecks) skip(id, "skipped: no Slack token given");
+    report.verifiedHow = image
+        ? `not verified: Slack was not checked (no Slack token); Grafana rendered a real ${image.width}x${image.height} PNG`
+        : "not verified: Slack was not checked (no Slack token)";
+}
+
+/** Slack before posting: the token, its scopes, the channel, every routed channel. */
+async function slackSteps(
+    { options, report, routed, scrub, step }: DirectRun,
+    ctx: ReturnType<typeof createSlackContext>,
+): Promise<{ identity?: SlackIdentity; channelId?: string; channelLabel: string }> {
     let identity: SlackIdentity | undefined;
     await step("slack.auth", [], async () => {
         const id = await slackAuthTest(ctx);
@@ -298,12 +356,18 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
             return `${results.length} routed channel${results.length === 1 ? "" : "s"}: ${results.map((r) => r.how).join("; ")}`;
         });
     }
-    if (options.send === false) {
-        skip("slack.upload", "skipped: --no-send");
-        skip("slack.landed", "skipped: --no-send");
-        report.verifiedHow = "not verified: nothing was posted (--no-send)";
-        return done();
-    }
+    return { identity, channelId, channelLabel };
+}
+
+/** The test post's three upload steps, then its share polled until it shows in the channel. */
+async function postSteps(
+    run: DirectRun,
+    ctx: ReturnType<typeof createSlackContext>,
+    image: RenderedImage | undefined,
+    slack: { identity?: SlackIdentity; channelId?: string; channelLabel: string },
+): Promise<void> {
+    const { options, report, step } = run;
+    const { identity, channelId, channelLabel } = slack;
     const uploadNeeds: CheckId[] = ["grafana.render", "slack.auth", "slack.scopes", "slack.channel"];
     const uploadedAtSec = Date.now() / 1000;
     const posted = await step("slack.upload", uploadNeeds, async () => {
@@ -320,21 +384,21 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
             scopes: identity?.scopes,
             // Kept from the moment Slack assigns it: a later failure can still clean it up.
             onFileId: (id) => {
-                fileId = id;
+                run.fileId = id;
                 report.slack = { ...report.slack, fileId: id };
             },
         });
-        fileId = uploaded.fileId;
-        report.slack = { ...report.slack, fileId, permalink: uploaded.permalink };
-        return uploaded.confirmedBy ?? `getUploadURLExternal, upload, completeUploadExternal: ${fileId} for ${channelLabel}`;
+        run.fileId = uploaded.fileId;
+        report.slack = { ...report.slack, fileId: run.fileId, permalink: uploaded.permalink };
+        return uploaded.confirmedBy ?? `getUploadURLExternal, upload, completeUploadExternal: ${run.fileId} for ${channelLabel}`;
     });
     // Skipped: why it could not be tried; tried: it failed (the landed step says the rest).
-    if (!posted) report.verifiedHow = `not verified: ${blockedBecause(uploadNeeds, outcome, failedWith, fileId) ?? "the upload failed"}`;
+    if (!posted) report.verifiedHow = `not verified: ${run.blocked(uploadNeeds) ?? "the upload failed"}`;
     await step("slack.landed", ["slack.upload"], async () => {
         let landed: Awaited<ReturnType<typeof waitUntilShared>>;
         try {
             landed = await waitUntilShared(ctx, {
-                fileId: fileId!,
+                fileId: run.fileId!,
                 channelId: channelId!,
                 channelLabel,
                 scopes: identity?.scopes,
@@ -355,7 +419,6 @@ async function runDirectVerification(options: VerifyOptions): Promise<Verificati
         report.verified = true;
         return landed.how;
     });
-    return done();
 }
 
 /**
