@@ -218,7 +218,26 @@ function readDashboard(findings: Findings, file: ListedFile, testdataUid: string
         ok = false;
     }
 
-    // Fill the TestData data source: the stack's own, whatever the export called it.
+    const filled = fillDataSources(findings, file, model, testdataUid);
+    if (!filled.ok) ok = false;
+    const panels = readPanels(findings, file, filled.dashboard);
+    if (!panels) ok = false;
+    if (!ok) return undefined;
+    return { file: file.display, uid: uid as string, title, panels: panels!, configJson: canonicalJson(filled.dashboard) };
+}
+
+/**
+ * The dashboard with the TestData data source filled in (the stack's own, whatever the
+ * export called it), without what belongs to one Grafana instance; ok false when an input
+ * "for sharing externally" stays unfilled.
+ */
+function fillDataSources(
+    findings: Findings,
+    file: ListedFile,
+    model: NonNullable<ReturnType<typeof unwrap>["model"]>,
+    testdataUid: string,
+): { dashboard: Record<string, unknown>; ok: boolean } {
+    let ok = true;
     const values: Record<string, string> = { [TESTDATA_PLACEHOLDER]: testdataUid };
     if (Array.isArray(model.__inputs)) {
         for (const input of model.__inputs) {
@@ -248,6 +267,12 @@ function readDashboard(findings: Findings, file: ListedFile, testdataUid: string
         ok = false;
     }
 
+    return { dashboard: filled, ok };
+}
+
+/** The dashboard's panels by ID; undefined (with the problem) when an ID is used twice. */
+function readPanels(findings: Findings, file: ListedFile, filled: Record<string, unknown>): PanelInfo[] | undefined {
+    let ok = true;
     const panels: PanelInfo[] = [];
     const seen = new Set<number>();
     for (const p of panelsOf(filled)) {
@@ -279,6 +304,5 @@ function readDashboard(findings: Findings, file: ListedFile, testdataUid: string
         seen.add(pid);
         if (p.type !== "row") panels.push({ id: pid, title: ptitle, type: typeof p.type === "string" ? p.type : "" });
     }
-    if (!ok) return undefined;
-    return { file: file.display, uid: uid as string, title, panels, configJson: canonicalJson(filled) };
+    return ok ? panels : undefined;
 }
