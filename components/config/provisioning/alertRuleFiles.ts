@@ -306,29 +306,7 @@ function readGroup(findings: Findings, file: ListedFile, g: unknown, index: numb
             `edit ${f}: set orgId: 1`,
         );
     }
-    const interval = scalarText(g.interval) ?? "";
-    const ms = parseDuration(interval);
-    let intervalSeconds = 0;
-    if (ms === undefined) {
-        findings.problem(
-            KEY,
-            here,
-            `interval ${show(g.interval ?? "(missing)")} is not a duration`,
-            `a duration that is a positive multiple of ${BASE_INTERVAL_SECONDS}s, e.g. 1m`,
-            `edit ${f}: set interval: 1m in group ${show(name)}`,
-        );
-    } else if (ms <= 0 || ms % (BASE_INTERVAL_SECONDS * 1000) !== 0) {
-        const up = Math.max(1, Math.ceil(ms / (BASE_INTERVAL_SECONDS * 1000))) * BASE_INTERVAL_SECONDS;
-        findings.problem(
-            KEY,
-            here,
-            `interval ${show(interval)}`,
-            `a positive multiple of Grafana's ${BASE_INTERVAL_SECONDS}s evaluation tick (e.g. 10s, 30s, 1m)`,
-            `edit ${f}: set interval: ${up}s in group ${show(name)}`,
-        );
-    } else {
-        intervalSeconds = ms / 1000;
-    }
+    const intervalSeconds = groupInterval(findings, f, here, name, g.interval);
     if (!Array.isArray(g.rules) || g.rules.length === 0) {
         findings.problem(
             KEY,
@@ -360,6 +338,34 @@ function readGroup(findings: Findings, file: ListedFile, g: unknown, index: numb
     // Even after a group-level problem the good rules go on to the link check, so every
     // problem is reported in one run (any problem stops the deployment anyway).
     return { file: f, name, folder, intervalSeconds, rules };
+}
+
+/** A group's evaluation interval in seconds: a positive multiple of Grafana's tick (0 with the problem added). */
+function groupInterval(findings: Findings, f: string, here: string, name: string, raw: unknown): number {
+    const interval = scalarText(raw) ?? "";
+    const ms = parseDuration(interval);
+    let intervalSeconds = 0;
+    if (ms === undefined) {
+        findings.problem(
+            KEY,
+            here,
+            `interval ${show(raw ?? "(missing)")} is not a duration`,
+            `a duration that is a positive multiple of ${BASE_INTERVAL_SECONDS}s, e.g. 1m`,
+            `edit ${f}: set interval: 1m in group ${show(name)}`,
+        );
+    } else if (ms <= 0 || ms % (BASE_INTERVAL_SECONDS * 1000) !== 0) {
+        const up = Math.max(1, Math.ceil(ms / (BASE_INTERVAL_SECONDS * 1000))) * BASE_INTERVAL_SECONDS;
+        findings.problem(
+            KEY,
+            here,
+            `interval ${show(interval)}`,
+            `a positive multiple of Grafana's ${BASE_INTERVAL_SECONDS}s evaluation tick (e.g. 10s, 30s, 1m)`,
+            `edit ${f}: set interval: ${up}s in group ${show(name)}`,
+        );
+    } else {
+        intervalSeconds = ms / 1000;
+    }
+    return intervalSeconds;
 }
 
 function stringMap(findings: Findings, here: string, f: string, field: string, v: unknown): Record<string, string> | undefined {
