@@ -6,6 +6,9 @@
 #     pulumi-language-nodejs       Node.js language host (pulumi/pulumi, same tag)
 #     pulumi-resource-kubernetes   Kubernetes provider (pulumi/pulumi-kubernetes provider/)
 #     pulumi-resource-random       Random provider (pulumi/pulumi-random provider/)
+#     kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok
+#                                  the live e2e's control plane: scripts/e2e-toolchain-kube.sh
+#                                  (a part cached on its own pins; share/kwok/ its stages)
 # Versions and the reasons for them: scripts/e2e-versions.env. `.tools` links to the folder.
 #
 # The Go module proxy serves the CLI's module and every dependency, but not the language
@@ -18,6 +21,7 @@
 #        scripts/e2e-toolchain.sh --dir        print the cache folder (built or not)
 #        scripts/e2e-toolchain.sh --check      exit 0 only if the cache is complete
 #        scripts/e2e-toolchain.sh --pack-sources DIR   write the source tarballs into DIR
+#        scripts/e2e-toolchain.sh --part kube  build only the control-plane part (its own cache)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 versions_file="$root/scripts/e2e-versions.env"
@@ -25,13 +29,20 @@ versions_file="$root/scripts/e2e-versions.env"
 . "$versions_file"
 
 gomod="$root/scripts/e2e-gomod"
-key="$(cat "$versions_file" "$root/scripts/e2e-toolchain.sh" "$gomod"/*/go.mod "$gomod"/*/go.sum | sha256sum | cut -c1-16)"
+key="$(cat "$versions_file" "$root"/scripts/e2e-toolchain*.sh "$gomod"/*/go.mod "$gomod"/*/go.sum "$gomod"/*/*.go | sha256sum | cut -c1-16)"
 cache_root="${XDG_CACHE_HOME:-$HOME/.cache}/grafana-slack-alerts"
 dir="$cache_root/e2e-$key"
+# shellcheck source=e2e-toolchain-kube.sh
+. "$root/scripts/e2e-toolchain-kube.sh"
 
 case "${1:-}" in
   --dir) echo "$dir"; exit 0 ;;
   --check) [ -f "$dir/COMPLETE" ]; exit $? ;;
+  --part)
+    case "${2:-}" in
+      kube) kube_part_build && cat "$(kube_part_dir)/COMPLETE"; exit $? ;;
+      *) echo "usage: scripts/e2e-toolchain.sh --part kube" >&2; exit 2 ;;
+    esac ;;
 esac
 
 # The three source trees: "owner+name tag path...". Test files and test data are left out.
@@ -179,11 +190,16 @@ fetch_source "${SOURCES[2]}" "$work/random" | tee -a "$log"
   export CGO_ENABLED=0; timed random-build go build -o "$build/bin/pulumi-resource-random" \
     -ldflags "-X github.com/pulumi/pulumi-random/provider/v4/pkg/version.Version=$RANDOM_PROVIDER_VERSION" ./$d )
 
+# 5. The live e2e's Kubernetes control plane (scripts/e2e-toolchain-kube.sh): built once per
+#    set of its own pins in its own cache folder, hard-linked in here.
+step "control plane: kube-apiserver, controller-manager, scheduler, kubectl v$KUBE_VERSION, etcd v$ETCD_VERSION, kwok v$KWOK_VERSION"
+kube_part_install "$build/bin" "$build/share" >> "$build/times" || exit 1
+
 rm -rf "$work"
 total=$(( $(date +%s) - t_all ))
 {
   echo "built $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nproc) cores with $(go version | cut -d' ' -f3)"
-  echo "versions: pulumi $PULUMI_VERSION, kubernetes $KUBERNETES_PROVIDER_VERSION, random $RANDOM_PROVIDER_VERSION"
+  echo "versions: pulumi $PULUMI_VERSION, kubernetes $KUBERNETES_PROVIDER_VERSION, random $RANDOM_PROVIDER_VERSION; $(kube_part_versions)"
   cat "$build/times"
   echo "total ${total}s"
   echo "bin $(du -sh "$build/bin" | cut -f1)"
