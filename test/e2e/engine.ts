@@ -3,7 +3,7 @@
 // passphrase, and plugins found on PATH from the toolchain only (no download, no
 // ~/.pulumi). The project is copied into the temp folder so that `stack init` (which writes
 // the passphrase salt into Pulumi.<stack>.yaml) never touches the working tree.
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -45,6 +45,14 @@ export interface RunResult {
     stdout: string;
     stderr: string;
     seconds: number;
+}
+
+/** A pulumi command running in the background (Engine.start). */
+export interface RunningPulumi {
+    pid: number;
+    result: Promise<RunResult>;
+    /** Ends it (and its plugins); `result` then resolves. */
+    stop: () => void;
 }
 
 export class Engine {
@@ -118,6 +126,55 @@ export class Engine {
         };
         this.runs.push(result);
         return result;
+    }
+
+    /**
+     * pulumi() without blocking, in its own process group: `stop()` ends the CLI and every
+     * plugin it started (SIGINT, as Ctrl-C would, then SIGKILL to the group after 10 s).
+     */
+    start(args: string[], opts: { timeoutS?: number } = {}): RunningPulumi {
+        const t0 = performance.now();
+        const child = spawn(path.join(this.toolchainDir, "bin", "pulumi"), [...args, "--non-interactive", "--color", "never"], {
+            cwd: this.project,
+            env: this.env,
+            detached: true,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        const pid = child.pid!;
+        const group = (signal: NodeJS.Signals) => {
+            try {
+                process.kill(-pid, signal);
+            } catch {
+                // the group has no process left
+            }
+        };
+        let killer: NodeJS.Timeout | undefined;
+        const stop = () => {
+            group("SIGINT");
+            killer ??= setTimeout(() => group("SIGKILL"), 10_000);
+        };
+        const timeout = setTimeout(stop, (opts.timeoutS ?? 600) * 1000);
+        const result = new Promise<RunResult>((resolve) => {
+            child.on("close", (status, signal) => {
+                clearTimeout(timeout);
+                if (killer) clearTimeout(killer);
+                group("SIGKILL"); // a plugin the CLI left behind
+                const r = {
+                    args,
+                    status,
+                    stdout,
+                    stderr: stderr + (signal ? `\n(pulumi ended by ${signal})` : ""),
+                    seconds: (performance.now() - t0) / 1000,
+                };
+                this.runs.push(r);
+                resolve(r);
+            });
+        });
+        return { pid, result, stop };
     }
 
     /** Like pulumi(), but throws with the command's output when it fails. */

@@ -12,11 +12,13 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { runStack } from "../harness/program";
 import { validateKubernetesObject } from "../harness/kubernetesSchemas";
 import { Engine, ensureToolchain, ROOT, stackFileConfig, toolchain } from "./engine";
+import { check, results, timed, timings } from "./report";
+import { liveScenarios } from "./live";
+import { matchAutoNamed, mockObjects, PROJECT } from "./registrations";
+import { objectKey } from "./liveObjects";
 
-const PROJECT = "grafana-slack-alerts";
 const MODES = (process.env.E2E_MODES ?? "separate,sidecar,operator")
     .split(",")
     .map((m) => m.trim())
@@ -28,9 +30,6 @@ export function typeToken(apiVersion: string, kind: string): string {
     return `kubernetes:${group}/${version}:${kind}`;
 }
 
-const AUTO = "<auto-named>";
-const objectKey = (o: any) => `${o.apiVersion} ${o.kind} ${o.metadata?.namespace ?? "-"}/${o.metadata?.name}`;
-
 /** Every object in the YAML files under `dir`. */
 function readManifests(dir: string): { file: string; obj: any }[] {
     const out: { file: string; obj: any }[] = [];
@@ -41,53 +40,6 @@ function readManifests(dir: string): { file: string; obj: any }[] {
         for (const obj of yaml.loadAll(fs.readFileSync(file, "utf8"))) if (obj) out.push({ file: path.relative(dir, file), obj });
     }
     return out;
-}
-
-/** The Kubernetes objects the program registers for this config under mocks. */
-async function mockObjects(config: Record<string, string>, stack: string): Promise<Map<string, any>> {
-    const plain: Record<string, string> = {};
-    for (const [k, v] of Object.entries(config)) plain[k.replace(`${PROJECT}:`, "")] = v;
-    const run = await runStack(plain, { stack });
-    const objects = new Map<string, any>();
-    for (const r of run.resources) {
-        if (!r.type.startsWith("kubernetes:") || r.type === "pulumi:providers:kubernetes") continue;
-        // An object without metadata.name is auto-named by the engine: `<logical name>-<random suffix>`.
-        const key =
-            r.plain?.metadata?.name === undefined
-                ? objectKey({ ...r.plain, metadata: { ...r.plain?.metadata, name: `${r.name}-${AUTO}` } })
-                : objectKey(r.plain);
-        objects.set(key, r.plain);
-    }
-    return objects;
-}
-
-interface Timing {
-    step: string;
-    seconds: number;
-}
-const timings: Timing[] = [];
-let passed = 0;
-let failed = 0;
-
-async function check(name: string, fn: () => void | Promise<void>): Promise<void> {
-    try {
-        await fn();
-        passed++;
-        console.log(`  ok    ${name}`);
-    } catch (e) {
-        failed++;
-        console.log(
-            `  FAIL  ${name}\n${String((e as Error).message ?? e)
-                .split("\n")
-                .map((l) => "        " + l)
-                .join("\n")}`,
-        );
-    }
-}
-
-function timed<T extends { seconds: number }>(step: string, r: T): T {
-    timings.push({ step, seconds: r.seconds });
-    return r;
 }
 
 async function kubernetesMode(engine: Engine, mode: string): Promise<void> {
@@ -120,14 +72,7 @@ async function kubernetesMode(engine: Engine, mode: string): Promise<void> {
 
     await check(`${mode}: the engine wrote exactly the objects the program registers under mocks`, async () => {
         const expected = await mockObjects(config, stack);
-        const autoNamed = [...expected.keys()].filter((k) => k.endsWith(AUTO)).map((k) => ({ key: k, prefix: k.slice(0, -AUTO.length) }));
-        const written = new Set(
-            manifests.map(({ obj }) => {
-                const key = objectKey(obj);
-                const auto = autoNamed.find((a) => key.startsWith(a.prefix) && /^[0-9a-z]{7,8}$/.test(key.slice(a.prefix.length)));
-                return auto ? auto.key : key;
-            }),
-        );
+        const written = new Set(manifests.map(({ obj }) => matchAutoNamed(objectKey(obj), expected.keys())));
         assert.deepStrictEqual([...written].sort(), [...expected.keys()].sort());
     });
 
@@ -216,20 +161,21 @@ async function main(): Promise<void> {
         console.log(`     workspace ${engine.tmp}`);
         for (const mode of MODES) await kubernetesMode(engine, mode);
         await badConfig(engine);
+        if (process.env.E2E_LIVE !== "0") await liveScenarios(engine, dir);
     } finally {
-        if (failed === 0 && process.env.E2E_KEEP !== "1") engine.cleanup();
+        if (results.failed === 0 && process.env.E2E_KEEP !== "1") engine.cleanup();
         else console.log(`\ne2e: workspace kept for inspection: ${engine.tmp}`);
     }
     console.log("\nwall times:");
-    for (const { step, seconds } of timings) console.log(`  ${step.padEnd(28)} ${seconds.toFixed(1)} s`);
-    console.log(`  ${"total".padEnd(28)} ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    for (const { step, seconds } of timings) console.log(`  ${step.padEnd(40)} ${seconds.toFixed(1)} s`);
+    console.log(`  ${"total".padEnd(40)} ${((Date.now() - started) / 1000).toFixed(1)} s`);
     if (MODES.length === 3) {
         // For npm run e2e:bench (BENCHMARKS.md): the last full run with this toolchain.
-        const record = { at: new Date().toISOString().replace(/\.\d+Z$/, "Z"), seconds: (Date.now() - started) / 1000, passed, failed };
+        const record = { at: new Date().toISOString().replace(/\.\d+Z$/, "Z"), seconds: (Date.now() - started) / 1000, ...results };
         fs.writeFileSync(path.join(dir, "last-e2e.json"), JSON.stringify(record) + "\n");
     }
-    console.log(`\ne2e: ${passed} passed, ${failed} failed`);
-    if (failed > 0) process.exitCode = 1;
+    console.log(`\ne2e: ${results.passed} passed, ${results.failed} failed`);
+    if (results.failed > 0) process.exitCode = 1;
 }
 
 if (require.main === module) {

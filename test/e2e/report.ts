@@ -1,0 +1,40 @@
+// What every e2e scenario reports through: one line per check (`  ok    <name>` or
+// `  FAIL  <name>` with the reason indented under it), the wall time of each engine step,
+// and the counts for the last line.
+export interface Timing {
+    step: string;
+    seconds: number;
+}
+
+export const results = { passed: 0, failed: 0 };
+export const timings: Timing[] = [];
+
+/** Thrown by a check to end every scenario after it (the control plane died, say); counted once. */
+export class AbortE2e extends Error {}
+
+/**
+ * Runs one check: prints `ok` (with the note the check returns, in brackets on the next
+ * line) or `FAIL` and the reason; an AbortE2e is counted, then passed on.
+ */
+export async function check(name: string, fn: () => void | string | Promise<void | string>): Promise<void> {
+    try {
+        const note = await fn();
+        results.passed++;
+        console.log(`  ok    ${name}${note ? `\n        (${note})` : ""}`);
+    } catch (e) {
+        results.failed++;
+        console.log(
+            `  FAIL  ${name}\n${String((e as Error).message ?? e)
+                .split("\n")
+                .map((l) => "        " + l)
+                .join("\n")}`,
+        );
+        if (e instanceof AbortE2e) throw e;
+    }
+}
+
+/** Records a step's wall time for the summary; returns its argument. */
+export function timed<T extends { seconds: number }>(step: string, r: T): T {
+    timings.push({ step, seconds: r.seconds });
+    return r;
+}
