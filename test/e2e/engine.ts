@@ -55,6 +55,38 @@ export interface RunningPulumi {
     stop: () => void;
 }
 
+/** Every pulumi command started with Engine.start and not finished (Ctrl-C kills their process groups). */
+export const activeRuns = new Set<RunningPulumi>();
+const interruptHooks = new Set<() => string>();
+
+/** Runs `hook` on Ctrl-C / SIGTERM (it stops what it started, and says what); returns its removal. */
+export function onInterrupt(hook: () => string): () => void {
+    interruptHooks.add(hook);
+    return () => interruptHooks.delete(hook);
+}
+
+/**
+ * Ctrl-C / SIGTERM: the running pulumi commands' process groups killed (they run detached,
+ * so the terminal's signal does not reach them), then every hook; then exit 130 / 143.
+ */
+export function installInterruptHandler(workspaces: () => string[]): void {
+    const handler = (signal: NodeJS.Signals) => {
+        for (const r of activeRuns) {
+            try {
+                process.kill(-r.pid, "SIGKILL");
+            } catch {
+                // already gone
+            }
+        }
+        const said = [...interruptHooks].map((h) => h()).filter(Boolean);
+        console.log(
+            `\ne2e: ${signal}: stopped ${activeRuns.size} pulumi command(s)${said.map((s) => "; " + s).join("")}; workspace kept: ${workspaces().join(", ")}`,
+        );
+        process.exit(signal === "SIGINT" ? 130 : 143);
+    };
+    process.once("SIGINT", handler).once("SIGTERM", handler);
+}
+
 export class Engine {
     readonly tmp: string;
     readonly project: string;
@@ -174,7 +206,15 @@ export class Engine {
                 resolve(r);
             });
         });
-        return { pid, result, stop };
+        const running = { pid, result, stop };
+        activeRuns.add(running);
+        void result.then(() => activeRuns.delete(running));
+        return running;
+    }
+
+    /** pulumi() without blocking this process (start(), awaited). */
+    run(args: string[], opts: { timeoutS?: number } = {}): Promise<RunResult> {
+        return this.start(args, opts).result;
     }
 
     /** Like pulumi(), but throws with the command's output when it fails. */

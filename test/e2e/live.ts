@@ -8,43 +8,25 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { performance } from "perf_hooks";
 import { ControlPlane } from "./controlPlane";
-import { Engine } from "./engine";
-import { Live, running } from "./liveCluster";
+import { activeRuns, Engine, onInterrupt } from "./engine";
+import { Live } from "./liveCluster";
 import { monitoringScenario, operatorScenario } from "./liveCrds";
 import { MODE_SPECS, liveMode } from "./liveModes";
-import { AbortE2e, check, results, timings } from "./report";
+import { AbortE2e, check, results, say, timings } from "./report";
 
 export const LIVE_BINS = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "kubectl"];
-
-/** Ctrl-C / SIGTERM while live: every pulumi process group and component killed now, then exit. */
-function onSignal(cp: ControlPlane): (signal: NodeJS.Signals) => void {
-    return (signal) => {
-        for (const r of running) {
-            try {
-                process.kill(-r.pid, "SIGKILL");
-            } catch {
-                // already gone
-            }
-        }
-        const pids = cp.running();
-        cp.killNow();
-        console.log(
-            `\ne2e: ${signal}: stopped ${pids.map((p) => `${p.name} (pid ${p.pid})`).join(", ") || "no component"}; workspace kept: ${path.dirname(cp.dir)}`,
-        );
-        process.exit(signal === "SIGINT" ? 130 : 143);
-    };
-}
 
 /** The opt-in failure drill: kill kube-apiserver `seconds` into the first live `up`. */
 function scheduleApiserverKill(cp: ControlPlane, seconds: number): void {
     const timer = setInterval(() => {
-        if (running.size === 0) return;
+        if (activeRuns.size === 0) return;
         clearInterval(timer);
         setTimeout(() => {
             const apiserver = cp.running().find((p) => p.name === "kube-apiserver");
             if (!apiserver) return;
-            console.log(`        (E2E_KILL_APISERVER_AFTER: killing kube-apiserver, pid ${apiserver.pid})`);
+            say(`        (E2E_KILL_APISERVER_AFTER: killing kube-apiserver, pid ${apiserver.pid})`);
             process.kill(apiserver.pid, "SIGKILL");
         }, seconds * 1000);
     }, 100);
@@ -70,38 +52,51 @@ async function scenarios(live: Live): Promise<void> {
     const kill = Number(process.env.E2E_KILL_APISERVER_AFTER);
     if (kill > 0) scheduleApiserverKill(cp, kill);
     const only = (process.env.E2E_LIVE_SCENARIOS ?? "separate,sidecar,renderer,monitoring,operator").split(",");
-    for (const spec of MODE_SPECS) if (only.includes(spec.mode)) await liveMode(live, spec);
-    if (only.includes("monitoring")) await monitoringScenario(live);
-    if (only.includes("operator")) await operatorScenario(live);
+    const all: [string, () => Promise<void>][] = [
+        ...MODE_SPECS.map((spec): [string, () => Promise<void>] => [spec.mode, () => liveMode(live, spec)]),
+        ["monitoring", () => monitoringScenario(live)],
+        ["operator", () => operatorScenario(live)],
+    ];
+    for (const [name, run] of all) {
+        if (!only.includes(name)) continue;
+        const t0 = performance.now();
+        await run();
+        timings.push({ step: `live ${name}: whole scenario`, seconds: (performance.now() - t0) / 1000 });
+    }
 }
 
 /** The live part, after the render-to-YAML scenarios, with the same engine. */
 export async function liveScenarios(engine: Engine, toolchainDir: string): Promise<void> {
     const missing = LIVE_BINS.filter((b) => !fs.existsSync(path.join(toolchainDir, "bin", b)));
     if (missing.length) {
-        console.log(
+        say(
             `\nlive: skipped: the toolchain has no ${missing.join(", ")} (built before the control plane was added); rebuild: npm run e2e:toolchain`,
         );
         return;
     }
     const cp = new ControlPlane(toolchainDir, engine.tmp);
-    const signal = onSignal(cp);
+    const removeHook = onInterrupt(() => {
+        const pids = cp.running();
+        cp.killNow();
+        return `killed ${pids.map((p) => `${p.name} (pid ${p.pid})`).join(", ") || "no control-plane component"}`;
+    });
     const lastResort = () => cp.killNow();
-    process.once("SIGINT", signal).once("SIGTERM", signal).once("exit", lastResort);
+    process.once("exit", lastResort);
     try {
         await scenarios({ engine, cp });
     } catch (e) {
         if (!(e instanceof AbortE2e)) throw e;
-        console.log("\nlive: ended early (above); stopping the control plane");
+        say("\nlive: ended early (above); stopping the control plane");
     } finally {
         const pids = cp.running();
         await cp.stop();
-        process.off("SIGINT", signal).off("SIGTERM", signal).off("exit", lastResort);
+        removeHook();
+        process.off("exit", lastResort);
         const left = pids.filter((p) => alive(p.pid));
-        console.log(`\nlive: stopped ${pids.map((p) => `${p.name} (${p.pid})`).join(", ") || "nothing (none running)"}; data dirs removed`);
+        say(`\nlive: stopped ${pids.map((p) => `${p.name} (${p.pid})`).join(", ") || "nothing (none running)"}; data dirs removed`);
         if (left.length) {
             results.failed++;
-            console.log(`  FAIL  live: processes left running: ${left.map((p) => `${p.name} (${p.pid})`).join(", ")}`);
+            say(`  FAIL  live: processes left running: ${left.map((p) => `${p.name} (${p.pid})`).join(", ")}`);
         }
     }
 }

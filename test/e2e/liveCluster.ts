@@ -3,16 +3,13 @@
 import * as assert from "assert";
 import { ControlPlane } from "./controlPlane";
 import { NODE_NAME } from "./controlPlaneFiles";
-import { Engine, RunningPulumi, RunResult } from "./engine";
+import { Engine, RunResult } from "./engine";
 import { AbortE2e, timed } from "./report";
 
 export interface Live {
     engine: Engine;
     cp: ControlPlane;
 }
-
-/** pulumi commands running now (for Ctrl-C: their process groups are killed). */
-export const running = new Set<RunningPulumi>();
 
 /**
  * Runs `pulumi args` against the live cluster and records its wall time under `step`. When
@@ -22,7 +19,6 @@ export const running = new Set<RunningPulumi>();
  */
 export async function pulumiLive(live: Live, step: string | undefined, args: string[]): Promise<RunResult> {
     const run = live.engine.start(args);
-    running.add(run);
     try {
         const r = await Promise.race([run.result, live.cp.died]);
         return step ? timed(step, r) : r;
@@ -33,8 +29,6 @@ export async function pulumiLive(live: Live, step: string | undefined, args: str
             `the control plane failed during \`pulumi ${args.join(" ")}\`: ${(e as Error).message}\n` +
                 `\`pulumi ${args[0]}\` (pid ${run.pid}) was stopped with its plugins after ${r.seconds.toFixed(1)} s; the e2e ends here`,
         );
-    } finally {
-        running.delete(run);
     }
 }
 

@@ -9,7 +9,7 @@ import { Live, eventually, getJson, pulumiLiveOk, rolledOut } from "./liveCluste
 import { MODE_SPECS, compareWithMocks, liveConfig, liveObjects } from "./liveModes";
 import { mockObjects, PROJECT } from "./registrations";
 import { dryRunsAccepted } from "./controlPlaneFiles";
-import { check } from "./report";
+import { check, say } from "./report";
 
 const SCHEMAS = path.join(ROOT, "test", "schemas");
 export const PROMETHEUS_CRDS = ["prometheus-operator-v0.93.0-servicemonitors.yaml", "prometheus-operator-v0.93.0-podmonitors.yaml"];
@@ -37,7 +37,7 @@ const key = (k: string) => `${PROJECT}:${k}`;
 export async function monitoringScenario(live: Live): Promise<void> {
     const stack = "live-monitoring";
     const namespace = "grafana-alerts-monitoring";
-    console.log("\nlive monitoring (separate + monitoring true + rendererMaxReplicas 4; ingressHost as a server-side dry run)");
+    say("\nlive monitoring (separate + monitoring true + rendererMaxReplicas 4; ingressHost as a server-side dry run)");
     await check(
         "live monitoring: prometheus-operator's ServiceMonitor and PodMonitor CRDs (vendored v0.93.0) installed and Established",
         () => {
@@ -119,7 +119,7 @@ export async function operatorScenario(live: Live): Promise<void> {
     const stack = "live-operator";
     const config = { ...stackFileConfig("Pulumi.k8s-operator.yaml"), [key("monitoring")]: "true" };
     const namespace = config[key("namespace")];
-    console.log("\nlive operator (Pulumi.k8s-operator.yaml + monitoring; `pulumi preview` only)");
+    say("\nlive operator (Pulumi.k8s-operator.yaml + monitoring; `pulumi preview` only)");
     await check(
         "live operator: grafana-operator's CRDs (vendored v5.24.0: Grafana and the six alerting kinds) installed and Established",
         () => {
@@ -160,7 +160,7 @@ export async function operatorScenario(live: Live): Promise<void> {
             assert.match(r.stderr, /Only one of FolderUID or FolderRef can be set/);
         },
     );
-    console.log(
+    say(
         "        (nothing sets these CRs' status: grafana-operator cannot be built here (it links AGPL Grafana modules), so no `up`: it would wait for GrafanaReady)",
     );
     live.cp.kubectl(["delete", "namespace", namespace, "--wait=false"]);

@@ -7,7 +7,7 @@ import { stackFileConfig } from "./engine";
 import { Live, eventually, getJson, kubectlResource, pulumiLiveOk, rolledOut } from "./liveCluster";
 import { changedSteps, liveSecretForComparison, objectKey, secretForComparison, subsetDiff, urnName } from "./liveObjects";
 import { matchAutoNamed, mockObjects, PROJECT } from "./registrations";
-import { check } from "./report";
+import { check, say } from "./report";
 
 export interface ModeSpec {
     mode: "separate" | "sidecar" | "renderer";
@@ -167,7 +167,7 @@ export async function liveMode(live: Live, spec: ModeSpec): Promise<void> {
     const stack = `live-${mode}`;
     const config = liveConfig(spec);
     const namespace = config[key("namespace")];
-    console.log(`\nlive ${mode} (Pulumi.k8s-${mode}.yaml${spec.why ? "; " + spec.why : ""})`);
+    say(`\nlive ${mode} (Pulumi.k8s-${mode}.yaml${spec.why ? "; " + spec.why : ""})`);
     live.engine.initStack(stack, config);
     const expected = await mockObjects(config, stack);
     const kinds = [...new Set([...expected.values()].map((o) => kubectlResource(o.apiVersion, o.kind)))];

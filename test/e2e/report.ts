@@ -1,6 +1,8 @@
 // What every e2e scenario reports through: one line per check (`  ok    <name>` or
 // `  FAIL  <name>` with the reason indented under it), the wall time of each engine step,
 // and the counts for the last line.
+import { AsyncLocalStorage } from "async_hooks";
+
 export interface Timing {
     step: string;
     seconds: number;
@@ -8,6 +10,26 @@ export interface Timing {
 
 export const results = { passed: 0, failed: 0 };
 export const timings: Timing[] = [];
+
+const kept = new AsyncLocalStorage<string[]>();
+
+/** Prints a line of the report, or keeps it when the scenario runs inside kept(). */
+export function say(line: string): void {
+    const lines = kept.getStore();
+    if (lines) lines.push(line);
+    else console.log(line);
+}
+
+/** Runs `fn` with its report lines kept instead of printed (a part running beside another); returns them. */
+export async function keepLines(fn: () => Promise<void>): Promise<{ lines: string[]; error?: unknown }> {
+    const lines: string[] = [];
+    try {
+        await kept.run(lines, fn);
+        return { lines };
+    } catch (error) {
+        return { lines, error };
+    }
+}
 
 /** Thrown by a check to end every scenario after it (the control plane died, say); counted once. */
 export class AbortE2e extends Error {}
@@ -20,10 +42,10 @@ export async function check(name: string, fn: () => void | string | Promise<void
     try {
         const note = await fn();
         results.passed++;
-        console.log(`  ok    ${name}${note ? `\n        (${note})` : ""}`);
+        say(`  ok    ${name}${note ? `\n        (${note})` : ""}`);
     } catch (e) {
         results.failed++;
-        console.log(
+        say(
             `  FAIL  ${name}\n${String((e as Error).message ?? e)
                 .split("\n")
                 .map((l) => "        " + l)

@@ -13,8 +13,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { validateKubernetesObject } from "../harness/kubernetesSchemas";
-import { Engine, ensureToolchain, ROOT, stackFileConfig, toolchain } from "./engine";
-import { check, results, timed, timings } from "./report";
+import { Engine, ensureToolchain, installInterruptHandler, ROOT, RunResult, stackFileConfig, toolchain } from "./engine";
+import { check, keepLines, results, say, timed, timings } from "./report";
 import { liveScenarios } from "./live";
 import { matchAutoNamed, mockObjects, PROJECT } from "./registrations";
 import { objectKey } from "./liveObjects";
@@ -46,12 +46,12 @@ async function kubernetesMode(engine: Engine, mode: string): Promise<void> {
     const stack = `e2e-${mode}`;
     const outDir = path.join(engine.tmp, "rendered", mode);
     const config = { ...stackFileConfig(`Pulumi.k8s-${mode}.yaml`), [`${PROJECT}:renderYamlTo`]: outDir };
-    console.log(`\n${mode} (Pulumi.k8s-${mode}.yaml + renderYamlTo)`);
+    say(`\n${mode} (Pulumi.k8s-${mode}.yaml + renderYamlTo)`);
     engine.initStack(stack, config);
 
-    let up: ReturnType<Engine["pulumi"]> | undefined;
-    await check(`${mode}: pulumi up --yes succeeds`, () => {
-        up = timed(`${mode}: pulumi up`, engine.pulumi(["up", "--yes", "--stack", stack]));
+    let up: RunResult | undefined;
+    await check(`${mode}: pulumi up --yes succeeds`, async () => {
+        up = timed(`${mode}: pulumi up`, await engine.run(["up", "--yes", "--stack", stack]));
         assert.strictEqual(up.status, 0, `exit ${up.status}\n${up.stdout}\n${up.stderr}`);
     });
     if (up?.status !== 0) return;
@@ -87,13 +87,13 @@ async function kubernetesMode(engine: Engine, mode: string): Promise<void> {
         assert.ok(!state.includes(secret), "the admin password is in the stack state in plain text");
     });
 
-    await check(`${mode}: a second preview (--diff --expect-no-changes) shows no changes`, () => {
-        const r = timed(`${mode}: pulumi preview`, engine.pulumi(["preview", "--diff", "--expect-no-changes", "--stack", stack]));
+    await check(`${mode}: a second preview (--diff --expect-no-changes) shows no changes`, async () => {
+        const r = timed(`${mode}: pulumi preview`, await engine.run(["preview", "--diff", "--expect-no-changes", "--stack", stack]));
         assert.strictEqual(r.status, 0, `exit ${r.status}\n${r.stdout}\n${r.stderr}`);
     });
 
-    await check(`${mode}: pulumi destroy --yes removes every written manifest`, () => {
-        const r = timed(`${mode}: pulumi destroy`, engine.pulumi(["destroy", "--yes", "--stack", stack]));
+    await check(`${mode}: pulumi destroy --yes removes every written manifest`, async () => {
+        const r = timed(`${mode}: pulumi destroy`, await engine.run(["destroy", "--yes", "--stack", stack]));
         assert.strictEqual(r.status, 0, `exit ${r.status}\n${r.stdout}\n${r.stderr}`);
         assert.deepStrictEqual(
             readManifests(outDir).map((m) => m.file),
@@ -111,7 +111,7 @@ async function kubernetesMode(engine: Engine, mode: string): Promise<void> {
 async function badConfig(engine: Engine): Promise<void> {
     const stack = "e2e-bad-config";
     const outDir = path.join(engine.tmp, "rendered", "bad");
-    console.log("\nbad config (three problems at once)");
+    say("\nbad config (three problems at once)");
     engine.initStack(stack, {
         [`${PROJECT}:target`]: "kubernetes",
         [`${PROJECT}:kubernetesMode`]: "sidecars",
@@ -119,7 +119,7 @@ async function badConfig(engine: Engine): Promise<void> {
         [`${PROJECT}:namespace`]: "Grafana_NS",
         [`${PROJECT}:renderYamlTo`]: outDir,
     });
-    const r = timed("bad config: pulumi up", engine.pulumi(["up", "--yes", "--stack", stack]));
+    const r = timed("bad config: pulumi up", await engine.run(["up", "--yes", "--stack", stack]));
     const text = r.stdout + r.stderr;
     await check("bad config: pulumi up fails", () => assert.notStrictEqual(r.status, 0, text));
     await check("bad config: one message names every key, the value given and the fix", () => {
@@ -141,34 +141,48 @@ async function badConfig(engine: Engine): Promise<void> {
     engine.pulumi(["stack", "rm", "--yes", "--force", stack]);
 }
 
-async function main(): Promise<void> {
-    const t = toolchain();
-    if (!t.complete && process.env.E2E_NO_BUILD === "1") {
-        console.log(`e2e: skipped: the toolchain is not built (${t.dir}); run scripts/e2e-toolchain.sh`);
-        return;
+function header(engine: Engine, dir: string): void {
+    const version = engine.ok(["version"]).stdout.trim();
+    const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8")).packages;
+    console.log(`e2e: real engine ${version} from ${dir}`);
+    console.log(
+        `     SDKs (package-lock): @pulumi/pulumi ${lock["node_modules/@pulumi/pulumi"].version}, @pulumi/kubernetes ${lock["node_modules/@pulumi/kubernetes"].version}, @pulumi/random ${lock["node_modules/@pulumi/random"].version}`,
+    );
+    console.log(`     plugins: ${fs.readFileSync(path.join(dir, "COMPLETE"), "utf8").split("\n")[1]}`);
+    console.log(`     workspace ${engine.tmp}`);
+}
+
+/**
+ * The render-to-YAML scenarios and the live ones (E2E_LIVE=0: none), each with its own
+ * engine workspace. Side by side unless E2E_SERIAL=1: the render part's lines are kept
+ * and printed after the live part's, which stream.
+ */
+async function parts(engines: { render: Engine; live?: Engine }, dir: string): Promise<void> {
+    const render = async () => {
+        for (const mode of MODES) await kubernetesMode(engines.render, mode);
+        await badConfig(engines.render);
+    };
+    if (!engines.live) return render();
+    if (process.env.E2E_SERIAL === "1") {
+        await render();
+        return liveScenarios(engines.live, dir);
     }
-    const dir = ensureToolchain();
-    const engine = new Engine(dir);
-    const started = Date.now();
-    try {
-        const version = engine.ok(["version"]).stdout.trim();
-        const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8")).packages;
-        console.log(`e2e: real engine ${version} from ${dir}`);
-        console.log(
-            `     SDKs (package-lock): @pulumi/pulumi ${lock["node_modules/@pulumi/pulumi"].version}, @pulumi/kubernetes ${lock["node_modules/@pulumi/kubernetes"].version}, @pulumi/random ${lock["node_modules/@pulumi/random"].version}`,
-        );
-        console.log(`     plugins: ${fs.readFileSync(path.join(dir, "COMPLETE"), "utf8").split("\n")[1]}`);
-        console.log(`     workspace ${engine.tmp}`);
-        for (const mode of MODES) await kubernetesMode(engine, mode);
-        await badConfig(engine);
-        if (process.env.E2E_LIVE !== "0") await liveScenarios(engine, dir);
-    } finally {
-        if (results.failed === 0 && process.env.E2E_KEEP !== "1") engine.cleanup();
-        else console.log(`\ne2e: workspace kept for inspection: ${engine.tmp}`);
-    }
+    console.log(
+        "\n(the render-to-YAML scenarios run beside the live ones; their lines follow the live part's. E2E_SERIAL=1: one after the other)",
+    );
+    const kept = keepLines(render);
+    await liveScenarios(engines.live, dir);
+    const { lines, error } = await kept;
+    for (const l of lines) console.log(l);
+    if (error) throw error;
+}
+
+function summary(dir: string, started: number): void {
     console.log("\nwall times:");
-    for (const { step, seconds } of timings) console.log(`  ${step.padEnd(40)} ${seconds.toFixed(1)} s`);
-    console.log(`  ${"total".padEnd(40)} ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    // The render part's steps first, then the live part's (they may have run side by side).
+    const ordered = [...timings.filter((t) => !t.step.startsWith("live")), ...timings.filter((t) => t.step.startsWith("live"))];
+    for (const { step, seconds } of ordered) console.log(`  ${step.padEnd(44)} ${seconds.toFixed(1)} s`);
+    console.log(`  ${"total".padEnd(44)} ${((Date.now() - started) / 1000).toFixed(1)} s`);
     if (MODES.length === 3) {
         // For npm run e2e:bench (BENCHMARKS.md): the last full run with this toolchain.
         const record = { at: new Date().toISOString().replace(/\.\d+Z$/, "Z"), seconds: (Date.now() - started) / 1000, ...results };
@@ -176,6 +190,27 @@ async function main(): Promise<void> {
     }
     console.log(`\ne2e: ${results.passed} passed, ${results.failed} failed`);
     if (results.failed > 0) process.exitCode = 1;
+}
+
+async function main(): Promise<void> {
+    const t = toolchain();
+    if (!t.complete && process.env.E2E_NO_BUILD === "1") {
+        console.log(`e2e: skipped: the toolchain is not built (${t.dir}); run scripts/e2e-toolchain.sh`);
+        return;
+    }
+    const dir = ensureToolchain();
+    const engines = { render: new Engine(dir), live: process.env.E2E_LIVE === "0" ? undefined : new Engine(dir) };
+    const workspaces = () => [engines.render.tmp, ...(engines.live ? [engines.live.tmp] : [])];
+    installInterruptHandler(workspaces);
+    const started = Date.now();
+    try {
+        header(engines.render, dir);
+        await parts(engines, dir);
+    } finally {
+        if (results.failed === 0 && process.env.E2E_KEEP !== "1") for (const e of [engines.render, engines.live]) e?.cleanup();
+        else console.log(`\ne2e: workspaces kept for inspection: ${workspaces().join(", ")}`);
+    }
+    summary(dir, started);
 }
 
 if (require.main === module) {
