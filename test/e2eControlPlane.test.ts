@@ -10,7 +10,16 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { ControlPlane, ControlPlaneDied, freePort, nodeReady, writeCredentials } from "./e2e/controlPlane";
-import { apiserverArgs, controllerManagerArgs, etcdArgs, files, kwokArgs, Layout, schedulerArgs } from "./e2e/controlPlaneFiles";
+import {
+    apiserverArgs,
+    controllerManagerArgs,
+    etcdArgs,
+    files,
+    hostPathVolumes,
+    kwokArgs,
+    Layout,
+    schedulerArgs,
+} from "./e2e/controlPlaneFiles";
 
 const made: string[] = [];
 const tmp = () => {
@@ -120,6 +129,23 @@ describe("e2e control plane", () => {
         assert.ok(await until(() => alive(pid)), "the component did not start");
         e2e.kill("SIGKILL");
         assert.ok(await until(() => !alive(pid)), `component ${pid} outlived the killed e2e process`);
+    });
+
+    it("reads the host-path volumes created from the audit log, and nothing outside /tmp/hostpath_pv", () => {
+        const pv = (path: string, verb = "create") => ({
+            verb,
+            requestURI: "/api/v1/persistentvolumes",
+            objectRef: { resource: "persistentvolumes", name: "pvc-1" },
+            requestObject: { spec: { hostPath: { path } } },
+        });
+        const events = [
+            pv("/tmp/hostpath_pv/616ab35c-7cb8-4ec1-8ae4-3ee08f61a655"),
+            pv("/tmp/hostpath_pv/616ab35c-7cb8-4ec1-8ae4-3ee08f61a655"),
+            pv("/tmp/hostpath_pv/../../etc"),
+            pv("/var/lib/data"),
+            pv("/tmp/hostpath_pv/0c0ffee0-0000-4000-8000-000000000000", "delete"),
+        ];
+        assert.deepEqual(hostPathVolumes(events), ["/tmp/hostpath_pv/616ab35c-7cb8-4ec1-8ae4-3ee08f61a655"]);
     });
 
     it("finds a free loopback port and reads a Node's Ready condition", async () => {

@@ -23,6 +23,7 @@ import {
     controllerManagerArgs,
     etcdArgs,
     files,
+    hostPathVolumes,
     kubeconfigYaml,
     kwokArgs,
     opensslSteps,
@@ -286,20 +287,31 @@ export class ControlPlane {
         this.removeData();
     }
 
+    /** The etcd data and the host-path volumes the PV controller has not removed (known from the cluster or the audit log). */
     private removeData(): void {
         fs.rmSync(files(this.dir).etcdData, { recursive: true, force: true });
-        for (const p of this.volumePaths) fs.rmSync(p, { recursive: true, force: true });
+        for (const p of new Set([...this.volumePaths, ...hostPathVolumes(this.auditEvents())]))
+            fs.rmSync(p, { recursive: true, force: true });
     }
 
     /** The apiserver's audit events so far (controlPlaneFiles.ts AUDIT_POLICY: writes, metadata only). */
     auditEvents(): AuditEvent[] {
         const file = files(this.dir).auditLog;
         if (!fs.existsSync(file)) return [];
-        return fs
-            .readFileSync(file, "utf8")
-            .split("\n")
-            .filter(Boolean)
-            .map((l) => JSON.parse(l) as AuditEvent);
+        const events: AuditEvent[] = [];
+        for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+            try {
+                if (line) events.push(JSON.parse(line) as AuditEvent);
+            } catch {
+                // the last line of an apiserver that was killed while writing it
+            }
+        }
+        return events;
+    }
+
+    /** Components that ended, and how (for the final report). */
+    exited(): { name: string; pid: number; how: string }[] {
+        return this.procs.filter((p) => p.exited).map((p) => ({ name: p.name, pid: p.child.pid ?? -1, how: p.exited! }));
     }
 
     /** PIDs of the components still running (for the final "nothing left" check). */

@@ -194,14 +194,19 @@ export function kubeconfigYaml(server: string, caPem: string, certPem: string, k
 }
 
 /**
- * The apiserver's audit policy: one line per write (metadata only, no bodies), so the e2e
- * can see which objects the server answered a dry run for (a preview's server-side check).
+ * The apiserver's audit policy: one line per write, so the e2e can see which objects the
+ * server answered a dry run for (a preview's server-side check); metadata only, except the
+ * PersistentVolumes the host-path provisioner creates, whose paths the e2e removes at stop
+ * even when the apiserver is gone by then.
  */
 export const AUDIT_POLICY = [
     "apiVersion: audit.k8s.io/v1",
     "kind: Policy",
     "omitStages: [RequestReceived]",
     "rules:",
+    "- level: Request",
+    "  verbs: [create]",
+    '  resources: [{ group: "", resources: [persistentvolumes] }]',
     "- level: Metadata",
     "  verbs: [create, patch, update, delete]",
     "- level: None",
@@ -215,6 +220,16 @@ export interface AuditEvent {
     userAgent?: string;
     objectRef?: { resource?: string; namespace?: string; name?: string; apiGroup?: string };
     responseStatus?: { code?: number };
+    requestObject?: any;
+}
+
+/** The directories of the host-path PersistentVolumes created (the provisioner makes /tmp/hostpath_pv/<uuid>). */
+export function hostPathVolumes(events: AuditEvent[]): string[] {
+    const paths = events
+        .filter((e) => e.verb === "create" && e.objectRef?.resource === "persistentvolumes")
+        .map((e) => e.requestObject?.spec?.hostPath?.path)
+        .filter((p): p is string => typeof p === "string" && /^\/tmp\/hostpath_pv\/[0-9a-f-]+$/.test(p));
+    return [...new Set(paths)];
 }
 
 /** `<resource>/<name>` of every object a dry-run write was answered 2xx for (a preview's checks passed on the server). */

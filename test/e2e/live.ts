@@ -89,11 +89,13 @@ export async function liveScenarios(engine: Engine, toolchainDir: string): Promi
         say("\nlive: ended early (above); stopping the control plane");
     } finally {
         const pids = cp.running();
+        const before = cp.exited().map((p) => `${p.name} (${p.pid}) had ${p.how.replace(/^was /, "been ")}`);
         await cp.stop();
         removeHook();
         process.off("exit", lastResort);
         const left = pids.filter((p) => alive(p.pid));
-        say(`\nlive: stopped ${pids.map((p) => `${p.name} (${p.pid})`).join(", ") || "nothing (none running)"}; data dirs removed`);
+        const stopped = pids.map((p) => `${p.name} (${p.pid})`).join(", ") || "nothing (none running)";
+        say(`\nlive: stopped ${stopped} by PID${before.length ? `; ${before.join(", ")}` : ""}; data dirs removed`);
         if (left.length) {
             results.failed++;
             say(`  FAIL  live: processes left running: ${left.map((p) => `${p.name} (${p.pid})`).join(", ")}`);
