@@ -4,6 +4,7 @@ import { END, replaceSection, START } from "./e2e/bench";
 import { typeToken } from "./e2e/run";
 import { kubectlResource } from "./e2e/liveCluster";
 import { customResourceCreates } from "./e2e/liveCrds";
+import { doneAfter } from "./e2e/benchLive";
 import { dryRunsAccepted } from "./e2e/controlPlaneFiles";
 import { upPromise } from "./e2e/liveModes";
 import { changedSteps, liveSecretForComparison, sameQuantity, secretForComparison, subsetDiff, urnName } from "./e2e/liveObjects";
@@ -163,5 +164,19 @@ describe("e2e live helpers: comparing live objects and previews", () => {
             ev("/apis/monitoring.coreos.com/v1/namespaces/n/podmonitors/p?fieldManager=pulumi", 201, "podmonitors", "p"),
         ]);
         assert.deepEqual([...accepted], ["grafanas/grafana"]);
+    });
+
+    it("reads from `pulumi up --json` events when the last object of a type was done", () => {
+        const out = (t: number, type: string) => JSON.stringify({ timestamp: t, resOutputsEvent: { metadata: { type } } });
+        const events = [
+            JSON.stringify({ timestamp: 100, diagnosticEvent: {} }),
+            out(104, "kubernetes:apps/v1:Deployment"),
+            out(106, "kubernetes:apps/v1:Deployment"),
+            out(115, "kubernetes:core/v1:Service"),
+            "not an event",
+        ].join("\n");
+        assert.equal(doneAfter(events, "kubernetes:apps/v1:Deployment"), 6);
+        assert.equal(doneAfter(events, "kubernetes:core/v1:Service"), 15);
+        assert.ok(Number.isNaN(doneAfter(events, "kubernetes:core/v1:Secret")));
     });
 });
