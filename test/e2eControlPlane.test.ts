@@ -88,6 +88,20 @@ describe("e2e control plane", () => {
         assert.ok(!kwokArgs(layout).some((a) => a.startsWith("--server-address")), "kwok's own server would listen on 0.0.0.0");
     });
 
+    it("finds a free loopback port and reads a Node's Ready condition", async () => {
+        const port = await freePort();
+        assert.ok(port > 1024 && port < 65536);
+        assert.equal(nodeReady(JSON.stringify({ status: { conditions: [{ type: "Ready", status: "True" }] } })), true);
+        assert.equal(nodeReady(JSON.stringify({ status: { conditions: [{ type: "Ready", status: "False" }] } })), false);
+        assert.equal(nodeReady("not json"), false);
+    });
+});
+
+describe("e2e control plane: its processes", () => {
+    after(() => {
+        for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+    });
+
     it("a component that exits by itself rejects `died` with its name, how it ended and its log", async () => {
         const cp = new ControlPlane(fakeToolchain({ "kube-apiserver": 'echo "bind: address already in use" >&2; exit 3' }), tmp());
         cp.launch("kube-apiserver", []);
@@ -146,13 +160,5 @@ describe("e2e control plane", () => {
             pv("/tmp/hostpath_pv/0c0ffee0-0000-4000-8000-000000000000", "delete"),
         ];
         assert.deepEqual(hostPathVolumes(events), ["/tmp/hostpath_pv/616ab35c-7cb8-4ec1-8ae4-3ee08f61a655"]);
-    });
-
-    it("finds a free loopback port and reads a Node's Ready condition", async () => {
-        const port = await freePort();
-        assert.ok(port > 1024 && port < 65536);
-        assert.equal(nodeReady(JSON.stringify({ status: { conditions: [{ type: "Ready", status: "True" }] } })), true);
-        assert.equal(nodeReady(JSON.stringify({ status: { conditions: [{ type: "Ready", status: "False" }] } })), false);
-        assert.equal(nodeReady("not json"), false);
     });
 });

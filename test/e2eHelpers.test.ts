@@ -90,7 +90,9 @@ describe("e2e live helpers: comparing live objects and previews", () => {
         assert.equal(kubectlResource("apps/v1", "Deployment"), "deployment.v1.apps");
         assert.equal(kubectlResource("v1", "PersistentVolumeClaim"), "persistentvolumeclaim");
     });
+});
 
+describe("e2e live helpers: what the scenarios report", () => {
     it("reads the changed steps of `pulumi preview --json`, with their detailed diff paths", () => {
         const json = JSON.stringify({
             steps: [
@@ -113,7 +115,6 @@ describe("e2e live helpers: comparing live objects and previews", () => {
             ],
         );
     });
-
     it("says what the live up promises for a mode's registrations", () => {
         const objects = new Map<string, any>([
             ["a", { kind: "Deployment", spec: { replicas: 1 } }],
@@ -128,7 +129,9 @@ describe("e2e live helpers: comparing live objects and previews", () => {
             "2 Deployments rolled out (3 pods Running/Ready on the kwok node), PVC grafana-data Bound, Secret, 1 NetworkPolicy, PodDisruptionBudget",
         );
     });
+});
 
+describe("e2e live helpers: what the server and the engine said", () => {
     it("lists the custom resources a preview would create, in the audit log's resource/name terms", () => {
         const step = (type: string, name: string, op = "create") => ({
             op,

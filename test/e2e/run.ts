@@ -141,7 +141,7 @@ async function badConfig(engine: Engine): Promise<void> {
     engine.pulumi(["stack", "rm", "--yes", "--force", stack]);
 }
 
-function header(engine: Engine, dir: string): void {
+function header(engine: Engine, dir: string, workspaces: string[]): void {
     const version = engine.ok(["version"]).stdout.trim();
     const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8")).packages;
     console.log(`e2e: real engine ${version} from ${dir}`);
@@ -149,7 +149,7 @@ function header(engine: Engine, dir: string): void {
         `     SDKs (package-lock): @pulumi/pulumi ${lock["node_modules/@pulumi/pulumi"].version}, @pulumi/kubernetes ${lock["node_modules/@pulumi/kubernetes"].version}, @pulumi/random ${lock["node_modules/@pulumi/random"].version}`,
     );
     console.log(`     plugins: ${fs.readFileSync(path.join(dir, "COMPLETE"), "utf8").split("\n")[1]}`);
-    console.log(`     workspace ${engine.tmp}`);
+    console.log(`     workspace ${workspaces.join(", ")}`);
 }
 
 /**
@@ -204,7 +204,7 @@ async function main(): Promise<void> {
     installInterruptHandler(workspaces);
     const started = Date.now();
     try {
-        header(engines.render, dir);
+        header(engines.render, dir, workspaces());
         await parts(engines, dir);
     } finally {
         if (results.failed === 0 && process.env.E2E_KEEP !== "1") for (const e of [engines.render, engines.live]) e?.cleanup();
