@@ -10,6 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { ControlPlane, ControlPlaneDied, freePort, nodeReady, writeCredentials } from "./e2e/controlPlane";
+import { alive, killRecorded, processTree } from "./e2e/processes";
 import {
     apiserverArgs,
     controllerManagerArgs,
@@ -25,13 +26,6 @@ const made: string[] = [];
 const tmp = () => {
     made.push(fs.mkdtempSync(path.join(os.tmpdir(), "gsa-cp-test-")));
     return made[made.length - 1];
-};
-const alive = (pid: number) => {
-    try {
-        return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
-    } catch {
-        return false;
-    }
 };
 const until = async (ok: () => boolean, ms = 5000) => {
     const end = Date.now() + ms;
@@ -160,5 +154,19 @@ describe("e2e control plane: its processes", () => {
             pv("/tmp/hostpath_pv/0c0ffee0-0000-4000-8000-000000000000", "delete"),
         ];
         assert.deepEqual(hostPathVolumes(events), ["/tmp/hostpath_pv/616ab35c-7cb8-4ec1-8ae4-3ee08f61a655"]);
+    });
+});
+
+describe("e2e processes: a command's whole tree, by PID", () => {
+    it("finds every process below a PID and kills each that is still the one recorded", async () => {
+        const shell = spawn("sh", ["-c", "sleep 30 & sleep 30 & wait"], { detached: true, stdio: "ignore" });
+        assert.ok(await until(() => processTree(shell.pid!).length === 3), JSON.stringify(processTree(shell.pid!)));
+        const tree = processTree(shell.pid!);
+        const stranger = spawn("sleep", ["30"], { stdio: "ignore" });
+        assert.ok(await until(() => alive(stranger.pid!)));
+        killRecorded([...tree, { pid: stranger.pid!, start: "0" }], "SIGKILL");
+        assert.ok(await until(() => tree.every((p) => !alive(p.pid))), "a process of the tree survived");
+        assert.ok(alive(stranger.pid!), "a PID recorded with another start time was killed");
+        stranger.kill("SIGKILL");
     });
 });

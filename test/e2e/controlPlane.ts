@@ -134,6 +134,8 @@ export class ControlPlane {
         const child = spawn("setpriv", ["--pdeathsig", "KILL", "--", this.bin(name), ...args], {
             stdio: ["ignore", fd, fd],
             env: { PATH: "/usr/bin:/bin", HOME: this.dir },
+            // Its own session: a terminal's Ctrl-C reaches this process, which stops it by PID.
+            detached: true,
         });
         fs.closeSync(fd);
         const proc: Proc = { name, child, log };

@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
+import { killRecorded, processTree } from "./processes";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 const TOOLCHAIN_SCRIPT = path.join(ROOT, "scripts", "e2e-toolchain.sh");
@@ -57,6 +58,8 @@ export interface RunningPulumi {
 
 /** Every pulumi command started with Engine.start and not finished (Ctrl-C kills their process groups). */
 export const activeRuns = new Set<RunningPulumi>();
+/** Set once Ctrl-C / SIGTERM arrived: no pulumi command starts after it. */
+let interrupted: NodeJS.Signals | undefined;
 const interruptHooks = new Set<() => string>();
 
 /** Runs `hook` on Ctrl-C / SIGTERM (it stops what it started, and says what); returns its removal. */
@@ -66,25 +69,25 @@ export function onInterrupt(hook: () => string): () => void {
 }
 
 /**
- * Ctrl-C / SIGTERM: the running pulumi commands' process groups killed (they run detached,
- * so the terminal's signal does not reach them), then every hook; then exit 130 / 143.
+ * Ctrl-C / SIGTERM: the running pulumi commands are stopped (they run detached, so the
+ * terminal's signal does not reach them: SIGINT, as Ctrl-C would, and after 5 s SIGKILL to
+ * each process of their trees, plugins included), then every hook; then exit 130 / 143.
  */
 export function installInterruptHandler(workspaces: () => string[]): void {
-    const handler = (signal: NodeJS.Signals) => {
-        for (const r of activeRuns) {
-            try {
-                process.kill(-r.pid, "SIGKILL");
-            } catch {
-                // already gone
-            }
-        }
+    const handler = async (signal: NodeJS.Signals) => {
+        interrupted = signal;
+        const runs = [...activeRuns];
+        const trees = runs.map((r) => processTree(r.pid));
+        for (const r of runs) r.stop();
+        await Promise.race([Promise.all(runs.map((r) => r.result)), new Promise((r) => setTimeout(r, 5000))]);
+        for (const tree of trees) killRecorded(tree, "SIGKILL");
         const said = [...interruptHooks].map((h) => h()).filter(Boolean);
         console.log(
-            `\ne2e: ${signal}: stopped ${activeRuns.size} pulumi command(s)${said.map((s) => "; " + s).join("")}; workspace kept: ${workspaces().join(", ")}`,
+            `\ne2e: ${signal}: stopped ${runs.length} pulumi command(s)${said.map((s) => "; " + s).join("")}; workspace kept: ${workspaces().join(", ")}`,
         );
         process.exit(signal === "SIGINT" ? 130 : 143);
     };
-    process.once("SIGINT", handler).once("SIGTERM", handler);
+    process.once("SIGINT", (s) => void handler(s)).once("SIGTERM", (s) => void handler(s));
 }
 
 export class Engine {
@@ -165,6 +168,7 @@ export class Engine {
      * plugin it started (SIGINT, as Ctrl-C would, then SIGKILL to the group after 10 s).
      */
     start(args: string[], opts: { timeoutS?: number } = {}): RunningPulumi {
+        if (interrupted) throw new Error(`e2e interrupted (${interrupted}): not starting pulumi ${args[0]}`);
         const t0 = performance.now();
         const child = spawn(path.join(this.toolchainDir, "bin", "pulumi"), [...args, "--non-interactive", "--color", "never"], {
             cwd: this.project,
@@ -187,14 +191,15 @@ export class Engine {
         let killer: NodeJS.Timeout | undefined;
         const stop = () => {
             group("SIGINT");
-            killer ??= setTimeout(() => group("SIGKILL"), 10_000);
+            // Plugins run in process groups of their own: the CLI's whole tree, while it still has one.
+            killer ??= setTimeout(() => killRecorded(processTree(pid), "SIGKILL"), 10_000);
         };
         const timeout = setTimeout(stop, (opts.timeoutS ?? 600) * 1000);
         const result = new Promise<RunResult>((resolve) => {
             child.on("close", (status, signal) => {
                 clearTimeout(timeout);
                 if (killer) clearTimeout(killer);
-                group("SIGKILL"); // a plugin the CLI left behind
+                group("SIGKILL"); // anything left in the CLI's own group
                 const r = {
                     args,
                     status,

@@ -14,6 +14,7 @@ import { activeRuns, Engine, onInterrupt } from "./engine";
 import { Live } from "./liveCluster";
 import { monitoringScenario, operatorScenario } from "./liveCrds";
 import { MODE_SPECS, liveMode } from "./liveModes";
+import { alive } from "./processes";
 import { AbortE2e, check, results, say, timings } from "./report";
 
 export const LIVE_BINS = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "kubectl"];
@@ -100,15 +101,5 @@ export async function liveScenarios(engine: Engine, toolchainDir: string): Promi
             results.failed++;
             say(`  FAIL  live: processes left running: ${left.map((p) => `${p.name} (${p.pid})`).join(", ")}`);
         }
-    }
-}
-
-/** Whether a PID still runs (not a zombie). */
-function alive(pid: number): boolean {
-    try {
-        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-        return !/^\d+ \(.*\) Z/.test(stat);
-    } catch {
-        return false;
     }
 }
