@@ -68,7 +68,9 @@ async function scenarios(live: Live): Promise<void> {
 
 /** The live part, after the render-to-YAML scenarios, with the same engine. */
 export async function liveScenarios(engine: Engine, toolchainDir: string): Promise<void> {
-    const missing = LIVE_BINS.filter((b) => !fs.existsSync(path.join(toolchainDir, "bin", b)));
+    const missing = [...LIVE_BINS.map((b) => path.join("bin", b)), path.join("share", "kwok", "stages.yaml")].filter(
+        (f) => !fs.existsSync(path.join(toolchainDir, f)),
+    );
     if (missing.length) {
         say(
             `\nlive: skipped: the toolchain has no ${missing.join(", ")} (built before the control plane was added); rebuild: npm run e2e:toolchain`,
