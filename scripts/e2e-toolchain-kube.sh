@@ -100,10 +100,11 @@ kube_part_verify() {
   out="$("$b/bin/kwok" --version 2>&1)"; [[ "$out" == *"$KWOK_VERSION"* ]] || { echo "e2e-toolchain: kwok --version said: $out" >&2; return 1; }
 }
 
-# kube_part_install BIN_DIR SHARE_DIR: builds the part if needed, then hard-links (or
-# copies) its binaries and kwok's stages into the toolchain folder being assembled.
+# kube_part_install BIN_DIR SHARE_DIR: builds the part if needed (its progress on stderr),
+# then hard-links (or copies) its binaries and kwok's stages into the toolchain folder being
+# assembled; prints the part's build times for that folder's COMPLETE.
 kube_part_install() {
-  local bin="$1" share="$2" dir c; kube_part_build || return 1; dir="$(kube_part_dir)"
+  local bin="$1" share="$2" dir c; kube_part_build >&2 || return 1; dir="$(kube_part_dir)"
   mkdir -p "$share/kwok"
   for c in "${KUBE_PART_BINS[@]}"; do ln -f "$dir/bin/$c" "$bin/$c" 2>/dev/null || cp "$dir/bin/$c" "$bin/$c"; done
   cp "$dir/share/kwok/stages.yaml" "$share/kwok/stages.yaml"

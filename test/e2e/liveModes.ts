@@ -58,7 +58,6 @@ export function liveObjects(live: Live, namespace: string, expected: Map<string,
     const out = new Map<string, any>();
     for (const o of items) {
         if (o.kind === "Namespace" && o.metadata.name !== namespace) continue;
-        // kubectl's List loses apiVersion per item only for core kinds it knows; keep the object's own.
         out.set(matchAutoNamed(objectKey(o), expected.keys()), o);
     }
     return out;
