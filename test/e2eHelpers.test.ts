@@ -93,10 +93,11 @@ describe("e2e live helpers: comparing live objects and previews", () => {
 });
 
 describe("e2e live helpers: what the scenarios report", () => {
-    it("reads the changed steps of `pulumi preview --json`, with their detailed diff paths", () => {
+    it("reads the changed steps of `pulumi preview --json`, with their detailed diff paths (a StackReference's read is none)", () => {
         const json = JSON.stringify({
             steps: [
                 { op: "same", urn: "urn:pulumi:s::p::pulumi:pulumi:Stack::p-s" },
+                { op: "read", urn: "urn:pulumi:s::p::pulumi:pulumi:StackReference::organization/p/s" },
                 {
                     op: "update",
                     urn: "urn:pulumi:s::p::grafana-slack-alerts:kubernetes:GrafanaWithRenderer$kubernetes:apps/v1:Deployment::grafana-renderer",

@@ -62,11 +62,15 @@ export interface PreviewStep {
     paths: string[];
 }
 
-/** The steps of a `pulumi preview --json` output that change something (op other than "same"). */
+/**
+ * The steps of a `pulumi preview --json` output that change something: neither "same" nor
+ * "read" (the program reads its own stack's last outputs through a StackReference at every
+ * run, components/program.ts; a read changes nothing).
+ */
 export function changedSteps(previewJson: string): PreviewStep[] {
     const doc = JSON.parse(previewJson);
     return (doc.steps ?? [])
-        .filter((s: any) => s.op !== "same")
+        .filter((s: any) => s.op !== "same" && s.op !== "read")
         .map((s: any) => ({
             op: s.op,
             urn: s.urn,
