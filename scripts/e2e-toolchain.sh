@@ -8,6 +8,9 @@
 #     pulumi-resource-random       Random provider (pulumi/pulumi-random provider/)
 #     grafana-image-renderer       the real renderer, and Debian's chromium and Docker engine
 #     pulumi-resource-docker       Docker provider           (parts: scripts/e2e-parts/*.sh)
+#     kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok
+#                                  the live e2e's control plane: scripts/e2e-toolchain-kube.sh
+#                                  (a part cached on its own pins; share/kwok/ its stages)
 # Versions and the reasons for them: scripts/e2e-versions.env. `.tools` links to the folder.
 #
 # The Go module proxy serves the CLI's module and every dependency, but not the language
@@ -20,7 +23,8 @@
 #        scripts/e2e-toolchain.sh --dir        print the cache folder (built or not)
 #        scripts/e2e-toolchain.sh --check      exit 0 only if the cache is complete
 #        scripts/e2e-toolchain.sh --pack-sources DIR   write the source tarballs into DIR
-#        scripts/e2e-toolchain.sh --part NAME  build one part into its cache only (development)
+#        scripts/e2e-toolchain.sh --part NAME  build one part into its cache only (development):
+#                                      kube, renderer, renderer_rootfs, docker_provider
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 versions_file="$root/scripts/e2e-versions.env"
@@ -29,18 +33,22 @@ versions_file="$root/scripts/e2e-versions.env"
 
 gomod="$root/scripts/e2e-gomod"
 parts_dir="$root/scripts/e2e-parts"
-key="$(cat "$versions_file" "$root/scripts/e2e-toolchain.sh" "$parts_dir"/*.sh "$gomod"/*/go.mod "$gomod"/*/go.sum | sha256sum | cut -c1-16)"
+key="$(cat "$versions_file" "$root"/scripts/e2e-toolchain*.sh "$parts_dir"/*.sh "$gomod"/*/go.mod "$gomod"/*/go.sum "$gomod"/*/*.go | sha256sum | cut -c1-16)"
 cache_root="${XDG_CACHE_HOME:-$HOME/.cache}/grafana-slack-alerts"
 dir="$cache_root/e2e-$key"
 # shellcheck source=e2e-parts/renderer.sh
 . "$parts_dir/renderer.sh"
 # shellcheck source=e2e-parts/docker.sh
 . "$parts_dir/docker.sh"
+# shellcheck source=e2e-toolchain-kube.sh
+. "$root/scripts/e2e-toolchain-kube.sh"
 
 case "${1:-}" in
   --dir) echo "$dir"; exit 0 ;;
   # Complete: every binary built, and the apt packages e2e runs (chromium, dockerd) installed.
   --check) [ -f "$dir/COMPLETE" ] && [ -z "$(apt_missing)" ]; exit $? ;;
+  # The control plane's part builds on its own; the other parts further down.
+  --part) if [ "${2:-}" = kube ]; then kube_part_build && cat "$(kube_part_dir)/COMPLETE"; exit $?; fi ;;
 esac
 
 # The three source trees: "owner+name tag path...". Test files and test data are left out.
@@ -226,11 +234,16 @@ run_part renderer
 run_part renderer_rootfs
 run_part docker_provider
 
+# 5. The live e2e's Kubernetes control plane (scripts/e2e-toolchain-kube.sh): built once per
+#    set of its own pins in its own cache folder, hard-linked in here.
+step "control plane: kube-apiserver, controller-manager, scheduler, kubectl v$KUBE_VERSION, etcd v$ETCD_VERSION, kwok v$KWOK_VERSION"
+kube_part_install "$build/bin" "$build/share" >> "$build/times" || exit 1
+
 rm -rf "$work"
 total=$(( $(date +%s) - t_all ))
 {
   echo "built $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nproc) cores with $(go version | cut -d' ' -f3)"
-  echo "versions: pulumi $PULUMI_VERSION, kubernetes $KUBERNETES_PROVIDER_VERSION, random $RANDOM_PROVIDER_VERSION, docker $DOCKER_PROVIDER_VERSION, renderer $RENDERER_VERSION"
+  echo "versions: pulumi $PULUMI_VERSION, kubernetes $KUBERNETES_PROVIDER_VERSION, random $RANDOM_PROVIDER_VERSION, docker $DOCKER_PROVIDER_VERSION, renderer $RENDERER_VERSION; $(kube_part_versions)"
   cat "$build/times"
   echo "total ${total}s"
   echo "bin $(du -sh "$build/bin" | cut -f1)"

@@ -24,6 +24,14 @@ function problemFor(values: Record<string, string>, key: string, secretKeys?: st
 
 const TOKEN = "xoxb-1111-2222-abcdefSECRETtoken";
 
+describe("config: the validation error", () => {
+    it("carries its message as its stack, so Pulumi's runner, which inspects it, formats no frames", () => {
+        const e = problemsFor({ target: "kubernetes", kubernetesMode: "sidecars" });
+        assert.equal(e.stack, `ConfigValidationError: ${e.message}`);
+        assert.ok(pulumi.RunError.isInstance(e), "printed without a stack trace only as a RunError");
+    });
+});
+
 describe("config: defaults", () => {
     it("gives the documented defaults for an empty dev stack", () => {
         const s = settingsFor();

@@ -5,7 +5,7 @@
 // renderer's browser -> http://grafana:3000/ (the seeds' `localhost` fails exactly here).
 import * as assert from "assert";
 import * as fs from "fs";
-import { check } from "./checks";
+import { check } from "./report";
 import type { DockerEngine } from "./dockerEngine";
 import { assertPng, type RenderAnswer } from "./rendererScenarios";
 import type { StandInLog } from "./standInGrafana";

@@ -8,7 +8,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { DEFAULT_RENDERER_IMAGE } from "../../components/shared/images";
-import { check, skip, timed, timeStep } from "./checks";
+import { check, skip, timed, timeStep } from "./report";
 import { buildImages, DOCKERD, IMAGES, startDockerEngine, stopDockerEngine, type DockerEngine } from "./dockerEngine";
 import { dockerRenderChecks } from "./dockerRenders";
 import { stackFileConfig, type Engine } from "./engine";

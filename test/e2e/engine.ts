@@ -3,12 +3,13 @@
 // passphrase, and plugins found on PATH from the toolchain only (no download, no
 // ~/.pulumi). The project is copied into the temp folder so that `stack init` (which writes
 // the passphrase salt into Pulumi.<stack>.yaml) never touches the working tree.
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
+import { killRecorded, processTree } from "./processes";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 const TOOLCHAIN_SCRIPT = path.join(ROOT, "scripts", "e2e-toolchain.sh");
@@ -45,6 +46,48 @@ export interface RunResult {
     stdout: string;
     stderr: string;
     seconds: number;
+}
+
+/** A pulumi command running in the background (Engine.start). */
+export interface RunningPulumi {
+    pid: number;
+    result: Promise<RunResult>;
+    /** Ends it (and its plugins); `result` then resolves. */
+    stop: () => void;
+}
+
+/** Every pulumi command started with Engine.start and not finished (Ctrl-C kills their process groups). */
+export const activeRuns = new Set<RunningPulumi>();
+/** Set once Ctrl-C / SIGTERM arrived: no pulumi command starts after it. */
+let interrupted: NodeJS.Signals | undefined;
+const interruptHooks = new Set<() => string>();
+
+/** Runs `hook` on Ctrl-C / SIGTERM (it stops what it started, and says what); returns its removal. */
+export function onInterrupt(hook: () => string): () => void {
+    interruptHooks.add(hook);
+    return () => interruptHooks.delete(hook);
+}
+
+/**
+ * Ctrl-C / SIGTERM: the running pulumi commands are stopped (they run detached, so the
+ * terminal's signal does not reach them: SIGINT, as Ctrl-C would, and after 5 s SIGKILL to
+ * each process of their trees, plugins included), then every hook; then exit 130 / 143.
+ */
+export function installInterruptHandler(workspaces: () => string[]): void {
+    const handler = async (signal: NodeJS.Signals) => {
+        interrupted = signal;
+        const runs = [...activeRuns];
+        const trees = runs.map((r) => processTree(r.pid));
+        for (const r of runs) r.stop();
+        await Promise.race([Promise.all(runs.map((r) => r.result)), new Promise((r) => setTimeout(r, 5000))]);
+        for (const tree of trees) killRecorded(tree, "SIGKILL");
+        const said = [...interruptHooks].map((h) => h()).filter(Boolean);
+        console.log(
+            `\ne2e: ${signal}: stopped ${runs.length} pulumi command(s)${said.map((s) => "; " + s).join("")}; workspace kept: ${workspaces().join(", ")}`,
+        );
+        process.exit(signal === "SIGINT" ? 130 : 143);
+    };
+    process.once("SIGINT", (s) => void handler(s)).once("SIGTERM", (s) => void handler(s));
 }
 
 export class Engine {
@@ -118,6 +161,65 @@ export class Engine {
         };
         this.runs.push(result);
         return result;
+    }
+
+    /**
+     * pulumi() without blocking, in its own process group: `stop()` ends the CLI and every
+     * plugin it started (SIGINT, as Ctrl-C would, then SIGKILL to the group after 10 s).
+     */
+    start(args: string[], opts: { timeoutS?: number } = {}): RunningPulumi {
+        if (interrupted) throw new Error(`e2e interrupted (${interrupted}): not starting pulumi ${args[0]}`);
+        const t0 = performance.now();
+        const child = spawn(path.join(this.toolchainDir, "bin", "pulumi"), [...args, "--non-interactive", "--color", "never"], {
+            cwd: this.project,
+            env: this.env,
+            detached: true,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        const pid = child.pid!;
+        const group = (signal: NodeJS.Signals) => {
+            try {
+                process.kill(-pid, signal);
+            } catch {
+                // the group has no process left
+            }
+        };
+        let killer: NodeJS.Timeout | undefined;
+        const stop = () => {
+            group("SIGINT");
+            // Plugins run in process groups of their own: the CLI's whole tree, while it still has one.
+            killer ??= setTimeout(() => killRecorded(processTree(pid), "SIGKILL"), 10_000);
+        };
+        const timeout = setTimeout(stop, (opts.timeoutS ?? 600) * 1000);
+        const result = new Promise<RunResult>((resolve) => {
+            child.on("close", (status, signal) => {
+                clearTimeout(timeout);
+                if (killer) clearTimeout(killer);
+                group("SIGKILL"); // anything left in the CLI's own group
+                const r = {
+                    args,
+                    status,
+                    stdout,
+                    stderr: stderr + (signal ? `\n(pulumi ended by ${signal})` : ""),
+                    seconds: (performance.now() - t0) / 1000,
+                };
+                this.runs.push(r);
+                resolve(r);
+            });
+        });
+        const running = { pid, result, stop };
+        activeRuns.add(running);
+        void result.then(() => activeRuns.delete(running));
+        return running;
+    }
+
+    /** pulumi() without blocking this process (start(), awaited). */
+    run(args: string[], opts: { timeoutS?: number } = {}): Promise<RunResult> {
+        return this.start(args, opts).result;
     }
 
     /** Like pulumi(), but throws with the command's output when it fails. */

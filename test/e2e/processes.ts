@@ -2,6 +2,10 @@
 // containerd): each in its own process group, logged to a file in the workspace, stopped by
 // its PID (the group, so its children go with it) at the end, also after a failure or ^C.
 // `leftovers()` lists what is still running afterwards, so the run can prove nothing is.
+// Processes the e2e started, found through /proc (`processTree`, `killRecorded`): pulumi starts
+// each plugin in a process group of its own, so ending a pulumi command for good means its
+// whole tree, by PID. A process is named by PID and start time, so a PID the kernel has since
+// reused is left alone.
 import { spawn, type ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
@@ -68,8 +72,10 @@ export class Processes {
         process.exit(130);
     };
 
-    constructor() {
+    /** handleSignals false: the caller stops them on ^C itself (the e2e's interrupt handler, which first stops pulumi). */
+    constructor(opts: { handleSignals?: boolean } = {}) {
         process.on("exit", this.onExit);
+        if (opts.handleSignals === false) return;
         process.on("SIGINT", this.onSignal);
         process.on("SIGTERM", this.onSignal);
     }
@@ -148,5 +154,57 @@ export class Processes {
             }
         }
         return table.filter((p) => ours.has(p.pid) && p.pid !== process.pid).map((p) => `${p.pid} ${p.cmd.slice(0, 160)}`);
+    }
+}
+
+export interface ProcessId {
+    pid: number;
+    /** Field 22 of /proc/<pid>/stat: start time in clock ticks since boot. */
+    start: string;
+}
+
+/** The stat fields after the command name (which may hold spaces and parentheses). */
+function statFields(pid: number): string[] | undefined {
+    try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+        return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    } catch {
+        return undefined;
+    }
+}
+
+/** `pid` and every process below it, each with its start time. */
+export function processTree(pid: number): ProcessId[] {
+    const children = new Map<number, number[]>();
+    const starts = new Map<number, string>();
+    for (const entry of fs.readdirSync("/proc")) {
+        if (!/^\d+$/.test(entry)) continue;
+        const f = statFields(Number(entry));
+        if (!f) continue;
+        // After the name: state(0) ppid(1) ... starttime is field 22 overall, index 19 here.
+        const ppid = Number(f[1]);
+        children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+        starts.set(Number(entry), f[19]);
+    }
+    const out: ProcessId[] = [];
+    const queue = [pid];
+    while (queue.length) {
+        const p = queue.shift()!;
+        if (!starts.has(p)) continue;
+        out.push({ pid: p, start: starts.get(p)! });
+        queue.push(...(children.get(p) ?? []));
+    }
+    return out;
+}
+
+/** Sends `signal` to each process that is still the one recorded (same PID, same start time). */
+export function killRecorded(procs: ProcessId[], signal: NodeJS.Signals): void {
+    for (const p of procs) {
+        if (statFields(p.pid)?.[19] !== p.start) continue;
+        try {
+            process.kill(p.pid, signal);
+        } catch {
+            // gone meanwhile
+        }
     }
 }

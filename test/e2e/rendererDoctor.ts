@@ -10,7 +10,7 @@ import * as path from "path";
 import { FakeGrafana, FakeSlack, GOOD_TOKEN } from "../fakes";
 import { startServer, type StartedServer } from "../fakes/faults";
 import { runDoctor } from "../harness/doctorProcess";
-import { check, skip, timeStep } from "./checks";
+import { check, skip, timeStep } from "./report";
 import { ROOT } from "./engine";
 import type { ProgramRenderer, RunningRenderer } from "./realRenderer";
 import { renderingHandler, type StandInLog } from "./standInGrafana";

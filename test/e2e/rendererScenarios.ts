@@ -10,7 +10,7 @@ import * as assert from "assert";
 import * as http from "http";
 import { readPngHeader } from "../../components/verify/png";
 import { startServer, type StartedServer } from "../fakes/faults";
-import { check, skip, timeStep } from "./checks";
+import { check, skip, timeStep } from "./report";
 import { stackFileConfig } from "./engine";
 import type { Processes } from "./processes";
 import { programRenderer, rendererBinary, startRenderer, type ProgramRenderer, type RunningRenderer } from "./realRenderer";

@@ -1,34 +1,41 @@
-// `npm run e2e`: the real Pulumi engine (CLI, Node.js language host, Kubernetes and random
-// providers built by scripts/e2e-toolchain.sh) on the three Kubernetes stacks with
-// renderYamlTo, so no cluster is needed and the Grafana side is skipped by design. For each
-// of separate, sidecar and operator: `pulumi up --yes`; every written manifest validated
-// with the unit tests' validators (kubernetes-models, ajv against the operator CRDs) and
-// compared with what the same config registers under mocks; `pulumi preview --diff
-// --expect-no-changes`; `pulumi destroy --yes` (the files are gone). Then a bad config
-// through the real engine: every problem in one message, nothing created.
-// Builds the toolchain first when it is not built (E2E_NO_BUILD=1: skip instead).
-// Prints wall times; the last line is "e2e: N passed, N failed".
+// `npm run e2e`: the project against every real component that can run here, in groups
+// (E2E_SCENARIOS=kubernetes,live,renderer,docker selects; the last line is "e2e: N passed,
+// N failed[, N skipped]"):
+//  - kubernetes: the real Pulumi engine on the separate, sidecar and operator stacks with
+//    renderYamlTo: every written manifest validated against the schemas and compared with the
+//    mock registrations, a quiet second preview, destroy; then a bad config through the engine;
+//  - live: the same engine against a control plane this run starts on 127.0.0.1 (etcd,
+//    kube-apiserver, controller-manager, scheduler, kwok): live.ts; beside the render part
+//    unless E2E_SERIAL=1 (E2E_LIVE=0 leaves it out);
+//  - renderer: the real grafana-image-renderer with the program's own environment and
+//    Debian's chromium, and doctor through a stand-in Grafana: rendererScenarios.ts;
+//  - docker: a dockerd of this run's own, the Docker target's component with the real Docker
+//    provider: dockerScenarios.ts.
+// Builds the toolchain first when it is not built (E2E_NO_BUILD=1: skip instead). Every
+// process it starts is stopped by PID, also on failure or ^C. Prints wall times.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { runStack } from "../harness/program";
 import { validateKubernetesObject } from "../harness/kubernetesSchemas";
-import { check, results, timed, timings } from "./checks";
 import { dockerScenarios } from "./dockerScenarios";
-import { Engine, ensureToolchain, ROOT, stackFileConfig, toolchain } from "./engine";
+import { Engine, ensureToolchain, installInterruptHandler, onInterrupt, ROOT, RunResult, stackFileConfig, toolchain } from "./engine";
+import { check, keepLines, results, say, timed, timings } from "./report";
+import { liveScenarios } from "./live";
 import { Processes } from "./processes";
 import { rendererScenarios } from "./rendererScenarios";
+import { matchAutoNamed, mockObjects, PROJECT } from "./registrations";
+import { objectKey } from "./liveObjects";
 
-const PROJECT = "grafana-slack-alerts";
-const ALL_SCENARIOS = ["kubernetes", "renderer", "docker"];
-/** E2E_SCENARIOS=renderer,docker runs only those groups. */
+const ALL_SCENARIOS = ["kubernetes", "live", "renderer", "docker"];
+/** E2E_SCENARIOS=renderer,docker runs only those groups (E2E_LIVE=0 leaves out "live"). */
 const SCENARIOS = new Set(
     (process.env.E2E_SCENARIOS ?? ALL_SCENARIOS.join(","))
         .split(",")
         .map((s) => s.trim())
-        .filter((s) => ALL_SCENARIOS.includes(s)),
+        .filter((s) => ALL_SCENARIOS.includes(s) && !(s === "live" && process.env.E2E_LIVE === "0")),
 );
+
 const MODES = (process.env.E2E_MODES ?? "separate,sidecar,operator")
     .split(",")
     .map((m) => m.trim())
@@ -39,9 +46,6 @@ export function typeToken(apiVersion: string, kind: string): string {
     const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["core", apiVersion];
     return `kubernetes:${group}/${version}:${kind}`;
 }
-
-const AUTO = "<auto-named>";
-const objectKey = (o: any) => `${o.apiVersion} ${o.kind} ${o.metadata?.namespace ?? "-"}/${o.metadata?.name}`;
 
 /** Every object in the YAML files under `dir`. */
 function readManifests(dir: string): { file: string; obj: any }[] {
@@ -55,34 +59,16 @@ function readManifests(dir: string): { file: string; obj: any }[] {
     return out;
 }
 
-/** The Kubernetes objects the program registers for this config under mocks. */
-async function mockObjects(config: Record<string, string>, stack: string): Promise<Map<string, any>> {
-    const plain: Record<string, string> = {};
-    for (const [k, v] of Object.entries(config)) plain[k.replace(`${PROJECT}:`, "")] = v;
-    const run = await runStack(plain, { stack });
-    const objects = new Map<string, any>();
-    for (const r of run.resources) {
-        if (!r.type.startsWith("kubernetes:") || r.type === "pulumi:providers:kubernetes") continue;
-        // An object without metadata.name is auto-named by the engine: `<logical name>-<random suffix>`.
-        const key =
-            r.plain?.metadata?.name === undefined
-                ? objectKey({ ...r.plain, metadata: { ...r.plain?.metadata, name: `${r.name}-${AUTO}` } })
-                : objectKey(r.plain);
-        objects.set(key, r.plain);
-    }
-    return objects;
-}
-
 async function kubernetesMode(engine: Engine, mode: string): Promise<void> {
     const stack = `e2e-${mode}`;
     const outDir = path.join(engine.tmp, "rendered", mode);
     const config = { ...stackFileConfig(`Pulumi.k8s-${mode}.yaml`), [`${PROJECT}:renderYamlTo`]: outDir };
-    console.log(`\n${mode} (Pulumi.k8s-${mode}.yaml + renderYamlTo)`);
+    say(`\n${mode} (Pulumi.k8s-${mode}.yaml + renderYamlTo)`);
     engine.initStack(stack, config);
 
-    let up: ReturnType<Engine["pulumi"]> | undefined;
-    await check(`${mode}: pulumi up --yes succeeds`, () => {
-        up = timed(`${mode}: pulumi up`, engine.pulumi(["up", "--yes", "--stack", stack]));
+    let up: RunResult | undefined;
+    await check(`${mode}: pulumi up --yes succeeds`, async () => {
+        up = timed(`${mode}: pulumi up`, await engine.run(["up", "--yes", "--stack", stack]));
         assert.strictEqual(up.status, 0, `exit ${up.status}\n${up.stdout}\n${up.stderr}`);
     });
     if (up?.status !== 0) return;
@@ -103,14 +89,7 @@ async function kubernetesMode(engine: Engine, mode: string): Promise<void> {
 
     await check(`${mode}: the engine wrote exactly the objects the program registers under mocks`, async () => {
         const expected = await mockObjects(config, stack);
-        const autoNamed = [...expected.keys()].filter((k) => k.endsWith(AUTO)).map((k) => ({ key: k, prefix: k.slice(0, -AUTO.length) }));
-        const written = new Set(
-            manifests.map(({ obj }) => {
-                const key = objectKey(obj);
-                const auto = autoNamed.find((a) => key.startsWith(a.prefix) && /^[0-9a-z]{7,8}$/.test(key.slice(a.prefix.length)));
-                return auto ? auto.key : key;
-            }),
-        );
+        const written = new Set(manifests.map(({ obj }) => matchAutoNamed(objectKey(obj), expected.keys())));
         assert.deepStrictEqual([...written].sort(), [...expected.keys()].sort());
     });
 
@@ -125,13 +104,13 @@ async function kubernetesMode(engine: Engine, mode: string): Promise<void> {
         assert.ok(!state.includes(secret), "the admin password is in the stack state in plain text");
     });
 
-    await check(`${mode}: a second preview (--diff --expect-no-changes) shows no changes`, () => {
-        const r = timed(`${mode}: pulumi preview`, engine.pulumi(["preview", "--diff", "--expect-no-changes", "--stack", stack]));
+    await check(`${mode}: a second preview (--diff --expect-no-changes) shows no changes`, async () => {
+        const r = timed(`${mode}: pulumi preview`, await engine.run(["preview", "--diff", "--expect-no-changes", "--stack", stack]));
         assert.strictEqual(r.status, 0, `exit ${r.status}\n${r.stdout}\n${r.stderr}`);
     });
 
-    await check(`${mode}: pulumi destroy --yes removes every written manifest`, () => {
-        const r = timed(`${mode}: pulumi destroy`, engine.pulumi(["destroy", "--yes", "--stack", stack]));
+    await check(`${mode}: pulumi destroy --yes removes every written manifest`, async () => {
+        const r = timed(`${mode}: pulumi destroy`, await engine.run(["destroy", "--yes", "--stack", stack]));
         assert.strictEqual(r.status, 0, `exit ${r.status}\n${r.stdout}\n${r.stderr}`);
         assert.deepStrictEqual(
             readManifests(outDir).map((m) => m.file),
@@ -149,7 +128,7 @@ async function kubernetesMode(engine: Engine, mode: string): Promise<void> {
 async function badConfig(engine: Engine): Promise<void> {
     const stack = "e2e-bad-config";
     const outDir = path.join(engine.tmp, "rendered", "bad");
-    console.log("\nbad config (three problems at once)");
+    say("\nbad config (three problems at once)");
     engine.initStack(stack, {
         [`${PROJECT}:target`]: "kubernetes",
         [`${PROJECT}:kubernetesMode`]: "sidecars",
@@ -157,7 +136,7 @@ async function badConfig(engine: Engine): Promise<void> {
         [`${PROJECT}:namespace`]: "Grafana_NS",
         [`${PROJECT}:renderYamlTo`]: outDir,
     });
-    const r = timed("bad config: pulumi up", engine.pulumi(["up", "--yes", "--stack", stack]));
+    const r = timed("bad config: pulumi up", await engine.run(["up", "--yes", "--stack", stack]));
     const text = r.stdout + r.stderr;
     await check("bad config: pulumi up fails", () => assert.notStrictEqual(r.status, 0, text));
     await check("bad config: one message names every key, the value given and the fix", () => {
@@ -179,46 +158,58 @@ async function badConfig(engine: Engine): Promise<void> {
     engine.pulumi(["stack", "rm", "--yes", "--force", stack]);
 }
 
-async function main(): Promise<void> {
-    const t = toolchain();
-    if (!t.complete && process.env.E2E_NO_BUILD === "1") {
-        console.log(`e2e: skipped: the toolchain is not built (${t.dir}); run scripts/e2e-toolchain.sh`);
-        return;
+function header(engine: Engine, dir: string, workspaces: string[]): void {
+    const version = engine.ok(["version"]).stdout.trim();
+    const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8")).packages;
+    console.log(`e2e: real engine ${version} from ${dir}`);
+    console.log(
+        `     SDKs (package-lock): @pulumi/pulumi ${lock["node_modules/@pulumi/pulumi"].version}, @pulumi/kubernetes ${lock["node_modules/@pulumi/kubernetes"].version}, @pulumi/random ${lock["node_modules/@pulumi/random"].version}, @pulumi/docker ${lock["node_modules/@pulumi/docker"].version}`,
+    );
+    console.log(`     plugins: ${fs.readFileSync(path.join(dir, "COMPLETE"), "utf8").split("\n")[1]}`);
+    console.log(`     workspace ${workspaces.join(", ")}`);
+}
+
+/**
+ * The render-to-YAML scenarios and the live ones (E2E_LIVE=0: none), each with its own
+ * engine workspace. Side by side unless E2E_SERIAL=1: the render part's lines are kept
+ * and printed after the live part's, which stream.
+ */
+async function parts(engines: { render: Engine; live?: Engine }, dir: string): Promise<void> {
+    const render = async () => {
+        if (!SCENARIOS.has("kubernetes")) return;
+        for (const mode of MODES) await kubernetesMode(engines.render, mode);
+        await badConfig(engines.render);
+    };
+    if (!engines.live) return render();
+    if (process.env.E2E_SERIAL === "1") {
+        await render();
+        return liveScenarios(engines.live, dir);
     }
-    const dir = ensureToolchain();
-    const engine = new Engine(dir);
-    const procs = new Processes();
-    const started = Date.now();
-    try {
-        const version = engine.ok(["version"]).stdout.trim();
-        const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8")).packages;
-        console.log(`e2e: real engine ${version} from ${dir}`);
-        console.log(
-            `     SDKs (package-lock): @pulumi/pulumi ${lock["node_modules/@pulumi/pulumi"].version}, @pulumi/kubernetes ${lock["node_modules/@pulumi/kubernetes"].version}, @pulumi/random ${lock["node_modules/@pulumi/random"].version}, @pulumi/docker ${lock["node_modules/@pulumi/docker"].version}`,
-        );
-        console.log(`     plugins: ${fs.readFileSync(path.join(dir, "COMPLETE"), "utf8").split("\n")[1]}`);
-        console.log(`     workspace ${engine.tmp}`);
-        if (SCENARIOS.has("kubernetes")) {
-            for (const mode of MODES) await kubernetesMode(engine, mode);
-            await badConfig(engine);
-        }
-        if (SCENARIOS.has("renderer")) await rendererScenarios(procs, dir, engine.tmp);
-        if (SCENARIOS.has("docker")) await dockerScenarios(engine, procs, dir);
-    } finally {
-        // Stopped by PID (each one's process group), also after a failure; then nothing may be left.
-        await procs.stopAll();
-        if (procs.started.length > 0) {
-            console.log("\nprocesses");
-            await check(
-                `every process this run started has exited (${procs.started.map((p) => p.name).join(", ")}, and their children)`,
-                () => assert.deepStrictEqual(procs.leftovers(engine.tmp), []),
-            );
-        }
-        if (results.failed === 0 && process.env.E2E_KEEP !== "1") engine.cleanup();
-        else console.log(`\ne2e: workspace kept for inspection: ${engine.tmp}`);
-    }
+    console.log(
+        "\n(the render-to-YAML scenarios run beside the live ones; their lines follow the live part's. E2E_SERIAL=1: one after the other)",
+    );
+    const kept = keepLines(render);
+    await liveScenarios(engines.live, dir);
+    const { lines, error } = await kept;
+    for (const l of lines) console.log(l);
+    if (error) throw error;
+}
+
+/** Stops what `procs` started, by PID (each one's process group), also after a failure; then nothing may be left. */
+async function stopProcesses(procs: Processes, workspace: string): Promise<void> {
+    await procs.stopAll();
+    if (procs.started.length === 0) return;
+    console.log("\nprocesses");
+    await check(`every process this run started has exited (${procs.started.map((p) => p.name).join(", ")}, and their children)`, () =>
+        assert.deepStrictEqual(procs.leftovers(workspace), []),
+    );
+}
+
+function summary(dir: string, started: number): void {
     console.log("\nwall times:");
-    for (const { step, seconds } of timings) console.log(`  ${step.padEnd(44)} ${seconds.toFixed(1)} s`);
+    // The render part's steps first, then the live part's (they may have run side by side).
+    const ordered = [...timings.filter((t) => !t.step.startsWith("live")), ...timings.filter((t) => t.step.startsWith("live"))];
+    for (const { step, seconds } of ordered) console.log(`  ${step.padEnd(44)} ${seconds.toFixed(1)} s`);
     console.log(`  ${"total".padEnd(44)} ${((Date.now() - started) / 1000).toFixed(1)} s`);
     if (MODES.length === 3 && SCENARIOS.size === ALL_SCENARIOS.length) {
         // For npm run e2e:bench (BENCHMARKS.md): the last full run with this toolchain.
@@ -227,6 +218,34 @@ async function main(): Promise<void> {
     }
     console.log(`\ne2e: ${results.passed} passed, ${results.failed} failed${results.skipped ? `, ${results.skipped} skipped` : ""}`);
     if (results.failed > 0) process.exitCode = 1;
+}
+
+async function main(): Promise<void> {
+    const t = toolchain();
+    if (!t.complete && process.env.E2E_NO_BUILD === "1") {
+        console.log(`e2e: skipped: the toolchain is not built (${t.dir}); run scripts/e2e-toolchain.sh`);
+        return;
+    }
+    const dir = ensureToolchain();
+    const engines = { render: new Engine(dir), live: SCENARIOS.has("live") ? new Engine(dir) : undefined };
+    const workspaces = () => [engines.render.tmp, ...(engines.live ? [engines.live.tmp] : [])];
+    installInterruptHandler(workspaces);
+    // The renderer (with its chromium) and dockerd run in process groups of their own; ^C stops them too.
+    const procs = new Processes({ handleSignals: false });
+    onInterrupt(() => (procs.killAllNow(), procs.started.length ? `killed ${procs.started.map((p) => p.name).join(", ")}` : ""));
+    const started = Date.now();
+    try {
+        header(engines.render, dir, workspaces());
+        await parts(engines, dir);
+        // After the Kubernetes parts, one at a time: real renders need the machine's cores.
+        if (SCENARIOS.has("renderer")) await rendererScenarios(procs, dir, engines.render.tmp);
+        if (SCENARIOS.has("docker")) await dockerScenarios(engines.render, procs, dir);
+    } finally {
+        await stopProcesses(procs, engines.render.tmp);
+        if (results.failed === 0 && process.env.E2E_KEEP !== "1") for (const e of [engines.render, engines.live]) e?.cleanup();
+        else console.log(`\ne2e: workspaces kept for inspection: ${workspaces().join(", ")}`);
+    }
+    summary(dir, started);
 }
 
 if (require.main === module) {
