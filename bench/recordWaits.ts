@@ -7,7 +7,7 @@ import * as path from "path";
 
 export const recordedWaits: number[] = [];
 
-const file = require.resolve(path.join(__dirname, "..", "components", "verify", "timing"));
+const file = require.resolve(path.join(__dirname, "..", "components", "shared", "timing"));
 const real = require(file) as typeof import("../components/shared/timing");
 const entry = require.cache[file];
 if (!entry) throw new Error(`bench: ${file} is not in require.cache`);
