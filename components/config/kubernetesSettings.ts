@@ -311,14 +311,66 @@ function workloadResources(
     return { requests: { cpu: cpu.request, memory: memory.request }, limits: { cpu: cpu.limit, memory: memory.limit } };
 }
 
+/** What every phase of readKubernetesSettings shares: the reader, the context and the refusal helpers. */
+interface Phase {
+    r: KeyReader;
+    ctx: KubernetesContext;
+    rendererOnly: boolean;
+    k8s: boolean;
+    /** Docker or Kubernetes: the targets that deploy a renderer. */
+    deploysRenderer: boolean;
+    /** A key set where this target or mode does not use it. */
+    notHere(key: string, allowed: string, alt: string): void;
+    /** Refuses a key set outside target kubernetes. */
+    kubernetesOnly(key: string): void;
+}
+
 export function readKubernetesSettings(r: KeyReader, ctx: KubernetesContext): KubernetesSettings {
-    const rendererOnly = ctx.kubernetesMode === "renderer";
+    const k8s = ctx.target === "kubernetes";
     const notHere = (key: string, allowed: string, alt: string) => {
         const where = ctx.target === "kubernetes" ? `kubernetesMode ${quote(ctx.kubernetesMode ?? "")}` : `target ${quote(ctx.target)}`;
         r.problem(key, `${quote(r.raw(key))} with ${where}`, allowed, `pulumi config rm ${key}${alt ? `   (or: ${alt})` : ""}`);
     };
+    const p: Phase = {
+        r,
+        ctx,
+        rendererOnly: ctx.kubernetesMode === "renderer",
+        k8s,
+        deploysRenderer: ctx.target === "docker" || ctx.target === "kubernetes",
+        notHere,
+        kubernetesOnly: (key) => {
+            if (!k8s && r.isSet(key)) notHere(key, `${key} only with target kubernetes`, "");
+        },
+    };
+    // Phases in the order their problems are reported.
+    const grafanaCallbackUrl = readRendererOnlyKeys(p);
+    const { grafanaPodSelector, grafanaNamespace } = readGrafanaLocation(p);
+    checkIgnoreHttpsErrors(p, grafanaCallbackUrl);
+    const sizing = readSizing(p);
+    const podPlacement = readPodPlacement(p);
+    const monitoringNamespace = readMonitoring(p);
+    const { rendererMaxReplicas, rendererEgress } = readRendererScaling(p);
+    const { ingress, grafanaRootUrl } = readIngress(p);
 
-    // --- kubernetesMode renderer: the renderer for a Grafana from elsewhere.
+    return {
+        grafanaCallbackUrl,
+        grafanaPodSelector,
+        grafanaNamespace,
+        rendererResources: sizing.rendererResources,
+        grafanaResources: sizing.grafanaResources,
+        grafanaStorageSize: sizing.grafanaStorageSize,
+        storageClass: sizing.storageClass,
+        podPlacement,
+        monitoringNamespace,
+        rendererMaxReplicas,
+        rendererEgress,
+        ...(ingress ? { ingress } : {}),
+        ...(grafanaRootUrl ? { grafanaRootUrl } : {}),
+    };
+}
+
+/** kubernetesMode renderer: the renderer for a Grafana from elsewhere. Returns grafanaCallbackUrl. */
+function readRendererOnlyKeys({ r, ctx, rendererOnly, notHere }: Phase): string | undefined {
     let grafanaCallbackUrl: string | undefined;
     if (rendererOnly) {
         grafanaCallbackUrl = r.url("grafanaCallbackUrl", "http://grafana.monitoring:80/");
@@ -357,7 +409,14 @@ export function readKubernetesSettings(r: KeyReader, ctx: KubernetesContext): Ku
             ctx.target === "kubernetes" ? "pulumi config set kubernetesMode renderer" : "",
         );
     }
+    return grafanaCallbackUrl;
+}
 
+/** grafanaPodSelector and grafanaNamespace: where the Grafana from elsewhere runs (kubernetesMode renderer). */
+function readGrafanaLocation({ r, rendererOnly, notHere }: Phase): {
+    grafanaPodSelector: Record<string, string>;
+    grafanaNamespace: string | undefined;
+} {
     let grafanaPodSelector = parseLabels(r.raw("grafanaPodSelector")) ?? parseLabels(DEFAULT_GRAFANA_POD_SELECTOR)!;
     if (!parseLabels(r.raw("grafanaPodSelector"))) {
         r.problem(
@@ -389,9 +448,11 @@ export function readKubernetesSettings(r: KeyReader, ctx: KubernetesContext): Ku
         notHere("grafanaNamespace", "grafanaNamespace only with kubernetesMode renderer", "");
         grafanaNamespace = undefined;
     }
+    return { grafanaPodSelector, grafanaNamespace };
+}
 
-    // --- Certificate checks: off only where the browser loads Grafana over https.
-    const deploysRenderer = ctx.target === "docker" || ctx.target === "kubernetes";
+/** Certificate checks: off only where the browser loads Grafana over https. */
+function checkIgnoreHttpsErrors({ r, ctx, rendererOnly, deploysRenderer }: Phase, grafanaCallbackUrl: string | undefined): void {
     if (deploysRenderer && ctx.ignoreHttpsErrors && !grafanaCallbackUrl?.startsWith("https:")) {
         r.problem(
             "ignoreHttpsErrors",
@@ -400,12 +461,15 @@ export function readKubernetesSettings(r: KeyReader, ctx: KubernetesContext): Ku
             "pulumi config rm ignoreHttpsErrors",
         );
     }
+}
 
-    // --- Sizing and placement.
-    const k8s = ctx.target === "kubernetes";
-    const kubernetesOnly = (key: string) => {
-        if (!k8s && r.isSet(key)) notHere(key, `${key} only with target kubernetes`, "");
-    };
+/** Sizing: requests/limits of both workloads, Grafana's volume size and StorageClass. */
+function readSizing({ r, rendererOnly, k8s, deploysRenderer, notHere, kubernetesOnly }: Phase): {
+    rendererResources: Resources;
+    grafanaResources: Resources;
+    grafanaStorageSize: string;
+    storageClass: string | undefined;
+} {
     const noGrafanaHere = (key: string) => {
         if (rendererOnly && r.isSet(key)) {
             r.problem(
@@ -451,7 +515,11 @@ export function readKubernetesSettings(r: KeyReader, ctx: KubernetesContext): Ku
             set("storageClass", "standard"),
         );
     }
+    return { rendererResources, grafanaResources, grafanaStorageSize, storageClass };
+}
 
+/** Placement: nodeSelector, tolerations, priorityClassName. */
+function readPodPlacement({ r, kubernetesOnly }: Phase): PodPlacement {
     const podPlacement: PodPlacement = {};
     kubernetesOnly("nodeSelector");
     const selectorText = r.raw("nodeSelector").trim();
@@ -491,8 +559,11 @@ export function readKubernetesSettings(r: KeyReader, ctx: KubernetesContext): Ku
                 set("priorityClassName", "system-cluster-critical"),
             );
     }
+    return podPlacement;
+}
 
-    // --- Metrics: ServiceMonitors / PodMonitor, and Prometheus through the NetworkPolicies.
+/** Metrics: ServiceMonitors / PodMonitor, and Prometheus through the NetworkPolicies. Returns monitoringNamespace. */
+function readMonitoring({ r, k8s }: Phase): string | undefined {
     const monitoring = r.boolean("monitoring");
     if (monitoring && !k8s) {
         r.problem(
@@ -516,8 +587,14 @@ export function readKubernetesSettings(r: KeyReader, ctx: KubernetesContext): Ku
     } else if (monitoring && k8s) {
         monitoringNamespace = monNs;
     }
+    return monitoringNamespace;
+}
 
-    // --- Renderer autoscaling and egress: only where the renderer has its own Deployment.
+/** Renderer autoscaling and egress: only where the renderer has its own Deployment. */
+function readRendererScaling({ r, ctx, rendererOnly, k8s }: Phase): {
+    rendererMaxReplicas: number | undefined;
+    rendererEgress: "open" | "restricted";
+} {
     const ownRenderer = k8s && (ctx.kubernetesMode === "separate" || rendererOnly);
     const where = k8s ? `kubernetesMode ${quote(ctx.kubernetesMode ?? "")}` : `target ${quote(ctx.target)}`;
     const maxReplicas = r.integer("rendererMaxReplicas", 0, 100, 5);
@@ -555,8 +632,14 @@ export function readKubernetesSettings(r: KeyReader, ctx: KubernetesContext): Ku
     } else {
         rendererEgress = egress;
     }
+    return { rendererMaxReplicas, rendererEgress };
+}
 
-    // --- Grafana's Ingress.
+/** Grafana's Ingress, and the root URL it implies when grafanaRootUrl is not set. */
+function readIngress({ r, rendererOnly, k8s, notHere }: Phase): {
+    ingress: KubernetesSettings["ingress"];
+    grafanaRootUrl: string | undefined;
+} {
     const host = r.raw("ingressHost").trim().toLowerCase();
     let ingress: KubernetesSettings["ingress"];
     if (host !== "") {
@@ -606,22 +689,7 @@ export function readKubernetesSettings(r: KeyReader, ctx: KubernetesContext): Ku
         ingress.url = `${ingress.tlsSecret ? "https" : "http"}://${ingress.host}`;
         if (r.raw("grafanaRootUrl").trim() === "") grafanaRootUrl = ingress.url;
     }
-
-    return {
-        grafanaCallbackUrl,
-        grafanaPodSelector,
-        grafanaNamespace,
-        rendererResources,
-        grafanaResources,
-        grafanaStorageSize,
-        storageClass,
-        podPlacement,
-        monitoringNamespace,
-        rendererMaxReplicas,
-        rendererEgress,
-        ...(ingress ? { ingress } : {}),
-        ...(grafanaRootUrl ? { grafanaRootUrl } : {}),
-    };
+    return { ingress, grafanaRootUrl };
 }
 
 /** Defaults, as declared in Pulumi.yaml: enough for a demo and light alerting load. */
