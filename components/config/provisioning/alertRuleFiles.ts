@@ -405,6 +405,9 @@ function fill(v: unknown, testdataUid: string): unknown {
     return v;
 }
 
+/** Adds one problem of the rule being read (and marks the rule unusable). */
+type RuleProblem = (what: string, allowed: string, fix: string) => void;
+
 function readRule(
     findings: Findings,
     file: ListedFile,
@@ -427,12 +430,45 @@ function readRule(
     const title = scalarText(r.title)?.trim() ?? "";
     const uid = scalarText(r.uid)?.trim() ?? "";
     const here = where(f, { group, rule: uid || title || `rules[${index}]` });
-    const problem = (what: string, allowed: string, fix: string) => {
+    const problem: RuleProblem = (what, allowed, fix) => {
         findings.problem(KEY, here, what, allowed, `edit ${f}: ${fix}`);
         ok = false;
     };
     let ok = true;
 
+    // Phases in the order their problems are reported.
+    checkRuleIdentity(problem, r, uid, title, index);
+    const { data, refIds } = readRuleData(problem, r.data, testdataUid);
+    const condition = readCondition(problem, r.condition, refIds);
+    const timing = readRuleTiming(problem, r);
+    const annotationsRaw = stringMap(findings, here, f, "annotations", r.annotations);
+    const labels = stringMap(findings, here, f, "labels", r.labels);
+    if (!annotationsRaw || !labels) ok = false;
+    if (r.isPaused !== undefined && typeof r.isPaused !== "boolean")
+        problem(`isPaused is ${show(r.isPaused)}`, "true | false", "set isPaused: false");
+    const notificationSettings = readNotificationSettings(problem, r.notification_settings);
+    if (!ok) return undefined;
+
+    const { annotations, link, linkProblem } = panelLink(r, annotationsRaw!);
+    return {
+        file: f,
+        group,
+        uid,
+        title,
+        condition,
+        data,
+        ...timing,
+        annotations,
+        labels: labels!,
+        isPaused: r.isPaused === true,
+        notificationSettings,
+        link,
+        linkProblem,
+    };
+}
+
+/** uid and title as Grafana requires them; no recording rules. */
+function checkRuleIdentity(problem: RuleProblem, r: Record<string, unknown>, uid: string, title: string, index: number): void {
     if (!uid)
         problem(
             "the rule has no uid",
@@ -456,98 +492,99 @@ function readRule(
             "provision recording rules another way, or remove record:",
         );
     }
+}
 
-    // data: the queries and expressions.
+/** data: the queries and expressions, and the refIds of those that are usable. */
+function readRuleData(problem: RuleProblem, raw: unknown, testdataUid: string): { data: RuleDataStage[]; refIds: Set<string> } {
     const data: RuleDataStage[] = [];
     const refIds = new Set<string>();
-    if (!Array.isArray(r.data) || r.data.length === 0) {
+    if (!Array.isArray(raw) || raw.length === 0) {
         problem(
             "the rule has no data",
             'data: a list of queries and expressions (Grafana: "no data set")',
             "add the rule's queries under data:",
         );
     } else {
-        r.data.forEach((q, i) => {
-            const at = `data[${i}]`;
-            if (!isObject(q)) {
-                problem(`${at} is ${show(q)}`, "a query with refId, datasourceUid, relativeTimeRange and model", `fix ${at} of the rule`);
-                return;
-            }
-            const refId = scalarText(q.refId) ?? "";
-            if (!refId) {
-                problem(`${at} has no refId`, "a refId such as A", `add refId: to ${at}`);
-                return;
-            }
-            if (refIds.has(refId)) {
-                problem(
-                    `refId ${show(refId)} is used twice`,
-                    "a distinct refId per query or expression",
-                    `rename one refId ${show(refId)}`,
-                );
-                return;
-            }
-            refIds.add(refId);
-            const dsRaw = scalarText(q.datasourceUid) ?? "";
-            const datasourceUid = dsRaw === TESTDATA_PLACEHOLDER ? testdataUid : dsRaw;
-            if (!datasourceUid) {
-                problem(
-                    `${at} (refId ${refId}) has no datasourceUid`,
-                    "a data source UID, or __expr__ for an expression",
-                    `add datasourceUid: to ${at}`,
-                );
-                return;
-            }
-            if (isUnfilledInput(datasourceUid)) {
-                problem(
-                    `${at} (refId ${refId}) datasourceUid ${datasourceUid} is not filled`,
-                    "a data source UID of this Grafana, or ${DS_TESTDATA} for the stack's TestData data source",
-                    `replace ${datasourceUid} in ${at}`,
-                );
-                return;
-            }
-            const range = isObject(q.relativeTimeRange) ? q.relativeTimeRange : {};
-            const from = range.from ?? 0;
-            const to = range.to ?? 0;
-            if (
-                typeof from !== "number" ||
-                typeof to !== "number" ||
-                !Number.isInteger(from) ||
-                !Number.isInteger(to) ||
-                from < 0 ||
-                to < 0
-            ) {
-                problem(
-                    `${at} (refId ${refId}) relativeTimeRange is ${show(q.relativeTimeRange)}`,
-                    "from and to in whole seconds, e.g. {from: 600, to: 0}",
-                    `fix relativeTimeRange of ${at}`,
-                );
-                return;
-            }
-            const expression = isExpressionStage(datasourceUid);
-            // Grafana refuses a query whose range is empty (alert_query.go: From > To).
-            if (!expression && !(from > to)) {
-                problem(
-                    `${at} (refId ${refId}) relativeTimeRange from ${from} is not after to ${to}`,
-                    "from greater than to (seconds back from now)",
-                    `set relativeTimeRange: {from: 600, to: 0} in ${at}`,
-                );
-                return;
-            }
-            if (!isObject(q.model)) {
-                problem(`${at} (refId ${refId}) model is ${show(q.model)}`, "the query's model object", `fix model of ${at}`);
-                return;
-            }
-            const queryType = scalarText(q.queryType);
-            data.push({
-                refId,
-                datasourceUid,
-                relativeTimeRange: { from, to },
-                model: canonicalJson(fill(q.model, testdataUid)),
-                ...(queryType ? { queryType } : {}),
-            });
+        raw.forEach((q, i) => {
+            const stage = readDataStage(problem, q, `data[${i}]`, refIds, testdataUid);
+            if (stage) data.push(stage);
         });
     }
-    const condition = scalarText(r.condition) ?? "";
+    return { data, refIds };
+}
+
+/** One entry of data: (its refId joins refIds once it is known to be distinct). */
+function readDataStage(problem: RuleProblem, q: unknown, at: string, refIds: Set<string>, testdataUid: string): RuleDataStage | undefined {
+    if (!isObject(q)) {
+        problem(`${at} is ${show(q)}`, "a query with refId, datasourceUid, relativeTimeRange and model", `fix ${at} of the rule`);
+        return undefined;
+    }
+    const refId = scalarText(q.refId) ?? "";
+    if (!refId) {
+        problem(`${at} has no refId`, "a refId such as A", `add refId: to ${at}`);
+        return undefined;
+    }
+    if (refIds.has(refId)) {
+        problem(`refId ${show(refId)} is used twice`, "a distinct refId per query or expression", `rename one refId ${show(refId)}`);
+        return undefined;
+    }
+    refIds.add(refId);
+    const dsRaw = scalarText(q.datasourceUid) ?? "";
+    const datasourceUid = dsRaw === TESTDATA_PLACEHOLDER ? testdataUid : dsRaw;
+    if (!datasourceUid) {
+        problem(
+            `${at} (refId ${refId}) has no datasourceUid`,
+            "a data source UID, or __expr__ for an expression",
+            `add datasourceUid: to ${at}`,
+        );
+        return undefined;
+    }
+    if (isUnfilledInput(datasourceUid)) {
+        problem(
+            `${at} (refId ${refId}) datasourceUid ${datasourceUid} is not filled`,
+            "a data source UID of this Grafana, or ${DS_TESTDATA} for the stack's TestData data source",
+            `replace ${datasourceUid} in ${at}`,
+        );
+        return undefined;
+    }
+    const range = isObject(q.relativeTimeRange) ? q.relativeTimeRange : {};
+    const from = range.from ?? 0;
+    const to = range.to ?? 0;
+    if (typeof from !== "number" || typeof to !== "number" || !Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to < 0) {
+        problem(
+            `${at} (refId ${refId}) relativeTimeRange is ${show(q.relativeTimeRange)}`,
+            "from and to in whole seconds, e.g. {from: 600, to: 0}",
+            `fix relativeTimeRange of ${at}`,
+        );
+        return undefined;
+    }
+    const expression = isExpressionStage(datasourceUid);
+    // Grafana refuses a query whose range is empty (alert_query.go: From > To).
+    if (!expression && !(from > to)) {
+        problem(
+            `${at} (refId ${refId}) relativeTimeRange from ${from} is not after to ${to}`,
+            "from greater than to (seconds back from now)",
+            `set relativeTimeRange: {from: 600, to: 0} in ${at}`,
+        );
+        return undefined;
+    }
+    if (!isObject(q.model)) {
+        problem(`${at} (refId ${refId}) model is ${show(q.model)}`, "the query's model object", `fix model of ${at}`);
+        return undefined;
+    }
+    const queryType = scalarText(q.queryType);
+    return {
+        refId,
+        datasourceUid,
+        relativeTimeRange: { from, to },
+        model: canonicalJson(fill(q.model, testdataUid)),
+        ...(queryType ? { queryType } : {}),
+    };
+}
+
+/** condition: the refId that decides firing (checked against refIds only when some are usable). */
+function readCondition(problem: RuleProblem, raw: unknown, refIds: Set<string>): string {
+    const condition = scalarText(raw) ?? "";
     if (!condition)
         problem("the rule has no condition", "the refId of the query or expression that decides firing", "add condition: (e.g. C)");
     else if (refIds.size > 0 && !refIds.has(condition)) {
@@ -557,7 +594,14 @@ function readRule(
             `set condition: to one of ${[...refIds].join(", ")}`,
         );
     }
+    return condition;
+}
 
+/** noDataState, execErrState, for, keepFiringFor, missing_series_evals_to_resolve. */
+function readRuleTiming(
+    problem: RuleProblem,
+    r: Record<string, unknown>,
+): Pick<RuleFromFile, "noDataState" | "execErrState" | "for" | "keepFiringFor" | "missingSeriesEvalsToResolve"> {
     const state = (field: "noDataState" | "execErrState", allowed: readonly string[]): string | undefined => {
         const v = r[field];
         if (v === undefined || v === null || v === "") return undefined;
@@ -587,62 +631,59 @@ function readRule(
             problem(`missing_series_evals_to_resolve is ${show(n)}`, "a whole number from 0", "fix missing_series_evals_to_resolve");
         else missingSeriesEvalsToResolve = n;
     }
+    return { noDataState, execErrState, for: forDuration, keepFiringFor, missingSeriesEvalsToResolve };
+}
 
-    const annotationsRaw = stringMap(findings, here, f, "annotations", r.annotations);
-    const labels = stringMap(findings, here, f, "labels", r.labels);
-    if (!annotationsRaw || !labels) ok = false;
-    if (r.isPaused !== undefined && typeof r.isPaused !== "boolean")
-        problem(`isPaused is ${show(r.isPaused)}`, "true | false", "set isPaused: false");
-
-    let notificationSettings: RuleNotificationSettings | undefined;
-    if (r.notification_settings !== undefined && r.notification_settings !== null) {
-        const ns = r.notification_settings;
-        if (!isObject(ns)) {
-            problem(`notification_settings is ${show(ns)}`, "a mapping with receiver, group_by, ...", "fix notification_settings");
-        } else {
-            const lists = {
-                groupBy: stringList(ns.group_by),
-                muteTimeIntervals: stringList(ns.mute_time_intervals),
-                activeTimeIntervals: stringList(ns.active_time_intervals),
-            };
-            for (const [k, v] of Object.entries(lists))
-                if (v === null)
-                    problem(
-                        `notification_settings ${k} is not a list of names`,
-                        "a list of names",
-                        `fix notification_settings of the rule`,
-                    );
-            const durations: Record<string, string | undefined> = {};
-            for (const [k, field] of [
-                ["groupWait", "group_wait"],
-                ["groupInterval", "group_interval"],
-                ["repeatInterval", "repeat_interval"],
-            ] as const) {
-                const s = ns[field] === undefined ? undefined : scalarText(ns[field]);
-                if (s !== undefined && s !== "" && parseDuration(s) === undefined)
-                    problem(
-                        `notification_settings.${field} is ${show(ns[field])}`,
-                        "a duration such as 30s, 5m, 4h",
-                        `fix notification_settings.${field}`,
-                    );
-                durations[k] = s || undefined;
-            }
-            notificationSettings = {
-                receiver: scalarText(ns.receiver) || undefined,
-                groupBy: lists.groupBy ?? undefined,
-                muteTimeIntervals: lists.muteTimeIntervals ?? undefined,
-                activeTimeIntervals: lists.activeTimeIntervals ?? undefined,
-                groupWait: durations.groupWait,
-                groupInterval: durations.groupInterval,
-                repeatInterval: durations.repeatInterval,
-            };
-        }
+/** notification_settings: the rule's own routing (simplified routing), when given. */
+function readNotificationSettings(problem: RuleProblem, ns: unknown): RuleNotificationSettings | undefined {
+    if (ns === undefined || ns === null) return undefined;
+    if (!isObject(ns)) {
+        problem(`notification_settings is ${show(ns)}`, "a mapping with receiver, group_by, ...", "fix notification_settings");
+        return undefined;
     }
-    if (!ok) return undefined;
+    const lists = {
+        groupBy: stringList(ns.group_by),
+        muteTimeIntervals: stringList(ns.mute_time_intervals),
+        activeTimeIntervals: stringList(ns.active_time_intervals),
+    };
+    for (const [k, v] of Object.entries(lists))
+        if (v === null)
+            problem(`notification_settings ${k} is not a list of names`, "a list of names", `fix notification_settings of the rule`);
+    const durations: Record<string, string | undefined> = {};
+    for (const [k, field] of [
+        ["groupWait", "group_wait"],
+        ["groupInterval", "group_interval"],
+        ["repeatInterval", "repeat_interval"],
+    ] as const) {
+        const s = ns[field] === undefined ? undefined : scalarText(ns[field]);
+        if (s !== undefined && s !== "" && parseDuration(s) === undefined)
+            problem(
+                `notification_settings.${field} is ${show(ns[field])}`,
+                "a duration such as 30s, 5m, 4h",
+                `fix notification_settings.${field}`,
+            );
+        durations[k] = s || undefined;
+    }
+    return {
+        receiver: scalarText(ns.receiver) || undefined,
+        groupBy: lists.groupBy ?? undefined,
+        muteTimeIntervals: lists.muteTimeIntervals ?? undefined,
+        activeTimeIntervals: lists.activeTimeIntervals ?? undefined,
+        groupWait: durations.groupWait,
+        groupInterval: durations.groupInterval,
+        repeatInterval: durations.repeatInterval,
+    };
+}
 
-    // The panel link: annotations (what the ruler API and the Pulumi provider use) or the
-    // export's own fields. Stored once, as the two annotations, on the resource.
-    const annotations = { ...annotationsRaw! };
+/**
+ * The panel link: annotations (what the ruler API and the Pulumi provider use) or the
+ * export's own fields. Stored once, as the two annotations, on the resource.
+ */
+function panelLink(
+    r: Record<string, unknown>,
+    annotationsRaw: Record<string, string>,
+): Pick<RuleFromFile, "annotations" | "link" | "linkProblem"> {
+    const annotations = { ...annotationsRaw };
     const dash = annotations[DASHBOARD_UID_ANNOTATION] ?? scalarText(r.dashboardUid) ?? scalarText(r.dasboardUid);
     const panel = annotations[PANEL_ID_ANNOTATION] ?? scalarText(r.panelId);
     delete annotations[DASHBOARD_UID_ANNOTATION];
@@ -658,24 +699,5 @@ function readRule(
     } else if (panel !== undefined && panel !== "" && panel !== "0") {
         linkProblem = `${PANEL_ID_ANNOTATION} is set but ${DASHBOARD_UID_ANNOTATION} is not`;
     }
-
-    return {
-        file: f,
-        group,
-        uid,
-        title,
-        condition,
-        data,
-        noDataState,
-        execErrState,
-        for: forDuration,
-        keepFiringFor,
-        missingSeriesEvalsToResolve,
-        annotations,
-        labels: labels!,
-        isPaused: r.isPaused === true,
-        notificationSettings,
-        link,
-        linkProblem,
-    };
+    return { annotations, link, linkProblem };
 }
