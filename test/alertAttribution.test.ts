@@ -8,7 +8,7 @@
 // tree, an error state that fires the rule anyway; and the screenshot judged by its pixels.
 import { strict as assert } from "node:assert";
 import { fatalFailures, runVerification, type VerificationReport, type VerifyOptions } from "../components/verify/checks";
-import { ALL_SCOPES, FAST_TIMING, FakeGrafana, FakeSlack, GOOD_TOKEN, type FakeAlertingOptions } from "./fakes";
+import { ALL_SCOPES, FAST_TIMING, FakeGrafana, FakeSlack, GOOD_TOKEN, type FakeAlertingOptions, verifyOptionsFor } from "./fakes";
 
 const RULE_UID = "gsa-demo-rule-dev";
 const RULE_TITLE = "Demo random walk above threshold";
@@ -59,15 +59,7 @@ describe("alert path: this stack's alert only (two stacks, two bots, one channel
 
     function options(over: Partial<VerifyOptions> = {}): VerifyOptions {
         let foreignStarted = false;
-        return {
-            grafanaUrl: grafana.url,
-            grafanaAuth: grafana.auth,
-            dashboardUid: "gsa-dev",
-            panelId: 2,
-            slackToken: GOOD_TOKEN,
-            slackChannel: "C0ALERTS01",
-            slackApiUrl: slack.apiUrl,
-            stackName: "grafana-slack-alerts/dev",
+        return verifyOptionsFor(grafana, slack, {
             // A grace long enough for the other stack's message to arrive while this one is judged.
             timing: { ...FAST_TIMING, healthTimeoutMs: 5_000, requestTimeoutMs: 5_000, alertImageGraceMs: 600 },
             alertTimeoutMs: 3_000,
@@ -79,7 +71,7 @@ describe("alert path: this stack's alert only (two stacks, two bots, one channel
                 foreignStarted = true;
             },
             ...over,
-        };
+        });
     }
 
     afterEach(async () => {

@@ -5,7 +5,16 @@
 // outcome; every timing knob is milliseconds.
 import { strict as assert } from "node:assert";
 import { fatalFailures, runVerification, type VerificationReport, type VerifyOptions } from "../components/verify/checks";
-import { ALL_SCOPES, FAST_TIMING, FakeGrafana, FakeSlack, GOOD_TOKEN, type FakeAlertingOptions, type FakeSlackOptions } from "./fakes";
+import {
+    ALL_SCOPES,
+    FAST_TIMING,
+    FakeGrafana,
+    FakeSlack,
+    GOOD_TOKEN,
+    type FakeAlertingOptions,
+    type FakeSlackOptions,
+    verifyOptionsFor,
+} from "./fakes";
 
 const RULE_UID = "gsa-rule-dev";
 const RULE_TITLE = "Demo random walk above threshold";
@@ -31,22 +40,14 @@ describe("alert-path stage (fake Grafana notifier -> fake Slack, over HTTP)", ()
     }
 
     function options(over: Partial<VerifyOptions> = {}): VerifyOptions {
-        return {
-            grafanaUrl: grafana.url,
-            grafanaAuth: grafana.auth,
-            dashboardUid: "gsa-dev",
-            panelId: 2,
-            slackToken: GOOD_TOKEN,
-            slackChannel: "C0ALERTS01",
-            slackApiUrl: slack.apiUrl,
-            stackName: "grafana-slack-alerts/dev",
+        return verifyOptionsFor(grafana, slack, {
             // Fast polls; generous request bounds, so a loaded machine cannot fail the direct part.
             timing: { ...FAST_TIMING, healthTimeoutMs: 5_000, requestTimeoutMs: 5_000 },
             alertTimeoutMs: 1_500,
             alertRuleUid: RULE_UID,
             onAlertProgress: (l) => progress.push(l),
             ...over,
-        };
+        });
     }
 
     afterEach(async () => {

@@ -6,7 +6,7 @@
 import { strict as assert } from "node:assert";
 import { runVerification, type VerifyOptions } from "../components/verify/checks";
 import { decodePng, pixelDifference, SAME_PAGE_THRESHOLD } from "../components/verify/pixels";
-import { FAST_TIMING, FakeGrafana, FakeSlack, GOOD_TOKEN, makePng, type FakeGrafanaOptions } from "./fakes";
+import { FAST_TIMING, FakeGrafana, FakeSlack, makePng, type FakeGrafanaOptions, verifyOptionsFor } from "./fakes";
 import { makePicture } from "./fakes/png";
 
 describe("image content: a panel, not a login page", () => {
@@ -19,19 +19,11 @@ describe("image content: a panel, not a login page", () => {
     }
 
     function options(over: Partial<VerifyOptions> = {}): VerifyOptions {
-        return {
-            grafanaUrl: grafana.url,
-            grafanaAuth: grafana.auth,
-            dashboardUid: "gsa-dev",
-            panelId: 2,
-            slackToken: GOOD_TOKEN,
-            slackChannel: "C0ALERTS01",
-            slackApiUrl: slack.apiUrl,
-            stackName: "grafana-slack-alerts/dev",
+        return verifyOptionsFor(grafana, slack, {
             rendererCallbackUrl: "http://grafana:3000/",
             timing: FAST_TIMING,
             ...over,
-        };
+        });
     }
 
     afterEach(async () => {

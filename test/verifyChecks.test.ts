@@ -18,6 +18,7 @@ import {
     protocolMinimum,
     type FakeGrafanaOptions,
     type FakeSlackOptions,
+    verifyOptionsFor,
 } from "./fakes";
 
 /** Small waits so the suite stays fast; bounds stay explicit. */
@@ -60,18 +61,10 @@ describe("verification checks (fake Grafana + fake Slack over HTTP)", () => {
     }
 
     function options(over: Partial<VerifyOptions> = {}): VerifyOptions {
-        return {
-            grafanaUrl: grafana.url,
-            grafanaAuth: grafana.auth,
-            dashboardUid: "gsa-dev",
-            panelId: 2,
-            slackToken: GOOD_TOKEN,
-            slackChannel: "C0ALERTS01",
-            slackApiUrl: slack.apiUrl,
-            stackName: "grafana-slack-alerts/dev",
+        return verifyOptionsFor(grafana, slack, {
             timing: FAST,
             ...over,
-        };
+        });
     }
 
     afterEach(async () => {

@@ -248,22 +248,7 @@ async function readDashboardV2(
             detail: `it answered HTTP 406 (${grafanaMessage(refused) || "no message"}): a dashboard this Grafana serves only through its /apis API, which it did not name`,
         });
     }
-    let r: GrafanaResponse;
-    try {
-        r = await grafanaGet(
-            target,
-            path,
-            timing.requestTimeoutMs,
-            "application/json",
-            ref.orgId ? { "X-Grafana-Org-Id": String(ref.orgId) } : {},
-        );
-    } catch (e) {
-        throw verificationError("grafana_http_error", {
-            endpoint: `GET ${path}`,
-            url,
-            detail: describeFetchError(e, timing.requestTimeoutMs),
-        });
-    }
+    const r = await getDashboardJson(target, path, ref, timing);
     if (r.status !== 200) return r;
     let doc: any;
     try {
@@ -279,6 +264,18 @@ async function readDashboardV2(
     return { ...r, body: Buffer.from(JSON.stringify({ dashboard })) };
 }
 
+/** GET a dashboard's JSON in the panel's organisation; a request that fails is grafana_http_error. */
+async function getDashboardJson(target: GrafanaEndpoint, path: string, ref: PanelRef, timing: VerifyTiming): Promise<GrafanaResponse> {
+    try {
+        // X-Grafana-Org-Id selects the organisation for an API request (Grafana's context handler).
+        const org: Record<string, string> = ref.orgId ? { "X-Grafana-Org-Id": String(ref.orgId) } : {};
+        return await grafanaGet(target, path, timing.requestTimeoutMs, "application/json", org);
+    } catch (e) {
+        const detail = describeFetchError(e, timing.requestTimeoutMs);
+        throw verificationError("grafana_http_error", { endpoint: `GET ${path}`, url: displayUrl(target.url), detail });
+    }
+}
+
 /**
  * Looks the dashboard up before rendering: Grafana's /render never does, and renders an
  * unknown dashboard or panel as a 200 PNG of its "not found" page (see the fake Grafana).
@@ -287,19 +284,7 @@ export async function checkDashboardPanel(target: GrafanaEndpoint, ref: PanelRef
     const path = `/api/dashboards/uid/${encodeURIComponent(ref.dashboardUid)}`;
     const endpoint = `GET ${path}`;
     const url = displayUrl(target.url);
-    let r: GrafanaResponse;
-    try {
-        // X-Grafana-Org-Id selects the organisation for an API request (Grafana's context handler).
-        r = await grafanaGet(
-            target,
-            path,
-            timing.requestTimeoutMs,
-            "application/json",
-            ref.orgId ? { "X-Grafana-Org-Id": String(ref.orgId) } : {},
-        );
-    } catch (e) {
-        throw verificationError("grafana_http_error", { endpoint, url, detail: describeFetchError(e, timing.requestTimeoutMs) });
-    }
+    let r = await getDashboardJson(target, path, ref, timing);
     if (isAuthFailure(r)) throw verificationError("grafana_auth", { url, endpoint, status: r.status });
     if (r.status === 404) {
         const msg = grafanaMessage(r);

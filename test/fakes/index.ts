@@ -1,6 +1,8 @@
 // Fakes of the Slack Web API and Grafana's HTTP API for tests and benchmarks. Both listen
 // on 127.0.0.1 with a random port, speak the real wire format, take per-endpoint faults
 // (`faults.inject({...})`) and latency, and log every request (`faults.log`, `faults.counts()`).
+import type { VerifyOptions } from "../../components/verify/report";
+import { GOOD_TOKEN } from "./fakeSlack";
 export {
     FakeGrafana,
     RENDERER_V5_VIEWPORT,
@@ -91,3 +93,26 @@ export function protocolMinimum(opts: { slack?: boolean; send?: boolean; channel
     return { grafana: { health: 1, settings: 1, dashboard: 1, render: 2 }, slack };
 }
 export type { FakeAlertRule } from "./fakeGrafana";
+
+/**
+ * The verifier's options against a running fake Grafana and fake Slack: the dev stack's demo
+ * panel, posted to the fake's alert channel with the good token; `over` changes any of them.
+ */
+export function verifyOptionsFor(
+    grafana: { url: string; auth: string },
+    slack: { apiUrl: string },
+    over: Partial<VerifyOptions> = {},
+): VerifyOptions {
+    return {
+        grafanaUrl: grafana.url,
+        grafanaAuth: grafana.auth,
+        dashboardUid: "gsa-dev",
+        panelId: 2,
+        slackToken: GOOD_TOKEN,
+        slackChannel: "C0ALERTS01",
+        slackApiUrl: slack.apiUrl,
+        stackName: "grafana-slack-alerts/dev",
+        timing: FAST_TIMING,
+        ...over,
+    };
+}
